@@ -1,0 +1,38 @@
+//===- Codegen.h - LLVM IR, native objects and the trainer executable -----===//
+#ifndef SINTER_DRIVER_CODEGEN_H
+#define SINTER_DRIVER_CODEGEN_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+
+#include <memory>
+#include <string>
+
+namespace sinter {
+
+/// Translates an LLVM-dialect module to LLVM IR for the host CPU (or
+/// `cpu`, when non-empty) and optimizes it at -O`optLevel`. Returns null
+/// and sets `error` on failure.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &ctx,
+                                                const std::string &cpu,
+                                                unsigned optLevel,
+                                                std::string &error);
+
+/// Writes `module` as a native object file to `path` (atomically).
+bool emitObject(llvm::Module &module, const std::string &cpu,
+                const std::string &path, std::string &error);
+
+/// Links `objectPath` with the runtime into the executable `exePath`
+/// (atomically) with the system C++ driver (`$SINTER_CXX`, else `c++`).
+bool linkTrainer(const std::string &objectPath, const std::string &exePath,
+                 const std::string &runtimeLib, std::string &error);
+
+/// The runtime archive next to the running tool (`<bin>/../lib/`), unless
+/// `$SINTER_RUNTIME_LIB` names one.
+std::string defaultRuntimeLibrary(const char *argv0);
+
+} // namespace sinter
+
+#endif // SINTER_DRIVER_CODEGEN_H

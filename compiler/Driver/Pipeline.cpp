@@ -1,0 +1,57 @@
+//===- Pipeline.cpp - the pass pipelines between stages -------------------===//
+#include "compiler/Driver/Pipeline.h"
+
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void sinter::addTrainPasses(OpPassManager &pm) {
+  pm.addPass(createBuildTrainStep());
+}
+
+void sinter::addLinalgPasses(OpPassManager &pm) {
+  pm.addPass(createLowerToLinalg());
+  // The manifest reads the argument attributes that packing removes.
+  pm.addPass(createEmbedManifest());
+  pm.addPass(createPackTrainerABI());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void sinter::addLLVMPasses(OpPassManager &pm) {
+  bufferization::OneShotBufferizationOptions opts;
+  opts.bufferizeFunctionBoundaries = true;
+  // Plain row-major memrefs at the ABI: the runtime passes contiguous
+  // buffers.
+  opts.setFunctionBoundaryTypeConversion(
+      bufferization::LayoutMapOption::IdentityLayoutMap);
+  pm.addPass(bufferization::createOneShotBufferizePass(opts));
+  // Returned parameters/slots/outputs are their arguments: drop them, so
+  // entry points return only the scalar loss (see docs/abi.md).
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createBufferizationToMemRefPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}

@@ -1,0 +1,348 @@
+//===- BuildTrainStep.cpp - forward + loss + VJP + optimizer --------------===//
+//
+// Expects: `func.func @forward` in the Sinter dialect (one block, one
+// result: the prediction), arguments marked `sinter.input` / `sinter.param`,
+// and the module attributes `sinter.loss` and `sinter.optimizer`.
+// Produces: @sinter_predict, @sinter_evaluate, @sinter_gradients and
+// @sinter_train_step (see Passes.td), still in the Sinter dialect; @forward
+// is erased.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/TrainerLayout.h"
+#include "compiler/Transforms/TrainingConfig.h"
+#include "dialects/Sinter/IR/SinterDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/DenseSet.h"
+
+namespace sinter {
+#define GEN_PASS_DEF_BUILDTRAINSTEP
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace sinter
+
+using namespace mlir;
+using namespace sinter;
+
+namespace {
+
+/// What the entry points share: the forward function split into its inputs
+/// and parameters, and the training configuration.
+struct Model {
+  func::FuncOp forward;
+  SmallVector<unsigned> inputs, params; // forward argument indices
+  StringRef loss;
+  DictionaryAttr optimizer;
+  RankedTensorType predictionType, targetType;
+};
+
+/// Reverse-mode autodiff over the ops already in `block`: returns the
+/// cotangent of each of `wrt` (null where the loss does not depend on it).
+/// New ops go to `b`'s insertion point, after the forward ops.
+FailureOr<SmallVector<Value>> differentiate(OpBuilder &b, Block &block,
+                                            Value loss, ValueRange wrt) {
+  // Activity: only values that depend on a parameter get cotangents.
+  llvm::DenseSet<Value> active(wrt.begin(), wrt.end());
+  SmallVector<Operation *> forwardOps;
+  for (Operation &op : block) {
+    forwardOps.push_back(&op);
+    if (llvm::any_of(op.getOperands(),
+                     [&](Value v) { return active.contains(v); }))
+      active.insert(op.result_begin(), op.result_end());
+  }
+
+  DenseMap<Value, Value> grads;
+  auto scalar = cast<RankedTensorType>(loss.getType());
+  grads[loss] = b.create<arith::ConstantOp>(
+      loss.getLoc(), DenseElementsAttr::get(scalar, 1.0f));
+
+  for (Operation *op : llvm::reverse(forwardOps)) {
+    SmallVector<Value> resultGrads;
+    for (Value r : op->getResults())
+      resultGrads.push_back(grads.lookup(r));
+    if (llvm::all_of(resultGrads, [](Value g) { return !g; }) ||
+        llvm::none_of(op->getOperands(),
+                      [&](Value v) { return active.contains(v); }))
+      continue;
+    auto vjp = dyn_cast<VJPOpInterface>(op);
+    if (!vjp)
+      return op->emitOpError("has no VJP rule, so Sinter cannot train "
+                             "through it");
+    SmallVector<Value> operandGrads(op->getNumOperands());
+    if (failed(vjp.buildVJP(b, resultGrads, operandGrads)))
+      return failure();
+    for (auto [i, g] : llvm::enumerate(operandGrads)) {
+      Value operand = op->getOperand(i);
+      if (!g || !active.contains(operand) || !vjp.isDifferentiableOperand(i))
+        continue;
+      if (g.getType() != operand.getType())
+        return op->emitOpError("VJP rule gave operand ")
+               << i << " a cotangent of type " << g.getType() << " instead of "
+               << operand.getType();
+      // A value used more than once sums the cotangents of its uses.
+      Value &acc = grads[operand];
+      acc = acc ? b.create<AddOp>(op->getLoc(), acc, g).getResult() : g;
+    }
+  }
+
+  SmallVector<Value> out;
+  for (Value v : wrt)
+    out.push_back(grads.lookup(v));
+  return out;
+}
+
+class EntryPointBuilder {
+public:
+  EntryPointBuilder(ModuleOp module, Model model)
+      : module(module), model(model), b(module.getContext()) {}
+
+  void buildPredict() {
+    auto fn = startFunction(kPredictFn, /*withTarget=*/false, 0,
+                            {model.predictionType});
+    IRMapping map = mapArgs(fn, /*withTarget=*/false);
+    Value pred = cloneForward(map);
+    b.create<func::ReturnOp>(loc(), pred);
+  }
+
+  void buildEvaluate() {
+    auto fn = startFunction(kEvaluateFn, true, 0,
+                            {b.getF32Type(), model.predictionType});
+    IRMapping map = mapArgs(fn, true);
+    Value pred = cloneForward(map);
+    Value loss = buildLoss(b, loc(), model.loss, pred, target(fn));
+    b.create<func::ReturnOp>(loc(), ValueRange{extract(loss), pred});
+  }
+
+  LogicalResult buildGradients() {
+    SmallVector<Type> results = {b.getF32Type()};
+    for (unsigned p : model.params)
+      results.push_back(model.forward.getArgument(p).getType());
+    auto fn = startFunction(kGradientsFn, true, 0, results);
+    IRMapping map = mapArgs(fn, true);
+    Value pred = cloneForward(map);
+    Value loss = buildLoss(b, loc(), model.loss, pred, target(fn));
+    FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
+    if (failed(grads))
+      return failure();
+    SmallVector<Value> rets = {extract(loss)};
+    rets.append(grads->begin(), grads->end());
+    b.create<func::ReturnOp>(loc(), rets);
+    return success();
+  }
+
+  LogicalResult buildTrainStep() {
+    SmallVector<StringRef> slotNames = optimizerSlotNames(model.optimizer);
+    SmallVector<Type> results = {b.getF32Type()};
+    for (unsigned p : model.params)
+      results.push_back(model.forward.getArgument(p).getType());
+    for (size_t k = 0; k < slotNames.size(); ++k)
+      for (unsigned p : model.params)
+        results.push_back(model.forward.getArgument(p).getType());
+    auto fn = startFunction(kTrainStepFn, true, slotNames.size(), results);
+    IRMapping map = mapArgs(fn, true);
+
+    // Slots follow the parameters: all of slot 0, then all of slot 1, ...
+    unsigned firstSlot = fn.getNumArguments() - 2 -
+                         slotNames.size() * model.params.size();
+    for (auto [k, slot] : llvm::enumerate(slotNames))
+      for (auto [j, p] : llvm::enumerate(model.params))
+        fn.setArgAttr(firstSlot + k * model.params.size() + j, attrs::kSlot,
+                      b.getStringAttr(paramName(p) + "/" + slot));
+    Value lr = fn.getArgument(fn.getNumArguments() - 2);
+    Value iteration = fn.getArgument(fn.getNumArguments() - 1);
+    fn.setArgAttr(fn.getNumArguments() - 2, attrs::kHyper,
+                  b.getStringAttr("learning_rate"));
+    fn.setArgAttr(fn.getNumArguments() - 1, attrs::kHyper,
+                  b.getStringAttr("iteration"));
+
+    Value pred = cloneForward(map);
+    Value loss = buildLoss(b, loc(), model.loss, pred, target(fn));
+    FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
+    if (failed(grads))
+      return failure();
+
+    // Updates come last: every backward read of a parameter precedes them.
+    SmallVector<Value> newParams;
+    SmallVector<SmallVector<Value>> newSlots(slotNames.size());
+    for (auto [j, p] : llvm::enumerate(model.params)) {
+      SmallVector<Value> slots;
+      for (size_t k = 0; k < slotNames.size(); ++k)
+        slots.push_back(
+            fn.getArgument(firstSlot + k * model.params.size() + j));
+      SmallVector<Value> updated = buildOptimizerUpdate(
+          b, loc(), model.optimizer, map.lookup(model.forward.getArgument(p)),
+          (*grads)[j], slots, lr, iteration);
+      newParams.push_back(updated[0]);
+      for (size_t k = 0; k < slotNames.size(); ++k)
+        newSlots[k].push_back(updated[k + 1]);
+    }
+    SmallVector<Value> rets = {extract(loss)};
+    rets.append(newParams);
+    for (auto &s : newSlots)
+      rets.append(s);
+    b.create<func::ReturnOp>(loc(), rets);
+    return success();
+  }
+
+private:
+  Location loc() { return model.forward.getLoc(); }
+
+  std::string paramName(unsigned forwardArg) {
+    return argAttrString(model.forward, forwardArg, attrs::kParam).str();
+  }
+
+  /// A function (inputs..., [target], params..., [slots..., lr, iteration])
+  /// with its entry block, the builder at its start.
+  func::FuncOp startFunction(StringRef name, bool withTarget, size_t numSlots,
+                             TypeRange results) {
+    SmallVector<Type> args;
+    SmallVector<DictionaryAttr> argAttrs;
+    for (unsigned i : model.inputs) {
+      args.push_back(model.forward.getArgument(i).getType());
+      argAttrs.push_back(model.forward.getArgAttrDict(i));
+    }
+    if (withTarget) {
+      args.push_back(model.targetType);
+      argAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+          attrs::kTarget,
+          b.getStringAttr(lossTakesLabels(model.loss) ? "labels" : "dense"))));
+    }
+    for (unsigned i : model.params) {
+      args.push_back(model.forward.getArgument(i).getType());
+      argAttrs.push_back(model.forward.getArgAttrDict(i));
+    }
+    if (numSlots) {
+      for (size_t k = 0; k < numSlots; ++k)
+        for (unsigned i : model.params) {
+          args.push_back(model.forward.getArgument(i).getType());
+          argAttrs.push_back(b.getDictionaryAttr({}));
+        }
+      args.append({b.getF32Type(), b.getF32Type()});
+      argAttrs.append({b.getDictionaryAttr({}), b.getDictionaryAttr({})});
+    }
+    b.setInsertionPointToEnd(module.getBody());
+    auto fn = b.create<func::FuncOp>(loc(), name,
+                                     b.getFunctionType(args, results));
+    fn.setAllArgAttrs(argAttrs);
+    b.setInsertionPointToStart(fn.addEntryBlock());
+    return fn;
+  }
+
+  IRMapping mapArgs(func::FuncOp fn, bool withTarget) {
+    IRMapping map;
+    unsigned next = 0;
+    for (unsigned i : model.inputs)
+      map.map(model.forward.getArgument(i), fn.getArgument(next++));
+    next += withTarget;
+    for (unsigned i : model.params)
+      map.map(model.forward.getArgument(i), fn.getArgument(next++));
+    return map;
+  }
+
+  Value target(func::FuncOp fn) {
+    return fn.getArgument(model.inputs.size());
+  }
+
+  Value cloneForward(IRMapping &map) {
+    Block &body = model.forward.getBody().front();
+    for (Operation &op : body.without_terminator())
+      b.clone(op, map);
+    return map.lookup(body.getTerminator()->getOperand(0));
+  }
+
+  FailureOr<SmallVector<Value>> gradientsOf(func::FuncOp fn, Value loss,
+                                            IRMapping &map) {
+    SmallVector<Value> params;
+    for (unsigned p : model.params)
+      params.push_back(map.lookup(model.forward.getArgument(p)));
+    auto grads = differentiate(b, fn.getBody().front(), loss, params);
+    if (failed(grads))
+      return failure();
+    // A parameter the loss does not reach has a zero gradient.
+    for (auto [g, p] : llvm::zip(*grads, params))
+      if (!g)
+        g = b.create<arith::ConstantOp>(
+            loc(), DenseElementsAttr::get(cast<ShapedType>(p.getType()), 0.0f));
+    return grads;
+  }
+
+  Value extract(Value scalarTensor) {
+    return b.create<tensor::ExtractOp>(loc(), scalarTensor, ValueRange{});
+  }
+
+  ModuleOp module;
+  Model model;
+  OpBuilder b;
+};
+
+struct BuildTrainStepPass
+    : public sinter::impl::BuildTrainStepBase<BuildTrainStepPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<Model> model = readModel(module);
+    if (failed(model))
+      return signalPassFailure();
+    EntryPointBuilder builder(module, *model);
+    builder.buildPredict();
+    builder.buildEvaluate();
+    if (failed(builder.buildGradients()) || failed(builder.buildTrainStep()))
+      return signalPassFailure();
+    model->forward.erase();
+  }
+
+  FailureOr<Model> readModel(ModuleOp module) {
+    Model m;
+    m.forward = module.lookupSymbol<func::FuncOp>("forward");
+    if (!m.forward)
+      return module.emitError("expected a func.func @forward to train");
+    if (!m.forward.getBody().hasOneBlock() ||
+        m.forward.getFunctionType().getNumResults() != 1)
+      return m.forward.emitError(
+          "@forward must have one block and one result (the prediction)");
+    m.predictionType =
+        dyn_cast<RankedTensorType>(m.forward.getResultTypes()[0]);
+    if (!m.predictionType || m.predictionType.getRank() != 2)
+      return m.forward.emitError("the prediction must be a [batch, outputs] "
+                                 "tensor");
+    for (unsigned i = 0, e = m.forward.getNumArguments(); i < e; ++i) {
+      if (!argAttrString(m.forward, i, attrs::kParam).empty())
+        m.params.push_back(i);
+      else if (!argAttrString(m.forward, i, attrs::kInput).empty())
+        m.inputs.push_back(i);
+      else
+        return m.forward.emitError("argument ")
+               << i << " is marked neither 'sinter.input' nor 'sinter.param'";
+    }
+    auto loss = module->getAttrOfType<StringAttr>(attrs::kLoss);
+    if (!loss)
+      return module.emitError("no loss: set the 'sinter.loss' attribute");
+    std::optional<StringRef> canonical = canonicalLossName(loss.getValue());
+    if (!canonical)
+      return module.emitError("unknown loss '")
+             << loss.getValue() << "' (supported: " << supportedLosses() << ")";
+    m.loss = *canonical;
+    auto opt = module->getAttrOfType<DictionaryAttr>(attrs::kOptimizer);
+    if (!opt)
+      return module.emitError(
+          "no optimizer: set the 'sinter.optimizer' attribute");
+    std::string error;
+    auto name = opt.getAs<StringAttr>("name");
+    FailureOr<DictionaryAttr> complete = completeOptimizer(
+        module.getContext(), name ? name.getValue() : "", opt.getValue(),
+        error);
+    if (failed(complete))
+      return module.emitError(error);
+    m.optimizer = *complete;
+    module->setAttr(attrs::kOptimizer, m.optimizer);
+    if (lossTakesLabels(m.loss))
+      m.targetType = RankedTensorType::get(
+          {m.predictionType.getDimSize(0)},
+          IntegerType::get(module.getContext(), 32));
+    else
+      m.targetType = m.predictionType;
+    return m;
+  }
+};
+
+} // namespace

@@ -1,0 +1,228 @@
+//===- EmbedManifest.cpp - what the runtime needs to know, as globals -----===//
+//
+// Expects @sinter_train_step with its `sinter.*` argument attributes (the
+// output of sinter-build-train-step, before sinter-pack-trainer-abi) and the
+// module attributes `sinter.loss`, `sinter.optimizer` and optionally
+// `sinter.layers` and `sinter.model_name`.
+// Produces two constant LLVM globals (format: docs/abi.md):
+//   @sinter_manifest      NUL-terminated text, "sinter-manifest 1" first;
+//   @sinter_default_data  rows x (input + target columns) floats, a
+//                         synthetic task the model can fit, used when the
+//                         trainer is given no data.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/TrainerLayout.h"
+#include "compiler/Transforms/TrainingConfig.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+namespace sinter {
+#define GEN_PASS_DEF_EMBEDMANIFEST
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace sinter
+
+using namespace mlir;
+using namespace sinter;
+
+namespace {
+
+std::string joinDims(ArrayRef<int64_t> dims) {
+  return llvm::join(llvm::map_range(dims, [](int64_t d) {
+                      return std::to_string(d);
+                    }),
+                    ",");
+}
+
+/// Prints an attribute value as the manifest writes it: floats with full
+/// float precision, bools as 0/1, integers and strings as they are.
+std::string attrValue(Attribute a) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (auto f = dyn_cast<FloatAttr>(a))
+    os << llvm::format("%.9g", f.getValueAsDouble());
+  else if (auto b = dyn_cast<BoolAttr>(a))
+    os << (b.getValue() ? 1 : 0);
+  else if (auto i = dyn_cast<IntegerAttr>(a))
+    os << i.getInt();
+  else if (auto str = dyn_cast<StringAttr>(a))
+    os << str.getValue();
+  return s;
+}
+
+/// splitmix64: a tiny, well-mixed generator for the synthetic data.
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [-1, 1).
+  float uniform() { return float((next() >> 40) * 0x1.0p-24 * 2.0 - 1.0); }
+};
+
+/// A teacher the model can learn: random projections of x; regression gets
+/// |a.x| + 0.5 b.x (piecewise linear, so ReLU networks fit it), binary
+/// targets threshold a.x, classes take the argmax of the projections.
+std::vector<float> syntheticData(int64_t rows, int64_t in, int64_t out,
+                                 StringRef loss) {
+  Rng rng{0x5eed};
+  std::vector<float> a(in * out), bvec(in * out);
+  for (float &v : a)
+    v = rng.uniform();
+  for (float &v : bvec)
+    v = rng.uniform();
+  bool labels = lossTakesLabels(loss);
+  int64_t cols = in + (labels ? 1 : out);
+  std::vector<float> data(rows * cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    float *x = &data[r * cols], *y = x + in;
+    for (int64_t i = 0; i < in; ++i)
+      x[i] = rng.uniform();
+    std::vector<float> proj(out), lin(out);
+    for (int64_t k = 0; k < out; ++k)
+      for (int64_t i = 0; i < in; ++i) {
+        proj[k] += a[k * in + i] * x[i];
+        lin[k] += bvec[k * in + i] * x[i];
+      }
+    int64_t best = 0;
+    for (int64_t k = 1; k < out; ++k)
+      if (proj[k] > proj[best])
+        best = k;
+    for (int64_t k = 0; k < out; ++k) {
+      if (loss == "mean_squared_error")
+        y[k] = std::fabs(proj[k]) + 0.5f * lin[k];
+      else if (loss == "binary_crossentropy")
+        y[k] = proj[k] > 0 ? 1.0f : 0.0f;
+      else if (!labels)
+        y[k] = k == best ? 1.0f : 0.0f;
+    }
+    if (labels)
+      y[0] = float(best);
+  }
+  return data;
+}
+
+struct EmbedManifestPass
+    : public sinter::impl::EmbedManifestBase<EmbedManifestPass> {
+  using EmbedManifestBase::EmbedManifestBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto fn = module.lookupSymbol<func::FuncOp>(kTrainStepFn);
+    if (!fn || fn.getNumArguments() == 0 ||
+        !fn.getArgAttr(0, attrs::kInput)) {
+      module.emitError("sinter-embed-manifest expects @")
+          << kTrainStepFn << " with its sinter.* argument attributes";
+      return signalPassFailure();
+    }
+    auto loss = module->getAttrOfType<StringAttr>(attrs::kLoss);
+    auto opt = module->getAttrOfType<DictionaryAttr>(attrs::kOptimizer);
+    if (!loss || !opt) {
+      module.emitError("missing 'sinter.loss' or 'sinter.optimizer'");
+      return signalPassFailure();
+    }
+
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "sinter-manifest 1\n";
+    auto modelName = module->getAttrOfType<StringAttr>(attrs::kModelName);
+    os << "model " << (modelName ? modelName.getValue() : "model") << "\n";
+    os << "loss " << loss.getValue() << "\n";
+    os << "optimizer " << attrValue(opt.get("name"));
+    for (NamedAttribute e : opt)
+      if (e.getName() != "name")
+        os << " " << e.getName().strref() << "=" << attrValue(e.getValue());
+    os << "\n";
+
+    int64_t inCols = 0, outCols = 0;
+    for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
+      auto type = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
+      if (StringRef in = argAttrString(fn, i, attrs::kInput); !in.empty()) {
+        os << "input " << in << " " << joinDims(type.getShape().drop_front())
+           << "\n";
+      }
+    }
+    // Per-example sizes: product of the static non-batch dimensions.
+    for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
+      if (fn.getArgAttr(i, attrs::kInput)) {
+        int64_t n = 1;
+        for (int64_t d :
+             cast<RankedTensorType>(fn.getArgument(i).getType())
+                 .getShape()
+                 .drop_front())
+          n *= d;
+        inCols += n;
+      }
+    auto predType = cast<RankedTensorType>(
+        module.lookupSymbol<func::FuncOp>(kPredictFn).getResultTypes()[0]);
+    outCols = predType.getDimSize(1);
+    os << "output " << outCols << "\n";
+    bool labels = lossTakesLabels(loss.getValue());
+    os << "target " << (labels ? "labels" : "dense") << " " << outCols << "\n";
+
+    TrainerLayout layout = computeLayout(fn);
+    for (auto [i, p] : llvm::enumerate(layout.params)) {
+      os << "param " << p.name << " " << joinDims(p.shape) << " " << p.offset;
+      unsigned arg = 0;
+      for (unsigned a = 0; a < fn.getNumArguments(); ++a)
+        if (argAttrString(fn, a, attrs::kParam) == p.name)
+          arg = a;
+      auto init = fn.getArgAttrOfType<DictionaryAttr>(arg, attrs::kInit);
+      os << " " << (init && init.get("class") ? attrValue(init.get("class"))
+                                              : std::string("Zeros"));
+      if (init)
+        for (NamedAttribute e : init)
+          if (e.getName() != "class")
+            os << " " << e.getName().strref() << "=" << attrValue(e.getValue());
+      os << "\n";
+    }
+    os << "param_elems " << layout.paramElems << "\n";
+    for (StringRef slot : optimizerSlotNames(opt))
+      os << "slot " << slot << "\n";
+
+    if (auto layers = module->getAttrOfType<ArrayAttr>(attrs::kLayers))
+      for (auto layer : layers.getAsRange<DictionaryAttr>()) {
+        auto shape = layer.getAs<DenseI64ArrayAttr>("shape");
+        os << "layer " << attrValue(layer.get("name")) << " "
+           << attrValue(layer.get("class")) << " "
+           << (shape ? joinDims(shape.asArrayRef()) : "-") << " "
+           << (layer.get("params") ? attrValue(layer.get("params")) : "0")
+           << "\n";
+      }
+
+    int64_t rows = defaultRows;
+    int64_t yCols = labels ? 1 : outCols;
+    os << "default_data " << rows << " " << inCols << " " << yCols << "\n";
+    os << "end\n";
+    text.push_back('\0');
+
+    std::vector<float> data =
+        syntheticData(rows, inCols, outCols, loss.getValue());
+
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToStart(module.getBody());
+    Location loc = module.getLoc();
+    auto i8 = b.getI8Type();
+    b.create<LLVM::GlobalOp>(loc, LLVM::LLVMArrayType::get(i8, text.size()),
+                             /*isConstant=*/true, LLVM::Linkage::External,
+                             "sinter_manifest", b.getStringAttr(text),
+                             /*alignment=*/0);
+    auto dataType =
+        RankedTensorType::get({int64_t(data.size())}, b.getF32Type());
+    b.create<LLVM::GlobalOp>(
+        loc, LLVM::LLVMArrayType::get(b.getF32Type(), data.size()),
+        /*isConstant=*/true, LLVM::Linkage::External, "sinter_default_data",
+        DenseElementsAttr::get(dataType, ArrayRef<float>(data)),
+        /*alignment=*/64);
+  }
+};
+
+} // namespace

@@ -1,0 +1,618 @@
+//===- LowerToLinalg.cpp - Sinter ops to linalg on tensors ----------------===//
+//
+// Expects Sinter ops on ranked tensors. Produces destination-passing linalg
+// (`linalg.generic`, `linalg.fill` over `tensor.empty`), tensor, arith and
+// math ops; no Sinter op remains. One rewrite pattern per op; the shared
+// shapes of computation (elementwise maps, reductions over the last
+// dimension or over everything) are the helpers below.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/Passes.h"
+#include "dialects/Sinter/IR/SinterDialect.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <limits>
+
+namespace sinter {
+#define GEN_PASS_DEF_LOWERTOLINALG
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace sinter
+
+using namespace mlir;
+using namespace sinter;
+
+namespace {
+
+using utils::IteratorType;
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// Emits linalg ops at one location; every helper returns a tensor.
+class Emitter {
+public:
+  Emitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value f32(double v) {
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+  }
+
+  /// A fresh tensor of `sizes`, filled with `init`.
+  Value filled(ArrayRef<OpFoldResult> sizes, double init) {
+    Value e = b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type());
+    return b.create<linalg::FillOp>(loc, f32(init), e).getResult(0);
+  }
+
+  SmallVector<OpFoldResult> sizes(Value v) {
+    return tensor::getMixedSizes(b, loc, v);
+  }
+
+  /// Dimension `d` of `v` as an f32 value.
+  Value dimF32(Value v, int64_t d) {
+    Value i = b.create<tensor::DimOp>(loc, v, d);
+    Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), i);
+    return b.create<arith::SIToFPOp>(loc, b.getF32Type(), i64);
+  }
+
+  /// The scalar in a tensor<f32>.
+  Value scalar(Value t) {
+    return b.create<tensor::ExtractOp>(loc, t, ValueRange{});
+  }
+  Value scalarTensor(Value s) {
+    return b.create<tensor::FromElementsOp>(
+        loc, RankedTensorType::get({}, b.getF32Type()), s);
+  }
+
+  /// One linalg.generic with a single output `init` and a body computing
+  /// the yielded value from (inputs..., output).
+  Value generic(ValueRange ins, ArrayRef<AffineMap> inMaps, Value init,
+                AffineMap outMap, ArrayRef<IteratorType> iters, BodyFn body) {
+    SmallVector<AffineMap> maps(inMaps.begin(), inMaps.end());
+    maps.push_back(outMap);
+    auto op = b.create<linalg::GenericOp>(
+        loc, init.getType(), ins, init, maps, iters,
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          nb.create<linalg::YieldOp>(nl, body(nb, nl, args));
+        });
+    return op.getResult(0);
+  }
+
+  /// `body(x_i...)` at every element of `ins` (all of `like`'s shape).
+  Value map(ValueRange ins, Value like, BodyFn body) {
+    int64_t r = cast<RankedTensorType>(like.getType()).getRank();
+    AffineMap id = b.getMultiDimIdentityMap(r);
+    SmallVector<AffineMap> inMaps(ins.size(), id);
+    Value init = b.create<tensor::EmptyOp>(loc, sizes(like), b.getF32Type());
+    return generic(ins, inMaps, init, id, parallel(r), body);
+  }
+
+  /// Reduces `ins` (all of rank r, `extra` of rank r-1 broadcast along the
+  /// last dimension) over the last dimension: result rank r-1.
+  Value reduceLast(ValueRange ins, ValueRange extra, double init,
+                   BodyFn body) {
+    int64_t r = rankOf(ins[0]);
+    SmallVector<AffineMap> inMaps(ins.size(), b.getMultiDimIdentityMap(r));
+    inMaps.append(extra.size(), dropLast(r));
+    SmallVector<Value> all(ins);
+    all.append(extra.begin(), extra.end());
+    SmallVector<OpFoldResult> s = sizes(ins[0]);
+    s.pop_back();
+    SmallVector<IteratorType> iters = parallel(r);
+    iters.back() = IteratorType::reduction;
+    return generic(all, inMaps, filled(s, init), dropLast(r), iters, body);
+  }
+
+  /// Reduces over every dimension to a tensor<f32>; `maps` give each input's
+  /// indexing in the iteration space of `space`.
+  Value reduceAll(ValueRange ins, ArrayRef<AffineMap> maps, Value space,
+                  BodyFn body) {
+    int64_t r = rankOf(space);
+    SmallVector<IteratorType> iters(r, IteratorType::reduction);
+    return generic(ins, maps, filled({}, 0.0), AffineMap::get(r, 0, b.getContext()),
+                   iters, body);
+  }
+
+  /// `body` over the iteration space of `like` with inputs indexed by
+  /// `maps`, producing `like`'s shape.
+  Value mapWith(ValueRange ins, ArrayRef<AffineMap> maps, Value like,
+                BodyFn body) {
+    int64_t r = rankOf(like);
+    Value init = b.create<tensor::EmptyOp>(loc, sizes(like), b.getF32Type());
+    return generic(ins, maps, init, b.getMultiDimIdentityMap(r), parallel(r),
+                   body);
+  }
+
+  SmallVector<IteratorType> parallel(int64_t r) {
+    return SmallVector<IteratorType>(r, IteratorType::parallel);
+  }
+  AffineMap id(int64_t r) { return b.getMultiDimIdentityMap(r); }
+  AffineMap dropLast(int64_t r) {
+    return AffineMap::getMultiDimIdentityMap(r, b.getContext())
+        .getMajorSubMap(r - 1);
+  }
+  AffineMap lastOnly(int64_t r) {
+    return AffineMap::get(r, 0, b.getAffineDimExpr(r - 1));
+  }
+  static int64_t rankOf(Value v) {
+    return cast<RankedTensorType>(v.getType()).getRank();
+  }
+
+  OpBuilder &b;
+  Location loc;
+};
+
+// Arithmetic shorthands for region bodies.
+struct Ar {
+  OpBuilder &b;
+  Location l;
+  Value add(Value x, Value y) { return b.create<arith::AddFOp>(l, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(l, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(l, x, y); }
+  Value div(Value x, Value y) { return b.create<arith::DivFOp>(l, x, y); }
+  Value neg(Value x) { return b.create<arith::NegFOp>(l, x); }
+  Value c(double v) {
+    return b.create<arith::ConstantOp>(l, b.getF32FloatAttr(v));
+  }
+  Value exp(Value x) { return b.create<math::ExpOp>(l, x); }
+  Value log(Value x) { return b.create<math::LogOp>(l, x); }
+  Value sqrt(Value x) { return b.create<math::SqrtOp>(l, x); }
+  Value max(Value x, Value y) { return b.create<arith::MaximumFOp>(l, x, y); }
+  Value min(Value x, Value y) { return b.create<arith::MinimumFOp>(l, x, y); }
+  Value gt(Value x, Value y) {
+    return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, x, y);
+  }
+  Value lt(Value x, Value y) {
+    return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, x, y);
+  }
+  Value select(Value c, Value x, Value y) {
+    return b.create<arith::SelectOp>(l, c, x, y);
+  }
+  Value andi(Value x, Value y) { return b.create<arith::AndIOp>(l, x, y); }
+};
+
+/// Keras' fuzz factor for clipping probabilities.
+constexpr double kEpsilon = 1e-7;
+
+//===----------------------------------------------------------------------===//
+// Per-op lowerings
+//===----------------------------------------------------------------------===//
+
+SmallVector<Value> lower(MatmulOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
+  // Iteration space (m, n, k).
+  AffineExpr m = b.getAffineDimExpr(0), n = b.getAffineDimExpr(1),
+             k = b.getAffineDimExpr(2);
+  AffineMap lhsMap = AffineMap::get(3, 0, tl ? ArrayRef{k, m} : ArrayRef{m, k},
+                                    b.getContext());
+  AffineMap rhsMap = AffineMap::get(3, 0, tr ? ArrayRef{n, k} : ArrayRef{k, n},
+                                    b.getContext());
+  AffineMap outMap = AffineMap::get(3, 0, {m, n}, b.getContext());
+  SmallVector<OpFoldResult> size = {e.sizes(op.getLhs())[tl ? 1 : 0],
+                                    e.sizes(op.getRhs())[tr ? 0 : 1]};
+  Value init = e.filled(size, 0.0);
+  if (init.getType() != op.getType())
+    init = b.create<tensor::CastOp>(op.getLoc(), op.getType(), init);
+  return {e.generic({op.getLhs(), op.getRhs()}, {lhsMap, rhsMap}, init, outMap,
+                    {IteratorType::parallel, IteratorType::parallel,
+                     IteratorType::reduction},
+                    [](OpBuilder &nb, Location l, ValueRange a) {
+                      Ar ar{nb, l};
+                      return ar.add(a[2], ar.mul(a[0], a[1]));
+                    })};
+}
+
+SmallVector<Value> lower(BiasAddOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  int64_t r = Emitter::rankOf(op.getInput());
+  return {e.mapWith({op.getInput(), op.getBias()}, {e.id(r), e.lastOnly(r)},
+                    op.getInput(), [](OpBuilder &nb, Location l, ValueRange a) {
+                      return Ar{nb, l}.add(a[0], a[1]);
+                    })};
+}
+
+SmallVector<Value> lower(BiasAddGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  int64_t r = Emitter::rankOf(op.getGrad());
+  SmallVector<IteratorType> iters(r, IteratorType::reduction);
+  iters.back() = IteratorType::parallel;
+  Value init = e.filled({e.sizes(op.getGrad()).back()}, 0.0);
+  return {e.generic({op.getGrad()}, {e.id(r)}, init, e.lastOnly(r), iters,
+                    [](OpBuilder &nb, Location l, ValueRange a) {
+                      return Ar{nb, l}.add(a[1], a[0]);
+                    })};
+}
+
+SmallVector<Value> lower(AddOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  return {e.map({op.getLhs(), op.getRhs()}, op.getLhs(),
+                [](OpBuilder &nb, Location l, ValueRange a) {
+                  return Ar{nb, l}.add(a[0], a[1]);
+                })};
+}
+
+// Activations and their gradients (y = forward output, g = cotangent).
+
+SmallVector<Value> lower(ReluOp op, OpBuilder &b) {
+  return {Emitter(b, op.getLoc())
+              .map(op.getInput(), op.getInput(),
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     return ar.select(ar.gt(a[0], ar.c(0)), a[0], ar.c(0));
+                   })};
+}
+SmallVector<Value> lower(ReluGradOp op, OpBuilder &b) {
+  return {Emitter(b, op.getLoc())
+              .map({op.getOutput(), op.getGrad()}, op.getOutput(),
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     return ar.select(ar.gt(a[0], ar.c(0)), a[1], ar.c(0));
+                   })};
+}
+
+SmallVector<Value> lower(SigmoidOp op, OpBuilder &b) {
+  return {Emitter(b, op.getLoc())
+              .map(op.getInput(), op.getInput(),
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     return ar.div(ar.c(1),
+                                   ar.add(ar.c(1), ar.exp(ar.neg(a[0]))));
+                   })};
+}
+SmallVector<Value> lower(SigmoidGradOp op, OpBuilder &b) {
+  return {Emitter(b, op.getLoc())
+              .map({op.getOutput(), op.getGrad()}, op.getOutput(),
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     return ar.mul(a[1], ar.mul(a[0], ar.sub(ar.c(1), a[0])));
+                   })};
+}
+
+SmallVector<Value> lower(TanhOp op, OpBuilder &b) {
+  return {Emitter(b, op.getLoc())
+              .map(op.getInput(), op.getInput(),
+                   [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                     return nb.create<math::TanhOp>(l, a[0]);
+                   })};
+}
+SmallVector<Value> lower(TanhGradOp op, OpBuilder &b) {
+  return {Emitter(b, op.getLoc())
+              .map({op.getOutput(), op.getGrad()}, op.getOutput(),
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     return ar.mul(a[1], ar.sub(ar.c(1), ar.mul(a[0], a[0])));
+                   })};
+}
+
+SmallVector<Value> lower(SoftmaxOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Value x = op.getInput();
+  int64_t r = Emitter::rankOf(x);
+  Value mx = e.reduceLast(x, {}, -std::numeric_limits<double>::infinity(),
+                          [](OpBuilder &nb, Location l, ValueRange a) {
+                            return Ar{nb, l}.max(a[1], a[0]);
+                          });
+  Value ex = e.mapWith({x, mx}, {e.id(r), e.dropLast(r)}, x,
+                       [](OpBuilder &nb, Location l, ValueRange a) {
+                         Ar ar{nb, l};
+                         return ar.exp(ar.sub(a[0], a[1]));
+                       });
+  Value sum = e.reduceLast(ex, {}, 0.0,
+                           [](OpBuilder &nb, Location l, ValueRange a) {
+                             return Ar{nb, l}.add(a[1], a[0]);
+                           });
+  return {e.mapWith({ex, sum}, {e.id(r), e.dropLast(r)}, x,
+                    [](OpBuilder &nb, Location l, ValueRange a) {
+                      return Ar{nb, l}.div(a[0], a[1]);
+                    })};
+}
+SmallVector<Value> lower(SoftmaxGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Value y = op.getOutput(), g = op.getGrad();
+  int64_t r = Emitter::rankOf(y);
+  Value dot = e.reduceLast({y, g}, {}, 0.0,
+                           [](OpBuilder &nb, Location l, ValueRange a) {
+                             Ar ar{nb, l};
+                             return ar.add(a[2], ar.mul(a[0], a[1]));
+                           });
+  return {e.mapWith({y, g, dot}, {e.id(r), e.id(r), e.dropLast(r)}, y,
+                    [](OpBuilder &nb, Location l, ValueRange a) {
+                      Ar ar{nb, l};
+                      return ar.mul(a[0], ar.sub(a[1], a[2]));
+                    })};
+}
+
+// Losses. Keras averages per example over the outputs (MSE, BCE) or sums
+// over classes (cross-entropies), then averages over the batch.
+
+/// Number of prediction elements as f32 (batch * outputs).
+Value numElements(Emitter &e, Value pred) {
+  return Ar{e.b, e.loc}.mul(e.dimF32(pred, 0), e.dimF32(pred, 1));
+}
+
+SmallVector<Value> lower(MeanSquaredErrorOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Value p = op.getPrediction();
+  Value sum = e.reduceAll({p, op.getTarget()}, {e.id(2), e.id(2)}, p,
+                          [](OpBuilder &nb, Location l, ValueRange a) {
+                            Ar ar{nb, l};
+                            Value d = ar.sub(a[0], a[1]);
+                            return ar.add(a[2], ar.mul(d, d));
+                          });
+  Ar ar{b, op.getLoc()};
+  return {e.scalarTensor(ar.div(e.scalar(sum), numElements(e, p)))};
+}
+SmallVector<Value> lower(MeanSquaredErrorGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Ar ar{b, op.getLoc()};
+  Value p = op.getPrediction();
+  Value scale = ar.div(ar.mul(ar.c(2), e.scalar(op.getSeed())),
+                       numElements(e, p));
+  return {e.map({p, op.getTarget()}, p,
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Ar r{nb, l};
+                  return r.mul(scale, r.sub(a[0], a[1]));
+                })};
+}
+
+SmallVector<Value> lower(BinaryCrossentropyOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Value p = op.getPrediction();
+  Value sum = e.reduceAll(
+      {p, op.getTarget()}, {e.id(2), e.id(2)}, p,
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        Value pc = ar.min(ar.max(a[0], ar.c(kEpsilon)), ar.c(1 - kEpsilon));
+        Value t = a[1];
+        Value ll = ar.add(ar.mul(t, ar.log(pc)),
+                          ar.mul(ar.sub(ar.c(1), t), ar.log(ar.sub(ar.c(1), pc))));
+        return ar.sub(a[2], ll);
+      });
+  Ar ar{b, op.getLoc()};
+  return {e.scalarTensor(ar.div(e.scalar(sum), numElements(e, p)))};
+}
+SmallVector<Value> lower(BinaryCrossentropyGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Ar ar{b, op.getLoc()};
+  Value p = op.getPrediction();
+  Value scale = ar.div(e.scalar(op.getSeed()), numElements(e, p));
+  return {e.map({p, op.getTarget()}, p,
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Ar r{nb, l};
+                  Value lo = r.c(kEpsilon), hi = r.c(1 - kEpsilon);
+                  Value inside = r.andi(r.gt(a[0], lo), r.lt(a[0], hi));
+                  Value t = a[1];
+                  // d/dp of -(t log p + (1-t) log(1-p)); zero where clipped.
+                  Value d = r.add(r.neg(r.div(t, a[0])),
+                                  r.div(r.sub(r.c(1), t), r.sub(r.c(1), a[0])));
+                  return r.select(inside, r.mul(scale, d), r.c(0));
+                })};
+}
+
+/// Categorical cross-entropy on probabilities, Keras style: q = p / sum(p),
+/// clipped to [eps, 1 - eps], loss = -sum t log q. With `labels`, the target
+/// is a [batch] tensor of class indices (one-hot on the fly). Returns the
+/// loss, or with `seed` the cotangent of the prediction.
+Value crossentropy(OpBuilder &b, Location loc, Value p, Value target,
+                   bool labels, Value seed) {
+  Emitter e(b, loc);
+  AffineMap tMap = labels ? e.dropLast(2) : e.id(2);
+  // The target's value at (i, j) inside a body; `a` holds (p, target, ...).
+  auto targetAt = [labels](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    if (!labels)
+      return a[1];
+    Ar ar{nb, l};
+    Value j = nb.create<linalg::IndexOp>(l, 1);
+    Value ji = nb.create<arith::IndexCastOp>(l, nb.getI32Type(), j);
+    Value hit = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, ji, a[1]);
+    return ar.select(hit, ar.c(1), ar.c(0));
+  };
+  Value rowSum = e.reduceLast(p, {}, 0.0,
+                              [](OpBuilder &nb, Location l, ValueRange a) {
+                                return Ar{nb, l}.add(a[1], a[0]);
+                              });
+  auto clipped = [](Ar &ar, Value q) {
+    return ar.min(ar.max(q, ar.c(kEpsilon)), ar.c(1 - kEpsilon));
+  };
+  Ar ar{b, loc};
+  Value batch = e.dimF32(p, 0);
+  if (!seed) {
+    Value sum = e.reduceAll(
+        {p, target, rowSum}, {e.id(2), tMap, e.dropLast(2)}, p,
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Ar r{nb, l};
+          Value q = clipped(r, r.div(a[0], a[2]));
+          return r.sub(a[3], r.mul(targetAt(nb, l, a), r.log(q)));
+        });
+    return e.scalarTensor(ar.div(e.scalar(sum), batch));
+  }
+  // dq_j = -t_j / q_j inside the clip range, else 0;
+  // dp_i = (dq_i - sum_j dq_j q_j) / S, scaled by seed / batch.
+  auto dq = [&](Ar &r, OpBuilder &nb, Location l, ValueRange a) {
+    Value q = r.div(a[0], a[2]);
+    Value inside = r.andi(r.gt(q, r.c(kEpsilon)), r.lt(q, r.c(1 - kEpsilon)));
+    Value d = r.neg(r.div(targetAt(nb, l, a), clipped(r, q)));
+    return std::make_pair(r.select(inside, d, r.c(0)), q);
+  };
+  Value dot = e.generic(
+      {p, target, rowSum}, {e.id(2), tMap, e.dropLast(2)},
+      e.filled({e.sizes(p)[0]}, 0.0), e.dropLast(2),
+      {IteratorType::parallel, IteratorType::reduction},
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar r{nb, l};
+        auto [d, q] = dq(r, nb, l, a);
+        return r.add(a[3], r.mul(d, q));
+      });
+  Value scale = ar.div(e.scalar(seed), batch);
+  return e.mapWith({p, target, rowSum, dot},
+                   {e.id(2), tMap, e.dropLast(2), e.dropLast(2)}, p,
+                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar r{nb, l};
+                     Value d = dq(r, nb, l, a).first;
+                     return r.mul(scale, r.div(r.sub(d, a[3]), a[2]));
+                   });
+}
+
+SmallVector<Value> lower(CategoricalCrossentropyOp op, OpBuilder &b) {
+  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
+                       false, nullptr)};
+}
+SmallVector<Value> lower(CategoricalCrossentropyGradOp op, OpBuilder &b) {
+  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
+                       false, op.getSeed())};
+}
+SmallVector<Value> lower(SparseCategoricalCrossentropyOp op, OpBuilder &b) {
+  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
+                       true, nullptr)};
+}
+SmallVector<Value> lower(SparseCategoricalCrossentropyGradOp op,
+                         OpBuilder &b) {
+  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
+                       true, op.getSeed())};
+}
+
+// Optimizer updates: one linalg.generic, ins(grad) outs(param, slots...),
+// so the parameter and slots are the destinations (updated in place).
+
+SmallVector<Value> updateGeneric(
+    OpBuilder &b, Location loc, Value param, Value grad, ValueRange slots,
+    function_ref<SmallVector<Value>(Ar &, Value g, Value p, ValueRange s)>
+        body) {
+  int64_t r = Emitter::rankOf(param);
+  SmallVector<Value> outs = {param};
+  outs.append(slots.begin(), slots.end());
+  SmallVector<AffineMap> maps(outs.size() + 1, b.getMultiDimIdentityMap(r));
+  auto op = b.create<linalg::GenericOp>(
+      loc, TypeRange(ValueRange(outs)), grad, outs, maps,
+      SmallVector<IteratorType>(r, IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        nb.create<linalg::YieldOp>(l, body(ar, a[0], a[1], a.drop_front(2)));
+      });
+  return SmallVector<Value>(op.getResults());
+}
+
+SmallVector<Value> lower(SgdUpdateOp op, OpBuilder &b) {
+  float momentum = op.getMomentum().convertToFloat();
+  bool nesterov = op.getNesterov();
+  Value lr = op.getLr();
+  return updateGeneric(
+      b, op.getLoc(), op.getParam(), op.getGrad(), op.getSlots(),
+      [&](Ar &ar, Value g, Value p, ValueRange s) -> SmallVector<Value> {
+        if (s.empty())
+          return {ar.sub(p, ar.mul(g, lr))};
+        Value mom = ar.c(momentum);
+        Value m = ar.sub(ar.mul(s[0], mom), ar.mul(g, lr));
+        Value step = nesterov ? ar.sub(ar.mul(m, mom), ar.mul(g, lr)) : m;
+        return {ar.add(p, step), m};
+      });
+}
+
+SmallVector<Value> lower(AdamUpdateOp op, OpBuilder &b) {
+  Ar ar{b, op.getLoc()};
+  Value t = ar.add(op.getIteration(), ar.c(1));
+  Value b1 = ar.c(op.getBeta_1().convertToFloat());
+  Value b2 = ar.c(op.getBeta_2().convertToFloat());
+  Value b1p = b.create<math::PowFOp>(op.getLoc(), b1, t);
+  Value b2p = b.create<math::PowFOp>(op.getLoc(), b2, t);
+  Value alpha = ar.div(ar.mul(op.getLr(), ar.sqrt(ar.sub(ar.c(1), b2p))),
+                       ar.sub(ar.c(1), b1p));
+  float beta1 = op.getBeta_1().convertToFloat();
+  float beta2 = op.getBeta_2().convertToFloat();
+  float eps = op.getEpsilon().convertToFloat();
+  bool amsgrad = op.getAmsgrad();
+  return updateGeneric(
+      b, op.getLoc(), op.getParam(), op.getGrad(), op.getSlots(),
+      [&](Ar &r, Value g, Value p, ValueRange s) -> SmallVector<Value> {
+        Value m = r.add(s[0], r.mul(r.sub(g, s[0]), r.c(1 - beta1)));
+        Value v = r.add(s[1], r.mul(r.sub(r.mul(g, g), s[1]), r.c(1 - beta2)));
+        Value vUsed = amsgrad ? r.max(s[2], v) : v;
+        Value np =
+            r.sub(p, r.div(r.mul(m, alpha), r.add(r.sqrt(vUsed), r.c(eps))));
+        if (amsgrad)
+          return {np, m, v, vUsed};
+        return {np, m, v};
+      });
+}
+
+SmallVector<Value> lower(RmspropUpdateOp op, OpBuilder &b) {
+  float rho = op.getRho().convertToFloat();
+  float momentum = op.getMomentum().convertToFloat();
+  float eps = op.getEpsilon().convertToFloat();
+  bool centered = op.getCentered();
+  Value lr = op.getLr();
+  return updateGeneric(
+      b, op.getLoc(), op.getParam(), op.getGrad(), op.getSlots(),
+      [&](Ar &r, Value g, Value p, ValueRange s) -> SmallVector<Value> {
+        SmallVector<Value> out = {Value()};
+        Value v = r.add(r.mul(r.c(rho), s[0]), r.mul(r.c(1 - rho), r.mul(g, g)));
+        out.push_back(v);
+        Value den;
+        Value avg;
+        if (centered) {
+          Value a0 = s[momentum > 0 ? 2 : 1];
+          avg = r.add(r.mul(r.c(rho), a0), r.mul(r.c(1 - rho), g));
+          den = r.add(r.sub(v, r.mul(avg, avg)), r.c(eps));
+        } else {
+          den = r.add(v, r.c(eps));
+        }
+        Value inc = r.div(r.mul(lr, g), r.sqrt(den));
+        if (momentum > 0) {
+          Value mom = r.add(r.mul(r.c(momentum), s[1]), inc);
+          out.push_back(mom);
+          out[0] = r.sub(p, mom);
+        } else {
+          out[0] = r.sub(p, inc);
+        }
+        if (centered)
+          out.push_back(avg);
+        return out;
+      });
+}
+
+template <typename OpTy>
+struct LowerPattern : public OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, lower(op, rewriter));
+    return success();
+  }
+};
+
+template <typename... Ops>
+void addPatterns(RewritePatternSet &patterns) {
+  (patterns.add<LowerPattern<Ops>>(patterns.getContext()), ...);
+}
+
+struct LowerToLinalgPass
+    : public sinter::impl::LowerToLinalgBase<LowerToLinalgPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    addPatterns<MatmulOp, BiasAddOp, BiasAddGradOp, AddOp, ReluOp, ReluGradOp,
+                SigmoidOp, SigmoidGradOp, TanhOp, TanhGradOp, SoftmaxOp,
+                SoftmaxGradOp, MeanSquaredErrorOp, MeanSquaredErrorGradOp,
+                BinaryCrossentropyOp, BinaryCrossentropyGradOp,
+                CategoricalCrossentropyOp, CategoricalCrossentropyGradOp,
+                SparseCategoricalCrossentropyOp,
+                SparseCategoricalCrossentropyGradOp, SgdUpdateOp, AdamUpdateOp,
+                RmspropUpdateOp>(patterns);
+    GreedyRewriteConfig config;
+    config.strictMode = GreedyRewriteStrictness::ExistingOps;
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
+                                            config)))
+      return signalPassFailure();
+    WalkResult left = getOperation().walk([](Operation *op) {
+      if (isa<SinterDialect>(op->getDialect())) {
+        op->emitOpError("has no lowering to linalg");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,89 @@
+//===- Passes.td - Sinter's compiler passes ----------------*- tablegen -*-===//
+//
+// The pipeline, in order (sinterc --emit names the stage after each):
+//   graph  : frontend output, @forward in the Sinter dialect
+//   train  : sinter-build-train-step
+//   linalg : sinter-lower-to-linalg, sinter-embed-manifest,
+//            sinter-pack-trainer-abi
+//   llvm   : upstream bufferization and LLVM lowering
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINTER_PASSES
+#define SINTER_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+// Keep alphabetical.
+
+def BuildTrainStep : Pass<"sinter-build-train-step", "::mlir::ModuleOp"> {
+  let summary = "Turns @forward plus loss and optimizer into the trainer's entry points";
+  let description = [{
+    Expects a module holding `func.func @forward` (Sinter ops, one block;
+    arguments marked `sinter.input` or `sinter.param`) and the module
+    attributes `sinter.loss` and `sinter.optimizer`. Produces, in the Sinter
+    dialect, replacing @forward:
+      * `@sinter_predict(inputs..., params...) -> prediction`
+      * `@sinter_evaluate(inputs..., target, params...) -> (loss, prediction)`
+      * `@sinter_gradients(inputs..., target, params...) -> (loss, grads...)`
+      * `@sinter_train_step(inputs..., target, params..., slots..., lr,
+        iteration) -> (loss, params'..., slots'...)`
+    Gradients come from each op's VJPOpInterface rule, applied in one reverse
+    walk over the forward block; uses of a value more than once accumulate
+    with `sinter.add`. Optimizer updates come after every backward op, so no
+    backward op reads a parameter after its update (the condition for
+    in-place bufferization).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def EmbedManifest : Pass<"sinter-embed-manifest", "::mlir::ModuleOp"> {
+  let summary = "Embeds the trainer manifest and the default data as LLVM globals";
+  let description = [{
+    Expects the entry points of sinter-build-train-step with their
+    `sinter.*` argument attributes (so it runs before
+    sinter-pack-trainer-abi), and the module attributes `sinter.loss`,
+    `sinter.optimizer` and optionally `sinter.layers`. Adds the constant globals the
+    runtime reads (docs/abi.md): `sinter_manifest`, a versioned text
+    description of inputs, parameters, slots, loss and optimizer, and
+    `sinter_default_data`, the synthetic data set a trainer falls back to.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+  let options = [
+    Option<"defaultRows", "default-rows", "int64_t", /*default=*/"256",
+           "Rows of synthetic default data to embed">,
+  ];
+}
+
+def LowerToLinalg : Pass<"sinter-lower-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lowers every Sinter op to linalg, tensor, arith and math";
+  let description = [{
+    Expects Sinter ops on ranked tensors (any stage after the frontend).
+    Produces destination-passing linalg on tensors: matmuls and reductions
+    as `linalg.generic` over `tensor.empty` + `linalg.fill`, optimizer
+    updates as one `linalg.generic` whose outputs are the parameter and its
+    slots. Dynamic sizes come from `tensor.dim` of the operands.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def PackTrainerABI : Pass<"sinter-pack-trainer-abi", "::mlir::ModuleOp"> {
+  let summary = "Gives the entry points the fixed, flat-buffer trainer ABI";
+  let description = [{
+    Expects the four entry points of sinter-build-train-step. Rewrites each
+    signature to the ABI of runtime/include/sinter/abi.h: every argument is a
+    flat 1-D tensor (inputs, target, one buffer for all parameters, one for
+    all optimizer slots, one for gradients or predictions) plus the scalar
+    hyperparameters. Parameters are views at fixed offsets into the flat
+    buffer and updated values are inserted back at the same offsets, so
+    One-Shot Bufferize updates them in place.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+#endif // SINTER_PASSES

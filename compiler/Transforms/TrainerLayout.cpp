@@ -1,0 +1,31 @@
+//===- TrainerLayout.cpp - the flat-buffer layout of parameters -----------===//
+#include "compiler/Transforms/TrainerLayout.h"
+
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace sinter;
+
+StringRef sinter::argAttrString(func::FuncOp fn, unsigned i, StringRef name) {
+  if (auto s = fn.getArgAttrOfType<StringAttr>(i, name))
+    return s.getValue();
+  return "";
+}
+
+TrainerLayout sinter::computeLayout(func::FuncOp fn) {
+  TrainerLayout layout;
+  for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
+    StringRef name = argAttrString(fn, i, attrs::kParam);
+    if (name.empty())
+      continue;
+    auto type = cast<RankedTensorType>(fn.getArgument(i).getType());
+    ParamLayout p;
+    p.name = name.str();
+    p.shape.assign(type.getShape().begin(), type.getShape().end());
+    p.size = type.getNumElements();
+    p.offset = layout.paramElems;
+    layout.paramElems += llvm::alignTo(p.size, kAlignElems);
+    layout.params.push_back(std::move(p));
+  }
+  return layout;
+}

@@ -1,0 +1,64 @@
+//===- TrainerLayout.h - attribute names and the flat-buffer layout -------===//
+//
+// The entry points carry `sinter.*` argument attributes naming what each
+// argument is. From them follows the layout of the trainer ABI's flat
+// buffers (runtime/include/sinter/abi.h): every parameter at an offset
+// aligned to kAlignElems floats in the parameter buffer, and slot k of
+// parameter i at k * paramElems + offset(i) in the slot buffer.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SINTER_TRANSFORMS_TRAINERLAYOUT_H
+#define SINTER_TRANSFORMS_TRAINERLAYOUT_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <string>
+
+namespace sinter {
+
+namespace attrs {
+constexpr llvm::StringLiteral kInput = "sinter.input";   // input layer name
+constexpr llvm::StringLiteral kTarget = "sinter.target"; // "labels"|"dense"
+constexpr llvm::StringLiteral kParam = "sinter.param";   // "layer.variable"
+constexpr llvm::StringLiteral kInit = "sinter.init";     // initializer dict
+constexpr llvm::StringLiteral kSlot = "sinter.slot";     // "param/slot"
+constexpr llvm::StringLiteral kHyper = "sinter.hyper";   // scalar's name
+constexpr llvm::StringLiteral kLoss = "sinter.loss";
+constexpr llvm::StringLiteral kOptimizer = "sinter.optimizer";
+constexpr llvm::StringLiteral kLayers = "sinter.layers";
+constexpr llvm::StringLiteral kModelName = "sinter.model_name";
+} // namespace attrs
+
+/// Entry point names (C symbols get the `_mlir_ciface_` prefix).
+constexpr llvm::StringLiteral kPredictFn = "sinter_predict";
+constexpr llvm::StringLiteral kEvaluateFn = "sinter_evaluate";
+constexpr llvm::StringLiteral kGradientsFn = "sinter_gradients";
+constexpr llvm::StringLiteral kTrainStepFn = "sinter_train_step";
+
+/// Offsets are multiples of 16 floats (64 bytes, one cache line).
+constexpr int64_t kAlignElems = 16;
+
+struct ParamLayout {
+  std::string name;
+  llvm::SmallVector<int64_t> shape;
+  int64_t offset = 0; // in floats, into the parameter buffer
+  int64_t size = 0;   // elements
+};
+
+struct TrainerLayout {
+  llvm::SmallVector<ParamLayout> params;
+  int64_t paramElems = 0; // length of the parameter buffer
+};
+
+/// The layout of the parameters marked `sinter.param` on `fn`'s arguments,
+/// in argument order.
+TrainerLayout computeLayout(mlir::func::FuncOp fn);
+
+/// The string value of argument attribute `name` of argument `i`, or "".
+llvm::StringRef argAttrString(mlir::func::FuncOp fn, unsigned i,
+                              llvm::StringRef name);
+
+} // namespace sinter
+
+#endif // SINTER_TRANSFORMS_TRAINERLAYOUT_H

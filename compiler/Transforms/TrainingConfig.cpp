@@ -1,0 +1,249 @@
+//===- TrainingConfig.cpp - loss and optimizer tables ---------------------===//
+#include "compiler/Transforms/TrainingConfig.h"
+
+#include "dialects/Sinter/IR/SinterDialect.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace sinter;
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct LossKind {
+  llvm::StringRef name;      // Keras function name, canonical
+  llvm::StringRef className; // Keras class name
+  llvm::StringRef alias;     // Keras short alias, if any
+  bool takesLabels;
+  Value (*build)(OpBuilder &, Location, Value, Value);
+};
+
+template <typename Op>
+Value buildLossOp(OpBuilder &b, Location loc, Value pred, Value target) {
+  return b.create<Op>(loc, pred, target);
+}
+
+const LossKind kLosses[] = {
+    {"mean_squared_error", "MeanSquaredError", "mse", false,
+     buildLossOp<MeanSquaredErrorOp>},
+    {"binary_crossentropy", "BinaryCrossentropy", "", false,
+     buildLossOp<BinaryCrossentropyOp>},
+    {"categorical_crossentropy", "CategoricalCrossentropy", "", false,
+     buildLossOp<CategoricalCrossentropyOp>},
+    {"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", "",
+     true, buildLossOp<SparseCategoricalCrossentropyOp>},
+};
+
+const LossKind *findLoss(llvm::StringRef name) {
+  for (const LossKind &k : kLosses)
+    if (name == k.name || name == k.className ||
+        (!k.alias.empty() && name == k.alias))
+      return &k;
+  return nullptr;
+}
+} // namespace
+
+std::optional<llvm::StringRef> sinter::canonicalLossName(llvm::StringRef name) {
+  if (const LossKind *k = findLoss(name))
+    return k->name;
+  return std::nullopt;
+}
+
+std::string sinter::supportedLosses() {
+  return llvm::join(llvm::map_range(kLosses, [](const LossKind &k) {
+                      return k.name;
+                    }),
+                    ", ");
+}
+
+bool sinter::lossTakesLabels(llvm::StringRef canonical) {
+  const LossKind *k = findLoss(canonical);
+  return k && k->takesLabels;
+}
+
+Value sinter::buildLoss(OpBuilder &b, Location loc, llvm::StringRef canonical,
+                        Value prediction, Value target) {
+  return findLoss(canonical)->build(b, loc, prediction, target);
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizers
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct Hyper {
+  llvm::StringRef name;
+  double floatDefault; // used when !isBool
+  bool isBool;
+};
+
+struct OptimizerKind {
+  llvm::StringRef name;      // canonical: Keras' lower-case string name
+  llvm::StringRef className; // Keras class name
+  llvm::ArrayRef<Hyper> hypers;
+  llvm::SmallVector<llvm::StringRef> (*slots)(DictionaryAttr);
+  SmallVector<Value> (*build)(OpBuilder &, Location, DictionaryAttr, Value,
+                              Value, ValueRange, Value, Value);
+};
+
+float getF(DictionaryAttr d, llvm::StringRef k) {
+  return cast<FloatAttr>(d.get(k)).getValueAsDouble();
+}
+bool getB(DictionaryAttr d, llvm::StringRef k) {
+  return cast<BoolAttr>(d.get(k)).getValue();
+}
+
+// Keras 3 defaults (keras/src/optimizers/{sgd,adam,rmsprop}.py).
+const Hyper kSgdHypers[] = {{"learning_rate", 0.01, false},
+                            {"momentum", 0.0, false},
+                            {"nesterov", 0, true}};
+const Hyper kAdamHypers[] = {{"learning_rate", 0.001, false},
+                             {"beta_1", 0.9, false},
+                             {"beta_2", 0.999, false},
+                             {"epsilon", 1e-7, false},
+                             {"amsgrad", 0, true}};
+const Hyper kRmspropHypers[] = {{"learning_rate", 0.001, false},
+                                {"rho", 0.9, false},
+                                {"momentum", 0.0, false},
+                                {"epsilon", 1e-7, false},
+                                {"centered", 0, true}};
+
+UnitAttr unit(OpBuilder &b, bool set) { return set ? b.getUnitAttr() : UnitAttr(); }
+
+SmallVector<Value> results(Operation *op) {
+  return SmallVector<Value>(op->getResults());
+}
+
+const OptimizerKind kOptimizers[] = {
+    {"sgd", "SGD", kSgdHypers,
+     [](DictionaryAttr d) {
+       llvm::SmallVector<llvm::StringRef> s;
+       if (getF(d, "momentum") != 0.0f)
+         s.push_back("momentum");
+       return s;
+     },
+     [](OpBuilder &b, Location loc, DictionaryAttr d, Value p, Value g,
+        ValueRange slots, Value lr, Value) {
+       return results(b.create<SgdUpdateOp>(
+           loc, p, g, slots, lr, b.getF32FloatAttr(getF(d, "momentum")),
+           unit(b, getB(d, "nesterov"))));
+     }},
+    {"adam", "Adam", kAdamHypers,
+     [](DictionaryAttr d) {
+       llvm::SmallVector<llvm::StringRef> s = {"momentum", "velocity"};
+       if (getB(d, "amsgrad"))
+         s.push_back("velocity_hat");
+       return s;
+     },
+     [](OpBuilder &b, Location loc, DictionaryAttr d, Value p, Value g,
+        ValueRange slots, Value lr, Value it) {
+       return results(b.create<AdamUpdateOp>(
+           loc, p, g, slots, lr, it, b.getF32FloatAttr(getF(d, "beta_1")),
+           b.getF32FloatAttr(getF(d, "beta_2")),
+           b.getF32FloatAttr(getF(d, "epsilon")), unit(b, getB(d, "amsgrad"))));
+     }},
+    {"rmsprop", "RMSprop", kRmspropHypers,
+     [](DictionaryAttr d) {
+       llvm::SmallVector<llvm::StringRef> s = {"velocity"};
+       if (getF(d, "momentum") > 0.0f)
+         s.push_back("momentum");
+       if (getB(d, "centered"))
+         s.push_back("average_gradient");
+       return s;
+     },
+     [](OpBuilder &b, Location loc, DictionaryAttr d, Value p, Value g,
+        ValueRange slots, Value lr, Value) {
+       return results(b.create<RmspropUpdateOp>(
+           loc, p, g, slots, lr, b.getF32FloatAttr(getF(d, "rho")),
+           b.getF32FloatAttr(getF(d, "momentum")),
+           b.getF32FloatAttr(getF(d, "epsilon")), unit(b, getB(d, "centered"))));
+     }},
+};
+
+const OptimizerKind *findOptimizer(llvm::StringRef name) {
+  for (const OptimizerKind &k : kOptimizers)
+    if (name == k.name || name == k.className)
+      return &k;
+  return nullptr;
+}
+} // namespace
+
+std::optional<llvm::StringRef>
+sinter::canonicalOptimizerName(llvm::StringRef name) {
+  if (const OptimizerKind *k = findOptimizer(name))
+    return k->name;
+  return std::nullopt;
+}
+
+std::string sinter::supportedOptimizers() {
+  return llvm::join(llvm::map_range(kOptimizers, [](const OptimizerKind &k) {
+                      return k.className;
+                    }),
+                    ", ");
+}
+
+FailureOr<DictionaryAttr>
+sinter::completeOptimizer(MLIRContext *ctx, llvm::StringRef name,
+                          llvm::ArrayRef<NamedAttribute> given,
+                          std::string &error) {
+  const OptimizerKind *kind = findOptimizer(name);
+  if (!kind) {
+    error = "unknown optimizer '" + name.str() +
+            "' (supported: " + supportedOptimizers() + ")";
+    return failure();
+  }
+  Builder b(ctx);
+  SmallVector<NamedAttribute> entries = {
+      b.getNamedAttr("name", b.getStringAttr(kind->name))};
+  for (const NamedAttribute &g : given)
+    if (g.getName() != "name" &&
+        llvm::none_of(kind->hypers,
+                      [&](const Hyper &h) { return h.name == g.getName(); })) {
+      error = "optimizer " + kind->className.str() +
+              " has no hyperparameter '" + g.getName().str() + "'";
+      return failure();
+    }
+  for (const Hyper &h : kind->hypers) {
+    auto it = llvm::find_if(
+        given, [&](const NamedAttribute &g) { return g.getName() == h.name; });
+    Attribute value;
+    if (it == given.end())
+      value = h.isBool ? Attribute(b.getBoolAttr(h.floatDefault != 0))
+                       : Attribute(b.getF32FloatAttr(h.floatDefault));
+    else if (h.isBool ? isa<BoolAttr>(it->getValue())
+                      : isa<FloatAttr>(it->getValue()))
+      value = it->getValue();
+    else {
+      error = "optimizer hyperparameter '" + h.name.str() + "' must be a " +
+              (h.isBool ? "bool" : "number");
+      return failure();
+    }
+    if (!h.isBool)
+      value = b.getF32FloatAttr(cast<FloatAttr>(value).getValueAsDouble());
+    entries.push_back(b.getNamedAttr(h.name, value));
+  }
+  return b.getDictionaryAttr(entries);
+}
+
+llvm::SmallVector<llvm::StringRef>
+sinter::optimizerSlotNames(DictionaryAttr opt) {
+  auto name = cast<StringAttr>(opt.get("name")).getValue();
+  return findOptimizer(name)->slots(opt);
+}
+
+SmallVector<Value> sinter::buildOptimizerUpdate(OpBuilder &b, Location loc,
+                                                DictionaryAttr opt, Value param,
+                                                Value grad, ValueRange slots,
+                                                Value lr, Value iteration) {
+  auto name = cast<StringAttr>(opt.get("name")).getValue();
+  return findOptimizer(name)->build(b, loc, opt, param, grad, slots, lr,
+                                    iteration);
+}
+
+float sinter::optimizerLearningRate(DictionaryAttr opt) {
+  return getF(opt, "learning_rate");
+}

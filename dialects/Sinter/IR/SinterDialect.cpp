@@ -1,0 +1,49 @@
+//===- SinterDialect.cpp - dialect registration and attribute checks ------===//
+#include "dialects/Sinter/IR/SinterDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+using namespace sinter;
+
+#include "dialects/Sinter/IR/SinterOpsDialect.cpp.inc"
+#include "dialects/Sinter/IR/SinterInterfaces.cpp.inc"
+
+void SinterDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/Sinter/IR/SinterOps.cpp.inc"
+      >();
+}
+
+// The frontends record the training configuration on the module: the loss by
+// its Keras name and the optimizer as a dictionary of hyperparameters whose
+// `name` is the Keras class name in lower case. The train-step pass checks
+// the names against what it can build; here only the shape is checked.
+LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
+                                                      NamedAttribute attr) {
+  StringRef name = attr.getName().strref();
+  if (name == "sinter.loss") {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError("'sinter.loss' must be a string (a Keras loss name)");
+    return success();
+  }
+  if (name == "sinter.optimizer") {
+    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!dict || !isa_and_nonnull<StringAttr>(dict.get("name")))
+      return op->emitError(
+          "'sinter.optimizer' must be a dictionary with a string 'name'");
+    for (NamedAttribute entry : dict)
+      if (entry.getName() != "name" &&
+          !isa<FloatAttr, BoolAttr>(entry.getValue()))
+        return op->emitError("'sinter.optimizer' entry '")
+               << entry.getName().strref() << "' must be a float or a bool";
+    return success();
+  }
+  if (name == "sinter.layers" || name == "sinter.model_name" ||
+      name == "sinter.target")
+    return success();
+  return op->emitError("unknown Sinter attribute '") << name << "'";
+}

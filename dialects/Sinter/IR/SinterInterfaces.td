@@ -1,0 +1,41 @@
+//===- SinterInterfaces.td - interfaces the Sinter passes use -*- tablegen -*-===//
+//
+// VJPOpInterface is how autodiff learns an op's gradient: every differentiable
+// op implements buildVJP itself, so the autodiff pass never switches over op
+// kinds and a new op brings its own rule.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINTER_INTERFACES
+#define SINTER_INTERFACES
+
+include "mlir/IR/OpBase.td"
+
+def Sinter_VJPOpInterface : OpInterface<"VJPOpInterface"> {
+  let description = [{
+    An op with a vector-Jacobian product rule. Given the cotangent of each
+    result, the op emits (at the builder's insertion point, after all forward
+    ops) the IR that computes the cotangent of each operand.
+  }];
+  let cppNamespace = "::sinter";
+  let methods = [
+    InterfaceMethod<[{
+        True if operand `index` carries a gradient: a float tensor, not integer
+        labels.
+      }],
+      "bool", "isDifferentiableOperand", (ins "unsigned":$index), [{}],
+      [{ return ::llvm::isa<::mlir::FloatType>(::mlir::getElementTypeOrSelf(
+             $_op->getOperand(index).getType())); }]>,
+    InterfaceMethod<[{
+        Emits the operand cotangents given the result cotangents. A null
+        entry in `resultGrads` is a symbolic zero. `operandGrads` arrives
+        sized to the operand count and filled with nulls; the rule sets the
+        entries it computes, each with exactly its operand's type.
+      }],
+      "::mlir::LogicalResult", "buildVJP",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::ValueRange":$resultGrads,
+           "::llvm::MutableArrayRef<::mlir::Value>":$operandGrads)>,
+  ];
+}
+
+#endif // SINTER_INTERFACES

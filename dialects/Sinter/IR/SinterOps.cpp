@@ -1,0 +1,178 @@
+//===- SinterOps.cpp - verifiers and type inference of Sinter ops ---------===//
+#include "dialects/Sinter/IR/SinterDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace sinter;
+
+#define GET_OP_CLASSES
+#include "dialects/Sinter/IR/SinterOps.cpp.inc"
+
+/// Two sizes agree when either is dynamic or both are equal.
+static bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static std::string dimStr(int64_t d) {
+  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  auto lhs = getLhs().getType(), rhs = getRhs().getType();
+  auto res = getResult().getType();
+  if (lhs.getRank() != 2 || rhs.getRank() != 2 || res.getRank() != 2)
+    return emitOpError("expects rank-2 operands and result");
+  int64_t m = lhs.getDimSize(getTransposeLhs() ? 1 : 0);
+  int64_t k = lhs.getDimSize(getTransposeLhs() ? 0 : 1);
+  int64_t k2 = rhs.getDimSize(getTransposeRhs() ? 1 : 0);
+  int64_t n = rhs.getDimSize(getTransposeRhs() ? 0 : 1);
+  if (!compatible(k, k2))
+    return emitOpError("contraction sizes differ: ")
+           << dimStr(k) << " vs " << dimStr(k2);
+  if (!compatible(m, res.getDimSize(0)) || !compatible(n, res.getDimSize(1)))
+    return emitOpError("result shape should be ")
+           << dimStr(m) << "x" << dimStr(n) << ", got " << res;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Bias
+//===----------------------------------------------------------------------===//
+
+LogicalResult BiasAddOp::verify() {
+  auto in = getInput().getType();
+  if (in.getRank() < 1)
+    return emitOpError("expects an input of rank >= 1");
+  int64_t c = in.getDimSize(in.getRank() - 1);
+  int64_t b = getBias().getType().getDimSize(0);
+  if (!compatible(c, b))
+    return emitOpError("bias has ")
+           << dimStr(b) << " elements but the input's last dimension is "
+           << dimStr(c);
+  return success();
+}
+
+LogicalResult BiasAddGradOp::verify() {
+  auto g = getGrad().getType();
+  if (g.getRank() < 1)
+    return emitOpError("expects a cotangent of rank >= 1");
+  int64_t c = g.getDimSize(g.getRank() - 1);
+  int64_t r = getResult().getType().getDimSize(0);
+  if (!compatible(c, r))
+    return emitOpError("result has ")
+           << dimStr(r) << " elements but the cotangent's last dimension is "
+           << dimStr(c);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+/// Dense targets: [batch, classes], the prediction's shape.
+static LogicalResult verifyDenseLoss(Operation *op, RankedTensorType pred,
+                                     RankedTensorType target) {
+  if (pred.getRank() != 2)
+    return op->emitOpError("expects a [batch, outputs] prediction, got ")
+           << pred;
+  if (target.getRank() != 2 ||
+      !compatible(pred.getDimSize(0), target.getDimSize(0)) ||
+      !compatible(pred.getDimSize(1), target.getDimSize(1)))
+    return op->emitOpError("target ")
+           << target << " does not match prediction " << pred;
+  return success();
+}
+
+LogicalResult MeanSquaredErrorOp::verify() {
+  return verifyDenseLoss(*this, getPrediction().getType(),
+                         getTarget().getType());
+}
+LogicalResult BinaryCrossentropyOp::verify() {
+  return verifyDenseLoss(*this, getPrediction().getType(),
+                         getTarget().getType());
+}
+LogicalResult CategoricalCrossentropyOp::verify() {
+  return verifyDenseLoss(*this, getPrediction().getType(),
+                         getTarget().getType());
+}
+LogicalResult SparseCategoricalCrossentropyOp::verify() {
+  auto pred = getPrediction().getType();
+  if (pred.getRank() != 2)
+    return emitOpError("expects a [batch, classes] prediction, got ") << pred;
+  if (!compatible(pred.getDimSize(0), getTarget().getType().getDimSize(0)))
+    return emitOpError("labels ") << getTarget().getType()
+                                  << " do not match the batch of " << pred;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates
+//===----------------------------------------------------------------------===//
+
+/// Results: the parameter's type, then one per slot (each the parameter's
+/// type too). `fixedOperands` counts the non-slot operands.
+static LogicalResult inferUpdateTypes(ValueRange operands,
+                                      unsigned fixedOperands,
+                                      SmallVectorImpl<Type> &types) {
+  if (operands.size() < fixedOperands)
+    return failure();
+  types.append(operands.size() - fixedOperands + 1, operands[0].getType());
+  return success();
+}
+
+static LogicalResult verifySlots(Operation *op, Value param, ValueRange slots,
+                                 unsigned expected) {
+  if (slots.size() != expected)
+    return op->emitOpError("expects ")
+           << expected << " optimizer slot(s) for these hyperparameters, got "
+           << slots.size();
+  for (Value s : slots)
+    if (s.getType() != param.getType())
+      return op->emitOpError("slot type ")
+             << s.getType() << " differs from parameter type "
+             << param.getType();
+  return success();
+}
+
+LogicalResult SgdUpdateOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  return inferUpdateTypes(operands, /*param, grad, lr=*/3, types);
+}
+LogicalResult SgdUpdateOp::verify() {
+  unsigned slots = getMomentum().convertToFloat() != 0.0f ? 1 : 0;
+  if (getNesterov() && !slots)
+    return emitOpError("nesterov needs a non-zero momentum");
+  return verifySlots(*this, getParam(), getSlots(), slots);
+}
+
+LogicalResult AdamUpdateOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  return inferUpdateTypes(operands, /*param, grad, lr, iteration=*/4, types);
+}
+LogicalResult AdamUpdateOp::verify() {
+  return verifySlots(*this, getParam(), getSlots(), getAmsgrad() ? 3 : 2);
+}
+
+LogicalResult RmspropUpdateOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location>, ValueRange operands,
+    DictionaryAttr, OpaqueProperties, RegionRange,
+    SmallVectorImpl<Type> &types) {
+  return inferUpdateTypes(operands, /*param, grad, lr=*/3, types);
+}
+LogicalResult RmspropUpdateOp::verify() {
+  if (getMomentum().convertToFloat() < 0.0f)
+    return emitOpError("momentum must be >= 0");
+  return verifySlots(
+      *this, getParam(), getSlots(),
+      numSlots(getMomentum().convertToFloat() > 0.0f, getCentered()));
+}

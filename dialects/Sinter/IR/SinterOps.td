@@ -1,0 +1,310 @@
+//===- SinterOps.td - the Sinter network dialect ------------*- tablegen -*-===//
+//
+// Network-level ops on ranked tensors. The batch dimension is the leading one
+// and may be dynamic. Three families:
+//   * forward ops (matmul, bias_add, activations, losses): each implements
+//     VJPOpInterface, so autodiff can differentiate it;
+//   * gradient ops (`*_grad`): emitted by VJP rules, never differentiated;
+//   * optimizer updates: emitted by the train-step pass, one per parameter.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SINTER_OPS
+#define SINTER_OPS
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/BuiltinTypes.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "dialects/Sinter/IR/SinterInterfaces.td"
+
+def Sinter_Dialect : Dialect {
+  let name = "sinter";
+  let summary = "Network-level ops for compiling training steps";
+  let description = [{
+    Sinter's network dialect: the layers of a model as ops on tensors, the
+    losses, the gradient ops their VJP rules emit and the optimizer updates.
+    A model arrives as `func.func @forward`; the train-step pass turns it
+    into `@sinter_train_step`, `@sinter_gradients`, `@sinter_evaluate` and
+    `@sinter_predict`.
+  }];
+  let cppNamespace = "::sinter";
+  // Module attributes `sinter.loss` and `sinter.optimizer` are checked here.
+  let hasOperationAttrVerify = 1;
+}
+
+class Sinter_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Sinter_Dialect, mnemonic, !listconcat([Pure], traits)>;
+
+def F32RankedTensor : RankedTensorOf<[F32]>;
+def F32Scalar : 0DTensorOf<[F32]> {
+  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
+}
+def I32Labels : 1DTensorOf<[I32]>;
+
+//===----------------------------------------------------------------------===//
+// Linear algebra
+//===----------------------------------------------------------------------===//
+
+def Sinter_MatmulOp : Sinter_Op<"matmul",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "2-D matrix product, optionally transposing either side";
+  let description = [{
+    `result = op(lhs) · op(rhs)` where `op` transposes the operand when its
+    `transpose_*` flag is set. Dense layers use it as `x · kernel`; its own
+    VJP uses the transposed forms for `dx = g · kernelᵀ` and `dW = xᵀ · g`.
+
+    ```mlir
+    %y = sinter.matmul %x, %w : tensor<?x784xf32>, tensor<784x10xf32> -> tensor<?x10xf32>
+    %dw = sinter.matmul %x, %g {transpose_lhs} : tensor<?x784xf32>, tensor<?x10xf32> -> tensor<784x10xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$lhs, F32RankedTensor:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  // Ranks and contraction/result sizes must agree.
+  let hasVerifier = 1;
+}
+
+def Sinter_BiasAddOp : Sinter_Op<"bias_add",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+     AllTypesMatch<["input", "result"]>]> {
+  let summary = "adds a per-channel bias along the last dimension";
+  let description = [{
+    `result[..., c] = input[..., c] + bias[c]`.
+
+    ```mlir
+    %y = sinter.bias_add %x, %b : tensor<?x10xf32>, tensor<10xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, 1DTensorOf<[F32]>:$bias);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $bias attr-dict `:` type($input) `,` type($bias)";
+  // The bias length must equal the input's last dimension.
+  let hasVerifier = 1;
+}
+
+def Sinter_BiasAddGradOp : Sinter_Op<"bias_add_grad"> {
+  let summary = "sums a cotangent over every dimension but the last";
+  let description = [{
+    The bias gradient of `sinter.bias_add`: reduces `grad` to its channels.
+
+    ```mlir
+    %db = sinter.bias_add_grad %g : tensor<?x10xf32> -> tensor<10xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$grad);
+  let results = (outs 1DTensorOf<[F32]>:$result);
+  let assemblyFormat = "$grad attr-dict `:` type($grad) `->` type($result)";
+  // The result length must equal the cotangent's last dimension.
+  let hasVerifier = 1;
+}
+
+def Sinter_AddOp : Sinter_Op<"add",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>, Commutative,
+     SameOperandsAndResultType]> {
+  let summary = "elementwise sum of two tensors of one type";
+  let description = [{
+    Also accumulates the gradients of a value used more than once.
+
+    ```mlir
+    %z = sinter.add %x, %y : tensor<?x4xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$lhs, F32RankedTensor:$rhs);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+class Sinter_ActivationOp<string mnemonic, string formula>
+    : Sinter_Op<mnemonic, [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+                           SameOperandsAndResultType]> {
+  let summary = "elementwise " # mnemonic # " activation";
+  let description = "`result = " # formula # "`.\n\n```mlir\n%y = sinter."
+      # mnemonic # " %x : tensor<?x16xf32>\n```";
+  let arguments = (ins F32RankedTensor:$input);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Sinter_ReluOp : Sinter_ActivationOp<"relu", "max(x, 0)">;
+def Sinter_SigmoidOp : Sinter_ActivationOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Sinter_TanhOp : Sinter_ActivationOp<"tanh", "tanh(x)">;
+def Sinter_SoftmaxOp : Sinter_ActivationOp<"softmax",
+    "exp(x - max(x)) / sum(exp(x - max(x))) over the last dimension">;
+
+// Gradient of an activation, written in terms of its forward output `y`
+// so that the forward input need not stay alive.
+class Sinter_ActivationGradOp<string mnemonic, string formula>
+    : Sinter_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "cotangent of an activation's input";
+  let description = "`result = " # formula # "`, where `y` is the forward "
+      # "output and `g` its cotangent.\n\n```mlir\n%dx = sinter." # mnemonic
+      # " %y, %g : tensor<?x16xf32>\n```";
+  let arguments = (ins F32RankedTensor:$output, F32RankedTensor:$grad);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$output `,` $grad attr-dict `:` type($result)";
+}
+
+def Sinter_ReluGradOp : Sinter_ActivationGradOp<"relu_grad", "y > 0 ? g : 0">;
+def Sinter_SigmoidGradOp
+    : Sinter_ActivationGradOp<"sigmoid_grad", "g * y * (1 - y)">;
+def Sinter_TanhGradOp : Sinter_ActivationGradOp<"tanh_grad", "g * (1 - y * y)">;
+def Sinter_SoftmaxGradOp : Sinter_ActivationGradOp<"softmax_grad",
+    "y * (g - sum(g * y)) over the last dimension">;
+
+//===----------------------------------------------------------------------===//
+// Losses: (prediction, target) -> mean over the batch, as Keras reduces.
+//===----------------------------------------------------------------------===//
+
+class Sinter_LossOp<string mnemonic, string formula, Type targetType>
+    : Sinter_Op<mnemonic, [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "Keras `" # mnemonic # "`, averaged over the batch";
+  let description = "Per example: `" # formula # "`; the result is the mean "
+      # "over the (dynamic) batch.\n\n```mlir\n%l = sinter." # mnemonic
+      # " %pred, %target : tensor<?x3xf32>, " # !if(!eq(mnemonic,
+      "sparse_categorical_crossentropy"), "tensor<?xi32>",
+      "tensor<?x3xf32>") # "\n```";
+  let arguments = (ins F32RankedTensor:$prediction, targetType:$target);
+  let results = (outs F32Scalar:$loss);
+  let assemblyFormat = [{
+    $prediction `,` $target attr-dict `:` type($prediction) `,` type($target)
+  }];
+  let builders = [OpBuilder<(ins "::mlir::Value":$prediction,
+                                 "::mlir::Value":$target), [{
+    build($_builder, $_state,
+          ::mlir::RankedTensorType::get({}, $_builder.getF32Type()),
+          prediction, target);
+  }]>];
+  // Prediction must be [batch, classes]; the target must match it.
+  let hasVerifier = 1;
+}
+
+class Sinter_LossGradOp<string mnemonic, Type targetType>
+    : Sinter_Op<mnemonic, [AllTypesMatch<["prediction", "result"]>]> {
+  let summary = "cotangent of a loss with respect to the prediction";
+  let description = "The VJP of `sinter." # !substr(mnemonic, 0,
+      !sub(!size(mnemonic), 5)) # "`: `seed` is the loss's cotangent.\n\n"
+      # "```mlir\n%d = sinter." # mnemonic # " %pred, %target, %seed : "
+      # "tensor<?x3xf32>, " # !if(!eq(mnemonic,
+      "sparse_categorical_crossentropy_grad"), "tensor<?xi32>",
+      "tensor<?x3xf32>") # "\n```";
+  let arguments = (ins F32RankedTensor:$prediction, targetType:$target,
+                       F32Scalar:$seed);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = [{
+    $prediction `,` $target `,` $seed attr-dict `:` type($prediction) `,` type($target)
+  }];
+}
+
+def Sinter_MeanSquaredErrorOp : Sinter_LossOp<"mean_squared_error",
+    "mean_c (p - t)^2", F32RankedTensor>;
+def Sinter_BinaryCrossentropyOp : Sinter_LossOp<"binary_crossentropy",
+    "mean_c -(t log p' + (1 - t) log(1 - p')), p' = clip(p, 1e-7, 1 - 1e-7)",
+    F32RankedTensor>;
+def Sinter_CategoricalCrossentropyOp : Sinter_LossOp<"categorical_crossentropy",
+    "-sum_c t log p', p' = clip(p / sum(p), 1e-7, 1 - 1e-7)", F32RankedTensor>;
+def Sinter_SparseCategoricalCrossentropyOp
+    : Sinter_LossOp<"sparse_categorical_crossentropy",
+    "-log p'[label], p' = clip(p / sum(p), 1e-7, 1 - 1e-7)", I32Labels>;
+
+def Sinter_MeanSquaredErrorGradOp
+    : Sinter_LossGradOp<"mean_squared_error_grad", F32RankedTensor>;
+def Sinter_BinaryCrossentropyGradOp
+    : Sinter_LossGradOp<"binary_crossentropy_grad", F32RankedTensor>;
+def Sinter_CategoricalCrossentropyGradOp
+    : Sinter_LossGradOp<"categorical_crossentropy_grad", F32RankedTensor>;
+def Sinter_SparseCategoricalCrossentropyGradOp
+    : Sinter_LossGradOp<"sparse_categorical_crossentropy_grad", I32Labels>;
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates (Keras 3 formulas). Destination-passing: each result
+// replaces the parameter or slot at the same position, so bufferization
+// updates them in place.
+//===----------------------------------------------------------------------===//
+
+class Sinter_UpdateOp<string mnemonic, dag extraArgs>
+    : Sinter_Op<mnemonic, [DeclareOpInterfaceMethods<InferTypeOpInterface>,
+                           AllTypesMatch<["param", "grad", "new_param"]>]> {
+  let arguments = !con((ins F32RankedTensor:$param, F32RankedTensor:$grad,
+                            Variadic<F32RankedTensor>:$slots, F32:$lr),
+                       extraArgs);
+  let results = (outs F32RankedTensor:$new_param,
+                      Variadic<F32RankedTensor>:$new_slots);
+  // Slot count and types must follow from the hyperparameters.
+  let hasVerifier = 1;
+}
+
+def Sinter_SgdUpdateOp : Sinter_UpdateOp<"sgd_update",
+    (ins F32Attr:$momentum, UnitAttr:$nesterov)> {
+  let summary = "Keras SGD step, with optional (Nesterov) momentum";
+  let description = [{
+    Without momentum: `p -= lr * g`. With momentum (one slot `m`):
+    `m = momentum * m - lr * g`, then `p += m`, or with `nesterov`
+    `p += momentum * m - lr * g`.
+
+    ```mlir
+    %p2, %m2 = sinter.sgd_update %p, %g slots(%m : tensor<4x2xf32>) lr %lr {momentum = 0.9 : f32} : tensor<4x2xf32>
+    ```
+  }];
+  let assemblyFormat = [{
+    $param `,` $grad (`slots` `(` $slots^ `:` type($slots) `)`)? `lr` $lr attr-dict `:` type($param)
+  }];
+}
+
+def Sinter_AdamUpdateOp : Sinter_UpdateOp<"adam_update",
+    (ins F32:$iteration, F32Attr:$beta_1, F32Attr:$beta_2, F32Attr:$epsilon,
+         UnitAttr:$amsgrad)> {
+  let summary = "Keras Adam step (epsilon-hat form, optional AMSGrad)";
+  let description = [{
+    Slots `m`, `v` (and `v_hat` with `amsgrad`). With `t = iteration + 1`:
+    `alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t)`,
+    `m += (g - m) * (1 - beta_1)`, `v += (g^2 - v) * (1 - beta_2)`,
+    `p -= alpha * m / (sqrt(v) + epsilon)`.
+
+    ```mlir
+    %p2, %m2, %v2 = sinter.adam_update %p, %g slots(%m, %v : tensor<2xf32>, tensor<2xf32>) lr %lr iteration %it
+        {beta_1 = 0.9 : f32, beta_2 = 0.999 : f32, epsilon = 1.0e-07 : f32} : tensor<2xf32>
+    ```
+  }];
+  let assemblyFormat = [{
+    $param `,` $grad `slots` `(` $slots `:` type($slots) `)` `lr` $lr `iteration` $iteration
+    attr-dict `:` type($param)
+  }];
+}
+
+def Sinter_RmspropUpdateOp : Sinter_UpdateOp<"rmsprop_update",
+    (ins F32Attr:$rho, F32Attr:$momentum, F32Attr:$epsilon, UnitAttr:$centered)> {
+  let summary = "Keras RMSprop step (optional momentum and centering)";
+  let description = [{
+    Slots: `velocity`, then `momentum` if momentum > 0, then
+    `average_gradient` if centered.
+    `v = rho v + (1 - rho) g^2`; centered: `a = rho a + (1 - rho) g`,
+    `den = v - a^2 + epsilon`, else `den = v + epsilon`;
+    `inc = lr g / sqrt(den)`; with momentum `mom = momentum mom + inc`,
+    `p -= mom`, else `p -= inc`.
+
+    ```mlir
+    %p2, %v2 = sinter.rmsprop_update %p, %g slots(%v : tensor<2xf32>) lr %lr
+        {rho = 0.9 : f32, momentum = 0.0 : f32, epsilon = 1.0e-07 : f32} : tensor<2xf32>
+    ```
+  }];
+  let assemblyFormat = [{
+    $param `,` $grad `slots` `(` $slots `:` type($slots) `)` `lr` $lr attr-dict `:` type($param)
+  }];
+  let extraClassDeclaration = [{
+    /// Slot positions: velocity first, then the optional ones in Keras order.
+    static unsigned numSlots(bool hasMomentum, bool centered) {
+      return 1 + hasMomentum + centered;
+    }
+  }];
+}
+
+#endif // SINTER_OPS

@@ -1,0 +1,131 @@
+//===- SinterVJP.cpp - one vector-Jacobian product rule per forward op ----===//
+//
+// Each rule reads the forward values it needs directly (forward and backward
+// share one block) and emits Sinter gradient ops. A null result cotangent is
+// a symbolic zero: the rule then leaves its operand cotangents null.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/Sinter/IR/SinterDialect.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace sinter;
+
+//===----------------------------------------------------------------------===//
+// matmul: C = op(A) · op(B)
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                 MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  Value A = getLhs(), B = getRhs();
+  Location loc = getLoc();
+  auto mm = [&](Value lhs, Value rhs, bool tl, bool tr, Type type) -> Value {
+    auto op = b.create<MatmulOp>(loc, type, lhs, rhs);
+    op.setTransposeLhs(tl);
+    op.setTransposeRhs(tr);
+    return op;
+  };
+  Type tA = A.getType(), tB = B.getType();
+  bool tl = getTransposeLhs(), tr = getTransposeRhs();
+  if (!tl && !tr) {        // C = A B:    dA = G Bᵀ,   dB = Aᵀ G
+    operandGrads[0] = mm(g, B, false, true, tA);
+    operandGrads[1] = mm(A, g, true, false, tB);
+  } else if (tl && !tr) {  // C = Aᵀ B:   dA = B Gᵀ,   dB = A G
+    operandGrads[0] = mm(B, g, false, true, tA);
+    operandGrads[1] = mm(A, g, false, false, tB);
+  } else if (!tl && tr) {  // C = A Bᵀ:   dA = G B,    dB = Gᵀ A
+    operandGrads[0] = mm(g, B, false, false, tA);
+    operandGrads[1] = mm(g, A, true, false, tB);
+  } else {                 // C = Aᵀ Bᵀ:  dA = Bᵀ Gᵀ,  dB = Gᵀ Aᵀ
+    operandGrads[0] = mm(B, g, true, true, tA);
+    operandGrads[1] = mm(g, A, true, true, tB);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// bias_add and add: linear, so the cotangent passes through (and reduces
+// over the broadcast dimensions for the bias).
+//===----------------------------------------------------------------------===//
+
+LogicalResult BiasAddOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  operandGrads[0] = g;
+  operandGrads[1] =
+      b.create<BiasAddGradOp>(getLoc(), getBias().getType(), g);
+  return success();
+}
+
+LogicalResult AddOp::buildVJP(OpBuilder &, ValueRange resultGrads,
+                              MutableArrayRef<Value> operandGrads) {
+  operandGrads[0] = operandGrads[1] = resultGrads[0];
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Activations: the gradient ops read the forward output y.
+//===----------------------------------------------------------------------===//
+
+template <typename GradOp, typename FwdOp>
+static LogicalResult activationVJP(FwdOp op, OpBuilder &b,
+                                   ValueRange resultGrads,
+                                   MutableArrayRef<Value> operandGrads) {
+  if (Value g = resultGrads[0])
+    operandGrads[0] = b.create<GradOp>(op.getLoc(), op.getResult(), g);
+  return success();
+}
+
+LogicalResult ReluOp::buildVJP(OpBuilder &b, ValueRange rg,
+                               MutableArrayRef<Value> og) {
+  return activationVJP<ReluGradOp>(*this, b, rg, og);
+}
+LogicalResult SigmoidOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                  MutableArrayRef<Value> og) {
+  return activationVJP<SigmoidGradOp>(*this, b, rg, og);
+}
+LogicalResult TanhOp::buildVJP(OpBuilder &b, ValueRange rg,
+                               MutableArrayRef<Value> og) {
+  return activationVJP<TanhGradOp>(*this, b, rg, og);
+}
+LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                  MutableArrayRef<Value> og) {
+  return activationVJP<SoftmaxGradOp>(*this, b, rg, og);
+}
+
+//===----------------------------------------------------------------------===//
+// Losses: only the prediction gets a cotangent; targets are data.
+//===----------------------------------------------------------------------===//
+
+template <typename GradOp, typename LossOp>
+static LogicalResult lossVJP(LossOp op, OpBuilder &b, ValueRange resultGrads,
+                             MutableArrayRef<Value> operandGrads) {
+  if (Value seed = resultGrads[0])
+    operandGrads[0] = b.create<GradOp>(op.getLoc(), op.getPrediction(),
+                                       op.getTarget(), seed);
+  return success();
+}
+
+LogicalResult MeanSquaredErrorOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                           MutableArrayRef<Value> og) {
+  return lossVJP<MeanSquaredErrorGradOp>(*this, b, rg, og);
+}
+LogicalResult BinaryCrossentropyOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                             MutableArrayRef<Value> og) {
+  return lossVJP<BinaryCrossentropyGradOp>(*this, b, rg, og);
+}
+LogicalResult CategoricalCrossentropyOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                                  MutableArrayRef<Value> og) {
+  return lossVJP<CategoricalCrossentropyGradOp>(*this, b, rg, og);
+}
+LogicalResult
+SparseCategoricalCrossentropyOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                          MutableArrayRef<Value> og) {
+  return lossVJP<SparseCategoricalCrossentropyGradOp>(*this, b, rg, og);
+}

@@ -1,0 +1,90 @@
+/*===- sinter/abi.h - the ABI between a compiled model and the runtime -----===*
+ *
+ * This header is the whole contract between the object file `sinterc` emits
+ * and the runtime it is linked with. It is versioned like a schema: any
+ * change to a signature, a buffer layout or the manifest grammar bumps
+ * SINTER_ABI_VERSION, and the runtime refuses a manifest of another version.
+ * It is plain C and includes nothing from LLVM or MLIR.
+ *
+ * Buffers. Every array crosses as a 1-D strided descriptor (MLIR's memref
+ * descriptor of rank 1). The runtime always passes contiguous buffers:
+ * offset 0, stride 1, allocated == aligned.
+ *   x       [batch * input]    row-major inputs, float
+ *   y       [batch * outputs]  dense float targets, or [batch] int32 labels
+ *   params  [param_elems]      every parameter, at the manifest's offsets
+ *   slots   [slots * param_elems]  optimizer slot k of parameter p at
+ *                              k * param_elems + offset(p)
+ *   grads   [param_elems]      same layout as params
+ *   out     [batch * outputs]  predictions
+ * The batch size is x.size / input; it may differ from call to call.
+ *
+ * Entry points (C symbols of the emitted object):
+ *   train_step: one optimizer step, parameters and slots updated in place;
+ *               returns the batch's mean loss before the update. `iteration`
+ *               counts steps done before this one (Keras `iterations`).
+ *   gradients:  writes d(loss)/d(params) into grads; returns the loss.
+ *   evaluate:   writes predictions into out; returns the loss.
+ *   predict:    writes predictions into out.
+ *
+ * Globals: `sinter_manifest`, NUL-terminated text (grammar in docs/abi.md),
+ * and `sinter_default_data`, default_data rows of (x columns, y columns)
+ * floats (labels stored as floats).
+ *===----------------------------------------------------------------------===*/
+#ifndef SINTER_ABI_H
+#define SINTER_ABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SINTER_ABI_VERSION 1
+
+typedef struct sinter_buffer {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t size;
+  int64_t stride;
+} sinter_buffer;
+
+float _mlir_ciface_sinter_train_step(sinter_buffer *x, sinter_buffer *y,
+                                     sinter_buffer *params,
+                                     sinter_buffer *slots, float lr,
+                                     float iteration);
+float _mlir_ciface_sinter_gradients(sinter_buffer *x, sinter_buffer *y,
+                                    sinter_buffer *params,
+                                    sinter_buffer *grads);
+float _mlir_ciface_sinter_evaluate(sinter_buffer *x, sinter_buffer *y,
+                                   sinter_buffer *params, sinter_buffer *out);
+void _mlir_ciface_sinter_predict(sinter_buffer *x, sinter_buffer *params,
+                                 sinter_buffer *out);
+
+extern const char sinter_manifest[];
+extern const float sinter_default_data[];
+
+/* The compiled model as the runtime sees it: main() fills this from the
+ * symbols above, tests may fill it from elsewhere. */
+typedef struct sinter_model {
+  float (*train_step)(sinter_buffer *x, sinter_buffer *y,
+                      sinter_buffer *params, sinter_buffer *slots, float lr,
+                      float iteration);
+  float (*gradients)(sinter_buffer *x, sinter_buffer *y, sinter_buffer *params,
+                     sinter_buffer *grads);
+  float (*evaluate)(sinter_buffer *x, sinter_buffer *y, sinter_buffer *params,
+                    sinter_buffer *out);
+  void (*predict)(sinter_buffer *x, sinter_buffer *params, sinter_buffer *out);
+  const char *manifest;
+  const float *default_data;
+} sinter_model;
+
+/* Runs the trainer's command line (train, eval, predict, summary,
+ * gradcheck) on `model`; returns the process exit status. */
+int sinter_trainer_main(const sinter_model *model, int argc, char **argv);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SINTER_ABI_H */

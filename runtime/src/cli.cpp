@@ -1,0 +1,229 @@
+// The trainer's command line: parses flags, loads data and weights, runs a
+// command. Every user error becomes one "<prog>: error: ..." line, exit 1.
+#include "error.h"
+#include "npy.h"
+#include "trainer.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <set>
+
+namespace sinter {
+namespace {
+
+const char *kUsage =
+    "usage:\n"
+    "  %s train [--data F.csv | --x X.npy --y Y.npy] [--epochs N]\n"
+    "           [--batch-size B] [--lr LR] [--seed S] [--no-shuffle]\n"
+    "           [--init W.safetensors] [--save W.safetensors] [--log-csv F]\n"
+    "           [--quiet]\n"
+    "  %s eval --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
+    "          [--batch-size B]\n"
+    "  %s predict --weights W.safetensors --x X.npy --out P.npy\n"
+    "  %s summary\n"
+    "  %s gradcheck [--weights W.safetensors | --seed S] [--data F.csv |\n"
+    "               --x X.npy --y Y.npy] [--rows N] [--eps E] [--tolerance T]\n";
+
+struct Args {
+  std::string command;
+  std::map<std::string, std::string> values; // --flag value
+  std::set<std::string> switches;            // --flag
+};
+
+// Flags that take a value, and switches, per command.
+const std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>>
+    kFlags = {
+        {"train",
+         {{"data", "x", "y", "epochs", "batch-size", "lr", "seed", "init",
+           "save", "log-csv"},
+          {"no-shuffle", "quiet"}}},
+        {"eval", {{"weights", "data", "x", "y", "batch-size"}, {}}},
+        {"predict", {{"weights", "x", "out", "batch-size"}, {}}},
+        {"summary", {{}, {}}},
+        {"gradcheck",
+         {{"weights", "seed", "data", "x", "y", "rows", "eps", "tolerance"},
+          {}}},
+};
+
+Args parseArgs(int argc, char **argv) {
+  if (argc < 2)
+    throw Error("missing command (train, eval, predict, summary, gradcheck)");
+  Args a;
+  a.command = argv[1];
+  auto spec = kFlags.find(a.command);
+  if (spec == kFlags.end())
+    throw Error("unknown command '" + a.command +
+                "' (expected train, eval, predict, summary or gradcheck)");
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0)
+      throw Error("unexpected argument '" + arg + "'");
+    std::string name = arg.substr(2), value;
+    size_t eq = name.find('=');
+    bool inlineValue = eq != std::string::npos;
+    if (inlineValue) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (spec->second.second.count(name) && !inlineValue) {
+      a.switches.insert(name);
+      continue;
+    }
+    if (!spec->second.first.count(name))
+      throw Error("unknown option '--" + name + "' for '" + a.command + "'");
+    if (!inlineValue) {
+      if (i + 1 >= argc)
+        throw Error("option '--" + name + "' needs a value");
+      value = argv[++i];
+    }
+    a.values[name] = value;
+  }
+  return a;
+}
+
+int64_t intFlag(const Args &a, const std::string &name, int64_t dflt,
+                int64_t min) {
+  auto it = a.values.find(name);
+  if (it == a.values.end())
+    return dflt;
+  char *end = nullptr;
+  long long v = std::strtoll(it->second.c_str(), &end, 10);
+  if (it->second.empty() || *end || v < min)
+    throw Error("--" + name + ": expected an integer >= " +
+                std::to_string(min) + ", got '" + it->second + "'");
+  return v;
+}
+
+double floatFlag(const Args &a, const std::string &name, double dflt) {
+  auto it = a.values.find(name);
+  if (it == a.values.end())
+    return dflt;
+  char *end = nullptr;
+  double v = std::strtod(it->second.c_str(), &end);
+  if (it->second.empty() || *end || !(v >= 0))
+    throw Error("--" + name + ": expected a non-negative number, got '" +
+                it->second + "'");
+  return v;
+}
+
+std::string flag(const Args &a, const std::string &name) {
+  auto it = a.values.find(name);
+  return it == a.values.end() ? "" : it->second;
+}
+
+std::string required(const Args &a, const std::string &name) {
+  std::string v = flag(a, name);
+  if (v.empty())
+    throw Error("'" + a.command + "' needs --" + name);
+  return v;
+}
+
+// --data, or --x with --y, or (when allowed) the embedded default data.
+Dataset loadData(const Manifest &m, const sinter_model &model, const Args &a,
+                 bool allowDefault) {
+  std::string data = flag(a, "data"), x = flag(a, "x"), y = flag(a, "y");
+  if (!data.empty() && (!x.empty() || !y.empty()))
+    throw Error("give either --data or --x/--y, not both");
+  if (!data.empty())
+    return loadCsv(m, data);
+  if (!x.empty() || !y.empty()) {
+    if (x.empty() || y.empty())
+      throw Error("--x and --y go together");
+    return loadNpy(m, x, y);
+  }
+  if (!allowDefault)
+    throw Error("'" + a.command + "' needs --data F.csv or --x X.npy --y Y.npy");
+  return loadDefault(m, model.default_data);
+}
+
+int run(const sinter_model &model, const Args &a) {
+  Trainer t(model, parseManifest(model.manifest));
+  const Manifest &m = t.manifest();
+  if (a.command == "summary") {
+    t.summary(std::cout);
+    return 0;
+  }
+  if (a.command == "train") {
+    TrainOptions o;
+    o.epochs = intFlag(a, "epochs", 1, 1);
+    o.batchSize = intFlag(a, "batch-size", 32, 1);
+    o.lr = floatFlag(a, "lr", -1);
+    o.seed = uint64_t(intFlag(a, "seed", 0, 0));
+    o.shuffle = !a.switches.count("no-shuffle");
+    o.quiet = a.switches.count("quiet");
+    o.savePath = flag(a, "save");
+    o.logCsvPath = flag(a, "log-csv");
+    Dataset d = loadData(m, model, a, /*allowDefault=*/true);
+    if (!flag(a, "init").empty())
+      t.loadWeights(flag(a, "init"));
+    else
+      t.initialize(o.seed);
+    if (!o.quiet)
+      std::cout << "training " << m.model << " on " << d.rows
+                << " examples (" << m.loss << ", " << m.optimizer << ")\n";
+    t.train(d, o, std::cout);
+    EvalResult r = t.evaluate(d, o.batchSize);
+    std::printf("final loss %.6f", r.loss);
+    if (r.accuracy >= 0)
+      std::printf("  accuracy %.4f", r.accuracy);
+    std::printf("\n");
+    if (!o.savePath.empty())
+      t.saveWeights(o.savePath);
+    return 0;
+  }
+  if (a.command == "eval") {
+    t.loadWeights(required(a, "weights"));
+    Dataset d = loadData(m, model, a, false);
+    EvalResult r = t.evaluate(d, intFlag(a, "batch-size", 32, 1));
+    std::printf("loss %.6f", r.loss);
+    if (r.accuracy >= 0)
+      std::printf("  accuracy %.4f", r.accuracy);
+    std::printf("\n");
+    return 0;
+  }
+  if (a.command == "predict") {
+    t.loadWeights(required(a, "weights"));
+    std::string out = required(a, "out");
+    Dataset d = loadNpy(m, required(a, "x"), "");
+    std::vector<float> p = t.predict(d, intFlag(a, "batch-size", 32, 1));
+    writeNpy(out, {d.rows, m.outputSize}, p);
+    return 0;
+  }
+  // gradcheck
+  if (!flag(a, "weights").empty())
+    t.loadWeights(flag(a, "weights"));
+  else
+    t.initialize(uint64_t(intFlag(a, "seed", 0, 0)));
+  Dataset d = loadData(m, model, a, true);
+  double tol = floatFlag(a, "tolerance", 1e-2);
+  double worst = t.gradcheck(d, intFlag(a, "rows", 16, 1),
+                             floatFlag(a, "eps", 1e-3), std::cout);
+  std::printf("worst relative error %.3e (tolerance %.1e): %s\n", worst, tol,
+              worst <= tol ? "PASS" : "FAIL");
+  return worst <= tol ? 0 : 1;
+}
+
+} // namespace
+} // namespace sinter
+
+extern "C" int sinter_trainer_main(const sinter_model *model, int argc,
+                                   char **argv) {
+  const char *prog = argc > 0 ? argv[0] : "trainer";
+  if (argc >= 2 && (!std::strcmp(argv[1], "--help") ||
+                    !std::strcmp(argv[1], "-h") ||
+                    !std::strcmp(argv[1], "help"))) {
+    std::printf(sinter::kUsage, prog, prog, prog, prog, prog);
+    return 0;
+  }
+  try {
+    return sinter::run(*model, sinter::parseArgs(argc, argv));
+  } catch (const sinter::Error &e) {
+    std::fprintf(stderr, "%s: error: %s\n", prog, e.what());
+    return 1;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "%s: error: %s\n", prog, e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,35 @@
+// A training set in memory: inputs and targets as the compiled model takes
+// them, from CSV, NPY or the model's embedded default data.
+#pragma once
+
+#include "manifest.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sinter {
+
+struct Dataset {
+  int64_t rows = 0;
+  std::vector<float> x;      // x: [rows, inputSize]
+  std::vector<float> y;      // y: [rows, outputs] (dense targets)
+  std::vector<int32_t> labels; // labels: [rows] (class indices)
+};
+
+// CSV rows: input features, then the targets (one column per output, or one
+// integer class for label losses).
+Dataset loadCsv(const Manifest &m, const std::string &path);
+// x: float [N, in] (or [N, ...] matching the input shape); y: [N, out] float
+// or [N] integer classes. `yPath` may be empty for prediction.
+Dataset loadNpy(const Manifest &m, const std::string &xPath,
+                const std::string &yPath);
+Dataset loadDefault(const Manifest &m, const float *data);
+
+// Rows [begin, end) of `order` gathered into contiguous batch buffers.
+void gatherBatch(const Manifest &m, const Dataset &d,
+                 const std::vector<int64_t> &order, int64_t begin, int64_t end,
+                 std::vector<float> &x, std::vector<float> &y,
+                 std::vector<int32_t> &labels);
+
+} // namespace sinter

@@ -1,0 +1,26 @@
+// Errors the trainer reports to its user: one line naming the file, the
+// place in it and what was expected. Thrown inside the runtime, caught once
+// in the command line driver, which prints it and exits non-zero.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace sinter {
+
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// "file: where: what" (the parts that are empty are left out).
+[[noreturn]] void fail(const std::string &file, const std::string &where,
+                       const std::string &what);
+
+// Writes `bytes` to `path` through a temporary file and a rename, so a
+// reader never sees a half-written file.
+void writeFileAtomically(const std::string &path, const std::string &bytes);
+
+// The whole file, or an Error naming it.
+std::string readFile(const std::string &path);
+
+} // namespace sinter

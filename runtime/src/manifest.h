@@ -1,0 +1,46 @@
+// The model description a compiled trainer carries (docs/abi.md).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sinter {
+
+struct ParamInfo {
+  std::string name;            // "<layer>.<variable>", e.g. "dense.kernel"
+  std::vector<int64_t> shape;  // Keras layout, e.g. kernel [in, units]
+  int64_t offset = 0, size = 0; // in floats, into the parameter buffer
+  std::string init;            // Keras initializer class
+  std::map<std::string, std::string> initArgs;
+};
+
+struct LayerInfo {
+  std::string name, className, shape; // shape: per-example output dims
+  int64_t params = 0;
+};
+
+struct Manifest {
+  std::string model, loss, optimizer;
+  std::map<std::string, double> hypers; // optimizer hyperparameters
+  std::string inputName;
+  std::vector<int64_t> inputShape; // per example
+  int64_t inputSize = 0;           // floats per example
+  int64_t outputSize = 0;          // prediction floats per example
+  bool labels = false;             // targets are int class labels
+  std::vector<ParamInfo> params;
+  int64_t paramElems = 0;
+  std::vector<std::string> slots;
+  std::vector<LayerInfo> layers;
+  int64_t defaultRows = 0, defaultXCols = 0, defaultYCols = 0;
+
+  int64_t targetCols() const { return labels ? 1 : outputSize; }
+  double learningRate() const { return hypers.at("learning_rate"); }
+};
+
+// Parses the manifest text; throws Error naming the line on bad input or a
+// manifest of another ABI version.
+Manifest parseManifest(const std::string &text);
+
+} // namespace sinter

@@ -1,0 +1,119 @@
+#include "npy.h"
+
+#include "error.h"
+
+#include <cstring>
+#include <regex>
+
+namespace sinter {
+
+namespace {
+template <typename T> T load(const char *p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+} // namespace
+
+NpyArray readNpy(const std::string &path) {
+  std::string bytes = readFile(path);
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    fail(path, "", "not a .npy file (missing the \\x93NUMPY magic)");
+  uint8_t major = uint8_t(bytes[6]);
+  size_t headerLen, start;
+  if (major == 1) {
+    headerLen = load<uint16_t>(&bytes[8]);
+    start = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12)
+      fail(path, "header", "truncated");
+    headerLen = load<uint32_t>(&bytes[8]);
+    start = 12;
+  } else {
+    fail(path, "header", "unsupported .npy version " + std::to_string(major));
+  }
+  if (start + headerLen > bytes.size())
+    fail(path, "header", "truncated");
+  std::string header = bytes.substr(start, headerLen);
+
+  std::smatch m;
+  if (!std::regex_search(header, m,
+                         std::regex("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d+)'")))
+    fail(path, "header", "missing 'descr'");
+  char order = m[1].str()[0], kind = m[2].str()[0];
+  int size = std::stoi(m[3].str());
+  if (std::regex_search(header, std::regex("'fortran_order'\\s*:\\s*True")))
+    fail(path, "header", "Fortran-order arrays are not supported (save with "
+                         "np.ascontiguousarray)");
+  if (!std::regex_search(header, m,
+                         std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)")))
+    fail(path, "header", "missing 'shape'");
+  NpyArray a;
+  std::string dims = m[1].str();
+  int64_t count = 1;
+  const std::regex number("\\d+");
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end;
+       it != end; ++it) {
+    a.shape.push_back(std::stoll(it->str()));
+    count *= a.shape.back();
+  }
+  if (order == '>' && size > 1)
+    fail(path, "header", "big-endian data is not supported");
+  bool ok = (kind == 'f' && (size == 4 || size == 8)) ||
+            ((kind == 'i' || kind == 'u') &&
+             (size == 1 || size == 2 || size == 4 || size == 8)) ||
+            (kind == 'b' && size == 1);
+  if (!ok)
+    fail(path, "header",
+         "unsupported dtype '" + std::string(1, kind) + std::to_string(size) +
+             "' (expected float32/float64 or an integer type)");
+  a.isInteger = kind != 'f';
+  size_t data = start + headerLen;
+  if (bytes.size() - data != size_t(count) * size)
+    fail(path, "data",
+         "expected " + std::to_string(count * size) + " bytes for shape (" +
+             dims + "), found " + std::to_string(bytes.size() - data));
+  a.values.resize(count);
+  const char *p = bytes.data() + data;
+  for (int64_t i = 0; i < count; ++i, p += size) {
+    double v = 0;
+    if (kind == 'f')
+      v = size == 4 ? load<float>(p) : load<double>(p);
+    else if (kind == 'i')
+      v = size == 1 ? load<int8_t>(p)
+          : size == 2 ? load<int16_t>(p)
+          : size == 4 ? load<int32_t>(p)
+                      : double(load<int64_t>(p));
+    else
+      v = size == 1 ? load<uint8_t>(p)
+          : size == 2 ? load<uint16_t>(p)
+          : size == 4 ? load<uint32_t>(p)
+                      : double(load<uint64_t>(p));
+    a.values[i] = v;
+  }
+  return a;
+}
+
+void writeNpy(const std::string &path, const std::vector<int64_t> &shape,
+              const std::vector<float> &data) {
+  std::string dims;
+  for (size_t i = 0; i < shape.size(); ++i)
+    dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                       dims + "), }";
+  // Pad so the data starts on a 64-byte boundary; the header ends in '\n'.
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += char(1);
+  out += char(0);
+  uint16_t len = uint16_t(header.size());
+  out.append(reinterpret_cast<const char *>(&len), 2);
+  out += header;
+  out.append(reinterpret_cast<const char *>(data.data()),
+             data.size() * sizeof(float));
+  writeFileAtomically(path, out);
+}
+
+} // namespace sinter

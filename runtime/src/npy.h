@@ -1,0 +1,23 @@
+// NumPy .npy files (format versions 1-3), C order, little-endian.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sinter {
+
+struct NpyArray {
+  std::vector<int64_t> shape;
+  bool isInteger = false;     // kind 'i', 'u' or 'b'
+  std::vector<double> values; // every element, converted
+};
+
+// Reads a .npy file; throws Error naming the file and the problem.
+NpyArray readNpy(const std::string &path);
+
+// Writes float32 data of `shape` atomically.
+void writeNpy(const std::string &path, const std::vector<int64_t> &shape,
+              const std::vector<float> &data);
+
+} // namespace sinter

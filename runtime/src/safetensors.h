@@ -1,0 +1,25 @@
+// safetensors files: an 8-byte little-endian header length, a JSON header
+// naming each tensor's dtype, shape and byte range, then the data.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sinter {
+
+struct Tensor {
+  std::vector<int64_t> shape;
+  std::vector<float> data; // converted to float32
+};
+
+// Reads every tensor (F32, F64, F16, BF16 converted to float32). Throws an
+// Error naming the file and the tensor on any inconsistency.
+std::map<std::string, Tensor> readSafetensors(const std::string &path);
+
+// Writes float32 tensors, sorted by name, atomically.
+void writeSafetensors(const std::string &path,
+                      const std::map<std::string, Tensor> &tensors);
+
+} // namespace sinter

@@ -1,0 +1,250 @@
+#include "trainer.h"
+
+#include "error.h"
+#include "init.h"
+#include "safetensors.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <sstream>
+
+namespace sinter {
+
+namespace {
+template <typename T> sinter_buffer buffer(std::vector<T> &v) {
+  return {v.data(), v.data(), 0, int64_t(v.size()), 1};
+}
+
+std::string shapeStr(const std::vector<int64_t> &s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i)
+    out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// Accuracy of one batch: label losses compare the argmax with the label,
+// categorical ones the argmaxes, binary ones the 0.5 thresholds.
+double correctCount(const Manifest &m, const std::vector<float> &pred,
+                    const std::vector<float> &y,
+                    const std::vector<int32_t> &labels, int64_t rows) {
+  double correct = 0;
+  int64_t k = m.outputSize;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *p = &pred[r * k];
+    int64_t arg = std::max_element(p, p + k) - p;
+    if (m.labels) {
+      correct += arg == labels[r];
+    } else if (m.loss == "categorical_crossentropy") {
+      const float *t = &y[r * k];
+      correct += arg == std::max_element(t, t + k) - t;
+    } else {
+      for (int64_t j = 0; j < k; ++j)
+        correct += ((p[j] > 0.5f) == (y[r * k + j] > 0.5f)) / double(k);
+    }
+  }
+  return correct;
+}
+
+bool hasAccuracy(const Manifest &m) { return m.loss != "mean_squared_error"; }
+} // namespace
+
+Trainer::Trainer(const sinter_model &model, Manifest manifest)
+    : model(model), m(std::move(manifest)) {
+  paramBuf.assign(m.paramElems, 0.0f);
+  slotBuf.assign(m.slots.size() * m.paramElems, 0.0f);
+}
+
+void Trainer::initialize(uint64_t seed) {
+  for (const ParamInfo &p : m.params)
+    initializeParam(p, seed, &paramBuf[p.offset]);
+}
+
+void Trainer::loadWeights(const std::string &path) {
+  std::map<std::string, Tensor> tensors = readSafetensors(path);
+  for (const ParamInfo &p : m.params) {
+    auto it = tensors.find(p.name);
+    if (it == tensors.end())
+      fail(path, "tensor '" + p.name + "'",
+           "missing (the model needs it with shape " + shapeStr(p.shape) + ")");
+    if (it->second.shape != p.shape)
+      fail(path, "tensor '" + p.name + "'",
+           "expected shape " + shapeStr(p.shape) + ", got " +
+               shapeStr(it->second.shape));
+    std::copy(it->second.data.begin(), it->second.data.end(),
+              paramBuf.begin() + p.offset);
+    tensors.erase(it);
+  }
+  if (!tensors.empty())
+    fail(path, "tensor '" + tensors.begin()->first + "'",
+         "not a parameter of this model");
+}
+
+void Trainer::saveWeights(const std::string &path) const {
+  std::map<std::string, Tensor> tensors;
+  for (const ParamInfo &p : m.params)
+    tensors[p.name] = {p.shape,
+                       std::vector<float>(paramBuf.begin() + p.offset,
+                                          paramBuf.begin() + p.offset + p.size)};
+  writeSafetensors(path, tensors);
+}
+
+void Trainer::train(const Dataset &data, const TrainOptions &opts,
+                    std::ostream &log) {
+  float lr = float(opts.lr >= 0 ? opts.lr : m.learningRate());
+  std::vector<int64_t> order(data.rows);
+  std::iota(order.begin(), order.end(), 0);
+  Rng rng(opts.seed ^ 0x5348554646ull); // the shuffle stream
+  FILE *csv = nullptr;
+  std::string csvTmp = opts.logCsvPath + ".tmp";
+  if (!opts.logCsvPath.empty()) {
+    csv = std::fopen(csvTmp.c_str(), "w");
+    if (!csv)
+      fail(opts.logCsvPath, "", "cannot write");
+    std::fprintf(csv, "step,epoch,loss\n");
+  }
+  std::vector<float> x, y;
+  std::vector<int32_t> labels;
+  int64_t step = 0;
+  int64_t width = std::to_string(opts.epochs).size();
+  for (int64_t epoch = 1; epoch <= opts.epochs; ++epoch) {
+    if (opts.shuffle)
+      for (int64_t i = data.rows - 1; i > 0; --i)
+        std::swap(order[i], order[rng.below(uint64_t(i + 1))]);
+    double sum = 0;
+    for (int64_t b = 0; b < data.rows; b += opts.batchSize) {
+      int64_t e = std::min(data.rows, b + opts.batchSize);
+      gatherBatch(m, data, order, b, e, x, y, labels);
+      sinter_buffer xb = buffer(x), pb = buffer(paramBuf),
+                    sb = buffer(slotBuf);
+      sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
+      float loss = model.train_step(&xb, &yb, &pb, &sb, lr, float(step));
+      ++step;
+      sum += double(loss) * (e - b);
+      if (csv)
+        std::fprintf(csv, "%lld,%lld,%.9g\n", (long long)step,
+                     (long long)epoch, loss);
+    }
+    if (!opts.quiet) {
+      char line[128];
+      std::snprintf(line, sizeof line, "epoch %*lld/%lld  loss %.6f",
+                    int(width), (long long)epoch, (long long)opts.epochs,
+                    sum / double(data.rows));
+      log << line << "\n" << std::flush;
+    }
+  }
+  if (csv) {
+    bool ok = std::fclose(csv) == 0;
+    if (!ok || std::rename(csvTmp.c_str(), opts.logCsvPath.c_str()) != 0) {
+      std::remove(csvTmp.c_str());
+      fail(opts.logCsvPath, "", "cannot write");
+    }
+  }
+}
+
+EvalResult Trainer::evaluate(const Dataset &data, int64_t batchSize) {
+  std::vector<int64_t> order(data.rows);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<float> x, y, out;
+  std::vector<int32_t> labels;
+  double lossSum = 0, correct = 0;
+  for (int64_t b = 0; b < data.rows; b += batchSize) {
+    int64_t e = std::min(data.rows, b + batchSize);
+    gatherBatch(m, data, order, b, e, x, y, labels);
+    out.assign((e - b) * m.outputSize, 0.0f);
+    sinter_buffer xb = buffer(x), pb = buffer(paramBuf), ob = buffer(out);
+    sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
+    lossSum += double(model.evaluate(&xb, &yb, &pb, &ob)) * (e - b);
+    correct += correctCount(m, out, y, labels, e - b);
+  }
+  EvalResult r;
+  r.loss = lossSum / double(data.rows);
+  if (hasAccuracy(m))
+    r.accuracy = correct / double(data.rows);
+  return r;
+}
+
+std::vector<float> Trainer::predict(const Dataset &data, int64_t batchSize) {
+  std::vector<float> all(data.rows * m.outputSize), x, out;
+  for (int64_t b = 0; b < data.rows; b += batchSize) {
+    int64_t e = std::min(data.rows, b + batchSize);
+    x.assign(data.x.begin() + b * m.inputSize, data.x.begin() + e * m.inputSize);
+    out.assign((e - b) * m.outputSize, 0.0f);
+    sinter_buffer xb = buffer(x), pb = buffer(paramBuf), ob = buffer(out);
+    model.predict(&xb, &pb, &ob);
+    std::copy(out.begin(), out.end(), all.begin() + b * m.outputSize);
+  }
+  return all;
+}
+
+float Trainer::lossOn(std::vector<float> &x, std::vector<float> &y,
+                      std::vector<int32_t> &labels, int64_t rows) {
+  std::vector<float> out(rows * m.outputSize);
+  sinter_buffer xb = buffer(x), pb = buffer(paramBuf), ob = buffer(out);
+  sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
+  return model.evaluate(&xb, &yb, &pb, &ob);
+}
+
+double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
+                          std::ostream &out) {
+  rows = std::min(rows, data.rows);
+  std::vector<int64_t> order(data.rows);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<float> x, y, g(paramBuf.size());
+  std::vector<int32_t> labels;
+  gatherBatch(m, data, order, 0, rows, x, y, labels);
+  sinter_buffer xb = buffer(x), pb = buffer(paramBuf), gb = buffer(g);
+  sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
+  model.gradients(&xb, &yb, &pb, &gb);
+  double worst = 0;
+  for (const ParamInfo &p : m.params) {
+    double worstHere = 0;
+    for (int64_t i = 0; i < p.size; ++i) {
+      float &w = paramBuf[p.offset + i];
+      float saved = w;
+      // Central differences; the step is relative to the weight's size.
+      float h = float(eps * std::max(1.0, std::fabs(double(saved))));
+      w = saved + h;
+      double up = lossOn(x, y, labels, rows);
+      w = saved - h;
+      double down = lossOn(x, y, labels, rows);
+      w = saved;
+      double fd = (up - down) / (2.0 * h);
+      double an = g[p.offset + i];
+      double err = std::fabs(fd - an) / std::max(1e-2, std::fabs(fd) + std::fabs(an));
+      worstHere = std::max(worstHere, err);
+    }
+    char line[256];
+    std::snprintf(line, sizeof line, "%-32s max relative error %.3e",
+                  p.name.c_str(), worstHere);
+    out << line << "\n";
+    worst = std::max(worst, worstHere);
+  }
+  return worst;
+}
+
+void Trainer::summary(std::ostream &out) const {
+  out << "Model: \"" << m.model << "\"\n";
+  char line[256];
+  std::string rule(72, '-');
+  out << rule << "\n";
+  std::snprintf(line, sizeof line, "%-36s %-22s %12s\n", "Layer (type)",
+                "Output Shape", "Param #");
+  out << line << std::string(72, '=') << "\n";
+  int64_t total = 0;
+  for (const LayerInfo &l : m.layers) {
+    std::string shape = "(None, " + l.shape + ")";
+    std::snprintf(line, sizeof line, "%-36s %-22s %12lld\n",
+                  (l.name + " (" + l.className + ")").c_str(), shape.c_str(),
+                  (long long)l.params);
+    out << line;
+    total += l.params;
+  }
+  out << rule << "\n";
+  out << "Total params: " << total << " (" << total * 4 << " bytes)\n";
+  out << "Loss: " << m.loss << "   Optimizer: " << m.optimizer
+      << " (learning_rate " << m.learningRate() << ")\n";
+}
+
+} // namespace sinter

@@ -1,0 +1,61 @@
+// The trainer's commands over a compiled model.
+#pragma once
+
+#include "dataset.h"
+#include "manifest.h"
+#include "sinter/abi.h"
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace sinter {
+
+struct TrainOptions {
+  int64_t epochs = 1, batchSize = 32;
+  double lr = -1; // < 0: the compiled learning rate
+  uint64_t seed = 0;
+  bool shuffle = true;
+  std::string initPath, savePath, logCsvPath;
+  bool quiet = false;
+};
+
+struct EvalResult {
+  double loss = 0;
+  double accuracy = -1; // < 0: the loss has no accuracy
+};
+
+class Trainer {
+public:
+  Trainer(const sinter_model &model, Manifest manifest);
+
+  // Parameters from the Keras initializers (seeded) or a safetensors file.
+  void initialize(uint64_t seed);
+  void loadWeights(const std::string &path);
+  void saveWeights(const std::string &path) const;
+
+  // Trains for opts.epochs, printing one progress line per epoch.
+  void train(const Dataset &data, const TrainOptions &opts, std::ostream &log);
+  EvalResult evaluate(const Dataset &data, int64_t batchSize);
+  std::vector<float> predict(const Dataset &data, int64_t batchSize);
+  // Compiled gradients vs central finite differences of the compiled loss;
+  // prints the worst relative error per parameter; returns the worst.
+  double gradcheck(const Dataset &data, int64_t rows, double eps,
+                   std::ostream &out);
+  void summary(std::ostream &out) const;
+
+  const Manifest &manifest() const { return m; }
+  std::vector<float> &params() { return paramBuf; }
+
+private:
+  float gradients(const Dataset &data, int64_t rows, std::vector<float> &g);
+  float lossOn(std::vector<float> &x, std::vector<float> &y,
+               std::vector<int32_t> &labels, int64_t rows);
+
+  const sinter_model &model;
+  Manifest m;
+  std::vector<float> paramBuf, slotBuf;
+};
+
+} // namespace sinter

@@ -1,0 +1,184 @@
+//===- sinterc.cpp - the Sinter compiler driver ---------------------------===//
+//
+//   sinterc MODEL.json -o TRAINER [--emit=graph|train|linalg|llvm|llvm-ir|obj|exe]
+//
+// A `.mlir` input starts at the stage its content is in (graph or later
+// MLIR); a `.json` input is a Keras model.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Driver/Codegen.h"
+#include "compiler/Driver/Pipeline.h"
+#include "compiler/Driver/Registration.h"
+#include "compiler/Frontend/Keras/KerasImporter.h"
+#include "compiler/Transforms/TrainerLayout.h"
+#include "compiler/Transforms/TrainingConfig.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace sinter;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model>"),
+                                      cl::Required);
+static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
+                                       cl::value_desc("path"));
+static cl::opt<Stage> emit(
+    "emit", cl::desc("Stop after this stage"), cl::init(Stage::Exe),
+    cl::values(clEnumValN(Stage::Graph, "graph", "the imported network"),
+               clEnumValN(Stage::Train, "train", "with gradients and updates"),
+               clEnumValN(Stage::Linalg, "linalg", "linalg on tensors"),
+               clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect"),
+               clEnumValN(Stage::LLVMIR, "llvm-ir", "LLVM IR"),
+               clEnumValN(Stage::Obj, "obj", "a native object file"),
+               clEnumValN(Stage::Exe, "exe", "the trainer executable")));
+static cl::opt<std::string> lossFlag("loss",
+                                     cl::desc("Keras loss (overrides file)"));
+static cl::opt<std::string>
+    optimizerFlag("optimizer", cl::desc("Keras optimizer with its defaults "
+                                        "(overrides file)"));
+static cl::opt<std::string> targetCpu("target-cpu",
+                                      cl::desc("CPU to compile for "
+                                               "(default: this host)"));
+static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
+                                  cl::init(2), cl::Prefix);
+static cl::opt<std::string>
+    runtimeLib("runtime-lib", cl::desc("The runtime archive to link"));
+
+static int fail(const std::string &msg) {
+  llvm::errs() << "sinterc: error: " << msg << "\n";
+  return 1;
+}
+
+/// Writes text atomically to `path` ("-" is stdout).
+static int writeText(const std::string &path,
+                     llvm::function_ref<void(llvm::raw_ostream &)> print) {
+  if (path.empty() || path == "-") {
+    print(llvm::outs());
+    return 0;
+  }
+  std::string tmp = path + ".tmp";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(tmp, ec);
+    if (ec)
+      return fail(path + ": " + ec.message());
+    print(os);
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(tmp, path)) {
+    llvm::sys::fs::remove(tmp);
+    return fail(path + ": " + ec.message());
+  }
+  return 0;
+}
+
+/// Which stage a parsed .mlir module is in.
+static Stage stageOf(ModuleOp module) {
+  if (module.lookupSymbol("forward"))
+    return Stage::Graph;
+  bool sinterOps = false, llvmOnly = true;
+  module.walk([&](Operation *op) {
+    StringRef ns = op->getDialect() ? op->getDialect()->getNamespace() : "";
+    sinterOps |= ns == "sinter";
+    if (!isa<ModuleOp>(op) && ns != "llvm")
+      llvmOnly = false;
+  });
+  if (sinterOps)
+    return Stage::Train;
+  return llvmOnly ? Stage::LLVM : Stage::Linalg;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "Sinter: compiles a network into "
+                                          "a native trainer\n");
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  MLIRContext ctx(registry);
+
+  OwningOpRef<ModuleOp> module;
+  Stage at;
+  if (llvm::StringRef(inputPath).ends_with(".mlir")) {
+    llvm::SourceMgr sm;
+    SourceMgrDiagnosticHandler handler(sm, &ctx);
+    module = parseSourceFile<ModuleOp>(inputPath, sm, &ctx);
+    if (!module)
+      return 1;
+    at = stageOf(*module);
+    if (!lossFlag.empty() || !optimizerFlag.empty())
+      return fail("--loss/--optimizer apply to model files, not MLIR input");
+  } else {
+    std::string error;
+    module = importKerasModel(&ctx, inputPath, {lossFlag, optimizerFlag},
+                              error);
+    if (!module)
+      return fail(error);
+    at = Stage::Graph;
+  }
+  if (failed(verify(*module)))
+    return 1;
+
+  // MLIR stages.
+  PassManager pm(&ctx);
+  if (at < Stage::Train && emit >= Stage::Train)
+    addTrainPasses(pm);
+  if (at < Stage::Linalg && emit >= Stage::Linalg)
+    addLinalgPasses(pm);
+  if (at < Stage::LLVM && emit >= Stage::LLVM)
+    addLLVMPasses(pm);
+  if (failed(pm.run(*module)))
+    return 1;
+  if (emit <= Stage::LLVM)
+    return writeText(outputPath, [&](llvm::raw_ostream &os) {
+      module->print(os);
+      os << "\n";
+    });
+
+  // LLVM stages.
+  std::string error;
+  llvm::LLVMContext llctx;
+  auto llvmModule =
+      translateToLLVMIR(*module, llctx, targetCpu, optLevel, error);
+  if (!llvmModule)
+    return fail(error);
+  if (emit == Stage::LLVMIR)
+    return writeText(outputPath,
+                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+
+  std::string out = outputPath;
+  if (out.empty() || out == "-") {
+    if (emit == Stage::Obj)
+      return fail("--emit=obj needs -o FILE");
+    out = llvm::sys::path::stem(inputPath).str();
+  }
+  if (emit == Stage::Obj) {
+    std::string tmp = out + ".tmp";
+    if (!emitObject(*llvmModule, targetCpu, tmp, error))
+      return fail(error);
+    if (std::error_code ec = llvm::sys::fs::rename(tmp, out))
+      return fail(out + ": " + ec.message());
+    return 0;
+  }
+  llvm::SmallString<128> obj;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("sinter", "o", obj))
+    return fail("cannot create a temporary file: " + ec.message());
+  bool ok = emitObject(*llvmModule, targetCpu, std::string(obj), error) &&
+            linkTrainer(std::string(obj), out,
+                        runtimeLib.empty() ? defaultRuntimeLibrary(argv[0])
+                                           : runtimeLib,
+                        error);
+  llvm::sys::fs::remove(obj);
+  return ok ? 0 : fail(error);
+}
