@@ -23,8 +23,9 @@ void sinter::addLinalgPasses(OpPassManager &pm) {
   // The manifest reads the argument attributes that packing removes.
   pm.addPass(createEmbedManifest());
   pm.addPass(createPackTrainerABI());
+  // No CSE here: it would merge the zero-filled accumulators of different
+  // matmuls, and each merged use then costs a copy in bufferization.
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
 }
 
 void sinter::addLLVMPasses(OpPassManager &pm) {

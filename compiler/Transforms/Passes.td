@@ -76,14 +76,16 @@ def PackTrainerABI : Pass<"sinter-pack-trainer-abi", "::mlir::ModuleOp"> {
   let description = [{
     Expects the four entry points of sinter-build-train-step. Rewrites each
     signature to the ABI of runtime/include/sinter/abi.h: every argument is a
-    flat 1-D tensor (inputs, target, one buffer for all parameters, one for
+    flat 1-D memref (inputs, target, one buffer for all parameters, one for
     all optimizer slots, one for gradients or predictions) plus the scalar
-    hyperparameters. Parameters are views at fixed offsets into the flat
-    buffer and updated values are inserted back at the same offsets, so
-    One-Shot Bufferize updates them in place.
+    hyperparameters, and only the loss is returned. Parameters and slots are
+    disjoint windows of their buffer entering as `to_tensor restrict
+    writable`; results leave by `materialize_in_destination` into their
+    window, so One-Shot Bufferize updates them in place.
   }];
-  let dependentDialects = ["::mlir::tensor::TensorDialect",
-                           "::mlir::arith::ArithDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 #endif // SINTER_PASSES

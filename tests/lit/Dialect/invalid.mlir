@@ -1,0 +1,156 @@
+// Every Sinter verifier rejects what it should, with its message.
+// RUN: sinter-opt %s --split-input-file --verify-diagnostics
+
+func.func @matmul_contraction(%x: tensor<?x4xf32>, %w: tensor<5x3xf32>) {
+  // expected-error @+1 {{contraction sizes differ: 4 vs 5}}
+  %0 = sinter.matmul %x, %w : tensor<?x4xf32>, tensor<5x3xf32> -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_result(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+1 {{result shape should be ?x3}}
+  %0 = sinter.matmul %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_transposed(%x: tensor<?x4xf32>, %g: tensor<?x3xf32>) {
+  // expected-error @+1 {{result shape should be 4x3}}
+  %0 = sinter.matmul %x, %g {transpose_lhs} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_rank(%x: tensor<?x4x2xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+1 {{expects rank-2 operands and result}}
+  %0 = sinter.matmul %x, %w : tensor<?x4x2xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @bias(%x: tensor<?x4xf32>, %b: tensor<3xf32>) {
+  // expected-error @+1 {{bias has 3 elements but the input's last dimension is 4}}
+  %0 = sinter.bias_add %x, %b : tensor<?x4xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @bias_grad(%g: tensor<?x4xf32>) {
+  // expected-error @+1 {{result has 3 elements but the cotangent's last dimension is 4}}
+  %0 = sinter.bias_add_grad %g : tensor<?x4xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+// expected-note @+1 {{prior use here}}
+func.func @add_types(%a: tensor<?x4xf32>, %b: tensor<?x3xf32>) {
+  // expected-error @+1 {{use of value '%b' expects different type than prior uses}}
+  %0 = sinter.add %a, %b : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @loss_target(%p: tensor<?x3xf32>, %t: tensor<?x2xf32>) {
+  // expected-error @+1 {{target 'tensor<?x2xf32>' does not match prediction 'tensor<?x3xf32>'}}
+  %0 = sinter.mean_squared_error %p, %t : tensor<?x3xf32>, tensor<?x2xf32>
+  return
+}
+
+// -----
+
+func.func @loss_rank(%p: tensor<?xf32>, %t: tensor<?xf32>) {
+  // expected-error @+1 {{expects a [batch, outputs] prediction}}
+  %0 = sinter.binary_crossentropy %p, %t : tensor<?xf32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @labels_batch(%p: tensor<8x3xf32>, %l: tensor<4xi32>) {
+  // expected-error @+1 {{labels 'tensor<4xi32>' do not match the batch of 'tensor<8x3xf32>'}}
+  %0 = sinter.sparse_categorical_crossentropy %p, %l : tensor<8x3xf32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @labels_type(%p: tensor<?x3xf32>, %l: tensor<?xf32>) {
+  // expected-error @+1 {{must be 1D tensor of 32-bit signless integer values}}
+  %0 = sinter.sparse_categorical_crossentropy %p, %l : tensor<?x3xf32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @sgd_slots(%p: tensor<3xf32>, %g: tensor<3xf32>, %lr: f32) {
+  // expected-error @+1 {{expects 1 optimizer slot(s) for these hyperparameters, got 0}}
+  %0 = sinter.sgd_update %p, %g lr %lr {momentum = 0.9 : f32} : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @sgd_nesterov(%p: tensor<3xf32>, %g: tensor<3xf32>, %lr: f32) {
+  // expected-error @+1 {{nesterov needs a non-zero momentum}}
+  %0 = sinter.sgd_update %p, %g lr %lr {momentum = 0.0 : f32, nesterov} : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @adam_slots(%p: tensor<3xf32>, %g: tensor<3xf32>, %m: tensor<3xf32>, %lr: f32, %it: f32) {
+  // expected-error @+1 {{expects 2 optimizer slot(s) for these hyperparameters, got 1}}
+  %0:2 = sinter.adam_update %p, %g slots(%m : tensor<3xf32>) lr %lr iteration %it
+      {beta_1 = 0.9 : f32, beta_2 = 0.999 : f32, epsilon = 1.0e-07 : f32} : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @adam_slot_type(%p: tensor<3xf32>, %g: tensor<3xf32>, %m: tensor<3xf32>, %v: tensor<4xf32>, %lr: f32, %it: f32) {
+  // expected-error @+1 {{slot type 'tensor<4xf32>' differs from parameter type 'tensor<3xf32>'}}
+  %0:3 = sinter.adam_update %p, %g slots(%m, %v : tensor<3xf32>, tensor<4xf32>) lr %lr iteration %it
+      {beta_1 = 0.9 : f32, beta_2 = 0.999 : f32, epsilon = 1.0e-07 : f32} : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @rmsprop_slots(%p: tensor<3xf32>, %g: tensor<3xf32>, %v: tensor<3xf32>, %lr: f32) {
+  // expected-error @+1 {{expects 2 optimizer slot(s) for these hyperparameters, got 1}}
+  %0:2 = sinter.rmsprop_update %p, %g slots(%v : tensor<3xf32>) lr %lr
+      {rho = 0.9 : f32, momentum = 0.0 : f32, epsilon = 1.0e-07 : f32, centered} : tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @rmsprop_momentum(%p: tensor<3xf32>, %g: tensor<3xf32>, %v: tensor<3xf32>, %lr: f32) {
+  // expected-error @+1 {{momentum must be >= 0}}
+  %0:2 = sinter.rmsprop_update %p, %g slots(%v : tensor<3xf32>) lr %lr
+      {rho = 0.9 : f32, momentum = -1.0 : f32, epsilon = 1.0e-07 : f32} : tensor<3xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'sinter.optimizer' must be a dictionary with a string 'name'}}
+module attributes {sinter.optimizer = {learning_rate = 1.0 : f32}} {}
+
+// -----
+
+// expected-error @+1 {{'sinter.loss' must be a string (a Keras loss name)}}
+module attributes {sinter.loss = 3 : i32} {}
+
+// -----
+
+// expected-error @+1 {{unknown Sinter attribute 'sinter.bogus'}}
+module attributes {sinter.bogus} {}

@@ -1,0 +1,77 @@
+// Every Sinter op prints and parses back to itself.
+// RUN: sinter-opt %s | sinter-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @layers
+func.func @layers(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>,
+                  %g: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // CHECK: sinter.matmul %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  %0 = sinter.matmul %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  // CHECK: sinter.matmul %{{.*}}, %{{.*}} {transpose_lhs} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  %1 = sinter.matmul %x, %g {transpose_lhs} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  // CHECK: sinter.matmul %{{.*}}, %{{.*}} {transpose_rhs} : tensor<?x3xf32>, tensor<4x3xf32> -> tensor<?x4xf32>
+  %2 = sinter.matmul %g, %w {transpose_rhs} : tensor<?x3xf32>, tensor<4x3xf32> -> tensor<?x4xf32>
+  // CHECK: sinter.bias_add %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<3xf32>
+  %3 = sinter.bias_add %0, %b : tensor<?x3xf32>, tensor<3xf32>
+  // CHECK: sinter.bias_add_grad %{{.*}} : tensor<?x3xf32> -> tensor<3xf32>
+  %4 = sinter.bias_add_grad %g : tensor<?x3xf32> -> tensor<3xf32>
+  // CHECK: sinter.add %{{.*}}, %{{.*}} : tensor<?x3xf32>
+  %5 = sinter.add %3, %g : tensor<?x3xf32>
+  // CHECK: sinter.relu
+  %6 = sinter.relu %5 : tensor<?x3xf32>
+  // CHECK: sinter.sigmoid
+  %7 = sinter.sigmoid %6 : tensor<?x3xf32>
+  // CHECK: sinter.tanh
+  %8 = sinter.tanh %7 : tensor<?x3xf32>
+  // CHECK: sinter.softmax
+  %9 = sinter.softmax %8 : tensor<?x3xf32>
+  // CHECK: sinter.relu_grad %{{.*}}, %{{.*}} : tensor<?x3xf32>
+  %10 = sinter.relu_grad %6, %g : tensor<?x3xf32>
+  // CHECK: sinter.sigmoid_grad
+  %11 = sinter.sigmoid_grad %7, %10 : tensor<?x3xf32>
+  // CHECK: sinter.tanh_grad
+  %12 = sinter.tanh_grad %8, %11 : tensor<?x3xf32>
+  // CHECK: sinter.softmax_grad
+  %13 = sinter.softmax_grad %9, %12 : tensor<?x3xf32>
+  return %13 : tensor<?x3xf32>
+}
+
+// CHECK-LABEL: func.func @losses
+func.func @losses(%p: tensor<?x3xf32>, %t: tensor<?x3xf32>, %l: tensor<?xi32>,
+                  %s: tensor<f32>) -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) {
+  // CHECK: sinter.mean_squared_error %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>
+  %0 = sinter.mean_squared_error %p, %t : tensor<?x3xf32>, tensor<?x3xf32>
+  // CHECK: sinter.binary_crossentropy
+  %1 = sinter.binary_crossentropy %p, %t : tensor<?x3xf32>, tensor<?x3xf32>
+  // CHECK: sinter.categorical_crossentropy
+  %2 = sinter.categorical_crossentropy %p, %t : tensor<?x3xf32>, tensor<?x3xf32>
+  // CHECK: sinter.sparse_categorical_crossentropy %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?xi32>
+  %3 = sinter.sparse_categorical_crossentropy %p, %l : tensor<?x3xf32>, tensor<?xi32>
+  // CHECK: sinter.mean_squared_error_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>
+  %4 = sinter.mean_squared_error_grad %p, %t, %s : tensor<?x3xf32>, tensor<?x3xf32>
+  // CHECK: sinter.binary_crossentropy_grad
+  %5 = sinter.binary_crossentropy_grad %p, %t, %s : tensor<?x3xf32>, tensor<?x3xf32>
+  // CHECK: sinter.categorical_crossentropy_grad
+  %6 = sinter.categorical_crossentropy_grad %p, %t, %s : tensor<?x3xf32>, tensor<?x3xf32>
+  // CHECK: sinter.sparse_categorical_crossentropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?xi32>
+  %7 = sinter.sparse_categorical_crossentropy_grad %p, %l, %s : tensor<?x3xf32>, tensor<?xi32>
+  return %0, %1, %2, %3 : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>
+}
+
+// CHECK-LABEL: func.func @updates
+func.func @updates(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %m: tensor<4x3xf32>,
+                   %v: tensor<4x3xf32>, %a: tensor<4x3xf32>, %lr: f32, %it: f32) {
+  // CHECK: sinter.sgd_update %{{.*}}, %{{.*}} lr %{{.*}} {momentum = 0.000000e+00 : f32} : tensor<4x3xf32>
+  %0 = sinter.sgd_update %p, %g lr %lr {momentum = 0.0 : f32} : tensor<4x3xf32>
+  // CHECK: sinter.sgd_update %{{.*}}, %{{.*}} slots(%{{.*}} : tensor<4x3xf32>) lr %{{.*}} {momentum = 0.899999976 : f32, nesterov} : tensor<4x3xf32>
+  %1:2 = sinter.sgd_update %p, %g slots(%m : tensor<4x3xf32>) lr %lr {momentum = 0.9 : f32, nesterov} : tensor<4x3xf32>
+  // CHECK: sinter.adam_update %{{.*}}, %{{.*}} slots(%{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<4x3xf32>) lr %{{.*}} iteration %{{.*}}
+  %2:3 = sinter.adam_update %p, %g slots(%m, %v : tensor<4x3xf32>, tensor<4x3xf32>) lr %lr iteration %it
+      {beta_1 = 0.9 : f32, beta_2 = 0.999 : f32, epsilon = 1.0e-07 : f32} : tensor<4x3xf32>
+  // CHECK: sinter.adam_update {{.*}} {amsgrad,
+  %3:4 = sinter.adam_update %p, %g slots(%m, %v, %a : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>) lr %lr iteration %it
+      {beta_1 = 0.9 : f32, beta_2 = 0.999 : f32, epsilon = 1.0e-07 : f32, amsgrad} : tensor<4x3xf32>
+  // CHECK: sinter.rmsprop_update %{{.*}}, %{{.*}} slots(%{{.*}}, %{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>) lr %{{.*}} {centered
+  %4:4 = sinter.rmsprop_update %p, %g slots(%v, %m, %a : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>) lr %lr
+      {rho = 0.9 : f32, momentum = 0.5 : f32, epsilon = 1.0e-07 : f32, centered} : tensor<4x3xf32>
+  return
+}

@@ -1,0 +1,132 @@
+// RUN: sinter-opt %s --split-input-file --sinter-build-train-step --verify-diagnostics | FileCheck %s
+
+// A value used twice (%h feeds both matmuls) gets one sinter.add of its
+// cotangents; bias gradients reduce over the batch; updates come after every
+// backward op and the labels get no gradient.
+module attributes {sinter.loss = "sparse_categorical_crossentropy",
+                   sinter.optimizer = {name = "SGD", momentum = 0.9 : f32}} {
+  func.func @forward(%x: tensor<?x4xf32> {sinter.input = "x"},
+                     %w: tensor<4x4xf32> {sinter.param = "d.kernel"},
+                     %b: tensor<4xf32> {sinter.param = "d.bias"},
+                     %v: tensor<4x3xf32> {sinter.param = "out.kernel"}) -> tensor<?x3xf32> {
+    %0 = sinter.matmul %x, %w : tensor<?x4xf32>, tensor<4x4xf32> -> tensor<?x4xf32>
+    %h = sinter.bias_add %0, %b : tensor<?x4xf32>, tensor<4xf32>
+    %1 = sinter.matmul %h, %w : tensor<?x4xf32>, tensor<4x4xf32> -> tensor<?x4xf32>
+    %2 = sinter.tanh %1 : tensor<?x4xf32>
+    %3 = sinter.matmul %2, %v : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+    %4 = sinter.softmax %3 : tensor<?x3xf32>
+    return %4 : tensor<?x3xf32>
+  }
+}
+
+// CHECK-NOT: func.func @forward
+// CHECK-LABEL: func.func @sinter_predict(
+// CHECK-SAME: {sinter.input = "x"}
+// CHECK-SAME: -> tensor<?x3xf32>
+// CHECK-NOT: _grad
+// CHECK: return
+
+// CHECK-LABEL: func.func @sinter_evaluate(
+// CHECK-SAME: %{{.*}}: tensor<?xi32> {sinter.target = "labels"}
+// CHECK-SAME: -> (f32, tensor<?x3xf32>)
+// CHECK: sinter.sparse_categorical_crossentropy
+// CHECK-NOT: _grad
+// CHECK: return
+
+// CHECK-LABEL: func.func @sinter_gradients(
+// CHECK-SAME: -> (f32, tensor<4x4xf32>, tensor<4xf32>, tensor<4x3xf32>)
+// CHECK: %[[SEED:.*]] = arith.constant dense<1.000000e+00> : tensor<f32>
+// CHECK: %[[DP:.*]] = sinter.sparse_categorical_crossentropy_grad %{{.*}}, %{{.*}}, %[[SEED]]
+// CHECK: sinter.softmax_grad
+// CHECK: sinter.tanh_grad
+// Second use of %w first (reverse order), then the first use; summed once.
+// CHECK: %[[DW2:.*]] = sinter.matmul %{{.*}}, %{{.*}} {transpose_lhs} : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<4x4xf32>
+// CHECK: sinter.bias_add_grad %{{.*}} : tensor<?x4xf32> -> tensor<4xf32>
+// CHECK: %[[DW1:.*]] = sinter.matmul %{{.*}}, %{{.*}} {transpose_lhs} : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<4x4xf32>
+// CHECK: %[[DW:.*]] = sinter.add %[[DW2]], %[[DW1]] : tensor<4x4xf32>
+// CHECK-NOT: sinter.add
+// CHECK: return %{{.*}}, %[[DW]]
+
+// CHECK-LABEL: func.func @sinter_train_step(
+// CHECK-SAME: {sinter.slot = "d.kernel/momentum"}
+// CHECK-SAME: {sinter.hyper = "learning_rate"}
+// CHECK-SAME: {sinter.hyper = "iteration"}
+// CHECK: sinter.add
+// CHECK: sinter.sgd_update {{.*}} slots({{.*}}) lr {{.*}} {momentum = 0.899999976 : f32}
+// CHECK-NOT: sinter.matmul
+// CHECK: sinter.sgd_update
+// CHECK: sinter.sgd_update
+// CHECK: return
+
+// -----
+
+// A parameter the loss does not reach gets a zero gradient, not an error.
+module attributes {sinter.loss = "mse", sinter.optimizer = {name = "adam"}} {
+  func.func @forward(%x: tensor<?x2xf32> {sinter.input = "x"},
+                     %w: tensor<2x2xf32> {sinter.param = "a.kernel"},
+                     %unused: tensor<2xf32> {sinter.param = "b.bias"}) -> tensor<?x2xf32> {
+    %0 = sinter.matmul %x, %w : tensor<?x2xf32>, tensor<2x2xf32> -> tensor<?x2xf32>
+    return %0 : tensor<?x2xf32>
+  }
+}
+// CHECK-LABEL: func.func @sinter_gradients(
+// CHECK: sinter.mean_squared_error_grad
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<2xf32>
+// CHECK: return %{{.*}}, %{{.*}}, %[[ZERO]]
+// The optimizer dictionary is completed with the Keras defaults.
+// CHECK-LABEL: func.func @sinter_train_step(
+// CHECK: sinter.adam_update {{.*}} {beta_1 = 0.899999976 : f32, beta_2 = 9.990000e-01 : f32, epsilon = 1.000000e-07 : f32}
+
+// -----
+
+module attributes {sinter.loss = "mse", sinter.optimizer = {name = "adam"}} {
+  func.func @forward(%x: tensor<?x2xf32> {sinter.input = "x"},
+                     %w: tensor<2x2xf32> {sinter.param = "a.kernel"}) -> tensor<?x2xf32> {
+    %0 = sinter.matmul %x, %w : tensor<?x2xf32>, tensor<2x2xf32> -> tensor<?x2xf32>
+    // expected-error @+1 {{'sinter.relu_grad' op has no VJP rule, so Sinter cannot train through it}}
+    %1 = sinter.relu_grad %0, %0 : tensor<?x2xf32>
+    return %1 : tensor<?x2xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{unknown loss 'hinge' (supported: mean_squared_error, binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy)}}
+module attributes {sinter.loss = "hinge", sinter.optimizer = {name = "adam"}} {
+  func.func @forward(%x: tensor<?x2xf32> {sinter.input = "x"}) -> tensor<?x2xf32> {
+    return %x : tensor<?x2xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{optimizer Adam has no hyperparameter 'momentum'}}
+module attributes {sinter.loss = "mse", sinter.optimizer = {name = "adam", momentum = 0.5 : f32}} {
+  func.func @forward(%x: tensor<?x2xf32> {sinter.input = "x"}) -> tensor<?x2xf32> {
+    return %x : tensor<?x2xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{no loss: set the 'sinter.loss' attribute}}
+module attributes {sinter.optimizer = {name = "adam"}} {
+  func.func @forward(%x: tensor<?x2xf32> {sinter.input = "x"}) -> tensor<?x2xf32> {
+    return %x : tensor<?x2xf32>
+  }
+}
+
+// -----
+
+// expected-error @+1 {{expected a func.func @forward to train}}
+module attributes {sinter.loss = "mse", sinter.optimizer = {name = "adam"}} {
+}
+
+// -----
+
+module attributes {sinter.loss = "mse", sinter.optimizer = {name = "adam"}} {
+  // expected-error @+1 {{argument 1 is marked neither 'sinter.input' nor 'sinter.param'}}
+  func.func @forward(%x: tensor<?x2xf32> {sinter.input = "x"}, %y: tensor<2xf32>) -> tensor<?x2xf32> {
+    return %x : tensor<?x2xf32>
+  }
+}

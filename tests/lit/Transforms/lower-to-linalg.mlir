@@ -1,0 +1,114 @@
+// RUN: sinter-opt %s --split-input-file --sinter-lower-to-linalg | FileCheck %s
+
+// CHECK-DAG: #[[MK:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[KN:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
+// CHECK-DAG: #[[MN:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-LABEL: func.func @matmul
+// CHECK: %[[B:.*]] = tensor.dim %arg0, %c0
+// CHECK: %[[E:.*]] = tensor.empty(%[[B]]) : tensor<?x3xf32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<?x3xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[MK]], #[[KN]], #[[MN]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%arg0, %arg1 : tensor<?x4xf32>, tensor<4x3xf32>) outs(%[[Z]] : tensor<?x3xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: sinter.
+func.func @matmul(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>) -> tensor<?x3xf32> {
+  %0 = sinter.matmul %x, %w : tensor<?x4xf32>, tensor<4x3xf32> -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+// dW = xᵀ g contracts over the dynamic batch into a static result.
+// CHECK-DAG: #[[KM:.*]] = affine_map<(d0, d1, d2) -> (d2, d0)>
+// CHECK-LABEL: func.func @matmul_transpose_lhs
+// CHECK: tensor.empty() : tensor<4x3xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[KM]], {{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
+func.func @matmul_transpose_lhs(%x: tensor<?x4xf32>, %g: tensor<?x3xf32>) -> tensor<4x3xf32> {
+  %0 = sinter.matmul %x, %g {transpose_lhs} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @bias
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%arg0, %arg1 : tensor<?x3xf32>, tensor<3xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%arg0 : tensor<?x3xf32>) outs(%{{.*}} : tensor<3xf32>)
+func.func @bias(%x: tensor<?x3xf32>, %b: tensor<3xf32>) -> (tensor<?x3xf32>, tensor<3xf32>) {
+  %0 = sinter.bias_add %x, %b : tensor<?x3xf32>, tensor<3xf32>
+  %1 = sinter.bias_add_grad %x : tensor<?x3xf32> -> tensor<3xf32>
+  return %0, %1 : tensor<?x3xf32>, tensor<3xf32>
+}
+
+// -----
+
+// Softmax: max, exp(x - max), sum, divide; the max starts at -inf.
+// CHECK-LABEL: func.func @softmax
+// CHECK: arith.constant 0xFF800000 : f32
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: arith.divf
+func.func @softmax(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  %0 = sinter.softmax %x : tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+// The mean divides by batch * outputs, with the batch read at run time.
+// CHECK-LABEL: func.func @mse
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} {{.*}} outs(%{{.*}} : tensor<f32>)
+// CHECK: tensor.dim %arg0, %c0
+// CHECK: arith.sitofp
+// CHECK: arith.divf
+// CHECK: tensor.from_elements
+func.func @mse(%p: tensor<?x3xf32>, %t: tensor<?x3xf32>) -> tensor<f32> {
+  %0 = sinter.mean_squared_error %p, %t : tensor<?x3xf32>, tensor<?x3xf32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// Labels index the class dimension through linalg.index.
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @sparse
+// CHECK: linalg.generic {{.*}} ins(%arg0, %arg1, %{{.*}} : tensor<?x3xf32>, tensor<?xi32>, tensor<?xf32>)
+// CHECK: math.log
+// CHECK: linalg.index 1
+// CHECK: arith.cmpi eq
+func.func @sparse(%p: tensor<?x3xf32>, %l: tensor<?xi32>) -> tensor<f32> {
+  %0 = sinter.sparse_categorical_crossentropy %p, %l : tensor<?x3xf32>, tensor<?xi32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// One generic updates the parameter and both slots: they are its outputs.
+// CHECK-LABEL: func.func @adam
+// CHECK: math.powf
+// CHECK: math.powf
+// CHECK: %[[R:.*]]:3 = linalg.generic {{.*}} ins(%arg1 : tensor<4x3xf32>) outs(%arg0, %arg2, %arg3 : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>)
+// CHECK: math.sqrt
+// CHECK: linalg.yield
+// CHECK: return %[[R]]#0, %[[R]]#1, %[[R]]#2
+func.func @adam(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %m: tensor<4x3xf32>, %v: tensor<4x3xf32>,
+                %lr: f32, %it: f32) -> (tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>) {
+  %0:3 = sinter.adam_update %p, %g slots(%m, %v : tensor<4x3xf32>, tensor<4x3xf32>) lr %lr iteration %it
+      {beta_1 = 0.9 : f32, beta_2 = 0.999 : f32, epsilon = 1.0e-07 : f32} : tensor<4x3xf32>
+  return %0#0, %0#1, %0#2 : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @sgd
+// CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<3xf32>) outs(%arg0 : tensor<3xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.subf
+func.func @sgd(%p: tensor<3xf32>, %g: tensor<3xf32>, %lr: f32) -> tensor<3xf32> {
+  %0 = sinter.sgd_update %p, %g lr %lr {momentum = 0.0 : f32} : tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
