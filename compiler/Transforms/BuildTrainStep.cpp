@@ -98,7 +98,7 @@ public:
       : module(module), model(model), b(module.getContext()) {}
 
   void buildPredict() {
-    auto fn = startFunction(kPredictFn, /*withTarget=*/false, 0,
+    auto fn = startFunction(kPredictFn, /*withTarget=*/false, false, 0,
                             {model.predictionType});
     IRMapping map = mapArgs(fn, /*withTarget=*/false);
     Value pred = cloneForward(map);
@@ -106,7 +106,7 @@ public:
   }
 
   void buildEvaluate() {
-    auto fn = startFunction(kEvaluateFn, true, 0,
+    auto fn = startFunction(kEvaluateFn, true, false, 0,
                             {b.getF32Type(), model.predictionType});
     IRMapping map = mapArgs(fn, true);
     Value pred = cloneForward(map);
@@ -118,7 +118,7 @@ public:
     SmallVector<Type> results = {b.getF32Type()};
     for (unsigned p : model.params)
       results.push_back(model.forward.getArgument(p).getType());
-    auto fn = startFunction(kGradientsFn, true, 0, results);
+    auto fn = startFunction(kGradientsFn, true, false, 0, results);
     IRMapping map = mapArgs(fn, true);
     Value pred = cloneForward(map);
     Value loss = buildLoss(b, loc(), model.loss, pred, target(fn));
@@ -139,7 +139,7 @@ public:
     for (size_t k = 0; k < slotNames.size(); ++k)
       for (unsigned p : model.params)
         results.push_back(model.forward.getArgument(p).getType());
-    auto fn = startFunction(kTrainStepFn, true, slotNames.size(), results);
+    auto fn = startFunction(kTrainStepFn, true, true, slotNames.size(), results);
     IRMapping map = mapArgs(fn, true);
 
     // Slots follow the parameters: all of slot 0, then all of slot 1, ...
@@ -193,9 +193,10 @@ private:
   }
 
   /// A function (inputs..., [target], params..., [slots..., lr, iteration])
-  /// with its entry block, the builder at its start.
-  func::FuncOp startFunction(StringRef name, bool withTarget, size_t numSlots,
-                             TypeRange results) {
+  /// with its entry block, the builder at its start. The slots and the two
+  /// hyperparameters come with `withHypers` (the train step).
+  func::FuncOp startFunction(StringRef name, bool withTarget, bool withHypers,
+                             size_t numSlots, TypeRange results) {
     SmallVector<Type> args;
     SmallVector<DictionaryAttr> argAttrs;
     for (unsigned i : model.inputs) {
@@ -212,7 +213,7 @@ private:
       args.push_back(model.forward.getArgument(i).getType());
       argAttrs.push_back(model.forward.getArgAttrDict(i));
     }
-    if (numSlots) {
+    if (withHypers) {
       for (size_t k = 0; k < numSlots; ++k)
         for (unsigned i : model.params) {
           args.push_back(model.forward.getArgument(i).getType());

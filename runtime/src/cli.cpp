@@ -22,6 +22,8 @@ const char *kUsage =
     "  %s eval --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
     "          [--batch-size B]\n"
     "  %s predict --weights W.safetensors --x X.npy --out P.npy\n"
+    "  %s gradients --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
+    "            --out G.safetensors [--rows N]\n"
     "  %s summary\n"
     "  %s gradcheck [--weights W.safetensors | --seed S] [--data F.csv |\n"
     "               --x X.npy --y Y.npy] [--rows N] [--eps E] [--tolerance T]\n";
@@ -42,6 +44,7 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
         {"eval", {{"weights", "data", "x", "y", "batch-size"}, {}}},
         {"predict", {{"weights", "x", "out", "batch-size"}, {}}},
         {"summary", {{}, {}}},
+        {"gradients", {{"weights", "data", "x", "y", "out", "rows"}, {}}},
         {"gradcheck",
          {{"weights", "seed", "data", "x", "y", "rows", "eps", "tolerance"},
           {}}},
@@ -49,13 +52,15 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
 
 Args parseArgs(int argc, char **argv) {
   if (argc < 2)
-    throw Error("missing command (train, eval, predict, summary, gradcheck)");
+    throw Error("missing command (train, eval, predict, gradients, summary, "
+                "gradcheck)");
   Args a;
   a.command = argv[1];
   auto spec = kFlags.find(a.command);
   if (spec == kFlags.end())
     throw Error("unknown command '" + a.command +
-                "' (expected train, eval, predict, summary or gradcheck)");
+                "' (expected train, eval, predict, gradients, summary or "
+                "gradcheck)");
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0)
@@ -184,11 +189,19 @@ int run(const sinter_model &model, const Args &a) {
     return 0;
   }
   if (a.command == "predict") {
+    std::string out = required(a, "out"), x = required(a, "x");
     t.loadWeights(required(a, "weights"));
-    std::string out = required(a, "out");
-    Dataset d = loadNpy(m, required(a, "x"), "");
+    Dataset d = loadNpy(m, x, "");
     std::vector<float> p = t.predict(d, intFlag(a, "batch-size", 32, 1));
     writeNpy(out, {d.rows, m.outputSize}, p);
+    return 0;
+  }
+  if (a.command == "gradients") {
+    std::string out = required(a, "out");
+    t.loadWeights(required(a, "weights"));
+    Dataset d = loadData(m, model, a, false);
+    float loss = t.saveGradients(d, intFlag(a, "rows", d.rows, 1), out);
+    std::printf("loss %.9g\n", loss);
     return 0;
   }
   // gradcheck
@@ -214,7 +227,7 @@ extern "C" int sinter_trainer_main(const sinter_model *model, int argc,
   if (argc >= 2 && (!std::strcmp(argv[1], "--help") ||
                     !std::strcmp(argv[1], "-h") ||
                     !std::strcmp(argv[1], "help"))) {
-    std::printf(sinter::kUsage, prog, prog, prog, prog, prog);
+    std::printf(sinter::kUsage, prog, prog, prog, prog, prog, prog);
     return 0;
   }
   try {

@@ -39,6 +39,10 @@ public:
   void train(const Dataset &data, const TrainOptions &opts, std::ostream &log);
   EvalResult evaluate(const Dataset &data, int64_t batchSize);
   std::vector<float> predict(const Dataset &data, int64_t batchSize);
+  // The mean loss of the first `rows` examples and its gradient with
+  // respect to every parameter, saved as safetensors named like the weights.
+  float saveGradients(const Dataset &data, int64_t rows,
+                      const std::string &path);
   // Compiled gradients vs central finite differences of the compiled loss;
   // prints the worst relative error per parameter; returns the worst.
   double gradcheck(const Dataset &data, int64_t rows, double eps,

@@ -17,4 +17,4 @@ llvm_config.add_tool_substitutions(
 config.substitutions.append(("%examples", os.path.join(config.sinter_src_root, "examples")))
 # The numerical reference and test-data helpers use Debian's Python (numpy,
 # torch); a pyenv python3 on PATH does not see them.
-config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%refpython", "/usr/bin/python3"))

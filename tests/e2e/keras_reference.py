@@ -1,0 +1,148 @@
+"""An independent reference for Sinter's Dense networks: PyTorch in float64
+with the Keras 3 loss and optimizer formulas written out by hand.
+
+Nothing here shares code with the compiler: the network is rebuilt from the
+same Keras JSON, the losses follow keras/src/backend (probabilities clipped
+to [1e-7, 1 - 1e-7]), and the updates follow keras/src/optimizers.
+"""
+import torch
+
+EPS = 1e-7
+torch.set_default_dtype(torch.float64)
+
+ACTIVATIONS = {
+    "linear": lambda x: x,
+    "relu": torch.relu,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "softmax": lambda x: torch.softmax(x, dim=-1),
+}
+
+
+def layers_of(model_json):
+    """[(name, class, units, activation, use_bias)] of a Sequential model."""
+    out = []
+    for layer in model_json["config"]["layers"]:
+        cfg = layer["config"]
+        if layer["class_name"] == "Dense":
+            out.append((cfg["name"], "Dense", cfg["units"],
+                        cfg.get("activation") or "linear",
+                        cfg.get("use_bias", True)))
+        elif layer["class_name"] == "Activation":
+            out.append((cfg["name"], "Activation", None, cfg["activation"], False))
+    return out
+
+
+def forward(layers, params, x):
+    h = x
+    for name, cls, _, act, use_bias in layers:
+        if cls == "Dense":
+            h = h @ params[name + ".kernel"]
+            if use_bias:
+                h = h + params[name + ".bias"]
+        h = ACTIVATIONS[act](h)
+    return h
+
+
+def loss_fn(name, p, t):
+    if name == "mean_squared_error":
+        return ((p - t) ** 2).mean(dim=-1).mean()
+    if name == "binary_crossentropy":
+        pc = p.clamp(EPS, 1 - EPS)
+        return (-(t * torch.log(pc) + (1 - t) * torch.log(1 - pc))).mean(dim=-1).mean()
+    if name in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
+        if name == "sparse_categorical_crossentropy":
+            t = torch.nn.functional.one_hot(t.long(), p.shape[-1]).to(p.dtype)
+        q = (p / p.sum(dim=-1, keepdim=True)).clamp(EPS, 1 - EPS)
+        return (-(t * torch.log(q)).sum(dim=-1)).mean()
+    raise ValueError(name)
+
+
+class Optimizer:
+    """Keras 3 update rules; `iterations` counts finished steps."""
+
+    def __init__(self, cfg, params):
+        self.cfg = cfg
+        self.name = cfg["name"]
+        self.iterations = 0
+        zeros = lambda: {k: torch.zeros_like(v) for k, v in params.items()}
+        self.m, self.v, self.vhat, self.a = zeros(), zeros(), zeros(), zeros()
+
+    def step(self, params, grads, lr):
+        c = self.cfg
+        for k, p in params.items():
+            g = grads[k]
+            if self.name == "sgd":
+                mom = c["momentum"]
+                if mom != 0:
+                    self.m[k] = self.m[k] * mom - g * lr
+                    if c["nesterov"]:
+                        p += self.m[k] * mom - g * lr
+                    else:
+                        p += self.m[k]
+                else:
+                    p -= g * lr
+            elif self.name == "adam":
+                t = self.iterations + 1
+                alpha = lr * (1 - c["beta_2"] ** t) ** 0.5 / (1 - c["beta_1"] ** t)
+                self.m[k] += (g - self.m[k]) * (1 - c["beta_1"])
+                self.v[k] += (g * g - self.v[k]) * (1 - c["beta_2"])
+                v = self.v[k]
+                if c["amsgrad"]:
+                    self.vhat[k] = torch.maximum(self.vhat[k], v)
+                    v = self.vhat[k]
+                p -= self.m[k] * alpha / (torch.sqrt(v) + c["epsilon"])
+            elif self.name == "rmsprop":
+                rho = c["rho"]
+                self.v[k] = rho * self.v[k] + (1 - rho) * g * g
+                if c["centered"]:
+                    self.a[k] = rho * self.a[k] + (1 - rho) * g
+                    den = self.v[k] - self.a[k] ** 2 + c["epsilon"]
+                else:
+                    den = self.v[k] + c["epsilon"]
+                inc = lr * g / torch.sqrt(den)
+                if c["momentum"] > 0:
+                    self.m[k] = c["momentum"] * self.m[k] + inc
+                    p -= self.m[k]
+                else:
+                    p -= inc
+            else:
+                raise ValueError(self.name)
+        self.iterations += 1
+
+
+def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
+    """Trains without shuffling; returns the per-step losses (before each
+    update) and the final parameters."""
+    layers = layers_of(model_json)
+    params = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
+    x = torch.tensor(x, dtype=torch.float64)
+    y = torch.tensor(y)
+    if y.dtype != torch.int64 and y.dtype != torch.int32:
+        y = y.to(torch.float64)
+    opt = Optimizer(opt_cfg, params)
+    losses = []
+    for _ in range(epochs):
+        for b in range(0, x.shape[0], batch):
+            xb, yb = x[b:b + batch], y[b:b + batch]
+            leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
+            value = loss_fn(loss, forward(layers, leaves, xb), yb)
+            grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
+            grads = {k: (g if g is not None else torch.zeros_like(params[k]))
+                     for k, g in zip(leaves, grads)}
+            losses.append(value.item())
+            with torch.no_grad():
+                opt.step(params, grads, opt_cfg["learning_rate"])
+    return losses, {k: v.numpy() for k, v in params.items()}
+
+
+def gradients(model_json, loss, params, x, y):
+    layers = layers_of(model_json)
+    leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+              for k, v in params.items()}
+    yt = torch.tensor(y)
+    if yt.dtype not in (torch.int64, torch.int32):
+        yt = yt.to(torch.float64)
+    value = loss_fn(loss, forward(layers, leaves, torch.tensor(x, dtype=torch.float64)), yt)
+    grads = torch.autograd.grad(value, list(leaves.values()))
+    return value.item(), {k: g.numpy() for k, g in zip(leaves, grads)}

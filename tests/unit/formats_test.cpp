@@ -1,0 +1,164 @@
+// Loaders and writers: NPY, CSV, safetensors, JSON.
+#include "csv.h"
+#include "json.h"
+#include "npy.h"
+#include "safetensors.h"
+#include "test_util.h"
+
+#include <cstring>
+
+using namespace sinter;
+using sinter::test::errorOf;
+using sinter::test::scratch;
+using sinter::test::writeText;
+
+TEST(Npy, RoundTripsFloat32) {
+  std::string path = scratch("a.npy");
+  writeNpy(path, {2, 3}, {1, 2, 3, 4, 5, 6.5f});
+  NpyArray a = readNpy(path);
+  EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_FALSE(a.isInteger);
+  EXPECT_EQ(a.values, (std::vector<double>{1, 2, 3, 4, 5, 6.5}));
+  EXPECT_FALSE(test::exists(path + ".tmp"));
+}
+
+TEST(Npy, ReadsIntegerLabels) {
+  // Version 1.0, little-endian int64, shape (3,).
+  std::string header = "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }";
+  header.append(127 - 10 - header.size(), ' '); // data at byte 128
+  header += '\n';
+  std::string file = std::string("\x93NUMPY\x01\x00", 8);
+  uint16_t len = header.size();
+  file.append(reinterpret_cast<char *>(&len), 2);
+  file += header;
+  int64_t values[3] = {2, 0, 7};
+  file.append(reinterpret_cast<char *>(values), sizeof values);
+  std::string path = scratch("labels.npy");
+  writeText(path, file);
+  NpyArray a = readNpy(path);
+  EXPECT_TRUE(a.isInteger);
+  EXPECT_EQ(a.values, (std::vector<double>{2, 0, 7}));
+}
+
+TEST(Npy, RejectsCorruptFiles) {
+  std::string path = scratch("bad.npy");
+  writeText(path, "hello");
+  EXPECT_EQ(errorOf([&] { readNpy(path); }),
+            path + ": not a .npy file (missing the \\x93NUMPY magic)");
+  // A valid header promising more data than the file holds.
+  writeNpy(path, {4, 4}, std::vector<float>(16, 1.0f));
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  writeText(path, text.substr(0, text.size() - 8));
+  EXPECT_EQ(errorOf([&] { readNpy(path); }),
+            path + ": data: expected 64 bytes for shape (4,4), found 56");
+  EXPECT_NE(errorOf([&] { readNpy(scratch("missing.npy")); }).find("cannot open"),
+            std::string::npos);
+}
+
+TEST(Csv, SkipsAHeaderAndReadsRows) {
+  std::string path = scratch("d.csv");
+  writeText(path, "a,b,label\n0.5, -1 ,2\r\n\n1e-3,4,0\n");
+  CsvTable t = readCsv(path);
+  EXPECT_EQ(t.cols, 3u);
+  EXPECT_EQ(t.rows(), 2u);
+  EXPECT_EQ(t.values, (std::vector<double>{0.5, -1, 2, 1e-3, 4, 0}));
+  EXPECT_EQ(t.lines, (std::vector<int>{2, 4}));
+}
+
+TEST(Csv, NamesTheLineAndColumnOfBadFields) {
+  std::string path = scratch("bad.csv");
+  writeText(path, "1,2\n3,oops\n");
+  EXPECT_EQ(errorOf([&] { readCsv(path); }),
+            path + ": line 2, column 2: expected a number, got 'oops'");
+  writeText(path, "1,2\n3,4,5\n");
+  EXPECT_EQ(errorOf([&] { readCsv(path); }),
+            path + ": line 2: expected 2 columns, got 3");
+  writeText(path, "1,2\n3,nan\n");
+  EXPECT_EQ(errorOf([&] { readCsv(path); }),
+            path + ": line 2, column 2: expected a number, got 'nan'");
+  writeText(path, "only,a,header\n");
+  EXPECT_EQ(errorOf([&] { readCsv(path); }), path + ": no data rows");
+}
+
+TEST(Safetensors, RoundTripsAndMatchesTheByteLayout) {
+  std::string path = scratch("w.safetensors");
+  std::map<std::string, Tensor> in = {{"b", {{2}, {1, 2}}},
+                                      {"a", {{1, 2}, {3, 4}}}};
+  writeSafetensors(path, in);
+  std::map<std::string, Tensor> out = readSafetensors(path);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out["a"].shape, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(out["a"].data, (std::vector<float>{3, 4}));
+  EXPECT_EQ(out["b"].data, (std::vector<float>{1, 2}));
+
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string bytes = ss.str();
+  uint64_t n;
+  std::memcpy(&n, bytes.data(), 8);
+  EXPECT_EQ(n % 8, 0u) << "header padded to 8 bytes";
+  EXPECT_EQ(bytes.size(), 8 + n + 16);
+  std::string header = bytes.substr(8, n);
+  // Sorted by name: "a" holds the first 8 bytes.
+  EXPECT_NE(header.find("\"a\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[0,8]}"),
+            std::string::npos)
+      << header;
+}
+
+TEST(Safetensors, ConvertsHalfAndBfloat16) {
+  std::string header = R"({"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},)"
+                       R"("b":{"dtype":"BF16","shape":[1],"data_offsets":[4,6]}})";
+  header.append((8 - header.size() % 8) % 8, ' ');
+  uint64_t n = header.size();
+  std::string file(reinterpret_cast<char *>(&n), 8);
+  file += header;
+  uint16_t vals[3] = {0x3C00 /*1.0*/, 0xC000 /*-2.0*/, 0x4049 /*3.140625*/};
+  file.append(reinterpret_cast<char *>(vals), 6);
+  std::string path = scratch("half.safetensors");
+  writeText(path, file);
+  auto t = readSafetensors(path);
+  EXPECT_EQ(t["h"].data, (std::vector<float>{1.0f, -2.0f}));
+  EXPECT_FLOAT_EQ(t["b"].data[0], 3.140625f);
+}
+
+TEST(Safetensors, RejectsInconsistentFiles) {
+  std::string path = scratch("bad.safetensors");
+  auto make = [&](const std::string &json, size_t dataBytes) {
+    std::string h = json;
+    uint64_t n = h.size();
+    std::string file(reinterpret_cast<char *>(&n), 8);
+    writeText(path, file + h + std::string(dataBytes, '\0'));
+  };
+  make(R"({"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,8]}})", 8);
+  EXPECT_EQ(errorOf([&] { readSafetensors(path); }),
+            path + ": tensor 'w': data_offsets [0, 8] do not hold 4 F32 values inside the 8-byte buffer");
+  make(R"({"w":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", 8);
+  EXPECT_EQ(errorOf([&] { readSafetensors(path); }),
+            path + ": tensor 'w': unsupported dtype I64 (expected F32, F64, F16 or BF16)");
+  make(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", 12);
+  EXPECT_EQ(errorOf([&] { readSafetensors(path); }),
+            path + ": the tensors cover 4 of 12 data bytes");
+  make(R"({"w":{"dtype":"F32","shape":[1],)", 4);
+  EXPECT_EQ(errorOf([&] { readSafetensors(path); }).rfind(path + ": header: malformed JSON:", 0), 0u);
+  writeText(path, "abc");
+  EXPECT_EQ(errorOf([&] { readSafetensors(path); }),
+            path + ": too short for a safetensors file");
+}
+
+TEST(Json, ParsesAndRejects) {
+  json::Value v = json::parse(R"( {"a": [1, -2.5e1, true, null], "s": "x\"\u00e9"} )");
+  ASSERT_EQ(v.kind, json::Value::Object);
+  EXPECT_EQ(v.find("a")->array[1].number, -25);
+  EXPECT_EQ(v.find("s")->string, "x\"\xc3\xa9");
+  EXPECT_EQ(errorOf([] { json::parse("{\"a\": 1, \"a\": 2}"); }),
+            "duplicate key \"a\" at byte 12");
+  EXPECT_EQ(errorOf([] { json::parse("[1, 2"); }), "expected ']' at byte 5");
+  EXPECT_EQ(errorOf([] { json::parse("{} x"); }), "trailing characters at byte 3");
+}
