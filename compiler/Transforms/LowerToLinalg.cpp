@@ -331,17 +331,21 @@ Value numElements(Emitter &e, Value pred) {
   return Ar{e.b, e.loc}.mul(e.dimF32(pred, 0), e.dimF32(pred, 1));
 }
 
+/// The mean over every element of `body(p, t, acc)` accumulated over the
+/// prediction `p` and a target `t` of its shape.
+Value elementMean(OpBuilder &b, Location loc, Value p, Value t, BodyFn body) {
+  Emitter e(b, loc);
+  Value sum = e.reduceAll({p, t}, {e.id(2), e.id(2)}, p, body);
+  return e.scalarTensor(Ar{b, loc}.div(e.scalar(sum), numElements(e, p)));
+}
+
 SmallVector<Value> lower(MeanSquaredErrorOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Value p = op.getPrediction();
-  Value sum = e.reduceAll({p, op.getTarget()}, {e.id(2), e.id(2)}, p,
-                          [](OpBuilder &nb, Location l, ValueRange a) {
-                            Ar ar{nb, l};
-                            Value d = ar.sub(a[0], a[1]);
-                            return ar.add(a[2], ar.mul(d, d));
-                          });
-  Ar ar{b, op.getLoc()};
-  return {e.scalarTensor(ar.div(e.scalar(sum), numElements(e, p)))};
+  return {elementMean(b, op.getLoc(), op.getPrediction(), op.getTarget(),
+                      [](OpBuilder &nb, Location l, ValueRange a) {
+                        Ar ar{nb, l};
+                        Value d = ar.sub(a[0], a[1]);
+                        return ar.add(a[2], ar.mul(d, d));
+                      })};
 }
 SmallVector<Value> lower(MeanSquaredErrorGradOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
@@ -357,10 +361,8 @@ SmallVector<Value> lower(MeanSquaredErrorGradOp op, OpBuilder &b) {
 }
 
 SmallVector<Value> lower(BinaryCrossentropyOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Value p = op.getPrediction();
-  Value sum = e.reduceAll(
-      {p, op.getTarget()}, {e.id(2), e.id(2)}, p,
+  return {elementMean(
+      b, op.getLoc(), op.getPrediction(), op.getTarget(),
       [](OpBuilder &nb, Location l, ValueRange a) {
         Ar ar{nb, l};
         Value pc = ar.min(ar.max(a[0], ar.c(kEpsilon)), ar.c(1 - kEpsilon));
@@ -368,9 +370,7 @@ SmallVector<Value> lower(BinaryCrossentropyOp op, OpBuilder &b) {
         Value ll = ar.add(ar.mul(t, ar.log(pc)),
                           ar.mul(ar.sub(ar.c(1), t), ar.log(ar.sub(ar.c(1), pc))));
         return ar.sub(a[2], ll);
-      });
-  Ar ar{b, op.getLoc()};
-  return {e.scalarTensor(ar.div(e.scalar(sum), numElements(e, p)))};
+      })};
 }
 SmallVector<Value> lower(BinaryCrossentropyGradOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());

@@ -55,6 +55,8 @@ Dataset loadNpy(const Manifest &m, const std::string &xPath,
   if (x.shape.size() < 2 || per != m.inputSize)
     fail(xPath, "shape", "expected [N, " + std::to_string(m.inputSize) +
                              "] inputs for input '" + m.inputName + "'");
+  if (x.shape[0] == 0)
+    fail(xPath, "shape", "no examples (the first dimension is 0)");
   Dataset d;
   d.rows = x.shape[0];
   d.x.assign(x.values.begin(), x.values.end());

@@ -178,25 +178,34 @@ std::vector<float> Trainer::predict(const Dataset &data, int64_t batchSize) {
   return all;
 }
 
-float Trainer::lossOn(std::vector<float> &x, std::vector<float> &y,
-                      std::vector<int32_t> &labels, int64_t rows) {
-  std::vector<float> out(rows * m.outputSize);
-  sinter_buffer xb = buffer(x), pb = buffer(paramBuf), ob = buffer(out);
-  sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
+Trainer::Batch Trainer::firstRows(const Dataset &data, int64_t rows) const {
+  Batch b;
+  b.rows = std::min(rows, data.rows);
+  std::vector<int64_t> order(data.rows);
+  std::iota(order.begin(), order.end(), 0);
+  gatherBatch(m, data, order, 0, b.rows, b.x, b.y, b.labels);
+  return b;
+}
+
+float Trainer::lossOn(Batch &b) {
+  std::vector<float> out(b.rows * m.outputSize);
+  sinter_buffer xb = buffer(b.x), pb = buffer(paramBuf), ob = buffer(out);
+  sinter_buffer yb = m.labels ? buffer(b.labels) : buffer(b.y);
   return model.evaluate(&xb, &yb, &pb, &ob);
+}
+
+float Trainer::gradientsOn(Batch &b, std::vector<float> &g) {
+  g.assign(paramBuf.size(), 0.0f);
+  sinter_buffer xb = buffer(b.x), pb = buffer(paramBuf), gb = buffer(g);
+  sinter_buffer yb = m.labels ? buffer(b.labels) : buffer(b.y);
+  return model.gradients(&xb, &yb, &pb, &gb);
 }
 
 float Trainer::saveGradients(const Dataset &data, int64_t rows,
                              const std::string &path) {
-  rows = std::min(rows, data.rows);
-  std::vector<int64_t> order(data.rows);
-  std::iota(order.begin(), order.end(), 0);
-  std::vector<float> x, y, g(paramBuf.size());
-  std::vector<int32_t> labels;
-  gatherBatch(m, data, order, 0, rows, x, y, labels);
-  sinter_buffer xb = buffer(x), pb = buffer(paramBuf), gb = buffer(g);
-  sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
-  float loss = model.gradients(&xb, &yb, &pb, &gb);
+  Batch b = firstRows(data, rows);
+  std::vector<float> g;
+  float loss = gradientsOn(b, g);
   std::map<std::string, Tensor> tensors;
   for (const ParamInfo &p : m.params)
     tensors[p.name] = {p.shape, std::vector<float>(g.begin() + p.offset,
@@ -207,15 +216,9 @@ float Trainer::saveGradients(const Dataset &data, int64_t rows,
 
 double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
                           std::ostream &out) {
-  rows = std::min(rows, data.rows);
-  std::vector<int64_t> order(data.rows);
-  std::iota(order.begin(), order.end(), 0);
-  std::vector<float> x, y, g(paramBuf.size());
-  std::vector<int32_t> labels;
-  gatherBatch(m, data, order, 0, rows, x, y, labels);
-  sinter_buffer xb = buffer(x), pb = buffer(paramBuf), gb = buffer(g);
-  sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
-  model.gradients(&xb, &yb, &pb, &gb);
+  Batch b = firstRows(data, rows);
+  std::vector<float> g;
+  gradientsOn(b, g);
   // Per parameter: max |fd - analytic| over its elements, relative to its
   // largest analytic gradient (float32 differences are noisy for tiny
   // components, so the scale of the whole tensor is the yardstick).
@@ -223,7 +226,7 @@ double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
   // say): no single derivative exists there, so they are counted and
   // reported, not compared.
   double worst = 0;
-  double base = lossOn(x, y, labels, rows);
+  double base = lossOn(b);
   for (const ParamInfo &p : m.params) {
     double maxDiff = 0, scale = 1e-6;
     struct Probe {
@@ -236,9 +239,9 @@ double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
       float h = float(eps * std::max(1.0, std::fabs(double(saved))));
       float hi = saved + h, lo = saved - h;
       w = hi;
-      double up = lossOn(x, y, labels, rows);
+      double up = lossOn(b);
       w = lo;
-      double down = lossOn(x, y, labels, rows);
+      double down = lossOn(b);
       w = saved;
       probes.push_back({(up - down) / (double(hi) - double(lo)),
                         (up - base) / (double(hi) - saved),

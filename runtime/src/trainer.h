@@ -53,9 +53,16 @@ public:
   std::vector<float> &params() { return paramBuf; }
 
 private:
-  float gradients(const Dataset &data, int64_t rows, std::vector<float> &g);
-  float lossOn(std::vector<float> &x, std::vector<float> &y,
-               std::vector<int32_t> &labels, int64_t rows);
+  // One batch gathered into contiguous buffers.
+  struct Batch {
+    int64_t rows = 0;
+    std::vector<float> x, y;     // x: [rows, in], y: [rows, out]
+    std::vector<int32_t> labels; // labels: [rows]
+  };
+  Batch firstRows(const Dataset &data, int64_t rows) const;
+  float lossOn(Batch &b);
+  // g: [param_elems], the layout of the parameter buffer.
+  float gradientsOn(Batch &b, std::vector<float> &g);
 
   const sinter_model &model;
   Manifest m;

@@ -17,7 +17,6 @@ import argparse
 import copy
 import json
 import os
-import struct
 import subprocess
 import sys
 import unittest
@@ -27,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras_reference  # noqa: E402
+import safetensors_io  # noqa: E402
 
 ARGS = None
 
@@ -153,34 +153,6 @@ def loss_name(model_json, flags):
             "categorical_crossentropy"}.get(raw, raw)
 
 
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = np.ascontiguousarray(tensors[name], dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        blob = f.read()
-    n = struct.unpack("<Q", blob[:8])[0]
-    header = json.loads(blob[8:8 + n])
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        b, end = e["data_offsets"]
-        out[name] = np.frombuffer(blob[8 + n + b:8 + n + end], "<f4").reshape(e["shape"])
-    return out
-
-
 class Case:
     """One compiled network with its data and initial weights."""
 
@@ -221,7 +193,7 @@ class Case:
             self.y = rng.integers(0, outputs, rows).astype(np.int32)
         np.save(self.path("x.npy"), self.x)
         np.save(self.path("y.npy"), self.y)
-        write_safetensors(self.path("w0.safetensors"), self.params)
+        safetensors_io.write(self.path("w0.safetensors"), self.params)
 
     def path(self, f):
         return os.path.join(self.dir, f)
@@ -241,7 +213,7 @@ def make_test(name, model_json, flags):
         # Gradients against autograd, on the whole data set.
         case.run("gradients", "--weights", case.path("w0.safetensors"), *case.data(),
                  "--out", case.path("g.safetensors"))
-        got = read_safetensors(case.path("g.safetensors"))
+        got = safetensors_io.read(case.path("g.safetensors"))
         ref_loss, ref = keras_reference.gradients(case.model, case.loss, case.params,
                                                   case.x, case.y)
         self.assertEqual(sorted(got), sorted(ref))
@@ -270,7 +242,7 @@ def make_test(name, model_json, flags):
         np.testing.assert_array_equal(log[:, 0], np.arange(1, len(ref_losses) + 1))
         np.testing.assert_allclose(log[:, 2], ref_losses, rtol=2e-5, atol=1e-6,
                                    err_msg="per-step loss")
-        got = read_safetensors(case.path("w1.safetensors"))
+        got = safetensors_io.read(case.path("w1.safetensors"))
         for k, v in ref_params.items():
             np.testing.assert_allclose(got[k], v, rtol=1e-4, atol=2e-5,
                                        err_msg=f"final {k}")
