@@ -49,6 +49,9 @@ Dataset loadCsv(const Manifest &m, const std::string &path) {
 Dataset loadNpy(const Manifest &m, const std::string &xPath,
                 const std::string &yPath) {
   NpyArray x = readNpy(xPath);
+  // A single feature may come as a vector [N].
+  if (x.shape.size() == 1 && m.inputSize == 1)
+    x.shape.push_back(1);
   int64_t per = 1;
   for (size_t i = 1; i < x.shape.size(); ++i)
     per *= x.shape[i];
@@ -74,6 +77,8 @@ Dataset loadNpy(const Manifest &m, const std::string &xPath,
       d.labels.push_back(int32_t(y.values[r]));
     }
   } else {
+    if (y.shape.size() == 1 && m.outputSize == 1)
+      y.shape.push_back(1);
     if (y.shape.size() != 2 || y.shape[1] != m.outputSize)
       fail(yPath, "shape", "expected [N, " + std::to_string(m.outputSize) +
                                "] float targets");

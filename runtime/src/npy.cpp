@@ -13,6 +13,28 @@ template <typename T> T load(const char *p) {
   std::memcpy(&v, p, sizeof(T));
   return v;
 }
+// Column-major (Fortran order, as np.save writes a transposed array) to
+// row-major.
+std::vector<double> toRowMajor(const std::vector<double> &col,
+                               const std::vector<int64_t> &shape) {
+  std::vector<double> row(col.size());
+  std::vector<int64_t> index(shape.size(), 0);
+  for (size_t r = 0; r < row.size(); ++r) {
+    // `index` is the multi-index of row-major position r.
+    int64_t c = 0, stride = 1;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      c += index[d] * stride;
+      stride *= shape[d];
+    }
+    row[r] = col[c];
+    for (size_t d = shape.size(); d-- > 0;) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return row;
+}
 } // namespace
 
 NpyArray readNpy(const std::string &path) {
@@ -42,9 +64,8 @@ NpyArray readNpy(const std::string &path) {
     fail(path, "header", "missing 'descr'");
   char order = m[1].str()[0], kind = m[2].str()[0];
   int size = std::stoi(m[3].str());
-  if (std::regex_search(header, std::regex("'fortran_order'\\s*:\\s*True")))
-    fail(path, "header", "Fortran-order arrays are not supported (save with "
-                         "np.ascontiguousarray)");
+  bool fortran =
+      std::regex_search(header, std::regex("'fortran_order'\\s*:\\s*True"));
   if (!std::regex_search(header, m,
                          std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)")))
     fail(path, "header", "missing 'shape'");
@@ -91,6 +112,8 @@ NpyArray readNpy(const std::string &path) {
                       : double(load<uint64_t>(p));
     a.values[i] = v;
   }
+  if (fortran && a.shape.size() > 1)
+    a.values = toRowMajor(a.values, a.shape);
   return a;
 }
 

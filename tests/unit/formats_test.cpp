@@ -12,6 +12,18 @@ using sinter::test::errorOf;
 using sinter::test::scratch;
 using sinter::test::writeText;
 
+// Builds a v1.0 .npy file from a header dict and raw data.
+static std::string npyFile(std::string dict, const void *data, size_t bytes) {
+  dict.append(127 - 10 - dict.size(), ' '); // data at byte 128
+  dict += '\n';
+  std::string file = std::string("\x93NUMPY\x01\x00", 8);
+  uint16_t len = dict.size();
+  file.append(reinterpret_cast<char *>(&len), 2);
+  file += dict;
+  file.append(static_cast<const char *>(data), bytes);
+  return file;
+}
+
 TEST(Npy, RoundTripsFloat32) {
   std::string path = scratch("a.npy");
   writeNpy(path, {2, 3}, {1, 2, 3, 4, 5, 6.5f});
@@ -23,21 +35,26 @@ TEST(Npy, RoundTripsFloat32) {
 }
 
 TEST(Npy, ReadsIntegerLabels) {
-  // Version 1.0, little-endian int64, shape (3,).
-  std::string header = "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }";
-  header.append(127 - 10 - header.size(), ' '); // data at byte 128
-  header += '\n';
-  std::string file = std::string("\x93NUMPY\x01\x00", 8);
-  uint16_t len = header.size();
-  file.append(reinterpret_cast<char *>(&len), 2);
-  file += header;
   int64_t values[3] = {2, 0, 7};
-  file.append(reinterpret_cast<char *>(values), sizeof values);
   std::string path = scratch("labels.npy");
-  writeText(path, file);
+  writeText(path, npyFile("{'descr': '<i8', 'fortran_order': False, "
+                          "'shape': (3,), }",
+                          values, sizeof values));
   NpyArray a = readNpy(path);
   EXPECT_TRUE(a.isInteger);
+  EXPECT_EQ(a.shape, (std::vector<int64_t>{3}));
   EXPECT_EQ(a.values, (std::vector<double>{2, 0, 7}));
+}
+
+TEST(Npy, ReadsFortranOrderAsRowMajor) {
+  // [[1, 2, 3], [4, 5, 6]] stored column by column.
+  double col[6] = {1, 4, 2, 5, 3, 6};
+  std::string path = scratch("f.npy");
+  writeText(path, npyFile("{'descr': '<f8', 'fortran_order': True, "
+                          "'shape': (2, 3), }",
+                          col, sizeof col));
+  NpyArray a = readNpy(path);
+  EXPECT_EQ(a.values, (std::vector<double>{1, 2, 3, 4, 5, 6}));
 }
 
 TEST(Npy, RejectsCorruptFiles) {
