@@ -5,7 +5,7 @@
 // module attributes `sinter.loss`, `sinter.optimizer` and optionally
 // `sinter.layers` and `sinter.model_name`.
 // Produces two constant LLVM globals (format: docs/abi.md):
-//   @sinter_manifest      NUL-terminated text, "sinter-manifest 1" first;
+//   @sinter_manifest      NUL-terminated text, "sinter-manifest 2" first;
 //   @sinter_default_data  rows x (input + target columns) floats, a
 //                         synthetic task the model can fit, used when the
 //                         trainer is given no data.
@@ -31,6 +31,9 @@ using namespace mlir;
 using namespace sinter;
 
 namespace {
+
+/// Must equal SINTER_ABI_VERSION in runtime/include/sinter/abi.h.
+constexpr int kManifestVersion = 2;
 
 std::string joinDims(ArrayRef<int64_t> dims) {
   return llvm::join(llvm::map_range(dims, [](int64_t d) {
@@ -132,7 +135,7 @@ struct EmbedManifestPass
 
     std::string text;
     llvm::raw_string_ostream os(text);
-    os << "sinter-manifest 1\n";
+    os << "sinter-manifest " << kManifestVersion << "\n";
     auto modelName = module->getAttrOfType<StringAttr>(attrs::kModelName);
     os << "model " << (modelName ? modelName.getValue() : "model") << "\n";
     os << "loss " << loss.getValue() << "\n";

@@ -232,6 +232,69 @@ SmallVector<Value> lower(AddOp op, OpBuilder &b) {
                 })};
 }
 
+SmallVector<Value> lower(SubOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  return {e.map({op.getLhs(), op.getRhs()}, op.getLhs(),
+                [](OpBuilder &nb, Location l, ValueRange a) {
+                  return Ar{nb, l}.sub(a[0], a[1]);
+                })};
+}
+
+SmallVector<Value> lower(MulOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  return {e.map({op.getLhs(), op.getRhs()}, op.getLhs(),
+                [](OpBuilder &nb, Location l, ValueRange a) {
+                  return Ar{nb, l}.mul(a[0], a[1]);
+                })};
+}
+
+SmallVector<Value> lower(ScaleOp op, OpBuilder &b) {
+  double factor = op.getFactor().convertToFloat();
+  return {Emitter(b, op.getLoc())
+              .map(op.getInput(), op.getInput(),
+                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     return ar.mul(a[0], ar.c(factor));
+                   })};
+}
+
+// Concatenation writes each input into its window of one fresh tensor.
+SmallVector<Value> lower(ConcatOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  auto type = op.getType();
+  int64_t r = type.getRank();
+  SmallVector<OpFoldResult> sizes = e.sizes(op.getInputs()[0]);
+  sizes.back() = b.getIndexAttr(type.getDimSize(r - 1));
+  Value acc = b.create<tensor::EmptyOp>(op.getLoc(), sizes, b.getF32Type());
+  int64_t offset = 0;
+  for (Value in : op.getInputs()) {
+    SmallVector<OpFoldResult> offs(r, b.getIndexAttr(0)),
+        strides(r, b.getIndexAttr(1));
+    offs.back() = b.getIndexAttr(offset);
+    acc = b.create<tensor::InsertSliceOp>(op.getLoc(), in, acc, offs,
+                                          e.sizes(in), strides);
+    offset += cast<RankedTensorType>(in.getType()).getDimSize(r - 1);
+  }
+  if (acc.getType() != type)
+    acc = b.create<tensor::CastOp>(op.getLoc(), type, acc);
+  return {acc};
+}
+
+SmallVector<Value> lower(SliceLastOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  auto type = op.getType();
+  int64_t r = type.getRank();
+  SmallVector<OpFoldResult> offs(r, b.getIndexAttr(0)),
+      strides(r, b.getIndexAttr(1)), sizes = e.sizes(op.getInput());
+  offs.back() = b.getIndexAttr(op.getOffset());
+  sizes.back() = b.getIndexAttr(type.getDimSize(r - 1));
+  Value s = b.create<tensor::ExtractSliceOp>(op.getLoc(), op.getInput(), offs,
+                                             sizes, strides);
+  if (s.getType() != type)
+    s = b.create<tensor::CastOp>(op.getLoc(), type, s);
+  return {s};
+}
+
 // Activations and their gradients (y = forward output, g = cotangent).
 
 SmallVector<Value> lower(ReluOp op, OpBuilder &b) {
@@ -590,7 +653,8 @@ struct LowerToLinalgPass
     : public sinter::impl::LowerToLinalgBase<LowerToLinalgPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    addPatterns<MatmulOp, BiasAddOp, BiasAddGradOp, AddOp, ReluOp, ReluGradOp,
+    addPatterns<MatmulOp, BiasAddOp, BiasAddGradOp, AddOp, SubOp, MulOp,
+                ScaleOp, ConcatOp, SliceLastOp, ReluOp, ReluGradOp,
                 SigmoidOp, SigmoidGradOp, TanhOp, TanhGradOp, SoftmaxOp,
                 SoftmaxGradOp, MeanSquaredErrorOp, MeanSquaredErrorGradOp,
                 BinaryCrossentropyOp, BinaryCrossentropyGradOp,

@@ -4,13 +4,14 @@
 // tensors, with their `sinter.*` argument attributes). Produces, for each,
 // the signature of runtime/include/sinter/abi.h, on 1-D memrefs:
 //
-//   sinter_predict(inputs..., params, out)
-//   sinter_evaluate(inputs..., target, params, out) -> f32
-//   sinter_gradients(inputs..., target, params, grads) -> f32
-//   sinter_train_step(inputs..., target, params, slots, lr, iteration) -> f32
+//   sinter_predict(x, params, out)
+//   sinter_evaluate(x, target, params, out) -> f32
+//   sinter_gradients(x, target, params, grads) -> f32
+//   sinter_train_step(x, target, params, slots, lr, iteration) -> f32
 //
-// Inputs and dense targets are row-major [batch * per-example] buffers
-// reshaped with memref.expand_shape; parameters and slots are disjoint
+// `x` holds every input, one after the other, each a row-major
+// [batch * per-example] block; inputs and dense targets are reshaped with
+// memref.expand_shape; parameters and slots are disjoint
 // memref.subview windows of one buffer at the layout's offsets. Each window
 // enters the tensor world through `bufferization.to_tensor restrict` and
 // every result leaves through `bufferization.materialize_in_destination`
@@ -68,12 +69,21 @@ public:
     // groups collapsed to one buffer each, then the output buffer.
     SmallVector<Type> newArgs;
     SmallVector<int> newIndexOf(fn.getNumArguments(), -1);
-    int paramsArg = -1, slotsArg = -1;
+    int paramsArg = -1, slotsArg = -1, inputsArg = -1;
     unsigned numSlotArgs = 0;
+    SmallVector<int64_t> inputSizes;
     for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
       Type t = fn.getArgument(i).getType();
       switch (roleOf(fn, i)) {
       case Role::Input:
+        // Every input lives in the one `x` buffer.
+        if (inputsArg < 0) {
+          inputsArg = newArgs.size();
+          newArgs.push_back(flatF32);
+        }
+        newIndexOf[i] = inputsArg;
+        inputSizes.push_back(perExample(cast<RankedTensorType>(t)));
+        break;
       case Role::Target:
         newIndexOf[i] = newArgs.size();
         newArgs.push_back(MemRefType::get({dyn}, getElementTypeOrSelf(t)));
@@ -119,29 +129,53 @@ public:
       block->addArgument(t, loc);
     b.setInsertionPointToStart(block);
 
-    unsigned paramIdx = 0, slotIdx = 0;
+    // batch = x.size / (sum of the inputs' per-example sizes).
+    for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
+      auto type = cast<RankedTensorType>(fn.getArgument(i).getType());
+      if (roleOf(fn, i) == Role::Input || roleOf(fn, i) == Role::Target)
+        for (int64_t d : type.getShape().drop_front())
+          if (ShapedType::isDynamic(d))
+            return fn.emitError("argument ")
+                   << i << " has a dynamic non-batch dimension: " << type;
+    }
+    int64_t perBatchRow = 0;
+    for (int64_t n : inputSizes)
+      perBatchRow += n;
+    Value x = block->getArgument(inputsArg);
+    batch = b.create<arith::DivUIOp>(
+        loc, b.create<memref::DimOp>(loc, x, 0),
+        b.create<arith::ConstantIndexOp>(loc, perBatchRow));
+
+    unsigned paramIdx = 0, slotIdx = 0, inputIdx = 0;
+    int64_t inputPrefix = 0; // per-example floats of the inputs before
     for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
       auto type = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
       Value repl;
       switch (roleOf(fn, i)) {
-      case Role::Input:
-      case Role::Target: {
-        Value arg = block->getArgument(newIndexOf[i]);
-        if (type.getRank() > 1) {
-          for (int64_t d : type.getShape().drop_front())
-            if (ShapedType::isDynamic(d))
-              return fn.emitError("argument ")
-                     << i << " has a dynamic non-batch dimension: " << type;
-          if (!batch)
-            batch = b.create<arith::DivUIOp>(
-                loc, b.create<memref::DimOp>(loc, arg, 0),
-                b.create<arith::ConstantIndexOp>(loc, perExample(type)));
-          arg = expand(arg, type.getShape());
+      case Role::Input: {
+        // Input k is the block [batch * prefix, batch * (prefix + size_k)).
+        int64_t size = inputSizes[inputIdx++];
+        Value arg = x;
+        if (inputSizes.size() > 1) {
+          Value off = b.create<arith::MulIOp>(
+              loc, batch, b.create<arith::ConstantIndexOp>(loc, inputPrefix));
+          Value len = b.create<arith::MulIOp>(
+              loc, batch, b.create<arith::ConstantIndexOp>(loc, size));
+          arg = b.create<memref::SubViewOp>(
+              loc, x, ArrayRef<OpFoldResult>{off}, ArrayRef<OpFoldResult>{len},
+              ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
         }
-        repl = b.create<bufferization::ToTensorOp>(loc, type, arg,
-                                                   /*restrict=*/true);
+        inputPrefix += size;
+        repl = b.create<bufferization::ToTensorOp>(
+            loc, type, expand(arg, type.getShape()), /*restrict=*/true);
         break;
       }
+      case Role::Target:
+        repl = b.create<bufferization::ToTensorOp>(
+            loc, type,
+            expand(block->getArgument(newIndexOf[i]), type.getShape()),
+            /*restrict=*/true);
+        break;
       case Role::Param:
         repl = tensorView(windows.emplace_back(window(
             block->getArgument(paramsArg), layout.params[paramIdx].offset,
@@ -241,7 +275,7 @@ private:
   OpBuilder b;
   Location loc;
   TrainerLayout layout;
-  Value batch;                  // from the first multi-dimensional input
+  Value batch;                  // examples in this call
   SmallVector<Value> windows;   // parameter then slot windows, in order
 };
 

@@ -22,6 +22,7 @@ const char *kUsage =
     "  %s eval --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
     "          [--batch-size B]\n"
     "  %s predict --weights W.safetensors --x X.npy --out P.npy\n"
+    "  (several inputs: one --x NAME=FILE.npy per input layer)\n"
     "  %s gradients --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
     "            --out G.safetensors [--rows N]\n"
     "  %s summary\n"
@@ -30,7 +31,8 @@ const char *kUsage =
 
 struct Args {
   std::string command;
-  std::map<std::string, std::string> values; // --flag value
+  std::map<std::string, std::string> values; // --flag value (the last)
+  std::vector<std::string> xs;               // every --x, in order
   std::set<std::string> switches;            // --flag
 };
 
@@ -84,6 +86,8 @@ Args parseArgs(int argc, char **argv) {
       value = argv[++i];
     }
     a.values[name] = value;
+    if (name == "x")
+      a.xs.push_back(value);
   }
   return a;
 }
@@ -136,7 +140,7 @@ Dataset loadData(const Manifest &m, const sinter_model &model, const Args &a,
   if (!x.empty() || !y.empty()) {
     if (x.empty() || y.empty())
       throw Error("--x and --y go together");
-    return loadNpy(m, x, y);
+    return loadNpy(m, a.xs, y);
   }
   if (!allowDefault)
     throw Error("'" + a.command + "' needs --data F.csv or --x X.npy --y Y.npy");
@@ -189,9 +193,10 @@ int run(const sinter_model &model, const Args &a) {
     return 0;
   }
   if (a.command == "predict") {
-    std::string out = required(a, "out"), x = required(a, "x");
+    std::string out = required(a, "out");
+    required(a, "x");
     t.loadWeights(required(a, "weights"));
-    Dataset d = loadNpy(m, x, "");
+    Dataset d = loadNpy(m, a.xs, "");
     std::vector<float> p = t.predict(d, intFlag(a, "batch-size", 32, 1));
     writeNpy(out, {d.rows, m.outputSize}, p);
     return 0;

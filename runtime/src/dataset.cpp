@@ -4,6 +4,7 @@
 #include "error.h"
 #include "npy.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace sinter {
@@ -46,23 +47,68 @@ Dataset loadCsv(const Manifest &m, const std::string &path) {
   return d;
 }
 
-Dataset loadNpy(const Manifest &m, const std::string &xPath,
+Dataset loadNpy(const Manifest &m, const std::vector<std::string> &xs,
                 const std::string &yPath) {
-  NpyArray x = readNpy(xPath);
-  // A single feature may come as a vector [N].
-  if (x.shape.size() == 1 && m.inputSize == 1)
-    x.shape.push_back(1);
-  int64_t per = 1;
-  for (size_t i = 1; i < x.shape.size(); ++i)
-    per *= x.shape[i];
-  if (x.shape.size() < 2 || per != m.inputSize)
-    fail(xPath, "shape", "expected [N, " + std::to_string(m.inputSize) +
-                             "] inputs for input '" + m.inputName + "'");
-  if (x.shape[0] == 0)
-    fail(xPath, "shape", "no examples (the first dimension is 0)");
+  // Which file feeds which input.
+  std::vector<std::string> files(m.inputs.size());
+  for (const std::string &spec : xs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos) {
+      if (m.inputs.size() != 1 || xs.size() != 1)
+        fail("--x", "", "this model has " + std::to_string(m.inputs.size()) +
+                            " inputs: give each as --x NAME=FILE.npy");
+      files[0] = spec;
+      continue;
+    }
+    std::string name = spec.substr(0, eq);
+    auto it = std::find_if(m.inputs.begin(), m.inputs.end(),
+                           [&](const InputInfo &in) { return in.name == name; });
+    if (it == m.inputs.end()) {
+      std::string names;
+      for (const InputInfo &in : m.inputs)
+        names += (names.empty() ? "" : ", ") + in.name;
+      fail("--x", "", "the model has no input '" + name + "' (inputs: " +
+                          names + ")");
+    }
+    files[it - m.inputs.begin()] = spec.substr(eq + 1);
+  }
   Dataset d;
-  d.rows = x.shape[0];
-  d.x.assign(x.values.begin(), x.values.end());
+  d.rows = -1;
+  std::string firstFile;
+  for (size_t k = 0; k < m.inputs.size(); ++k) {
+    const InputInfo &in = m.inputs[k];
+    if (files[k].empty())
+      fail("--x", "", "missing input '" + in.name + "' (--x " + in.name +
+                          "=FILE.npy)");
+    NpyArray x = readNpy(files[k]);
+    // A single feature may come as a vector [N].
+    if (x.shape.size() == 1 && in.size == 1)
+      x.shape.push_back(1);
+    std::vector<int64_t> want = {x.shape.empty() ? 0 : x.shape[0]};
+    want.insert(want.end(), in.shape.begin(), in.shape.end());
+    int64_t per = 1;
+    for (size_t i = 1; i < x.shape.size(); ++i)
+      per *= x.shape[i];
+    if (x.shape.size() < 2 || per != in.size)
+      fail(files[k], "shape",
+           "expected [N, " + std::to_string(in.size) + "] inputs for input '" +
+               in.name + "'");
+    if (x.shape[0] == 0)
+      fail(files[k], "shape", "no examples (the first dimension is 0)");
+    if (d.rows < 0) {
+      d.rows = x.shape[0];
+      firstFile = files[k];
+      d.x.assign(d.rows * m.inputSize, 0.0f);
+    } else if (x.shape[0] != d.rows) {
+      fail(files[k], "shape", std::to_string(x.shape[0]) + " rows, but " +
+                                  firstFile + " has " +
+                                  std::to_string(d.rows));
+    }
+    for (int64_t r = 0; r < d.rows; ++r)
+      for (int64_t i = 0; i < in.size; ++i)
+        d.x[r * m.inputSize + in.offset + i] = float(x.values[r * in.size + i]);
+  }
+  const std::string &xPath = firstFile;
   if (yPath.empty())
     return d;
   NpyArray y = readNpy(yPath);
@@ -110,10 +156,13 @@ void gatherBatch(const Manifest &m, const Dataset &d,
   x.clear();
   y.clear();
   labels.clear();
+  for (const InputInfo &in : m.inputs)
+    for (int64_t i = begin; i < end; ++i) {
+      auto row = d.x.begin() + order[i] * m.inputSize + in.offset;
+      x.insert(x.end(), row, row + in.size);
+    }
   for (int64_t i = begin; i < end; ++i) {
     int64_t r = order[i];
-    x.insert(x.end(), d.x.begin() + r * m.inputSize,
-             d.x.begin() + (r + 1) * m.inputSize);
     if (!d.labels.empty())
       labels.push_back(d.labels[r]);
     else if (!d.y.empty())

@@ -12,7 +12,7 @@ namespace sinter {
 
 struct Dataset {
   int64_t rows = 0;
-  std::vector<float> x;      // x: [rows, inputSize]
+  std::vector<float> x;        // x: [rows, inputSize], inputs side by side
   std::vector<float> y;      // y: [rows, outputs] (dense targets)
   std::vector<int32_t> labels; // labels: [rows] (class indices)
 };
@@ -20,13 +20,15 @@ struct Dataset {
 // CSV rows: input features, then the targets (one column per output, or one
 // integer class for label losses).
 Dataset loadCsv(const Manifest &m, const std::string &path);
-// x: float [N, in] (or [N, ...] matching the input shape); y: [N, out] float
-// or [N] integer classes. `yPath` may be empty for prediction.
-Dataset loadNpy(const Manifest &m, const std::string &xPath,
+// One .npy per input: `xs` holds NAME=FILE, or a plain FILE when the model
+// has one input; each is float [N, ...] matching its input's shape. y:
+// [N, out] float or [N] integer classes; `yPath` may be empty (predict).
+Dataset loadNpy(const Manifest &m, const std::vector<std::string> &xs,
                 const std::string &yPath);
 Dataset loadDefault(const Manifest &m, const float *data);
 
-// Rows [begin, end) of `order` gathered into contiguous batch buffers.
+// Rows [begin, end) of `order` gathered into contiguous batch buffers; x in
+// the ABI's layout (one block per input).
 void gatherBatch(const Manifest &m, const Dataset &d,
                  const std::vector<int64_t> &order, int64_t begin, int64_t end,
                  std::vector<float> &x, std::vector<float> &y,

@@ -57,12 +57,15 @@ Manifest parseManifest(const std::string &text) {
           m.hypers[k] = std::stod(v);
         }
       } else if (key == "input") {
+        InputInfo input;
         std::string dims;
-        words >> m.inputName >> dims;
-        m.inputShape = parseDims(dims);
-        m.inputSize = 1;
-        for (int64_t d : m.inputShape)
-          m.inputSize *= d;
+        words >> input.name >> dims;
+        input.shape = parseDims(dims);
+        for (int64_t d : input.shape)
+          input.size *= d;
+        input.offset = m.inputSize;
+        m.inputSize += input.size;
+        m.inputs.push_back(input);
       } else if (key == "output") {
         words >> m.outputSize;
       } else if (key == "target") {

@@ -16,6 +16,13 @@ struct ParamInfo {
   std::map<std::string, std::string> initArgs;
 };
 
+struct InputInfo {
+  std::string name;           // the input layer's name
+  std::vector<int64_t> shape; // per example
+  int64_t size = 1;           // floats per example
+  int64_t offset = 0;         // floats before it in an example's row
+};
+
 struct LayerInfo {
   std::string name, className, shape; // shape: per-example output dims
   int64_t params = 0;
@@ -24,9 +31,8 @@ struct LayerInfo {
 struct Manifest {
   std::string model, loss, optimizer;
   std::map<std::string, double> hypers; // optimizer hyperparameters
-  std::string inputName;
-  std::vector<int64_t> inputShape; // per example
-  int64_t inputSize = 0;           // floats per example
+  std::vector<InputInfo> inputs; // in the model's order
+  int64_t inputSize = 0;          // floats per example, all inputs
   int64_t outputSize = 0;          // prediction floats per example
   bool labels = false;             // targets are int class labels
   std::vector<ParamInfo> params;

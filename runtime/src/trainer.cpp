@@ -166,10 +166,13 @@ EvalResult Trainer::evaluate(const Dataset &data, int64_t batchSize) {
 }
 
 std::vector<float> Trainer::predict(const Dataset &data, int64_t batchSize) {
-  std::vector<float> all(data.rows * m.outputSize), x, out;
+  std::vector<int64_t> order(data.rows);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<float> all(data.rows * m.outputSize), x, y, out;
+  std::vector<int32_t> labels;
   for (int64_t b = 0; b < data.rows; b += batchSize) {
     int64_t e = std::min(data.rows, b + batchSize);
-    x.assign(data.x.begin() + b * m.inputSize, data.x.begin() + e * m.inputSize);
+    gatherBatch(m, data, order, b, e, x, y, labels);
     out.assign((e - b) * m.outputSize, 0.0f);
     sinter_buffer xb = buffer(x), pb = buffer(paramBuf), ob = buffer(out);
     model.predict(&xb, &pb, &ob);

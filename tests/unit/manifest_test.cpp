@@ -6,11 +6,12 @@ using namespace sinter;
 using sinter::test::errorOf;
 
 static const char *kManifest =
-    "sinter-manifest 1\n"
+    "sinter-manifest 2\n"
     "model m\n"
     "loss sparse_categorical_crossentropy\n"
     "optimizer adam amsgrad=0 beta_1=0.9 learning_rate=0.01\n"
     "input pixels 2,3\n"
+    "input extra 1\n"
     "output 4\n"
     "target labels 4\n"
     "param d.kernel 6,4 0 RandomUniform minval=-1 seed=3\n"
@@ -19,7 +20,7 @@ static const char *kManifest =
     "slot momentum\n"
     "slot velocity\n"
     "layer d Dense 4 28\n"
-    "default_data 10 6 1\n"
+    "default_data 10 7 1\n"
     "end\n";
 
 TEST(Manifest, ParsesEveryEntry) {
@@ -28,8 +29,11 @@ TEST(Manifest, ParsesEveryEntry) {
   EXPECT_EQ(m.loss, "sparse_categorical_crossentropy");
   EXPECT_EQ(m.optimizer, "adam");
   EXPECT_DOUBLE_EQ(m.learningRate(), 0.01);
-  EXPECT_EQ(m.inputShape, (std::vector<int64_t>{2, 3}));
-  EXPECT_EQ(m.inputSize, 6);
+  ASSERT_EQ(m.inputs.size(), 2u);
+  EXPECT_EQ(m.inputs[0].shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(m.inputs[1].name, "extra");
+  EXPECT_EQ(m.inputs[1].offset, 6);
+  EXPECT_EQ(m.inputSize, 7);
   EXPECT_EQ(m.outputSize, 4);
   EXPECT_TRUE(m.labels);
   EXPECT_EQ(m.targetCols(), 1);
@@ -47,10 +51,10 @@ TEST(Manifest, ParsesEveryEntry) {
 
 TEST(Manifest, RefusesOtherVersionsAndDamage) {
   std::string v2 = kManifest;
-  v2.replace(0, 17, "sinter-manifest 2");
+  v2.replace(0, 17, "sinter-manifest 1");
   EXPECT_EQ(errorOf([&] { parseManifest(v2); }),
-            "manifest: line 1: expected 'sinter-manifest 1', got "
-            "'sinter-manifest 2' (recompile the model with this runtime's "
+            "manifest: line 1: expected 'sinter-manifest 2', got "
+            "'sinter-manifest 1' (recompile the model with this runtime's "
             "sinterc)");
   std::string bad = kManifest;
   bad.replace(bad.find("output 4"), 8, "output x");

@@ -1,24 +1,22 @@
 //===- KerasImporter.cpp - Keras model JSON to the Sinter dialect ---------===//
 //
-// Reads Sequential models in the Keras 3 `config.json` form (as inside a
-// `.keras` archive, with `compile_config`) and the Keras 2 `to_json()` form.
-// Each layer becomes Sinter ops in `@forward`: Dense is matmul + bias_add +
-// activation, Activation is its activation op. Parameters become arguments
-// named `<layer>.kernel` / `<layer>.bias` carrying their initializer.
-// Errors name the file and the JSON path, e.g.
+// Reads Keras models: Sequential and Functional, in the Keras 3
+// `config.json` form (bare, or inside a `.keras` zip archive) and the Keras 2
+// `to_json()` form (Sequential, Model and Functional with nested-list
+// inbound nodes). Layers resolve through the shared layer library
+// (compiler/Frontend/Layers), whose argument names are the Keras config
+// keys; the graph is built by GraphBuilder. Errors name the file and the
+// JSON path, e.g.
 //   model.json: $.config.layers[2].config.units: expected a positive integer
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Keras/KerasImporter.h"
 
-#include "compiler/Transforms/TrainerLayout.h"
+#include "compiler/Frontend/Keras/ZipReader.h"
+#include "compiler/Frontend/Layers/GraphBuilder.h"
 #include "compiler/Transforms/TrainingConfig.h"
-#include "dialects/Sinter/IR/SinterDialect.h"
 
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -28,68 +26,27 @@ namespace json = llvm::json;
 
 namespace {
 
-/// One parameter of the model: its name, shape and initializer.
-struct ParamSpec {
-  std::string name;
-  SmallVector<int64_t> shape;
-  DictionaryAttr init;
+/// A reference to a tensor in a functional graph: the `node`-th call of
+/// layer `layer`, output `tensor`.
+struct TensorRef {
+  std::string layer;
+  int64_t node = 0, tensor = 0;
 };
 
-/// One layer after reading: what to emit and what it produced.
-struct LayerSpec {
-  std::string name, className;
-  std::string activation; // "linear" for none
-  int64_t units = 0;      // Dense
-  bool useBias = true;    // Dense
-  int64_t outWidth = 0;   // per-example output size
-  unsigned firstParam = 0, numParams = 0;
-};
+// Config keys that never change what a layer computes.
+constexpr llvm::StringLiteral kNeutralKeys[] = {
+    "name", "trainable", "dtype", "batch_input_shape", "batch_shape",
+    "input_shape", "input_dim", "sparse", "ragged", "optional"};
 
-constexpr llvm::StringLiteral kActivations[] = {"linear", "relu", "sigmoid",
-                                                "tanh", "softmax"};
-
-/// Keras initializer names as strings map to these class names.
-constexpr std::pair<llvm::StringLiteral, llvm::StringLiteral> kInitAliases[] = {
-    {"glorot_uniform", "GlorotUniform"},
-    {"glorot_normal", "GlorotNormal"},
-    {"he_uniform", "HeUniform"},
-    {"he_normal", "HeNormal"},
-    {"lecun_uniform", "LecunUniform"},
-    {"lecun_normal", "LecunNormal"},
-    {"random_uniform", "RandomUniform"},
-    {"random_normal", "RandomNormal"},
-    {"truncated_normal", "TruncatedNormal"},
-    {"zeros", "Zeros"},
-    {"ones", "Ones"},
-    {"constant", "Constant"},
-    {"variance_scaling", "VarianceScaling"},
-};
-
-/// Initializer classes and the numeric/string options each may carry.
-struct InitKind {
-  llvm::StringLiteral name;
-  std::initializer_list<llvm::StringLiteral> keys;
-};
-const InitKind kInitKinds[] = {
-    {"GlorotUniform", {"seed"}},
-    {"GlorotNormal", {"seed"}},
-    {"HeUniform", {"seed"}},
-    {"HeNormal", {"seed"}},
-    {"LecunUniform", {"seed"}},
-    {"LecunNormal", {"seed"}},
-    {"RandomUniform", {"seed", "minval", "maxval"}},
-    {"RandomNormal", {"seed", "mean", "stddev"}},
-    {"TruncatedNormal", {"seed", "mean", "stddev"}},
-    {"Zeros", {}},
-    {"Ones", {}},
-    {"Constant", {"value"}},
-    {"VarianceScaling", {"seed", "scale", "mode", "distribution"}},
-};
+// Options whose Keras default Sinter implements; other values are rejected.
+const std::pair<llvm::StringLiteral, double> kDefaultOnly[] = {
+    {"negative_slope", 0.0}, {"threshold", 0.0}};
 
 class Importer {
 public:
   Importer(MLIRContext *ctx, std::string path, const KerasImportOptions &opts)
-      : ctx(ctx), b(ctx), path(std::move(path)), opts(opts) {}
+      : ctx(ctx), b(ctx), path(std::move(path)), opts(opts),
+        graph(ctx, FileLineColLoc::get(ctx, this->path, 1, 1)) {}
 
   OwningOpRef<ModuleOp> run(std::string &error) {
     OwningOpRef<ModuleOp> module = import();
@@ -152,17 +109,25 @@ private:
   // The model
   //===--------------------------------------------------------------------===//
 
+  Location loc() { return FileLineColLoc::get(ctx, path, 1, 1); }
+
   OwningOpRef<ModuleOp> import() {
     auto buffer = llvm::MemoryBuffer::getFile(path);
     if (!buffer) {
       (void)fail("", "cannot read: " + buffer.getError().message());
       return nullptr;
     }
-    llvm::StringRef text = (*buffer)->getBuffer();
-    if (text.starts_with("PK\x03\x04")) {
-      (void)fail("", "this is a .keras archive; pass its config.json (unzip "
-                     "it first)");
-      return nullptr;
+    std::string text = (*buffer)->getBuffer().str();
+    if (llvm::StringRef(text).starts_with("PK\x03\x04")) {
+      std::string error;
+      std::optional<std::string> config =
+          readZipMember(text, "config.json", error);
+      if (!config) {
+        (void)fail("", ".keras archive: " + error);
+        return nullptr;
+      }
+      path += ":config.json";
+      text = std::move(*config);
     }
     llvm::Expected<json::Value> root = json::parse(text);
     if (!root) {
@@ -174,233 +139,539 @@ private:
       return nullptr;
     std::optional<llvm::StringRef> cls = top->getString("class_name");
     if (!cls) {
-      (void)fail("$.class_name", "missing (expected \"Sequential\")");
-      return nullptr;
-    }
-    if (*cls != "Sequential") {
-      (void)fail("$.class_name",
-                 "unsupported model class '" + cls->str() +
-                     "' (supported: Sequential; functional graphs are not "
-                     "compiled yet)");
+      (void)fail("$.class_name", "missing (expected \"Sequential\" or "
+                                 "\"Functional\")");
       return nullptr;
     }
     const json::Object *config = object(top->get("config"), "$.config");
     if (!config)
       return nullptr;
-    modelName = config->getString("name").value_or("sequential").str();
-    if (failed(readLayers(*config, "$.config")) ||
-        failed(readTraining(*top)))
+    modelName = config->getString("name").value_or("model").str();
+    FailureOr<Value> output = failure();
+    if (*cls == "Sequential")
+      output = importSequential(*config, "$.config");
+    else if (*cls == "Functional" || *cls == "Model")
+      output = importFunctional(*config, "$.config");
+    else
+      (void)fail("$.class_name",
+                 "unsupported model class '" + cls->str() +
+                     "' (supported: Sequential, Functional, Model; "
+                     "subclassed models are Python code)");
+    if (failed(output) || failed(readTraining(*top)))
       return nullptr;
-    return emit();
+    return graph.finish(*output, modelName, loss, optimizer);
   }
 
-  /// Reads `config.layers`, fixing the input width and every layer's spec.
-  LogicalResult readLayers(const json::Object &config, const std::string &p) {
-    const json::Array *layers = config.getArray("layers");
-    if (!layers)
-      return fail(at(p, "layers"), "missing (expected an array of layers)");
-    // Keras 3 records the input shape on the Sequential config too.
-    if (const json::Value *bis = config.get("build_input_shape"))
-      if (bis->kind() != json::Value::Null &&
-          failed(readBatchShape(bis, at(p, "build_input_shape"))))
-        return failure();
-    for (size_t i = 0; i < layers->size(); ++i)
-      if (failed(readLayer((*layers)[i], at(at(p, "layers"), i))))
-        return failure();
-    if (!inputWidth)
-      return fail(at(p, "layers"),
-                  "no input shape: expected an InputLayer with batch_shape, "
-                  "a batch_input_shape on the first layer, or "
-                  "build_input_shape");
-    if (specs.empty())
-      return fail(at(p, "layers"), "the model has no layers to train");
-    return success();
-  }
+  //===--------------------------------------------------------------------===//
+  // Layers
+  //===--------------------------------------------------------------------===//
 
-  /// `[null, n]`: sets the input width (the batch dimension is dynamic).
-  LogicalResult readBatchShape(const json::Value *v, const std::string &p) {
+  /// Per-example shape from `[null, d1, ...]`.
+  FailureOr<Shape> batchShape(const json::Value *v, const std::string &p) {
     const json::Array *dims = v ? v->getAsArray() : nullptr;
-    if (!dims || dims->size() != 2 || (*dims)[0].kind() != json::Value::Null)
-      return fail(p, "expected [null, features] (Dense networks take "
-                     "rank-2 inputs)");
-    FailureOr<int64_t> width = positiveInt(&(*dims)[1], at(p, 1));
-    if (failed(width))
-      return failure();
-    if (inputWidth && inputWidth != *width)
-      return fail(p, "input shape disagrees with the one given earlier (" +
-                         std::to_string(inputWidth) + " features)");
-    inputWidth = *width;
+    if (!dims || dims->size() < 2 || (*dims)[0].kind() != json::Value::Null)
+      return fail(p, "expected [null, d1, ...] (a batch of examples)");
+    Shape shape;
+    for (size_t i = 1; i < dims->size(); ++i) {
+      FailureOr<int64_t> d = positiveInt(&(*dims)[i], at(p, i));
+      if (failed(d))
+        return failure();
+      shape.push_back(*d);
+    }
+    return shape;
+  }
+
+  /// The shape an InputLayer (or a first layer) declares, if any.
+  FailureOr<std::optional<Shape>> declaredShape(const json::Object &cfg,
+                                                const std::string &cp) {
+    for (llvm::StringRef key : {"batch_shape", "batch_input_shape"})
+      if (const json::Value *s = cfg.get(key);
+          s && s->kind() != json::Value::Null) {
+        FailureOr<Shape> shape = batchShape(s, at(cp, key));
+        if (failed(shape))
+          return failure();
+        return std::optional<Shape>(*shape);
+      }
+    return std::optional<Shape>();
+  }
+
+  LogicalResult checkInputDtype(const json::Object &cfg,
+                                const std::string &cp) {
+    const json::Value *dtype = cfg.get("dtype");
+    std::optional<llvm::StringRef> name =
+        dtype ? dtype->getAsString() : std::nullopt;
+    if (dtype && dtype->getAsObject())
+      if (const json::Object *c = dtype->getAsObject()->getObject("config"))
+        name = c->getString("name");
+    if (name && *name != "float32")
+      return fail(at(cp, "dtype"), "inputs must be float32, got " +
+                                       name->str());
     return success();
   }
 
-  LogicalResult readLayer(const json::Value &v, const std::string &p) {
-    const json::Object *layer = object(&v, p);
-    if (!layer)
-      return failure();
-    std::optional<llvm::StringRef> cls = layer->getString("class_name");
+  /// Declares the layer described by `layer` (not an InputLayer) in the
+  /// graph; returns its name.
+  FailureOr<std::string> declareLayer(const json::Object &layer,
+                                      const std::string &p) {
+    std::optional<llvm::StringRef> cls = layer.getString("class_name");
     if (!cls)
       return fail(at(p, "class_name"), "missing (expected a layer class)");
-    const json::Object *cfg = object(layer->get("config"), at(p, "config"));
+    const json::Object *cfg = object(layer.get("config"), at(p, "config"));
     if (!cfg)
       return failure();
     std::string cp = at(p, "config");
-    for (llvm::StringRef key : {"batch_input_shape", "batch_shape"})
-      if (const json::Value *s = cfg->get(key))
-        if (s->kind() != json::Value::Null &&
-            failed(readBatchShape(s, at(cp, key))))
-          return failure();
-    if (*cls == "InputLayer") {
-      inputName = cfg->getString("name").value_or("input_layer").str();
-      return success();
+    const LayerDef *def = findKerasLayer(*cls);
+    if (!def) {
+      SmallVector<StringRef> known = kerasLayerClasses();
+      known.push_back("InputLayer");
+      std::optional<std::string> near = closestName(*cls, known);
+      return fail(at(p, "class_name"),
+                  "unknown layer class '" + cls->str() + "'" +
+                      (near ? " (did you mean '" + *near + "'?)" : "") +
+                      " (supported: " + llvm::join(known, ", ") + ")");
     }
-    if (!inputWidth)
-      if (const json::Object *bc = layer->getObject("build_config"))
-        if (failed(readBatchShape(bc->get("input_shape"),
-                                  at(at(p, "build_config"), "input_shape"))))
-          return failure();
     if (std::optional<bool> trainable = cfg->getBoolean("trainable");
         trainable && !*trainable)
       return fail(at(cp, "trainable"),
                   "frozen layers (trainable: false) are not supported yet");
 
-    LayerSpec spec;
-    spec.className = cls->str();
-    spec.name = cfg->getString("name")
-                    .value_or(defaultName(*cls))
-                    .str();
-    if (!layerNames.insert(spec.name).second)
-      return fail(at(cp, "name"), "duplicate layer name '" + spec.name + "'");
-    int64_t in = specs.empty() ? inputWidth : specs.back().outWidth;
-    if (!in)
-      return fail(p, "the input shape is unknown at this layer: expected an "
-                     "InputLayer or batch_input_shape before it");
-
-    if (*cls == "Dense") {
-      FailureOr<int64_t> units = positiveInt(cfg->get("units"), at(cp, "units"));
-      if (failed(units) || failed(readActivation(*cfg, cp, spec)))
-        return failure();
-      spec.units = spec.outWidth = *units;
-      spec.useBias = cfg->getBoolean("use_bias").value_or(true);
-      for (llvm::StringRef key :
-           {"kernel_regularizer", "bias_regularizer", "activity_regularizer",
-            "kernel_constraint", "bias_constraint"})
-        if (const json::Value *r = cfg->get(key);
-            r && r->kind() != json::Value::Null)
-          return fail(at(cp, key), "regularizers and constraints are not "
-                                   "supported yet (expected null)");
-      spec.firstParam = params.size();
-      FailureOr<DictionaryAttr> kinit = readInitializer(
-          cfg->get("kernel_initializer"), at(cp, "kernel_initializer"),
-          "GlorotUniform");
-      if (failed(kinit))
-        return failure();
-      params.push_back({spec.name + ".kernel", {in, *units}, *kinit});
-      if (spec.useBias) {
-        FailureOr<DictionaryAttr> binit = readInitializer(
-            cfg->get("bias_initializer"), at(cp, "bias_initializer"), "Zeros");
-        if (failed(binit))
+    LayerArgs args;
+    for (const auto &kv : *cfg) {
+      llvm::StringRef key = kv.first;
+      const json::Value &val = kv.second;
+      std::string kp = at(cp, key);
+      const ArgSpec *spec = llvm::find_if(
+          def->args, [&](const ArgSpec &a) { return a.name == key; });
+      if (spec != def->args.end()) {
+        if (val.kind() == json::Value::Null)
+          continue;
+        FailureOr<ArgValue> v = argValue(*spec, val, kp);
+        if (failed(v))
           return failure();
-        params.push_back({spec.name + ".bias", {*units}, *binit});
+        args[key.str()] = *v;
+        continue;
       }
-      spec.numParams = params.size() - spec.firstParam;
-    } else if (*cls == "Activation") {
-      if (!cfg->get("activation"))
-        return fail(at(cp, "activation"), "missing (expected an activation)");
-      if (failed(readActivation(*cfg, cp, spec)))
-        return failure();
-      spec.outWidth = in;
-      spec.firstParam = params.size();
-    } else {
-      return fail(at(p, "class_name"),
-                  "unknown layer class '" + cls->str() +
-                      "' (supported: InputLayer, Dense, Activation)");
+      if (llvm::is_contained(kNeutralKeys, key) ||
+          val.kind() == json::Value::Null ||
+          val.getAsBoolean() == std::optional<bool>(false))
+        continue;
+      auto dflt = llvm::find_if(kDefaultOnly,
+                                [&](auto &d) { return d.first == key; });
+      if (dflt != std::end(kDefaultOnly) &&
+          val.getAsNumber() == std::optional<double>(dflt->second))
+        continue;
+      llvm::StringRef why =
+          key.ends_with("regularizer") || key.ends_with("constraint")
+              ? "regularizers and constraints are not supported yet"
+              : "this option is not supported";
+      return fail(kp, why.str() + " (expected null)");
     }
-    specs.push_back(std::move(spec));
-    return success();
+    std::string name =
+        layer.getString("name")
+            .value_or(cfg->getString("name").value_or(""))
+            .str();
+    if (name.empty())
+      name = graph.uniqueName("", def->name);
+    std::string error;
+    if (failed(graph.declare(name, *def, std::move(args), error)))
+      return fail(cp, error);
+    return name;
   }
 
-  LogicalResult readActivation(const json::Object &cfg, const std::string &cp,
-                               LayerSpec &spec) {
-    FailureOr<std::string> act =
-        nameOption(cfg.get("activation"), at(cp, "activation"), "linear");
-    if (failed(act))
-      return failure();
-    if (!llvm::is_contained(kActivations, *act))
-      return fail(at(cp, "activation"),
-                  "unknown activation '" + *act +
-                      "' (supported: linear, relu, sigmoid, tanh, softmax)");
-    spec.activation = *act;
-    return success();
-  }
-
-  std::string defaultName(llvm::StringRef cls) {
-    std::string base = cls == "Dense" ? "dense" : "activation";
-    unsigned &n = nameCounts[base];
-    return n++ ? base + "_" + std::to_string(n - 1) : base;
+  FailureOr<ArgValue> argValue(const ArgSpec &spec, const json::Value &val,
+                               const std::string &p) {
+    ArgValue v;
+    v.kind = spec.kind;
+    switch (spec.kind) {
+    case ArgKind::Int:
+      if (std::optional<int64_t> i = val.getAsInteger();
+          i && *i >= spec.minInt) {
+        v.i = *i;
+        return v;
+      }
+      return fail(p, spec.minInt == INT64_MIN
+                         ? std::string("expected an integer")
+                         : "expected an integer >= " +
+                               std::to_string(spec.minInt));
+    case ArgKind::Float:
+      if (std::optional<double> d = val.getAsNumber()) {
+        v.f = *d;
+        return v;
+      }
+      return fail(p, "expected a number");
+    case ArgKind::Bool:
+      if (std::optional<bool> bv = val.getAsBoolean()) {
+        v.b = *bv;
+        return v;
+      }
+      return fail(p, "expected true or false");
+    case ArgKind::Activation: {
+      FailureOr<std::string> name = nameOption(&val, p, "linear");
+      if (failed(name))
+        return failure();
+      v.name = *name;
+      if (!llvm::is_contained(activationNames(), v.name))
+        return fail(p, "unknown activation '" + v.name + "' (supported: " +
+                           llvm::join(activationNames(), ", ") + ")");
+      return v;
+    }
+    case ArgKind::Initializer: {
+      FailureOr<DictionaryAttr> init = readInitializer(val, p);
+      if (failed(init))
+        return failure();
+      v.init = *init;
+      return v;
+    }
+    }
+    return failure();
   }
 
   /// An initializer as a string ("glorot_uniform") or a serialized object
   /// (`{"class_name": "GlorotUniform", "config": {"seed": null}}`).
-  FailureOr<DictionaryAttr> readInitializer(const json::Value *v,
-                                            const std::string &p,
-                                            llvm::StringRef dflt) {
-    std::string cls = dflt.str();
-    const json::Object *cfg = nullptr;
-    if (v && v->kind() != json::Value::Null) {
-      if (std::optional<llvm::StringRef> s = v->getAsString()) {
-        cls = s->str();
-      } else if (const json::Object *o = v->getAsObject()) {
-        std::optional<llvm::StringRef> c = o->getString("class_name");
-        if (!c)
-          return fail(at(p, "class_name"), "missing (expected an "
-                                           "initializer class)");
-        cls = c->str();
-        cfg = o->getObject("config");
-      } else {
-        return fail(p, "expected an initializer name or object");
-      }
-    }
-    for (auto &[alias, name] : kInitAliases)
-      if (cls == alias)
-        cls = name.str();
-    const InitKind *kind = nullptr;
-    for (const InitKind &k : kInitKinds)
-      if (cls == k.name)
-        kind = &k;
-    if (!kind) {
-      std::string names = llvm::join(
-          llvm::map_range(kInitKinds, [](const InitKind &k) {
-            return k.name.str();
-          }),
-          ", ");
-      return fail(p, "unknown initializer '" + cls + "' (supported: " +
-                         names + ")");
-    }
-    SmallVector<NamedAttribute> entries = {
-        b.getNamedAttr("class", b.getStringAttr(cls))};
-    if (cfg)
-      for (const auto &kv : *cfg) {
-        llvm::StringRef key = kv.first;
-        const json::Value &val = kv.second;
-        std::string kp = at(at(p, "config"), key);
-        if (val.kind() == json::Value::Null)
-          continue;
-        if (!llvm::is_contained(kind->keys, key))
-          return fail(kp, "unknown option for " + cls);
-        if (key == "seed") {
-          std::optional<int64_t> seed = val.getAsInteger();
-          if (!seed)
-            return fail(kp, "expected an integer seed or null");
-          entries.push_back(b.getNamedAttr(key, b.getI64IntegerAttr(*seed)));
-        } else if (std::optional<llvm::StringRef> s = val.getAsString()) {
-          entries.push_back(b.getNamedAttr(key, b.getStringAttr(*s)));
-        } else if (std::optional<double> d = val.getAsNumber()) {
-          entries.push_back(b.getNamedAttr(key, b.getF32FloatAttr(*d)));
-        } else {
-          return fail(kp, "expected a number");
+  FailureOr<DictionaryAttr> readInitializer(const json::Value &v,
+                                            const std::string &p) {
+    std::string cls;
+    SmallVector<std::pair<std::string, Attribute>> options;
+    if (std::optional<llvm::StringRef> s = v.getAsString()) {
+      cls = s->str();
+    } else if (const json::Object *o = v.getAsObject()) {
+      std::optional<llvm::StringRef> c = o->getString("class_name");
+      if (!c)
+        return fail(at(p, "class_name"), "missing (expected an initializer "
+                                         "class)");
+      cls = c->str();
+      if (const json::Object *cfg = o->getObject("config"))
+        for (const auto &kv : *cfg) {
+          const json::Value &val = kv.second;
+          std::string kp = at(at(p, "config"), kv.first);
+          if (val.kind() == json::Value::Null)
+            continue;
+          Attribute a;
+          if (kv.first == "seed") {
+            std::optional<int64_t> seed = val.getAsInteger();
+            if (!seed)
+              return fail(kp, "expected an integer seed or null");
+            a = b.getI64IntegerAttr(*seed);
+          } else if (std::optional<llvm::StringRef> str = val.getAsString()) {
+            a = b.getStringAttr(*str);
+          } else if (std::optional<double> d = val.getAsNumber()) {
+            a = b.getF32FloatAttr(*d);
+          } else {
+            return fail(kp, "expected a number");
+          }
+          options.push_back({kv.first.str(), a});
         }
+    } else {
+      return fail(p, "expected an initializer name or object");
+    }
+    std::string error;
+    FailureOr<DictionaryAttr> init =
+        makeInitializer(ctx, cls, options, error);
+    if (failed(init))
+      return fail(p, error);
+    return init;
+  }
+
+  FailureOr<Value> callLayer(StringRef name, ValueRange inputs,
+                             const std::string &p) {
+    std::string error;
+    FailureOr<Value> out = graph.call(name, inputs, loc(), error);
+    if (failed(out))
+      return fail(p, "layer '" + name.str() + "': " + error);
+    return out;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Sequential
+  //===--------------------------------------------------------------------===//
+
+  FailureOr<Value> importSequential(const json::Object &config,
+                                    const std::string &p) {
+    const json::Array *layers = config.getArray("layers");
+    if (!layers)
+      return fail(at(p, "layers"), "missing (expected an array of layers)");
+    std::optional<Shape> shape;
+    std::string inputName = "input_layer";
+    // Keras 3 records the input shape on the Sequential config too.
+    if (const json::Value *bis = config.get("build_input_shape");
+        bis && bis->kind() != json::Value::Null) {
+      FailureOr<Shape> s = batchShape(bis, at(p, "build_input_shape"));
+      if (failed(s))
+        return failure();
+      shape = *s;
+    }
+    Value h;
+    for (size_t i = 0; i < layers->size(); ++i) {
+      std::string lp = at(at(p, "layers"), i);
+      const json::Object *layer = object(&(*layers)[i], lp);
+      if (!layer)
+        return failure();
+      const json::Object *cfg =
+          object(layer->get("config"), at(lp, "config"));
+      if (!cfg)
+        return failure();
+      FailureOr<std::optional<Shape>> declared =
+          declaredShape(*cfg, at(lp, "config"));
+      if (failed(declared))
+        return failure();
+      if (*declared) {
+        if (h)
+          return fail(at(lp, "config"), "an input shape after the first "
+                                        "layer");
+        shape = *declared;
       }
-    return b.getDictionaryAttr(entries);
+      if (layer->getString("class_name") == "InputLayer") {
+        if (failed(checkInputDtype(*cfg, at(lp, "config"))))
+          return failure();
+        inputName = cfg->getString("name").value_or("input_layer").str();
+        continue;
+      }
+      if (!h && !shape)
+        if (const json::Object *bc = layer->getObject("build_config")) {
+          FailureOr<Shape> s = batchShape(
+              bc->get("input_shape"), at(at(lp, "build_config"), "input_shape"));
+          if (failed(s))
+            return failure();
+          shape = *s;
+        }
+      if (!h) {
+        if (!shape)
+          return fail(lp, "the input shape is unknown: expected an "
+                          "InputLayer, a batch_input_shape or "
+                          "build_input_shape");
+        h = graph.addInput(inputName, *shape, loc());
+      }
+      FailureOr<std::string> name = declareLayer(*layer, lp);
+      if (failed(name))
+        return failure();
+      FailureOr<Value> out = callLayer(*name, h, lp);
+      if (failed(out))
+        return failure();
+      h = *out;
+    }
+    if (!h)
+      return fail(at(p, "layers"), "the model has no layers to train");
+    return h;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Functional
+  //===--------------------------------------------------------------------===//
+
+  /// `["name", node, tensor]` (Keras 2 may add a kwargs object).
+  FailureOr<TensorRef> tensorRef(const json::Value &v, const std::string &p) {
+    const json::Array *a = v.getAsArray();
+    if (!a || a->size() < 3 || !(*a)[0].getAsString() ||
+        !(*a)[1].getAsInteger() || !(*a)[2].getAsInteger())
+      return fail(p, "expected [layer name, node index, tensor index]");
+    return TensorRef{(*a)[0].getAsString()->str(), *(*a)[1].getAsInteger(),
+                     *(*a)[2].getAsInteger()};
+  }
+
+  /// The layers a model's input_layers / output_layers name, in order: one
+  /// triple or a list of triples.
+  FailureOr<SmallVector<TensorRef>> refList(const json::Value *v,
+                                            const std::string &p) {
+    const json::Array *a = v ? v->getAsArray() : nullptr;
+    if (!a || a->empty())
+      return fail(p, "expected [layer, node, tensor] or a list of them");
+    SmallVector<TensorRef> refs;
+    if ((*a)[0].getAsString()) {
+      FailureOr<TensorRef> r = tensorRef(*v, p);
+      if (failed(r))
+        return failure();
+      refs.push_back(*r);
+      return refs;
+    }
+    for (size_t i = 0; i < a->size(); ++i) {
+      FailureOr<TensorRef> r = tensorRef((*a)[i], at(p, i));
+      if (failed(r))
+        return failure();
+      refs.push_back(*r);
+    }
+    return refs;
+  }
+
+  /// The input tensors of one inbound node, Keras 3 (`{"args": ...}` with
+  /// `__keras_tensor__` entries) or Keras 2 (a list of references).
+  FailureOr<SmallVector<TensorRef>> nodeInputs(const json::Value &node,
+                                               const std::string &p) {
+    SmallVector<TensorRef> refs;
+    if (const json::Object *o = node.getAsObject()) {
+      if (const json::Object *kw = o->getObject("kwargs"))
+        for (const auto &kv : *kw)
+          if (kv.first != "training" && kv.first != "mask" &&
+              kv.second.kind() != json::Value::Null)
+            return fail(at(at(p, "kwargs"), kv.first),
+                        "call arguments are not supported (expected null)");
+      const json::Array *args = o->getArray("args");
+      if (!args || args->empty())
+        return fail(at(p, "args"), "expected the call's input tensors");
+      // A merge layer takes one list of tensors; others one tensor.
+      const json::Array *list = (*args)[0].getAsArray();
+      std::string lp = at(at(p, "args"), 0);
+      auto one = [&](const json::Value &t,
+                     const std::string &tp) -> LogicalResult {
+        const json::Object *kt = t.getAsObject();
+        const json::Object *cfg = kt ? kt->getObject("config") : nullptr;
+        if (!kt || kt->getString("class_name") != "__keras_tensor__" || !cfg)
+          return fail(tp, "expected a __keras_tensor__");
+        FailureOr<TensorRef> r = tensorRef(
+            cfg->get("keras_history") ? *cfg->get("keras_history")
+                                      : json::Value(nullptr),
+            at(at(tp, "config"), "keras_history"));
+        if (failed(r))
+          return failure();
+        refs.push_back(*r);
+        return success();
+      };
+      if (list) {
+        for (size_t i = 0; i < list->size(); ++i)
+          if (failed(one((*list)[i], at(lp, i))))
+            return failure();
+      } else if (failed(one((*args)[0], lp))) {
+        return failure();
+      }
+      return refs;
+    }
+    const json::Array *entries = node.getAsArray();
+    if (!entries)
+      return fail(p, "expected an inbound node");
+    for (size_t i = 0; i < entries->size(); ++i) {
+      FailureOr<TensorRef> r = tensorRef((*entries)[i], at(p, i));
+      if (failed(r))
+        return failure();
+      refs.push_back(*r);
+    }
+    return refs;
+  }
+
+  FailureOr<Value> importFunctional(const json::Object &config,
+                                    const std::string &p) {
+    const json::Array *layers = config.getArray("layers");
+    if (!layers)
+      return fail(at(p, "layers"), "missing (expected an array of layers)");
+    FailureOr<SmallVector<TensorRef>> inputs =
+        refList(config.get("input_layers"), at(p, "input_layers"));
+    FailureOr<SmallVector<TensorRef>> outputs =
+        refList(config.get("output_layers"), at(p, "output_layers"));
+    if (failed(inputs) || failed(outputs))
+      return failure();
+    if (outputs->size() != 1)
+      return fail(at(p, "output_layers"),
+                  "models with several outputs are not supported yet");
+
+    // Index the layers by name.
+    llvm::StringMap<size_t> byName;
+    for (size_t i = 0; i < layers->size(); ++i) {
+      std::string lp = at(at(p, "layers"), i);
+      const json::Object *layer = object(&(*layers)[i], lp);
+      if (!layer)
+        return failure();
+      std::optional<llvm::StringRef> name = layer->getString("name");
+      if (!name)
+        if (const json::Object *cfg = layer->getObject("config"))
+          name = cfg->getString("name");
+      if (!name)
+        return fail(at(lp, "name"), "missing (functional layers are named)");
+      if (!byName.try_emplace(*name, i).second)
+        return fail(at(lp, "name"), "duplicate layer name '" + name->str() +
+                                        "'");
+    }
+
+    // Inputs, in input_layers order.
+    llvm::StringMap<SmallVector<Value>> produced; // layer -> one per call
+    for (auto [k, ref] : llvm::enumerate(*inputs)) {
+      std::string ip = at(at(p, "input_layers"), k);
+      auto it = byName.find(ref.layer);
+      if (it == byName.end())
+        return fail(ip, "no layer named '" + ref.layer + "'");
+      std::string lp = at(at(p, "layers"), it->second);
+      const json::Object &layer = *(*layers)[it->second].getAsObject();
+      const json::Object *cfg = object(layer.get("config"), at(lp, "config"));
+      if (!cfg)
+        return failure();
+      if (layer.getString("class_name") != "InputLayer")
+        return fail(ip, "'" + ref.layer + "' is not an InputLayer");
+      FailureOr<std::optional<Shape>> shape =
+          declaredShape(*cfg, at(lp, "config"));
+      if (failed(shape) || failed(checkInputDtype(*cfg, at(lp, "config"))))
+        return failure();
+      if (!*shape)
+        return fail(at(lp, "config"), "expected batch_shape");
+      produced[ref.layer].push_back(graph.addInput(ref.layer, **shape, loc()));
+    }
+
+    // Declare every other layer, then call nodes until all are resolved:
+    // a node runs once the tensors it reads exist.
+    struct Pending {
+      size_t layer, node;
+      std::string name;
+    };
+    std::vector<Pending> pending;
+    for (size_t i = 0; i < layers->size(); ++i) {
+      std::string lp = at(at(p, "layers"), i);
+      const json::Object &layer = *(*layers)[i].getAsObject();
+      if (layer.getString("class_name") == "InputLayer")
+        continue;
+      FailureOr<std::string> name = declareLayer(layer, lp);
+      if (failed(name))
+        return failure();
+      const json::Array *nodes = layer.getArray("inbound_nodes");
+      if (!nodes)
+        return fail(at(lp, "inbound_nodes"), "missing (expected the calls "
+                                             "of this layer)");
+      for (size_t n = 0; n < nodes->size(); ++n)
+        pending.push_back({i, n, *name});
+    }
+    while (!pending.empty()) {
+      bool progress = false;
+      for (auto it = pending.begin(); it != pending.end();) {
+        std::string np = at(at(at(at(p, "layers"), it->layer), "inbound_nodes"),
+                            it->node);
+        const json::Array &nodes =
+            *(*layers)[it->layer].getAsObject()->getArray("inbound_nodes");
+        FailureOr<SmallVector<TensorRef>> refs = nodeInputs(nodes[it->node], np);
+        if (failed(refs))
+          return failure();
+        SmallVector<Value> args;
+        bool ready = true;
+        for (const TensorRef &r : *refs) {
+          if (!byName.count(r.layer))
+            return fail(np, "refers to no layer named '" + r.layer + "'");
+          if (r.tensor != 0)
+            return fail(np, "layers with several outputs are not supported");
+          auto &calls = produced[r.layer];
+          if (r.node >= int64_t(calls.size())) {
+            ready = false;
+            break;
+          }
+          args.push_back(calls[r.node]);
+        }
+        // Calls of one layer happen in node order.
+        if (!ready || int64_t(produced[it->name].size()) != int64_t(it->node)) {
+          ++it;
+          continue;
+        }
+        FailureOr<Value> out = callLayer(it->name, args, np);
+        if (failed(out))
+          return failure();
+        produced[it->name].push_back(*out);
+        it = pending.erase(it);
+        progress = true;
+      }
+      if (!progress)
+        return fail(at(p, "layers"),
+                    "the graph has a cycle or refers to a node that never "
+                    "runs (first waiting: layer '" +
+                        pending.front().name + "')");
+    }
+    const TensorRef &out = (*outputs)[0];
+    auto calls = produced.find(out.layer);
+    if (calls == produced.end() || out.node >= int64_t(calls->second.size()))
+      return fail(at(p, "output_layers"), "names no computed tensor ('" +
+                                              out.layer + "')");
+    return calls->second[out.node];
   }
 
   //===--------------------------------------------------------------------===//
@@ -555,93 +826,15 @@ private:
     return success();
   }
 
-  //===--------------------------------------------------------------------===//
-  // Emission
-  //===--------------------------------------------------------------------===//
-
-  OwningOpRef<ModuleOp> emit() {
-    Location fileLoc = FileLineColLoc::get(ctx, path, 1, 1);
-    OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
-    auto f32 = b.getF32Type();
-    int64_t dyn = ShapedType::kDynamic;
-
-    SmallVector<Type> argTypes = {RankedTensorType::get({dyn, inputWidth}, f32)};
-    for (const ParamSpec &p : params)
-      argTypes.push_back(RankedTensorType::get(p.shape, f32));
-    int64_t outWidth = specs.back().outWidth;
-    auto fnType = b.getFunctionType(
-        argTypes, RankedTensorType::get({dyn, outWidth}, f32));
-
-    b.setInsertionPointToEnd(module->getBody());
-    auto fn = b.create<func::FuncOp>(fileLoc, "forward", fnType);
-    fn.setArgAttr(0, attrs::kInput, b.getStringAttr(inputName));
-    for (auto [i, p] : llvm::enumerate(params)) {
-      fn.setArgAttr(i + 1, attrs::kParam, b.getStringAttr(p.name));
-      fn.setArgAttr(i + 1, attrs::kInit, p.init);
-    }
-    Block *body = fn.addEntryBlock();
-    b.setInsertionPointToStart(body);
-
-    Value h = body->getArgument(0);
-    SmallVector<Attribute> layerAttrs;
-    for (const LayerSpec &s : specs) {
-      Location loc = NameLoc::get(b.getStringAttr(s.name), fileLoc);
-      auto type = RankedTensorType::get({dyn, s.outWidth}, f32);
-      if (s.className == "Dense") {
-        h = b.create<MatmulOp>(loc, type, h,
-                               body->getArgument(1 + s.firstParam));
-        if (s.useBias)
-          h = b.create<BiasAddOp>(loc, h,
-                                  body->getArgument(2 + s.firstParam));
-      }
-      h = activation(loc, s.activation, h);
-      int64_t count = 0;
-      for (unsigned i = 0; i < s.numParams; ++i) {
-        int64_t n = 1;
-        for (int64_t d : params[s.firstParam + i].shape)
-          n *= d;
-        count += n;
-      }
-      layerAttrs.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr("name", b.getStringAttr(s.name)),
-           b.getNamedAttr("class", b.getStringAttr(s.className)),
-           b.getNamedAttr("shape", b.getDenseI64ArrayAttr({s.outWidth})),
-           b.getNamedAttr("params", b.getI64IntegerAttr(count))}));
-    }
-    b.create<func::ReturnOp>(fileLoc, h);
-
-    (*module)->setAttr(attrs::kModelName, b.getStringAttr(modelName));
-    (*module)->setAttr(attrs::kLoss, b.getStringAttr(loss));
-    (*module)->setAttr(attrs::kOptimizer, optimizer);
-    (*module)->setAttr(attrs::kLayers, b.getArrayAttr(layerAttrs));
-    return module;
-  }
-
-  Value activation(Location loc, llvm::StringRef name, Value x) {
-    if (name == "relu")
-      return b.create<ReluOp>(loc, x);
-    if (name == "sigmoid")
-      return b.create<SigmoidOp>(loc, x);
-    if (name == "tanh")
-      return b.create<TanhOp>(loc, x);
-    if (name == "softmax")
-      return b.create<SoftmaxOp>(loc, x);
-    return x; // linear
-  }
-
   MLIRContext *ctx;
   OpBuilder b;
   std::string path;
   const KerasImportOptions &opts;
+  GraphBuilder graph;
   std::string message;
 
-  std::string modelName, inputName = "input_layer", loss;
+  std::string modelName, loss;
   DictionaryAttr optimizer;
-  int64_t inputWidth = 0;
-  SmallVector<LayerSpec> specs;
-  SmallVector<ParamSpec> params;
-  llvm::StringSet<> layerNames;
-  llvm::StringMap<unsigned> nameCounts;
 };
 
 } // namespace
@@ -650,6 +843,5 @@ OwningOpRef<ModuleOp>
 sinter::importKerasModel(MLIRContext *ctx, const std::string &path,
                          const KerasImportOptions &options,
                          std::string &error) {
-  ctx->loadDialect<SinterDialect, func::FuncDialect>();
   return Importer(ctx, path, options).run(error);
 }

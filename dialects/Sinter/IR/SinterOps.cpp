@@ -72,6 +72,54 @@ LogicalResult BiasAddGradOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Concatenation and slicing along the last dimension
+//===----------------------------------------------------------------------===//
+
+/// The leading dimensions of `a` and `b` agree (same rank, compatible sizes).
+static bool sameLeading(RankedTensorType a, RankedTensorType b) {
+  if (a.getRank() != b.getRank())
+    return false;
+  for (int64_t i = 0; i + 1 < a.getRank(); ++i)
+    if (!compatible(a.getDimSize(i), b.getDimSize(i)))
+      return false;
+  return true;
+}
+
+LogicalResult ConcatOp::verify() {
+  auto res = getResult().getType();
+  if (getInputs().empty() || res.getRank() < 1)
+    return emitOpError("expects at least one input of rank >= 1");
+  int64_t total = 0;
+  for (Value v : getInputs()) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (!sameLeading(t, res))
+      return emitOpError("input ") << t << " does not match the leading "
+                                   << "dimensions of " << res;
+    int64_t last = t.getDimSize(t.getRank() - 1);
+    if (ShapedType::isDynamic(last))
+      return emitOpError("inputs need a static last dimension");
+    total += last;
+  }
+  if (!compatible(total, res.getDimSize(res.getRank() - 1)))
+    return emitOpError("result's last dimension should be ") << total;
+  return success();
+}
+
+LogicalResult SliceLastOp::verify() {
+  auto in = getInput().getType(), res = getResult().getType();
+  if (!sameLeading(in, res))
+    return emitOpError("result ") << res << " does not match the leading "
+                                  << "dimensions of " << in;
+  int64_t size = res.getDimSize(res.getRank() - 1);
+  int64_t have = in.getDimSize(in.getRank() - 1);
+  if (ShapedType::isDynamic(size) || getOffset() < 0 ||
+      (!ShapedType::isDynamic(have) && getOffset() + size > have))
+    return emitOpError("window [") << getOffset() << ", " << getOffset() + size
+                                   << ") does not fit in " << dimStr(have);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Losses
 //===----------------------------------------------------------------------===//
 

@@ -119,6 +119,86 @@ def Sinter_AddOp : Sinter_Op<"add",
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
+def Sinter_SubOp : Sinter_Op<"sub",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+     SameOperandsAndResultType]> {
+  let summary = "elementwise difference of two tensors of one type";
+  let description = [{
+    ```mlir
+    %z = sinter.sub %x, %y : tensor<?x4xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$lhs, F32RankedTensor:$rhs);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Sinter_MulOp : Sinter_Op<"mul",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>, Commutative,
+     SameOperandsAndResultType]> {
+  let summary = "elementwise product of two tensors of one type";
+  let description = [{
+    ```mlir
+    %z = sinter.mul %x, %y : tensor<?x4xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$lhs, F32RankedTensor:$rhs);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Sinter_ScaleOp : Sinter_Op<"scale",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+     SameOperandsAndResultType]> {
+  let summary = "multiplies every element by a constant";
+  let description = [{
+    `result = factor * input`; Keras' Average layer is a sum scaled by
+    1/n, and a difference's second cotangent is a scale by -1.
+
+    ```mlir
+    %h = sinter.scale %x {factor = 5.000000e-01 : f32} : tensor<?x4xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32Attr:$factor);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Sinter_ConcatOp : Sinter_Op<"concat",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "joins tensors along their last dimension";
+  let description = [{
+    All inputs have the same leading dimensions; the result's last dimension
+    is the sum of theirs.
+
+    ```mlir
+    %c = sinter.concat %a, %b : tensor<?x3xf32>, tensor<?x4xf32> -> tensor<?x7xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<F32RankedTensor>:$inputs);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  // Leading dimensions must agree and the last ones add up.
+  let hasVerifier = 1;
+}
+
+def Sinter_SliceLastOp : Sinter_Op<"slice_last"> {
+  let summary = "a window of the last dimension";
+  let description = [{
+    `result[..., i] = input[..., offset + i]` for `i < size`; the cotangent
+    of one input of `sinter.concat`.
+
+    ```mlir
+    %s = sinter.slice_last %c {offset = 3 : i64} : tensor<?x7xf32> -> tensor<?x4xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, I64Attr:$offset);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  // The window must fit and the leading dimensions agree.
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//

@@ -69,6 +69,48 @@ LogicalResult AddOp::buildVJP(OpBuilder &, ValueRange resultGrads,
   return success();
 }
 
+LogicalResult SubOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                              MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  operandGrads[0] = g;
+  operandGrads[1] = b.create<ScaleOp>(getLoc(), g, b.getF32FloatAttr(-1.0f));
+  return success();
+}
+
+LogicalResult MulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                              MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  operandGrads[0] = b.create<MulOp>(getLoc(), g, getRhs());
+  operandGrads[1] = b.create<MulOp>(getLoc(), g, getLhs());
+  return success();
+}
+
+LogicalResult ScaleOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                MutableArrayRef<Value> operandGrads) {
+  if (Value g = resultGrads[0])
+    operandGrads[0] = b.create<ScaleOp>(getLoc(), g, getFactorAttr());
+  return success();
+}
+
+// Each input's cotangent is its window of the result's cotangent.
+LogicalResult ConcatOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                 MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  int64_t offset = 0;
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
+    auto t = cast<RankedTensorType>(input.getType());
+    operandGrads[i] = b.create<SliceLastOp>(getLoc(), t, g, offset);
+    offset += t.getDimSize(t.getRank() - 1);
+  }
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Activations: the gradient ops read the forward output y.
 //===----------------------------------------------------------------------===//

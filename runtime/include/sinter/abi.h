@@ -9,14 +9,16 @@
  * Buffers. Every array crosses as a 1-D strided descriptor (MLIR's memref
  * descriptor of rank 1). The runtime always passes contiguous buffers:
  * offset 0, stride 1, allocated == aligned.
- *   x       [batch * input]    row-major inputs, float
+ *   x       every input, one after the other: input k is a row-major
+ *           [batch * size_k] float block at batch * (size_0 + ... + size_k-1)
  *   y       [batch * outputs]  dense float targets, or [batch] int32 labels
  *   params  [param_elems]      every parameter, at the manifest's offsets
  *   slots   [slots * param_elems]  optimizer slot k of parameter p at
  *                              k * param_elems + offset(p)
  *   grads   [param_elems]      same layout as params
  *   out     [batch * outputs]  predictions
- * The batch size is x.size / input; it may differ from call to call.
+ * The batch size is x.size / (size_0 + size_1 + ...); it may differ from
+ * call to call.
  *
  * Entry points (C symbols of the emitted object):
  *   train_step: one optimizer step, parameters and slots updated in place;
@@ -39,7 +41,7 @@
 extern "C" {
 #endif
 
-#define SINTER_ABI_VERSION 1
+#define SINTER_ABI_VERSION 2
 
 typedef struct sinter_buffer {
   void *allocated;

@@ -1,0 +1,347 @@
+//===- Layers.cpp - every layer Sinter compiles ---------------------------===//
+#include "compiler/Frontend/Layers/Layers.h"
+
+#include "dialects/Sinter/IR/SinterDialect.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace sinter;
+
+std::string sinter::shapeString(ArrayRef<int64_t> shape) {
+  return "[" +
+         llvm::join(llvm::map_range(shape,
+                                    [](int64_t d) { return std::to_string(d); }),
+                    ", ") +
+         "]";
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Initializers and activations
+//===----------------------------------------------------------------------===//
+
+struct InitKind {
+  llvm::StringLiteral cls, alias;
+  std::initializer_list<llvm::StringLiteral> keys;
+};
+const InitKind kInits[] = {
+    {"GlorotUniform", "glorot_uniform", {"seed"}},
+    {"GlorotNormal", "glorot_normal", {"seed"}},
+    {"HeUniform", "he_uniform", {"seed"}},
+    {"HeNormal", "he_normal", {"seed"}},
+    {"LecunUniform", "lecun_uniform", {"seed"}},
+    {"LecunNormal", "lecun_normal", {"seed"}},
+    {"RandomUniform", "random_uniform", {"seed", "minval", "maxval"}},
+    {"RandomNormal", "random_normal", {"seed", "mean", "stddev"}},
+    {"TruncatedNormal", "truncated_normal", {"seed", "mean", "stddev"}},
+    {"Zeros", "zeros", {}},
+    {"Ones", "ones", {}},
+    {"Constant", "constant", {"value"}},
+    {"VarianceScaling", "variance_scaling",
+     {"seed", "scale", "mode", "distribution"}},
+};
+
+constexpr llvm::StringLiteral kActivations[] = {"linear", "relu", "sigmoid",
+                                                "tanh", "softmax"};
+
+Value activate(OpBuilder &b, Location loc, StringRef name, Value x) {
+  if (name == "relu")
+    return b.create<ReluOp>(loc, x);
+  if (name == "sigmoid")
+    return b.create<SigmoidOp>(loc, x);
+  if (name == "tanh")
+    return b.create<TanhOp>(loc, x);
+  if (name == "softmax")
+    return b.create<SoftmaxOp>(loc, x);
+  return x; // linear
+}
+
+//===----------------------------------------------------------------------===//
+// Shape rules shared by several layers
+//===----------------------------------------------------------------------===//
+
+FailureOr<Shape> sameShape(ArrayRef<Shape> in, const LayerArgs &,
+                           std::string &error) {
+  for (const Shape &s : in.drop_front())
+    if (s != in[0]) {
+      error = "inputs must have one shape, got " + shapeString(in[0]) +
+              " and " + shapeString(s);
+      return failure();
+    }
+  return in[0];
+}
+
+SmallVector<WeightSpec> noWeights(ArrayRef<Shape>, const LayerArgs &) {
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// dense
+//===----------------------------------------------------------------------===//
+
+const ArgSpec kDenseArgs[] = {
+    {"units", ArgKind::Int, nullptr, /*minInt=*/1},
+    {"activation", ArgKind::Activation, "linear"},
+    {"use_bias", ArgKind::Bool, "true"},
+    {"kernel_initializer", ArgKind::Initializer, "glorot_uniform"},
+    {"bias_initializer", ArgKind::Initializer, "zeros"},
+};
+
+FailureOr<Shape> denseInfer(ArrayRef<Shape> in, const LayerArgs &args,
+                            std::string &error) {
+  if (in[0].size() != 1) {
+    error = "dense takes one feature dimension per example, got " +
+            shapeString(in[0]) + " (flatten it first)";
+    return failure();
+  }
+  return Shape{args.at("units").i};
+}
+
+SmallVector<WeightSpec> denseWeights(ArrayRef<Shape> in,
+                                     const LayerArgs &args) {
+  int64_t units = args.at("units").i;
+  SmallVector<WeightSpec> w = {
+      {"kernel", {in[0][0], units}, args.at("kernel_initializer").init}};
+  if (args.at("use_bias").b)
+    w.push_back({"bias", {units}, args.at("bias_initializer").init});
+  return w;
+}
+
+Value denseEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
+                const LayerArgs &args, Type type) {
+  Value h = b.create<MatmulOp>(loc, type, in[0], w[0]);
+  if (args.at("use_bias").b)
+    h = b.create<BiasAddOp>(loc, h, w[1]);
+  return activate(b, loc, args.at("activation").name, h);
+}
+
+//===----------------------------------------------------------------------===//
+// Activations as layers
+//===----------------------------------------------------------------------===//
+
+const ArgSpec kActivationArgs[] = {{"activation", ArgKind::Activation, nullptr}};
+
+Value activationEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+                     const LayerArgs &args, Type) {
+  return activate(b, loc, args.at("activation").name, in[0]);
+}
+
+template <typename Op>
+Value unaryEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+                const LayerArgs &, Type) {
+  return b.create<Op>(loc, in[0]);
+}
+
+//===----------------------------------------------------------------------===//
+// Merges
+//===----------------------------------------------------------------------===//
+
+template <typename Op>
+Value foldEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+               const LayerArgs &, Type) {
+  Value acc = in[0];
+  for (Value v : in.drop_front())
+    acc = b.create<Op>(loc, acc, v);
+  return acc;
+}
+
+Value averageEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
+                  const LayerArgs &args, Type t) {
+  Value sum = foldEmit<AddOp>(b, loc, in, w, args, t);
+  return b.create<ScaleOp>(loc, sum, b.getF32FloatAttr(1.0f / in.size()));
+}
+
+const ArgSpec kConcatArgs[] = {{"axis", ArgKind::Int, "-1"}};
+
+FailureOr<Shape> concatInfer(ArrayRef<Shape> in, const LayerArgs &args,
+                             std::string &error) {
+  int64_t rank = in[0].size(), axis = args.at("axis").i;
+  if (axis != -1 && axis != rank) {
+    error = "only the last axis (-1) can be concatenated, got axis " +
+            std::to_string(axis);
+    return failure();
+  }
+  Shape out = in[0];
+  for (const Shape &s : in.drop_front()) {
+    if (s.size() != in[0].size() ||
+        !std::equal(s.begin(), s.end() - 1, in[0].begin())) {
+      error = "inputs must agree on all but the last dimension, got " +
+              shapeString(in[0]) + " and " + shapeString(s);
+      return failure();
+    }
+    out.back() += s.back();
+  }
+  return out;
+}
+
+Value concatEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+                 const LayerArgs &, Type type) {
+  return b.create<ConcatOp>(loc, type, in);
+}
+
+constexpr unsigned kMany = ~0u;
+
+const LayerDef kLayers[] = {
+    {"dense", "Dense", 1, 1, kDenseArgs, denseInfer, denseWeights, denseEmit},
+    {"activation", "Activation", 1, 1, kActivationArgs, sameShape, noWeights,
+     activationEmit},
+    {"relu", "ReLU", 1, 1, {}, sameShape, noWeights, unaryEmit<ReluOp>},
+    {"sigmoid", "", 1, 1, {}, sameShape, noWeights, unaryEmit<SigmoidOp>},
+    {"tanh", "", 1, 1, {}, sameShape, noWeights, unaryEmit<TanhOp>},
+    {"softmax", "Softmax", 1, 1, {}, sameShape, noWeights,
+     unaryEmit<SoftmaxOp>},
+    {"add", "Add", 2, kMany, {}, sameShape, noWeights, foldEmit<AddOp>},
+    {"subtract", "Subtract", 2, 2, {}, sameShape, noWeights, foldEmit<SubOp>},
+    {"multiply", "Multiply", 2, kMany, {}, sameShape, noWeights,
+     foldEmit<MulOp>},
+    {"average", "Average", 2, kMany, {}, sameShape, noWeights, averageEmit},
+    {"concatenate", "Concatenate", 2, kMany, kConcatArgs, concatInfer,
+     noWeights, concatEmit},
+};
+
+/// Parses a default value written like a user value of `kind`.
+FailureOr<ArgValue> parseDefault(MLIRContext *ctx, ArgKind kind,
+                                 StringRef text) {
+  ArgValue v;
+  v.kind = kind;
+  switch (kind) {
+  case ArgKind::Int:
+    if (text.getAsInteger(10, v.i))
+      return failure();
+    return v;
+  case ArgKind::Float:
+    if (text.getAsDouble(v.f))
+      return failure();
+    return v;
+  case ArgKind::Bool:
+    v.b = text == "true";
+    return v;
+  case ArgKind::Activation:
+    v.name = text.str();
+    return v;
+  case ArgKind::Initializer: {
+    std::string error;
+    FailureOr<DictionaryAttr> init = makeInitializer(ctx, text, {}, error);
+    if (failed(init))
+      return failure();
+    v.init = *init;
+    return v;
+  }
+  }
+  return failure();
+}
+
+} // namespace
+
+const LayerDef *sinter::findLayer(StringRef name) {
+  for (const LayerDef &d : kLayers)
+    if (d.name == name)
+      return &d;
+  return nullptr;
+}
+
+const LayerDef *sinter::findKerasLayer(StringRef kerasClass) {
+  for (const LayerDef &d : kLayers)
+    if (!d.kerasClass.empty() && d.kerasClass == kerasClass)
+      return &d;
+  return nullptr;
+}
+
+SmallVector<StringRef> sinter::layerNames() {
+  SmallVector<StringRef> names;
+  for (const LayerDef &d : kLayers)
+    names.push_back(d.name);
+  return names;
+}
+
+SmallVector<StringRef> sinter::kerasLayerClasses() {
+  SmallVector<StringRef> names;
+  for (const LayerDef &d : kLayers)
+    if (!d.kerasClass.empty())
+      names.push_back(d.kerasClass);
+  return names;
+}
+
+ArrayRef<llvm::StringLiteral> sinter::activationNames() {
+  return kActivations;
+}
+
+FailureOr<DictionaryAttr> sinter::makeInitializer(
+    MLIRContext *ctx, StringRef name,
+    ArrayRef<std::pair<std::string, Attribute>> options, std::string &error) {
+  const InitKind *kind = nullptr;
+  for (const InitKind &k : kInits)
+    if (name == k.cls || name == k.alias)
+      kind = &k;
+  if (!kind) {
+    error = "unknown initializer '" + name.str() + "' (supported: " +
+            llvm::join(llvm::map_range(kInits,
+                                       [](const InitKind &k) {
+                                         return k.alias.str();
+                                       }),
+                       ", ") +
+            ")";
+    return failure();
+  }
+  Builder b(ctx);
+  SmallVector<NamedAttribute> entries = {
+      b.getNamedAttr("class", b.getStringAttr(kind->cls))};
+  for (const auto &[key, value] : options) {
+    if (!llvm::is_contained(kind->keys, key)) {
+      error = "initializer " + kind->cls.str() + " has no option '" + key + "'";
+      return failure();
+    }
+    entries.push_back(b.getNamedAttr(key, value));
+  }
+  return b.getDictionaryAttr(entries);
+}
+
+LogicalResult sinter::completeArgs(MLIRContext *ctx, const LayerDef &def,
+                                   LayerArgs &args, std::string &error) {
+  for (const ArgSpec &spec : def.args) {
+    auto it = args.find(spec.name.str());
+    if (it == args.end()) {
+      if (!spec.defaultValue) {
+        error = "missing argument '" + spec.name.str() + "'";
+        return failure();
+      }
+      FailureOr<ArgValue> v = parseDefault(ctx, spec.kind, spec.defaultValue);
+      if (failed(v)) {
+        error = "internal: bad default for " + spec.name.str();
+        return failure();
+      }
+      it = args.emplace(spec.name.str(), *v).first;
+    }
+    if (spec.kind == ArgKind::Int && it->second.i < spec.minInt) {
+      error = "argument '" + spec.name.str() + "' must be >= " +
+              std::to_string(spec.minInt) + ", got " +
+              std::to_string(it->second.i);
+      return failure();
+    }
+    if (spec.kind == ArgKind::Activation &&
+        !llvm::is_contained(kActivations, it->second.name)) {
+      error = "unknown activation '" + it->second.name +
+              "' (supported: " + llvm::join(ArrayRef<llvm::StringLiteral>(kActivations), ", ") + ")";
+      return failure();
+    }
+  }
+  return success();
+}
+
+std::optional<std::string>
+sinter::closestName(StringRef name, ArrayRef<StringRef> candidates) {
+  std::optional<std::string> best;
+  unsigned bestDistance = std::max<unsigned>(2, name.size() / 3) + 1;
+  for (StringRef c : candidates) {
+    unsigned d = name.edit_distance(c, /*AllowReplacements=*/true,
+                                    bestDistance);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c.str();
+    }
+  }
+  return best;
+}

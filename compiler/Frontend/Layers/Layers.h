@@ -1,0 +1,115 @@
+//===- Layers.h - the layer library both frontends share ------------------===//
+//
+// Every layer Sinter compiles is one LayerDef in Layers.cpp: its name in the
+// Sinter language, its Keras class, the arguments it takes (named as in the
+// Keras config, in positional order), how it infers its output shape, which
+// weights it creates, and the Sinter ops it emits. The Keras importer and the
+// language frontend both resolve layers here, so adding a layer is one
+// entry, available to both.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SINTER_FRONTEND_LAYERS_LAYERS_H
+#define SINTER_FRONTEND_LAYERS_LAYERS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace sinter {
+
+/// A per-example shape (the batch dimension is implicit).
+using Shape = llvm::SmallVector<int64_t, 4>;
+
+std::string shapeString(llvm::ArrayRef<int64_t> shape); // "[28, 28, 1]"
+
+/// The kinds of layer arguments.
+enum class ArgKind {
+  Int,         // units = 64
+  Float,       // factor = 0.5
+  Bool,        // use_bias = false
+  Activation,  // activation = relu (a name)
+  Initializer, // kernel_initializer = he_normal | random_normal(stddev = .1)
+};
+
+/// One argument value after binding.
+struct ArgValue {
+  ArgKind kind = ArgKind::Int;
+  int64_t i = 0;
+  double f = 0;
+  bool b = false;
+  std::string name;           // Activation
+  mlir::DictionaryAttr init;  // Initializer: {class = "...", options...}
+};
+
+using LayerArgs = std::map<std::string, ArgValue>;
+
+struct ArgSpec {
+  llvm::StringLiteral name;
+  ArgKind kind;
+  const char *defaultValue; // nullptr: required; parsed like a user value
+  int64_t minInt = INT64_MIN; // Int arguments: the smallest allowed value
+};
+
+/// A weight a layer call creates: `<layer name>.<name>`.
+struct WeightSpec {
+  std::string name;
+  Shape shape;
+  mlir::DictionaryAttr init;
+};
+
+struct LayerDef {
+  llvm::StringLiteral name;       // in the Sinter language
+  llvm::StringLiteral kerasClass; // "" when Keras has no such layer
+  unsigned minInputs, maxInputs;  // tensor inputs
+  llvm::ArrayRef<ArgSpec> args;   // in positional order
+  /// The output shape, or failure with `error` set.
+  mlir::FailureOr<Shape> (*infer)(llvm::ArrayRef<Shape> inputs,
+                                  const LayerArgs &args, std::string &error);
+  /// The weights of one instance (may be empty).
+  llvm::SmallVector<WeightSpec> (*weights)(llvm::ArrayRef<Shape> inputs,
+                                           const LayerArgs &args);
+  /// Emits the layer's ops; `weights` follow the order of `weights()`.
+  mlir::Value (*emit)(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::ValueRange inputs, mlir::ValueRange weights,
+                      const LayerArgs &args, mlir::Type resultType);
+};
+
+/// The layer called `name` in the Sinter language, or null.
+const LayerDef *findLayer(llvm::StringRef name);
+/// The layer for a Keras class name, or null.
+const LayerDef *findKerasLayer(llvm::StringRef kerasClass);
+/// Every layer's language name / Keras class, for messages and suggestions.
+llvm::SmallVector<llvm::StringRef> layerNames();
+llvm::SmallVector<llvm::StringRef> kerasLayerClasses();
+
+/// The activation names layers accept.
+llvm::ArrayRef<llvm::StringLiteral> activationNames();
+
+/// An initializer dictionary from a Keras class or function name
+/// ("GlorotUniform", "glorot_uniform") and its options; failure with
+/// `error` naming the problem (the option keys are checked).
+mlir::FailureOr<mlir::DictionaryAttr>
+makeInitializer(mlir::MLIRContext *ctx, llvm::StringRef name,
+                llvm::ArrayRef<std::pair<std::string, mlir::Attribute>> options,
+                std::string &error);
+
+/// Fills the defaults of `def`'s arguments into `args` (parsing each default
+/// like a user value). Fails, with `error`, on a missing required argument.
+mlir::LogicalResult completeArgs(mlir::MLIRContext *ctx, const LayerDef &def,
+                                 LayerArgs &args, std::string &error);
+
+/// The closest of `candidates` to `name` by edit distance, if close enough
+/// to suggest ("did you mean ...?").
+std::optional<std::string>
+closestName(llvm::StringRef name, llvm::ArrayRef<llvm::StringRef> candidates);
+
+} // namespace sinter
+
+#endif // SINTER_FRONTEND_LAYERS_LAYERS_H
