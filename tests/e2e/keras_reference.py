@@ -20,28 +20,97 @@ ACTIVATIONS = {
 
 
 def layers_of(model_json):
-    """[(name, class, units, activation, use_bias)] of a Sequential model."""
+    """[(name, class, units, activation, use_bias)] of every Dense and
+    Activation layer, Sequential or Functional."""
     out = []
     for layer in model_json["config"]["layers"]:
         cfg = layer["config"]
+        name = layer.get("name") or cfg["name"]
         if layer["class_name"] == "Dense":
-            out.append((cfg["name"], "Dense", cfg["units"],
+            out.append((name, "Dense", cfg["units"],
                         cfg.get("activation") or "linear",
                         cfg.get("use_bias", True)))
         elif layer["class_name"] == "Activation":
-            out.append((cfg["name"], "Activation", None, cfg["activation"], False))
+            out.append((name, "Activation", None, cfg["activation"], False))
     return out
 
 
-def forward(layers, params, x):
-    h = x
-    for name, cls, _, act, use_bias in layers:
-        if cls == "Dense":
-            h = h @ params[name + ".kernel"]
-            if use_bias:
-                h = h + params[name + ".bias"]
-        h = ACTIVATIONS[act](h)
-    return h
+def _apply(layer, params, args):
+    """One call of a Keras layer on a list of input tensors."""
+    cls, cfg = layer["class_name"], layer["config"]
+    name = layer.get("name") or cfg["name"]
+    if cls == "Dense":
+        h = args[0] @ params[name + ".kernel"]
+        if cfg.get("use_bias", True):
+            h = h + params[name + ".bias"]
+        return ACTIVATIONS[cfg.get("activation") or "linear"](h)
+    if cls == "Activation":
+        return ACTIVATIONS[cfg["activation"]](args[0])
+    if cls == "ReLU":
+        return torch.relu(args[0])
+    if cls == "Softmax":
+        return torch.softmax(args[0], dim=-1)
+    if cls == "Add":
+        return sum(args[1:], args[0])
+    if cls == "Subtract":
+        return args[0] - args[1]
+    if cls == "Multiply":
+        out = args[0]
+        for a in args[1:]:
+            out = out * a
+        return out
+    if cls == "Average":
+        return sum(args[1:], args[0]) / len(args)
+    if cls == "Concatenate":
+        return torch.cat(args, dim=-1)
+    raise ValueError(cls)
+
+
+def _node_refs(node):
+    """[(layer, node index)] read by one inbound node (Keras 3 or 2)."""
+    if isinstance(node, dict):
+        first = node["args"][0]
+        tensors = first if isinstance(first, list) else [first]
+        return [tuple(t["config"]["keras_history"][:2]) for t in tensors]
+    return [tuple(entry[:2]) for entry in node]
+
+
+def _triples(v):
+    return [v] if isinstance(v[0], str) else v
+
+
+def input_names(model_json):
+    if model_json["class_name"] == "Sequential":
+        return ["input"]
+    return [t[0] for t in _triples(model_json["config"]["input_layers"])]
+
+
+def forward(model_json, params, inputs):
+    """`inputs`: {input layer name: tensor} (Sequential: {"input": x})."""
+    layers = model_json["config"]["layers"]
+    if model_json["class_name"] == "Sequential":
+        h = inputs["input"]
+        for layer in layers:
+            if layer["class_name"] != "InputLayer":
+                h = _apply(layer, params, [h])
+        return h
+    by_name = {(l.get("name") or l["config"]["name"]): l for l in layers}
+    produced = {name: [x] for name, x in inputs.items()}
+    pending = [(name, i, node) for name, l in by_name.items()
+               if l["class_name"] != "InputLayer"
+               for i, node in enumerate(l["inbound_nodes"])]
+    while pending:
+        for item in list(pending):
+            name, i, node = item
+            refs = _node_refs(node)
+            if len(produced.get(name, [])) != i or any(
+                    n >= len(produced.get(l, [])) for l, n in refs):
+                continue
+            args = [produced[l][n] for l, n in refs]
+            produced.setdefault(name, []).append(_apply(by_name[name], params, args))
+            pending.remove(item)
+    out = _triples(model_json["config"]["output_layers"])[0]
+    return produced[out[0]][out[1]]
 
 
 def loss_fn(name, p, t):
@@ -113,20 +182,21 @@ class Optimizer:
 
 def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
     """Trains without shuffling; returns the per-step losses (before each
-    update) and the final parameters."""
-    layers = layers_of(model_json)
+    update) and the final parameters. `x`: {input name: array}."""
     params = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
-    x = torch.tensor(x, dtype=torch.float64)
+    x = {k: torch.tensor(v, dtype=torch.float64) for k, v in x.items()}
+    rows = next(iter(x.values())).shape[0]
     y = torch.tensor(y)
     if y.dtype != torch.int64 and y.dtype != torch.int32:
         y = y.to(torch.float64)
     opt = Optimizer(opt_cfg, params)
     losses = []
     for _ in range(epochs):
-        for b in range(0, x.shape[0], batch):
-            xb, yb = x[b:b + batch], y[b:b + batch]
+        for b in range(0, rows, batch):
+            xb = {k: v[b:b + batch] for k, v in x.items()}
+            yb = y[b:b + batch]
             leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
-            value = loss_fn(loss, forward(layers, leaves, xb), yb)
+            value = loss_fn(loss, forward(model_json, leaves, xb), yb)
             grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
             grads = {k: (g if g is not None else torch.zeros_like(params[k]))
                      for k, g in zip(leaves, grads)}
@@ -137,12 +207,12 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
 
 
 def gradients(model_json, loss, params, x, y):
-    layers = layers_of(model_json)
     leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
               for k, v in params.items()}
     yt = torch.tensor(y)
     if yt.dtype not in (torch.int64, torch.int32):
         yt = yt.to(torch.float64)
-    value = loss_fn(loss, forward(layers, leaves, torch.tensor(x, dtype=torch.float64)), yt)
+    xt = {k: torch.tensor(v, dtype=torch.float64) for k, v in x.items()}
+    value = loss_fn(loss, forward(model_json, leaves, xt), yt)
     grads = torch.autograd.grad(value, list(leaves.values()))
     return value.item(), {k: g.numpy() for k, g in zip(leaves, grads)}

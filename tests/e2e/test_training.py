@@ -16,10 +16,12 @@ usage: test_training.py --sinterc PATH --workdir DIR [-k NAME]
 import argparse
 import copy
 import json
+import re
 import os
 import subprocess
 import sys
 import unittest
+import zipfile
 import zlib
 
 import numpy as np
@@ -93,8 +95,64 @@ def keras2(inputs, layers):
     return model
 
 
-# name: (model json, extra sinterc flags, loss, optimizer dict for the
-# reference, outputs)
+def kt(layer, node=0):
+    """A Keras 3 reference to the `node`-th call of `layer`."""
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": None, "dtype": "float32",
+                       "keras_history": [layer, node, 0]}}
+
+
+def called(layer, *calls):
+    """A Keras 3 functional layer entry called on each of `calls` (a tensor
+    or a list of tensors for merge layers)."""
+    layer = copy.deepcopy(layer)
+    layer["name"] = layer["config"]["name"]
+    layer["inbound_nodes"] = [{"args": [c], "kwargs": {"training": False}} for c in calls]
+    return layer
+
+
+def merge(cls, name):
+    return {"module": "keras.layers", "class_name": cls,
+            "config": {"name": name, "trainable": True, "dtype": "float32"},
+            "registered_name": None}
+
+
+def functional3(inputs, layers, output, loss, opt):
+    ins = [{"module": "keras.layers", "class_name": "InputLayer",
+            "config": {"batch_shape": [None, w], "dtype": "float32", "sparse": False,
+                       "ragged": False, "name": n},
+            "registered_name": None, "name": n, "inbound_nodes": []}
+           for n, w in inputs]
+    refs = [[n, 0, 0] for n, _ in inputs]
+    return {"module": "keras.src.models.functional", "class_name": "Functional",
+            "config": {"name": "functional", "trainable": True, "layers": ins + layers,
+                       "input_layers": refs[0] if len(refs) == 1 else refs,
+                       "output_layers": [output, 0, 0]},
+            "registered_name": "Functional",
+            "compile_config": {"optimizer": opt, "loss": loss, "metrics": None,
+                               "loss_weights": None, "jit_compile": False}}
+
+
+def functional2(inputs, layers, output):
+    """Keras 2 'Model': nested-list inbound nodes, no module keys."""
+    model = {"class_name": "Model", "config": {"name": "model", "layers": [],
+             "input_layers": [[n, 0, 0] for n, _ in inputs],
+             "output_layers": [[output, 0, 0]]},
+             "keras_version": "2.15.0", "backend": "tensorflow"}
+    for n, w in inputs:
+        model["config"]["layers"].append(
+            {"class_name": "InputLayer", "name": n, "inbound_nodes": [],
+             "config": {"batch_input_shape": [None, w], "dtype": "float32", "name": n}})
+    for layer, calls in layers:
+        layer = copy.deepcopy(layer)
+        layer.pop("module"), layer.pop("registered_name")
+        layer["name"] = layer["config"]["name"]
+        layer["inbound_nodes"] = [[[r[0], r[1], 0, {}] for r in call] for call in calls]
+        model["config"]["layers"].append(layer)
+    return model
+
+
+# name: (model json, extra sinterc flags[, "archive" to compile a .keras zip])
 def cases():
     c = {}
     c["seed_mse_adam"] = (keras3(1, [dense("dense", 2, "relu"), dense("dense_1", 1, "linear")],
@@ -127,6 +185,30 @@ def cases():
               activation("probs", "softmax")]
     c["keras2_flags_cce_rmsprop"] = (keras2(4, layers),
                                      ["--loss", "CategoricalCrossentropy", "--optimizer", "RMSprop"])
+
+    # Two inputs, a layer called twice (shared weights), every merge.
+    shared = dense("shared", 4, "sigmoid")
+    graph = functional3(
+        [("a", 3), ("b", 2)],
+        [called(dense("da", 4, "tanh"), kt("a")),
+         called(dense("db", 4, "relu"), kt("b")),
+         called(merge("Add", "sum"), [kt("da"), kt("db")]),
+         called(shared, kt("sum"), kt("da")),
+         called(merge("Average", "avg"), [kt("shared", 0), kt("shared", 1)]),
+         called(merge("Subtract", "diff"), [kt("avg"), kt("sum")]),
+         called(merge("Multiply", "prod"), [kt("diff"), kt("da")]),
+         called(merge("Concatenate", "cat"), [kt("prod"), kt("db")]),
+         called(dense("out", 3, "softmax"), kt("cat"))],
+        "out", "categorical_crossentropy", optimizer("Adam", learning_rate=0.01))
+    c["functional3_shared_merges_adam"] = (graph, [])
+    c["functional3_keras_archive"] = (graph, [], "archive")
+    # Keras 2 Model: residual connection, nested-list nodes.
+    c["functional2_residual_sgd"] = (
+        functional2([("x", 4)],
+                    [(dense("h", 4, "tanh"), [[("x", 0)]]),
+                     (merge("Add", "res"), [[("h", 0), ("x", 0)]]),
+                     (dense("o", 2, None), [[("res", 0)]])], "o"),
+        ["--loss", "mse", "--optimizer", "sgd"])
     return c
 
 
@@ -156,7 +238,7 @@ def loss_name(model_json, flags):
 class Case:
     """One compiled network with its data and initial weights."""
 
-    def __init__(self, name, model_json, flags, rows=37):
+    def __init__(self, name, model_json, flags, archive=False, rows=37):
         self.name, self.model, self.flags = name, model_json, flags
         self.dir = os.path.join(ARGS.workdir, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -165,24 +247,34 @@ class Case:
         path = self.path("model.json")
         with open(path, "w") as f:
             json.dump(model_json, f)
+        if archive:  # a .keras file: config.json deflated in a zip
+            path = self.path("model.keras")
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+                z.writestr("metadata.json", json.dumps({"keras_version": "3.10.0"}))
+                z.writestr("config.json", json.dumps(model_json))
         self.trainer = self.path("trainer")
         subprocess.run([ARGS.sinterc, path, "-o", self.trainer] + flags, check=True)
 
         rng = np.random.default_rng(zlib.crc32(name.encode()))
-        layers = keras_reference.layers_of(model_json)
-        width = model_json["config"]["layers"][0]["config"].get("batch_shape") or \
-            model_json["config"]["layers"][0]["config"]["batch_input_shape"]
-        width = width[1]
-        self.params, fan_in = {}, width
-        for lname, cls, units, _, use_bias in layers:
-            if cls != "Dense":
-                continue
-            self.params[lname + ".kernel"] = rng.normal(0, 1 / np.sqrt(fan_in), (fan_in, units)).astype(np.float32)
-            if use_bias:
-                self.params[lname + ".bias"] = rng.normal(0, 0.1, (units,)).astype(np.float32)
-            fan_in = units
-        outputs = fan_in
-        self.x = rng.uniform(-1, 1, (rows, width)).astype(np.float32)
+        # Parameter shapes as the compiled graph declares them; a wrong one
+        # would break the reference's matmuls, so this trusts nothing.
+        graph = subprocess.run([ARGS.sinterc, path, "--emit=graph"] + flags, check=True,
+                               capture_output=True, text=True).stdout
+        self.params = {}
+        for dims, pname in re.findall(
+                r"tensor<([0-9x]+)xf32> \{(?:[^{}]|\{[^{}]*\})*sinter\.param = \"([^\"]+)\"",
+                graph):
+            shape = [int(d) for d in dims.split("x")]
+            scale = 1 / np.sqrt(shape[0]) if len(shape) == 2 else 0.1
+            self.params[pname] = rng.normal(0, scale, shape).astype(np.float32)
+        self.inputs = {}
+        for layer in model_json["config"]["layers"]:
+            cfg = layer["config"]
+            shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+            if shape:
+                key = "input" if model_json["class_name"] == "Sequential" else cfg["name"]
+                self.inputs[key] = rng.uniform(-1, 1, (rows, *shape[1:])).astype(np.float32)
+        outputs = int(re.search(r"-> tensor<\?x(\d+)xf32>", graph).group(1))
         if self.loss == "mean_squared_error":
             self.y = rng.normal(0, 1, (rows, outputs)).astype(np.float32)
         elif self.loss == "binary_crossentropy":
@@ -191,7 +283,8 @@ class Case:
             self.y = np.eye(outputs, dtype=np.float32)[rng.integers(0, outputs, rows)]
         else:
             self.y = rng.integers(0, outputs, rows).astype(np.int32)
-        np.save(self.path("x.npy"), self.x)
+        for key, x in self.inputs.items():
+            np.save(self.path(f"x-{key}.npy"), x)
         np.save(self.path("y.npy"), self.y)
         safetensors_io.write(self.path("w0.safetensors"), self.params)
 
@@ -203,19 +296,23 @@ class Case:
                               text=True).stdout
 
     def data(self):
-        return ["--x", self.path("x.npy"), "--y", self.path("y.npy")]
+        args = []
+        for key in self.inputs:
+            spec = self.path(f"x-{key}.npy")
+            args += ["--x", spec if key == "input" else f"{key}={spec}"]
+        return args + ["--y", self.path("y.npy")]
 
 
-def make_test(name, model_json, flags):
+def make_test(name, model_json, flags, *archive):
     def test(self):
-        case = Case(name, model_json, flags)
+        case = Case(name, model_json, flags, bool(archive))
 
         # Gradients against autograd, on the whole data set.
         case.run("gradients", "--weights", case.path("w0.safetensors"), *case.data(),
                  "--out", case.path("g.safetensors"))
         got = safetensors_io.read(case.path("g.safetensors"))
         ref_loss, ref = keras_reference.gradients(case.model, case.loss, case.params,
-                                                  case.x, case.y)
+                                                  case.inputs, case.y)
         self.assertEqual(sorted(got), sorted(ref))
         for k in ref:
             scale = max(np.abs(ref[k]).max(), 1e-3)
@@ -237,7 +334,7 @@ def make_test(name, model_json, flags):
                  "--quiet")
         log = np.loadtxt(case.path("log.csv"), delimiter=",", skiprows=1)
         ref_losses, ref_params = keras_reference.train(
-            case.model, case.loss, self_opt(case), case.params, case.x, case.y, epochs, batch)
+            case.model, case.loss, self_opt(case), case.params, case.inputs, case.y, epochs, batch)
         self.assertEqual(len(log), len(ref_losses))
         np.testing.assert_array_equal(log[:, 0], np.arange(1, len(ref_losses) + 1))
         np.testing.assert_allclose(log[:, 2], ref_losses, rtol=2e-5, atol=1e-6,
@@ -296,8 +393,8 @@ def main():
     parser.add_argument("--sinterc", required=True)
     parser.add_argument("--workdir", required=True)
     ARGS, rest = parser.parse_known_args()
-    for name, (model_json, flags) in cases().items():
-        setattr(Training, "test_" + name, make_test(name, model_json, flags))
+    for name, spec in cases().items():
+        setattr(Training, "test_" + name, make_test(name, *spec))
     result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
     failed = len(result.failures) + len(result.errors)
     print(f"{result.testsRun - failed} passed, {failed} failed")
