@@ -203,12 +203,39 @@ struct EmbedManifestPass
 
     int64_t rows = defaultRows;
     int64_t yCols = labels ? 1 : outCols;
+    std::vector<float> data;
+    // Data the frontend read (a .sinter train section's `data`), or a
+    // synthetic task.
+    if (auto given =
+            module->getAttrOfType<DenseElementsAttr>("sinter.default_data")) {
+      rows = given.getType().getDimSize(0);
+      int64_t cols = given.getType().getDimSize(1);
+      if (cols != inCols + yCols) {
+        module.emitError("default data has ")
+            << cols << " columns, the model needs " << inCols + yCols << " ("
+            << inCols << " inputs + " << yCols
+            << (labels ? " class label)" : " targets)");
+        return signalPassFailure();
+      }
+      data.assign(given.getValues<float>().begin(),
+                  given.getValues<float>().end());
+      if (labels)
+        for (int64_t r = 0; r < rows; ++r) {
+          float label = data[r * cols + inCols];
+          if (label != std::floor(label) || label < 0 || label >= outCols) {
+            module.emitError("default data row ")
+                << r + 1 << ": class label " << label << " is not in [0, "
+                << outCols << ")";
+            return signalPassFailure();
+          }
+        }
+    } else {
+      data = syntheticData(rows, inCols, outCols, loss.getValue());
+    }
     os << "default_data " << rows << " " << inCols << " " << yCols << "\n";
     os << "end\n";
     text.push_back('\0');
 
-    std::vector<float> data =
-        syntheticData(rows, inCols, outCols, loss.getValue());
 
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToStart(module.getBody());

@@ -1,15 +1,17 @@
 //===- sinterc.cpp - the Sinter compiler driver ---------------------------===//
 //
-//   sinterc MODEL.json -o TRAINER [--emit=graph|train|linalg|llvm|llvm-ir|obj|exe]
+//   sinterc MODEL -o TRAINER [--emit=graph|train|linalg|llvm|llvm-ir|obj|exe]
 //
-// A `.mlir` input starts at the stage its content is in (graph or later
-// MLIR); a `.json` input is a Keras model.
+// MODEL is a Sinter language file (`.sinter`), a Keras model (`.json`
+// config or `.keras` archive), or MLIR (`.mlir`) at any stage, which
+// resumes from that stage.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver/Codegen.h"
 #include "compiler/Driver/Pipeline.h"
 #include "compiler/Driver/Registration.h"
 #include "compiler/Frontend/Keras/KerasImporter.h"
+#include "compiler/Frontend/Language/SinterLanguage.h"
 #include "compiler/Transforms/TrainerLayout.h"
 #include "compiler/Transforms/TrainingConfig.h"
 
@@ -48,6 +50,9 @@ static cl::opt<std::string> lossFlag("loss",
 static cl::opt<std::string>
     optimizerFlag("optimizer", cl::desc("Keras optimizer with its defaults "
                                         "(overrides file)"));
+static cl::opt<std::string>
+    modelFlag("model", cl::desc("The model to compile from a .sinter file "
+                                "with several"));
 static cl::opt<std::string> targetCpu("target-cpu",
                                       cl::desc("CPU to compile for "
                                                "(default: this host)"));
@@ -118,6 +123,13 @@ int main(int argc, char **argv) {
     at = stageOf(*module);
     if (!lossFlag.empty() || !optimizerFlag.empty())
       return fail("--loss/--optimizer apply to model files, not MLIR input");
+  } else if (llvm::StringRef(inputPath).ends_with(".sinter")) {
+    module = importSinterModel(&ctx, inputPath,
+                               {lossFlag, optimizerFlag, modelFlag},
+                               llvm::errs());
+    if (!module)
+      return 1;
+    at = Stage::Graph;
   } else {
     std::string error;
     module = importKerasModel(&ctx, inputPath, {lossFlag, optimizerFlag},

@@ -42,8 +42,15 @@ LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
                << entry.getName().strref() << "' must be a float or a bool";
     return success();
   }
-  if (name == "sinter.layers" || name == "sinter.model_name" ||
-      name == "sinter.target")
+  if (name == "sinter.default_data") {
+    auto data = dyn_cast<DenseElementsAttr>(attr.getValue());
+    if (!data || data.getType().getRank() != 2 ||
+        !data.getElementType().isF32())
+      return op->emitError("'sinter.default_data' must be a 2-D f32 dense "
+                           "array (rows x columns)");
+    return success();
+  }
+  if (name == "sinter.layers" || name == "sinter.model_name")
     return success();
   return op->emitError("unknown Sinter attribute '") << name << "'";
 }
