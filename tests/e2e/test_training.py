@@ -152,7 +152,25 @@ def functional2(inputs, layers, output):
     return model
 
 
-# name: (model json, extra sinterc flags[, "archive" to compile a .keras zip])
+LANGUAGE_SOURCE = """
+# functional3_shared_merges_adam, in the Sinter language.
+model functional(a: f32[3], b: f32[2]) {
+  layer da = dense(4, activation = tanh)
+  layer db = dense(4, activation = relu)
+  layer shared = dense(4, activation = sigmoid)
+  layer out = dense(3, activation = softmax)
+  ha = da(a)
+  hb = db(b)
+  s = ha + hb
+  avg = average(shared(s), shared(ha))
+  return out(concatenate((avg - s) * ha, hb))
+}
+train functional { loss = categorical_crossentropy  optimizer = adam(lr = 0.01) }
+"""
+
+
+# name: (model json, extra sinterc flags[, "archive" to compile a .keras zip,
+# or "language" to compile LANGUAGE_SOURCE instead of the JSON])
 def cases():
     c = {}
     c["seed_mse_adam"] = (keras3(1, [dense("dense", 2, "relu"), dense("dense_1", 1, "linear")],
@@ -202,6 +220,9 @@ def cases():
         "out", "categorical_crossentropy", optimizer("Adam", learning_rate=0.01))
     c["functional3_shared_merges_adam"] = (graph, [])
     c["functional3_keras_archive"] = (graph, [], "archive")
+    # The same network written in the Sinter language, checked against the
+    # reference built from the Keras file.
+    c["language_shared_merges_adam"] = (graph, [], "language")
     # Keras 2 Model: residual connection, nested-list nodes.
     c["functional2_residual_sgd"] = (
         functional2([("x", 4)],
@@ -238,7 +259,7 @@ def loss_name(model_json, flags):
 class Case:
     """One compiled network with its data and initial weights."""
 
-    def __init__(self, name, model_json, flags, archive=False, rows=37):
+    def __init__(self, name, model_json, flags, source=None, rows=37):
         self.name, self.model, self.flags = name, model_json, flags
         self.dir = os.path.join(ARGS.workdir, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -247,7 +268,11 @@ class Case:
         path = self.path("model.json")
         with open(path, "w") as f:
             json.dump(model_json, f)
-        if archive:  # a .keras file: config.json deflated in a zip
+        if source == "language":
+            path = self.path("model.sinter")
+            with open(path, "w") as f:
+                f.write(LANGUAGE_SOURCE)
+        if source == "archive":  # a .keras file: config.json deflated in a zip
             path = self.path("model.keras")
             with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
                 z.writestr("metadata.json", json.dumps({"keras_version": "3.10.0"}))
@@ -303,9 +328,9 @@ class Case:
         return args + ["--y", self.path("y.npy")]
 
 
-def make_test(name, model_json, flags, *archive):
+def make_test(name, model_json, flags, source=None):
     def test(self):
-        case = Case(name, model_json, flags, bool(archive))
+        case = Case(name, model_json, flags, source)
 
         # Gradients against autograd, on the whole data set.
         case.run("gradients", "--weights", case.path("w0.safetensors"), *case.data(),

@@ -471,7 +471,7 @@ private:
     size_t next = 0;
     for (; next < e.args.size(); ++next) {
       const Expr &a = *e.args[next];
-      if (!mayBeTensor(a))
+      if (!mayBeTensor(a) || inputs.size() >= def->maxInputs)
         break;
       Val v = eval(a);
       if (v.kind == Val::Int || v.kind == Val::Float)
@@ -539,6 +539,7 @@ private:
     }
     if (inputs.size() < def->minInputs) {
       std::string msg = def->name.str() + " takes " +
+                        (def->maxInputs > def->minInputs ? "at least " : "") +
                         std::to_string(def->minInputs) + " input" +
                         (def->minInputs == 1 ? "" : "s") + ", got " +
                         std::to_string(inputs.size());
