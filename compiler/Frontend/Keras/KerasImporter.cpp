@@ -48,8 +48,9 @@ public:
       : ctx(ctx), b(ctx), path(std::move(path)), opts(opts),
         graph(ctx, FileLineColLoc::get(ctx, this->path, 1, 1)) {}
 
-  OwningOpRef<ModuleOp> run(std::string &error) {
-    OwningOpRef<ModuleOp> module = import();
+  OwningOpRef<ModuleOp> run(std::optional<StringRef> contents,
+                            std::string &error) {
+    OwningOpRef<ModuleOp> module = import(contents);
     if (!module)
       error = message;
     return module;
@@ -111,13 +112,18 @@ private:
 
   Location loc() { return FileLineColLoc::get(ctx, path, 1, 1); }
 
-  OwningOpRef<ModuleOp> import() {
-    auto buffer = llvm::MemoryBuffer::getFile(path);
-    if (!buffer) {
-      (void)fail("", "cannot read: " + buffer.getError().message());
-      return nullptr;
+  OwningOpRef<ModuleOp> import(std::optional<StringRef> contents) {
+    std::string text;
+    if (contents) {
+      text = contents->str();
+    } else {
+      auto buffer = llvm::MemoryBuffer::getFile(path);
+      if (!buffer) {
+        (void)fail("", "cannot read: " + buffer.getError().message());
+        return nullptr;
+      }
+      text = (*buffer)->getBuffer().str();
     }
-    std::string text = (*buffer)->getBuffer().str();
     if (llvm::StringRef(text).starts_with("PK\x03\x04")) {
       std::string error;
       std::optional<std::string> config =
@@ -843,5 +849,13 @@ OwningOpRef<ModuleOp>
 sinter::importKerasModel(MLIRContext *ctx, const std::string &path,
                          const KerasImportOptions &options,
                          std::string &error) {
-  return Importer(ctx, path, options).run(error);
+  return Importer(ctx, path, options).run(std::nullopt, error);
+}
+
+OwningOpRef<ModuleOp>
+sinter::importKerasBuffer(MLIRContext *ctx, StringRef contents,
+                          const std::string &path,
+                          const KerasImportOptions &options,
+                          std::string &error) {
+  return Importer(ctx, path, options).run(contents, error);
 }

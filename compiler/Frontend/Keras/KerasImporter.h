@@ -25,6 +25,12 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importKerasModel(mlir::MLIRContext *ctx, const std::string &path,
                  const KerasImportOptions &options, std::string &error);
 
+/// The same from the file's contents; `path` names it in messages.
+mlir::OwningOpRef<mlir::ModuleOp>
+importKerasBuffer(mlir::MLIRContext *ctx, llvm::StringRef contents,
+                  const std::string &path, const KerasImportOptions &options,
+                  std::string &error);
+
 } // namespace sinter
 
 #endif // SINTER_FRONTEND_KERAS_KERASIMPORTER_H

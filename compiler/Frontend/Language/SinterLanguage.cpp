@@ -29,10 +29,6 @@ using namespace sinter::lang;
 
 namespace {
 
-std::string at(SrcLoc l) {
-  return std::to_string(l.line) + ":" + std::to_string(l.col);
-}
-
 /// A compile-time value.
 struct Val {
   enum Kind { Poison, Int, Float, Tensor, Layer, List } kind = Poison;
