@@ -250,12 +250,45 @@ SmallVector<Value> lower(MulOp op, OpBuilder &b) {
 
 SmallVector<Value> lower(ScaleOp op, OpBuilder &b) {
   double factor = op.getFactor().convertToFloat();
+  double offset = op.getOffset().convertToFloat();
   return {Emitter(b, op.getLoc())
               .map(op.getInput(), op.getInput(),
                    [&](OpBuilder &nb, Location l, ValueRange a) {
                      Ar ar{nb, l};
-                     return ar.mul(a[0], ar.c(factor));
+                     Value v = ar.mul(a[0], ar.c(factor));
+                     return offset == 0.0 ? v : ar.add(v, ar.c(offset));
                    })};
+}
+
+// Per-example reshape: collapse the example to one dimension, then expand
+// it into the new shape; the dynamic batch rides along.
+SmallVector<Value> lower(ReshapeOp op, OpBuilder &b) {
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  auto in = op.getInput().getType(), out = op.getType();
+  int64_t n = 1;
+  for (int64_t d : in.getShape().drop_front())
+    n *= d;
+  if (in.getRank() != 2) {
+    SmallVector<ReassociationIndices> re = {
+        {0}, llvm::to_vector(llvm::seq<int64_t>(1, in.getRank()))};
+    if (in.getRank() == 1)
+      re = {{0}};
+    x = b.create<tensor::CollapseShapeOp>(loc, x, re);
+  }
+  if (out.getRank() == 2) {
+    if (x.getType() != out)
+      x = b.create<tensor::CastOp>(loc, out, x);
+    return {x};
+  }
+  SmallVector<ReassociationIndices> re = {
+      {0}, llvm::to_vector(llvm::seq<int64_t>(1, out.getRank()))};
+  SmallVector<OpFoldResult> sizes = {
+      b.create<tensor::DimOp>(loc, op.getInput(), 0).getResult()};
+  for (int64_t d : out.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(d));
+  Value r = b.create<tensor::ExpandShapeOp>(loc, out, x, re, sizes);
+  return {r};
 }
 
 // Concatenation writes each input into its window of one fresh tensor.
@@ -654,7 +687,7 @@ struct LowerToLinalgPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     addPatterns<MatmulOp, BiasAddOp, BiasAddGradOp, AddOp, SubOp, MulOp,
-                ScaleOp, ConcatOp, SliceLastOp, ReluOp, ReluGradOp,
+                ScaleOp, ReshapeOp, ConcatOp, SliceLastOp, ReluOp, ReluGradOp,
                 SigmoidOp, SigmoidGradOp, TanhOp, TanhGradOp, SoftmaxOp,
                 SoftmaxGradOp, MeanSquaredErrorOp, MeanSquaredErrorGradOp,
                 BinaryCrossentropyOp, BinaryCrossentropyGradOp,

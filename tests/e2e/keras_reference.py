@@ -63,6 +63,12 @@ def _apply(layer, params, args):
         return sum(args[1:], args[0]) / len(args)
     if cls == "Concatenate":
         return torch.cat(args, dim=-1)
+    if cls == "Flatten":
+        return args[0].reshape(args[0].shape[0], -1)
+    if cls == "Reshape":
+        return args[0].reshape(args[0].shape[0], *cfg["target_shape"])
+    if cls == "Rescaling":
+        return args[0] * cfg["scale"] + cfg.get("offset", 0.0)
     raise ValueError(cls)
 
 

@@ -71,11 +71,18 @@ def activation(name, act):
                        "activation": act}, "registered_name": None}
 
 
+def simple(cls, name, **config):
+    return {"module": "keras.layers", "class_name": cls,
+            "config": {"name": name, "trainable": True, "dtype": "float32", **config},
+            "registered_name": None}
+
+
 def keras3(inputs, layers, loss, opt):
+    shape = list(inputs) if isinstance(inputs, tuple) else [inputs]
     return {"module": "keras", "class_name": "Sequential", "config": {
         "name": "sequential", "trainable": True, "dtype": "float32",
         "layers": [{"module": "keras.layers", "class_name": "InputLayer",
-                    "config": {"batch_shape": [None, inputs], "dtype": "float32",
+                    "config": {"batch_shape": [None, *shape], "dtype": "float32",
                                "sparse": False, "ragged": False,
                                "name": "input_layer"}, "registered_name": None}]
         + layers}, "registered_name": None,
@@ -204,6 +211,13 @@ def cases():
     c["keras2_flags_cce_rmsprop"] = (keras2(4, layers),
                                      ["--loss", "CategoricalCrossentropy", "--optimizer", "RMSprop"])
 
+    # Per-example tensors of rank 2 and 3: Rescaling, Reshape, Flatten.
+    c["reshape_flatten_rescaling_sce_adam"] = (
+        keras3((4, 3), [simple("Rescaling", "rescale", scale=0.5, offset=-0.25),
+                        simple("Reshape", "reshape", target_shape=[2, -1, 3]),
+                        simple("Flatten", "flat", data_format="channels_last"),
+                        dense("h", 5, "relu"), dense("probs", 4, "softmax")],
+               "sparse_categorical_crossentropy", optimizer("Adam", learning_rate=0.01)), [])
     # Two inputs, a layer called twice (shared weights), every merge.
     shared = dense("shared", 4, "sigmoid")
     graph = functional3(

@@ -38,6 +38,10 @@ constexpr llvm::StringLiteral kNeutralKeys[] = {
     "name", "trainable", "dtype", "batch_input_shape", "batch_shape",
     "input_shape", "input_dim", "sparse", "ragged", "optional"};
 
+// Option values that are the only ones Sinter implements.
+const std::pair<llvm::StringLiteral, llvm::StringLiteral> kOnlyValue[] = {
+    {"data_format", "channels_last"}};
+
 // Options whose Keras default Sinter implements; other values are rejected.
 const std::pair<llvm::StringLiteral, double> kDefaultOnly[] = {
     {"negative_slope", 0.0}, {"threshold", 0.0}};
@@ -261,6 +265,13 @@ private:
           val.kind() == json::Value::Null ||
           val.getAsBoolean() == std::optional<bool>(false))
         continue;
+      auto only = llvm::find_if(kOnlyValue,
+                                [&](auto &o) { return o.first == key; });
+      if (only != std::end(kOnlyValue)) {
+        if (val.getAsString() == std::optional<llvm::StringRef>(only->second))
+          continue;
+        return fail(kp, "only '" + only->second.str() + "' is supported");
+      }
       auto dflt = llvm::find_if(kDefaultOnly,
                                 [&](auto &d) { return d.first == key; });
       if (dflt != std::end(kDefaultOnly) &&
@@ -319,6 +330,18 @@ private:
       if (!llvm::is_contained(activationNames(), v.name))
         return fail(p, "unknown activation '" + v.name + "' (supported: " +
                            llvm::join(activationNames(), ", ") + ")");
+      return v;
+    }
+    case ArgKind::IntList: {
+      const json::Array *list = val.getAsArray();
+      if (!list)
+        return fail(p, "expected a list of integers");
+      for (size_t i = 0; i < list->size(); ++i) {
+        std::optional<int64_t> d = (*list)[i].getAsInteger();
+        if (!d)
+          return fail(at(p, i), "expected an integer");
+        v.ints.push_back(*d);
+      }
       return v;
     }
     case ArgKind::Initializer: {

@@ -469,6 +469,9 @@ private:
       const Expr &a = *e.args[next];
       if (!mayBeTensor(a) || inputs.size() >= def->maxInputs)
         break;
+      if (a.kind == Expr::List && !a.args.empty() &&
+          (a.args[0]->kind == Expr::Int || a.args[0]->kind == Expr::Negate))
+        break; // a list of sizes, as reshape's [7, 7, 16]
       Val v = eval(a);
       if (v.kind == Val::Int || v.kind == Val::Float)
         break; // an integer expression over parameters: an argument
@@ -621,6 +624,21 @@ private:
       }
       v.i = x.i;
       v.f = isInt ? double(x.i) : x.f;
+      break;
+    }
+    case ArgKind::IntList: {
+      Val x = eval(a);
+      if (x.kind == Val::Poison)
+        return false;
+      bool ok = x.kind == Val::List;
+      for (const Val &item : x.items)
+        ok = ok && item.kind == Val::Int;
+      if (!ok) {
+        diags.error(a.loc, what + " expects a list of integers, as [7, 7, 16]");
+        return false;
+      }
+      for (const Val &item : x.items)
+        v.ints.push_back(item.i);
       break;
     }
     case ArgKind::Bool:

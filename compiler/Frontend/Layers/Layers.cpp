@@ -151,7 +151,8 @@ Value foldEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
 Value averageEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
                   const LayerArgs &args, Type t) {
   Value sum = foldEmit<AddOp>(b, loc, in, w, args, t);
-  return b.create<ScaleOp>(loc, sum, b.getF32FloatAttr(1.0f / in.size()));
+  return b.create<ScaleOp>(loc, sum, b.getF32FloatAttr(1.0f / in.size()),
+                          b.getF32FloatAttr(0.0f));
 }
 
 const ArgSpec kConcatArgs[] = {{"axis", ArgKind::Int, "-1"}};
@@ -182,6 +183,68 @@ Value concatEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
   return b.create<ConcatOp>(loc, type, in);
 }
 
+//===----------------------------------------------------------------------===//
+// Shape and value preprocessing
+//===----------------------------------------------------------------------===//
+
+int64_t elements(const Shape &s) {
+  int64_t n = 1;
+  for (int64_t d : s)
+    n *= d;
+  return n;
+}
+
+FailureOr<Shape> flattenInfer(ArrayRef<Shape> in, const LayerArgs &,
+                              std::string &) {
+  return Shape{elements(in[0])};
+}
+
+const ArgSpec kReshapeArgs[] = {{"target_shape", ArgKind::IntList, nullptr}};
+
+// One entry may be -1: whatever the others leave.
+FailureOr<Shape> reshapeInfer(ArrayRef<Shape> in, const LayerArgs &args,
+                              std::string &error) {
+  Shape out(args.at("target_shape").ints.begin(),
+            args.at("target_shape").ints.end());
+  int64_t known = 1, unknown = -1;
+  for (auto [i, d] : llvm::enumerate(out)) {
+    if (d == -1 && unknown < 0) {
+      unknown = i;
+      continue;
+    }
+    if (d <= 0) {
+      error = "target_shape entries must be positive (one may be -1), got " +
+              shapeString(out);
+      return failure();
+    }
+    known *= d;
+  }
+  int64_t n = elements(in[0]);
+  if (unknown >= 0 && known > 0 && n % known == 0)
+    out[unknown] = n / known;
+  if (out.empty() || elements(out) != n) {
+    error = "cannot reshape " + shapeString(in[0]) + " (" +
+            std::to_string(n) + " elements) to " +
+            shapeString(args.at("target_shape").ints);
+    return failure();
+  }
+  return out;
+}
+
+Value reshapeEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+                  const LayerArgs &, Type type) {
+  return b.create<ReshapeOp>(loc, type, in[0]);
+}
+
+const ArgSpec kRescalingArgs[] = {{"scale", ArgKind::Float, nullptr},
+                                  {"offset", ArgKind::Float, "0"}};
+
+Value rescalingEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+                    const LayerArgs &args, Type) {
+  return b.create<ScaleOp>(loc, in[0], b.getF32FloatAttr(args.at("scale").f),
+                           b.getF32FloatAttr(args.at("offset").f));
+}
+
 constexpr unsigned kMany = ~0u;
 
 const LayerDef kLayers[] = {
@@ -200,6 +263,11 @@ const LayerDef kLayers[] = {
     {"average", "Average", 2, kMany, {}, sameShape, noWeights, averageEmit},
     {"concatenate", "Concatenate", 2, kMany, kConcatArgs, concatInfer,
      noWeights, concatEmit},
+    {"flatten", "Flatten", 1, 1, {}, flattenInfer, noWeights, reshapeEmit},
+    {"reshape", "Reshape", 1, 1, kReshapeArgs, reshapeInfer, noWeights,
+     reshapeEmit},
+    {"rescaling", "Rescaling", 1, 1, kRescalingArgs, sameShape, noWeights,
+     rescalingEmit},
 };
 
 /// Parses a default value written like a user value of `kind`.
@@ -222,6 +290,8 @@ FailureOr<ArgValue> parseDefault(MLIRContext *ctx, ArgKind kind,
   case ArgKind::Activation:
     v.name = text.str();
     return v;
+  case ArgKind::IntList:
+    return failure(); // no list has a default
   case ArgKind::Initializer: {
     std::string error;
     FailureOr<DictionaryAttr> init = makeInitializer(ctx, text, {}, error);

@@ -21,6 +21,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sinter {
 
@@ -36,6 +37,7 @@ enum class ArgKind {
   Bool,        // use_bias = false
   Activation,  // activation = relu (a name)
   Initializer, // kernel_initializer = he_normal | random_normal(stddev = .1)
+  IntList,     // target_shape = [7, 7, 16]
 };
 
 /// One argument value after binding.
@@ -46,6 +48,7 @@ struct ArgValue {
   bool b = false;
   std::string name;           // Activation
   mlir::DictionaryAttr init;  // Initializer: {class = "...", options...}
+  std::vector<int64_t> ints;  // IntList
 };
 
 using LayerArgs = std::map<std::string, ArgValue>;

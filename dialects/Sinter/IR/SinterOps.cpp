@@ -105,6 +105,28 @@ LogicalResult ConcatOp::verify() {
   return success();
 }
 
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType(), res = getResult().getType();
+  if (in.getRank() < 1 || res.getRank() < 1 ||
+      !compatible(in.getDimSize(0), res.getDimSize(0)))
+    return emitOpError("keeps the batch dimension: ")
+           << in << " vs " << res;
+  auto perExample = [](RankedTensorType t) -> int64_t {
+    int64_t n = 1;
+    for (int64_t d : t.getShape().drop_front()) {
+      if (ShapedType::isDynamic(d))
+        return ShapedType::kDynamic;
+      n *= d;
+    }
+    return n;
+  };
+  int64_t a = perExample(in), b = perExample(res);
+  if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a != b)
+    return emitOpError("per-example sizes differ: ")
+           << dimStr(a) << " vs " << dimStr(b);
+  return success();
+}
+
 LogicalResult SliceLastOp::verify() {
   auto in = getInput().getType(), res = getResult().getType();
   if (!sameLeading(in, res))

@@ -150,18 +150,37 @@ def Sinter_MulOp : Sinter_Op<"mul",
 def Sinter_ScaleOp : Sinter_Op<"scale",
     [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
      SameOperandsAndResultType]> {
-  let summary = "multiplies every element by a constant";
+  let summary = "an affine map of every element: factor * x + offset";
   let description = [{
-    `result = factor * input`; Keras' Average layer is a sum scaled by
-    1/n, and a difference's second cotangent is a scale by -1.
+    Keras' Rescaling layer; Average is a sum scaled by 1/n, and a
+    difference's second cotangent is a scale by -1.
 
     ```mlir
-    %h = sinter.scale %x {factor = 5.000000e-01 : f32} : tensor<?x4xf32>
+    %h = sinter.scale %x {factor = 3.921569e-03 : f32, offset = -5.000000e-01 : f32} : tensor<?x784xf32>
     ```
   }];
-  let arguments = (ins F32RankedTensor:$input, F32Attr:$factor);
+  let arguments = (ins F32RankedTensor:$input, F32Attr:$factor,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$offset);
   let results = (outs F32RankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Sinter_ReshapeOp : Sinter_Op<"reshape",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "gives each example a new shape with the same elements";
+  let description = [{
+    The batch dimension stays; the per-example elements are reread in
+    row-major order (Keras Flatten and Reshape).
+
+    ```mlir
+    %f = sinter.reshape %x : tensor<?x28x28xf32> -> tensor<?x784xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  // Batches agree; per-example element counts are static and equal.
+  let hasVerifier = 1;
 }
 
 def Sinter_ConcatOp : Sinter_Op<"concat",

@@ -75,7 +75,8 @@ LogicalResult SubOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   if (!g)
     return success();
   operandGrads[0] = g;
-  operandGrads[1] = b.create<ScaleOp>(getLoc(), g, b.getF32FloatAttr(-1.0f));
+  operandGrads[1] = b.create<ScaleOp>(getLoc(), g, b.getF32FloatAttr(-1.0f),
+                                     b.getF32FloatAttr(0.0f));
   return success();
 }
 
@@ -92,7 +93,16 @@ LogicalResult MulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
 LogicalResult ScaleOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                 MutableArrayRef<Value> operandGrads) {
   if (Value g = resultGrads[0])
-    operandGrads[0] = b.create<ScaleOp>(getLoc(), g, getFactorAttr());
+    operandGrads[0] = b.create<ScaleOp>(getLoc(), g, getFactorAttr(),
+                                       b.getF32FloatAttr(0.0f));
+  return success();
+}
+
+LogicalResult ReshapeOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                  MutableArrayRef<Value> operandGrads) {
+  if (Value g = resultGrads[0])
+    operandGrads[0] =
+        b.create<ReshapeOp>(getLoc(), getInput().getType(), g);
   return success();
 }
 

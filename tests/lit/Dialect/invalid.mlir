@@ -154,3 +154,43 @@ module attributes {sinter.loss = 3 : i32} {}
 
 // expected-error @+1 {{unknown Sinter attribute 'sinter.bogus'}}
 module attributes {sinter.bogus} {}
+
+// -----
+
+func.func @reshape_size(%x: tensor<?x28x28xf32>) {
+  // expected-error @+1 {{per-example sizes differ: 784 vs 780}}
+  %0 = sinter.reshape %x : tensor<?x28x28xf32> -> tensor<?x780xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_batch(%x: tensor<8x4xf32>) {
+  // expected-error @+1 {{keeps the batch dimension}}
+  %0 = sinter.reshape %x : tensor<8x4xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_last(%a: tensor<?x3xf32>, %b: tensor<?x4xf32>) {
+  // expected-error @+1 {{result's last dimension should be 7}}
+  %0 = sinter.concat %a, %b : tensor<?x3xf32>, tensor<?x4xf32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_leading(%a: tensor<?x2x3xf32>, %b: tensor<?x5x4xf32>) {
+  // expected-error @+1 {{does not match the leading dimensions}}
+  %0 = sinter.concat %a, %b : tensor<?x2x3xf32>, tensor<?x5x4xf32> -> tensor<?x2x7xf32>
+  return
+}
+
+// -----
+
+func.func @slice_window(%a: tensor<?x7xf32>) {
+  // expected-error @+1 {{window [5, 9) does not fit in 7}}
+  %0 = sinter.slice_last %a {offset = 5 : i64} : tensor<?x7xf32> -> tensor<?x4xf32>
+  return
+}

@@ -35,6 +35,25 @@ func.func @layers(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>,
   return %13 : tensor<?x3xf32>
 }
 
+// CHECK-LABEL: func.func @shapes
+func.func @shapes(%x: tensor<?x28x28xf32>, %a: tensor<?x3xf32>, %b: tensor<?x4xf32>) -> tensor<?x7xf32> {
+  // CHECK: sinter.reshape %{{.*}} : tensor<?x28x28xf32> -> tensor<?x784xf32>
+  %0 = sinter.reshape %x : tensor<?x28x28xf32> -> tensor<?x784xf32>
+  // CHECK: sinter.scale %{{.*}} {factor = 5.000000e-01 : f32, offset = 1.000000e+00 : f32} : tensor<?x784xf32>
+  %1 = sinter.scale %0 {factor = 0.5 : f32, offset = 1.0 : f32} : tensor<?x784xf32>
+  // CHECK: sinter.scale %{{.*}} {factor = 2.000000e+00 : f32} : tensor<?x3xf32>
+  %2 = sinter.scale %a {factor = 2.0 : f32} : tensor<?x3xf32>
+  // CHECK: sinter.sub
+  %3 = sinter.sub %2, %a : tensor<?x3xf32>
+  // CHECK: sinter.mul
+  %4 = sinter.mul %3, %a : tensor<?x3xf32>
+  // CHECK: sinter.concat %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?x4xf32> -> tensor<?x7xf32>
+  %5 = sinter.concat %4, %b : tensor<?x3xf32>, tensor<?x4xf32> -> tensor<?x7xf32>
+  // CHECK: sinter.slice_last %{{.*}} {offset = 3 : i64} : tensor<?x7xf32> -> tensor<?x4xf32>
+  %6 = sinter.slice_last %5 {offset = 3 : i64} : tensor<?x7xf32> -> tensor<?x4xf32>
+  return %5 : tensor<?x7xf32>
+}
+
 // CHECK-LABEL: func.func @losses
 func.func @losses(%p: tensor<?x3xf32>, %t: tensor<?x3xf32>, %l: tensor<?xi32>,
                   %s: tensor<f32>) -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) {
