@@ -112,9 +112,9 @@ bool sinter::linkTrainer(const std::string &objectPath,
   }
   // Link to a temporary name, then rename: no half-written trainer.
   std::string tmp = exePath + ".tmp-link";
-  llvm::SmallVector<llvm::StringRef> args = {*cxx,       objectPath,
-                                             runtimeLib, "-lm",
-                                             "-o",       tmp};
+  // The runtime reads gzipped data through zlib.
+  llvm::SmallVector<llvm::StringRef> args = {*cxx, objectPath, runtimeLib,
+                                             "-lz", "-lm", "-o", tmp};
   std::string msg;
   int rc = llvm::sys::ExecuteAndWait(*cxx, args, std::nullopt, {}, 0, 0, &msg);
   if (rc != 0) {

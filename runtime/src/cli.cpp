@@ -4,6 +4,7 @@
 #include "npy.h"
 #include "trainer.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -18,7 +19,8 @@ const char *kUsage =
     "  %s train [--data F.csv | --x X.npy --y Y.npy] [--epochs N]\n"
     "           [--batch-size B] [--lr LR] [--seed S] [--no-shuffle]\n"
     "           [--init W.safetensors] [--save W.safetensors] [--log-csv F]\n"
-    "           [--quiet]\n"
+    "           [--validation-split F [--split-seed S]]\n"
+    "           [--early-stopping PATIENCE] [--quiet]\n"
     "  %s eval --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
     "          [--batch-size B]\n"
     "  %s predict --weights W.safetensors --x X.npy --out P.npy\n"
@@ -41,7 +43,8 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
     kFlags = {
         {"train",
          {{"data", "x", "y", "epochs", "batch-size", "lr", "seed", "init",
-           "save", "log-csv"},
+           "save", "log-csv", "validation-split", "split-seed",
+           "early-stopping"},
           {"no-shuffle", "quiet"}}},
         {"eval", {{"weights", "data", "x", "y", "batch-size"}, {}}},
         {"predict", {{"weights", "x", "out", "batch-size"}, {}}},
@@ -164,19 +167,46 @@ int run(const sinter_model &model, const Args &a) {
     o.quiet = a.switches.count("quiet");
     o.savePath = flag(a, "save");
     o.logCsvPath = flag(a, "log-csv");
+    o.patience = intFlag(a, "early-stopping", 0, 1);
+    double split = floatFlag(a, "validation-split", 0);
+    if (split >= 1)
+      throw Error("--validation-split: expected a fraction below 1, got '" +
+                  flag(a, "validation-split") + "'");
     Dataset d = loadData(m, model, a, /*allowDefault=*/true);
+    Dataset validation;
+    if (split > 0) {
+      int64_t rows = int64_t(std::floor(split * double(d.rows)));
+      if (rows < 1 || rows >= d.rows)
+        throw Error("--validation-split " + flag(a, "validation-split") +
+                    " leaves no training or no validation examples of " +
+                    std::to_string(d.rows));
+      // Keras holds out the tail; --split-seed first shuffles the rows.
+      if (!flag(a, "split-seed").empty())
+        shuffleRows(d, uint64_t(intFlag(a, "split-seed", 0, 0)));
+      validation = splitTail(d, rows);
+    }
     if (!flag(a, "init").empty())
       t.loadWeights(flag(a, "init"));
     else
       t.initialize(o.seed);
     if (!o.quiet)
       std::cout << "training " << m.model << " on " << d.rows
-                << " examples (" << m.loss << ", " << m.optimizer << ")\n";
-    t.train(d, o, std::cout);
+                << " examples" << (validation.rows
+                                       ? ", validating on " +
+                                             std::to_string(validation.rows)
+                                       : std::string())
+                << " (" << m.loss << ", " << m.optimizer << ")\n";
+    t.train(d, validation, o, std::cout);
     EvalResult r = t.evaluate(d, o.batchSize);
     std::printf("final loss %.6f", r.loss);
     if (r.accuracy >= 0)
       std::printf("  accuracy %.4f", r.accuracy);
+    if (validation.rows) {
+      EvalResult v = t.evaluate(validation, o.batchSize);
+      std::printf("  val_loss %.6f", v.loss);
+      if (v.accuracy >= 0)
+        std::printf("  val_accuracy %.4f", v.accuracy);
+    }
     std::printf("\n");
     if (!o.savePath.empty())
       t.saveWeights(o.savePath);

@@ -2,6 +2,7 @@
 
 #include "csv.h"
 #include "error.h"
+#include "init.h"
 #include "npy.h"
 
 #include <algorithm>
@@ -147,6 +148,47 @@ Dataset loadDefault(const Manifest &m, const float *data) {
                  row + m.inputSize + m.outputSize);
   }
   return d;
+}
+
+void shuffleRows(Dataset &d, uint64_t seed) {
+  std::vector<int64_t> order(d.rows);
+  for (int64_t i = 0; i < d.rows; ++i)
+    order[i] = i;
+  Rng rng(seed ^ 0x53504c4954ull); // the split's own stream
+  for (int64_t i = d.rows - 1; i > 0; --i)
+    std::swap(order[i], order[rng.below(uint64_t(i + 1))]);
+  int64_t xWidth = d.rows ? int64_t(d.x.size()) / d.rows : 0;
+  int64_t yWidth = d.rows ? int64_t(d.y.size()) / d.rows : 0;
+  auto permute = [&](auto &v, int64_t width) {
+    auto copy = v;
+    for (int64_t i = 0; i < d.rows; ++i)
+      std::copy(copy.begin() + order[i] * width,
+                copy.begin() + (order[i] + 1) * width, v.begin() + i * width);
+  };
+  permute(d.x, xWidth);
+  if (!d.y.empty())
+    permute(d.y, yWidth);
+  if (!d.labels.empty())
+    permute(d.labels, 1);
+}
+
+Dataset splitTail(Dataset &d, int64_t rows) {
+  Dataset tail;
+  tail.rows = rows;
+  int64_t keep = d.rows - rows;
+  auto move = [&](auto &from, auto &to, int64_t width) {
+    to.assign(from.begin() + keep * width, from.end());
+    from.resize(keep * width);
+  };
+  int64_t xWidth = d.rows ? int64_t(d.x.size()) / d.rows : 0;
+  int64_t yWidth = d.rows ? int64_t(d.y.size()) / d.rows : 0;
+  move(d.x, tail.x, xWidth);
+  if (!d.y.empty())
+    move(d.y, tail.y, yWidth);
+  if (!d.labels.empty())
+    move(d.labels, tail.labels, 1);
+  d.rows = keep;
+  return tail;
 }
 
 void gatherBatch(const Manifest &m, const Dataset &d,

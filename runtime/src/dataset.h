@@ -27,6 +27,13 @@ Dataset loadNpy(const Manifest &m, const std::vector<std::string> &xs,
                 const std::string &yPath);
 Dataset loadDefault(const Manifest &m, const float *data);
 
+// Reorders the examples of `d` by a seeded permutation.
+void shuffleRows(Dataset &d, uint64_t seed);
+
+// Moves the last `rows` examples of `d` into a new data set (Keras'
+// validation_split: the tail, before any shuffling).
+Dataset splitTail(Dataset &d, int64_t rows);
+
 // Rows [begin, end) of `order` gathered into contiguous batch buffers; x in
 // the ABI's layout (one block per input).
 void gatherBatch(const Manifest &m, const Dataset &d,

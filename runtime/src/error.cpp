@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <zlib.h>
 
 namespace sinter {
 
@@ -32,12 +33,22 @@ void writeFileAtomically(const std::string &path, const std::string &bytes) {
 }
 
 std::string readFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  // zlib reads gzip files and passes plain ones through.
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f)
     fail(path, "", std::string("cannot open: ") + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string out;
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0)
+    out.append(buf, n);
+  int err = 0;
+  const char *msg = n < 0 ? gzerror(f, &err) : nullptr;
+  gzclose(f);
+  if (n < 0)
+    fail(path, "", std::string("cannot read: ") +
+                       (err == Z_ERRNO ? std::strerror(errno) : msg));
+  return out;
 }
 
 } // namespace sinter

@@ -20,7 +20,7 @@ struct Error : std::runtime_error {
 // reader never sees a half-written file.
 void writeFileAtomically(const std::string &path, const std::string &bytes);
 
-// The whole file, or an Error naming it.
+// The whole file (decompressed if it is gzipped), or an Error naming it.
 std::string readFile(const std::string &path);
 
 } // namespace sinter

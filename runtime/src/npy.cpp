@@ -1,6 +1,7 @@
 #include "npy.h"
 
 #include "error.h"
+#include "idx.h"
 
 #include <cstring>
 #include <regex>
@@ -39,8 +40,18 @@ std::vector<double> toRowMajor(const std::vector<double> &col,
 
 NpyArray readNpy(const std::string &path) {
   std::string bytes = readFile(path);
+  if (looksLikeIdx(bytes)) {
+    // IDX images of unsigned bytes are pixels: scaled to [0, 1].
+    NpyArray a = readIdx(path, bytes);
+    if (uint8_t(bytes[2]) == 0x08 && a.shape.size() > 1) {
+      for (double &v : a.values)
+        v /= 255.0;
+      a.isInteger = false;
+    }
+    return a;
+  }
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
-    fail(path, "", "not a .npy file (missing the \\x93NUMPY magic)");
+    fail(path, "", "not a .npy or IDX file (missing the \\x93NUMPY magic)");
   uint8_t major = uint8_t(bytes[6]);
   size_t headerLen, start;
   if (major == 1) {

@@ -13,7 +13,8 @@ struct NpyArray {
   std::vector<double> values; // every element, converted
 };
 
-// Reads a .npy file; throws Error naming the file and the problem.
+// Reads a .npy file (or an IDX file: its unsigned-byte images are scaled
+// to [0, 1]), gzipped or not; throws Error naming the file and the problem.
 NpyArray readNpy(const std::string &path);
 
 // Writes float32 data of `shape` atomically.

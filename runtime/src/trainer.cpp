@@ -90,8 +90,8 @@ void Trainer::saveWeights(const std::string &path) const {
   writeSafetensors(path, tensors);
 }
 
-void Trainer::train(const Dataset &data, const TrainOptions &opts,
-                    std::ostream &log) {
+void Trainer::train(const Dataset &data, const Dataset &validation,
+                    const TrainOptions &opts, std::ostream &log) {
   float lr = float(opts.lr >= 0 ? opts.lr : m.learningRate());
   std::vector<int64_t> order(data.rows);
   std::iota(order.begin(), order.end(), 0);
@@ -107,6 +107,9 @@ void Trainer::train(const Dataset &data, const TrainOptions &opts,
   std::vector<float> x, y;
   std::vector<int32_t> labels;
   int64_t step = 0;
+  double bestLoss = INFINITY;
+  int64_t bestEpoch = 0;
+  std::vector<float> best;
   int64_t width = std::to_string(opts.epochs).size();
   for (int64_t epoch = 1; epoch <= opts.epochs; ++epoch) {
     if (opts.shuffle)
@@ -126,14 +129,40 @@ void Trainer::train(const Dataset &data, const TrainOptions &opts,
         std::fprintf(csv, "%lld,%lld,%.9g\n", (long long)step,
                      (long long)epoch, loss);
     }
-    if (!opts.quiet) {
-      char line[128];
-      std::snprintf(line, sizeof line, "epoch %*lld/%lld  loss %.6f",
-                    int(width), (long long)epoch, (long long)opts.epochs,
-                    sum / double(data.rows));
+    double trainLoss = sum / double(data.rows), monitored = trainLoss;
+    std::string line;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "epoch %*lld/%lld  loss %.6f", int(width),
+                  (long long)epoch, (long long)opts.epochs, trainLoss);
+    line = buf;
+    if (validation.rows > 0) {
+      EvalResult v = evaluate(validation, opts.batchSize);
+      monitored = v.loss;
+      std::snprintf(buf, sizeof buf, "  val_loss %.6f", v.loss);
+      line += buf;
+      if (v.accuracy >= 0) {
+        std::snprintf(buf, sizeof buf, "  val_accuracy %.4f", v.accuracy);
+        line += buf;
+      }
+    }
+    if (!opts.quiet)
       log << line << "\n" << std::flush;
+    if (opts.patience > 0) {
+      if (monitored < bestLoss) {
+        bestLoss = monitored;
+        bestEpoch = epoch;
+        best = paramBuf;
+      } else if (epoch - bestEpoch >= opts.patience) {
+        if (!opts.quiet)
+          log << "early stopping: no better " << (validation.rows ? "val_loss" : "loss")
+              << " since epoch " << bestEpoch << "; restoring its weights\n";
+        paramBuf = best;
+        break;
+      }
     }
   }
+  if (opts.patience > 0 && bestEpoch > 0 && paramBuf != best)
+    paramBuf = best; // the best epoch's weights, also when epochs ran out
   if (csv) {
     bool ok = std::fclose(csv) == 0;
     if (!ok || std::rename(csvTmp.c_str(), opts.logCsvPath.c_str()) != 0) {

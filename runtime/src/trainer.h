@@ -19,6 +19,10 @@ struct TrainOptions {
   bool shuffle = true;
   std::string initPath, savePath, logCsvPath;
   bool quiet = false;
+  // Early stopping: stop after `patience` epochs without a better
+  // monitored loss (validation loss if there is validation data, else the
+  // training loss) and restore the best weights; 0 = off.
+  int64_t patience = 0;
 };
 
 struct EvalResult {
@@ -35,8 +39,10 @@ public:
   void loadWeights(const std::string &path);
   void saveWeights(const std::string &path) const;
 
-  // Trains for opts.epochs, printing one progress line per epoch.
-  void train(const Dataset &data, const TrainOptions &opts, std::ostream &log);
+  // Trains for opts.epochs, printing one progress line per epoch, with the
+  // loss (and accuracy) on `validation` after each epoch when it has rows.
+  void train(const Dataset &data, const Dataset &validation,
+             const TrainOptions &opts, std::ostream &log);
   EvalResult evaluate(const Dataset &data, int64_t batchSize);
   std::vector<float> predict(const Dataset &data, int64_t batchSize);
   // The mean loss of the first `rows` examples and its gradient with

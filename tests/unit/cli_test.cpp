@@ -230,3 +230,38 @@ TEST(Cli, GradcheckPassesOnCorrectGradients) {
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("PASS"), std::string::npos);
 }
+
+TEST(Cli, ValidationSplitAndEarlyStopping) {
+  // 5 rows, 40%: the last 2 are validation, the first 3 train.
+  std::string w = scratch("w.safetensors");
+  Result r = run({"train", "--epochs", "50", "--batch-size", "8", "--lr", "2",
+                  "--validation-split", "0.4", "--early-stopping", "2",
+                  "--no-shuffle", "--save", w});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("training linear on 3 examples, validating on 2"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("val_loss"), std::string::npos);
+  // lr 2 diverges: the validation loss rises, so training stops early and
+  // keeps the best epoch's weights.
+  EXPECT_NE(r.out.find("early stopping: no better val_loss since epoch"),
+            std::string::npos)
+      << r.out;
+  EXPECT_LT(calls.size(), 50u);
+  Result bad = run({"train", "--validation-split", "0.1"});
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.err.find("leaves no training or no validation examples of 5"),
+            std::string::npos)
+      << bad.err;
+}
+
+TEST(Cli, SplitSeedShufflesBeforeHoldingOut) {
+  // The validation rows differ with the split seed, so the losses do.
+  auto valLoss = [](const std::string &seed) {
+    Result r = run({"train", "--epochs", "1", "--validation-split", "0.4",
+                    "--split-seed", seed, "--quiet"});
+    return r.out.substr(r.out.find("val_loss"));
+  };
+  EXPECT_EQ(valLoss("1"), valLoss("1"));
+  EXPECT_NE(valLoss("1"), valLoss("2"));
+}

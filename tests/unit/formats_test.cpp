@@ -6,6 +6,7 @@
 #include "test_util.h"
 
 #include <cstring>
+#include <zlib.h>
 
 using namespace sinter;
 using sinter::test::errorOf;
@@ -61,7 +62,7 @@ TEST(Npy, RejectsCorruptFiles) {
   std::string path = scratch("bad.npy");
   writeText(path, "hello");
   EXPECT_EQ(errorOf([&] { readNpy(path); }),
-            path + ": not a .npy file (missing the \\x93NUMPY magic)");
+            path + ": not a .npy or IDX file (missing the \\x93NUMPY magic)");
   // A valid header promising more data than the file holds.
   writeNpy(path, {4, 4}, std::vector<float>(16, 1.0f));
   std::string text;
@@ -76,6 +77,36 @@ TEST(Npy, RejectsCorruptFiles) {
             path + ": data: expected 64 bytes for shape (4,4), found 56");
   EXPECT_NE(errorOf([&] { readNpy(scratch("missing.npy")); }).find("cannot open"),
             std::string::npos);
+}
+
+TEST(Idx, ReadsGzippedImagesAsScaledPixels) {
+  // 2 images of 2x3 unsigned bytes, MNIST's layout, gzipped.
+  std::string idx = std::string("\0\0\x08\x03", 4);
+  for (uint32_t d : {2u, 2u, 3u})
+    for (int shift = 24; shift >= 0; shift -= 8)
+      idx += char((d >> shift) & 0xff);
+  for (int i = 0; i < 12; ++i)
+    idx += char(i * 20);
+  std::string path = scratch("images-idx3-ubyte.gz");
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, idx.data(), idx.size());
+  gzclose(f);
+  NpyArray a = readNpy(path);
+  EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 2, 3}));
+  EXPECT_FALSE(a.isInteger);
+  EXPECT_DOUBLE_EQ(a.values[11], 220.0 / 255.0);
+}
+
+TEST(Idx, ReadsLabelsAndRejectsTruncation) {
+  std::string idx = std::string("\0\0\x08\x01\0\0\0\x03\x07\x02\x09", 11);
+  std::string path = scratch("labels-idx1-ubyte");
+  writeText(path, idx);
+  NpyArray a = readNpy(path);
+  EXPECT_TRUE(a.isInteger);
+  EXPECT_EQ(a.values, (std::vector<double>{7, 2, 9}));
+  writeText(path, idx.substr(0, 10));
+  EXPECT_EQ(errorOf([&] { readNpy(path); }),
+            path + ": data: expected 3 bytes of elements, found 2");
 }
 
 TEST(Csv, SkipsAHeaderAndReadsRows) {
