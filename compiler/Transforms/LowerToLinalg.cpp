@@ -178,25 +178,49 @@ constexpr double kEpsilon = 1e-7;
 // Per-op lowerings
 //===----------------------------------------------------------------------===//
 
+/// `t` ([r, c], static) transposed into a fresh [c, r] tensor.
+Value transposed(Emitter &e, Value t) {
+  SmallVector<OpFoldResult> sizes = e.sizes(t);
+  std::swap(sizes[0], sizes[1]);
+  Value init = e.b.create<tensor::EmptyOp>(e.loc, sizes, e.b.getF32Type());
+  AffineExpr i = e.b.getAffineDimExpr(0), j = e.b.getAffineDimExpr(1);
+  AffineMap swap = AffineMap::get(2, 0, {j, i}, e.b.getContext());
+  return e.generic(t, swap, init, e.id(2), e.parallel(2),
+                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+// The loop nest follows the iteration dimensions, so they are ordered to
+// keep the innermost loop over the output's contiguous dimension n:
+// (m, k, n) for A·B and (k, m, n) for Aᵀ·B. Every output element still sums
+// over k in increasing order, as a k-innermost nest would. A transposed
+// right operand is transposed once up front ([n, k] would make the inner
+// loop strided).
 SmallVector<Value> lower(MatmulOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
-  bool tl = op.getTransposeLhs(), tr = op.getTransposeRhs();
-  // Iteration space (m, n, k).
-  AffineExpr m = b.getAffineDimExpr(0), n = b.getAffineDimExpr(1),
-             k = b.getAffineDimExpr(2);
-  AffineMap lhsMap = AffineMap::get(3, 0, tl ? ArrayRef{k, m} : ArrayRef{m, k},
-                                    b.getContext());
-  AffineMap rhsMap = AffineMap::get(3, 0, tr ? ArrayRef{n, k} : ArrayRef{k, n},
-                                    b.getContext());
-  AffineMap outMap = AffineMap::get(3, 0, {m, n}, b.getContext());
-  SmallVector<OpFoldResult> size = {e.sizes(op.getLhs())[tl ? 1 : 0],
-                                    e.sizes(op.getRhs())[tr ? 0 : 1]};
+  bool tl = op.getTransposeLhs();
+  Value lhs = op.getLhs(), rhs = op.getRhs();
+  if (op.getTransposeRhs())
+    rhs = transposed(e, rhs);
+  SmallVector<OpFoldResult> size = {e.sizes(lhs)[tl ? 1 : 0],
+                                    e.sizes(rhs)[1]};
   Value init = e.filled(size, 0.0);
   if (init.getType() != op.getType())
     init = b.create<tensor::CastOp>(op.getLoc(), op.getType(), init);
-  return {e.generic({op.getLhs(), op.getRhs()}, {lhsMap, rhsMap}, init, outMap,
-                    {IteratorType::parallel, IteratorType::parallel,
-                     IteratorType::reduction},
+  // Iteration space: (m, k, n), or (k, m, n) when A is transposed.
+  AffineExpr d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1),
+             n = b.getAffineDimExpr(2);
+  AffineExpr m = tl ? d1 : d0, k = tl ? d0 : d1;
+  MLIRContext *ctx = b.getContext();
+  AffineMap lhsMap = AffineMap::get(3, 0, tl ? ArrayRef{k, m} : ArrayRef{m, k},
+                                    ctx);
+  AffineMap rhsMap = AffineMap::get(3, 0, {k, n}, ctx);
+  AffineMap outMap = AffineMap::get(3, 0, {m, n}, ctx);
+  SmallVector<IteratorType> iters = {IteratorType::parallel,
+                                     IteratorType::reduction,
+                                     IteratorType::parallel};
+  if (tl)
+    std::swap(iters[0], iters[1]);
+  return {e.generic({lhs, rhs}, {lhsMap, rhsMap}, init, outMap, iters,
                     [](OpBuilder &nb, Location l, ValueRange a) {
                       Ar ar{nb, l};
                       return ar.add(a[2], ar.mul(a[0], a[1]));

@@ -1,13 +1,15 @@
 // RUN: sinter-opt %s --split-input-file --sinter-lower-to-linalg | FileCheck %s
 
-// CHECK-DAG: #[[MK:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
-// CHECK-DAG: #[[KN:.*]] = affine_map<(d0, d1, d2) -> (d2, d1)>
-// CHECK-DAG: #[[MN:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// Iteration order (m, k, n): the innermost loop runs along the output's
+// contiguous dimension.
+// CHECK-DAG: #[[MK:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[KN:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[MN:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
 // CHECK-LABEL: func.func @matmul
 // CHECK: %[[B:.*]] = tensor.dim %arg0, %c0
 // CHECK: %[[E:.*]] = tensor.empty(%[[B]]) : tensor<?x3xf32>
 // CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<?x3xf32>)
-// CHECK: linalg.generic {indexing_maps = [#[[MK]], #[[KN]], #[[MN]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: linalg.generic {indexing_maps = [#[[MK]], #[[KN]], #[[MN]]], iterator_types = ["parallel", "reduction", "parallel"]}
 // CHECK-SAME: ins(%arg0, %arg1 : tensor<?x4xf32>, tensor<4x3xf32>) outs(%[[Z]] : tensor<?x3xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
@@ -19,14 +21,27 @@ func.func @matmul(%x: tensor<?x4xf32>, %w: tensor<4x3xf32>) -> tensor<?x3xf32> {
 
 // -----
 
-// dW = xᵀ g contracts over the dynamic batch into a static result.
-// CHECK-DAG: #[[KM:.*]] = affine_map<(d0, d1, d2) -> (d2, d0)>
+// dW = xᵀ g contracts over the dynamic batch into a static result; the
+// batch loop is outermost: (k, m, n).
+// CHECK-DAG: #[[KM:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @matmul_transpose_lhs
 // CHECK: tensor.empty() : tensor<4x3xf32>
-// CHECK: linalg.generic {indexing_maps = [#[[KM]], {{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK: linalg.generic {indexing_maps = [#[[KM]], {{.*}}], iterator_types = ["reduction", "parallel", "parallel"]}
 func.func @matmul_transpose_lhs(%x: tensor<?x4xf32>, %g: tensor<?x3xf32>) -> tensor<4x3xf32> {
   %0 = sinter.matmul %x, %g {transpose_lhs} : tensor<?x4xf32>, tensor<?x3xf32> -> tensor<4x3xf32>
   return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+// dx = g Wᵀ transposes W once, then multiplies as A·B.
+// CHECK-DAG: #[[SWAP:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-LABEL: func.func @matmul_transpose_rhs
+// CHECK: %[[T:.*]] = linalg.generic {indexing_maps = [#[[SWAP]], {{.*}}]} ins(%arg1 : tensor<3x4xf32>) outs(%{{.*}} : tensor<4x3xf32>)
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[T]] : tensor<?x4xf32>, tensor<4x3xf32>)
+func.func @matmul_transpose_rhs(%g: tensor<?x4xf32>, %w: tensor<3x4xf32>) -> tensor<?x3xf32> {
+  %0 = sinter.matmul %g, %w {transpose_rhs} : tensor<?x4xf32>, tensor<3x4xf32> -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
 }
 
 // -----
