@@ -595,8 +595,11 @@ SmallVector<Value> lower(SparseCategoricalCrossentropyGradOp op,
 // Optimizer updates: one linalg.generic, ins(grad) outs(param, slots...),
 // so the parameter and slots are the destinations (updated in place).
 
+/// `body` sees the parameter after Keras' decoupled weight decay,
+/// p - p * weight_decay * lr (skipped when the decay is 0).
 SmallVector<Value> updateGeneric(
     OpBuilder &b, Location loc, Value param, Value grad, ValueRange slots,
+    float weightDecay, Value lr,
     function_ref<SmallVector<Value>(Ar &, Value g, Value p, ValueRange s)>
         body) {
   int64_t r = Emitter::rankOf(param);
@@ -608,7 +611,10 @@ SmallVector<Value> updateGeneric(
       SmallVector<IteratorType>(r, IteratorType::parallel),
       [&](OpBuilder &nb, Location l, ValueRange a) {
         Ar ar{nb, l};
-        nb.create<linalg::YieldOp>(l, body(ar, a[0], a[1], a.drop_front(2)));
+        Value p = a[1];
+        if (weightDecay != 0.0f)
+          p = ar.sub(p, ar.mul(ar.mul(p, ar.c(weightDecay)), lr));
+        nb.create<linalg::YieldOp>(l, body(ar, a[0], p, a.drop_front(2)));
       });
   return SmallVector<Value>(op.getResults());
 }
@@ -619,6 +625,7 @@ SmallVector<Value> lower(SgdUpdateOp op, OpBuilder &b) {
   Value lr = op.getLr();
   return updateGeneric(
       b, op.getLoc(), op.getParam(), op.getGrad(), op.getSlots(),
+      op.getWeightDecay().convertToFloat(), lr,
       [&](Ar &ar, Value g, Value p, ValueRange s) -> SmallVector<Value> {
         if (s.empty())
           return {ar.sub(p, ar.mul(g, lr))};
@@ -644,6 +651,7 @@ SmallVector<Value> lower(AdamUpdateOp op, OpBuilder &b) {
   bool amsgrad = op.getAmsgrad();
   return updateGeneric(
       b, op.getLoc(), op.getParam(), op.getGrad(), op.getSlots(),
+      op.getWeightDecay().convertToFloat(), op.getLr(),
       [&](Ar &r, Value g, Value p, ValueRange s) -> SmallVector<Value> {
         Value m = r.add(s[0], r.mul(r.sub(g, s[0]), r.c(1 - beta1)));
         Value v = r.add(s[1], r.mul(r.sub(r.mul(g, g), s[1]), r.c(1 - beta2)));
@@ -664,6 +672,7 @@ SmallVector<Value> lower(RmspropUpdateOp op, OpBuilder &b) {
   Value lr = op.getLr();
   return updateGeneric(
       b, op.getLoc(), op.getParam(), op.getGrad(), op.getSlots(),
+      op.getWeightDecay().convertToFloat(), lr,
       [&](Ar &r, Value g, Value p, ValueRange s) -> SmallVector<Value> {
         SmallVector<Value> out = {Value()};
         Value v = r.add(r.mul(r.c(rho), s[0]), r.mul(r.c(1 - rho), r.mul(g, g)));

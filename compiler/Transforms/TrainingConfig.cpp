@@ -98,24 +98,52 @@ bool getB(DictionaryAttr d, llvm::StringRef k) {
 }
 
 // Keras 3 defaults (keras/src/optimizers/{sgd,adam,rmsprop}.py).
+// Every Keras 3 optimizer takes weight_decay (decoupled, default None = 0;
+// AdamW's default is 0.004).
 const Hyper kSgdHypers[] = {{"learning_rate", 0.01, false},
                             {"momentum", 0.0, false},
-                            {"nesterov", 0, true}};
+                            {"nesterov", 0, true},
+                            {"weight_decay", 0.0, false}};
 const Hyper kAdamHypers[] = {{"learning_rate", 0.001, false},
                              {"beta_1", 0.9, false},
                              {"beta_2", 0.999, false},
                              {"epsilon", 1e-7, false},
-                             {"amsgrad", 0, true}};
+                             {"amsgrad", 0, true},
+                             {"weight_decay", 0.0, false}};
+const Hyper kAdamWHypers[] = {{"learning_rate", 0.001, false},
+                              {"beta_1", 0.9, false},
+                              {"beta_2", 0.999, false},
+                              {"epsilon", 1e-7, false},
+                              {"amsgrad", 0, true},
+                              {"weight_decay", 0.004, false}};
 const Hyper kRmspropHypers[] = {{"learning_rate", 0.001, false},
                                 {"rho", 0.9, false},
                                 {"momentum", 0.0, false},
                                 {"epsilon", 1e-7, false},
-                                {"centered", 0, true}};
+                                {"centered", 0, true},
+                                {"weight_decay", 0.0, false}};
 
 UnitAttr unit(OpBuilder &b, bool set) { return set ? b.getUnitAttr() : UnitAttr(); }
 
 SmallVector<Value> results(Operation *op) {
   return SmallVector<Value>(op->getResults());
+}
+
+llvm::SmallVector<llvm::StringRef> adamSlots(DictionaryAttr d) {
+  llvm::SmallVector<llvm::StringRef> s = {"momentum", "velocity"};
+  if (getB(d, "amsgrad"))
+    s.push_back("velocity_hat");
+  return s;
+}
+
+SmallVector<Value> buildAdam(OpBuilder &b, Location loc, DictionaryAttr d,
+                             Value p, Value g, ValueRange slots, Value lr,
+                             Value it) {
+  return results(b.create<AdamUpdateOp>(
+      loc, p, g, slots, lr, it, b.getF32FloatAttr(getF(d, "beta_1")),
+      b.getF32FloatAttr(getF(d, "beta_2")),
+      b.getF32FloatAttr(getF(d, "epsilon")), unit(b, getB(d, "amsgrad")),
+      b.getF32FloatAttr(getF(d, "weight_decay"))));
 }
 
 const OptimizerKind kOptimizers[] = {
@@ -130,22 +158,11 @@ const OptimizerKind kOptimizers[] = {
         ValueRange slots, Value lr, Value) {
        return results(b.create<SgdUpdateOp>(
            loc, p, g, slots, lr, b.getF32FloatAttr(getF(d, "momentum")),
-           unit(b, getB(d, "nesterov"))));
+           unit(b, getB(d, "nesterov")),
+           b.getF32FloatAttr(getF(d, "weight_decay"))));
      }},
-    {"adam", "Adam", kAdamHypers,
-     [](DictionaryAttr d) {
-       llvm::SmallVector<llvm::StringRef> s = {"momentum", "velocity"};
-       if (getB(d, "amsgrad"))
-         s.push_back("velocity_hat");
-       return s;
-     },
-     [](OpBuilder &b, Location loc, DictionaryAttr d, Value p, Value g,
-        ValueRange slots, Value lr, Value it) {
-       return results(b.create<AdamUpdateOp>(
-           loc, p, g, slots, lr, it, b.getF32FloatAttr(getF(d, "beta_1")),
-           b.getF32FloatAttr(getF(d, "beta_2")),
-           b.getF32FloatAttr(getF(d, "epsilon")), unit(b, getB(d, "amsgrad"))));
-     }},
+    {"adam", "Adam", kAdamHypers, adamSlots, buildAdam},
+    {"adamw", "AdamW", kAdamWHypers, adamSlots, buildAdam},
     {"rmsprop", "RMSprop", kRmspropHypers,
      [](DictionaryAttr d) {
        llvm::SmallVector<llvm::StringRef> s = {"velocity"};
@@ -160,7 +177,8 @@ const OptimizerKind kOptimizers[] = {
        return results(b.create<RmspropUpdateOp>(
            loc, p, g, slots, lr, b.getF32FloatAttr(getF(d, "rho")),
            b.getF32FloatAttr(getF(d, "momentum")),
-           b.getF32FloatAttr(getF(d, "epsilon")), unit(b, getB(d, "centered"))));
+           b.getF32FloatAttr(getF(d, "epsilon")), unit(b, getB(d, "centered")),
+           b.getF32FloatAttr(getF(d, "weight_decay"))));
      }},
 };
 

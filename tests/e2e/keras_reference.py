@@ -147,6 +147,8 @@ class Optimizer:
         c = self.cfg
         for k, p in params.items():
             g = grads[k]
+            if c.get("weight_decay"):  # decoupled, before the update
+                p -= p * c["weight_decay"] * lr
             if self.name == "sgd":
                 mom = c["momentum"]
                 if mom != 0:
@@ -157,7 +159,7 @@ class Optimizer:
                         p += self.m[k]
                 else:
                     p -= g * lr
-            elif self.name == "adam":
+            elif self.name in ("adam", "adamw"):
                 t = self.iterations + 1
                 alpha = lr * (1 - c["beta_2"] ** t) ** 0.5 / (1 - c["beta_1"] ** t)
                 self.m[k] += (g - self.m[k]) * (1 - c["beta_1"])

@@ -44,6 +44,8 @@ def optimizer(cls, **hypers):
                         "nesterov": False},
                 "Adam": {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07,
                          "amsgrad": False},
+                "AdamW": {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07,
+                          "amsgrad": False, "weight_decay": 0.004},
                 "RMSprop": {"rho": 0.9, "momentum": 0.0, "epsilon": 1e-07,
                             "centered": False}}[cls]
     base.update(defaults)
@@ -198,6 +200,12 @@ def cases():
     c["multi_bce_rmsprop_momentum"] = (
         keras3(4, [dense("h", 5, "tanh"), dense("p", 3, "sigmoid")],
                "binary_crossentropy", optimizer("RMSprop", momentum=0.9)), [])
+    c["adamw_weight_decay_mse"] = (
+        keras3(3, [dense("h", 6, "tanh"), dense("out", 2, None)], "mse",
+               optimizer("AdamW", learning_rate=0.01, weight_decay=0.05)), [])
+    c["sgd_momentum_weight_decay_bce"] = (
+        keras3(3, [dense("h", 5, "sigmoid"), dense("p", 1, "sigmoid")], "binary_crossentropy",
+               optimizer("SGD", learning_rate=0.3, momentum=0.5, weight_decay=0.1)), [])
     c["tanh_sce_adam_amsgrad"] = (
         keras3(4, [dense("h", 8, "tanh"), dense("probs", 5, "softmax")],
                "sparse_categorical_crossentropy",
@@ -398,6 +406,7 @@ def make_test(name, model_json, flags, source=None):
 def self_opt(case):
     opt = dict(case.opt)
     opt["name"] = opt["name"].lower()
+    opt["weight_decay"] = opt.get("weight_decay") or 0.0
     return opt
 
 

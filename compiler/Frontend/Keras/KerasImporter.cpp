@@ -824,12 +824,13 @@ private:
         "name", "ema_momentum", "ema_overwrite_frequency", "jit_compile",
         "is_legacy_optimizer"};
     static constexpr llvm::StringLiteral kMustBeOff[] = {
-        "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
+        "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
         "loss_scale_factor", "gradient_accumulation_steps", "decay"};
     for (const auto &kv : *cfg) {
       llvm::StringRef key = kv.first;
       const json::Value &val = kv.second;
-      if (llvm::is_contained(kIgnored, key))
+      if (llvm::is_contained(kIgnored, key) ||
+          val.kind() == json::Value::Null) // None: the default
         continue;
       if (llvm::is_contained(kMustBeOff, key)) {
         bool off = val.kind() == json::Value::Null ||

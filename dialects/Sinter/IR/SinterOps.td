@@ -332,9 +332,12 @@ def Sinter_SparseCategoricalCrossentropyGradOp
 class Sinter_UpdateOp<string mnemonic, dag extraArgs>
     : Sinter_Op<mnemonic, [DeclareOpInterfaceMethods<InferTypeOpInterface>,
                            AllTypesMatch<["param", "grad", "new_param"]>]> {
+  // weight_decay: Keras' decoupled decay, p -= p * weight_decay * lr,
+  // applied before the update (AdamW; any optimizer's `weight_decay`).
   let arguments = !con((ins F32RankedTensor:$param, F32RankedTensor:$grad,
                             Variadic<F32RankedTensor>:$slots, F32:$lr),
-                       extraArgs);
+                       extraArgs,
+                       (ins DefaultValuedAttr<F32Attr, "0.0f">:$weight_decay));
   let results = (outs F32RankedTensor:$new_param,
                       Variadic<F32RankedTensor>:$new_slots);
   // Slot count and types must follow from the hyperparameters.
