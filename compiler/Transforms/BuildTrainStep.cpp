@@ -170,6 +170,12 @@ public:
       for (size_t k = 0; k < slotNames.size(); ++k)
         slots.push_back(
             fn.getArgument(firstSlot + k * model.params.size() + j));
+      if (isFrozen(p)) { // neither the weight nor its slots change
+        newParams.push_back(map.lookup(model.forward.getArgument(p)));
+        for (size_t k = 0; k < slotNames.size(); ++k)
+          newSlots[k].push_back(slots[k]);
+        continue;
+      }
       SmallVector<Value> updated = buildOptimizerUpdate(
           b, loc(), model.optimizer, map.lookup(model.forward.getArgument(p)),
           (*grads)[j], slots, lr, iteration);
@@ -252,14 +258,28 @@ private:
     return map.lookup(body.getTerminator()->getOperand(0));
   }
 
+  bool isFrozen(unsigned forwardArg) {
+    return model.forward.getArgAttr(forwardArg, attrs::kFrozen) != nullptr;
+  }
+
+  /// One gradient per parameter; frozen parameters are not differentiated
+  /// (their gradient is zero).
   FailureOr<SmallVector<Value>> gradientsOf(func::FuncOp fn, Value loss,
                                             IRMapping &map) {
-    SmallVector<Value> params;
-    for (unsigned p : model.params)
+    SmallVector<Value> params, trainable;
+    for (unsigned p : model.params) {
       params.push_back(map.lookup(model.forward.getArgument(p)));
-    auto grads = differentiate(b, fn.getBody().front(), loss, params);
-    if (failed(grads))
+      if (!isFrozen(p))
+        trainable.push_back(params.back());
+    }
+    auto trainableGrads =
+        differentiate(b, fn.getBody().front(), loss, trainable);
+    if (failed(trainableGrads))
       return failure();
+    FailureOr<SmallVector<Value>> grads = SmallVector<Value>();
+    size_t next = 0;
+    for (unsigned p : model.params)
+      grads->push_back(isFrozen(p) ? Value() : (*trainableGrads)[next++]);
     // A parameter the loss does not reach has a zero gradient.
     for (auto [g, p] : llvm::zip(*grads, params))
       if (!g)

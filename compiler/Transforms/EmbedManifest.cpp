@@ -186,6 +186,8 @@ struct EmbedManifestPass
           if (e.getName() != "class")
             os << " " << e.getName().strref() << "=" << attrValue(e.getValue());
       os << "\n";
+      if (fn.getArgAttr(arg, attrs::kFrozen))
+        os << "frozen " << p.name << "\n";
     }
     os << "param_elems " << layout.paramElems << "\n";
     for (StringRef slot : optimizerSlotNames(opt))

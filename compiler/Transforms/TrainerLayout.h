@@ -22,6 +22,7 @@ constexpr llvm::StringLiteral kInput = "sinter.input";   // input layer name
 constexpr llvm::StringLiteral kTarget = "sinter.target"; // "labels"|"dense"
 constexpr llvm::StringLiteral kParam = "sinter.param";   // "layer.variable"
 constexpr llvm::StringLiteral kInit = "sinter.init";     // initializer dict
+constexpr llvm::StringLiteral kFrozen = "sinter.frozen"; // not trained
 constexpr llvm::StringLiteral kSlot = "sinter.slot";     // "param/slot"
 constexpr llvm::StringLiteral kHyper = "sinter.hyper";   // scalar's name
 constexpr llvm::StringLiteral kLoss = "sinter.loss";

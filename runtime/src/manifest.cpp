@@ -83,6 +83,12 @@ Manifest parseManifest(const std::string &text) {
         for (std::string w; words >> w;)
           p.initArgs.insert(keyValue(w));
         m.params.push_back(p);
+      } else if (key == "frozen") {
+        std::string name;
+        words >> name;
+        for (ParamInfo &p : m.params)
+          if (p.name == name)
+            p.frozen = true;
       } else if (key == "param_elems") {
         words >> m.paramElems;
       } else if (key == "slot") {

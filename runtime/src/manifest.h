@@ -14,6 +14,7 @@ struct ParamInfo {
   int64_t offset = 0, size = 0; // in floats, into the parameter buffer
   std::string init;            // Keras initializer class
   std::map<std::string, std::string> initArgs;
+  bool frozen = false; // not trained (Keras trainable=False)
 };
 
 struct InputInfo {

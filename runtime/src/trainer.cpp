@@ -261,6 +261,11 @@ double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
   double worst = 0;
   double base = lossOn(b);
   for (const ParamInfo &p : m.params) {
+    if (p.frozen) {
+      out << p.name << std::string(p.name.size() < 33 ? 33 - p.name.size() : 1, ' ')
+          << "frozen: not trained, no gradient to check\n";
+      continue;
+    }
     double maxDiff = 0, scale = 1e-6;
     struct Probe {
       double central, forward, backward, analytic, h;
@@ -329,7 +334,13 @@ void Trainer::summary(std::ostream &out) const {
     total += l.params;
   }
   out << rule << "\n";
+  int64_t frozen = 0;
+  for (const ParamInfo &p : m.params)
+    frozen += p.frozen ? p.size : 0;
   out << "Total params: " << total << " (" << total * 4 << " bytes)\n";
+  if (frozen)
+    out << "Trainable params: " << total - frozen
+        << "\nNon-trainable params: " << frozen << "\n";
   out << "Loss: " << m.loss << "   Optimizer: " << m.optimizer
       << " (learning_rate " << m.learningRate() << ")\n";
 }

@@ -35,6 +35,17 @@ def layers_of(model_json):
     return out
 
 
+def frozen_params(model_json):
+    """Weights of layers with trainable: false (Keras does not train them)."""
+    out = set()
+    for layer in model_json["config"]["layers"]:
+        cfg = layer["config"]
+        if cfg.get("trainable") is False:
+            name = layer.get("name") or cfg["name"]
+            out |= {name + ".kernel", name + ".bias"}
+    return out
+
+
 def _apply(layer, params, args):
     """One call of a Keras layer on a list of input tensors."""
     cls, cfg = layer["class_name"], layer["config"]
@@ -209,8 +220,10 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
             grads = {k: (g if g is not None else torch.zeros_like(params[k]))
                      for k, g in zip(leaves, grads)}
             losses.append(value.item())
+            frozen = frozen_params(model_json)
             with torch.no_grad():
-                opt.step(params, grads, opt_cfg["learning_rate"])
+                opt.step({k: v for k, v in params.items() if k not in frozen},
+                         grads, opt_cfg["learning_rate"])
     return losses, {k: v.numpy() for k, v in params.items()}
 
 
@@ -223,4 +236,6 @@ def gradients(model_json, loss, params, x, y):
     xt = {k: torch.tensor(v, dtype=torch.float64) for k, v in x.items()}
     value = loss_fn(loss, forward(model_json, leaves, xt), yt)
     grads = torch.autograd.grad(value, list(leaves.values()))
-    return value.item(), {k: g.numpy() for k, g in zip(leaves, grads)}
+    frozen = frozen_params(model_json)
+    return value.item(), {k: (0 * g if k in frozen else g).numpy()
+                          for k, g in zip(leaves, grads)}

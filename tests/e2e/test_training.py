@@ -200,6 +200,11 @@ def cases():
     c["multi_bce_rmsprop_momentum"] = (
         keras3(4, [dense("h", 5, "tanh"), dense("p", 3, "sigmoid")],
                "binary_crossentropy", optimizer("RMSprop", momentum=0.9)), [])
+    frozen = dense("frozen", 6, "tanh")
+    frozen["config"]["trainable"] = False
+    c["frozen_layer_adamw"] = (
+        keras3(3, [frozen, dense("trained", 2, None)], "mse",
+               optimizer("AdamW", learning_rate=0.01)), [])
     c["adamw_weight_decay_mse"] = (
         keras3(3, [dense("h", 6, "tanh"), dense("out", 2, None)], "mse",
                optimizer("AdamW", learning_rate=0.01, weight_decay=0.05)), [])

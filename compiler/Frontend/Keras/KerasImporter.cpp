@@ -240,10 +240,7 @@ private:
                       (near ? " (did you mean '" + *near + "'?)" : "") +
                       " (supported: " + llvm::join(known, ", ") + ")");
     }
-    if (std::optional<bool> trainable = cfg->getBoolean("trainable");
-        trainable && !*trainable)
-      return fail(at(cp, "trainable"),
-                  "frozen layers (trainable: false) are not supported yet");
+    bool frozen = cfg->getBoolean("trainable") == std::optional<bool>(false);
 
     LayerArgs args;
     for (const auto &kv : *cfg) {
@@ -290,7 +287,7 @@ private:
     if (name.empty())
       name = graph.uniqueName("", def->name);
     std::string error;
-    if (failed(graph.declare(name, *def, std::move(args), error)))
+    if (failed(graph.declare(name, *def, std::move(args), error, frozen)))
       return fail(cp, error);
     return name;
   }

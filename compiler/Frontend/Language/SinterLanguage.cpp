@@ -480,6 +480,7 @@ private:
     }
     LayerArgs args;
     std::map<std::string, SrcLoc> given;
+    bool frozen = false; // `trainable = false`, on any layer
     for (size_t k = 0; next < e.args.size(); ++next, ++k) {
       const Expr &a = *e.args[next];
       if (k >= def->args.size())
@@ -490,6 +491,15 @@ private:
       given[def->args[k].name.str()] = a.loc;
     }
     for (const KeywordArg &kw : e.kwargs) {
+      if (kw.name == "trainable") {
+        const Expr &v = *kw.value;
+        if (v.kind != Expr::Name || (v.text != "true" && v.text != "false")) {
+          diags.error(v.loc, "trainable expects true or false");
+          poisoned = true;
+        }
+        frozen = v.text == "false";
+        continue;
+      }
       const ArgSpec *spec = llvm::find_if(
           def->args, [&](const ArgSpec &s) { return s.name == kw.name; });
       if (spec == def->args.end()) {
@@ -523,7 +533,7 @@ private:
                            ? graph.uniqueName(scope, def->name)
                            : scoped(declaration);
     std::string error;
-    if (failed(graph.declare(name, *def, std::move(args), error)))
+    if (failed(graph.declare(name, *def, std::move(args), error, frozen)))
       return report(e.loc, error);
     if (!declaration.empty()) {
       if (!inputs.empty())

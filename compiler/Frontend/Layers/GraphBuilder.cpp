@@ -30,14 +30,15 @@ Value GraphBuilder::addInput(StringRef name, const Shape &shape,
 }
 
 LogicalResult GraphBuilder::declare(StringRef name, const LayerDef &def,
-                                    LayerArgs args, std::string &error) {
+                                    LayerArgs args, std::string &error,
+                                    bool frozen) {
   if (instances.count(name)) {
     error = "a layer named '" + name.str() + "' already exists";
     return failure();
   }
   if (failed(completeArgs(ctx, def, args, error)))
     return failure();
-  instances[name] = Instance{&def, std::move(args), {}, {}};
+  instances[name] = Instance{&def, std::move(args), {}, {}, frozen};
   return success();
 }
 
@@ -86,10 +87,13 @@ FailureOr<Value> GraphBuilder::call(StringRef name, ValueRange inputs,
   if (inst.weights.empty() && inst.inputShapes.empty()) {
     int64_t count = 0;
     for (const WeightSpec &w : def.weights(shapes, inst.args)) {
-      argAttrs.push_back(b.getDictionaryAttr(
-          {b.getNamedAttr(attrs::kParam,
-                          b.getStringAttr(name.str() + "." + w.name)),
-           b.getNamedAttr(attrs::kInit, w.init)}));
+      SmallVector<NamedAttribute> attrList = {
+          b.getNamedAttr(attrs::kParam,
+                         b.getStringAttr(name.str() + "." + w.name)),
+          b.getNamedAttr(attrs::kInit, w.init)};
+      if (inst.frozen)
+        attrList.push_back(b.getNamedAttr(attrs::kFrozen, b.getUnitAttr()));
+      argAttrs.push_back(b.getDictionaryAttr(attrList));
       inst.weights.push_back(body->addArgument(
           RankedTensorType::get(w.shape, b.getF32Type()), loc));
       int64_t n = 1;

@@ -29,8 +29,10 @@ public:
 
   /// Declares instance `name` of `def` with `args` (defaults filled in).
   /// Fails if the name is taken or an argument is missing or invalid.
+  /// A `frozen` instance's weights are not trained (Keras trainable=False).
   mlir::LogicalResult declare(llvm::StringRef name, const LayerDef &def,
-                              LayerArgs args, std::string &error);
+                              LayerArgs args, std::string &error,
+                              bool frozen = false);
   bool isDeclared(llvm::StringRef name) const {
     return instances.count(name);
   }
@@ -61,6 +63,7 @@ private:
     LayerArgs args;
     llvm::SmallVector<mlir::Value> weights; // empty until the first call
     llvm::SmallVector<Shape> inputShapes;
+    bool frozen = false;
   };
 
   mlir::MLIRContext *ctx;
