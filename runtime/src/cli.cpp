@@ -20,7 +20,7 @@ const char *kUsage =
     "           [--batch-size B] [--lr LR] [--seed S] [--no-shuffle]\n"
     "           [--init W.safetensors] [--save W.safetensors] [--log-csv F]\n"
     "           [--validation-split F [--split-seed S]]\n"
-    "           [--early-stopping PATIENCE] [--quiet]\n"
+    "           [--early-stopping PATIENCE] [--quiet] [--time]\n"
     "  %s eval --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
     "          [--batch-size B]\n"
     "  %s predict --weights W.safetensors --x X.npy --out P.npy\n"
@@ -45,7 +45,7 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
          {{"data", "x", "y", "epochs", "batch-size", "lr", "seed", "init",
            "save", "log-csv", "validation-split", "split-seed",
            "early-stopping"},
-          {"no-shuffle", "quiet"}}},
+          {"no-shuffle", "quiet", "time"}}},
         {"eval", {{"weights", "data", "x", "y", "batch-size"}, {}}},
         {"predict", {{"weights", "x", "out", "batch-size"}, {}}},
         {"summary", {{}, {}}},
@@ -165,6 +165,7 @@ int run(const sinter_model &model, const Args &a) {
     o.seed = uint64_t(intFlag(a, "seed", 0, 0));
     o.shuffle = !a.switches.count("no-shuffle");
     o.quiet = a.switches.count("quiet");
+    o.reportTime = a.switches.count("time");
     o.savePath = flag(a, "save");
     o.logCsvPath = flag(a, "log-csv");
     o.patience = intFlag(a, "early-stopping", 0, 1);

@@ -5,6 +5,7 @@
 #include "safetensors.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -107,6 +108,7 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
   std::vector<float> x, y;
   std::vector<int32_t> labels;
   int64_t step = 0;
+  std::vector<double> stepSeconds;
   double bestLoss = INFINITY;
   int64_t bestEpoch = 0;
   std::vector<float> best;
@@ -122,7 +124,11 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
       sinter_buffer xb = buffer(x), pb = buffer(paramBuf),
                     sb = buffer(slotBuf);
       sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
+      auto t0 = std::chrono::steady_clock::now();
       float loss = model.train_step(&xb, &yb, &pb, &sb, lr, float(step));
+      stepSeconds.push_back(std::chrono::duration<double>(
+                                std::chrono::steady_clock::now() - t0)
+                                .count());
       ++step;
       sum += double(loss) * (e - b);
       if (csv)
@@ -163,6 +169,14 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
   }
   if (opts.patience > 0 && bestEpoch > 0 && paramBuf != best)
     paramBuf = best; // the best epoch's weights, also when epochs ran out
+  if (opts.reportTime && !stepSeconds.empty()) {
+    std::sort(stepSeconds.begin(), stepSeconds.end());
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "time: %zu steps, median %.6f ms/step\n",
+                  stepSeconds.size(),
+                  1000 * stepSeconds[stepSeconds.size() / 2]);
+    log << buf;
+  }
   if (csv) {
     bool ok = std::fclose(csv) == 0;
     if (!ok || std::rename(csvTmp.c_str(), opts.logCsvPath.c_str()) != 0) {

@@ -23,6 +23,7 @@ struct TrainOptions {
   // monitored loss (validation loss if there is validation data, else the
   // training loss) and restore the best weights; 0 = off.
   int64_t patience = 0;
+  bool reportTime = false; // print the median time of one step at the end
 };
 
 struct EvalResult {

@@ -265,3 +265,10 @@ TEST(Cli, SplitSeedShufflesBeforeHoldingOut) {
   EXPECT_EQ(valLoss("1"), valLoss("1"));
   EXPECT_NE(valLoss("1"), valLoss("2"));
 }
+
+TEST(Cli, ReportsTheMedianStepTime) {
+  Result r = run({"train", "--epochs", "3", "--batch-size", "2", "--time",
+                  "--quiet"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("time: 9 steps, median "), std::string::npos) << r.out;
+}
