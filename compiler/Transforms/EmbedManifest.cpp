@@ -174,10 +174,7 @@ struct EmbedManifestPass
     TrainerLayout layout = computeLayout(fn);
     for (auto [i, p] : llvm::enumerate(layout.params)) {
       os << "param " << p.name << " " << joinDims(p.shape) << " " << p.offset;
-      unsigned arg = 0;
-      for (unsigned a = 0; a < fn.getNumArguments(); ++a)
-        if (argAttrString(fn, a, attrs::kParam) == p.name)
-          arg = a;
+      unsigned arg = p.arg;
       auto init = fn.getArgAttrOfType<DictionaryAttr>(arg, attrs::kInit);
       os << " " << (init && init.get("class") ? attrValue(init.get("class"))
                                               : std::string("Zeros"));

@@ -80,11 +80,8 @@ public:
 
   /// `body(x_i...)` at every element of `ins` (all of `like`'s shape).
   Value map(ValueRange ins, Value like, BodyFn body) {
-    int64_t r = cast<RankedTensorType>(like.getType()).getRank();
-    AffineMap id = b.getMultiDimIdentityMap(r);
-    SmallVector<AffineMap> inMaps(ins.size(), id);
-    Value init = b.create<tensor::EmptyOp>(loc, sizes(like), b.getF32Type());
-    return generic(ins, inMaps, init, id, parallel(r), body);
+    SmallVector<AffineMap> inMaps(ins.size(), id(rankOf(like)));
+    return mapWith(ins, inMaps, like, body);
   }
 
   /// Reduces `ins` (all of rank r, `extra` of rank r-1 broadcast along the

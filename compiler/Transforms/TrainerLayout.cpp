@@ -24,6 +24,7 @@ TrainerLayout sinter::computeLayout(func::FuncOp fn) {
     p.shape.assign(type.getShape().begin(), type.getShape().end());
     p.size = type.getNumElements();
     p.offset = layout.paramElems;
+    p.arg = i;
     layout.paramElems += llvm::alignTo(p.size, kAlignElems);
     layout.params.push_back(std::move(p));
   }

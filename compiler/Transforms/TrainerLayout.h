@@ -45,6 +45,7 @@ struct ParamLayout {
   llvm::SmallVector<int64_t> shape;
   int64_t offset = 0; // in floats, into the parameter buffer
   int64_t size = 0;   // elements
+  unsigned arg = 0;   // the function argument it came from
 };
 
 struct TrainerLayout {

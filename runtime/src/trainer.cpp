@@ -49,6 +49,13 @@ double correctCount(const Manifest &m, const std::vector<float> &pred,
 }
 
 bool hasAccuracy(const Manifest &m) { return m.loss != "mean_squared_error"; }
+
+// Rows in file order: 0, 1, ..., rows - 1.
+std::vector<int64_t> fileOrder(int64_t rows) {
+  std::vector<int64_t> order(rows);
+  std::iota(order.begin(), order.end(), 0);
+  return order;
+}
 } // namespace
 
 Trainer::Trainer(const sinter_model &model, Manifest manifest)
@@ -94,8 +101,7 @@ void Trainer::saveWeights(const std::string &path) const {
 void Trainer::train(const Dataset &data, const Dataset &validation,
                     const TrainOptions &opts, std::ostream &log) {
   float lr = float(opts.lr >= 0 ? opts.lr : m.learningRate());
-  std::vector<int64_t> order(data.rows);
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int64_t> order = fileOrder(data.rows);
   Rng rng(opts.seed ^ 0x5348554646ull); // the shuffle stream
   FILE *csv = nullptr;
   std::string csvTmp = opts.logCsvPath + ".tmp";
@@ -187,8 +193,7 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
 }
 
 EvalResult Trainer::evaluate(const Dataset &data, int64_t batchSize) {
-  std::vector<int64_t> order(data.rows);
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int64_t> order = fileOrder(data.rows);
   std::vector<float> x, y, out;
   std::vector<int32_t> labels;
   double lossSum = 0, correct = 0;
@@ -209,8 +214,7 @@ EvalResult Trainer::evaluate(const Dataset &data, int64_t batchSize) {
 }
 
 std::vector<float> Trainer::predict(const Dataset &data, int64_t batchSize) {
-  std::vector<int64_t> order(data.rows);
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int64_t> order = fileOrder(data.rows);
   std::vector<float> all(data.rows * m.outputSize), x, y, out;
   std::vector<int32_t> labels;
   for (int64_t b = 0; b < data.rows; b += batchSize) {
@@ -227,8 +231,7 @@ std::vector<float> Trainer::predict(const Dataset &data, int64_t batchSize) {
 Trainer::Batch Trainer::firstRows(const Dataset &data, int64_t rows) const {
   Batch b;
   b.rows = std::min(rows, data.rows);
-  std::vector<int64_t> order(data.rows);
-  std::iota(order.begin(), order.end(), 0);
+  std::vector<int64_t> order = fileOrder(data.rows);
   gatherBatch(m, data, order, 0, b.rows, b.x, b.y, b.labels);
   return b;
 }

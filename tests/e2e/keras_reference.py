@@ -19,22 +19,6 @@ ACTIVATIONS = {
 }
 
 
-def layers_of(model_json):
-    """[(name, class, units, activation, use_bias)] of every Dense and
-    Activation layer, Sequential or Functional."""
-    out = []
-    for layer in model_json["config"]["layers"]:
-        cfg = layer["config"]
-        name = layer.get("name") or cfg["name"]
-        if layer["class_name"] == "Dense":
-            out.append((name, "Dense", cfg["units"],
-                        cfg.get("activation") or "linear",
-                        cfg.get("use_bias", True)))
-        elif layer["class_name"] == "Activation":
-            out.append((name, "Activation", None, cfg["activation"], False))
-    return out
-
-
 def frozen_params(model_json):
     """Weights of layers with trainable: false (Keras does not train them)."""
     out = set()
@@ -94,12 +78,6 @@ def _node_refs(node):
 
 def _triples(v):
     return [v] if isinstance(v[0], str) else v
-
-
-def input_names(model_json):
-    if model_json["class_name"] == "Sequential":
-        return ["input"]
-    return [t[0] for t in _triples(model_json["config"]["input_layers"])]
 
 
 def forward(model_json, params, inputs):
@@ -209,6 +187,7 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
     if y.dtype != torch.int64 and y.dtype != torch.int32:
         y = y.to(torch.float64)
     opt = Optimizer(opt_cfg, params)
+    frozen = frozen_params(model_json)
     losses = []
     for _ in range(epochs):
         for b in range(0, rows, batch):
@@ -220,7 +199,6 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
             grads = {k: (g if g is not None else torch.zeros_like(params[k]))
                      for k, g in zip(leaves, grads)}
             losses.append(value.item())
-            frozen = frozen_params(model_json)
             with torch.no_grad():
                 opt.step({k: v for k, v in params.items() if k not in frozen},
                          grads, opt_cfg["learning_rate"])

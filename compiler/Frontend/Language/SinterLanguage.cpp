@@ -465,6 +465,7 @@ private:
     SmallVector<Value> inputs;
     bool poisoned = false;
     size_t next = 0;
+    std::optional<Val> firstArg; // the argument that ended the inputs
     for (; next < e.args.size(); ++next) {
       const Expr &a = *e.args[next];
       if (!mayBeTensor(a) || inputs.size() >= def->maxInputs)
@@ -473,8 +474,10 @@ private:
           (a.args[0]->kind == Expr::Int || a.args[0]->kind == Expr::Negate))
         break; // a list of sizes, as reshape's [7, 7, 16]
       Val v = eval(a);
-      if (v.kind == Val::Int || v.kind == Val::Float)
-        break; // an integer expression over parameters: an argument
+      if (v.kind == Val::Int || v.kind == Val::Float) {
+        firstArg = v; // an integer expression over parameters: an argument
+        break;
+      }
       if (!collectInputs(v, a.loc, inputs, poisoned))
         return Val::poison();
     }
@@ -486,7 +489,8 @@ private:
       if (k >= def->args.size())
         return report(a.loc, "too many arguments to " + def->name.str() +
                                  argumentList(*def));
-      if (!bindArg(*def, def->args[k], a, args))
+      if (!bindArg(*def, def->args[k], a, args,
+                   k == 0 ? firstArg : std::nullopt))
         poisoned = true;
       given[def->args[k].name.str()] = a.loc;
     }
@@ -605,8 +609,10 @@ private:
     return false;
   }
 
+  /// Binds `a` to `spec`; `evaluated` is its value when the caller already
+  /// computed it.
   bool bindArg(const LayerDef &def, const ArgSpec &spec, const Expr &a,
-               LayerArgs &args) {
+               LayerArgs &args, std::optional<Val> evaluated = std::nullopt) {
     std::string what = "argument '" + spec.name.str() + "' of " +
                        def.name.str();
     ArgValue v;
@@ -614,7 +620,7 @@ private:
     switch (spec.kind) {
     case ArgKind::Int:
     case ArgKind::Float: {
-      Val x = eval(a);
+      Val x = evaluated ? *evaluated : eval(a);
       if (x.kind == Val::Poison)
         return false;
       bool isInt = x.kind == Val::Int;
