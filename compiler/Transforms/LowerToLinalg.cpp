@@ -2,11 +2,12 @@
 //
 // Expects Sinter ops on ranked tensors. Produces destination-passing linalg
 // (`linalg.generic`, `linalg.fill` over `tensor.empty`), tensor, arith and
-// math ops; no Sinter op remains. One rewrite pattern per op; the shared
-// shapes of computation (elementwise maps, reductions over the last
-// dimension or over everything) are the helpers below.
+// math ops; no Sinter op remains. One rewrite pattern per op, built from the
+// helpers of LinalgEmitter.h; convolution and pooling are lowered in
+// LowerWindowOps.cpp.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Transforms/LinalgEmitter.h"
 #include "compiler/Transforms/Passes.h"
 #include "dialects/Sinter/IR/SinterDialect.h"
 
@@ -23,150 +24,9 @@ namespace sinter {
 
 using namespace mlir;
 using namespace sinter;
+using namespace sinter::lowering;
 
 namespace {
-
-using utils::IteratorType;
-using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
-
-/// Emits linalg ops at one location; every helper returns a tensor.
-class Emitter {
-public:
-  Emitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
-
-  Value f32(double v) {
-    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
-  }
-
-  /// A fresh tensor of `sizes`, filled with `init`.
-  Value filled(ArrayRef<OpFoldResult> sizes, double init) {
-    Value e = b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type());
-    return b.create<linalg::FillOp>(loc, f32(init), e).getResult(0);
-  }
-
-  SmallVector<OpFoldResult> sizes(Value v) {
-    return tensor::getMixedSizes(b, loc, v);
-  }
-
-  /// Dimension `d` of `v` as an f32 value.
-  Value dimF32(Value v, int64_t d) {
-    Value i = b.create<tensor::DimOp>(loc, v, d);
-    Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), i);
-    return b.create<arith::SIToFPOp>(loc, b.getF32Type(), i64);
-  }
-
-  /// The scalar in a tensor<f32>.
-  Value scalar(Value t) {
-    return b.create<tensor::ExtractOp>(loc, t, ValueRange{});
-  }
-  Value scalarTensor(Value s) {
-    return b.create<tensor::FromElementsOp>(
-        loc, RankedTensorType::get({}, b.getF32Type()), s);
-  }
-
-  /// One linalg.generic with a single output `init` and a body computing
-  /// the yielded value from (inputs..., output).
-  Value generic(ValueRange ins, ArrayRef<AffineMap> inMaps, Value init,
-                AffineMap outMap, ArrayRef<IteratorType> iters, BodyFn body) {
-    SmallVector<AffineMap> maps(inMaps.begin(), inMaps.end());
-    maps.push_back(outMap);
-    auto op = b.create<linalg::GenericOp>(
-        loc, init.getType(), ins, init, maps, iters,
-        [&](OpBuilder &nb, Location nl, ValueRange args) {
-          nb.create<linalg::YieldOp>(nl, body(nb, nl, args));
-        });
-    return op.getResult(0);
-  }
-
-  /// `body(x_i...)` at every element of `ins` (all of `like`'s shape).
-  Value map(ValueRange ins, Value like, BodyFn body) {
-    SmallVector<AffineMap> inMaps(ins.size(), id(rankOf(like)));
-    return mapWith(ins, inMaps, like, body);
-  }
-
-  /// Reduces `ins` (all of rank r, `extra` of rank r-1 broadcast along the
-  /// last dimension) over the last dimension: result rank r-1.
-  Value reduceLast(ValueRange ins, ValueRange extra, double init,
-                   BodyFn body) {
-    int64_t r = rankOf(ins[0]);
-    SmallVector<AffineMap> inMaps(ins.size(), b.getMultiDimIdentityMap(r));
-    inMaps.append(extra.size(), dropLast(r));
-    SmallVector<Value> all(ins);
-    all.append(extra.begin(), extra.end());
-    SmallVector<OpFoldResult> s = sizes(ins[0]);
-    s.pop_back();
-    SmallVector<IteratorType> iters = parallel(r);
-    iters.back() = IteratorType::reduction;
-    return generic(all, inMaps, filled(s, init), dropLast(r), iters, body);
-  }
-
-  /// Reduces over every dimension to a tensor<f32>; `maps` give each input's
-  /// indexing in the iteration space of `space`.
-  Value reduceAll(ValueRange ins, ArrayRef<AffineMap> maps, Value space,
-                  BodyFn body) {
-    int64_t r = rankOf(space);
-    SmallVector<IteratorType> iters(r, IteratorType::reduction);
-    return generic(ins, maps, filled({}, 0.0), AffineMap::get(r, 0, b.getContext()),
-                   iters, body);
-  }
-
-  /// `body` over the iteration space of `like` with inputs indexed by
-  /// `maps`, producing `like`'s shape.
-  Value mapWith(ValueRange ins, ArrayRef<AffineMap> maps, Value like,
-                BodyFn body) {
-    int64_t r = rankOf(like);
-    Value init = b.create<tensor::EmptyOp>(loc, sizes(like), b.getF32Type());
-    return generic(ins, maps, init, b.getMultiDimIdentityMap(r), parallel(r),
-                   body);
-  }
-
-  SmallVector<IteratorType> parallel(int64_t r) {
-    return SmallVector<IteratorType>(r, IteratorType::parallel);
-  }
-  AffineMap id(int64_t r) { return b.getMultiDimIdentityMap(r); }
-  AffineMap dropLast(int64_t r) {
-    return AffineMap::getMultiDimIdentityMap(r, b.getContext())
-        .getMajorSubMap(r - 1);
-  }
-  AffineMap lastOnly(int64_t r) {
-    return AffineMap::get(r, 0, b.getAffineDimExpr(r - 1));
-  }
-  static int64_t rankOf(Value v) {
-    return cast<RankedTensorType>(v.getType()).getRank();
-  }
-
-  OpBuilder &b;
-  Location loc;
-};
-
-// Arithmetic shorthands for region bodies.
-struct Ar {
-  OpBuilder &b;
-  Location l;
-  Value add(Value x, Value y) { return b.create<arith::AddFOp>(l, x, y); }
-  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(l, x, y); }
-  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(l, x, y); }
-  Value div(Value x, Value y) { return b.create<arith::DivFOp>(l, x, y); }
-  Value neg(Value x) { return b.create<arith::NegFOp>(l, x); }
-  Value c(double v) {
-    return b.create<arith::ConstantOp>(l, b.getF32FloatAttr(v));
-  }
-  Value exp(Value x) { return b.create<math::ExpOp>(l, x); }
-  Value log(Value x) { return b.create<math::LogOp>(l, x); }
-  Value sqrt(Value x) { return b.create<math::SqrtOp>(l, x); }
-  Value max(Value x, Value y) { return b.create<arith::MaximumFOp>(l, x, y); }
-  Value min(Value x, Value y) { return b.create<arith::MinimumFOp>(l, x, y); }
-  Value gt(Value x, Value y) {
-    return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, x, y);
-  }
-  Value lt(Value x, Value y) {
-    return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, x, y);
-  }
-  Value select(Value c, Value x, Value y) {
-    return b.create<arith::SelectOp>(l, c, x, y);
-  }
-  Value andi(Value x, Value y) { return b.create<arith::AndIOp>(l, x, y); }
-};
 
 /// Keras' fuzz factor for clipping probabilities.
 constexpr double kEpsilon = 1e-7;
@@ -697,19 +557,9 @@ SmallVector<Value> lower(RmspropUpdateOp op, OpBuilder &b) {
       });
 }
 
-template <typename OpTy>
-struct LowerPattern : public OpRewritePattern<OpTy> {
-  using OpRewritePattern<OpTy>::OpRewritePattern;
-  LogicalResult matchAndRewrite(OpTy op,
-                                PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, lower(op, rewriter));
-    return success();
-  }
-};
-
 template <typename... Ops>
 void addPatterns(RewritePatternSet &patterns) {
-  (patterns.add<LowerPattern<Ops>>(patterns.getContext()), ...);
+  (patterns.add<LowerPattern<Ops, &lower>>(patterns.getContext()), ...);
 }
 
 struct LowerToLinalgPass
@@ -725,6 +575,7 @@ struct LowerToLinalgPass
                 SparseCategoricalCrossentropyOp,
                 SparseCategoricalCrossentropyGradOp, SgdUpdateOp, AdamUpdateOp,
                 RmspropUpdateOp>(patterns);
+    populateWindowLowerings(patterns);
     GreedyRewriteConfig config;
     config.strictMode = GreedyRewriteStrictness::ExistingOps;
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),

@@ -6,6 +6,7 @@ same Keras JSON, the losses follow keras/src/backend (probabilities clipped
 to [1e-7, 1 - 1e-7]), and the updates follow keras/src/optimizers.
 """
 import torch
+import torch.nn.functional as F
 
 EPS = 1e-7
 torch.set_default_dtype(torch.float64)
@@ -64,7 +65,55 @@ def _apply(layer, params, args):
         return args[0].reshape(args[0].shape[0], *cfg["target_shape"])
     if cls == "Rescaling":
         return args[0] * cfg["scale"] + cfg.get("offset", 0.0)
+    if cls == "Conv2D":
+        w = params[name + ".kernel"].permute(3, 2, 0, 1)  # [kh,kw,in,out] -> OIHW
+        x = _pad_same(args[0], cfg, w.shape[2:], cfg.get("dilation_rate", [1, 1]), 0.0)
+        h = F.conv2d(x, w, stride=_pair(cfg.get("strides", 1)),
+                     dilation=_pair(cfg.get("dilation_rate", 1)), groups=cfg.get("groups", 1))
+        if cfg.get("use_bias", True):
+            h = h + params[name + ".bias"].reshape(1, -1, 1, 1)
+        return ACTIVATIONS[cfg.get("activation") or "linear"](_nhwc(h))
+    if cls in ("MaxPooling2D", "AveragePooling2D"):
+        pool = _pair(cfg.get("pool_size", 2))
+        strides = _pair(cfg.get("strides") or pool)
+        pool_cfg = dict(cfg, strides=strides)
+        if cls == "MaxPooling2D":
+            x = _pad_same(args[0], pool_cfg, pool, [1, 1], float("-inf"))
+            return _nhwc(F.max_pool2d(x, pool, strides))
+        # Keras averages over the real elements only (pads not counted).
+        x = _pad_same(args[0], pool_cfg, pool, [1, 1], 0.0)
+        ones = _pad_same(torch.ones_like(args[0][..., :1]), pool_cfg, pool, [1, 1], 0.0)
+        total = F.avg_pool2d(x, pool, strides, divisor_override=1)
+        count = F.avg_pool2d(ones, pool, strides, divisor_override=1)
+        return _nhwc(total / count)
+    if cls == "GlobalAveragePooling2D":
+        out = args[0].mean(dim=(1, 2), keepdim=bool(cfg.get("keepdims")))
+        return out
     raise ValueError(cls)
+
+
+def _pair(v):
+    return tuple(v) if isinstance(v, (list, tuple)) else (v, v)
+
+
+def _nhwc(t):
+    return t.permute(0, 2, 3, 1)
+
+
+def _pad_same(x_nhwc, cfg, window, dilation, value):
+    """NHWC -> NCHW, padded as Keras' "same" (TensorFlow's rule: the odd
+    element after) or not at all for "valid"."""
+    x = x_nhwc.permute(0, 3, 1, 2)
+    if cfg.get("padding", "valid") != "same":
+        return x
+    pads = []
+    for size, k, s, d in zip(x.shape[2:], window, _pair(cfg.get("strides", 1)),
+                             _pair(dilation)):
+        out = -(-size // s)
+        total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+        pads.append((total // 2, total - total // 2))
+    (top, bottom), (left, right) = pads
+    return F.pad(x, (left, right, top, bottom), value=value)
 
 
 def _node_refs(node):

@@ -67,6 +67,25 @@ def dense(name, units, activation, use_bias=True):
         "bias_constraint": None}, "registered_name": None}
 
 
+def conv(name, filters, kernel, activation=None, strides=(1, 1), padding="valid",
+         dilation=(1, 1), groups=1):
+    """Keras 3 Conv2D config, as get_config writes it."""
+    layer = dense(name, filters, activation)
+    cfg = layer["config"]
+    del cfg["units"]
+    cfg.update({"filters": filters, "kernel_size": list(kernel), "strides": list(strides),
+                "padding": padding, "data_format": "channels_last",
+                "dilation_rate": list(dilation), "groups": groups,
+                "activity_regularizer": None})
+    layer["class_name"] = "Conv2D"
+    return layer
+
+
+def pool(cls, name, size=(2, 2), strides=None, padding="valid"):
+    return simple(cls, name, pool_size=list(size), strides=list(strides or size),
+                  padding=padding, data_format="channels_last")
+
+
 def activation(name, act):
     return {"module": "keras.layers", "class_name": "Activation",
             "config": {"name": name, "trainable": True, "dtype": "float32",
@@ -231,6 +250,26 @@ def cases():
                         simple("Flatten", "flat", data_format="channels_last"),
                         dense("h", 5, "relu"), dense("probs", 4, "softmax")],
                "sparse_categorical_crossentropy", optimizer("Adam", learning_rate=0.01)), [])
+    # Images: convolutions ("same" and "valid", strides, dilation, groups)
+    # and every pooling, with overlapping and partial windows.
+    c["conv_maxpool_sce_sgd_momentum"] = (
+        keras3((8, 8, 2), [conv("c1", 3, (3, 3), "relu", padding="same"),
+                           pool("MaxPooling2D", "p1"),
+                           conv("c2", 4, (3, 3), "tanh"),
+                           simple("Flatten", "flat", data_format="channels_last"),
+                           dense("probs", 3, "softmax")],
+               "sparse_categorical_crossentropy",
+               optimizer("SGD", learning_rate=0.05, momentum=0.9)), [])
+    c["conv_strided_dilated_groups_pools_adam"] = (
+        keras3((9, 7, 4), [conv("strided", 6, (3, 3), "relu", strides=(2, 2), padding="same",
+                                groups=2),
+                           conv("dilated", 4, (2, 2), "sigmoid", dilation=(2, 2)),
+                           pool("MaxPooling2D", "overlap", (3, 3), (1, 1), "same"),
+                           pool("AveragePooling2D", "partial", (3, 3), (2, 2), "same"),
+                           simple("GlobalAveragePooling2D", "gap",
+                                  data_format="channels_last", keepdims=False),
+                           dense("out", 2, None)],
+               "mse", optimizer("Adam", learning_rate=0.01)), [])
     # Two inputs, a layer called twice (shared weights), every merge.
     shared = dense("shared", 4, "sigmoid")
     graph = functional3(

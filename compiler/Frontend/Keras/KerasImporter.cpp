@@ -329,7 +329,19 @@ private:
                            llvm::join(activationNames(), ", ") + ")");
       return v;
     }
+    case ArgKind::Choice: {
+      std::optional<llvm::StringRef> name = val.getAsString();
+      if (!name || !llvm::is_contained(spec.choices, *name))
+        return fail(p, "expected one of " + llvm::join(spec.choices, ", ") +
+                           (name ? ", got '" + name->str() + "'" : ""));
+      v.name = name->str();
+      return v;
+    }
     case ArgKind::IntList: {
+      if (std::optional<int64_t> one = val.getAsInteger()) {
+        v.ints.push_back(*one); // Keras accepts kernel_size = 3
+        return v;
+      }
       const json::Array *list = val.getAsArray();
       if (!list)
         return fail(p, "expected a list of integers");

@@ -646,15 +646,35 @@ private:
       Val x = eval(a);
       if (x.kind == Val::Poison)
         return false;
+      if (x.kind == Val::Int) { // kernel_size = 5 is [5]
+        v.ints.push_back(x.i);
+        break;
+      }
       bool ok = x.kind == Val::List;
       for (const Val &item : x.items)
         ok = ok && item.kind == Val::Int;
       if (!ok) {
-        diags.error(a.loc, what + " expects a list of integers, as [7, 7, 16]");
+        diags.error(a.loc, what + " expects an integer or a list of "
+                                  "integers, as [7, 7, 16]");
         return false;
       }
       for (const Val &item : x.items)
         v.ints.push_back(item.i);
+      break;
+    }
+    case ArgKind::Choice: {
+      std::vector<std::string> names;
+      for (StringRef n : spec.choices)
+        names.push_back(n.str());
+      if (a.kind != Expr::Name || !llvm::is_contained(spec.choices, a.text)) {
+        diags.error(a.loc, what + " expects one of " + llvm::join(names, ", ") +
+                               (a.kind == Expr::Name
+                                    ? ", got '" + a.text + "'" +
+                                          suggest(a.text, names)
+                                    : ""));
+        return false;
+      }
+      v.name = a.text;
       break;
     }
     case ArgKind::Bool:

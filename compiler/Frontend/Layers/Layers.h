@@ -37,7 +37,8 @@ enum class ArgKind {
   Bool,        // use_bias = false
   Activation,  // activation = relu (a name)
   Initializer, // kernel_initializer = he_normal | random_normal(stddev = .1)
-  IntList,     // target_shape = [7, 7, 16]
+  IntList,     // target_shape = [7, 7, 16]; kernel_size = 5 is [5]
+  Choice,      // padding = same (one of ArgSpec::choices)
 };
 
 /// One argument value after binding.
@@ -46,7 +47,7 @@ struct ArgValue {
   int64_t i = 0;
   double f = 0;
   bool b = false;
-  std::string name;           // Activation
+  std::string name;           // Activation, Choice
   mlir::DictionaryAttr init;  // Initializer: {class = "...", options...}
   std::vector<int64_t> ints;  // IntList
 };
@@ -57,7 +58,9 @@ struct ArgSpec {
   llvm::StringLiteral name;
   ArgKind kind;
   const char *defaultValue; // nullptr: required; parsed like a user value
+                            // (IntList: "1, 1", or "" for none given)
   int64_t minInt = INT64_MIN; // Int arguments: the smallest allowed value
+  llvm::ArrayRef<llvm::StringLiteral> choices = {}; // Choice arguments
 };
 
 /// A weight a layer call creates: `<layer name>.<name>`.

@@ -1,5 +1,6 @@
 //===- SinterOps.cpp - verifiers and type inference of Sinter ops ---------===//
 #include "dialects/Sinter/IR/SinterDialect.h"
+#include "dialects/Sinter/IR/WindowGeometry.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -139,6 +140,130 @@ LogicalResult SliceLastOp::verify() {
     return emitOpError("window [") << getOffset() << ", " << getOffset() + size
                                    << ") does not fit in " << dimStr(have);
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+/// Checks a sweep of `window` over the images `in` [N, H, W, C] giving
+/// `out` [N, OH, OW, C']: attribute lengths, positive sizes, pads smaller
+/// than the window, and OH/OW. Channels are the caller's business.
+static LogicalResult verifySweep(Operation *op, RankedTensorType in,
+                                 RankedTensorType out,
+                                 ArrayRef<int64_t> window,
+                                 ArrayRef<int64_t> strides,
+                                 ArrayRef<int64_t> dilations,
+                                 ArrayRef<int64_t> padding) {
+  if (in.getRank() != 4 || out.getRank() != 4)
+    return op->emitOpError("expects [batch, height, width, channels] images, "
+                           "got ")
+           << in << " and " << out;
+  if (window.size() != 2 || strides.size() != 2 || dilations.size() != 2 ||
+      padding.size() != 4)
+    return op->emitOpError("expects 2 window sizes, strides and dilations "
+                           "and 4 pads [top, bottom, left, right]");
+  if (!compatible(in.getDimSize(0), out.getDimSize(0)))
+    return op->emitOpError("batch sizes differ: ")
+           << dimStr(in.getDimSize(0)) << " vs " << dimStr(out.getDimSize(0));
+  for (int d = 0; d < 2; ++d) {
+    WindowDim w{window[d], strides[d], dilations[d], padding[2 * d],
+                padding[2 * d + 1]};
+    if (w.window < 1 || w.stride < 1 || w.dilation < 1)
+      return op->emitOpError("window sizes, strides and dilations must be "
+                             "positive");
+    if (!w.padsFit())
+      return op->emitOpError("pads must be >= 0 and smaller than the "
+                             "window extent ")
+             << w.extent();
+    int64_t size = in.getDimSize(1 + d);
+    if (ShapedType::isDynamic(size))
+      return op->emitOpError("expects static image sizes");
+    if (w.outSize(size) < 1)
+      return op->emitOpError("window extent ")
+             << w.extent() << " does not fit in " << size << " padded by "
+             << w.padBefore << "+" << w.padAfter;
+    if (out.getDimSize(1 + d) != w.outSize(size))
+      return op->emitOpError(d == 0 ? "output height" : "output width")
+             << " should be " << w.outSize(size) << ", got "
+             << dimStr(out.getDimSize(1 + d));
+  }
+  return success();
+}
+
+/// conv2d's shapes, whichever op carries them: `in` the forward input,
+/// `filter` [kh, kw, in/groups, out], `out` the forward result.
+static LogicalResult verifyConv(Operation *op, RankedTensorType in,
+                                RankedTensorType filter, RankedTensorType out,
+                                ArrayRef<int64_t> strides,
+                                ArrayRef<int64_t> dilations,
+                                ArrayRef<int64_t> padding, int64_t groups) {
+  if (filter.getRank() != 4 || !filter.hasStaticShape())
+    return op->emitOpError("expects a static [kh, kw, in/groups, out] "
+                           "filter, got ")
+           << filter;
+  if (failed(verifySweep(op, in, out, filter.getShape().take_front(2),
+                         strides, dilations, padding)))
+    return failure();
+  int64_t c = in.getDimSize(3), o = filter.getDimSize(3);
+  if (groups < 1 || o % groups != 0)
+    return op->emitOpError("groups (")
+           << groups << ") must divide the " << o << " output channels";
+  if (c != filter.getDimSize(2) * groups)
+    return op->emitOpError("input has ")
+           << dimStr(c) << " channels; the filter expects "
+           << filter.getDimSize(2) << " x " << groups << " groups";
+  if (out.getDimSize(3) != o)
+    return op->emitOpError("output should have ")
+           << o << " channels, got " << dimStr(out.getDimSize(3));
+  return success();
+}
+
+LogicalResult Conv2DOp::verify() {
+  return verifyConv(*this, getInput().getType(), getFilter().getType(),
+                    getType(), getStrides(), getDilations(), getPadding(),
+                    getGroups());
+}
+LogicalResult Conv2DInputGradOp::verify() {
+  return verifyConv(*this, getType(), getFilter().getType(),
+                    getGrad().getType(), getStrides(), getDilations(),
+                    getPadding(), getGroups());
+}
+LogicalResult Conv2DFilterGradOp::verify() {
+  return verifyConv(*this, getInput().getType(), getType(),
+                    getGrad().getType(), getStrides(), getDilations(),
+                    getPadding(), getGroups());
+}
+
+/// Pooling keeps the channels.
+static LogicalResult verifyPool(Operation *op, RankedTensorType in,
+                                RankedTensorType out, ArrayRef<int64_t> window,
+                                ArrayRef<int64_t> strides,
+                                ArrayRef<int64_t> padding) {
+  const int64_t unit[] = {1, 1};
+  if (failed(verifySweep(op, in, out, window, strides, unit, padding)))
+    return failure();
+  if (!compatible(in.getDimSize(3), out.getDimSize(3)))
+    return op->emitOpError("pooling keeps the channels: ")
+           << dimStr(in.getDimSize(3)) << " vs " << dimStr(out.getDimSize(3));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::verify() {
+  return verifyPool(*this, getInput().getType(), getType(), getWindow(),
+                    getStrides(), getPadding());
+}
+LogicalResult AvgPool2DOp::verify() {
+  return verifyPool(*this, getInput().getType(), getType(), getWindow(),
+                    getStrides(), getPadding());
+}
+LogicalResult MaxPool2DGradOp::verify() {
+  return verifyPool(*this, getInput().getType(), getGrad().getType(),
+                    getWindow(), getStrides(), getPadding());
+}
+LogicalResult AvgPool2DGradOp::verify() {
+  return verifyPool(*this, getType(), getGrad().getType(), getWindow(),
+                    getStrides(), getPadding());
 }
 
 //===----------------------------------------------------------------------===//

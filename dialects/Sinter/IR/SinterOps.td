@@ -219,6 +219,155 @@ def Sinter_SliceLastOp : Sinter_Op<"slice_last"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling: channels-last images [batch, height, width,
+// channels], as Keras stores them. `padding` is explicit, [top, bottom,
+// left, right] (the frontends turn Keras' "same"/"valid" into numbers); each
+// pad is smaller than the (dilated) window, so every output window holds at
+// least one input element.
+//===----------------------------------------------------------------------===//
+
+def Sinter_Conv2DOp : Sinter_Op<"conv2d",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "2-D convolution, NHWC input and [kh, kw, in/groups, out] filter";
+  let description = [{
+    `result[n, i, j, o] = sum_{a, b, c} xpad[n, i*sh + a*dh, j*sw + b*dw,
+    g*Cg + c] * filter[a, b, c, o]`, where `xpad` is the input with zero
+    padding, `g = o / (out / groups)` and `Cg = in / groups` (Keras Conv2D,
+    without bias or activation: those are separate ops).
+
+    ```mlir
+    %y = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+                               padding = array<i64: 2, 2, 2, 2>}
+        : tensor<?x28x28x1xf32>, tensor<5x5x1x6xf32> -> tensor<?x28x28x6xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32RankedTensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$padding,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->` type($result)
+  }];
+  // Ranks, channel counts, groups and the output size must agree.
+  let hasVerifier = 1;
+}
+
+def Sinter_Conv2DInputGradOp : Sinter_Op<"conv2d_input_grad"> {
+  let summary = "cotangent of a convolution's input";
+  let description = [{
+    The transposed convolution of the output cotangent `grad` with `filter`,
+    for the `sinter.conv2d` with the same attributes whose input has the
+    result's type.
+
+    ```mlir
+    %dx = sinter.conv2d_input_grad %g, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+                                           padding = array<i64: 2, 2, 2, 2>}
+        : tensor<?x28x28x6xf32>, tensor<5x5x1x6xf32> -> tensor<?x28x28x1xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$grad, F32RankedTensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$padding,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $filter attr-dict `:` type($grad) `,` type($filter) `->` type($result)
+  }];
+  // As for conv2d, reading the result as the forward input.
+  let hasVerifier = 1;
+}
+
+def Sinter_Conv2DFilterGradOp : Sinter_Op<"conv2d_filter_grad"> {
+  let summary = "cotangent of a convolution's filter";
+  let description = [{
+    `result[a, b, c, o] = sum_{n, i, j} xpad[n, i*sh + a*dh, j*sw + b*dw,
+    g*Cg + c] * grad[n, i, j, o]` for the `sinter.conv2d` with the same
+    attributes.
+
+    ```mlir
+    %dw = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>,
+                                            padding = array<i64: 2, 2, 2, 2>}
+        : tensor<?x28x28x1xf32>, tensor<?x28x28x6xf32> -> tensor<5x5x1x6xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32RankedTensor:$grad,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$padding,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad attr-dict `:` type($input) `,` type($grad) `->` type($result)
+  }];
+  // As for conv2d, reading the result as the filter.
+  let hasVerifier = 1;
+}
+
+class Sinter_PoolOp<string mnemonic, string formula>
+    : Sinter_Op<mnemonic, [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "2-D " # !subst("_pool2d", "", mnemonic) # " pooling per channel";
+  let description = "`result[n, i, j, c] = " # formula # "` over the window "
+      # "rows `i*sh - top ...` and columns `j*sw - left ...`.\n\n```mlir\n"
+      # "%y = sinter." # mnemonic # " %x {window = array<i64: 2, 2>, strides = "
+      # "array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : "
+      # "tensor<?x28x28x6xf32> -> tensor<?x14x14x6xf32>\n```";
+  let arguments = (ins F32RankedTensor:$input, DenseI64ArrayAttr:$window,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  // Ranks, channels and the output size must agree.
+  let hasVerifier = 1;
+}
+
+def Sinter_MaxPool2DOp : Sinter_PoolOp<"max_pool2d",
+    "max of the input elements in the window (padding never wins)">;
+def Sinter_AvgPool2DOp : Sinter_PoolOp<"avg_pool2d",
+    "mean of the input elements in the window, padding not counted">;
+
+def Sinter_MaxPool2DGradOp : Sinter_Op<"max_pool2d_grad",
+    [AllTypesMatch<["input", "result"]>]> {
+  let summary = "cotangent of a max pooling's input";
+  let description = [{
+    Each window's cotangent goes to the first (row-major) position holding
+    the window's maximum, as PyTorch and TensorFlow route it; overlapping
+    windows add up.
+
+    ```mlir
+    %dx = sinter.max_pool2d_grad %x, %g {window = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+                                         padding = array<i64: 0, 0, 0, 0>}
+        : tensor<?x28x28x6xf32>, tensor<?x14x14x6xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32RankedTensor:$grad,
+                       DenseI64ArrayAttr:$window, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($input) `,` type($grad)";
+  // As for max_pool2d.
+  let hasVerifier = 1;
+}
+
+def Sinter_AvgPool2DGradOp : Sinter_Op<"avg_pool2d_grad"> {
+  let summary = "cotangent of an average pooling's input";
+  let description = [{
+    Each window's cotangent, divided by the number of input elements the
+    window averaged, goes to each of them.
+
+    ```mlir
+    %dx = sinter.avg_pool2d_grad %g {window = array<i64: 2, 2>, strides = array<i64: 2, 2>,
+                                     padding = array<i64: 0, 0, 0, 0>}
+        : tensor<?x14x14x6xf32> -> tensor<?x28x28x6xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$grad, DenseI64ArrayAttr:$window,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$grad attr-dict `:` type($grad) `->` type($result)";
+  // As for avg_pool2d, reading the result as the forward input.
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//
 

@@ -122,6 +122,42 @@ LogicalResult ConcatOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
 }
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling: the gradient ops carry the forward attributes.
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                 MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  operandGrads[0] = b.create<Conv2DInputGradOp>(
+      getLoc(), getInput().getType(), g, getFilter(), getStridesAttr(),
+      getDilationsAttr(), getPaddingAttr(), getGroupsAttr());
+  operandGrads[1] = b.create<Conv2DFilterGradOp>(
+      getLoc(), getFilter().getType(), getInput(), g, getStridesAttr(),
+      getDilationsAttr(), getPaddingAttr(), getGroupsAttr());
+  return success();
+}
+
+LogicalResult MaxPool2DOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    MutableArrayRef<Value> operandGrads) {
+  if (Value g = resultGrads[0])
+    operandGrads[0] = b.create<MaxPool2DGradOp>(
+        getLoc(), getInput().getType(), getInput(), g, getWindowAttr(),
+        getStridesAttr(), getPaddingAttr());
+  return success();
+}
+
+LogicalResult AvgPool2DOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    MutableArrayRef<Value> operandGrads) {
+  if (Value g = resultGrads[0])
+    operandGrads[0] = b.create<AvgPool2DGradOp>(
+        getLoc(), getInput().getType(), g, getWindowAttr(), getStridesAttr(),
+        getPaddingAttr());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Activations: the gradient ops read the forward output y.
 //===----------------------------------------------------------------------===//
 

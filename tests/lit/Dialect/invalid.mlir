@@ -194,3 +194,107 @@ func.func @slice_window(%a: tensor<?x7xf32>) {
   %0 = sinter.slice_last %a {offset = 5 : i64} : tensor<?x7xf32> -> tensor<?x4xf32>
   return
 }
+
+// -----
+
+func.func @conv_output_size(%x: tensor<?x8x8x1xf32>, %w: tensor<3x3x1x4xf32>) {
+  // expected-error @+1 {{output height should be 6, got 8}}
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+      : tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: tensor<?x8x8x3xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+1 {{input has 3 channels; the filter expects 2 x 1 groups}}
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<?x8x8x3xf32>, tensor<3x3x2x4xf32> -> tensor<?x8x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_groups(%x: tensor<?x8x8x2xf32>, %w: tensor<3x3x1x3xf32>) {
+  // expected-error @+1 {{groups (2) must divide the 3 output channels}}
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 2}
+      : tensor<?x8x8x2xf32>, tensor<3x3x1x3xf32> -> tensor<?x8x8x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_pad_too_large(%x: tensor<?x8x8x1xf32>, %w: tensor<3x3x1x4xf32>) {
+  // expected-error @+1 {{pads must be >= 0 and smaller than the window extent 3}}
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 3, 3, 1, 1>}
+      : tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32> -> tensor<?x10x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_rank(%x: tensor<?x8x1xf32>, %w: tensor<3x3x1x4xf32>) {
+  // expected-error @+1 {{expects [batch, height, width, channels] images}}
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+      : tensor<?x8x1xf32>, tensor<3x3x1x4xf32> -> tensor<?x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_attr_lengths(%x: tensor<?x8x8x1xf32>, %w: tensor<3x3x1x4xf32>) {
+  // expected-error @+1 {{expects 2 window sizes, strides and dilations and 4 pads}}
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+      : tensor<?x8x8x1xf32>, tensor<3x3x1x4xf32> -> tensor<?x6x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_filter_grad_type(%x: tensor<?x8x8x1xf32>, %g: tensor<?x6x6x4xf32>) {
+  // expected-error @+1 {{output should have 5 channels, got 4}}
+  %0 = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+      : tensor<?x8x8x1xf32>, tensor<?x6x6x4xf32> -> tensor<3x3x1x5xf32>
+  return
+}
+
+// -----
+
+func.func @conv_input_grad_size(%g: tensor<?x6x6x4xf32>, %w: tensor<3x3x1x4xf32>) {
+  // expected-error @+1 {{output width should be 5, got 6}}
+  %0 = sinter.conv2d_input_grad %g, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+      : tensor<?x6x6x4xf32>, tensor<3x3x1x4xf32> -> tensor<?x8x7x1xf32>
+  return
+}
+
+// -----
+
+func.func @pool_channels(%x: tensor<?x8x8x2xf32>) {
+  // expected-error @+1 {{pooling keeps the channels: 2 vs 3}}
+  %0 = sinter.max_pool2d %x {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32> -> tensor<?x4x4x3xf32>
+  return
+}
+
+// -----
+
+func.func @pool_window(%x: tensor<?x8x8x2xf32>) {
+  // expected-error @+1 {{window sizes, strides and dilations must be positive}}
+  %0 = sinter.avg_pool2d %x {window = array<i64: 0, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32> -> tensor<?x4x4x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_too_big(%x: tensor<?x2x8x2xf32>) {
+  // expected-error @+1 {{window extent 3 does not fit in 2 padded by 0+0}}
+  %0 = sinter.max_pool2d %x {window = array<i64: 3, 3>, strides = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x2x8x2xf32> -> tensor<?x1x6x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_grad_size(%x: tensor<?x8x8x2xf32>, %g: tensor<?x3x4x2xf32>) {
+  // expected-error @+1 {{output height should be 4, got 3}}
+  %0 = sinter.max_pool2d_grad %x, %g {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32>, tensor<?x3x4x2xf32>
+  return
+}

@@ -94,3 +94,26 @@ func.func @updates(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %m: tensor<4x3xf32>
       {rho = 0.9 : f32, momentum = 0.5 : f32, epsilon = 1.0e-07 : f32, centered} : tensor<4x3xf32>
   return
 }
+
+// CHECK-LABEL: func.func @windows
+func.func @windows(%x: tensor<?x8x8x2xf32>, %w: tensor<3x3x1x4xf32>,
+                   %g: tensor<?x4x4x4xf32>, %p: tensor<?x4x4x2xf32>) {
+  // CHECK: sinter.conv2d %{{.*}}, %{{.*}} {dilations = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 0, 1, 0, 1>, strides = array<i64: 2, 2>} : tensor<?x8x8x2xf32>, tensor<3x3x1x4xf32> -> tensor<?x4x4x4xf32>
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 2}
+      : tensor<?x8x8x2xf32>, tensor<3x3x1x4xf32> -> tensor<?x4x4x4xf32>
+  // CHECK: sinter.conv2d_input_grad %{{.*}}, %{{.*}} {{{.*}}} : tensor<?x4x4x4xf32>, tensor<3x3x1x4xf32> -> tensor<?x8x8x2xf32>
+  %1 = sinter.conv2d_input_grad %g, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 2}
+      : tensor<?x4x4x4xf32>, tensor<3x3x1x4xf32> -> tensor<?x8x8x2xf32>
+  // CHECK: sinter.conv2d_filter_grad %{{.*}}, %{{.*}} {{{.*}}} : tensor<?x8x8x2xf32>, tensor<?x4x4x4xf32> -> tensor<3x3x1x4xf32>
+  %2 = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 2}
+      : tensor<?x8x8x2xf32>, tensor<?x4x4x4xf32> -> tensor<3x3x1x4xf32>
+  // CHECK: sinter.max_pool2d %{{.*}} {padding = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>, window = array<i64: 2, 2>} : tensor<?x8x8x2xf32> -> tensor<?x4x4x2xf32>
+  %3 = sinter.max_pool2d %x {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32> -> tensor<?x4x4x2xf32>
+  // CHECK: sinter.max_pool2d_grad %{{.*}}, %{{.*}} {{{.*}}} : tensor<?x8x8x2xf32>, tensor<?x4x4x2xf32>
+  %4 = sinter.max_pool2d_grad %x, %p {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32>, tensor<?x4x4x2xf32>
+  // CHECK: sinter.avg_pool2d %{{.*}} {{{.*}}} : tensor<?x8x8x2xf32> -> tensor<?x4x4x2xf32>
+  %5 = sinter.avg_pool2d %x {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>} : tensor<?x8x8x2xf32> -> tensor<?x4x4x2xf32>
+  // CHECK: sinter.avg_pool2d_grad %{{.*}} {{{.*}}} : tensor<?x4x4x2xf32> -> tensor<?x8x8x2xf32>
+  %6 = sinter.avg_pool2d_grad %p {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>} : tensor<?x4x4x2xf32> -> tensor<?x8x8x2xf32>
+  return
+}

@@ -127,3 +127,60 @@ func.func @sgd(%p: tensor<3xf32>, %g: tensor<3xf32>, %lr: f32) -> tensor<3xf32> 
   %0 = sinter.sgd_update %p, %g lr %lr {momentum = 0.0 : f32} : tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+// Convolution: the input is padded by copying it into a zero tensor, the
+// channels split into [groups, channels per group], and the output channel
+// is the innermost loop, (n, oh, ow, g, kh, kw, c, o).
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 * 2 + d4, d2 * 2 + d5, d3, d6)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d4, d5, d6, d3, d7)>
+// CHECK-DAG: #[[Y:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d7)>
+// CHECK-LABEL: func.func @conv
+// CHECK: %[[P:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 0, 0] [%{{.*}}, 8, 8, 2] [1, 1, 1, 1] : tensor<?x8x8x2xf32> into tensor<?x9x9x2xf32>
+// CHECK: %[[XG:.*]] = tensor.expand_shape %[[P]] {{\[\[}}0], [1], [2], [3, 4]] {{.*}} into tensor<?x9x9x2x1xf32>
+// CHECK: %[[WG:.*]] = tensor.expand_shape %arg1 {{.*}} into tensor<3x3x1x2x2xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+// CHECK-SAME: ins(%[[XG]], %[[WG]]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<?x4x4x4xf32>
+func.func @conv(%x: tensor<?x8x8x2xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x4x4x4xf32> {
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 2}
+      : tensor<?x8x8x2xf32>, tensor<3x3x1x4xf32> -> tensor<?x4x4x4xf32>
+  return %0 : tensor<?x4x4x4xf32>
+}
+
+// -----
+
+// The input gradient is a gather: the cotangent is spread at stride steps
+// after extent - 1 - pad zeros, and read through the flipped filter.
+// CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (-d0 + 2, -d1 + 2, d4, d2, d3)>
+// CHECK-DAG: #[[G:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 + d4, d2 + d5, d3, d6)>
+// CHECK-LABEL: func.func @conv_input_grad
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 2, 2, 0] [%{{.*}}, 4, 4, 4] [1, 2, 2, 1] : tensor<?x4x4x4xf32> into tensor<?x10x10x4xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]} ins(%{{.*}} : tensor<3x3x1x2x2xf32>) outs(%{{.*}} : tensor<3x3x2x2x1xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[G]], {{.*}}]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<?x8x8x2xf32>
+func.func @conv_input_grad(%g: tensor<?x4x4x4xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x8x8x2xf32> {
+  %1 = sinter.conv2d_input_grad %g, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 2}
+      : tensor<?x4x4x4xf32>, tensor<3x3x1x4xf32> -> tensor<?x8x8x2xf32>
+  return %1 : tensor<?x8x8x2xf32>
+}
+
+// -----
+
+// Max pooling's gradient: an argmax pass (strictly greater: the first
+// maximum wins) records each window's tap; the gather sends the cotangent
+// to the input element whose flipped tap number matches. An unread [2, 2]
+// operand sizes the window loops.
+// CHECK-LABEL: func.func @max_pool_grad
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<2x2xf32>
+// CHECK: %[[ARG:.*]]:2 = linalg.generic {{.*}} ins(%arg0, %[[WIN]] : tensor<?x8x8x2xf32>, tensor<2x2xf32>)
+// CHECK: arith.cmpf ogt
+// CHECK: tensor.insert_slice %arg1 into {{.*}}[0, 1, 1, 0] [%{{.*}}, 4, 4, 2] [1, 2, 2, 1]
+// CHECK: tensor.insert_slice %[[ARG]]#1 into
+// CHECK: linalg.generic
+// CHECK: arith.cmpf oeq
+func.func @max_pool_grad(%x: tensor<?x8x8x2xf32>, %p: tensor<?x4x4x2xf32>) -> tensor<?x8x8x2xf32> {
+  %4 = sinter.max_pool2d_grad %x, %p {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32>, tensor<?x4x4x2xf32>
+  return %4 : tensor<?x8x8x2xf32>
+}

@@ -1,0 +1,178 @@
+//===- LinalgEmitter.h - helpers for lowering Sinter ops to linalg --------===//
+//
+// The shared shapes of computation the lowerings are built from: elementwise
+// maps, reductions over the last dimension or over everything, each a
+// `linalg.generic` in destination-passing style, plus arithmetic shorthands
+// for region bodies and the one-pattern-per-op rewrite.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SINTER_TRANSFORMS_LINALGEMITTER_H
+#define SINTER_TRANSFORMS_LINALGEMITTER_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace sinter::lowering {
+
+using namespace mlir;
+using utils::IteratorType;
+using BodyFn = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// Emits linalg ops at one location; every helper returns a tensor.
+class Emitter {
+public:
+  Emitter(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value f32(double v) {
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+  }
+
+  /// A fresh tensor of `sizes`, filled with `init`.
+  Value filled(ArrayRef<OpFoldResult> sizes, double init) {
+    Value e = b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type());
+    return b.create<linalg::FillOp>(loc, f32(init), e).getResult(0);
+  }
+
+  SmallVector<OpFoldResult> sizes(Value v) {
+    return tensor::getMixedSizes(b, loc, v);
+  }
+
+  /// Dimension `d` of `v` as an f32 value.
+  Value dimF32(Value v, int64_t d) {
+    Value i = b.create<tensor::DimOp>(loc, v, d);
+    Value i64 = b.create<arith::IndexCastOp>(loc, b.getI64Type(), i);
+    return b.create<arith::SIToFPOp>(loc, b.getF32Type(), i64);
+  }
+
+  /// The scalar in a tensor<f32>.
+  Value scalar(Value t) {
+    return b.create<tensor::ExtractOp>(loc, t, ValueRange{});
+  }
+  Value scalarTensor(Value s) {
+    return b.create<tensor::FromElementsOp>(
+        loc, RankedTensorType::get({}, b.getF32Type()), s);
+  }
+
+  /// One linalg.generic with a single output `init` and a body computing
+  /// the yielded value from (inputs..., output).
+  Value generic(ValueRange ins, ArrayRef<AffineMap> inMaps, Value init,
+                AffineMap outMap, ArrayRef<IteratorType> iters, BodyFn body) {
+    SmallVector<AffineMap> maps(inMaps.begin(), inMaps.end());
+    maps.push_back(outMap);
+    auto op = b.create<linalg::GenericOp>(
+        loc, init.getType(), ins, init, maps, iters,
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          nb.create<linalg::YieldOp>(nl, body(nb, nl, args));
+        });
+    return op.getResult(0);
+  }
+
+  /// `body(x_i...)` at every element of `ins` (all of `like`'s shape).
+  Value map(ValueRange ins, Value like, BodyFn body) {
+    SmallVector<AffineMap> inMaps(ins.size(), id(rankOf(like)));
+    return mapWith(ins, inMaps, like, body);
+  }
+
+  /// Reduces `ins` (all of rank r, `extra` of rank r-1 broadcast along the
+  /// last dimension) over the last dimension: result rank r-1.
+  Value reduceLast(ValueRange ins, ValueRange extra, double init,
+                   BodyFn body) {
+    int64_t r = rankOf(ins[0]);
+    SmallVector<AffineMap> inMaps(ins.size(), b.getMultiDimIdentityMap(r));
+    inMaps.append(extra.size(), dropLast(r));
+    SmallVector<Value> all(ins);
+    all.append(extra.begin(), extra.end());
+    SmallVector<OpFoldResult> s = sizes(ins[0]);
+    s.pop_back();
+    SmallVector<IteratorType> iters = parallel(r);
+    iters.back() = IteratorType::reduction;
+    return generic(all, inMaps, filled(s, init), dropLast(r), iters, body);
+  }
+
+  /// Reduces over every dimension to a tensor<f32>; `maps` give each input's
+  /// indexing in the iteration space of `space`.
+  Value reduceAll(ValueRange ins, ArrayRef<AffineMap> maps, Value space,
+                  BodyFn body) {
+    int64_t r = rankOf(space);
+    SmallVector<IteratorType> iters(r, IteratorType::reduction);
+    return generic(ins, maps, filled({}, 0.0), AffineMap::get(r, 0, b.getContext()),
+                   iters, body);
+  }
+
+  /// `body` over the iteration space of `like` with inputs indexed by
+  /// `maps`, producing `like`'s shape.
+  Value mapWith(ValueRange ins, ArrayRef<AffineMap> maps, Value like,
+                BodyFn body) {
+    int64_t r = rankOf(like);
+    Value init = b.create<tensor::EmptyOp>(loc, sizes(like), b.getF32Type());
+    return generic(ins, maps, init, b.getMultiDimIdentityMap(r), parallel(r),
+                   body);
+  }
+
+  SmallVector<IteratorType> parallel(int64_t r) {
+    return SmallVector<IteratorType>(r, IteratorType::parallel);
+  }
+  AffineMap id(int64_t r) { return b.getMultiDimIdentityMap(r); }
+  AffineMap dropLast(int64_t r) {
+    return AffineMap::getMultiDimIdentityMap(r, b.getContext())
+        .getMajorSubMap(r - 1);
+  }
+  AffineMap lastOnly(int64_t r) {
+    return AffineMap::get(r, 0, b.getAffineDimExpr(r - 1));
+  }
+  static int64_t rankOf(Value v) {
+    return cast<RankedTensorType>(v.getType()).getRank();
+  }
+
+  OpBuilder &b;
+  Location loc;
+};
+
+// Arithmetic shorthands for region bodies.
+struct Ar {
+  OpBuilder &b;
+  Location l;
+  Value add(Value x, Value y) { return b.create<arith::AddFOp>(l, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(l, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(l, x, y); }
+  Value div(Value x, Value y) { return b.create<arith::DivFOp>(l, x, y); }
+  Value neg(Value x) { return b.create<arith::NegFOp>(l, x); }
+  Value c(double v) {
+    return b.create<arith::ConstantOp>(l, b.getF32FloatAttr(v));
+  }
+  Value exp(Value x) { return b.create<math::ExpOp>(l, x); }
+  Value log(Value x) { return b.create<math::LogOp>(l, x); }
+  Value sqrt(Value x) { return b.create<math::SqrtOp>(l, x); }
+  Value max(Value x, Value y) { return b.create<arith::MaximumFOp>(l, x, y); }
+  Value min(Value x, Value y) { return b.create<arith::MinimumFOp>(l, x, y); }
+  Value gt(Value x, Value y) {
+    return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, x, y);
+  }
+  Value lt(Value x, Value y) {
+    return b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OLT, x, y);
+  }
+  Value select(Value c, Value x, Value y) {
+    return b.create<arith::SelectOp>(l, c, x, y);
+  }
+  Value andi(Value x, Value y) { return b.create<arith::AndIOp>(l, x, y); }
+};
+/// Replaces an op by the values `Lower` gives for it.
+template <typename OpTy, SmallVector<Value> (*Lower)(OpTy, OpBuilder &)>
+struct LowerPattern : public OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, Lower(op, rewriter));
+    return success();
+  }
+};
+
+/// Lowerings kept in their own files.
+void populateWindowLowerings(RewritePatternSet &patterns);
+
+} // namespace sinter::lowering
+
+#endif // SINTER_TRANSFORMS_LINALGEMITTER_H

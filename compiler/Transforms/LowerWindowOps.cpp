@@ -1,0 +1,455 @@
+//===- LowerWindowOps.cpp - convolution and pooling to linalg -------------===//
+//
+// Part of sinter-lower-to-linalg. Every op here becomes `linalg.generic`s
+// whose indexing maps read the (padded) input at `out * stride + tap *
+// dilation`, so no op indexes out of bounds:
+//   * forward ops read a copy of the input with its pads filled in (zeros,
+//     or -inf for max pooling);
+//   * gradients that scatter back to the input (conv input, pooling) are
+//     gathers instead: the output cotangent is spread into a zero tensor at
+//     stride steps and padded by the window, and each input element sums
+//     the flipped window over it. No atomics, and each sum has one fixed
+//     order.
+// Groups become an explicit dimension: channels [.., C] are viewed as
+// [.., G, C/G] with tensor.expand_shape.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/LinalgEmitter.h"
+#include "dialects/Sinter/IR/SinterDialect.h"
+#include "dialects/Sinter/IR/WindowGeometry.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace sinter;
+using namespace sinter::lowering;
+
+namespace {
+
+/// The two spatial dimensions of a window op.
+struct Sweep {
+  WindowDim dim[2];
+
+  Sweep(ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
+        ArrayRef<int64_t> dilations, ArrayRef<int64_t> padding) {
+    for (int d = 0; d < 2; ++d)
+      dim[d] = {window[d], strides[d], dilations.empty() ? 1 : dilations[d],
+                padding[2 * d], padding[2 * d + 1]};
+  }
+  bool padded() const {
+    return dim[0].padBefore || dim[0].padAfter || dim[1].padBefore ||
+           dim[1].padAfter;
+  }
+};
+
+AffineExpr dimExpr(OpBuilder &b, unsigned i) { return b.getAffineDimExpr(i); }
+
+/// A fresh [N, h, w, C] tensor (N and C those of `src`) filled with `fill`,
+/// with `src` written at rows `top + i * rowStep` and columns
+/// `left + j * colStep`.
+Value placed(Emitter &e, Value src, int64_t h, int64_t w, double fill,
+             int64_t top, int64_t left, int64_t rowStep = 1,
+             int64_t colStep = 1) {
+  SmallVector<OpFoldResult> srcSizes = e.sizes(src);
+  SmallVector<OpFoldResult> sizes = {srcSizes[0], e.b.getIndexAttr(h),
+                                     e.b.getIndexAttr(w), srcSizes[3]};
+  Value dest = e.filled(sizes, fill);
+  auto idx = [&](ArrayRef<int64_t> v) {
+    return llvm::to_vector(llvm::map_range(
+        v, [&](int64_t x) -> OpFoldResult { return e.b.getIndexAttr(x); }));
+  };
+  return e.b.create<tensor::InsertSliceOp>(e.loc, src, dest,
+                                           idx({0, top, left, 0}), srcSizes,
+                                           idx({1, rowStep, colStep, 1}));
+}
+
+/// `x` [N, H, W, C] with the sweep's pads around it, filled with `fill`.
+Value padInput(Emitter &e, Value x, const Sweep &s, double fill) {
+  if (!s.padded())
+    return x;
+  auto t = cast<RankedTensorType>(x.getType());
+  return placed(e, x,
+                t.getDimSize(1) + s.dim[0].padBefore + s.dim[0].padAfter,
+                t.getDimSize(2) + s.dim[1].padBefore + s.dim[1].padAfter, fill,
+                s.dim[0].padBefore, s.dim[1].padBefore);
+}
+
+/// The output cotangent `g` [N, OH, OW, C] spread for a gather over the
+/// input [N, H, W, C]: at (Q + oh * stride) with Q = extent - 1 - padBefore,
+/// in a zero tensor of H + extent - 1 rows (likewise columns). Input row i
+/// then reads window tap t (flipped) at row i + t * dilation.
+Value spreadForGather(Emitter &e, Value g, RankedTensorType input,
+                      const Sweep &s, double fill) {
+  const WindowDim &h = s.dim[0], &w = s.dim[1];
+  return placed(e, g, input.getDimSize(1) + h.extent() - 1,
+                input.getDimSize(2) + w.extent() - 1, fill,
+                h.extent() - 1 - h.padBefore, w.extent() - 1 - w.padBefore,
+                h.stride, w.stride);
+}
+
+/// [d0, d1, d2, C] viewed as [d0, d1, d2, groups, C / groups].
+Value splitChannels(Emitter &e, Value t, int64_t groups) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  int64_t c = shape.back();
+  shape.back() = groups;
+  shape.push_back(c / groups);
+  SmallVector<OpFoldResult> sizes = e.sizes(t);
+  sizes.back() = e.b.getIndexAttr(groups);
+  sizes.push_back(e.b.getIndexAttr(c / groups));
+  return e.b.create<tensor::ExpandShapeOp>(
+      e.loc, RankedTensorType::get(shape, type.getElementType()), t,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}}, sizes);
+}
+
+/// The inverse of splitChannels.
+Value mergeChannels(Emitter &e, Value t) {
+  return e.b.create<tensor::CollapseShapeOp>(
+      e.loc, t, SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+}
+
+/// A zero [d0, d1, d2, groups, C / groups] accumulator.
+Value zeros5(Emitter &e, OpFoldResult d0, int64_t d1, int64_t d2,
+             int64_t groups, int64_t perGroup) {
+  return e.filled({d0, e.b.getIndexAttr(d1), e.b.getIndexAttr(d2),
+                   e.b.getIndexAttr(groups), e.b.getIndexAttr(perGroup)},
+                  0.0);
+}
+
+AffineMap map8(OpBuilder &b, ArrayRef<AffineExpr> exprs) {
+  return AffineMap::get(8, 0, exprs, b.getContext());
+}
+
+Value multiplyAdd(OpBuilder &nb, Location l, ValueRange a) {
+  Ar ar{nb, l};
+  return ar.add(a[2], ar.mul(a[0], a[1]));
+}
+
+Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
+  return v.getType() == type ? v : b.create<tensor::CastOp>(loc, type, v);
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+/// What every conv op shares: the sweep and the filter's shape.
+struct Conv {
+  Sweep sweep;
+  int64_t kh, kw, inPerGroup, groups, outPerGroup;
+
+  template <typename OpTy>
+  Conv(OpTy op, RankedTensorType filter)
+      : sweep(filter.getShape().take_front(2), op.getStrides(),
+              op.getDilations(), op.getPadding()),
+        kh(filter.getDimSize(0)), kw(filter.getDimSize(1)),
+        inPerGroup(filter.getDimSize(2)), groups(op.getGroups()),
+        outPerGroup(filter.getDimSize(3) / op.getGroups()) {}
+};
+
+// Iteration (n, oh, ow, g, kh, kw, c, o): the output channel innermost,
+// where both the result and the filter are contiguous.
+SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Conv c(op, op.getFilter().getType());
+  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
+  Value x = splitChannels(e, padInput(e, op.getInput(), c.sweep, 0.0),
+                          c.groups);
+  Value f = splitChannels(e, op.getFilter(), c.groups);
+  auto out = op.getType();
+  Value init = zeros5(e, e.sizes(op.getInput())[0], out.getDimSize(1),
+                      out.getDimSize(2), c.groups, c.outPerGroup);
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  Value y = e.generic(
+      {x, f},
+      {map8(b, {d(0), d(1) * h.stride + d(4) * h.dilation,
+                d(2) * w.stride + d(5) * w.dilation, d(3), d(6)}),
+       map8(b, {d(4), d(5), d(6), d(3), d(7)})},
+      init, map8(b, {d(0), d(1), d(2), d(3), d(7)}),
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+       IteratorType::parallel, IteratorType::reduction,
+       IteratorType::reduction, IteratorType::reduction,
+       IteratorType::parallel},
+      multiplyAdd);
+  return {castTo(b, op.getLoc(), mergeChannels(e, y), out)};
+}
+
+// dx[n, i, j, g, c] = sum_{a, b, o} spread(g)[n, i + a*dh, j + b*dw, g, o] *
+// flipped[a, b, g, o, c], where flipped[a, b, g, o, c] = filter[kh-1-a,
+// kw-1-b, c, g, o] is built once so the inner loop (over c) is contiguous.
+SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Conv c(op, op.getFilter().getType());
+  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
+  auto in = op.getType();
+  Value g = splitChannels(
+      e, spreadForGather(e, op.getGrad(), in, c.sweep, 0.0), c.groups);
+  Value f = splitChannels(e, op.getFilter(), c.groups);
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  MLIRContext *ctx = b.getContext();
+  Value flippedInit = b.create<tensor::EmptyOp>(
+      op.getLoc(),
+      ArrayRef<int64_t>{c.kh, c.kw, c.groups, c.outPerGroup, c.inPerGroup},
+      b.getF32Type());
+  Value flipped = e.generic(
+      f,
+      AffineMap::get(5, 0,
+                     {-d(0) + (c.kh - 1), -d(1) + (c.kw - 1), d(4), d(2), d(3)},
+                     ctx),
+      flippedInit, e.id(5), e.parallel(5),
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  Value init = zeros5(e, e.sizes(op.getGrad())[0], in.getDimSize(1),
+                      in.getDimSize(2), c.groups, c.inPerGroup);
+  Value dx = e.generic(
+      {g, flipped},
+      {map8(b, {d(0), d(1) + d(4) * h.dilation, d(2) + d(5) * w.dilation, d(3),
+                d(6)}),
+       map8(b, {d(4), d(5), d(3), d(6), d(7)})},
+      init, map8(b, {d(0), d(1), d(2), d(3), d(7)}),
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+       IteratorType::parallel, IteratorType::reduction,
+       IteratorType::reduction, IteratorType::reduction,
+       IteratorType::parallel},
+      multiplyAdd);
+  return {castTo(b, op.getLoc(), mergeChannels(e, dx), in)};
+}
+
+// Iteration (n, oh, ow, a, b, g, c, o): the batch and output positions
+// outermost, so each step sweeps the small filter gradient contiguously.
+SmallVector<Value> lower(Conv2DFilterGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Conv c(op, op.getType());
+  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
+  Value x = splitChannels(e, padInput(e, op.getInput(), c.sweep, 0.0),
+                          c.groups);
+  Value g = splitChannels(e, op.getGrad(), c.groups);
+  Value init = zeros5(e, b.getIndexAttr(c.kh), c.kw, c.inPerGroup, c.groups,
+                      c.outPerGroup);
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  Value dw = e.generic(
+      {x, g},
+      {map8(b, {d(0), d(1) * h.stride + d(3) * h.dilation,
+                d(2) * w.stride + d(4) * w.dilation, d(5), d(6)}),
+       map8(b, {d(0), d(1), d(2), d(5), d(7)})},
+      init, map8(b, {d(3), d(4), d(6), d(5), d(7)}),
+      {IteratorType::reduction, IteratorType::reduction,
+       IteratorType::reduction, IteratorType::parallel, IteratorType::parallel,
+       IteratorType::parallel, IteratorType::parallel, IteratorType::parallel},
+      multiplyAdd);
+  return {castTo(b, op.getLoc(), mergeChannels(e, dw), op.getType())};
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling. Iteration (n, oh, ow, a, b, c) over windows of `input`.
+//===----------------------------------------------------------------------===//
+
+SmallVector<IteratorType> poolIterators() {
+  return {IteratorType::parallel,  IteratorType::parallel,
+          IteratorType::parallel,  IteratorType::reduction,
+          IteratorType::reduction, IteratorType::parallel};
+}
+
+AffineMap windowMap(OpBuilder &b, const Sweep &s) {
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  return AffineMap::get(6, 0,
+                        {d(0), d(1) * s.dim[0].stride + d(3),
+                         d(2) * s.dim[1].stride + d(4), d(5)},
+                        b.getContext());
+}
+
+AffineMap pooledMap(OpBuilder &b) {
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  return AffineMap::get(6, 0, {d(0), d(1), d(2), d(5)}, b.getContext());
+}
+
+/// The window taps appear in the input map only inside `o * stride + a`,
+/// from which linalg cannot size the loops over (a, b); an unread [ph, pw]
+/// operand, as linalg's named pooling ops take, gives their sizes. It goes
+/// after the real inputs, so bodies see (inputs..., window, output).
+struct WindowOperand {
+  Value value;
+  AffineMap map;
+
+  WindowOperand(Emitter &e, int64_t ph, int64_t pw)
+      : value(e.b.create<tensor::EmptyOp>(e.loc, ArrayRef<int64_t>{ph, pw},
+                                          e.b.getF32Type())),
+        map(AffineMap::get(6, 0, {dimExpr(e.b, 3), dimExpr(e.b, 4)},
+                           e.b.getContext())) {}
+};
+
+/// One pooling-shaped generic: `ins` indexed by `inMaps` plus the window
+/// operand, reducing over the taps into `init` at (n, oh, ow, c).
+Value poolGeneric(Emitter &e, ValueRange ins, ArrayRef<AffineMap> inMaps,
+                  const Sweep &s, Value init, BodyFn body) {
+  WindowOperand w(e, s.dim[0].window, s.dim[1].window);
+  SmallVector<Value> all(ins);
+  all.push_back(w.value);
+  SmallVector<AffineMap> maps(inMaps);
+  maps.push_back(w.map);
+  return e.generic(all, maps, init, pooledMap(e.b), poolIterators(), body);
+}
+
+/// The gather over an input [N, H, W, C] of `spread` values (see
+/// spreadForGather): out[n, i, j, c] accumulates body(spread[n, i + a,
+/// j + b, c]..., window, acc) over the taps (a, b) of `s`'s window.
+Value gatherWindows(Emitter &e, ValueRange spread, RankedTensorType input,
+                    const Sweep &s, BodyFn body) {
+  SmallVector<OpFoldResult> sizes = e.sizes(spread[0]);
+  sizes[1] = e.b.getIndexAttr(input.getDimSize(1));
+  sizes[2] = e.b.getIndexAttr(input.getDimSize(2));
+  Sweep unitStride({s.dim[0].window, s.dim[1].window}, {1, 1}, {},
+                   {0, 0, 0, 0});
+  SmallVector<AffineMap> maps(spread.size(), windowMap(e.b, unitStride));
+  return poolGeneric(e, spread, maps, s, e.filled(sizes, 0.0), body);
+}
+
+Sweep poolSweep(ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
+                ArrayRef<int64_t> padding) {
+  return Sweep(window, strides, {}, padding);
+}
+
+/// [N, OH, OW, C] zeros (or `fill`) for a pooling result like `like`.
+Value pooledInit(Emitter &e, Value input, RankedTensorType like,
+                 double fill) {
+  return e.filled({e.sizes(input)[0], e.b.getIndexAttr(like.getDimSize(1)),
+                   e.b.getIndexAttr(like.getDimSize(2)),
+                   e.b.getIndexAttr(like.getDimSize(3))},
+                  fill);
+}
+
+SmallVector<Value> lower(MaxPool2DOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
+  double ninf = -std::numeric_limits<double>::infinity();
+  Value x = padInput(e, op.getInput(), s, ninf);
+  Value y = poolGeneric(e, x, windowMap(b, s), s,
+                        pooledInit(e, op.getInput(), op.getType(), ninf),
+                        [](OpBuilder &nb, Location l, ValueRange a) {
+                          return Ar{nb, l}.max(a[2], a[0]);
+                        });
+  return {castTo(b, op.getLoc(), y, op.getType())};
+}
+
+/// The window tap (a, b) of a pooling iteration (dims 3 and 4) numbered
+/// row-major, a * pw + b, as f32 (exact: windows are far below 2^24 taps).
+/// `flip` numbers from the window's far corner, as the gather sees taps.
+Value tapNumber(OpBuilder &nb, Location l, int64_t ph, int64_t pw, bool flip) {
+  auto cst = [&](int64_t v) {
+    return nb.create<arith::ConstantIndexOp>(l, v).getResult();
+  };
+  Value a = nb.create<linalg::IndexOp>(l, 3);
+  Value b = nb.create<linalg::IndexOp>(l, 4);
+  if (flip) {
+    a = nb.create<arith::SubIOp>(l, cst(ph - 1), a);
+    b = nb.create<arith::SubIOp>(l, cst(pw - 1), b);
+  }
+  Value n = nb.create<arith::AddIOp>(
+      l, nb.create<arith::MulIOp>(l, a, cst(pw)), b);
+  Value i64 = nb.create<arith::IndexCastOp>(l, nb.getI64Type(), n);
+  return nb.create<arith::SIToFPOp>(l, nb.getF32Type(), i64);
+}
+
+// The first (row-major) maximum of each window gets its cotangent: an
+// argmax pass records the winning tap, and the gather compares against it.
+SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Location loc = op.getLoc();
+  Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
+  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
+  double ninf = -std::numeric_limits<double>::infinity();
+  Value x = padInput(e, op.getInput(), s, ninf);
+  auto gradType = op.getGrad().getType();
+  Value best = pooledInit(e, op.getInput(), gradType, ninf);
+  Value tap = pooledInit(e, op.getInput(), gradType, 0.0);
+  WindowOperand window(e, ph, pw);
+  auto argmax = b.create<linalg::GenericOp>(
+      loc, TypeRange{best.getType(), tap.getType()},
+      ValueRange{x, window.value}, ValueRange{best, tap},
+      ArrayRef<AffineMap>{windowMap(b, s), window.map, pooledMap(b),
+                          pooledMap(b)},
+      poolIterators(), [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        Value wins = ar.gt(a[0], a[2]); // strictly: the first maximum stays
+        Value here = tapNumber(nb, l, ph, pw, /*flip=*/false);
+        nb.create<linalg::YieldOp>(
+            l, ValueRange{ar.select(wins, a[0], a[2]),
+                          ar.select(wins, here, a[3])});
+      });
+  auto in = op.getType();
+  Value g = spreadForGather(e, op.getGrad(), in, s, 0.0);
+  Value taps = spreadForGather(e, argmax.getResult(1), in, s, -1.0);
+  Value dx = gatherWindows(
+      e, {g, taps}, in, s, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        Value mine = nb.create<arith::CmpFOp>(
+            l, arith::CmpFPredicate::OEQ, a[1],
+            tapNumber(nb, l, ph, pw, /*flip=*/true));
+        return ar.add(a[3], ar.select(mine, a[0], ar.c(0)));
+      });
+  return {castTo(b, loc, dx, in)};
+}
+
+/// `t` [N, OH, OW, C] divided by the number of input elements (pads not
+/// counted) in each window, as Keras' average pooling does.
+Value divideByWindowCount(Emitter &e, Value t, const Sweep &s,
+                          RankedTensorType input) {
+  int64_t sizes[2] = {input.getDimSize(1), input.getDimSize(2)};
+  return e.map(t, t, [&](OpBuilder &nb, Location l, ValueRange a) {
+    Value count;
+    for (int d = 0; d < 2; ++d) {
+      const WindowDim &w = s.dim[d];
+      auto cst = [&](int64_t v) {
+        return nb.create<arith::ConstantIndexOp>(l, v).getResult();
+      };
+      Value o = nb.create<linalg::IndexOp>(l, 1 + d);
+      Value start = nb.create<arith::SubIOp>(
+          l, nb.create<arith::MulIOp>(l, o, cst(w.stride)), cst(w.padBefore));
+      Value end = nb.create<arith::AddIOp>(l, start, cst(w.window));
+      Value lo = nb.create<arith::MaxSIOp>(l, start, cst(0));
+      Value hi = nb.create<arith::MinSIOp>(l, end, cst(sizes[d]));
+      Value n = nb.create<arith::SubIOp>(l, hi, lo);
+      count = count ? nb.create<arith::MulIOp>(l, count, n).getResult() : n;
+    }
+    Value i64 = nb.create<arith::IndexCastOp>(l, nb.getI64Type(), count);
+    Value f = nb.create<arith::SIToFPOp>(l, nb.getF32Type(), i64);
+    return Ar{nb, l}.div(a[0], f);
+  });
+}
+
+SmallVector<Value> lower(AvgPool2DOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
+  Value x = padInput(e, op.getInput(), s, 0.0);
+  Value sum = poolGeneric(e, x, windowMap(b, s), s,
+                          pooledInit(e, op.getInput(), op.getType(), 0.0),
+                          [](OpBuilder &nb, Location l, ValueRange a) {
+                            return Ar{nb, l}.add(a[2], a[0]);
+                          });
+  Value y = divideByWindowCount(e, sum, s, op.getInput().getType());
+  return {castTo(b, op.getLoc(), y, op.getType())};
+}
+
+SmallVector<Value> lower(AvgPool2DGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
+  auto in = op.getType();
+  Value share = divideByWindowCount(e, op.getGrad(), s, in);
+  Value g = spreadForGather(e, share, in, s, 0.0);
+  Value dx = gatherWindows(e, g, in, s,
+                           [](OpBuilder &nb, Location l, ValueRange a) {
+                             return Ar{nb, l}.add(a[2], a[0]);
+                           });
+  return {castTo(b, op.getLoc(), dx, in)};
+}
+
+template <typename... Ops>
+void addPatterns(RewritePatternSet &patterns) {
+  (patterns.add<LowerPattern<Ops, &lower>>(patterns.getContext()), ...);
+}
+
+} // namespace
+
+void sinter::lowering::populateWindowLowerings(RewritePatternSet &patterns) {
+  addPatterns<Conv2DOp, Conv2DInputGradOp, Conv2DFilterGradOp, MaxPool2DOp,
+              MaxPool2DGradOp, AvgPool2DOp, AvgPool2DGradOp>(patterns);
+}
