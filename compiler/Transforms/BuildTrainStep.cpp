@@ -156,7 +156,7 @@ public:
     fn.setArgAttr(fn.getNumArguments() - 1, attrs::kHyper,
                   b.getStringAttr("iteration"));
 
-    Value pred = cloneForward(map);
+    Value pred = cloneForward(map, iteration);
     Value loss = buildLoss(b, loc(), model.loss, pred, target(fn));
     FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
     if (failed(grads))
@@ -251,10 +251,18 @@ private:
     return fn.getArgument(model.inputs.size());
   }
 
-  Value cloneForward(IRMapping &map) {
+  /// Clones @forward's ops. Ops that train differently take their training
+  /// form when `step` (the train step's iteration) is given, their
+  /// inference form otherwise.
+  Value cloneForward(IRMapping &map, Value step = nullptr) {
     Block &body = model.forward.getBody().front();
-    for (Operation &op : body.without_terminator())
-      b.clone(op, map);
+    for (Operation &op : body.without_terminator()) {
+      Operation *clone = b.clone(op, map);
+      if (auto mode = dyn_cast<TrainingModeOpInterface>(clone)) {
+        map.map(op.getResult(0), mode.buildForMode(b, step));
+        clone->erase();
+      }
+    }
     return map.lookup(body.getTerminator()->getOperand(0));
   }
 

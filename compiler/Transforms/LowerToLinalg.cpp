@@ -209,6 +209,60 @@ SmallVector<Value> lower(SliceLastOp op, OpBuilder &b) {
   return {s};
 }
 
+// Dropout's mask: 32-bit integer hashing, described in SinterOps.td.
+
+/// MurmurHash3's 32-bit finalizer.
+Value fmix32(OpBuilder &b, Location l, Value h) {
+  auto c = [&](uint32_t v) {
+    return b.create<arith::ConstantOp>(l, b.getI32IntegerAttr(int32_t(v)));
+  };
+  auto mixShift = [&](Value x, uint32_t s) {
+    return b.create<arith::XOrIOp>(l, x, b.create<arith::ShRUIOp>(l, x, c(s)));
+  };
+  h = mixShift(h, 16);
+  h = b.create<arith::MulIOp>(l, h, c(0x85ebca6bu));
+  h = mixShift(h, 13);
+  h = b.create<arith::MulIOp>(l, h, c(0xc2b2ae35u));
+  return mixShift(h, 16);
+}
+
+SmallVector<Value> lower(DropoutMaskOp op, OpBuilder &b) {
+  Location loc = op.getLoc();
+  auto type = op.getType();
+  Value step = b.create<arith::FPToUIOp>(loc, b.getI32Type(), op.getStep());
+  Value seed = b.create<arith::ConstantOp>(
+      loc, b.getI32IntegerAttr(int32_t(uint32_t(op.getSeed()))));
+  Value key = fmix32(
+      b, loc, b.create<arith::XOrIOp>(loc, seed, fmix32(b, loc, step)));
+  float rate = op.getRate().convertToFloat();
+  return {Emitter(b, loc).map(
+      op.getInput(), op.getInput(),
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        // Row-major element number over the whole tensor, batch included.
+        Value i = nb.create<linalg::IndexOp>(l, 0);
+        for (int64_t d = 1; d < type.getRank(); ++d) {
+          Value size = nb.create<arith::ConstantIndexOp>(l, type.getDimSize(d));
+          i = nb.create<arith::AddIOp>(
+              l, nb.create<arith::MulIOp>(l, i, size),
+              nb.create<linalg::IndexOp>(l, d));
+        }
+        Value i32 = nb.create<arith::IndexCastOp>(l, nb.getI32Type(), i);
+        Value golden = nb.create<arith::ConstantOp>(
+            l, nb.getI32IntegerAttr(int32_t(0x9E3779B1u)));
+        Value h = fmix32(nb, l,
+                         nb.create<arith::AddIOp>(
+                             l, nb.create<arith::MulIOp>(l, i32, golden), key));
+        Value top24 = nb.create<arith::ShRUIOp>(
+            l, h, nb.create<arith::ConstantOp>(l, nb.getI32IntegerAttr(8)));
+        Ar ar{nb, l};
+        Value u = ar.mul(nb.create<arith::UIToFPOp>(l, nb.getF32Type(), top24),
+                         ar.c(1.0 / (1 << 24)));
+        Value keep =
+            nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGE, u, ar.c(rate));
+        return ar.select(keep, ar.div(a[0], ar.c(1.0 - rate)), ar.c(0));
+      })};
+}
+
 // Activations and their gradients (y = forward output, g = cotangent).
 
 SmallVector<Value> lower(ReluOp op, OpBuilder &b) {
@@ -567,7 +621,7 @@ struct LowerToLinalgPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     addPatterns<MatmulOp, BiasAddOp, BiasAddGradOp, AddOp, SubOp, MulOp,
-                ScaleOp, ReshapeOp, ConcatOp, SliceLastOp, ReluOp, ReluGradOp,
+                ScaleOp, DropoutMaskOp, ReshapeOp, ConcatOp, SliceLastOp, ReluOp, ReluGradOp,
                 SigmoidOp, SigmoidGradOp, TanhOp, TanhGradOp, SoftmaxOp,
                 SoftmaxGradOp, MeanSquaredErrorOp, MeanSquaredErrorGradOp,
                 BinaryCrossentropyOp, BinaryCrossentropyGradOp,

@@ -5,6 +5,7 @@ Nothing here shares code with the compiler: the network is rebuilt from the
 same Keras JSON, the losses follow keras/src/backend (probabilities clipped
 to [1e-7, 1 - 1e-7]), and the updates follow keras/src/optimizers.
 """
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -31,8 +32,40 @@ def frozen_params(model_json):
     return out
 
 
-def _apply(layer, params, args):
-    """One call of a Keras layer on a list of input tensors."""
+def _fmix32(h):
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def dropout_keep(shape, rate, seed, step):
+    """Sinter's documented dropout mask (SinterOps.td, sinter.dropout_mask):
+    element i of the row-major tensor is kept when u >= rate, u the top 24
+    bits of fmix32(i * 0x9E3779B1 + fmix32(seed ^ fmix32(step)))."""
+    with np.errstate(over="ignore"):
+        key = _fmix32(np.array([seed & 0xFFFFFFFF], np.uint32)
+                      ^ _fmix32(np.array([step], np.uint32)))
+        i = np.arange(int(np.prod(shape)), dtype=np.uint32)
+        h = _fmix32(i * np.uint32(0x9E3779B1) + key)
+    u = (h >> np.uint32(8)).astype(np.float64) * 2.0 ** -24
+    return torch.tensor((u >= np.float32(rate)).reshape(shape))
+
+
+def dropout_seed(name, cfg):
+    """The layer's seed, or FNV-1a of its name when Keras' seed is null."""
+    if cfg.get("seed") is not None:
+        return cfg["seed"]
+    h = 2166136261
+    for c in name.encode():
+        h = ((h ^ c) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def _apply(layer, params, args, step=None):
+    """One call of a Keras layer on a list of input tensors; `step` is the
+    training step (None: inference, where Dropout is the identity)."""
     cls, cfg = layer["class_name"], layer["config"]
     name = layer.get("name") or cfg["name"]
     if cls == "Dense":
@@ -86,6 +119,12 @@ def _apply(layer, params, args):
         total = F.avg_pool2d(x, pool, strides, divisor_override=1)
         count = F.avg_pool2d(ones, pool, strides, divisor_override=1)
         return _nhwc(total / count)
+    if cls == "Dropout":
+        if step is None:
+            return args[0]
+        rate = float(np.float32(cfg["rate"]))
+        keep = dropout_keep(tuple(args[0].shape), rate, dropout_seed(name, cfg), step)
+        return torch.where(keep, args[0] / (1 - rate), torch.zeros_like(args[0]))
     if cls == "GlobalAveragePooling2D":
         out = args[0].mean(dim=(1, 2), keepdim=bool(cfg.get("keepdims")))
         return out
@@ -129,14 +168,15 @@ def _triples(v):
     return [v] if isinstance(v[0], str) else v
 
 
-def forward(model_json, params, inputs):
-    """`inputs`: {input layer name: tensor} (Sequential: {"input": x})."""
+def forward(model_json, params, inputs, step=None):
+    """`inputs`: {input layer name: tensor} (Sequential: {"input": x});
+    `step`: the training step, or None for inference."""
     layers = model_json["config"]["layers"]
     if model_json["class_name"] == "Sequential":
         h = inputs["input"]
         for layer in layers:
             if layer["class_name"] != "InputLayer":
-                h = _apply(layer, params, [h])
+                h = _apply(layer, params, [h], step)
         return h
     by_name = {(l.get("name") or l["config"]["name"]): l for l in layers}
     produced = {name: [x] for name, x in inputs.items()}
@@ -151,7 +191,7 @@ def forward(model_json, params, inputs):
                     n >= len(produced.get(l, [])) for l, n in refs):
                 continue
             args = [produced[l][n] for l, n in refs]
-            produced.setdefault(name, []).append(_apply(by_name[name], params, args))
+            produced.setdefault(name, []).append(_apply(by_name[name], params, args, step))
             pending.remove(item)
     out = _triples(model_json["config"]["output_layers"])[0]
     return produced[out[0]][out[1]]
@@ -243,7 +283,7 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
             xb = {k: v[b:b + batch] for k, v in x.items()}
             yb = y[b:b + batch]
             leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
-            value = loss_fn(loss, forward(model_json, leaves, xb), yb)
+            value = loss_fn(loss, forward(model_json, leaves, xb, opt.iterations), yb)
             grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
             grads = {k: (g if g is not None else torch.zeros_like(params[k]))
                      for k, g in zip(leaves, grads)}

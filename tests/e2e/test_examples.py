@@ -13,6 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EXAMPLES = {
     "digits-mlp": (["examples/digits-mlp/run"], r"^final loss .* val_accuracy ([0-9.]+)", 0.95),
     "fashion-mlp": (["examples/fashion-mlp/run"], r"^test set: loss .* accuracy ([0-9.]+)", 0.88),
+    "fashion-lenet": (["examples/fashion-lenet/run"], r"^test set: loss .* accuracy ([0-9.]+)", 0.89),
 }
 
 

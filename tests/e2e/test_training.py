@@ -255,6 +255,8 @@ def cases():
     c["conv_maxpool_sce_sgd_momentum"] = (
         keras3((8, 8, 2), [conv("c1", 3, (3, 3), "relu", padding="same"),
                            pool("MaxPooling2D", "p1"),
+                           simple("Dropout", "drop_images", rate=0.3, seed=None,
+                                  noise_shape=None),
                            conv("c2", 4, (3, 3), "tanh"),
                            simple("Flatten", "flat", data_format="channels_last"),
                            dense("probs", 3, "softmax")],
@@ -270,6 +272,14 @@ def cases():
                                   data_format="channels_last", keepdims=False),
                            dense("out", 2, None)],
                "mse", optimizer("Adam", learning_rate=0.01)), [])
+    # Dropout: a seeded and a name-seeded layer, masks checked step by step.
+    c["dropout_cce_adam"] = (
+        keras3(6, [dense("h", 8, "relu"),
+                   simple("Dropout", "drop", rate=0.5, seed=None, noise_shape=None),
+                   dense("h2", 6, "tanh"),
+                   simple("Dropout", "drop2", rate=0.25, seed=3, noise_shape=None),
+                   dense("probs", 3, "softmax")],
+               "categorical_crossentropy", optimizer("Adam", learning_rate=0.01)), [])
     # Two inputs, a layer called twice (shared weights), every merge.
     shared = dense("shared", 4, "sigmoid")
     graph = functional3(

@@ -444,6 +444,41 @@ Value globalPoolEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
   return b.create<ReshapeOp>(loc, type, p);
 }
 
+//===----------------------------------------------------------------------===//
+// Dropout
+//===----------------------------------------------------------------------===//
+
+// A negative seed (the default, Keras' null) derives one from the layer
+// name, so two dropout layers never share a mask.
+const ArgSpec kDropoutArgs[] = {{"rate", ArgKind::Float, nullptr},
+                                {"seed", ArgKind::Int, "-1"}};
+
+FailureOr<Shape> dropoutInfer(ArrayRef<Shape> in, const LayerArgs &args,
+                              std::string &error) {
+  double rate = args.at("rate").f;
+  if (!(rate >= 0.0 && rate < 1.0)) {
+    error = "argument 'rate' must lie in [0, 1), got " + std::to_string(rate);
+    return failure();
+  }
+  return in[0];
+}
+
+Value dropoutEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+                  const LayerArgs &args, Type) {
+  int64_t seed = args.at("seed").i;
+  if (seed < 0) { // FNV-1a of the layer name, which the location carries
+    StringRef name = "dropout";
+    if (auto named = dyn_cast<NameLoc>(loc))
+      name = named.getName().getValue();
+    uint32_t h = 2166136261u;
+    for (char c : name)
+      h = (h ^ uint8_t(c)) * 16777619u;
+    seed = h;
+  }
+  return b.create<DropoutOp>(loc, in[0], b.getF32FloatAttr(args.at("rate").f),
+                             b.getI64IntegerAttr(seed));
+}
+
 constexpr unsigned kMany = ~0u;
 
 const LayerDef kLayers[] = {
@@ -467,6 +502,8 @@ const LayerDef kLayers[] = {
      reshapeEmit},
     {"rescaling", "Rescaling", 1, 1, kRescalingArgs, sameShape, noWeights,
      rescalingEmit},
+    {"dropout", "Dropout", 1, 1, kDropoutArgs, dropoutInfer, noWeights,
+     dropoutEmit},
     {"conv2d", "Conv2D", 1, 1, kConvArgs, convInfer, convWeights, convEmit},
     {"max_pool2d", "MaxPooling2D", 1, 1, kPoolArgs, poolInfer, noWeights,
      poolEmit<MaxPool2DOp>},

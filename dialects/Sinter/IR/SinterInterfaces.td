@@ -2,7 +2,8 @@
 //
 // VJPOpInterface is how autodiff learns an op's gradient: every differentiable
 // op implements buildVJP itself, so the autodiff pass never switches over op
-// kinds and a new op brings its own rule.
+// kinds and a new op brings its own rule. TrainingModeOpInterface is how the
+// train-step pass learns which ops behave differently while training.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +36,25 @@ def Sinter_VJPOpInterface : OpInterface<"VJPOpInterface"> {
       "::mlir::LogicalResult", "buildVJP",
       (ins "::mlir::OpBuilder &":$builder, "::mlir::ValueRange":$resultGrads,
            "::llvm::MutableArrayRef<::mlir::Value>":$operandGrads)>,
+  ];
+}
+
+def Sinter_TrainingModeOpInterface : OpInterface<"TrainingModeOpInterface"> {
+  let description = [{
+    A layer that computes something else while training than at inference
+    (Dropout). @forward holds the op itself; sinter-build-train-step
+    replaces it, in each entry point, by what `buildForMode` emits.
+  }];
+  let cppNamespace = "::sinter";
+  let methods = [
+    InterfaceMethod<[{
+        Emits the op's meaning at the builder's insertion point and returns
+        the value that replaces its result: the training form when `step`
+        (the f32 count of finished training steps) is given, the inference
+        form when it is null.
+      }],
+      "::mlir::Value", "buildForMode",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Value":$step)>,
   ];
 }
 

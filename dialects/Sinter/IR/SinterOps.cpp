@@ -267,6 +267,30 @@ LogicalResult AvgPool2DGradOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// Dropout
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyRate(Operation *op, float rate) {
+  if (!(rate >= 0.0f && rate < 1.0f))
+    return op->emitOpError("rate must lie in [0, 1), got ") << rate;
+  return success();
+}
+
+LogicalResult DropoutOp::verify() {
+  return verifyRate(*this, getRate().convertToFloat());
+}
+LogicalResult DropoutMaskOp::verify() {
+  return verifyRate(*this, getRate().convertToFloat());
+}
+
+Value DropoutOp::buildForMode(OpBuilder &b, Value step) {
+  if (!step)
+    return getInput();
+  return b.create<DropoutMaskOp>(getLoc(), getInput(), step, getRateAttr(),
+                                 getSeedAttr());
+}
+
+//===----------------------------------------------------------------------===//
 // Losses
 //===----------------------------------------------------------------------===//
 

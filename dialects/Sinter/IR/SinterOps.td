@@ -368,6 +368,55 @@ def Sinter_AvgPool2DGradOp : Sinter_Op<"avg_pool2d_grad"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Regularization
+//===----------------------------------------------------------------------===//
+
+def Sinter_DropoutOp : Sinter_Op<"dropout",
+    [DeclareOpInterfaceMethods<Sinter_TrainingModeOpInterface>,
+     SameOperandsAndResultType]> {
+  let summary = "Keras Dropout: random zeroing while training, identity otherwise";
+  let description = [{
+    A forward-graph op with no lowering of its own: sinter-build-train-step
+    replaces it by `sinter.dropout_mask` (keyed on the training step) in
+    the train step and by its input everywhere else.
+
+    ```mlir
+    %h = sinter.dropout %x {rate = 5.000000e-01 : f32, seed = 7 : i64} : tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32Attr:$rate, I64Attr:$seed);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  // The rate must lie in [0, 1).
+  let hasVerifier = 1;
+}
+
+def Sinter_DropoutMaskOp : Sinter_Op<"dropout_mask",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+     AllTypesMatch<["input", "result"]>]> {
+  let summary = "zeroes elements by a counter-based hash, scales the rest";
+  let description = [{
+    Element `i` (row-major over the whole tensor, batch included) is kept
+    when `u >= rate`, with `u = (h >> 8) * 2^-24` and
+    `h = fmix32(i * 0x9E3779B1 + fmix32(seed ^ fmix32(step)))` (MurmurHash3's
+    finalizer, 32-bit wrapping arithmetic); kept elements are scaled by
+    `1 / (1 - rate)`. The mask depends only on (seed, step, i), so a run is
+    reproducible with any thread count and the VJP applies the same op to
+    the cotangent.
+
+    ```mlir
+    %h = sinter.dropout_mask %x, %step {rate = 5.000000e-01 : f32, seed = 7 : i64} : tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32:$step, F32Attr:$rate,
+                       I64Attr:$seed);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $step attr-dict `:` type($result)";
+  // The rate must lie in [0, 1).
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//
 

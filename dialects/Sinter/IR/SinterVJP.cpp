@@ -157,6 +157,15 @@ LogicalResult AvgPool2DOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   return success();
 }
 
+// The mask is fixed by (seed, step), so the op is linear in its input.
+LogicalResult DropoutMaskOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                      MutableArrayRef<Value> operandGrads) {
+  if (Value g = resultGrads[0])
+    operandGrads[0] = b.create<DropoutMaskOp>(getLoc(), g, getStep(),
+                                              getRateAttr(), getSeedAttr());
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Activations: the gradient ops read the forward output y.
 //===----------------------------------------------------------------------===//

@@ -298,3 +298,19 @@ func.func @pool_grad_size(%x: tensor<?x8x8x2xf32>, %g: tensor<?x3x4x2xf32>) {
   %0 = sinter.max_pool2d_grad %x, %g {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32>, tensor<?x3x4x2xf32>
   return
 }
+
+// -----
+
+func.func @dropout_rate(%x: tensor<?x4xf32>) {
+  // expected-error @+1 {{rate must lie in [0, 1), got 1.000000e+00}}
+  %0 = sinter.dropout %x {rate = 1.0 : f32, seed = 1} : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @dropout_mask_rate(%x: tensor<?x4xf32>, %step: f32) {
+  // expected-error @+1 {{rate must lie in [0, 1), got -5.000000e-01}}
+  %0 = sinter.dropout_mask %x, %step {rate = -0.5 : f32, seed = 1} : tensor<?x4xf32>
+  return
+}

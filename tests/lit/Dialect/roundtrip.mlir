@@ -117,3 +117,12 @@ func.func @windows(%x: tensor<?x8x8x2xf32>, %w: tensor<3x3x1x4xf32>,
   %6 = sinter.avg_pool2d_grad %p {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>} : tensor<?x4x4x2xf32> -> tensor<?x8x8x2xf32>
   return
 }
+
+// CHECK-LABEL: func.func @dropout
+func.func @dropout(%x: tensor<?x4xf32>, %step: f32) {
+  // CHECK: sinter.dropout %{{.*}} {rate = 5.000000e-01 : f32, seed = 7 : i64} : tensor<?x4xf32>
+  %0 = sinter.dropout %x {rate = 0.5 : f32, seed = 7} : tensor<?x4xf32>
+  // CHECK: sinter.dropout_mask %{{.*}}, %{{.*}} {rate = 5.000000e-01 : f32, seed = 7 : i64} : tensor<?x4xf32>
+  %1 = sinter.dropout_mask %x, %step {rate = 0.5 : f32, seed = 7} : tensor<?x4xf32>
+  return
+}

@@ -130,3 +130,38 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "adam"}} {
     return %x : tensor<?x2xf32>
   }
 }
+
+// -----
+
+// Dropout trains only in the train step: there it becomes a dropout_mask
+// keyed on the iteration, applied again to the cotangent; predict, evaluate
+// and gradients use the identity.
+module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd"}} {
+  func.func @forward(%x: tensor<?x4xf32> {sinter.input = "x"},
+                     %w: tensor<4x2xf32> {sinter.param = "d.kernel"}) -> tensor<?x2xf32> {
+    %0 = sinter.dropout %x {rate = 0.5 : f32, seed = 7} : tensor<?x4xf32>
+    %1 = sinter.matmul %0, %w : tensor<?x4xf32>, tensor<4x2xf32> -> tensor<?x2xf32>
+    %2 = sinter.dropout %1 {rate = 0.25 : f32, seed = 8} : tensor<?x2xf32>
+    return %2 : tensor<?x2xf32>
+  }
+}
+
+// CHECK-LABEL: func.func @sinter_predict(
+// CHECK-NOT: sinter.dropout
+// CHECK: return
+// CHECK-LABEL: func.func @sinter_evaluate(
+// CHECK-NOT: sinter.dropout
+// CHECK: return
+// CHECK-LABEL: func.func @sinter_gradients(
+// CHECK-NOT: sinter.dropout
+// CHECK: return
+// CHECK-LABEL: func.func @sinter_train_step(
+// CHECK-SAME: %[[IT:[a-z0-9]+]]: f32 {sinter.hyper = "iteration"}
+// CHECK: %[[D0:.*]] = sinter.dropout_mask %arg0, %[[IT]] {rate = 5.000000e-01 : f32, seed = 7 : i64}
+// CHECK: %[[MM:.*]] = sinter.matmul %[[D0]], %arg2
+// CHECK: %[[D1:.*]] = sinter.dropout_mask %[[MM]], %[[IT]] {rate = 2.500000e-01 : f32, seed = 8 : i64}
+// CHECK: %[[G:.*]] = sinter.mean_squared_error_grad %[[D1]]
+// CHECK: %[[GM:.*]] = sinter.dropout_mask %[[G]], %[[IT]] {rate = 2.500000e-01 : f32, seed = 8 : i64}
+// CHECK: sinter.matmul %[[D0]], %[[GM]] {transpose_lhs}
+// CHECK-NOT: sinter.dropout
+// CHECK: return

@@ -184,3 +184,23 @@ func.func @max_pool_grad(%x: tensor<?x8x8x2xf32>, %p: tensor<?x4x4x2xf32>) -> te
   %4 = sinter.max_pool2d_grad %x, %p {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32>, tensor<?x4x4x2xf32>
   return %4 : tensor<?x8x8x2xf32>
 }
+
+// -----
+
+// Dropout's mask: a hash of the row-major element number (batch included)
+// and a per-step key; kept elements are divided by 1 - rate.
+// CHECK-LABEL: func.func @dropout_mask
+// CHECK: arith.fptoui %arg1 : f32 to i32
+// CHECK: linalg.generic
+// CHECK: linalg.index 0
+// CHECK: linalg.index 1
+// CHECK: arith.index_cast %{{.*}} : index to i32
+// CHECK: arith.shrui
+// CHECK: arith.uitofp
+// CHECK: arith.cmpf oge
+// CHECK: arith.divf
+// CHECK: arith.select
+func.func @dropout_mask(%x: tensor<?x4xf32>, %step: f32) -> tensor<?x4xf32> {
+  %0 = sinter.dropout_mask %x, %step {rate = 0.5 : f32, seed = 7} : tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
