@@ -171,6 +171,7 @@ struct LowerPattern : public OpRewritePattern<OpTy> {
 };
 
 /// Lowerings kept in their own files.
+void populateActivationLowerings(RewritePatternSet &patterns);
 void populateWindowLowerings(RewritePatternSet &patterns);
 
 } // namespace sinter::lowering

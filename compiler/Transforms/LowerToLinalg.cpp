@@ -3,8 +3,8 @@
 // Expects Sinter ops on ranked tensors. Produces destination-passing linalg
 // (`linalg.generic`, `linalg.fill` over `tensor.empty`), tensor, arith and
 // math ops; no Sinter op remains. One rewrite pattern per op, built from the
-// helpers of LinalgEmitter.h; convolution and pooling are lowered in
-// LowerWindowOps.cpp.
+// helpers of LinalgEmitter.h; activations are lowered in
+// LowerActivations.cpp, convolution and pooling in LowerWindowOps.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/LinalgEmitter.h"
@@ -261,97 +261,6 @@ SmallVector<Value> lower(DropoutMaskOp op, OpBuilder &b) {
             nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGE, u, ar.c(rate));
         return ar.select(keep, ar.div(a[0], ar.c(1.0 - rate)), ar.c(0));
       })};
-}
-
-// Activations and their gradients (y = forward output, g = cotangent).
-
-SmallVector<Value> lower(ReluOp op, OpBuilder &b) {
-  return {Emitter(b, op.getLoc())
-              .map(op.getInput(), op.getInput(),
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     Ar ar{nb, l};
-                     return ar.select(ar.gt(a[0], ar.c(0)), a[0], ar.c(0));
-                   })};
-}
-SmallVector<Value> lower(ReluGradOp op, OpBuilder &b) {
-  return {Emitter(b, op.getLoc())
-              .map({op.getOutput(), op.getGrad()}, op.getOutput(),
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     Ar ar{nb, l};
-                     return ar.select(ar.gt(a[0], ar.c(0)), a[1], ar.c(0));
-                   })};
-}
-
-SmallVector<Value> lower(SigmoidOp op, OpBuilder &b) {
-  return {Emitter(b, op.getLoc())
-              .map(op.getInput(), op.getInput(),
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     Ar ar{nb, l};
-                     return ar.div(ar.c(1),
-                                   ar.add(ar.c(1), ar.exp(ar.neg(a[0]))));
-                   })};
-}
-SmallVector<Value> lower(SigmoidGradOp op, OpBuilder &b) {
-  return {Emitter(b, op.getLoc())
-              .map({op.getOutput(), op.getGrad()}, op.getOutput(),
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     Ar ar{nb, l};
-                     return ar.mul(a[1], ar.mul(a[0], ar.sub(ar.c(1), a[0])));
-                   })};
-}
-
-SmallVector<Value> lower(TanhOp op, OpBuilder &b) {
-  return {Emitter(b, op.getLoc())
-              .map(op.getInput(), op.getInput(),
-                   [](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                     return nb.create<math::TanhOp>(l, a[0]);
-                   })};
-}
-SmallVector<Value> lower(TanhGradOp op, OpBuilder &b) {
-  return {Emitter(b, op.getLoc())
-              .map({op.getOutput(), op.getGrad()}, op.getOutput(),
-                   [](OpBuilder &nb, Location l, ValueRange a) {
-                     Ar ar{nb, l};
-                     return ar.mul(a[1], ar.sub(ar.c(1), ar.mul(a[0], a[0])));
-                   })};
-}
-
-SmallVector<Value> lower(SoftmaxOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Value x = op.getInput();
-  int64_t r = Emitter::rankOf(x);
-  Value mx = e.reduceLast(x, {}, -std::numeric_limits<double>::infinity(),
-                          [](OpBuilder &nb, Location l, ValueRange a) {
-                            return Ar{nb, l}.max(a[1], a[0]);
-                          });
-  Value ex = e.mapWith({x, mx}, {e.id(r), e.dropLast(r)}, x,
-                       [](OpBuilder &nb, Location l, ValueRange a) {
-                         Ar ar{nb, l};
-                         return ar.exp(ar.sub(a[0], a[1]));
-                       });
-  Value sum = e.reduceLast(ex, {}, 0.0,
-                           [](OpBuilder &nb, Location l, ValueRange a) {
-                             return Ar{nb, l}.add(a[1], a[0]);
-                           });
-  return {e.mapWith({ex, sum}, {e.id(r), e.dropLast(r)}, x,
-                    [](OpBuilder &nb, Location l, ValueRange a) {
-                      return Ar{nb, l}.div(a[0], a[1]);
-                    })};
-}
-SmallVector<Value> lower(SoftmaxGradOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Value y = op.getOutput(), g = op.getGrad();
-  int64_t r = Emitter::rankOf(y);
-  Value dot = e.reduceLast({y, g}, {}, 0.0,
-                           [](OpBuilder &nb, Location l, ValueRange a) {
-                             Ar ar{nb, l};
-                             return ar.add(a[2], ar.mul(a[0], a[1]));
-                           });
-  return {e.mapWith({y, g, dot}, {e.id(r), e.id(r), e.dropLast(r)}, y,
-                    [](OpBuilder &nb, Location l, ValueRange a) {
-                      Ar ar{nb, l};
-                      return ar.mul(a[0], ar.sub(a[1], a[2]));
-                    })};
 }
 
 // Losses. Keras averages per example over the outputs (MSE, BCE) or sums
@@ -621,14 +530,14 @@ struct LowerToLinalgPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     addPatterns<MatmulOp, BiasAddOp, BiasAddGradOp, AddOp, SubOp, MulOp,
-                ScaleOp, DropoutMaskOp, ReshapeOp, ConcatOp, SliceLastOp, ReluOp, ReluGradOp,
-                SigmoidOp, SigmoidGradOp, TanhOp, TanhGradOp, SoftmaxOp,
-                SoftmaxGradOp, MeanSquaredErrorOp, MeanSquaredErrorGradOp,
+                ScaleOp, DropoutMaskOp, ReshapeOp, ConcatOp, SliceLastOp,
+                MeanSquaredErrorOp, MeanSquaredErrorGradOp,
                 BinaryCrossentropyOp, BinaryCrossentropyGradOp,
                 CategoricalCrossentropyOp, CategoricalCrossentropyGradOp,
                 SparseCategoricalCrossentropyOp,
                 SparseCategoricalCrossentropyGradOp, SgdUpdateOp, AdamUpdateOp,
                 RmspropUpdateOp>(patterns);
+    populateActivationLowerings(patterns);
     populateWindowLowerings(patterns);
     GreedyRewriteConfig config;
     config.strictMode = GreedyRewriteStrictness::ExistingOps;

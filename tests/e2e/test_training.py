@@ -272,6 +272,10 @@ def cases():
                                   data_format="channels_last", keepdims=False),
                            dense("out", 2, None)],
                "mse", optimizer("Adam", learning_rate=0.01)), [])
+    c["gelu_silu_mse_rmsprop"] = (
+        keras3(4, [dense("g", 6, "gelu"), dense("gt", 5, "gelu_tanh"),
+                   dense("s", 4, "silu"), activation("sw", "swish"), dense("out", 2, None)],
+               "mse", optimizer("RMSprop", learning_rate=0.01)), [])
     # Dropout: a seeded and a name-seeded layer, masks checked step by step.
     c["dropout_cce_adam"] = (
         keras3(6, [dense("h", 8, "relu"),

@@ -45,8 +45,11 @@ const InitKind kInits[] = {
      {"seed", "scale", "mode", "distribution"}},
 };
 
-constexpr llvm::StringLiteral kActivations[] = {"linear", "relu", "sigmoid",
-                                                "tanh", "softmax"};
+// gelu is Keras' exact form; gelu_tanh (Sinter's name) the tanh
+// approximation; swish is Keras' alias of silu.
+constexpr llvm::StringLiteral kActivations[] = {
+    "linear", "relu", "sigmoid", "tanh", "softmax",
+    "gelu",   "gelu_tanh", "silu", "swish"};
 
 Value activate(OpBuilder &b, Location loc, StringRef name, Value x) {
   if (name == "relu")
@@ -57,6 +60,10 @@ Value activate(OpBuilder &b, Location loc, StringRef name, Value x) {
     return b.create<TanhOp>(loc, x);
   if (name == "softmax")
     return b.create<SoftmaxOp>(loc, x);
+  if (name == "gelu" || name == "gelu_tanh")
+    return b.create<GeluOp>(loc, x, name == "gelu_tanh");
+  if (name == "silu" || name == "swish")
+    return b.create<SiluOp>(loc, x);
   return x; // linear
 }
 

@@ -437,6 +437,46 @@ def Sinter_TanhOp : Sinter_ActivationOp<"tanh", "tanh(x)">;
 def Sinter_SoftmaxOp : Sinter_ActivationOp<"softmax",
     "exp(x - max(x)) / sum(exp(x - max(x))) over the last dimension">;
 
+def Sinter_GeluOp : Sinter_Op<"gelu",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+     SameOperandsAndResultType]> {
+  let summary = "elementwise GELU activation, exact or tanh-approximated";
+  let description = [{
+    `result = x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2))`, or with
+    `approximate` `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`
+    (Keras `gelu(x, approximate)`).
+
+    ```mlir
+    %y = sinter.gelu %x {approximate} : tensor<?x16xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, UnitAttr:$approximate);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Sinter_SiluOp
+    : Sinter_ActivationOp<"silu", "x * sigmoid(x) (Keras silu, or swish)">;
+
+// Gradient of an activation that needs its forward input `x`.
+class Sinter_InputGradOp<string mnemonic, string formula, dag extraArgs = (ins)>
+    : Sinter_Op<mnemonic, [SameOperandsAndResultType]> {
+  let summary = "cotangent of an activation's input, from the input";
+  let description = "`result = g * " # formula # "`, where `x` is the forward "
+      # "input and `g` the output's cotangent.\n\n```mlir\n%dx = sinter."
+      # mnemonic # " %x, %g : tensor<?x16xf32>\n```";
+  let arguments = !con((ins F32RankedTensor:$input, F32RankedTensor:$grad),
+                       extraArgs);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($result)";
+}
+
+def Sinter_GeluGradOp : Sinter_InputGradOp<"gelu_grad",
+    "gelu'(x) (exact, or of the tanh form with `approximate`)",
+    (ins UnitAttr:$approximate)>;
+def Sinter_SiluGradOp : Sinter_InputGradOp<"silu_grad",
+    "sigmoid(x) (1 + x (1 - sigmoid(x)))">;
+
 // Gradient of an activation, written in terms of its forward output `y`
 // so that the forward input need not stay alive.
 class Sinter_ActivationGradOp<string mnemonic, string formula>

@@ -196,6 +196,20 @@ LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange rg,
   return activationVJP<SoftmaxGradOp>(*this, b, rg, og);
 }
 
+// GELU and SiLU: the gradient ops read the forward input.
+LogicalResult GeluOp::buildVJP(OpBuilder &b, ValueRange rg,
+                               MutableArrayRef<Value> og) {
+  if (Value g = rg[0])
+    og[0] = b.create<GeluGradOp>(getLoc(), getInput(), g, getApproximate());
+  return success();
+}
+LogicalResult SiluOp::buildVJP(OpBuilder &b, ValueRange rg,
+                               MutableArrayRef<Value> og) {
+  if (Value g = rg[0])
+    og[0] = b.create<SiluGradOp>(getLoc(), getInput(), g);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Losses: only the prediction gets a cotangent; targets are data.
 //===----------------------------------------------------------------------===//

@@ -126,3 +126,18 @@ func.func @dropout(%x: tensor<?x4xf32>, %step: f32) {
   %1 = sinter.dropout_mask %x, %step {rate = 0.5 : f32, seed = 7} : tensor<?x4xf32>
   return
 }
+
+// CHECK-LABEL: func.func @gelu_silu
+func.func @gelu_silu(%x: tensor<?x4xf32>, %g: tensor<?x4xf32>) {
+  // CHECK: sinter.gelu %{{.*}} : tensor<?x4xf32>
+  %0 = sinter.gelu %x : tensor<?x4xf32>
+  // CHECK: sinter.gelu %{{.*}} {approximate} : tensor<?x4xf32>
+  %1 = sinter.gelu %x {approximate} : tensor<?x4xf32>
+  // CHECK: sinter.gelu_grad %{{.*}}, %{{.*}} {approximate} : tensor<?x4xf32>
+  %2 = sinter.gelu_grad %x, %g {approximate} : tensor<?x4xf32>
+  // CHECK: sinter.silu %{{.*}} : tensor<?x4xf32>
+  %3 = sinter.silu %x : tensor<?x4xf32>
+  // CHECK: sinter.silu_grad %{{.*}}, %{{.*}} : tensor<?x4xf32>
+  %4 = sinter.silu_grad %x, %g : tensor<?x4xf32>
+  return
+}
