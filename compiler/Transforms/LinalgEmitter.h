@@ -120,8 +120,10 @@ public:
     return AffineMap::getMultiDimIdentityMap(r, b.getContext())
         .getMajorSubMap(r - 1);
   }
-  AffineMap lastOnly(int64_t r) {
-    return AffineMap::get(r, 0, b.getAffineDimExpr(r - 1));
+  /// An operand shaped like the last `k` of `r` dimensions.
+  AffineMap trailing(int64_t r, int64_t k) {
+    return AffineMap::getMultiDimIdentityMap(r, b.getContext())
+        .getMinorSubMap(k);
   }
   static int64_t rankOf(Value v) {
     return cast<RankedTensorType>(v.getType()).getRank();
@@ -172,6 +174,8 @@ struct LowerPattern : public OpRewritePattern<OpTy> {
 
 /// Lowerings kept in their own files.
 void populateActivationLowerings(RewritePatternSet &patterns);
+void populateNormalizeLowerings(RewritePatternSet &patterns);
+void populateSequenceLowerings(RewritePatternSet &patterns);
 void populateWindowLowerings(RewritePatternSet &patterns);
 
 } // namespace sinter::lowering

@@ -84,23 +84,74 @@ SmallVector<Value> lower(MatmulOp op, OpBuilder &b) {
                     })};
 }
 
+// Iteration order, as for matmul: the result's letters but its last, the
+// summed letters (in order of appearance), then the result's last letter,
+// which the result is contiguous along.
+SmallVector<Value> lower(ContractOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  auto [lhs, rhs, res] = op.getTerms();
+  std::string order(res.drop_back());
+  for (char c : (lhs + rhs).str())
+    if (!res.contains(c) && order.find(c) == std::string::npos)
+      order.push_back(c);
+  order.push_back(res.back());
+  auto map = [&](StringRef term) {
+    SmallVector<AffineExpr> exprs;
+    for (char c : term)
+      exprs.push_back(b.getAffineDimExpr(order.find(c)));
+    return AffineMap::get(order.size(), 0, exprs, b.getContext());
+  };
+  SmallVector<IteratorType> iters;
+  for (char c : order)
+    iters.push_back(res.contains(c) ? IteratorType::parallel
+                                    : IteratorType::reduction);
+  SmallVector<OpFoldResult> sizes;
+  for (char c : res) {
+    bool inLhs = lhs.contains(c);
+    sizes.push_back(e.sizes(inLhs ? op.getLhs() : op.getRhs())[(
+        inLhs ? lhs : rhs).find(c)]);
+  }
+  Value init = e.filled(sizes, 0.0);
+  Value out = e.generic({op.getLhs(), op.getRhs()}, {map(lhs), map(rhs)}, init,
+                        map(res), iters,
+                        [](OpBuilder &nb, Location l, ValueRange a) {
+                          Ar ar{nb, l};
+                          return ar.add(a[2], ar.mul(a[0], a[1]));
+                        });
+  if (out.getType() != op.getType())
+    out = b.create<tensor::CastOp>(op.getLoc(), op.getType(), out);
+  return {out};
+}
+
 SmallVector<Value> lower(BiasAddOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   int64_t r = Emitter::rankOf(op.getInput());
-  return {e.mapWith({op.getInput(), op.getBias()}, {e.id(r), e.lastOnly(r)},
+  return {e.mapWith({op.getInput(), op.getBias()},
+                    {e.id(r), e.trailing(r, Emitter::rankOf(op.getBias()))},
                     op.getInput(), [](OpBuilder &nb, Location l, ValueRange a) {
                       return Ar{nb, l}.add(a[0], a[1]);
                     })};
 }
 
+SmallVector<Value> lower(ScaleChannelsOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  int64_t r = Emitter::rankOf(op.getInput());
+  return {e.mapWith({op.getInput(), op.getScale()},
+                    {e.id(r), e.trailing(r, Emitter::rankOf(op.getScale()))},
+                    op.getInput(), [](OpBuilder &nb, Location l, ValueRange a) {
+                      return Ar{nb, l}.mul(a[0], a[1]);
+                    })};
+}
+
 SmallVector<Value> lower(BiasAddGradOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
-  int64_t r = Emitter::rankOf(op.getGrad());
-  SmallVector<IteratorType> iters(r, IteratorType::reduction);
-  iters.back() = IteratorType::parallel;
-  Value init = e.filled({e.sizes(op.getGrad()).back()}, 0.0);
-  return {e.generic({op.getGrad()}, {e.id(r)}, init, e.lastOnly(r), iters,
-                    [](OpBuilder &nb, Location l, ValueRange a) {
+  int64_t r = Emitter::rankOf(op.getGrad()), k = op.getType().getRank();
+  SmallVector<IteratorType> iters(r - k, IteratorType::reduction);
+  iters.append(k, IteratorType::parallel);
+  SmallVector<OpFoldResult> sizes(e.sizes(op.getGrad()));
+  Value init = e.filled(ArrayRef(sizes).take_back(k), 0.0);
+  return {e.generic({op.getGrad()}, {e.id(r)}, init, e.trailing(r, k),
+                    iters, [](OpBuilder &nb, Location l, ValueRange a) {
                       return Ar{nb, l}.add(a[1], a[0]);
                     })};
 }
@@ -529,7 +580,7 @@ struct LowerToLinalgPass
     : public sinter::impl::LowerToLinalgBase<LowerToLinalgPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    addPatterns<MatmulOp, BiasAddOp, BiasAddGradOp, AddOp, SubOp, MulOp,
+    addPatterns<MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp, BiasAddGradOp, AddOp, SubOp, MulOp,
                 ScaleOp, DropoutMaskOp, ReshapeOp, ConcatOp, SliceLastOp,
                 MeanSquaredErrorOp, MeanSquaredErrorGradOp,
                 BinaryCrossentropyOp, BinaryCrossentropyGradOp,
@@ -538,6 +589,8 @@ struct LowerToLinalgPass
                 SparseCategoricalCrossentropyGradOp, SgdUpdateOp, AdamUpdateOp,
                 RmspropUpdateOp>(patterns);
     populateActivationLowerings(patterns);
+    populateNormalizeLowerings(patterns);
+    populateSequenceLowerings(patterns);
     populateWindowLowerings(patterns);
     GreedyRewriteConfig config;
     config.strictMode = GreedyRewriteStrictness::ExistingOps;

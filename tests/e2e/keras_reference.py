@@ -67,11 +67,13 @@ def dropout_seed(name, cfg):
     return h
 
 
-def _apply(layer, params, args, step=None):
+def _apply(layer, params, args, step=None, kwargs=None):
     """One call of a Keras layer on a list of input tensors; `step` is the
-    training step (None: inference, where Dropout is the identity)."""
+    training step (None: inference, where Dropout is the identity);
+    `kwargs` the call's keyword arguments."""
     cls, cfg = layer["class_name"], layer["config"]
     name = layer.get("name") or cfg["name"]
+    kwargs = kwargs or {}
     if cls == "Dense":
         h = args[0] @ params[name + ".kernel"]
         if cfg.get("use_bias", True):
@@ -129,10 +131,60 @@ def _apply(layer, params, args, step=None):
         rate = float(np.float32(cfg["rate"]))
         keep = dropout_keep(tuple(args[0].shape), rate, dropout_seed(name, cfg), step)
         return torch.where(keep, args[0] / (1 - rate), torch.zeros_like(args[0]))
+    if cls == "Embedding":
+        table = params[name + ".embeddings"]
+        return table[args[0].long().clamp(0, table.shape[0] - 1)]
+    if cls == "PositionEmbedding":
+        return args[0] + params[name + ".embeddings"]
+    if cls == "LayerNormalization":
+        x, eps = args[0], cfg.get("epsilon", 1e-3)
+        if cfg.get("rms_scaling"):
+            return x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps) * params[name + ".gamma"]
+        mean = x.mean(-1, keepdim=True)
+        var = ((x - mean) ** 2).mean(-1, keepdim=True)
+        y = (x - mean) / torch.sqrt(var + eps)
+        if cfg.get("scale", True):
+            y = y * params[name + ".gamma"]
+        if cfg.get("center", True):
+            y = y + params[name + ".beta"]
+        return y
+    if cls == "RMSNormalization":
+        x = args[0]
+        eps = cfg.get("epsilon", 1e-6)
+        return x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps) * params[name + ".scale"]
+    if cls == "GlobalAveragePooling1D":
+        return args[0].mean(dim=1, keepdim=bool(cfg.get("keepdims")))
+    if cls == "MultiHeadAttention":
+        return _attention(name, cfg, params, args, kwargs)
     if cls == "GlobalAveragePooling2D":
         out = args[0].mean(dim=(1, 2), keepdim=bool(cfg.get("keepdims")))
         return out
     raise ValueError(cls)
+
+
+def _attention(name, cfg, params, args, kwargs):
+    """Keras MultiHeadAttention on [b, t, d] tensors (its einsum equations)."""
+    query = args[0]
+    value = args[1] if len(args) > 1 else query
+    key = args[2] if len(args) > 2 else value
+    use_bias = cfg.get("use_bias", True)
+
+    def dense(x, part, eq):
+        y = torch.einsum(eq, x, params[f"{name}.{part}.kernel"])
+        return y + params[f"{name}.{part}.bias"] if use_bias else y
+
+    q = dense(query, "query", "abc,cde->abde")
+    k = dense(key, "key", "abc,cde->abde")
+    v = dense(value, "value", "abc,cde->abde")
+    q = q * (1.0 / float(cfg["key_dim"]) ** 0.5)
+    scores = torch.einsum("aecd,abcd->acbe", k, q)  # [b, heads, t, s]
+    if kwargs.get("use_causal_mask"):
+        t, s_ = scores.shape[-2:]
+        future = torch.triu(torch.ones(t, s_, dtype=torch.bool), diagonal=1)
+        scores = scores.masked_fill(future, float("-inf"))
+    probs = torch.softmax(scores, dim=-1)
+    mixed = torch.einsum("acbe,aecd->abcd", probs, v)
+    return dense(mixed, "attention_output", "abcd,cde->abe")
 
 
 def _pair(v):
@@ -162,8 +214,9 @@ def _pad_same(x_nhwc, cfg, window, dilation, value):
 def _node_refs(node):
     """[(layer, node index)] read by one inbound node (Keras 3 or 2)."""
     if isinstance(node, dict):
-        first = node["args"][0]
-        tensors = first if isinstance(first, list) else [first]
+        tensors = []
+        for arg in node["args"]:
+            tensors += arg if isinstance(arg, list) else [arg]
         return [tuple(t["config"]["keras_history"][:2]) for t in tensors]
     return [tuple(entry[:2]) for entry in node]
 
@@ -195,7 +248,9 @@ def forward(model_json, params, inputs, step=None):
                     n >= len(produced.get(l, [])) for l, n in refs):
                 continue
             args = [produced[l][n] for l, n in refs]
-            produced.setdefault(name, []).append(_apply(by_name[name], params, args, step))
+            kwargs = node.get("kwargs", {}) if isinstance(node, dict) else {}
+            produced.setdefault(name, []).append(
+                _apply(by_name[name], params, args, step, kwargs))
             pending.remove(item)
     out = _triples(model_json["config"]["output_layers"])[0]
     return produced[out[0]][out[1]]

@@ -130,12 +130,15 @@ def kt(layer, node=0):
                        "keras_history": [layer, node, 0]}}
 
 
-def called(layer, *calls):
-    """A Keras 3 functional layer entry called on each of `calls` (a tensor
-    or a list of tensors for merge layers)."""
+def called(layer, *calls, **kwargs):
+    """A Keras 3 functional layer entry called on each of `calls` (a tensor,
+    a list of tensors for merge layers, or a tuple of positional tensors),
+    with the call keyword arguments `kwargs`."""
     layer = copy.deepcopy(layer)
     layer["name"] = layer["config"]["name"]
-    layer["inbound_nodes"] = [{"args": [c], "kwargs": {"training": False}} for c in calls]
+    layer["inbound_nodes"] = [
+        {"args": list(c) if isinstance(c, tuple) else [c],
+         "kwargs": {"training": False, **kwargs}} for c in calls]
     return layer
 
 
@@ -146,11 +149,14 @@ def merge(cls, name):
 
 
 def functional3(inputs, layers, output, loss, opt):
+    """`inputs`: (name, width) or (name, width, dtype) per input layer."""
     ins = [{"module": "keras.layers", "class_name": "InputLayer",
-            "config": {"batch_shape": [None, w], "dtype": "float32", "sparse": False,
-                       "ragged": False, "name": n},
-            "registered_name": None, "name": n, "inbound_nodes": []}
-           for n, w in inputs]
+            "config": {"batch_shape": [None, spec[1]],
+                       "dtype": spec[2] if len(spec) > 2 else "float32",
+                       "sparse": False, "ragged": False, "name": spec[0]},
+            "registered_name": None, "name": spec[0], "inbound_nodes": []}
+           for spec in inputs]
+    inputs = [spec[:2] for spec in inputs]
     refs = [[n, 0, 0] for n, _ in inputs]
     return {"module": "keras.src.models.functional", "class_name": "Functional",
             "config": {"name": "functional", "trainable": True, "layers": ins + layers,
@@ -284,6 +290,35 @@ def cases():
                    simple("Dropout", "drop2", rate=0.25, seed=3, noise_shape=None),
                    dense("probs", 3, "softmax")],
                "categorical_crossentropy", optimizer("Adam", learning_rate=0.01)), [])
+    # A pre-norm transformer block on token ids: embeddings, causal
+    # multi-head attention, LayerNorm / RMS norms, a GELU MLP on sequences.
+    c["transformer_block_adamw"] = (
+        functional3(
+            [("tokens", 6, "int32")],
+            [called(simple("Embedding", "embed", input_dim=11, output_dim=8,
+                           embeddings_initializer="uniform", mask_zero=False),
+                    kt("tokens")),
+             called(simple("PositionEmbedding", "pos", sequence_length=6,
+                           initializer="glorot_uniform"), kt("embed")),
+             called(simple("LayerNormalization", "ln1", axis=-1, epsilon=0.001,
+                           center=True, scale=True), kt("pos")),
+             called(simple("MultiHeadAttention", "mha", num_heads=2, key_dim=4,
+                           value_dim=3, dropout=0.0, use_bias=True,
+                           output_shape=None, attention_axes=None),
+                    (kt("ln1"), kt("ln1")), use_causal_mask=True),
+             called(merge("Add", "res1"), [kt("pos"), kt("mha")]),
+             called(simple("RMSNormalization", "rms", axis=-1, epsilon=1e-6),
+                    kt("res1")),
+             called(dense("ff1", 12, "gelu"), kt("rms")),
+             called(dense("ff2", 8, None), kt("ff1")),
+             called(merge("Add", "res2"), [kt("res1"), kt("ff2")]),
+             called(simple("LayerNormalization", "lnf", axis=-1, epsilon=0.001,
+                           rms_scaling=True), kt("res2")),
+             called(simple("GlobalAveragePooling1D", "gap",
+                           data_format="channels_last", keepdims=False), kt("lnf")),
+             called(dense("probs", 3, "softmax"), kt("gap"))],
+            "probs", "sparse_categorical_crossentropy",
+            optimizer("AdamW", learning_rate=0.01)), [])
     # Two inputs, a layer called twice (shared weights), every merge.
     shared = dense("shared", 4, "sigmoid")
     graph = functional3(
@@ -378,7 +413,10 @@ class Case:
             shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
             if shape:
                 key = "input" if model_json["class_name"] == "Sequential" else cfg["name"]
-                self.inputs[key] = rng.uniform(-1, 1, (rows, *shape[1:])).astype(np.float32)
+                if cfg.get("dtype") == "int32":  # token ids, below every vocabulary
+                    self.inputs[key] = rng.integers(0, 10, (rows, *shape[1:])).astype(np.float32)
+                else:
+                    self.inputs[key] = rng.uniform(-1, 1, (rows, *shape[1:])).astype(np.float32)
         outputs = int(re.search(r"-> tensor<\?x(\d+)xf32>", graph).group(1))
         if self.loss == "mean_squared_error":
             self.y = rng.normal(0, 1, (rows, outputs)).astype(np.float32)

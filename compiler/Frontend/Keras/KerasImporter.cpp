@@ -213,9 +213,10 @@ private:
     if (dtype && dtype->getAsObject())
       if (const json::Object *c = dtype->getAsObject()->getObject("config"))
         name = c->getString("name");
-    if (name && *name != "float32")
-      return fail(at(cp, "dtype"), "inputs must be float32, got " +
-                                       name->str());
+    // Integer inputs (token ids) travel as floats, exact below 2^24.
+    if (name && *name != "float32" && *name != "int32" && *name != "int64")
+      return fail(at(cp, "dtype"), "inputs must be float32, int32 or int64, "
+                                   "got " + name->str());
     return success();
   }
 
@@ -280,6 +281,8 @@ private:
               : "this option is not supported";
       return fail(kp, why.str() + " (expected null)");
     }
+    if (failed(readCallArgs(layer, *def, args, p)))
+      return failure();
     std::string name =
         layer.getString("name")
             .value_or(cfg->getString("name").value_or(""))
@@ -290,6 +293,35 @@ private:
     if (failed(graph.declare(name, *def, std::move(args), error, frozen)))
       return fail(cp, error);
     return name;
+  }
+
+  /// Call options a layer takes as arguments (MultiHeadAttention's
+  /// use_causal_mask): read from the kwargs of its calls, which must agree.
+  LogicalResult readCallArgs(const json::Object &layer, const LayerDef &def,
+                             LayerArgs &args, const std::string &p) {
+    const json::Array *nodes = layer.getArray("inbound_nodes");
+    if (!nodes)
+      return success();
+    for (size_t n = 0; n < nodes->size(); ++n) {
+      const json::Object *node = (*nodes)[n].getAsObject();
+      const json::Object *kw = node ? node->getObject("kwargs") : nullptr;
+      if (!kw)
+        continue;
+      for (const ArgSpec &spec : def.args) {
+        const json::Value *val = kw->get(spec.name);
+        if (!val || val->kind() == json::Value::Null)
+          continue;
+        std::string kp =
+            at(at(at(at(p, "inbound_nodes"), n), "kwargs"), spec.name);
+        FailureOr<ArgValue> v = argValue(spec, *val, kp);
+        if (failed(v))
+          return failure();
+        auto [it, first] = args.try_emplace(spec.name.str(), *v);
+        if (!first && (it->second.b != v->b || it->second.i != v->i))
+          return fail(kp, "every call of a layer must pass the same value");
+      }
+    }
+    return success();
   }
 
   FailureOr<ArgValue> argValue(const ArgSpec &spec, const json::Value &val,
@@ -532,22 +564,15 @@ private:
 
   /// The input tensors of one inbound node, Keras 3 (`{"args": ...}` with
   /// `__keras_tensor__` entries) or Keras 2 (a list of references).
+  /// Positional tensors come first (a merge layer's one list of tensors
+  /// counts as its inputs), then the tensors passed as `value` and `key`;
+  /// other kwargs must be null unless the layer (`def`) takes them as
+  /// arguments.
   FailureOr<SmallVector<TensorRef>> nodeInputs(const json::Value &node,
+                                               const LayerDef &def,
                                                const std::string &p) {
     SmallVector<TensorRef> refs;
     if (const json::Object *o = node.getAsObject()) {
-      if (const json::Object *kw = o->getObject("kwargs"))
-        for (const auto &kv : *kw)
-          if (kv.first != "training" && kv.first != "mask" &&
-              kv.second.kind() != json::Value::Null)
-            return fail(at(at(p, "kwargs"), kv.first),
-                        "call arguments are not supported (expected null)");
-      const json::Array *args = o->getArray("args");
-      if (!args || args->empty())
-        return fail(at(p, "args"), "expected the call's input tensors");
-      // A merge layer takes one list of tensors; others one tensor.
-      const json::Array *list = (*args)[0].getAsArray();
-      std::string lp = at(at(p, "args"), 0);
       auto one = [&](const json::Value &t,
                      const std::string &tp) -> LogicalResult {
         const json::Object *kt = t.getAsObject();
@@ -563,12 +588,35 @@ private:
         refs.push_back(*r);
         return success();
       };
-      if (list) {
-        for (size_t i = 0; i < list->size(); ++i)
-          if (failed(one((*list)[i], at(lp, i))))
-            return failure();
-      } else if (failed(one((*args)[0], lp))) {
-        return failure();
+      const json::Array *args = o->getArray("args");
+      if (!args || args->empty())
+        return fail(at(p, "args"), "expected the call's input tensors");
+      for (size_t a = 0; a < args->size(); ++a) {
+        std::string ap = at(at(p, "args"), a);
+        if (const json::Array *list = (*args)[a].getAsArray()) {
+          for (size_t i = 0; i < list->size(); ++i)
+            if (failed(one((*list)[i], at(ap, i))))
+              return failure();
+        } else if (failed(one((*args)[a], ap))) {
+          return failure();
+        }
+      }
+      if (const json::Object *kw = o->getObject("kwargs")) {
+        for (llvm::StringRef tensorArg : {"value", "key"})
+          if (const json::Value *t = kw->get(tensorArg))
+            if (t->kind() != json::Value::Null &&
+                failed(one(*t, at(at(p, "kwargs"), tensorArg))))
+              return failure();
+        for (const auto &kv : *kw) {
+          llvm::StringRef key = kv.first;
+          bool layerArg = llvm::any_of(
+              def.args, [&](const ArgSpec &a) { return a.name == key; });
+          if (key != "training" && key != "mask" && key != "value" &&
+              key != "key" && !layerArg &&
+              kv.second.kind() != json::Value::Null)
+            return fail(at(at(p, "kwargs"), key),
+                        "call arguments are not supported (expected null)");
+        }
       }
       return refs;
     }
@@ -669,7 +717,10 @@ private:
                             it->node);
         const json::Array &nodes =
             *(*layers)[it->layer].getAsObject()->getArray("inbound_nodes");
-        FailureOr<SmallVector<TensorRef>> refs = nodeInputs(nodes[it->node], np);
+        const LayerDef &def = *findKerasLayer(
+            *(*layers)[it->layer].getAsObject()->getString("class_name"));
+        FailureOr<SmallVector<TensorRef>> refs =
+            nodeInputs(nodes[it->node], def, np);
         if (failed(refs))
           return failure();
         SmallVector<Value> args;

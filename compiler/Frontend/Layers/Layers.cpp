@@ -1,5 +1,6 @@
 //===- Layers.cpp - every layer Sinter compiles ---------------------------===//
 #include "compiler/Frontend/Layers/Layers.h"
+#include "compiler/Frontend/Layers/LayerKit.h"
 
 #include "dialects/Sinter/IR/SinterDialect.h"
 #include "dialects/Sinter/IR/WindowGeometry.h"
@@ -9,6 +10,7 @@
 
 using namespace mlir;
 using namespace sinter;
+using namespace sinter::layers;
 
 std::string sinter::shapeString(ArrayRef<int64_t> shape) {
   return "[" +
@@ -37,6 +39,8 @@ const InitKind kInits[] = {
     {"LecunNormal", "lecun_normal", {"seed"}},
     {"RandomUniform", "random_uniform", {"seed", "minval", "maxval"}},
     {"RandomNormal", "random_normal", {"seed", "mean", "stddev"}},
+    {"RandomUniform", "uniform", {"seed", "minval", "maxval"}}, // Keras alias
+    {"RandomNormal", "normal", {"seed", "mean", "stddev"}},     // Keras alias
     {"TruncatedNormal", "truncated_normal", {"seed", "mean", "stddev"}},
     {"Zeros", "zeros", {}},
     {"Ones", "ones", {}},
@@ -51,40 +55,12 @@ constexpr llvm::StringLiteral kActivations[] = {
     "linear", "relu", "sigmoid", "tanh", "softmax",
     "gelu",   "gelu_tanh", "silu", "swish"};
 
-Value activate(OpBuilder &b, Location loc, StringRef name, Value x) {
-  if (name == "relu")
-    return b.create<ReluOp>(loc, x);
-  if (name == "sigmoid")
-    return b.create<SigmoidOp>(loc, x);
-  if (name == "tanh")
-    return b.create<TanhOp>(loc, x);
-  if (name == "softmax")
-    return b.create<SoftmaxOp>(loc, x);
-  if (name == "gelu" || name == "gelu_tanh")
-    return b.create<GeluOp>(loc, x, name == "gelu_tanh");
-  if (name == "silu" || name == "swish")
-    return b.create<SiluOp>(loc, x);
-  return x; // linear
-}
 
 //===----------------------------------------------------------------------===//
 // Shape rules shared by several layers
 //===----------------------------------------------------------------------===//
 
-FailureOr<Shape> sameShape(ArrayRef<Shape> in, const LayerArgs &,
-                           std::string &error) {
-  for (const Shape &s : in.drop_front())
-    if (s != in[0]) {
-      error = "inputs must have one shape, got " + shapeString(in[0]) +
-              " and " + shapeString(s);
-      return failure();
-    }
-  return in[0];
-}
 
-SmallVector<WeightSpec> noWeights(ArrayRef<Shape>, const LayerArgs &) {
-  return {};
-}
 
 //===----------------------------------------------------------------------===//
 // dense
@@ -98,29 +74,28 @@ const ArgSpec kDenseArgs[] = {
     {"bias_initializer", ArgKind::Initializer, "zeros"},
 };
 
+// Like Keras, Dense maps the last dimension and keeps the others.
 FailureOr<Shape> denseInfer(ArrayRef<Shape> in, const LayerArgs &args,
-                            std::string &error) {
-  if (in[0].size() != 1) {
-    error = "dense takes one feature dimension per example, got " +
-            shapeString(in[0]) + " (flatten it first)";
-    return failure();
-  }
-  return Shape{args.at("units").i};
+                            std::string &) {
+  Shape out = in[0];
+  out.back() = args.at("units").i;
+  return out;
 }
 
 SmallVector<WeightSpec> denseWeights(ArrayRef<Shape> in,
                                      const LayerArgs &args) {
   int64_t units = args.at("units").i;
   SmallVector<WeightSpec> w = {
-      {"kernel", {in[0][0], units}, args.at("kernel_initializer").init}};
+      {"kernel", {in[0].back(), units}, args.at("kernel_initializer").init}};
   if (args.at("use_bias").b)
     w.push_back({"bias", {units}, args.at("bias_initializer").init});
   return w;
 }
 
+
 Value denseEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
                 const LayerArgs &args, Type type) {
-  Value h = b.create<MatmulOp>(loc, type, in[0], w[0]);
+  Value h = applyKernel(b, loc, in[0], w[0], type);
   if (args.at("use_bias").b)
     h = b.create<BiasAddOp>(loc, h, w[1]);
   return activate(b, loc, args.at("activation").name, h);
@@ -195,12 +170,6 @@ Value concatEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
 // Shape and value preprocessing
 //===----------------------------------------------------------------------===//
 
-int64_t elements(const Shape &s) {
-  int64_t n = 1;
-  for (int64_t d : s)
-    n *= d;
-  return n;
-}
 
 FailureOr<Shape> flattenInfer(ArrayRef<Shape> in, const LayerArgs &,
                               std::string &) {
@@ -251,204 +220,6 @@ Value rescalingEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
                     const LayerArgs &args, Type) {
   return b.create<ScaleOp>(loc, in[0], b.getF32FloatAttr(args.at("scale").f),
                            b.getF32FloatAttr(args.at("offset").f));
-}
-
-//===----------------------------------------------------------------------===//
-// Convolution and pooling (channels-last images [height, width, channels])
-//===----------------------------------------------------------------------===//
-
-constexpr llvm::StringLiteral kPaddings[] = {"valid", "same"};
-
-/// A two-element window argument; one number n means [n, n].
-FailureOr<std::pair<int64_t, int64_t>> pairArg(const LayerArgs &args,
-                                               StringRef name,
-                                               std::string &error) {
-  const std::vector<int64_t> &v = args.at(name.str()).ints;
-  if ((v.size() == 1 || v.size() == 2) && v.front() > 0 && v.back() > 0)
-    return std::make_pair(v.front(), v.back());
-  error = "argument '" + name.str() +
-          "' expects one or two positive integers, got " + shapeString(v);
-  return failure();
-}
-
-/// The attributes of one window op over `image` [H, W, C], or failure.
-struct WindowAttrs {
-  int64_t window[2], strides[2], dilations[2], padding[4], out[2];
-};
-
-FailureOr<WindowAttrs> windowAttrs(const Shape &image, const LayerArgs &args,
-                                   StringRef windowArg, StringRef stridesArg,
-                                   StringRef dilationArg, std::string &error) {
-  if (image.size() != 3) {
-    error = "expects images [height, width, channels] per example, got " +
-            shapeString(image);
-    return failure();
-  }
-  FailureOr<std::pair<int64_t, int64_t>> window =
-      pairArg(args, windowArg, error);
-  if (failed(window))
-    return failure();
-  std::pair<int64_t, int64_t> strides = *window, dilations = {1, 1};
-  if (!args.at(stridesArg.str()).ints.empty()) {
-    auto s = pairArg(args, stridesArg, error);
-    if (failed(s))
-      return failure();
-    strides = *s;
-  }
-  if (!dilationArg.empty()) {
-    auto d = pairArg(args, dilationArg, error);
-    if (failed(d))
-      return failure();
-    dilations = *d;
-  }
-  WindowAttrs w;
-  bool same = args.at("padding").name == "same";
-  int64_t win[2] = {window->first, window->second};
-  int64_t str[2] = {strides.first, strides.second};
-  int64_t dil[2] = {dilations.first, dilations.second};
-  for (int d = 0; d < 2; ++d) {
-    w.window[d] = win[d];
-    w.strides[d] = str[d];
-    w.dilations[d] = dil[d];
-    auto [before, after] = same ? samePadding(image[d], win[d], str[d], dil[d])
-                                : std::pair<int64_t, int64_t>{0, 0};
-    w.padding[2 * d] = before;
-    w.padding[2 * d + 1] = after;
-    WindowDim dim{win[d], str[d], dil[d], before, after};
-    w.out[d] = dim.outSize(image[d]);
-    if (w.out[d] < 1) {
-      error = "a window of extent " + std::to_string(dim.extent()) +
-              " does not fit the " + (d == 0 ? "height " : "width ") +
-              std::to_string(image[d]) + " of " + shapeString(image) +
-              " (padding = valid)";
-      return failure();
-    }
-  }
-  return w;
-}
-
-const ArgSpec kConvArgs[] = {
-    {"filters", ArgKind::Int, nullptr, /*minInt=*/1},
-    {"kernel_size", ArgKind::IntList, nullptr},
-    {"strides", ArgKind::IntList, "1, 1"},
-    {"padding", ArgKind::Choice, "valid", INT64_MIN, kPaddings},
-    {"dilation_rate", ArgKind::IntList, "1, 1"},
-    {"groups", ArgKind::Int, "1", /*minInt=*/1},
-    {"activation", ArgKind::Activation, "linear"},
-    {"use_bias", ArgKind::Bool, "true"},
-    {"kernel_initializer", ArgKind::Initializer, "glorot_uniform"},
-    {"bias_initializer", ArgKind::Initializer, "zeros"},
-};
-
-FailureOr<WindowAttrs> convAttrs(const Shape &image, const LayerArgs &args,
-                                 std::string &error) {
-  return windowAttrs(image, args, "kernel_size", "strides", "dilation_rate",
-                     error);
-}
-
-FailureOr<Shape> convInfer(ArrayRef<Shape> in, const LayerArgs &args,
-                           std::string &error) {
-  FailureOr<WindowAttrs> w = convAttrs(in[0], args, error);
-  if (failed(w))
-    return failure();
-  int64_t groups = args.at("groups").i, filters = args.at("filters").i;
-  if (in[0][2] % groups || filters % groups) {
-    error = "groups (" + std::to_string(groups) + ") must divide both the " +
-            std::to_string(in[0][2]) + " input channels and the " +
-            std::to_string(filters) + " filters";
-    return failure();
-  }
-  return Shape{w->out[0], w->out[1], filters};
-}
-
-SmallVector<WeightSpec> convWeights(ArrayRef<Shape> in, const LayerArgs &args) {
-  std::string error;
-  WindowAttrs w = *convAttrs(in[0], args, error); // checked by convInfer
-  int64_t filters = args.at("filters").i;
-  SmallVector<WeightSpec> specs = {
-      {"kernel",
-       {w.window[0], w.window[1], in[0][2] / args.at("groups").i, filters},
-       args.at("kernel_initializer").init}};
-  if (args.at("use_bias").b)
-    specs.push_back({"bias", {filters}, args.at("bias_initializer").init});
-  return specs;
-}
-
-Value convEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange weights,
-               const LayerArgs &args, Type type) {
-  auto image = cast<RankedTensorType>(in[0].getType()).getShape().drop_front();
-  std::string error;
-  WindowAttrs w = *convAttrs(Shape(image), args, error);
-  Value h = b.create<Conv2DOp>(loc, type, in[0], weights[0],
-                               b.getDenseI64ArrayAttr(w.strides),
-                               b.getDenseI64ArrayAttr(w.dilations),
-                               b.getDenseI64ArrayAttr(w.padding),
-                               b.getI64IntegerAttr(args.at("groups").i));
-  if (args.at("use_bias").b)
-    h = b.create<BiasAddOp>(loc, h, weights[1]);
-  return activate(b, loc, args.at("activation").name, h);
-}
-
-// strides "" means the pool size, as in Keras.
-const ArgSpec kPoolArgs[] = {
-    {"pool_size", ArgKind::IntList, "2, 2"},
-    {"strides", ArgKind::IntList, ""},
-    {"padding", ArgKind::Choice, "valid", INT64_MIN, kPaddings},
-};
-
-FailureOr<WindowAttrs> poolAttrs(const Shape &image, const LayerArgs &args,
-                                 std::string &error) {
-  return windowAttrs(image, args, "pool_size", "strides", "", error);
-}
-
-FailureOr<Shape> poolInfer(ArrayRef<Shape> in, const LayerArgs &args,
-                           std::string &error) {
-  FailureOr<WindowAttrs> w = poolAttrs(in[0], args, error);
-  if (failed(w))
-    return failure();
-  return Shape{w->out[0], w->out[1], in[0][2]};
-}
-
-template <typename PoolOp>
-Value poolEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
-               const LayerArgs &args, Type type) {
-  auto image = cast<RankedTensorType>(in[0].getType()).getShape().drop_front();
-  std::string error;
-  WindowAttrs w = *poolAttrs(Shape(image), args, error);
-  return b.create<PoolOp>(loc, type, in[0], b.getDenseI64ArrayAttr(w.window),
-                          b.getDenseI64ArrayAttr(w.strides),
-                          b.getDenseI64ArrayAttr(w.padding));
-}
-
-const ArgSpec kGlobalPoolArgs[] = {{"keepdims", ArgKind::Bool, "false"}};
-
-FailureOr<Shape> globalPoolInfer(ArrayRef<Shape> in, const LayerArgs &args,
-                                 std::string &error) {
-  if (in[0].size() != 3) {
-    error = "expects images [height, width, channels] per example, got " +
-            shapeString(in[0]);
-    return failure();
-  }
-  if (args.at("keepdims").b)
-    return Shape{1, 1, in[0][2]};
-  return Shape{in[0][2]};
-}
-
-// One window covering the whole image, then the [1, 1, C] result flattened.
-Value globalPoolEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
-                     const LayerArgs &args, Type type) {
-  auto t = cast<RankedTensorType>(in[0].getType());
-  auto pooled = RankedTensorType::get(
-      {t.getDimSize(0), 1, 1, t.getDimSize(3)}, t.getElementType());
-  int64_t hw[2] = {t.getDimSize(1), t.getDimSize(2)};
-  int64_t pads[4] = {0, 0, 0, 0};
-  Value p = b.create<AvgPool2DOp>(loc, pooled, in[0],
-                                  b.getDenseI64ArrayAttr(hw),
-                                  b.getDenseI64ArrayAttr(hw),
-                                  b.getDenseI64ArrayAttr(pads));
-  if (args.at("keepdims").b)
-    return p;
-  return b.create<ReshapeOp>(loc, type, p);
 }
 
 //===----------------------------------------------------------------------===//
@@ -511,13 +282,6 @@ const LayerDef kLayers[] = {
      rescalingEmit},
     {"dropout", "Dropout", 1, 1, kDropoutArgs, dropoutInfer, noWeights,
      dropoutEmit},
-    {"conv2d", "Conv2D", 1, 1, kConvArgs, convInfer, convWeights, convEmit},
-    {"max_pool2d", "MaxPooling2D", 1, 1, kPoolArgs, poolInfer, noWeights,
-     poolEmit<MaxPool2DOp>},
-    {"avg_pool2d", "AveragePooling2D", 1, 1, kPoolArgs, poolInfer, noWeights,
-     poolEmit<AvgPool2DOp>},
-    {"global_avg_pool2d", "GlobalAveragePooling2D", 1, 1, kGlobalPoolArgs,
-     globalPoolInfer, noWeights, globalPoolEmit},
 };
 
 /// Parses a default value written like a user value of `kind`.
@@ -566,32 +330,42 @@ FailureOr<ArgValue> parseDefault(MLIRContext *ctx, ArgKind kind,
 
 } // namespace
 
+/// Every layer: the core table, then each family's.
+static SmallVector<const LayerDef *> allLayers() {
+  SmallVector<const LayerDef *> all;
+  for (ArrayRef<LayerDef> family :
+       {ArrayRef<LayerDef>(kLayers), imageLayers(), sequenceLayers()})
+    for (const LayerDef &d : family)
+      all.push_back(&d);
+  return all;
+}
+
 const LayerDef *sinter::findLayer(StringRef name) {
-  for (const LayerDef &d : kLayers)
-    if (d.name == name)
-      return &d;
+  for (const LayerDef *d : allLayers())
+    if (d->name == name)
+      return d;
   return nullptr;
 }
 
 const LayerDef *sinter::findKerasLayer(StringRef kerasClass) {
-  for (const LayerDef &d : kLayers)
-    if (!d.kerasClass.empty() && d.kerasClass == kerasClass)
-      return &d;
+  for (const LayerDef *d : allLayers())
+    if (!d->kerasClass.empty() && d->kerasClass == kerasClass)
+      return d;
   return nullptr;
 }
 
 SmallVector<StringRef> sinter::layerNames() {
   SmallVector<StringRef> names;
-  for (const LayerDef &d : kLayers)
-    names.push_back(d.name);
+  for (const LayerDef *d : allLayers())
+    names.push_back(d->name);
   return names;
 }
 
 SmallVector<StringRef> sinter::kerasLayerClasses() {
   SmallVector<StringRef> names;
-  for (const LayerDef &d : kLayers)
-    if (!d.kerasClass.empty())
-      names.push_back(d.kerasClass);
+  for (const LayerDef *d : allLayers())
+    if (!d->kerasClass.empty())
+      names.push_back(d->kerasClass);
   return names;
 }
 
@@ -681,4 +455,59 @@ sinter::closestName(StringRef name, ArrayRef<StringRef> candidates) {
     }
   }
   return best;
+}
+
+//===----------------------------------------------------------------------===//
+// Shared with the other layer files (LayerKit.h)
+//===----------------------------------------------------------------------===//
+
+Value sinter::layers::activate(OpBuilder &b, Location loc, StringRef name, Value x) {
+  if (name == "relu")
+    return b.create<ReluOp>(loc, x);
+  if (name == "sigmoid")
+    return b.create<SigmoidOp>(loc, x);
+  if (name == "tanh")
+    return b.create<TanhOp>(loc, x);
+  if (name == "softmax")
+    return b.create<SoftmaxOp>(loc, x);
+  if (name == "gelu" || name == "gelu_tanh")
+    return b.create<GeluOp>(loc, x, name == "gelu_tanh");
+  if (name == "silu" || name == "swish")
+    return b.create<SiluOp>(loc, x);
+  return x; // linear
+}
+
+FailureOr<Shape> sinter::layers::sameShape(ArrayRef<Shape> in, const LayerArgs &,
+                           std::string &error) {
+  for (const Shape &s : in.drop_front())
+    if (s != in[0]) {
+      error = "inputs must have one shape, got " + shapeString(in[0]) +
+              " and " + shapeString(s);
+      return failure();
+    }
+  return in[0];
+}
+
+SmallVector<WeightSpec> sinter::layers::noWeights(ArrayRef<Shape>, const LayerArgs &) {
+  return {};
+}
+
+int64_t sinter::layers::elements(const Shape &s) {
+  int64_t n = 1;
+  for (int64_t d : s)
+    n *= d;
+  return n;
+}
+
+/// `x · kernel` over x's last dimension: a matmul for [batch, in], else a
+/// contraction ("abc,cz->abz").
+Value sinter::layers::applyKernel(OpBuilder &b, Location loc, Value x, Value kernel,
+                  Type type) {
+  int64_t r = cast<RankedTensorType>(x.getType()).getRank();
+  if (r == 2)
+    return b.create<MatmulOp>(loc, type, x, kernel);
+  std::string in = std::string("abcdefgh").substr(0, r);
+  std::string spec =
+      in + "," + in.back() + "z->" + in.substr(0, r - 1) + "z";
+  return b.create<ContractOp>(loc, type, x, kernel, b.getStringAttr(spec));
 }

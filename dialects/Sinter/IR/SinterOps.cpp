@@ -4,6 +4,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/DenseMap.h"
 
 using namespace mlir;
 using namespace sinter;
@@ -43,33 +44,86 @@ LogicalResult MatmulOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
-// Bias
+// ContractOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult BiasAddOp::verify() {
-  auto in = getInput().getType();
-  if (in.getRank() < 1)
-    return emitOpError("expects an input of rank >= 1");
-  int64_t c = in.getDimSize(in.getRank() - 1);
-  int64_t b = getBias().getType().getDimSize(0);
-  if (!compatible(c, b))
-    return emitOpError("bias has ")
-           << dimStr(b) << " elements but the input's last dimension is "
-           << dimStr(c);
+std::array<StringRef, 3> ContractOp::getTerms() {
+  auto [inputs, result] = getSpec().split("->");
+  auto [lhs, rhs] = inputs.split(',');
+  return {lhs, rhs, result};
+}
+
+LogicalResult ContractOp::verify() {
+  if (!getSpec().contains("->") || !getSpec().contains(','))
+    return emitOpError("spec must read \"lhs,rhs->result\", got '")
+           << getSpec() << "'";
+  std::array<StringRef, 3> terms = getTerms();
+  std::array<RankedTensorType, 3> types = {
+      getLhs().getType(), getRhs().getType(), getType()};
+  const char *what[] = {"lhs", "rhs", "result"};
+  llvm::SmallDenseMap<char, int64_t> size; // the first static size seen
+  for (int t = 0; t < 3; ++t) {
+    if ((int64_t)terms[t].size() != types[t].getRank())
+      return emitOpError(what[t]) << " term '" << terms[t] << "' has "
+                                  << terms[t].size() << " letters for rank "
+                                  << types[t].getRank();
+    for (auto [i, c] : llvm::enumerate(terms[t])) {
+      if (c < 'a' || c > 'z')
+        return emitOpError("spec letters must be a-z, got '") << c << "'";
+      if (terms[t].find(c, i + 1) != StringRef::npos)
+        return emitOpError("letter '") << c << "' repeats in " << what[t];
+      int64_t d = types[t].getDimSize(i);
+      auto [it, first] = size.try_emplace(c, d);
+      int64_t &known = it->second;
+      if (first || ShapedType::isDynamic(known))
+        known = d;
+      else if (!compatible(known, d))
+        return emitOpError("letter '") << c << "' has sizes " << known
+                                       << " and " << dimStr(d);
+    }
+  }
+  for (int t = 0; t < 2; ++t)
+    for (char c : terms[t])
+      if (!terms[1 - t].contains(c) && !terms[2].contains(c))
+        return emitOpError("letter '")
+               << c << "' of " << what[t]
+               << " appears in neither the other operand nor the result";
+  for (char c : terms[2])
+    if (!terms[0].contains(c) && !terms[1].contains(c))
+      return emitOpError("result letter '") << c << "' is in no operand";
   return success();
 }
 
-LogicalResult BiasAddGradOp::verify() {
-  auto g = getGrad().getType();
-  if (g.getRank() < 1)
-    return emitOpError("expects a cotangent of rank >= 1");
-  int64_t c = g.getDimSize(g.getRank() - 1);
-  int64_t r = getResult().getType().getDimSize(0);
-  if (!compatible(c, r))
-    return emitOpError("result has ")
-           << dimStr(r) << " elements but the cotangent's last dimension is "
-           << dimStr(c);
+//===----------------------------------------------------------------------===//
+// Bias
+//===----------------------------------------------------------------------===//
+
+/// `trailing` has the shape of `full`'s last dimensions (and fewer of them).
+static LogicalResult verifyTrailing(Operation *op, RankedTensorType full,
+                                    RankedTensorType trailing,
+                                    StringRef what) {
+  int64_t k = trailing.getRank(), r = full.getRank();
+  bool ok = k >= 1 && k < r;
+  for (int64_t i = 0; ok && i < k; ++i)
+    ok = compatible(trailing.getDimSize(i), full.getDimSize(r - k + i));
+  if (!ok)
+    return op->emitOpError() << what << " " << trailing
+                             << " must have the shape of the trailing "
+                                "dimensions of "
+                             << full;
   return success();
+}
+
+LogicalResult BiasAddOp::verify() {
+  return verifyTrailing(*this, getInput().getType(), getBias().getType(),
+                        "bias");
+}
+LogicalResult BiasAddGradOp::verify() {
+  return verifyTrailing(*this, getGrad().getType(), getType(), "result");
+}
+LogicalResult ScaleChannelsOp::verify() {
+  return verifyTrailing(*this, getInput().getType(), getScale().getType(),
+                        "scale");
 }
 
 //===----------------------------------------------------------------------===//
@@ -264,6 +318,48 @@ LogicalResult MaxPool2DGradOp::verify() {
 LogicalResult AvgPool2DGradOp::verify() {
   return verifyPool(*this, getType(), getGrad().getType(), getWindow(),
                     getStrides(), getPadding());
+}
+
+//===----------------------------------------------------------------------===//
+// Sequences
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyEmbedding(Operation *op, RankedTensorType ids,
+                                     RankedTensorType table,
+                                     RankedTensorType embedded) {
+  if (table.getRank() != 2 || !table.hasStaticShape())
+    return op->emitOpError("expects a static [vocabulary, dim] table, got ")
+           << table;
+  bool ok = embedded.getRank() == ids.getRank() + 1 &&
+            embedded.getShape().back() == table.getDimSize(1);
+  for (int64_t i = 0; ok && i < ids.getRank(); ++i)
+    ok = compatible(ids.getDimSize(i), embedded.getDimSize(i));
+  if (!ok)
+    return op->emitOpError("embedded ")
+           << embedded << " should have the shape of ids " << ids
+           << " plus the table's " << table.getDimSize(1);
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  return verifyEmbedding(*this, getIds().getType(), getTable().getType(),
+                         getType());
+}
+LogicalResult EmbeddingGradOp::verify() {
+  return verifyEmbedding(*this, getIds().getType(), getType(),
+                         getGrad().getType());
+}
+
+LogicalResult CausalMaskOp::verify() {
+  if (getType().getRank() < 2)
+    return emitOpError("expects [..., queries, keys] scores");
+  return success();
+}
+
+LogicalResult NormalizeOp::verify() {
+  if (!(getEpsilon().convertToFloat() > 0.0f))
+    return emitOpError("epsilon must be positive");
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

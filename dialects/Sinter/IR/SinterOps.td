@@ -69,37 +69,90 @@ def Sinter_MatmulOp : Sinter_Op<"matmul",
   let hasVerifier = 1;
 }
 
+def Sinter_ContractOp : Sinter_Op<"contract",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "a tensor contraction written as an einsum";
+  let description = [{
+    `spec` names each dimension of `lhs`, `rhs` and the result with a letter
+    (`"btd,dhk->bthk"`); letters of the result are kept, the others are
+    summed over. Every letter of an operand appears in the other operand or
+    in the result, so the VJP is two more contractions:
+    `dlhs = contract(g, rhs, "c,b->a")`, `drhs = contract(g, lhs, "c,a->b")`
+    for `spec = "a,b->c"`. Dense layers on sequences and attention use it.
+
+    ```mlir
+    %q = sinter.contract %x, %w {spec = "btd,dhk->bthk"}
+        : tensor<?x8x16xf32>, tensor<16x4x4xf32> -> tensor<?x8x4x4xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$lhs, F32RankedTensor:$rhs,
+                       StrAttr:$spec);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  // The spec must parse, match the ranks, agree on each letter's size and
+  // keep every operand letter in the other operand or the result.
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The spec's three letter strings: lhs, rhs, result.
+    std::array<::llvm::StringRef, 3> getTerms();
+  }];
+}
+
 def Sinter_BiasAddOp : Sinter_Op<"bias_add",
     [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
      AllTypesMatch<["input", "result"]>]> {
-  let summary = "adds a per-channel bias along the last dimension";
+  let summary = "adds a bias over the trailing dimensions";
   let description = [{
-    `result[..., c] = input[..., c] + bias[c]`.
+    `result[..., i, j] = input[..., i, j] + bias[i, j]`: the bias has the
+    shape of the input's trailing dimensions (a Dense bias `[units]`, a
+    positional embedding `[length, dim]`, attention biases `[heads, dim]`).
 
     ```mlir
     %y = sinter.bias_add %x, %b : tensor<?x10xf32>, tensor<10xf32>
     ```
   }];
-  let arguments = (ins F32RankedTensor:$input, 1DTensorOf<[F32]>:$bias);
+  let arguments = (ins F32RankedTensor:$input, F32RankedTensor:$bias);
   let results = (outs F32RankedTensor:$result);
   let assemblyFormat = "$input `,` $bias attr-dict `:` type($input) `,` type($bias)";
-  // The bias length must equal the input's last dimension.
+  // The bias shape must equal the input's trailing dimensions.
   let hasVerifier = 1;
 }
 
 def Sinter_BiasAddGradOp : Sinter_Op<"bias_add_grad"> {
-  let summary = "sums a cotangent over every dimension but the last";
+  let summary = "sums a cotangent over its leading dimensions";
   let description = [{
-    The bias gradient of `sinter.bias_add`: reduces `grad` to its channels.
+    The bias gradient of `sinter.bias_add` (and of `sinter.scale_channels`'
+    scale): reduces `grad` to the shape of its trailing dimensions.
 
     ```mlir
     %db = sinter.bias_add_grad %g : tensor<?x10xf32> -> tensor<10xf32>
     ```
   }];
   let arguments = (ins F32RankedTensor:$grad);
-  let results = (outs 1DTensorOf<[F32]>:$result);
+  let results = (outs F32RankedTensor:$result);
   let assemblyFormat = "$grad attr-dict `:` type($grad) `->` type($result)";
-  // The result length must equal the cotangent's last dimension.
+  // The result shape must equal the cotangent's trailing dimensions.
+  let hasVerifier = 1;
+}
+
+def Sinter_ScaleChannelsOp : Sinter_Op<"scale_channels",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+     AllTypesMatch<["input", "result"]>]> {
+  let summary = "multiplies by a scale over the trailing dimensions";
+  let description = [{
+    `result[..., i] = input[..., i] * scale[i]`, the scale shaped like the
+    input's trailing dimensions (a normalization's gamma).
+
+    ```mlir
+    %y = sinter.scale_channels %x, %gamma : tensor<?x8x16xf32>, tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32RankedTensor:$scale);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $scale attr-dict `:` type($input) `,` type($scale)";
+  // The scale shape must equal the input's trailing dimensions.
   let hasVerifier = 1;
 }
 
@@ -365,6 +418,115 @@ def Sinter_AvgPool2DGradOp : Sinter_Op<"avg_pool2d_grad"> {
   let assemblyFormat = "$grad attr-dict `:` type($grad) `->` type($result)";
   // As for avg_pool2d, reading the result as the forward input.
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Sequences
+//===----------------------------------------------------------------------===//
+
+def Sinter_EmbeddingOp : Sinter_Op<"embedding",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "looks up one table row per token id";
+  let description = [{
+    `result[..., :] = table[ids[...], :]`. Token ids arrive as f32 (the
+    trainer's input buffer is float; ids are exact below 2^24) and are
+    clamped to the table.
+
+    ```mlir
+    %e = sinter.embedding %ids, %table : tensor<?x128xf32>, tensor<256x64xf32> -> tensor<?x128x64xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$ids, F32RankedTensor:$table);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $table attr-dict `:` type($ids) `,` type($table) `->` type($result)
+  }];
+  // The table is a static [vocabulary, dim]; the result is ids' shape + dim.
+  let hasVerifier = 1;
+}
+
+def Sinter_EmbeddingGradOp : Sinter_Op<"embedding_grad"> {
+  let summary = "cotangent of an embedding table";
+  let description = [{
+    Adds each token's cotangent row into its table row (tokens in row-major
+    order, so the sums have one fixed order).
+
+    ```mlir
+    %dt = sinter.embedding_grad %ids, %g : tensor<?x128xf32>, tensor<?x128x64xf32> -> tensor<256x64xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$ids, F32RankedTensor:$grad);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $grad attr-dict `:` type($ids) `,` type($grad) `->` type($result)
+  }];
+  // As for embedding, reading the result as the table.
+  let hasVerifier = 1;
+}
+
+def Sinter_CausalMaskOp : Sinter_Op<"causal_mask",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+     SameOperandsAndResultType]> {
+  let summary = "replaces the future positions of attention scores";
+  let description = [{
+    Over the last two dimensions `[..., t, s]`: `result = s > t ? value : x`.
+    With `value = -inf` before a softmax, a query attends to keys at or
+    before its position; the VJP masks the cotangent with `value = 0`.
+
+    ```mlir
+    %m = sinter.causal_mask %scores {value = 0xFF800000 : f32} : tensor<?x4x8x8xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32Attr:$value);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  // Rank >= 2.
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization over the last dimension
+//===----------------------------------------------------------------------===//
+
+def Sinter_NormalizeOp : Sinter_Op<"normalize",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+     SameOperandsAndResultType]> {
+  let summary = "standardizes each vector along the last dimension";
+  let description = [{
+    With `center` (LayerNormalization): `y = (x - mean) / sqrt(var + eps)`,
+    `var = mean((x - mean)^2)`. Without (RMSNormalization):
+    `y = x / sqrt(mean(x^2) + eps)`. Means run over the last dimension; the
+    layers' scale and offset are `sinter.scale_channels` and
+    `sinter.bias_add`.
+
+    ```mlir
+    %y = sinter.normalize %x {center, epsilon = 1.000000e-03 : f32} : tensor<?x8x16xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32Attr:$epsilon,
+                       UnitAttr:$center);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  // Epsilon must be positive.
+  let hasVerifier = 1;
+}
+
+def Sinter_NormalizeGradOp : Sinter_Op<"normalize_grad",
+    [SameOperandsAndResultType]> {
+  let summary = "cotangent of sinter.normalize's input";
+  let description = [{
+    From the forward input `x` and the cotangent `g`, with `y` and the
+    divisor `s` recomputed: `dx = (g - mean(g) - y mean(g y)) / s` with
+    `center`, `dx = (g - y mean(g y)) / s` without.
+
+    ```mlir
+    %dx = sinter.normalize_grad %x, %g {center, epsilon = 1.000000e-03 : f32} : tensor<?x8x16xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32RankedTensor:$grad,
+                       F32Attr:$epsilon, UnitAttr:$center);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($result)";
 }
 
 //===----------------------------------------------------------------------===//

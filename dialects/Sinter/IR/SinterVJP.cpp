@@ -47,6 +47,24 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   return success();
 }
 
+// C = contract(A, B, "a,b->c"): dA = contract(G, B, "c,b->a"),
+// dB = contract(G, A, "c,a->b").
+LogicalResult ContractOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                   MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  auto [a, bt, c] = getTerms();
+  auto spec = [&](StringRef x, StringRef y, StringRef z) {
+    return b.getStringAttr(x + "," + y + "->" + z);
+  };
+  operandGrads[0] = b.create<ContractOp>(getLoc(), getLhs().getType(), g,
+                                         getRhs(), spec(c, bt, a));
+  operandGrads[1] = b.create<ContractOp>(getLoc(), getRhs().getType(), g,
+                                         getLhs(), spec(c, a, bt));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // bias_add and add: linear, so the cotangent passes through (and reduces
 // over the broadcast dimensions for the bias).
@@ -60,6 +78,18 @@ LogicalResult BiasAddOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   operandGrads[0] = g;
   operandGrads[1] =
       b.create<BiasAddGradOp>(getLoc(), getBias().getType(), g);
+  return success();
+}
+
+LogicalResult ScaleChannelsOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                        MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  operandGrads[0] = b.create<ScaleChannelsOp>(getLoc(), g, getScale());
+  Value gx = b.create<MulOp>(getLoc(), g, getInput());
+  operandGrads[1] =
+      b.create<BiasAddGradOp>(getLoc(), getScale().getType(), gx);
   return success();
 }
 
@@ -194,6 +224,30 @@ LogicalResult TanhOp::buildVJP(OpBuilder &b, ValueRange rg,
 LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, ValueRange rg,
                                   MutableArrayRef<Value> og) {
   return activationVJP<SoftmaxGradOp>(*this, b, rg, og);
+}
+
+// Token ids are data: only the table gets a cotangent.
+LogicalResult EmbeddingOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                    MutableArrayRef<Value> og) {
+  if (Value g = rg[0])
+    og[1] = b.create<EmbeddingGradOp>(getLoc(), getTable().getType(), getIds(),
+                                      g);
+  return success();
+}
+
+LogicalResult CausalMaskOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                     MutableArrayRef<Value> og) {
+  if (Value g = rg[0])
+    og[0] = b.create<CausalMaskOp>(getLoc(), g, b.getF32FloatAttr(0.0f));
+  return success();
+}
+
+LogicalResult NormalizeOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                    MutableArrayRef<Value> og) {
+  if (Value g = rg[0])
+    og[0] = b.create<NormalizeGradOp>(getLoc(), getInput(), g,
+                                      getEpsilonAttr(), getCenterAttr());
+  return success();
 }
 
 // GELU and SiLU: the gradient ops read the forward input.

@@ -1,0 +1,37 @@
+//===- LayerKit.h - what the layer files share ----------------------------===//
+//
+// Internal to compiler/Frontend/Layers: shape rules and emit helpers used by
+// more than one layer family, and each family's table. Layers.cpp holds the
+// core layers and the lookups over every family.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SINTER_FRONTEND_LAYERS_LAYERKIT_H
+#define SINTER_FRONTEND_LAYERS_LAYERKIT_H
+
+#include "compiler/Frontend/Layers/Layers.h"
+
+namespace sinter::layers {
+
+/// The named activation applied to `x` ("linear": x itself).
+mlir::Value activate(mlir::OpBuilder &b, mlir::Location loc,
+                     llvm::StringRef name, mlir::Value x);
+/// `x · kernel` over x's last dimension (matmul or contraction).
+mlir::Value applyKernel(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                        mlir::Value kernel, mlir::Type type);
+
+/// Shape rule: every input has one shape, which the output keeps.
+mlir::FailureOr<Shape> sameShape(llvm::ArrayRef<Shape> in,
+                                 const LayerArgs &args, std::string &error);
+/// Weight rule of layers without weights.
+llvm::SmallVector<WeightSpec> noWeights(llvm::ArrayRef<Shape> in,
+                                        const LayerArgs &args);
+/// The number of elements of a shape.
+int64_t elements(const Shape &s);
+
+/// The layer families outside Layers.cpp.
+llvm::ArrayRef<LayerDef> imageLayers();    // ImageLayers.cpp
+llvm::ArrayRef<LayerDef> sequenceLayers(); // SequenceLayers.cpp
+
+} // namespace sinter::layers
+
+#endif // SINTER_FRONTEND_LAYERS_LAYERKIT_H

@@ -1,0 +1,134 @@
+//===- LowerNormalize.cpp - sinter.normalize and its gradient to linalg ---===//
+//
+// Part of sinter-lower-to-linalg. Statistics are reductions over the last
+// dimension (rank r - 1 tensors); the results are maps that broadcast them
+// back. The gradient recomputes the statistics from the forward input
+// instead of keeping them alive from the forward pass.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/LinalgEmitter.h"
+#include "dialects/Sinter/IR/SinterDialect.h"
+
+using namespace mlir;
+using namespace sinter;
+using namespace sinter::lowering;
+
+namespace {
+
+/// Per-vector statistics of `x`: the sum (with centering) and the sum of
+/// squares of the (centered) elements.
+struct Stats {
+  Value sum, squares;
+  int64_t n;
+  double epsilon;
+  bool center;
+
+  Stats(Emitter &e, Value x, double epsilon, bool center)
+      : n(cast<RankedTensorType>(x.getType()).getShape().back()),
+        epsilon(epsilon), center(center) {
+    if (center)
+      sum = e.reduceLast(x, {}, 0.0, [](OpBuilder &nb, Location l,
+                                        ValueRange a) {
+        return Ar{nb, l}.add(a[1], a[0]);
+      });
+    SmallVector<Value> extra;
+    if (center)
+      extra.push_back(sum);
+    squares = e.reduceLast(x, extra, 0.0,
+                           [&](OpBuilder &nb, Location l, ValueRange a) {
+                             Ar ar{nb, l};
+                             Value d = centered(ar, a[0], a.drop_front());
+                             return ar.add(a.back(), ar.mul(d, d));
+                           });
+  }
+
+  /// The statistics as extra operands of a map over x, in this order.
+  SmallVector<Value> operands() const {
+    if (center)
+      return {sum, squares};
+    return {squares};
+  }
+  /// x minus the mean; `stats` are the bound operands() (first the sum).
+  Value centered(Ar &ar, Value x, ValueRange stats) const {
+    if (!center)
+      return x;
+    return ar.sub(x, ar.div(stats[0], ar.c(n)));
+  }
+  /// sqrt(mean of squares + epsilon).
+  Value divisor(Ar &ar, ValueRange stats) const {
+    Value sq = stats[center ? 1 : 0];
+    return ar.sqrt(ar.add(ar.div(sq, ar.c(n)), ar.c(epsilon)));
+  }
+  /// y = centered x / divisor.
+  Value normalized(Ar &ar, Value x, ValueRange stats) const {
+    return ar.div(centered(ar, x, stats), divisor(ar, stats));
+  }
+};
+
+/// Maps over `ins` (rank r) plus `extra` (rank r - 1, broadcast along the
+/// last dimension), producing the shape of ins[0].
+Value mapBroadcast(Emitter &e, ValueRange ins, ValueRange extra, BodyFn body) {
+  int64_t r = Emitter::rankOf(ins[0]);
+  SmallVector<Value> all(ins);
+  all.append(extra.begin(), extra.end());
+  SmallVector<AffineMap> maps(ins.size(), e.id(r));
+  maps.append(extra.size(), e.dropLast(r));
+  return e.mapWith(all, maps, ins[0], body);
+}
+
+SmallVector<Value> lower(NormalizeOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Stats s(e, op.getInput(), op.getEpsilon().convertToFloat(), op.getCenter());
+  return {mapBroadcast(e, op.getInput(), s.operands(),
+                       [&](OpBuilder &nb, Location l, ValueRange a) {
+                         Ar ar{nb, l};
+                         return s.normalized(ar, a[0], a.drop_front());
+                       })};
+}
+
+// dx = (g - mean(g) - y mean(g y)) / s; without centering no mean(g) term.
+SmallVector<Value> lower(NormalizeGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Value x = op.getInput(), g = op.getGrad();
+  Stats s(e, x, op.getEpsilon().convertToFloat(), op.getCenter());
+  SmallVector<Value> stats = s.operands();
+  Value gy = e.reduceLast({x, g}, stats, 0.0,
+                          [&](OpBuilder &nb, Location l, ValueRange a) {
+                            Ar ar{nb, l};
+                            Value y = s.normalized(ar, a[0], a.slice(2, stats.size()));
+                            return ar.add(a.back(), ar.mul(a[1], y));
+                          });
+  Value gsum;
+  if (s.center)
+    gsum = e.reduceLast(g, {}, 0.0, [](OpBuilder &nb, Location l,
+                                       ValueRange a) {
+      return Ar{nb, l}.add(a[1], a[0]);
+    });
+  SmallVector<Value> extra(stats);
+  extra.push_back(gy);
+  if (gsum)
+    extra.push_back(gsum);
+  size_t k = stats.size();
+  return {mapBroadcast(
+      e, {x, g}, extra, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        ValueRange st = a.slice(2, k);
+        Value y = s.normalized(ar, a[0], st);
+        Value n = ar.c(s.n);
+        Value d = ar.sub(a[1], ar.mul(y, ar.div(a[2 + k], n)));
+        if (s.center)
+          d = ar.sub(d, ar.div(a[3 + k], n));
+        return ar.div(d, s.divisor(ar, st));
+      })};
+}
+
+template <typename... Ops>
+void addPatterns(RewritePatternSet &patterns) {
+  (patterns.add<LowerPattern<Ops, &lower>>(patterns.getContext()), ...);
+}
+
+} // namespace
+
+void sinter::lowering::populateNormalizeLowerings(RewritePatternSet &patterns) {
+  addPatterns<NormalizeOp, NormalizeGradOp>(patterns);
+}
