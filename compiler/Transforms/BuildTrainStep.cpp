@@ -331,7 +331,7 @@ struct BuildTrainStepPass
           "@forward must have one block and one result (the prediction)");
     m.predictionType =
         dyn_cast<RankedTensorType>(m.forward.getResultTypes()[0]);
-    if (!m.predictionType || m.predictionType.getRank() != 2)
+    if (!m.predictionType || m.predictionType.getRank() < 2)
       return m.forward.emitError("the prediction must be a [batch, outputs] "
                                  "tensor");
     for (unsigned i = 0, e = m.forward.getNumArguments(); i < e; ++i) {
@@ -364,12 +364,19 @@ struct BuildTrainStepPass
       return module.emitError(error);
     m.optimizer = *complete;
     module->setAttr(attrs::kOptimizer, m.optimizer);
-    if (lossTakesLabels(m.loss))
+    // Labels: one per prediction vector ([batch] or [batch, tokens]).
+    if (lossTakesLabels(m.loss)) {
       m.targetType = RankedTensorType::get(
-          {m.predictionType.getDimSize(0)},
+          m.predictionType.getShape().drop_back(),
           IntegerType::get(module.getContext(), 32));
-    else
+    } else if (m.predictionType.getRank() != 2) {
+      return m.forward.emitError("loss '")
+             << m.loss << "' needs a [batch, outputs] prediction, got "
+             << m.predictionType
+             << " (only sparse categorical cross-entropy takes sequences)";
+    } else {
       m.targetType = m.predictionType;
+    }
     return m;
   }
 };

@@ -5,7 +5,7 @@
 // module attributes `sinter.loss`, `sinter.optimizer` and optionally
 // `sinter.layers` and `sinter.model_name`.
 // Produces two constant LLVM globals (format: docs/abi.md):
-//   @sinter_manifest      NUL-terminated text, "sinter-manifest 2" first;
+//   @sinter_manifest      NUL-terminated text, "sinter-manifest 3" first;
 //   @sinter_default_data  rows x (input + target columns) floats, a
 //                         synthetic task the model can fit, used when the
 //                         trainer is given no data.
@@ -33,7 +33,7 @@ using namespace sinter;
 namespace {
 
 /// Must equal SINTER_ABI_VERSION in runtime/include/sinter/abi.h.
-constexpr int kManifestVersion = 2;
+constexpr int kManifestVersion = 3;
 
 std::string joinDims(ArrayRef<int64_t> dims) {
   return llvm::join(llvm::map_range(dims, [](int64_t d) {
@@ -74,8 +74,10 @@ struct Rng {
 /// A teacher the model can learn: random projections of x; regression gets
 /// |a.x| + 0.5 b.x (piecewise linear, so ReLU networks fit it), binary
 /// targets threshold a.x, classes take the argmax of the projections.
+/// Sequence labels (`labelCount` > 1) bucket the input element at the
+/// token's position into the `out` classes.
 std::vector<float> syntheticData(int64_t rows, int64_t in, int64_t out,
-                                 StringRef loss) {
+                                 int64_t labelCount, StringRef loss) {
   Rng rng{0x5eed};
   std::vector<float> a(in * out), bvec(in * out);
   for (float &v : a)
@@ -83,7 +85,7 @@ std::vector<float> syntheticData(int64_t rows, int64_t in, int64_t out,
   for (float &v : bvec)
     v = rng.uniform();
   bool labels = lossTakesLabels(loss);
-  int64_t cols = in + (labels ? 1 : out);
+  int64_t cols = in + (labels ? labelCount : out);
   std::vector<float> data(rows * cols);
   for (int64_t r = 0; r < rows; ++r) {
     float *x = &data[r * cols], *y = x + in;
@@ -107,8 +109,10 @@ std::vector<float> syntheticData(int64_t rows, int64_t in, int64_t out,
       else if (!labels)
         y[k] = k == best ? 1.0f : 0.0f;
     }
-    if (labels)
+    if (labels && labelCount == 1)
       y[0] = float(best);
+    for (int64_t k = 0; labels && labelCount > 1 && k < labelCount; ++k)
+      y[k] = std::min<float>(out - 1, std::floor((x[k % in] + 1) / 2 * out));
   }
   return data;
 }
@@ -166,10 +170,16 @@ struct EmbedManifestPass
       }
     auto predType = cast<RankedTensorType>(
         module.lookupSymbol<func::FuncOp>(kPredictFn).getResultTypes()[0]);
-    outCols = predType.getDimSize(1);
-    os << "output " << outCols << "\n";
+    ArrayRef<int64_t> outShape = predType.getShape().drop_front();
+    int64_t classes = outShape.back();
+    outCols = 1;
+    for (int64_t d : outShape)
+      outCols *= d;
+    os << "output " << joinDims(outShape) << "\n";
     bool labels = lossTakesLabels(loss.getValue());
-    os << "target " << (labels ? "labels" : "dense") << " " << outCols << "\n";
+    // Labels: one per prediction vector (1, or a sequence's tokens).
+    int64_t yCols = labels ? outCols / classes : outCols;
+    os << "target " << (labels ? "labels" : "dense") << " " << yCols << "\n";
 
     TrainerLayout layout = computeLayout(fn);
     for (auto [i, p] : llvm::enumerate(layout.params)) {
@@ -201,7 +211,6 @@ struct EmbedManifestPass
       }
 
     int64_t rows = defaultRows;
-    int64_t yCols = labels ? 1 : outCols;
     std::vector<float> data;
     // Data the frontend read (a .sinter train section's `data`), or a
     // synthetic task.
@@ -219,17 +228,18 @@ struct EmbedManifestPass
       data.assign(given.getValues<float>().begin(),
                   given.getValues<float>().end());
       if (labels)
-        for (int64_t r = 0; r < rows; ++r) {
-          float label = data[r * cols + inCols];
-          if (label != std::floor(label) || label < 0 || label >= outCols) {
-            module.emitError("default data row ")
-                << r + 1 << ": class label " << label << " is not in [0, "
-                << outCols << ")";
-            return signalPassFailure();
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t k = 0; k < yCols; ++k) {
+            float label = data[r * cols + inCols + k];
+            if (label != std::floor(label) || label < 0 || label >= classes) {
+              module.emitError("default data row ")
+                  << r + 1 << ": class label " << label << " is not in [0, "
+                  << classes << ")";
+              return signalPassFailure();
+            }
           }
-        }
     } else {
-      data = syntheticData(rows, inCols, outCols, loss.getValue());
+      data = syntheticData(rows, inCols, classes, yCols, loss.getValue());
     }
     os << "default_data " << rows << " " << inCols << " " << yCols << "\n";
     os << "end\n";

@@ -382,19 +382,22 @@ SmallVector<Value> lower(BinaryCrossentropyGradOp op, OpBuilder &b) {
 }
 
 /// Categorical cross-entropy on probabilities, Keras style: q = p / sum(p),
-/// clipped to [eps, 1 - eps], loss = -sum t log q. With `labels`, the target
-/// is a [batch] tensor of class indices (one-hot on the fly). Returns the
-/// loss, or with `seed` the cotangent of the prediction.
+/// clipped to [eps, 1 - eps], loss = -sum t log q, averaged over every
+/// prediction vector (the batch, and the tokens of a sequence). With
+/// `labels`, the target holds class indices, the prediction's shape without
+/// its last dimension (one-hot on the fly). Returns the loss, or with `seed`
+/// the cotangent of the prediction.
 Value crossentropy(OpBuilder &b, Location loc, Value p, Value target,
                    bool labels, Value seed) {
   Emitter e(b, loc);
-  AffineMap tMap = labels ? e.dropLast(2) : e.id(2);
-  // The target's value at (i, j) inside a body; `a` holds (p, target, ...).
-  auto targetAt = [labels](OpBuilder &nb, Location l, ValueRange a) -> Value {
+  int64_t r = Emitter::rankOf(p);
+  AffineMap tMap = labels ? e.dropLast(r) : e.id(r);
+  // The target's value at (..., j) inside a body; `a` holds (p, target, ...).
+  auto targetAt = [labels, r](OpBuilder &nb, Location l, ValueRange a) -> Value {
     if (!labels)
       return a[1];
     Ar ar{nb, l};
-    Value j = nb.create<linalg::IndexOp>(l, 1);
+    Value j = nb.create<linalg::IndexOp>(l, r - 1);
     Value ji = nb.create<arith::IndexCastOp>(l, nb.getI32Type(), j);
     Value hit = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, ji, a[1]);
     return ar.select(hit, ar.c(1), ar.c(0));
@@ -407,41 +410,46 @@ Value crossentropy(OpBuilder &b, Location loc, Value p, Value target,
     return ar.min(ar.max(q, ar.c(kEpsilon)), ar.c(1 - kEpsilon));
   };
   Ar ar{b, loc};
-  Value batch = e.dimF32(p, 0);
+  Value vectors = e.dimF32(p, 0); // prediction vectors: all but the last dim
+  for (int64_t d = 1; d + 1 < r; ++d)
+    vectors = ar.mul(vectors, e.dimF32(p, d));
   if (!seed) {
     Value sum = e.reduceAll(
-        {p, target, rowSum}, {e.id(2), tMap, e.dropLast(2)}, p,
+        {p, target, rowSum}, {e.id(r), tMap, e.dropLast(r)}, p,
         [&](OpBuilder &nb, Location l, ValueRange a) {
-          Ar r{nb, l};
-          Value q = clipped(r, r.div(a[0], a[2]));
-          return r.sub(a[3], r.mul(targetAt(nb, l, a), r.log(q)));
+          Ar rr{nb, l};
+          Value q = clipped(rr, rr.div(a[0], a[2]));
+          return rr.sub(a[3], rr.mul(targetAt(nb, l, a), rr.log(q)));
         });
-    return e.scalarTensor(ar.div(e.scalar(sum), batch));
+    return e.scalarTensor(ar.div(e.scalar(sum), vectors));
   }
   // dq_j = -t_j / q_j inside the clip range, else 0;
-  // dp_i = (dq_i - sum_j dq_j q_j) / S, scaled by seed / batch.
-  auto dq = [&](Ar &r, OpBuilder &nb, Location l, ValueRange a) {
-    Value q = r.div(a[0], a[2]);
-    Value inside = r.andi(r.gt(q, r.c(kEpsilon)), r.lt(q, r.c(1 - kEpsilon)));
-    Value d = r.neg(r.div(targetAt(nb, l, a), clipped(r, q)));
-    return std::make_pair(r.select(inside, d, r.c(0)), q);
+  // dp_i = (dq_i - sum_j dq_j q_j) / S, scaled by seed / vectors.
+  auto dq = [&](Ar &rr, OpBuilder &nb, Location l, ValueRange a) {
+    Value q = rr.div(a[0], a[2]);
+    Value inside =
+        rr.andi(rr.gt(q, rr.c(kEpsilon)), rr.lt(q, rr.c(1 - kEpsilon)));
+    Value d = rr.neg(rr.div(targetAt(nb, l, a), clipped(rr, q)));
+    return std::make_pair(rr.select(inside, d, rr.c(0)), q);
   };
-  Value dot = e.generic(
-      {p, target, rowSum}, {e.id(2), tMap, e.dropLast(2)},
-      e.filled({e.sizes(p)[0]}, 0.0), e.dropLast(2),
-      {IteratorType::parallel, IteratorType::reduction},
-      [&](OpBuilder &nb, Location l, ValueRange a) {
-        Ar r{nb, l};
-        auto [d, q] = dq(r, nb, l, a);
-        return r.add(a[3], r.mul(d, q));
-      });
-  Value scale = ar.div(e.scalar(seed), batch);
+  SmallVector<OpFoldResult> rows = e.sizes(p);
+  rows.pop_back();
+  SmallVector<IteratorType> iters = e.parallel(r);
+  iters.back() = IteratorType::reduction;
+  Value dot = e.generic({p, target, rowSum}, {e.id(r), tMap, e.dropLast(r)},
+                        e.filled(rows, 0.0), e.dropLast(r), iters,
+                        [&](OpBuilder &nb, Location l, ValueRange a) {
+                          Ar rr{nb, l};
+                          auto [d, q] = dq(rr, nb, l, a);
+                          return rr.add(a[3], rr.mul(d, q));
+                        });
+  Value scale = ar.div(e.scalar(seed), vectors);
   return e.mapWith({p, target, rowSum, dot},
-                   {e.id(2), tMap, e.dropLast(2), e.dropLast(2)}, p,
+                   {e.id(r), tMap, e.dropLast(r), e.dropLast(r)}, p,
                    [&](OpBuilder &nb, Location l, ValueRange a) {
-                     Ar r{nb, l};
-                     Value d = dq(r, nb, l, a).first;
-                     return r.mul(scale, r.div(r.sub(d, a[3]), a[2]));
+                     Ar rr{nb, l};
+                     Value d = dq(rr, nb, l, a).first;
+                     return rr.mul(scale, rr.div(rr.sub(d, a[3]), a[2]));
                    });
 }
 

@@ -229,7 +229,9 @@ int run(const sinter_model &model, const Args &a) {
     t.loadWeights(required(a, "weights"));
     Dataset d = loadNpy(m, a.xs, "");
     std::vector<float> p = t.predict(d, intFlag(a, "batch-size", 32, 1));
-    writeNpy(out, {d.rows, m.outputSize}, p);
+    std::vector<int64_t> shape = {d.rows};
+    shape.insert(shape.end(), m.outputShape.begin(), m.outputShape.end());
+    writeNpy(out, shape, p);
     return 0;
   }
   if (a.command == "gradients") {

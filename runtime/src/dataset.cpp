@@ -13,10 +13,10 @@ namespace sinter {
 namespace {
 void checkLabel(const Manifest &m, double v, const std::string &file,
                 const std::string &where) {
-  if (v != std::floor(v) || v < 0 || v >= double(m.outputSize))
+  if (v != std::floor(v) || v < 0 || v >= double(m.classes()))
     fail(file, where,
          "expected an integer class label in [0, " +
-             std::to_string(m.outputSize) + "), got " + std::to_string(v));
+             std::to_string(m.classes()) + "), got " + std::to_string(v));
 }
 } // namespace
 
@@ -37,9 +37,11 @@ Dataset loadCsv(const Manifest &m, const std::string &path) {
     for (int64_t i = 0; i < m.inputSize; ++i)
       d.x.push_back(float(row[i]));
     if (m.labels) {
-      checkLabel(m, row[m.inputSize], path,
-                 "line " + std::to_string(t.lines[r]));
-      d.labels.push_back(int32_t(row[m.inputSize]));
+      for (int64_t k = 0; k < m.labelCount; ++k) {
+        checkLabel(m, row[m.inputSize + k], path,
+                   "line " + std::to_string(t.lines[r]));
+        d.labels.push_back(int32_t(row[m.inputSize + k]));
+      }
     } else {
       for (int64_t i = 0; i < m.outputSize; ++i)
         d.y.push_back(float(row[m.inputSize + i]));
@@ -117,11 +119,18 @@ Dataset loadNpy(const Manifest &m, const std::vector<std::string> &xs,
     fail(yPath, "shape", "expected " + std::to_string(d.rows) +
                              " rows to match " + xPath);
   if (m.labels) {
-    if (!(y.shape.size() == 1 || (y.shape.size() == 2 && y.shape[1] == 1)))
-      fail(yPath, "shape", "expected [N] integer class labels");
-    for (int64_t r = 0; r < d.rows; ++r) {
-      checkLabel(m, y.values[r], yPath, "row " + std::to_string(r));
-      d.labels.push_back(int32_t(y.values[r]));
+    int64_t per = 1;
+    for (size_t i = 1; i < y.shape.size(); ++i)
+      per *= y.shape[i];
+    if (per != m.labelCount)
+      fail(yPath, "shape",
+           m.labelCount == 1
+               ? std::string("expected [N] integer class labels")
+               : "expected [N, " + std::to_string(m.labelCount) +
+                     "] integer class labels (one per token)");
+    for (int64_t i = 0; i < d.rows * per; ++i) {
+      checkLabel(m, y.values[i], yPath, "row " + std::to_string(i / per));
+      d.labels.push_back(int32_t(y.values[i]));
     }
   } else {
     if (y.shape.size() == 1 && m.outputSize == 1)
@@ -142,7 +151,8 @@ Dataset loadDefault(const Manifest &m, const float *data) {
     const float *row = data + r * cols;
     d.x.insert(d.x.end(), row, row + m.inputSize);
     if (m.labels)
-      d.labels.push_back(int32_t(row[m.inputSize]));
+      for (int64_t k = 0; k < m.labelCount; ++k)
+        d.labels.push_back(int32_t(row[m.inputSize + k]));
     else
       d.y.insert(d.y.end(), row + m.inputSize,
                  row + m.inputSize + m.outputSize);
@@ -169,7 +179,7 @@ void shuffleRows(Dataset &d, uint64_t seed) {
   if (!d.y.empty())
     permute(d.y, yWidth);
   if (!d.labels.empty())
-    permute(d.labels, 1);
+    permute(d.labels, int64_t(d.labels.size()) / d.rows);
 }
 
 Dataset splitTail(Dataset &d, int64_t rows) {
@@ -182,11 +192,12 @@ Dataset splitTail(Dataset &d, int64_t rows) {
   };
   int64_t xWidth = d.rows ? int64_t(d.x.size()) / d.rows : 0;
   int64_t yWidth = d.rows ? int64_t(d.y.size()) / d.rows : 0;
+  int64_t labelWidth = d.rows ? int64_t(d.labels.size()) / d.rows : 0;
   move(d.x, tail.x, xWidth);
   if (!d.y.empty())
     move(d.y, tail.y, yWidth);
   if (!d.labels.empty())
-    move(d.labels, tail.labels, 1);
+    move(d.labels, tail.labels, labelWidth);
   d.rows = keep;
   return tail;
 }
@@ -206,7 +217,8 @@ void gatherBatch(const Manifest &m, const Dataset &d,
   for (int64_t i = begin; i < end; ++i) {
     int64_t r = order[i];
     if (!d.labels.empty())
-      labels.push_back(d.labels[r]);
+      labels.insert(labels.end(), d.labels.begin() + r * m.labelCount,
+                    d.labels.begin() + (r + 1) * m.labelCount);
     else if (!d.y.empty())
       y.insert(y.end(), d.y.begin() + r * m.outputSize,
                d.y.begin() + (r + 1) * m.outputSize);

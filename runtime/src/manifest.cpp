@@ -67,10 +67,15 @@ Manifest parseManifest(const std::string &text) {
         m.inputSize += input.size;
         m.inputs.push_back(input);
       } else if (key == "output") {
-        words >> m.outputSize;
+        std::string dims;
+        words >> dims;
+        m.outputShape = parseDims(dims);
+        m.outputSize = 1;
+        for (int64_t d : m.outputShape)
+          m.outputSize *= d;
       } else if (key == "target") {
         std::string kind;
-        words >> kind;
+        words >> kind >> m.labelCount;
         m.labels = kind == "labels";
       } else if (key == "param") {
         ParamInfo p;
@@ -117,7 +122,8 @@ Manifest parseManifest(const std::string &text) {
     }
   }
   if (!ended || !m.hypers.count("learning_rate") || m.inputSize <= 0 ||
-      m.outputSize <= 0)
+      m.outputShape.empty() || m.outputSize <= 0 ||
+      (m.labels && m.labelCount * m.classes() != m.outputSize))
     fail("manifest", "", "incomplete (the trainer binary is damaged)");
   return m;
 }

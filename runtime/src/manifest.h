@@ -34,15 +34,21 @@ struct Manifest {
   std::map<std::string, double> hypers; // optimizer hyperparameters
   std::vector<InputInfo> inputs; // in the model's order
   int64_t inputSize = 0;          // floats per example, all inputs
-  int64_t outputSize = 0;          // prediction floats per example
-  bool labels = false;             // targets are int class labels
+  std::vector<int64_t> outputShape; // prediction per example: [classes]
+                                    // or a sequence's [tokens, classes]
+  int64_t outputSize = 0;           // prediction floats per example
+  bool labels = false;              // targets are int class labels
+  int64_t labelCount = 0;           // labels per example (tokens), or the
+                                    // dense targets' width
   std::vector<ParamInfo> params;
   int64_t paramElems = 0;
   std::vector<std::string> slots;
   std::vector<LayerInfo> layers;
   int64_t defaultRows = 0, defaultXCols = 0, defaultYCols = 0;
 
-  int64_t targetCols() const { return labels ? 1 : outputSize; }
+  int64_t targetCols() const { return labels ? labelCount : outputSize; }
+  // Width of one prediction vector: the classes of a label loss.
+  int64_t classes() const { return outputShape.back(); }
   double learningRate() const { return hypers.at("learning_rate"); }
 };
 

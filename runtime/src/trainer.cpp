@@ -25,19 +25,28 @@ std::string shapeStr(const std::vector<int64_t> &s) {
   return out + "]";
 }
 
-// Accuracy of one batch: label losses compare the argmax with the label,
-// categorical ones the argmaxes, binary ones the 0.5 thresholds.
+// Accuracy of one batch, in examples: label losses compare each
+// prediction vector's argmax with its label (a sequence's tokens count as
+// fractions of the example), categorical ones the argmaxes, binary ones the
+// 0.5 thresholds.
 double correctCount(const Manifest &m, const std::vector<float> &pred,
                     const std::vector<float> &y,
                     const std::vector<int32_t> &labels, int64_t rows) {
   double correct = 0;
+  if (m.labels) {
+    int64_t c = m.classes();
+    for (int64_t v = 0; v < rows * m.labelCount; ++v) {
+      const float *p = &pred[v * c];
+      correct += (std::max_element(p, p + c) - p == labels[v]) /
+                 double(m.labelCount);
+    }
+    return correct;
+  }
   int64_t k = m.outputSize;
   for (int64_t r = 0; r < rows; ++r) {
     const float *p = &pred[r * k];
     int64_t arg = std::max_element(p, p + k) - p;
-    if (m.labels) {
-      correct += arg == labels[r];
-    } else if (m.loss == "categorical_crossentropy") {
+    if (m.loss == "categorical_crossentropy") {
       const float *t = &y[r * k];
       correct += arg == std::max_element(t, t + k) - t;
     } else {

@@ -319,6 +319,20 @@ def cases():
              called(dense("probs", 3, "softmax"), kt("gap"))],
             "probs", "sparse_categorical_crossentropy",
             optimizer("AdamW", learning_rate=0.01)), [])
+    # A causal language model: one label per token, the loss the mean over
+    # every token.
+    c["causal_lm_per_token_sce_adam"] = (
+        functional3(
+            [("tokens", 5, "int32")],
+            [called(simple("Embedding", "embed", input_dim=10, output_dim=6), kt("tokens")),
+             called(simple("PositionEmbedding", "pos", sequence_length=5), kt("embed")),
+             called(simple("MultiHeadAttention", "mha", num_heads=3, key_dim=2),
+                    (kt("pos"), kt("pos")), use_causal_mask=True),
+             called(merge("Add", "res"), [kt("pos"), kt("mha")]),
+             called(simple("LayerNormalization", "ln", epsilon=1e-5), kt("res")),
+             called(dense("next", 10, "softmax"), kt("ln"))],
+            "next", "sparse_categorical_crossentropy",
+            optimizer("Adam", learning_rate=0.01)), [])
     # Two inputs, a layer called twice (shared weights), every merge.
     shared = dense("shared", 4, "sigmoid")
     graph = functional3(
@@ -417,15 +431,17 @@ class Case:
                     self.inputs[key] = rng.integers(0, 10, (rows, *shape[1:])).astype(np.float32)
                 else:
                     self.inputs[key] = rng.uniform(-1, 1, (rows, *shape[1:])).astype(np.float32)
-        outputs = int(re.search(r"-> tensor<\?x(\d+)xf32>", graph).group(1))
+        out_shape = [int(d) for d in re.search(
+            r"func.func @forward\(.*\) -> tensor<\?x([0-9x]+)xf32>", graph).group(1).split("x")]
+        outputs = out_shape[-1]
         if self.loss == "mean_squared_error":
             self.y = rng.normal(0, 1, (rows, outputs)).astype(np.float32)
         elif self.loss == "binary_crossentropy":
             self.y = (rng.uniform(size=(rows, outputs)) > 0.5).astype(np.float32)
         elif self.loss == "categorical_crossentropy":
             self.y = np.eye(outputs, dtype=np.float32)[rng.integers(0, outputs, rows)]
-        else:
-            self.y = rng.integers(0, outputs, rows).astype(np.int32)
+        else:  # one label per prediction vector (per token of a sequence)
+            self.y = rng.integers(0, outputs, (rows, *out_shape[:-1])).astype(np.int32)
         for key, x in self.inputs.items():
             np.save(self.path(f"x-{key}.npy"), x)
         np.save(self.path("y.npy"), self.y)

@@ -6,14 +6,14 @@ using namespace sinter;
 using sinter::test::errorOf;
 
 static const char *kManifest =
-    "sinter-manifest 2\n"
+    "sinter-manifest 3\n"
     "model m\n"
     "loss sparse_categorical_crossentropy\n"
     "optimizer adam amsgrad=0 beta_1=0.9 learning_rate=0.01\n"
     "input pixels 2,3\n"
     "input extra 1\n"
     "output 4\n"
-    "target labels 4\n"
+    "target labels 1\n"
     "param d.kernel 6,4 0 RandomUniform minval=-1 seed=3\n"
     "param d.bias 4 32 Zeros\n"
     "param_elems 48\n"
@@ -53,7 +53,7 @@ TEST(Manifest, RefusesOtherVersionsAndDamage) {
   std::string v2 = kManifest;
   v2.replace(0, 17, "sinter-manifest 1");
   EXPECT_EQ(errorOf([&] { parseManifest(v2); }),
-            "manifest: line 1: expected 'sinter-manifest 2', got "
+            "manifest: line 1: expected 'sinter-manifest 3', got "
             "'sinter-manifest 1' (recompile the model with this runtime's "
             "sinterc)");
   std::string bad = kManifest;

@@ -418,11 +418,17 @@ LogicalResult CategoricalCrossentropyOp::verify() {
 }
 LogicalResult SparseCategoricalCrossentropyOp::verify() {
   auto pred = getPrediction().getType();
-  if (pred.getRank() != 2)
-    return emitOpError("expects a [batch, classes] prediction, got ") << pred;
-  if (!compatible(pred.getDimSize(0), getTarget().getType().getDimSize(0)))
-    return emitOpError("labels ") << getTarget().getType()
-                                  << " do not match the batch of " << pred;
+  auto labels = getTarget().getType();
+  if (pred.getRank() < 2)
+    return emitOpError("expects a [batch, ..., classes] prediction, got ")
+           << pred;
+  bool ok = labels.getRank() == pred.getRank() - 1;
+  for (int64_t i = 0; ok && i < labels.getRank(); ++i)
+    ok = compatible(pred.getDimSize(i), labels.getDimSize(i));
+  if (!ok)
+    return emitOpError("labels ")
+           << labels << " should have the shape of " << pred
+           << " without its class dimension";
   return success();
 }
 

@@ -40,7 +40,8 @@ def F32RankedTensor : RankedTensorOf<[F32]>;
 def F32Scalar : 0DTensorOf<[F32]> {
   let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getF32Type())";
 }
-def I32Labels : 1DTensorOf<[I32]>;
+// Class labels: the prediction's shape without its last (class) dimension.
+def I32Labels : RankedTensorOf<[I32]>;
 
 //===----------------------------------------------------------------------===//
 // Linear algebra
@@ -712,7 +713,9 @@ def Sinter_CategoricalCrossentropyOp : Sinter_LossOp<"categorical_crossentropy",
     "-sum_c t log p', p' = clip(p / sum(p), 1e-7, 1 - 1e-7)", F32RankedTensor>;
 def Sinter_SparseCategoricalCrossentropyOp
     : Sinter_LossOp<"sparse_categorical_crossentropy",
-    "-log p'[label], p' = clip(p / sum(p), 1e-7, 1 - 1e-7)", I32Labels>;
+    "-log p'[label], p' = clip(p / sum(p), 1e-7, 1 - 1e-7); over sequences "
+    "([batch, tokens, classes] with [batch, tokens] labels) the mean runs "
+    "over every token", I32Labels>;
 
 def Sinter_MeanSquaredErrorGradOp
     : Sinter_LossGradOp<"mean_squared_error_grad", F32RankedTensor>;

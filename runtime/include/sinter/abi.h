@@ -41,7 +41,7 @@
 extern "C" {
 #endif
 
-#define SINTER_ABI_VERSION 2
+#define SINTER_ABI_VERSION 3
 
 typedef struct sinter_buffer {
   void *allocated;

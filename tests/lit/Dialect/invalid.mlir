@@ -34,7 +34,7 @@ func.func @matmul_rank(%x: tensor<?x4x2xf32>, %w: tensor<4x3xf32>) {
 // -----
 
 func.func @bias(%x: tensor<?x4xf32>, %b: tensor<3xf32>) {
-  // expected-error @+1 {{bias has 3 elements but the input's last dimension is 4}}
+  // expected-error @+1 {{bias 'tensor<3xf32>' must have the shape of the trailing dimensions of 'tensor<?x4xf32>'}}
   %0 = sinter.bias_add %x, %b : tensor<?x4xf32>, tensor<3xf32>
   return
 }
@@ -42,7 +42,7 @@ func.func @bias(%x: tensor<?x4xf32>, %b: tensor<3xf32>) {
 // -----
 
 func.func @bias_grad(%g: tensor<?x4xf32>) {
-  // expected-error @+1 {{result has 3 elements but the cotangent's last dimension is 4}}
+  // expected-error @+1 {{result 'tensor<3xf32>' must have the shape of the trailing dimensions of 'tensor<?x4xf32>'}}
   %0 = sinter.bias_add_grad %g : tensor<?x4xf32> -> tensor<3xf32>
   return
 }
@@ -75,7 +75,7 @@ func.func @loss_rank(%p: tensor<?xf32>, %t: tensor<?xf32>) {
 // -----
 
 func.func @labels_batch(%p: tensor<8x3xf32>, %l: tensor<4xi32>) {
-  // expected-error @+1 {{labels 'tensor<4xi32>' do not match the batch of 'tensor<8x3xf32>'}}
+  // expected-error @+1 {{labels 'tensor<4xi32>' should have the shape of 'tensor<8x3xf32>' without its class dimension}}
   %0 = sinter.sparse_categorical_crossentropy %p, %l : tensor<8x3xf32>, tensor<4xi32>
   return
 }
@@ -83,7 +83,7 @@ func.func @labels_batch(%p: tensor<8x3xf32>, %l: tensor<4xi32>) {
 // -----
 
 func.func @labels_type(%p: tensor<?x3xf32>, %l: tensor<?xf32>) {
-  // expected-error @+1 {{must be 1D tensor of 32-bit signless integer values}}
+  // expected-error @+1 {{must be ranked tensor of 32-bit signless integer values}}
   %0 = sinter.sparse_categorical_crossentropy %p, %l : tensor<?x3xf32>, tensor<?xf32>
   return
 }
@@ -312,5 +312,69 @@ func.func @dropout_rate(%x: tensor<?x4xf32>) {
 func.func @dropout_mask_rate(%x: tensor<?x4xf32>, %step: f32) {
   // expected-error @+1 {{rate must lie in [0, 1), got -5.000000e-01}}
   %0 = sinter.dropout_mask %x, %step {rate = -0.5 : f32, seed = 1} : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @contract_rank(%x: tensor<?x6x8xf32>, %w: tensor<8x4xf32>) {
+  // expected-error @+1 {{lhs term 'bd' has 2 letters for rank 3}}
+  %0 = sinter.contract %x, %w {spec = "bd,dk->bk"} : tensor<?x6x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @contract_sizes(%x: tensor<?x6x8xf32>, %w: tensor<7x4xf32>) {
+  // expected-error @+1 {{letter 'd' has sizes 8 and 7}}
+  %0 = sinter.contract %x, %w {spec = "btd,dk->btk"} : tensor<?x6x8xf32>, tensor<7x4xf32> -> tensor<?x6x4xf32>
+  return
+}
+
+// -----
+
+func.func @contract_dangling(%x: tensor<?x6x8xf32>, %w: tensor<8x4xf32>) {
+  // expected-error @+1 {{letter 't' of lhs appears in neither the other operand nor the result}}
+  %0 = sinter.contract %x, %w {spec = "btd,dk->bk"} : tensor<?x6x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @contract_spec(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) {
+  // expected-error @+1 {{spec must read "lhs,rhs->result"}}
+  %0 = sinter.contract %x, %w {spec = "bd dk bk"} : tensor<?x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @bias_trailing(%x: tensor<?x6x8xf32>, %b: tensor<6xf32>) {
+  // expected-error @+1 {{bias 'tensor<6xf32>' must have the shape of the trailing dimensions of 'tensor<?x6x8xf32>'}}
+  %0 = sinter.bias_add %x, %b : tensor<?x6x8xf32>, tensor<6xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_shape(%ids: tensor<?x6xf32>, %t: tensor<11x8xf32>) {
+  // expected-error @+1 {{should have the shape of ids}}
+  %0 = sinter.embedding %ids, %t : tensor<?x6xf32>, tensor<11x8xf32> -> tensor<?x6x9xf32>
+  return
+}
+
+// -----
+
+func.func @normalize_epsilon(%x: tensor<?x8xf32>) {
+  // expected-error @+1 {{epsilon must be positive}}
+  %0 = sinter.normalize %x {epsilon = 0.0 : f32} : tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @causal_rank(%x: tensor<?xf32>) {
+  // expected-error @+1 {{expects [..., queries, keys] scores}}
+  %0 = sinter.causal_mask %x {value = 0.0 : f32} : tensor<?xf32>
   return
 }

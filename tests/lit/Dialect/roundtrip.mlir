@@ -141,3 +141,28 @@ func.func @gelu_silu(%x: tensor<?x4xf32>, %g: tensor<?x4xf32>) {
   %4 = sinter.silu_grad %x, %g : tensor<?x4xf32>
   return
 }
+
+// CHECK-LABEL: func.func @sequences
+func.func @sequences(%ids: tensor<?x6xf32>, %table: tensor<11x8xf32>, %x: tensor<?x6x8xf32>,
+                     %wq: tensor<8x2x4xf32>, %bq: tensor<2x4xf32>, %gamma: tensor<8xf32>,
+                     %s: tensor<?x2x6x6xf32>) {
+  // CHECK: sinter.embedding %{{.*}}, %{{.*}} : tensor<?x6xf32>, tensor<11x8xf32> -> tensor<?x6x8xf32>
+  %0 = sinter.embedding %ids, %table : tensor<?x6xf32>, tensor<11x8xf32> -> tensor<?x6x8xf32>
+  // CHECK: sinter.embedding_grad %{{.*}}, %{{.*}} : tensor<?x6xf32>, tensor<?x6x8xf32> -> tensor<11x8xf32>
+  %1 = sinter.embedding_grad %ids, %x : tensor<?x6xf32>, tensor<?x6x8xf32> -> tensor<11x8xf32>
+  // CHECK: sinter.contract %{{.*}}, %{{.*}} {spec = "btd,dhk->bthk"} : tensor<?x6x8xf32>, tensor<8x2x4xf32> -> tensor<?x6x2x4xf32>
+  %2 = sinter.contract %x, %wq {spec = "btd,dhk->bthk"} : tensor<?x6x8xf32>, tensor<8x2x4xf32> -> tensor<?x6x2x4xf32>
+  // CHECK: sinter.bias_add %{{.*}}, %{{.*}} : tensor<?x6x2x4xf32>, tensor<2x4xf32>
+  %3 = sinter.bias_add %2, %bq : tensor<?x6x2x4xf32>, tensor<2x4xf32>
+  // CHECK: sinter.bias_add_grad %{{.*}} : tensor<?x6x2x4xf32> -> tensor<2x4xf32>
+  %4 = sinter.bias_add_grad %3 : tensor<?x6x2x4xf32> -> tensor<2x4xf32>
+  // CHECK: sinter.normalize %{{.*}} {center, epsilon = 1.000000e-03 : f32} : tensor<?x6x8xf32>
+  %5 = sinter.normalize %x {center, epsilon = 1.0e-3 : f32} : tensor<?x6x8xf32>
+  // CHECK: sinter.normalize_grad %{{.*}}, %{{.*}} {epsilon = 9.99999997E-7 : f32} : tensor<?x6x8xf32>
+  %6 = sinter.normalize_grad %x, %5 {epsilon = 1.0e-6 : f32} : tensor<?x6x8xf32>
+  // CHECK: sinter.scale_channels %{{.*}}, %{{.*}} : tensor<?x6x8xf32>, tensor<8xf32>
+  %7 = sinter.scale_channels %x, %gamma : tensor<?x6x8xf32>, tensor<8xf32>
+  // CHECK: sinter.causal_mask %{{.*}} {value = 0xFF800000 : f32} : tensor<?x2x6x6xf32>
+  %8 = sinter.causal_mask %s {value = 0xFF800000 : f32} : tensor<?x2x6x6xf32>
+  return
+}
