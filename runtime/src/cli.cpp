@@ -29,7 +29,10 @@ const char *kUsage =
     "            --out G.safetensors [--rows N]\n"
     "  %s summary\n"
     "  %s gradcheck [--weights W.safetensors | --seed S] [--data F.csv |\n"
-    "               --x X.npy --y Y.npy] [--rows N] [--eps E] [--tolerance T]\n";
+    "               --x X.npy --y Y.npy] [--rows N] [--eps E] [--tolerance T]\n"
+    "  %s sample --weights W.safetensors [--prompt TEXT] [--length N]\n"
+    "            [--temperature T] [--seed S]\n"
+    "  (language models: --text FILE [--stride S] instead of --x/--y)\n";
 
 struct Args {
   std::string command;
@@ -42,30 +45,35 @@ struct Args {
 const std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>>
     kFlags = {
         {"train",
-         {{"data", "x", "y", "epochs", "batch-size", "lr", "seed", "init",
-           "save", "log-csv", "validation-split", "split-seed",
-           "early-stopping"},
+         {{"data", "x", "y", "text", "stride", "epochs", "batch-size", "lr",
+           "seed", "init", "save", "log-csv", "validation-split",
+           "split-seed", "early-stopping"},
           {"no-shuffle", "quiet", "time"}}},
-        {"eval", {{"weights", "data", "x", "y", "batch-size"}, {}}},
+        {"eval",
+         {{"weights", "data", "x", "y", "text", "stride", "batch-size"}, {}}},
         {"predict", {{"weights", "x", "out", "batch-size"}, {}}},
         {"summary", {{}, {}}},
-        {"gradients", {{"weights", "data", "x", "y", "out", "rows"}, {}}},
+        {"gradients",
+         {{"weights", "data", "x", "y", "text", "stride", "out", "rows"}, {}}},
         {"gradcheck",
-         {{"weights", "seed", "data", "x", "y", "rows", "eps", "tolerance"},
+         {{"weights", "seed", "data", "x", "y", "text", "stride", "rows", "eps",
+           "tolerance"},
           {}}},
+        {"sample",
+         {{"weights", "prompt", "length", "temperature", "seed"}, {}}},
 };
 
 Args parseArgs(int argc, char **argv) {
   if (argc < 2)
     throw Error("missing command (train, eval, predict, gradients, summary, "
-                "gradcheck)");
+                "gradcheck, sample)");
   Args a;
   a.command = argv[1];
   auto spec = kFlags.find(a.command);
   if (spec == kFlags.end())
     throw Error("unknown command '" + a.command +
-                "' (expected train, eval, predict, gradients, summary or "
-                "gradcheck)");
+                "' (expected train, eval, predict, gradients, summary, "
+                "gradcheck or sample)");
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0)
@@ -132,14 +140,19 @@ std::string required(const Args &a, const std::string &name) {
   return v;
 }
 
-// --data, or --x with --y, or (when allowed) the embedded default data.
+// --data, --x with --y, --text, or (when allowed) the embedded default
+// data.
 Dataset loadData(const Manifest &m, const sinter_model &model, const Args &a,
                  bool allowDefault) {
-  std::string data = flag(a, "data"), x = flag(a, "x"), y = flag(a, "y");
-  if (!data.empty() && (!x.empty() || !y.empty()))
-    throw Error("give either --data or --x/--y, not both");
+  std::string data = flag(a, "data"), x = flag(a, "x"), y = flag(a, "y"),
+              text = flag(a, "text");
+  if (int(!data.empty()) + int(!x.empty() || !y.empty()) +
+          int(!text.empty()) > 1)
+    throw Error("give one of --data, --x/--y or --text");
   if (!data.empty())
     return loadCsv(m, data);
+  if (!text.empty())
+    return loadText(m, text, intFlag(a, "stride", 0, 1));
   if (!x.empty() || !y.empty()) {
     if (x.empty() || y.empty())
       throw Error("--x and --y go together");
@@ -148,6 +161,20 @@ Dataset loadData(const Manifest &m, const sinter_model &model, const Args &a,
   if (!allowDefault)
     throw Error("'" + a.command + "' needs --data F.csv or --x X.npy --y Y.npy");
   return loadDefault(m, model.default_data);
+}
+
+// A model with a label per token: its loss gets a perplexity.
+bool isLanguageModel(const Manifest &m) {
+  return m.labels && m.labelCount > 1;
+}
+
+// " loss L  accuracy A  perplexity P", the keys prefixed by `prefix`.
+void printResult(const Manifest &m, const EvalResult &r, const char *prefix) {
+  std::printf("%s%sloss %.6f", *prefix ? "  " : " ", prefix, r.loss);
+  if (r.accuracy >= 0)
+    std::printf("  %saccuracy %.4f", prefix, r.accuracy);
+  if (isLanguageModel(m))
+    std::printf("  %sperplexity %.4f", prefix, std::exp(r.loss));
 }
 
 int run(const sinter_model &model, const Args &a) {
@@ -198,16 +225,10 @@ int run(const sinter_model &model, const Args &a) {
                                        : std::string())
                 << " (" << m.loss << ", " << m.optimizer << ")\n";
     t.train(d, validation, o, std::cout);
-    EvalResult r = t.evaluate(d, o.batchSize);
-    std::printf("final loss %.6f", r.loss);
-    if (r.accuracy >= 0)
-      std::printf("  accuracy %.4f", r.accuracy);
-    if (validation.rows) {
-      EvalResult v = t.evaluate(validation, o.batchSize);
-      std::printf("  val_loss %.6f", v.loss);
-      if (v.accuracy >= 0)
-        std::printf("  val_accuracy %.4f", v.accuracy);
-    }
+    std::printf("final");
+    printResult(m, t.evaluate(d, o.batchSize), "");
+    if (validation.rows)
+      printResult(m, t.evaluate(validation, o.batchSize), "val_");
     std::printf("\n");
     if (!o.savePath.empty())
       t.saveWeights(o.savePath);
@@ -220,7 +241,20 @@ int run(const sinter_model &model, const Args &a) {
     std::printf("loss %.6f", r.loss);
     if (r.accuracy >= 0)
       std::printf("  accuracy %.4f", r.accuracy);
+    if (isLanguageModel(m))
+      std::printf("  perplexity %.4f", std::exp(r.loss));
     std::printf("\n");
+    return 0;
+  }
+  if (a.command == "sample") {
+    t.loadWeights(required(a, "weights"));
+    std::string prompt = flag(a, "prompt");
+    std::cout << prompt
+              << t.sample(prompt.empty() ? "\n" : prompt,
+                          intFlag(a, "length", 200, 1),
+                          floatFlag(a, "temperature", 1.0),
+                          uint64_t(intFlag(a, "seed", 0, 0)))
+              << "\n";
     return 0;
   }
   if (a.command == "predict") {
@@ -265,7 +299,7 @@ extern "C" int sinter_trainer_main(const sinter_model *model, int argc,
   if (argc >= 2 && (!std::strcmp(argv[1], "--help") ||
                     !std::strcmp(argv[1], "-h") ||
                     !std::strcmp(argv[1], "help"))) {
-    std::printf(sinter::kUsage, prog, prog, prog, prog, prog, prog);
+    std::printf(sinter::kUsage, prog, prog, prog, prog, prog, prog, prog);
     return 0;
   }
   try {

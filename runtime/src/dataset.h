@@ -26,6 +26,10 @@ Dataset loadCsv(const Manifest &m, const std::string &path);
 Dataset loadNpy(const Manifest &m, const std::vector<std::string> &xs,
                 const std::string &yPath);
 Dataset loadDefault(const Manifest &m, const float *data);
+// A text file (gzipped or not) as byte tokens for a language model with a
+// [T] input: row i is bytes [i*stride, i*stride + T), its labels the bytes
+// one further on. `stride` <= 0 means T (windows side by side).
+Dataset loadText(const Manifest &m, const std::string &path, int64_t stride);
 
 // Reorders the examples of `d` by a seeded permutation.
 void shuffleRows(Dataset &d, uint64_t seed);

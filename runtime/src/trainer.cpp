@@ -371,4 +371,42 @@ void Trainer::summary(std::ostream &out) const {
       << " (learning_rate " << m.learningRate() << ")\n";
 }
 
+std::string Trainer::sample(const std::string &prompt, int64_t length,
+                            double temperature, uint64_t seed) {
+  if (!m.labels || m.inputs.size() != 1 || m.inputs[0].shape.size() != 1 ||
+      m.labelCount != m.inputs[0].size || m.classes() < 256)
+    throw Error("sample needs a byte-level language model: one [T] token "
+                "input and [T, 256+] next-token probabilities");
+  int64_t context = m.inputs[0].size, vocab = m.classes();
+  std::vector<int32_t> tokens;
+  for (char c : prompt)
+    tokens.push_back(uint8_t(c));
+  Rng rng(seed ^ 0x53414d504c45ull); // sampling's own stream
+  std::vector<float> x(context), out(m.outputSize), weights(vocab);
+  std::string generated;
+  for (int64_t step = 0; step < length; ++step) {
+    // The last `context` tokens at positions 0..k-1; causal attention makes
+    // the zero padding after them irrelevant to position k-1.
+    int64_t k = std::min<int64_t>(context, tokens.size());
+    std::fill(x.begin(), x.end(), 0.0f);
+    for (int64_t i = 0; i < k; ++i)
+      x[i] = float(tokens[tokens.size() - k + i]);
+    sinter_buffer xb = buffer(x), pb = buffer(paramBuf), ob = buffer(out);
+    model.predict(&xb, &pb, &ob);
+    const float *p = &out[(k - 1) * vocab];
+    int64_t next = std::max_element(p, p + 256) - p;
+    if (temperature > 0) {
+      double total = 0;
+      for (int64_t v = 0; v < 256; ++v)
+        total += weights[v] = std::pow(std::max(p[v], 0.0f), 1.0 / temperature);
+      double u = rng.uniform() * total;
+      for (next = 0; next < 255 && (u -= weights[next]) >= 0; ++next) {
+      }
+    }
+    tokens.push_back(int32_t(next));
+    generated.push_back(char(next));
+  }
+  return generated;
+}
+
 } // namespace sinter

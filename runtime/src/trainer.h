@@ -55,6 +55,12 @@ public:
   double gradcheck(const Dataset &data, int64_t rows, double eps,
                    std::ostream &out);
   void summary(std::ostream &out) const;
+  // Generates `length` byte tokens after `prompt` with a causal language
+  // model ([T] input, [T, vocabulary] output): each step predicts from the
+  // last T tokens and draws from the distribution at the last position,
+  // sharpened by `temperature` (0: the most likely byte).
+  std::string sample(const std::string &prompt, int64_t length,
+                     double temperature, uint64_t seed);
 
   const Manifest &manifest() const { return m; }
   std::vector<float> &params() { return paramBuf; }

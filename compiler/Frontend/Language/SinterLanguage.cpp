@@ -88,9 +88,12 @@ public:
                                     "' has no return statement");
       return nullptr;
     }
-    if (graph.shapeOf(out.tensor).size() != 1) {
-      diags.error(returnLoc, "the model must return one vector per example, "
-                             "got shape " +
+    // Sequences ([tokens, classes]) need a loss with one label per vector.
+    size_t rank = graph.shapeOf(out.tensor).size();
+    if (rank != 1 && !(rank == 2 && !loss.empty() && lossTakesLabels(loss))) {
+      diags.error(returnLoc, "the model must return one vector per example "
+                             "(or one per token with "
+                             "sparse_categorical_crossentropy), got shape " +
                                  shapeStr(out.tensor));
       return nullptr;
     }
