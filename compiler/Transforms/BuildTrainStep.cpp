@@ -161,6 +161,7 @@ public:
     FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
     if (failed(grads))
       return failure();
+    *grads = clipGradients(b, loc(), model.optimizer, *grads);
 
     // Updates come last: every backward read of a parameter precedes them.
     SmallVector<Value> newParams;

@@ -471,6 +471,32 @@ SmallVector<Value> lower(SparseCategoricalCrossentropyGradOp op,
                        true, op.getSeed())};
 }
 
+// Gradient clipping.
+
+SmallVector<Value> lower(SquaredNormOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Value g = op.getInput();
+  int64_t r = Emitter::rankOf(g);
+  return {e.reduceAll(g, e.id(r), g,
+                      [](OpBuilder &nb, Location l, ValueRange a) {
+                        Ar ar{nb, l};
+                        return ar.add(a[1], ar.mul(a[0], a[0]));
+                      })};
+}
+
+SmallVector<Value> lower(ClipByNormOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Ar ar{b, op.getLoc()};
+  Value c = ar.c(op.getMaxNorm().convertToFloat());
+  Value norm = ar.sqrt(e.scalar(op.getSquaredNorm()));
+  Value denominator = ar.max(norm, c);
+  return {e.map(op.getInput(), op.getInput(),
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Ar r{nb, l};
+                  return r.div(r.mul(a[0], c), denominator);
+                })};
+}
+
 // Optimizer updates: one linalg.generic, ins(grad) outs(param, slots...),
 // so the parameter and slots are the destinations (updated in place).
 
@@ -588,7 +614,7 @@ struct LowerToLinalgPass
     : public sinter::impl::LowerToLinalgBase<LowerToLinalgPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    addPatterns<MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp, BiasAddGradOp, AddOp, SubOp, MulOp,
+    addPatterns<SquaredNormOp, ClipByNormOp, MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp, BiasAddGradOp, AddOp, SubOp, MulOp,
                 ScaleOp, DropoutMaskOp, ReshapeOp, ConcatOp, SliceLastOp,
                 MeanSquaredErrorOp, MeanSquaredErrorGradOp,
                 BinaryCrossentropyOp, BinaryCrossentropyGradOp,

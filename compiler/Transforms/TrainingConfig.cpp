@@ -99,29 +99,37 @@ bool getB(DictionaryAttr d, llvm::StringRef k) {
 
 // Keras 3 defaults (keras/src/optimizers/{sgd,adam,rmsprop}.py).
 // Every Keras 3 optimizer takes weight_decay (decoupled, default None = 0;
-// AdamW's default is 0.004).
+// AdamW's default is 0.004) and the gradient clipping norms (0: off).
 const Hyper kSgdHypers[] = {{"learning_rate", 0.01, false},
                             {"momentum", 0.0, false},
                             {"nesterov", 0, true},
-                            {"weight_decay", 0.0, false}};
+                            {"weight_decay", 0.0, false},
+                            {"clipnorm", 0.0, false},
+                            {"global_clipnorm", 0.0, false}};
 const Hyper kAdamHypers[] = {{"learning_rate", 0.001, false},
                              {"beta_1", 0.9, false},
                              {"beta_2", 0.999, false},
                              {"epsilon", 1e-7, false},
                              {"amsgrad", 0, true},
-                             {"weight_decay", 0.0, false}};
+                             {"weight_decay", 0.0, false},
+                            {"clipnorm", 0.0, false},
+                            {"global_clipnorm", 0.0, false}};
 const Hyper kAdamWHypers[] = {{"learning_rate", 0.001, false},
                               {"beta_1", 0.9, false},
                               {"beta_2", 0.999, false},
                               {"epsilon", 1e-7, false},
                               {"amsgrad", 0, true},
-                              {"weight_decay", 0.004, false}};
+                              {"weight_decay", 0.004, false},
+                              {"clipnorm", 0.0, false},
+                              {"global_clipnorm", 0.0, false}};
 const Hyper kRmspropHypers[] = {{"learning_rate", 0.001, false},
                                 {"rho", 0.9, false},
                                 {"momentum", 0.0, false},
                                 {"epsilon", 1e-7, false},
                                 {"centered", 0, true},
-                                {"weight_decay", 0.0, false}};
+                                {"weight_decay", 0.0, false},
+                            {"clipnorm", 0.0, false},
+                            {"global_clipnorm", 0.0, false}};
 
 UnitAttr unit(OpBuilder &b, bool set) { return set ? b.getUnitAttr() : UnitAttr(); }
 
@@ -244,7 +252,35 @@ sinter::completeOptimizer(MLIRContext *ctx, llvm::StringRef name,
       value = b.getF32FloatAttr(cast<FloatAttr>(value).getValueAsDouble());
     entries.push_back(b.getNamedAttr(h.name, value));
   }
-  return b.getDictionaryAttr(entries);
+  DictionaryAttr d = b.getDictionaryAttr(entries);
+  if (getF(d, "clipnorm") < 0 || getF(d, "global_clipnorm") < 0 ||
+      (getF(d, "clipnorm") > 0 && getF(d, "global_clipnorm") > 0)) {
+    error = "set at most one of clipnorm and global_clipnorm, as a positive "
+            "number";
+    return failure();
+  }
+  return d;
+}
+
+SmallVector<Value> sinter::clipGradients(OpBuilder &b, Location loc,
+                                         DictionaryAttr opt,
+                                         ArrayRef<Value> grads) {
+  SmallVector<Value> out(grads);
+  float each = getF(opt, "clipnorm"), global = getF(opt, "global_clipnorm");
+  if (each > 0)
+    for (Value &g : out)
+      g = b.create<ClipByNormOp>(loc, g, b.create<SquaredNormOp>(loc, g),
+                                 b.getF32FloatAttr(each));
+  if (global > 0) {
+    Value total;
+    for (Value g : grads) {
+      Value n = b.create<SquaredNormOp>(loc, g);
+      total = total ? b.create<AddOp>(loc, total, n).getResult() : n;
+    }
+    for (Value &g : out)
+      g = b.create<ClipByNormOp>(loc, g, total, b.getF32FloatAttr(global));
+  }
+  return out;
 }
 
 llvm::SmallVector<llvm::StringRef>

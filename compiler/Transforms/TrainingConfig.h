@@ -59,6 +59,14 @@ buildOptimizerUpdate(mlir::OpBuilder &b, mlir::Location loc,
                      mlir::Value grad, mlir::ValueRange slots, mlir::Value lr,
                      mlir::Value iteration);
 
+/// The gradients after the optimizer's clipping: each to `clipnorm`, or all
+/// together to `global_clipnorm` (Keras' order: before weight decay and the
+/// update); unchanged when neither is set.
+llvm::SmallVector<mlir::Value> clipGradients(mlir::OpBuilder &b,
+                                             mlir::Location loc,
+                                             mlir::DictionaryAttr opt,
+                                             llvm::ArrayRef<mlir::Value> grads);
+
 /// The default learning rate recorded in a completed optimizer dictionary.
 float optimizerLearningRate(mlir::DictionaryAttr opt);
 

@@ -282,6 +282,16 @@ class Optimizer:
 
     def step(self, params, grads, lr):
         c = self.cfg
+        grads = dict(grads)
+        if c.get("clipnorm"):  # each gradient to the norm, before the update
+            for k in params:
+                g = grads[k]
+                grads[k] = g * c["clipnorm"] / torch.clamp(g.norm(), min=c["clipnorm"])
+        elif c.get("global_clipnorm"):  # all trained gradients together
+            total = torch.sqrt(sum((grads[k] ** 2).sum() for k in params))
+            for k in params:
+                grads[k] = grads[k] * c["global_clipnorm"] / torch.clamp(
+                    total, min=c["global_clipnorm"])
         for k, p in params.items():
             g = grads[k]
             if c.get("weight_decay"):  # decoupled, before the update

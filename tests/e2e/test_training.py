@@ -282,6 +282,13 @@ def cases():
         keras3(4, [dense("g", 6, "gelu"), dense("gt", 5, "gelu_tanh"),
                    dense("s", 4, "silu"), activation("sw", "swish"), dense("out", 2, None)],
                "mse", optimizer("RMSprop", learning_rate=0.01)), [])
+    # Gradient clipping: small norms, so every step clips.
+    c["clipnorm_sgd_momentum"] = (
+        keras3(3, [dense("h", 6, "tanh"), dense("out", 2, None)], "mse",
+               optimizer("SGD", learning_rate=0.1, momentum=0.5, clipnorm=0.05)), [])
+    c["global_clipnorm_adam_frozen"] = (
+        keras3(3, [frozen, dense("h", 5, "relu"), dense("out", 2, None)], "mse",
+               optimizer("Adam", learning_rate=0.01, global_clipnorm=0.1)), [])
     # Dropout: a seeded and a name-seeded layer, masks checked step by step.
     c["dropout_cce_adam"] = (
         keras3(6, [dense("h", 8, "relu"),

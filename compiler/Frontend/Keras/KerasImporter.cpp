@@ -884,7 +884,7 @@ private:
         "name", "ema_momentum", "ema_overwrite_frequency", "jit_compile",
         "is_legacy_optimizer"};
     static constexpr llvm::StringLiteral kMustBeOff[] = {
-        "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
+        "clipvalue", "use_ema",
         "loss_scale_factor", "gradient_accumulation_steps", "decay"};
     for (const auto &kv : *cfg) {
       llvm::StringRef key = kv.first;

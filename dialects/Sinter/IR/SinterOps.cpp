@@ -386,6 +386,12 @@ Value DropoutOp::buildForMode(OpBuilder &b, Value step) {
                                  getSeedAttr());
 }
 
+LogicalResult ClipByNormOp::verify() {
+  if (!(getMaxNorm().convertToFloat() > 0.0f))
+    return emitOpError("max_norm must be positive");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Losses
 //===----------------------------------------------------------------------===//

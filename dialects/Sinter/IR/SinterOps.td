@@ -727,6 +727,46 @@ def Sinter_SparseCategoricalCrossentropyGradOp
     : Sinter_LossGradOp<"sparse_categorical_crossentropy_grad", I32Labels>;
 
 //===----------------------------------------------------------------------===//
+// Gradient clipping (before the optimizer updates; never differentiated)
+//===----------------------------------------------------------------------===//
+
+def Sinter_SquaredNormOp : Sinter_Op<"squared_norm"> {
+  let summary = "the sum of the squares of every element";
+  let description = [{
+    ```mlir
+    %n = sinter.squared_norm %g : tensor<784x512xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input);
+  let results = (outs F32Scalar:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let builders = [OpBuilder<(ins "::mlir::Value":$input), [{
+    build($_builder, $_state,
+          ::mlir::RankedTensorType::get({}, $_builder.getF32Type()), input);
+  }]>];
+}
+
+def Sinter_ClipByNormOp : Sinter_Op<"clip_by_norm",
+    [AllTypesMatch<["input", "result"]>]> {
+  let summary = "scales a gradient down to a maximum norm";
+  let description = [{
+    `result = input * max_norm / max(sqrt(squared_norm), max_norm)`: Keras'
+    `clipnorm` when `squared_norm` is the input's own, `global_clipnorm`
+    when it is the sum over every gradient.
+
+    ```mlir
+    %c = sinter.clip_by_norm %g, %n {max_norm = 1.000000e+00 : f32} : tensor<784x512xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32Scalar:$squared_norm,
+                       F32Attr:$max_norm);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $squared_norm attr-dict `:` type($input)";
+  // max_norm must be positive.
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Optimizer updates (Keras 3 formulas). Destination-passing: each result
 // replaces the parameter or slot at the same position, so bufferization
 // updates them in place.

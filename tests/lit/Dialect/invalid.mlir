@@ -378,3 +378,11 @@ func.func @causal_rank(%x: tensor<?xf32>) {
   %0 = sinter.causal_mask %x {value = 0.0 : f32} : tensor<?xf32>
   return
 }
+
+// -----
+
+func.func @clip_norm(%g: tensor<4xf32>, %n: tensor<f32>) {
+  // expected-error @+1 {{max_norm must be positive}}
+  %0 = sinter.clip_by_norm %g, %n {max_norm = 0.0 : f32} : tensor<4xf32>
+  return
+}

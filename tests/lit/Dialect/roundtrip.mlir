@@ -166,3 +166,12 @@ func.func @sequences(%ids: tensor<?x6xf32>, %table: tensor<11x8xf32>, %x: tensor
   %8 = sinter.causal_mask %s {value = 0xFF800000 : f32} : tensor<?x2x6x6xf32>
   return
 }
+
+// CHECK-LABEL: func.func @clipping
+func.func @clipping(%g: tensor<4x2xf32>) {
+  // CHECK: %[[N:.*]] = sinter.squared_norm %{{.*}} : tensor<4x2xf32>
+  %0 = sinter.squared_norm %g : tensor<4x2xf32>
+  // CHECK: sinter.clip_by_norm %{{.*}}, %[[N]] {max_norm = 5.000000e-01 : f32} : tensor<4x2xf32>
+  %1 = sinter.clip_by_norm %g, %0 {max_norm = 0.5 : f32} : tensor<4x2xf32>
+  return
+}

@@ -165,3 +165,31 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd"}} {
 // CHECK: sinter.matmul %[[D0]], %[[GM]] {transpose_lhs}
 // CHECK-NOT: sinter.dropout
 // CHECK: return
+
+// -----
+
+// global_clipnorm: every trained gradient is scaled by one factor from the
+// sum of their squared norms, before the updates.
+module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd", global_clipnorm = 1.0 : f32}} {
+  func.func @forward(%x: tensor<?x4xf32> {sinter.input = "x"},
+                     %w: tensor<4x2xf32> {sinter.param = "d.kernel"},
+                     %b: tensor<2xf32> {sinter.param = "d.bias"}) -> tensor<?x2xf32> {
+    %0 = sinter.matmul %x, %w : tensor<?x4xf32>, tensor<4x2xf32> -> tensor<?x2xf32>
+    %1 = sinter.bias_add %0, %b : tensor<?x2xf32>, tensor<2xf32>
+    return %1 : tensor<?x2xf32>
+  }
+}
+
+// CHECK-LABEL: func.func @sinter_gradients(
+// CHECK-NOT: clip_by_norm
+// CHECK: return
+// CHECK-LABEL: func.func @sinter_train_step(
+// CHECK: %[[GB:.*]] = sinter.bias_add_grad
+// CHECK: %[[GW:.*]] = sinter.matmul %arg0, %{{.*}} {transpose_lhs}
+// CHECK: %[[NW:.*]] = sinter.squared_norm %[[GW]] : tensor<4x2xf32>
+// CHECK: %[[NB:.*]] = sinter.squared_norm %[[GB]] : tensor<2xf32>
+// CHECK: %[[N:.*]] = sinter.add %[[NW]], %[[NB]] : tensor<f32>
+// CHECK: %[[CW:.*]] = sinter.clip_by_norm %[[GW]], %[[N]] {max_norm = 1.000000e+00 : f32}
+// CHECK: %[[CB:.*]] = sinter.clip_by_norm %[[GB]], %[[N]] {max_norm = 1.000000e+00 : f32}
+// CHECK: sinter.sgd_update %arg2, %[[CW]]
+// CHECK: sinter.sgd_update %arg3, %[[CB]]
