@@ -149,6 +149,25 @@ struct EmbedManifestPass
         os << " " << e.getName().strref() << "=" << attrValue(e.getValue());
     os << "\n";
 
+    if (auto schedule =
+            module->getAttrOfType<DictionaryAttr>(attrs::kLrSchedule)) {
+      os << "schedule " << attrValue(schedule.get("class"));
+      for (NamedAttribute e : schedule) {
+        if (e.getName() == "class")
+          continue;
+        os << " " << e.getName().strref() << "=";
+        if (auto list = dyn_cast<ArrayAttr>(e.getValue()))
+          os << llvm::join(llvm::map_range(list,
+                                           [&](Attribute a) {
+                                             return attrValue(a);
+                                           }),
+                           ",");
+        else
+          os << attrValue(e.getValue());
+      }
+      os << "\n";
+    }
+
     int64_t inCols = 0, outCols = 0;
     for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
       auto type = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());

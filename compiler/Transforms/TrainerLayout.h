@@ -29,6 +29,7 @@ constexpr llvm::StringLiteral kLoss = "sinter.loss";
 constexpr llvm::StringLiteral kOptimizer = "sinter.optimizer";
 constexpr llvm::StringLiteral kLayers = "sinter.layers";
 constexpr llvm::StringLiteral kModelName = "sinter.model_name";
+constexpr llvm::StringLiteral kLrSchedule = "sinter.lr_schedule";
 } // namespace attrs
 
 /// Entry point names (C symbols get the `_mlir_ciface_` prefix).

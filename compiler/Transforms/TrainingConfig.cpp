@@ -301,3 +301,121 @@ SmallVector<Value> sinter::buildOptimizerUpdate(OpBuilder &b, Location loc,
 float sinter::optimizerLearningRate(DictionaryAttr opt) {
   return getF(opt, "learning_rate");
 }
+
+//===----------------------------------------------------------------------===//
+// Learning-rate schedules (keras.optimizers.schedules), evaluated by the
+// runtime at each step from the manifest's `schedule` line.
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct ScheduleParam {
+  llvm::StringRef name;
+  enum Kind { Number, Bool, List } kind;
+  std::optional<double> dflt; // nullopt: required
+};
+
+struct ScheduleKind {
+  llvm::StringRef name, className;
+  llvm::ArrayRef<ScheduleParam> params;
+};
+
+// warmup_target < 0 stands for Keras' None (no warmup target).
+const ScheduleParam kCosineParams[] = {
+    {"initial_learning_rate", ScheduleParam::Number, std::nullopt},
+    {"decay_steps", ScheduleParam::Number, std::nullopt},
+    {"alpha", ScheduleParam::Number, 0.0},
+    {"warmup_target", ScheduleParam::Number, -1.0},
+    {"warmup_steps", ScheduleParam::Number, 0.0}};
+const ScheduleParam kExponentialParams[] = {
+    {"initial_learning_rate", ScheduleParam::Number, std::nullopt},
+    {"decay_steps", ScheduleParam::Number, std::nullopt},
+    {"decay_rate", ScheduleParam::Number, std::nullopt},
+    {"staircase", ScheduleParam::Bool, 0.0}};
+const ScheduleParam kPiecewiseParams[] = {
+    {"boundaries", ScheduleParam::List, std::nullopt},
+    {"values", ScheduleParam::List, std::nullopt}};
+
+const ScheduleKind kSchedules[] = {
+    {"cosine_decay", "CosineDecay", kCosineParams},
+    {"exponential_decay", "ExponentialDecay", kExponentialParams},
+    {"piecewise_constant_decay", "PiecewiseConstantDecay", kPiecewiseParams},
+};
+} // namespace
+
+FailureOr<DictionaryAttr>
+sinter::completeSchedule(MLIRContext *ctx, llvm::StringRef name,
+                         llvm::ArrayRef<NamedAttribute> given,
+                         std::string &error) {
+  const ScheduleKind *kind = nullptr;
+  for (const ScheduleKind &k : kSchedules)
+    if (name == k.name || name == k.className)
+      kind = &k;
+  if (!kind) {
+    error = "unknown learning-rate schedule '" + name.str() +
+            "' (supported: " +
+            llvm::join(llvm::map_range(kSchedules,
+                                       [](const ScheduleKind &k) {
+                                         return k.className;
+                                       }),
+                       ", ") +
+            ")";
+    return failure();
+  }
+  Builder b(ctx);
+  SmallVector<NamedAttribute> entries = {
+      b.getNamedAttr("class", b.getStringAttr(kind->name))};
+  for (const NamedAttribute &g : given)
+    if (llvm::none_of(kind->params, [&](const ScheduleParam &p) {
+          return p.name == g.getName();
+        })) {
+      error = "schedule " + kind->className.str() + " has no parameter '" +
+              g.getName().str() + "'";
+      return failure();
+    }
+  for (const ScheduleParam &p : kind->params) {
+    auto it = llvm::find_if(
+        given, [&](const NamedAttribute &g) { return g.getName() == p.name; });
+    Attribute value;
+    if (it == given.end()) {
+      if (!p.dflt) {
+        error = "schedule " + kind->className.str() + " needs '" +
+                p.name.str() + "'";
+        return failure();
+      }
+      value = p.kind == ScheduleParam::Bool
+                  ? Attribute(b.getBoolAttr(*p.dflt != 0))
+                  : Attribute(b.getF32FloatAttr(*p.dflt));
+    } else {
+      value = it->getValue();
+      bool ok = p.kind == ScheduleParam::Bool     ? isa<BoolAttr>(value)
+                : p.kind == ScheduleParam::Number ? isa<FloatAttr>(value)
+                                                  : isa<ArrayAttr>(value);
+      if (!ok) {
+        error = "schedule parameter '" + p.name.str() + "' must be " +
+                (p.kind == ScheduleParam::List ? "a list of numbers"
+                 : p.kind == ScheduleParam::Bool ? "a bool"
+                                                 : "a number");
+        return failure();
+      }
+    }
+    entries.push_back(b.getNamedAttr(p.name, value));
+  }
+  DictionaryAttr d = b.getDictionaryAttr(entries);
+  if (auto values = d.getAs<ArrayAttr>("values")) {
+    auto bounds = d.getAs<ArrayAttr>("boundaries");
+    if (values.size() != bounds.size() + 1) {
+      error = "PiecewiseConstantDecay needs one more value than boundaries";
+      return failure();
+    }
+  } else if (cast<FloatAttr>(d.get("decay_steps")).getValueAsDouble() <= 0) {
+    error = "schedule parameter 'decay_steps' must be positive";
+    return failure();
+  }
+  return d;
+}
+
+float sinter::scheduleInitialRate(DictionaryAttr schedule) {
+  if (auto values = schedule.getAs<ArrayAttr>("values"))
+    return cast<FloatAttr>(values[0]).getValueAsDouble();
+  return getF(schedule, "initial_learning_rate");
+}

@@ -67,6 +67,18 @@ llvm::SmallVector<mlir::Value> clipGradients(mlir::OpBuilder &b,
                                              mlir::DictionaryAttr opt,
                                              llvm::ArrayRef<mlir::Value> grads);
 
+/// The schedule dictionary (`class` = the Keras function name, then every
+/// parameter) for a Keras schedule class or name ("CosineDecay",
+/// "cosine_decay") and its given parameters (floats, bools, or arrays of
+/// floats); fails with `error` on unknown, missing or bad parameters.
+mlir::FailureOr<mlir::DictionaryAttr>
+completeSchedule(mlir::MLIRContext *ctx, llvm::StringRef name,
+                 llvm::ArrayRef<mlir::NamedAttribute> given,
+                 std::string &error);
+
+/// The learning rate a completed schedule starts from.
+float scheduleInitialRate(mlir::DictionaryAttr schedule);
+
 /// The default learning rate recorded in a completed optimizer dictionary.
 float optimizerLearningRate(mlir::DictionaryAttr opt);
 

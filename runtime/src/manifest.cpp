@@ -56,6 +56,11 @@ Manifest parseManifest(const std::string &text) {
           auto [k, v] = keyValue(w);
           m.hypers[k] = std::stod(v);
         }
+      } else if (key == "schedule") {
+        std::string rest;
+        std::getline(words, rest);
+        m.schedule = parseSchedule(rest);
+        m.scheduled = true;
       } else if (key == "input") {
         InputInfo input;
         std::string dims;

@@ -1,6 +1,8 @@
 // The model description a compiled trainer carries (docs/abi.md).
 #pragma once
 
+#include "schedule.h"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -32,6 +34,8 @@ struct LayerInfo {
 struct Manifest {
   std::string model, loss, optimizer;
   std::map<std::string, double> hypers; // optimizer hyperparameters
+  bool scheduled = false;               // the learning rate follows...
+  Schedule schedule;                    // ...this schedule
   std::vector<InputInfo> inputs; // in the model's order
   int64_t inputSize = 0;          // floats per example, all inputs
   std::vector<int64_t> outputShape; // prediction per example: [classes]

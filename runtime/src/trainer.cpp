@@ -109,7 +109,14 @@ void Trainer::saveWeights(const std::string &path) const {
 
 void Trainer::train(const Dataset &data, const Dataset &validation,
                     const TrainOptions &opts, std::ostream &log) {
-  float lr = float(opts.lr >= 0 ? opts.lr : m.learningRate());
+  // --lr fixes the rate; otherwise the compiled one, or its schedule.
+  auto lrAt = [&](int64_t iteration) {
+    if (opts.lr >= 0)
+      return float(opts.lr);
+    if (m.scheduled)
+      return float(learningRateAt(m.schedule, iteration));
+    return float(m.learningRate());
+  };
   std::vector<int64_t> order = fileOrder(data.rows);
   Rng rng(opts.seed ^ 0x5348554646ull); // the shuffle stream
   FILE *csv = nullptr;
@@ -140,7 +147,8 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
                     sb = buffer(slotBuf);
       sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
       auto t0 = std::chrono::steady_clock::now();
-      float loss = model.train_step(&xb, &yb, &pb, &sb, lr, float(step));
+      float loss =
+          model.train_step(&xb, &yb, &pb, &sb, lrAt(step), float(step));
       stepSeconds.push_back(std::chrono::duration<double>(
                                 std::chrono::steady_clock::now() - t0)
                                 .count());

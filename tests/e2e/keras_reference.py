@@ -5,6 +5,8 @@ Nothing here shares code with the compiler: the network is rebuilt from the
 same Keras JSON, the losses follow keras/src/backend (probabilities clipped
 to [1e-7, 1 - 1e-7]), and the updates follow keras/src/optimizers.
 """
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -335,6 +337,40 @@ class Optimizer:
         self.iterations += 1
 
 
+def learning_rate(opt_cfg, iteration):
+    """The optimizer's learning rate after `iteration` steps: a number, or a
+    keras.optimizers.schedules object (Keras' formulas)."""
+    lr = opt_cfg["learning_rate"]
+    if not isinstance(lr, dict):
+        return lr
+    cls, c = lr["class_name"], lr["config"]
+    step = float(iteration)
+    if cls == "PiecewiseConstantDecay":
+        for boundary, value in zip(c["boundaries"], c["values"]):
+            if step <= boundary:
+                return value
+        return c["values"][-1]
+    if cls == "ExponentialDecay":
+        p = step / c["decay_steps"]
+        if c.get("staircase"):
+            p = math.floor(p)
+        return c["initial_learning_rate"] * c["decay_rate"] ** p
+    if cls == "CosineDecay":
+        steps, alpha = c["decay_steps"], c.get("alpha", 0.0)
+
+        def decay(t, start):
+            return start * ((1 - alpha) * 0.5 * (1 + math.cos(math.pi * t / steps)) + alpha)
+        if c.get("warmup_target") is None:
+            return decay(min(step, steps), c["initial_learning_rate"])
+        warmup = c.get("warmup_steps", 0)
+        step = min(step, steps + warmup)
+        if step < warmup:
+            return (c["warmup_target"] - c["initial_learning_rate"]) * step / warmup \
+                + c["initial_learning_rate"]
+        return decay(step - warmup, c["warmup_target"])
+    raise ValueError(cls)
+
+
 def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
     """Trains without shuffling; returns the per-step losses (before each
     update) and the final parameters. `x`: {input name: array}."""
@@ -359,7 +395,7 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
             losses.append(value.item())
             with torch.no_grad():
                 opt.step({k: v for k, v in params.items() if k not in frozen},
-                         grads, opt_cfg["learning_rate"])
+                         grads, learning_rate(opt_cfg, opt.iterations))
     return losses, {k: v.numpy() for k, v in params.items()}
 
 

@@ -289,6 +289,23 @@ def cases():
     c["global_clipnorm_adam_frozen"] = (
         keras3(3, [frozen, dense("h", 5, "relu"), dense("out", 2, None)], "mse",
                optimizer("Adam", learning_rate=0.01, global_clipnorm=0.1)), [])
+    # Learning-rate schedules (Keras objects in the optimizer config): each
+    # changes the rate within the 15 steps of a test.
+    def schedule(cls, **config):
+        return {"module": "keras.optimizers.schedules", "class_name": cls,
+                "config": {"name": cls, **config}, "registered_name": None}
+    net = [dense("h", 6, "tanh"), dense("out", 2, None)]
+    c["cosine_warmup_schedule_adamw"] = (
+        keras3(3, net, "mse", optimizer("AdamW", learning_rate=schedule(
+            "CosineDecay", initial_learning_rate=0.001, decay_steps=8, alpha=0.1,
+            warmup_target=0.02, warmup_steps=4))), [])
+    c["exponential_staircase_schedule_sgd"] = (
+        keras3(3, net, "mse", optimizer("SGD", learning_rate=schedule(
+            "ExponentialDecay", initial_learning_rate=0.2, decay_steps=3,
+            decay_rate=0.5, staircase=True))), [])
+    c["piecewise_schedule_rmsprop"] = (
+        keras3(3, net, "mse", optimizer("RMSprop", learning_rate=schedule(
+            "PiecewiseConstantDecay", boundaries=[2, 6], values=[0.01, 0.003, 0.001]))), [])
     # Dropout: a seeded and a name-seeded layer, masks checked step by step.
     c["dropout_cce_adam"] = (
         keras3(6, [dense("h", 8, "relu"),

@@ -14,6 +14,7 @@
 
 #include "compiler/Frontend/Keras/ZipReader.h"
 #include "compiler/Frontend/Layers/GraphBuilder.h"
+#include "compiler/Transforms/TrainerLayout.h"
 #include "compiler/Transforms/TrainingConfig.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -169,7 +170,11 @@ private:
                      "subclassed models are Python code)");
     if (failed(output) || failed(readTraining(*top)))
       return nullptr;
-    return graph.finish(*output, modelName, loss, optimizer);
+    OwningOpRef<ModuleOp> module =
+        graph.finish(*output, modelName, loss, optimizer);
+    if (module && schedule)
+      (*module)->setAttr(attrs::kLrSchedule, schedule);
+    return module;
   }
 
   //===--------------------------------------------------------------------===//
@@ -907,12 +912,53 @@ private:
         hypers.push_back(b.getNamedAttr(hk, b.getBoolAttr(*bv)));
       else if (std::optional<double> d = val.getAsNumber())
         hypers.push_back(b.getNamedAttr(hk, b.getF32FloatAttr(*d)));
-      else if (key == "learning_rate" && val.getAsObject())
-        return fail(at(cp, key), "learning-rate schedules are not supported "
-                                 "yet (expected a number)");
+      else if (key == "learning_rate" && val.getAsObject()) {
+        if (failed(readSchedule(*val.getAsObject(), at(cp, key))))
+          return failure();
+        hypers.push_back(b.getNamedAttr(
+            hk, b.getF32FloatAttr(scheduleInitialRate(schedule))));
+      }
       else
         return fail(at(cp, key), "expected a number or a bool");
     }
+    return success();
+  }
+
+  /// A serialized keras.optimizers.schedules object.
+  LogicalResult readSchedule(const json::Object &o, const std::string &p) {
+    std::optional<llvm::StringRef> cls = o.getString("class_name");
+    const json::Object *cfg = o.getObject("config");
+    if (!cls || !cfg)
+      return fail(p, "expected a number or a schedule {class_name, config}");
+    SmallVector<NamedAttribute> given;
+    for (const auto &kv : *cfg) {
+      llvm::StringRef key = kv.first;
+      const json::Value &val = kv.second;
+      if (key == "name" || val.kind() == json::Value::Null)
+        continue;
+      if (std::optional<bool> bv = val.getAsBoolean()) {
+        given.push_back(b.getNamedAttr(key, b.getBoolAttr(*bv)));
+      } else if (std::optional<double> d = val.getAsNumber()) {
+        given.push_back(b.getNamedAttr(key, b.getF32FloatAttr(*d)));
+      } else if (const json::Array *list = val.getAsArray()) {
+        SmallVector<Attribute> items;
+        for (size_t i = 0; i < list->size(); ++i) {
+          std::optional<double> d = (*list)[i].getAsNumber();
+          if (!d)
+            return fail(at(at(at(p, "config"), key), i), "expected a number");
+          items.push_back(b.getF32FloatAttr(*d));
+        }
+        given.push_back(b.getNamedAttr(key, b.getArrayAttr(items)));
+      } else {
+        return fail(at(at(p, "config"), key), "expected a number, a bool or "
+                                              "a list of numbers");
+      }
+    }
+    std::string error;
+    FailureOr<DictionaryAttr> d = completeSchedule(ctx, *cls, given, error);
+    if (failed(d))
+      return fail(p, error);
+    schedule = *d;
     return success();
   }
 
@@ -925,6 +971,7 @@ private:
 
   std::string modelName, loss;
   DictionaryAttr optimizer;
+  DictionaryAttr schedule; // null: a constant learning rate
 };
 
 } // namespace

@@ -101,6 +101,8 @@ public:
         graph.finish(out.tensor, model->name, loss, optimizer);
     if (defaultData)
       (*module)->setAttr("sinter.default_data", defaultData);
+    if (schedule)
+      (*module)->setAttr(attrs::kLrSchedule, schedule);
     return module;
   }
 
@@ -808,6 +810,12 @@ private:
         optName = optExpr->text;
         for (const KeywordArg &kw : optExpr->kwargs) {
           std::string key = kw.name == "lr" ? "learning_rate" : kw.name;
+          if (key == "learning_rate" && kw.value->kind == Expr::Call) {
+            if (readSchedule(*kw.value))
+              hypers.push_back(b.getNamedAttr(
+                  key, b.getF32FloatAttr(scheduleInitialRate(schedule))));
+            continue;
+          }
           if (kw.value->kind == Expr::Name &&
               (kw.value->text == "true" || kw.value->text == "false")) {
             hypers.push_back(
@@ -844,6 +852,57 @@ private:
       return;
     }
     optimizer = *opt;
+  }
+
+  /// `cosine_decay(initial_learning_rate = 1e-3, decay_steps = 1000, ...)`:
+  /// a Keras schedule by its function or class name, named numbers, bools
+  /// and lists of numbers.
+  bool readSchedule(const Expr &call) {
+    Builder b(ctx);
+    SmallVector<NamedAttribute> given;
+    bool ok = true;
+    for (const KeywordArg &kw : call.kwargs) {
+      const Expr &v = *kw.value;
+      if (v.kind == Expr::Name && (v.text == "true" || v.text == "false")) {
+        given.push_back(b.getNamedAttr(kw.name, b.getBoolAttr(v.text == "true")));
+        continue;
+      }
+      Val x = eval(v);
+      auto number = [](const Val &n) -> std::optional<double> {
+        if (n.kind == Val::Int)
+          return double(n.i);
+        if (n.kind == Val::Float)
+          return n.f;
+        return std::nullopt;
+      };
+      if (std::optional<double> d = number(x)) {
+        given.push_back(b.getNamedAttr(kw.name, b.getF32FloatAttr(*d)));
+      } else if (x.kind == Val::List &&
+                 llvm::all_of(x.items, [&](const Val &i) { return number(i); })) {
+        SmallVector<Attribute> items;
+        for (const Val &i : x.items)
+          items.push_back(b.getF32FloatAttr(*number(i)));
+        given.push_back(b.getNamedAttr(kw.name, b.getArrayAttr(items)));
+      } else {
+        if (x.kind != Val::Poison)
+          diags.error(v.loc, "expected a number, true/false or a list of "
+                             "numbers");
+        ok = false;
+      }
+    }
+    if (!call.args.empty()) {
+      diags.error(call.args[0]->loc, "schedule settings are named, as "
+                                     "cosine_decay(decay_steps = 1000)");
+      return false;
+    }
+    std::string error;
+    FailureOr<DictionaryAttr> d = completeSchedule(ctx, call.text, given, error);
+    if (failed(d)) {
+      diags.error(call.loc, error);
+      return false;
+    }
+    schedule = *d;
+    return ok;
   }
 
   void readMetrics(const Expr &e) {
@@ -936,6 +995,7 @@ private:
   bool returned = false;
   SrcLoc returnLoc;
   std::string loss;
+  DictionaryAttr schedule; // the optimizer's learning-rate schedule, if any
   DictionaryAttr optimizer;
   DenseElementsAttr defaultData;
 };

@@ -50,6 +50,13 @@ LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
                            "array (rows x columns)");
     return success();
   }
+  if (name == "sinter.lr_schedule") {
+    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!dict || !isa_and_nonnull<StringAttr>(dict.get("class")))
+      return op->emitError(
+          "'sinter.lr_schedule' must be a dictionary with a string 'class'");
+    return success();
+  }
   if (name == "sinter.layers" || name == "sinter.model_name")
     return success();
   return op->emitError("unknown Sinter attribute '") << name << "'";
