@@ -21,6 +21,7 @@ const char *kUsage =
     "           [--init W.safetensors] [--save W.safetensors] [--log-csv F]\n"
     "           [--validation-split F [--split-seed S]]\n"
     "           [--early-stopping PATIENCE] [--quiet] [--time]\n"
+    "           [--checkpoint CKPT] [--resume CKPT]\n"
     "  %s eval --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
     "          [--batch-size B]\n"
     "  %s predict --weights W.safetensors --x X.npy --out P.npy\n"
@@ -47,7 +48,7 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
         {"train",
          {{"data", "x", "y", "text", "stride", "epochs", "batch-size", "lr",
            "seed", "init", "save", "log-csv", "validation-split",
-           "split-seed", "early-stopping"},
+           "split-seed", "early-stopping", "checkpoint", "resume"},
           {"no-shuffle", "quiet", "time"}}},
         {"eval",
          {{"weights", "data", "x", "y", "text", "stride", "batch-size"}, {}}},
@@ -196,6 +197,8 @@ int run(const sinter_model &model, const Args &a) {
     o.savePath = flag(a, "save");
     o.logCsvPath = flag(a, "log-csv");
     o.patience = intFlag(a, "early-stopping", 0, 1);
+    o.checkpointPath = flag(a, "checkpoint");
+    o.resumePath = flag(a, "resume");
     double split = floatFlag(a, "validation-split", 0);
     if (split >= 1)
       throw Error("--validation-split: expected a fraction below 1, got '" +
@@ -213,9 +216,12 @@ int run(const sinter_model &model, const Args &a) {
         shuffleRows(d, uint64_t(intFlag(a, "split-seed", 0, 0)));
       validation = splitTail(d, rows);
     }
+    if (!flag(a, "init").empty() && !o.resumePath.empty())
+      throw Error("give either --init or --resume (a checkpoint holds the "
+                  "weights)");
     if (!flag(a, "init").empty())
       t.loadWeights(flag(a, "init"));
-    else
+    else if (o.resumePath.empty())
       t.initialize(o.seed);
     if (!o.quiet)
       std::cout << "training " << m.model << " on " << d.rows

@@ -24,7 +24,8 @@ float bf16ToFloat(uint16_t h) {
 }
 } // namespace
 
-std::map<std::string, Tensor> readSafetensors(const std::string &path) {
+std::map<std::string, Tensor> readSafetensors(const std::string &path,
+                                              Metadata *metadata) {
   std::string bytes = readFile(path);
   if (bytes.size() < 8)
     fail(path, "", "too short for a safetensors file");
@@ -45,8 +46,13 @@ std::map<std::string, Tensor> readSafetensors(const std::string &path) {
   std::map<std::string, Tensor> out;
   size_t covered = 0;
   for (const auto &[name, entry] : header.object) {
-    if (name == "__metadata__")
+    if (name == "__metadata__") {
+      if (metadata)
+        for (const auto &[key, value] : entry.object)
+          if (value.kind == json::Value::String)
+            (*metadata)[key] = value.string;
       continue;
+    }
     std::string where = "tensor '" + name + "'";
     const json::Value *dtype = entry.find("dtype");
     const json::Value *shape = entry.find("shape");
@@ -105,8 +111,12 @@ std::map<std::string, Tensor> readSafetensors(const std::string &path) {
 }
 
 void writeSafetensors(const std::string &path,
-                      const std::map<std::string, Tensor> &tensors) {
-  std::string header = "{\"__metadata__\":{\"format\":\"sinter\"}";
+                      const std::map<std::string, Tensor> &tensors,
+                      const Metadata &metadata) {
+  std::string header = "{\"__metadata__\":{\"format\":\"sinter\"";
+  for (const auto &[key, value] : metadata)
+    header += "," + json::quote(key) + ":" + json::quote(value);
+  header += "}";
   size_t offset = 0;
   for (const auto &[name, t] : tensors) {
     std::string dims;

@@ -14,12 +14,18 @@ struct Tensor {
   std::vector<float> data; // converted to float32
 };
 
-// Reads every tensor (F32, F64, F16, BF16 converted to float32). Throws an
-// Error naming the file and the tensor on any inconsistency.
-std::map<std::string, Tensor> readSafetensors(const std::string &path);
+using Metadata = std::map<std::string, std::string>;
 
-// Writes float32 tensors, sorted by name, atomically.
+// Reads every tensor (F32, F64, F16, BF16 converted to float32), and the
+// string entries of __metadata__ into `metadata` when given. Throws an
+// Error naming the file and the tensor on any inconsistency.
+std::map<std::string, Tensor> readSafetensors(const std::string &path,
+                                              Metadata *metadata = nullptr);
+
+// Writes float32 tensors, sorted by name, atomically; __metadata__ holds
+// "format": "sinter" and `metadata`.
 void writeSafetensors(const std::string &path,
-                      const std::map<std::string, Tensor> &tensors);
+                      const std::map<std::string, Tensor> &tensors,
+                      const Metadata &metadata = {});
 
 } // namespace sinter

@@ -129,16 +129,32 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
   }
   std::vector<float> x, y;
   std::vector<int32_t> labels;
-  int64_t step = 0;
   std::vector<double> stepSeconds;
-  double bestLoss = INFINITY;
-  int64_t bestEpoch = 0;
-  std::vector<float> best;
-  int64_t width = std::to_string(opts.epochs).size();
-  for (int64_t epoch = 1; epoch <= opts.epochs; ++epoch) {
+  auto shuffle = [&] {
     if (opts.shuffle)
       for (int64_t i = data.rows - 1; i > 0; --i)
         std::swap(order[i], order[rng.below(uint64_t(i + 1))]);
+  };
+  // What a resumed run must share with the run that wrote the checkpoint.
+  std::string run = "rows=" + std::to_string(data.rows) +
+                    ",validation_rows=" + std::to_string(validation.rows) +
+                    ",batch_size=" + std::to_string(opts.batchSize) +
+                    ",seed=" + std::to_string(opts.seed) +
+                    ",shuffle=" + std::to_string(opts.shuffle) +
+                    ",early_stopping=" + std::to_string(opts.patience);
+  TrainingState st;
+  if (!opts.resumePath.empty()) {
+    st = loadCheckpoint(opts.resumePath, run);
+    for (int64_t e = 0; e < st.epoch; ++e) // the data order it had reached
+      shuffle();
+    if (!opts.quiet)
+      log << "resuming after epoch " << st.epoch << " (step " << st.step
+          << ")\n";
+  }
+  int64_t &step = st.step;
+  int64_t width = std::to_string(opts.epochs).size();
+  for (int64_t epoch = st.epoch + 1; epoch <= opts.epochs; ++epoch) {
+    shuffle();
     double sum = 0;
     for (int64_t b = 0; b < data.rows; b += opts.batchSize) {
       int64_t e = std::min(data.rows, b + opts.batchSize);
@@ -177,21 +193,24 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
     if (!opts.quiet)
       log << line << "\n" << std::flush;
     if (opts.patience > 0) {
-      if (monitored < bestLoss) {
-        bestLoss = monitored;
-        bestEpoch = epoch;
-        best = paramBuf;
-      } else if (epoch - bestEpoch >= opts.patience) {
+      if (monitored < st.bestLoss) {
+        st.bestLoss = monitored;
+        st.bestEpoch = epoch;
+        st.best = paramBuf;
+      } else if (epoch - st.bestEpoch >= opts.patience) {
         if (!opts.quiet)
           log << "early stopping: no better " << (validation.rows ? "val_loss" : "loss")
-              << " since epoch " << bestEpoch << "; restoring its weights\n";
-        paramBuf = best;
+              << " since epoch " << st.bestEpoch << "; restoring its weights\n";
+        paramBuf = st.best;
         break;
       }
     }
+    st.epoch = epoch;
+    if (!opts.checkpointPath.empty())
+      saveCheckpoint(opts.checkpointPath, st, run);
   }
-  if (opts.patience > 0 && bestEpoch > 0 && paramBuf != best)
-    paramBuf = best; // the best epoch's weights, also when epochs ran out
+  if (opts.patience > 0 && st.bestEpoch > 0 && paramBuf != st.best)
+    paramBuf = st.best; // the best epoch's weights, also when epochs ran out
   if (opts.reportTime && !stepSeconds.empty()) {
     std::sort(stepSeconds.begin(), stepSeconds.end());
     char buf[128];

@@ -5,6 +5,7 @@
 #include "manifest.h"
 #include "sinter/abi.h"
 
+#include <cmath>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -24,6 +25,17 @@ struct TrainOptions {
   // training loss) and restore the best weights; 0 = off.
   int64_t patience = 0;
   bool reportTime = false; // print the median time of one step at the end
+  // Written after every epoch (the full training state); read to continue
+  // a run from its last finished epoch, ending as the uninterrupted run.
+  std::string checkpointPath, resumePath;
+};
+
+// Where a run stands at the end of an epoch.
+struct TrainingState {
+  int64_t step = 0, epoch = 0; // finished optimizer steps and epochs
+  double bestLoss = INFINITY;  // early stopping: the best monitored loss,
+  int64_t bestEpoch = 0;       // its epoch,
+  std::vector<float> best;     // and its weights (empty until one)
 };
 
 struct EvalResult {
@@ -55,6 +67,11 @@ public:
   double gradcheck(const Dataset &data, int64_t rows, double eps,
                    std::ostream &out);
   void summary(std::ostream &out) const;
+  // Checkpoints: weights, optimizer slots and `state`, with `run` (the
+  // settings a resumed run must share) in the metadata.
+  void saveCheckpoint(const std::string &path, const TrainingState &state,
+                      const std::string &run) const;
+  TrainingState loadCheckpoint(const std::string &path, const std::string &run);
   // Generates `length` byte tokens after `prompt` with a causal language
   // model ([T] input, [T, vocabulary] output): each step predicts from the
   // last T tokens and draws from the distribution at the last position,

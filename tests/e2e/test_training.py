@@ -550,6 +550,29 @@ class Training(unittest.TestCase):
     pass
 
 
+class Checkpoints(unittest.TestCase):
+    """train --checkpoint / --resume continue a run bit-identically."""
+
+    def test_resume_is_bit_identical(self):
+        # Dropout (masks keyed on the step), Adam slots, shuffling, a
+        # validation split and early stopping's state all cross the restart.
+        case = Case("resume", *cases()["dropout_cce_adam"])
+        common = ["train", "--seed", "3", *case.data(), "--batch-size", "8",
+                  "--validation-split", "0.2", "--early-stopping", "9", "--quiet"]
+        case.run(*common, "--epochs", "4", "--save", case.path("full.safetensors"))
+        case.run(*common, "--epochs", "2", "--checkpoint", case.path("ckpt.safetensors"))
+        case.run(*common, "--epochs", "4", "--resume", case.path("ckpt.safetensors"),
+                 "--save", case.path("resumed.safetensors"))
+        with open(case.path("full.safetensors"), "rb") as a, \
+                open(case.path("resumed.safetensors"), "rb") as b:
+            self.assertEqual(a.read(), b.read(), "the resumed run differs")
+        other = subprocess.run([case.trainer, *common[:-1], "--batch-size", "5", "--epochs", "4",
+                                "--resume", case.path("ckpt.safetensors")],
+                               capture_output=True, text=True)
+        self.assertEqual(other.returncode, 1)
+        self.assertIn("resume with the same data and flags", other.stderr)
+
+
 class GraphModels(unittest.TestCase):
     """Models written in the graph dialect directly (sinterc takes .mlir)."""
 
