@@ -31,6 +31,7 @@ const char *kUsage =
     "  %s summary\n"
     "  %s gradcheck [--weights W.safetensors | --seed S] [--data F.csv |\n"
     "               --x X.npy --y Y.npy] [--rows N] [--eps E] [--tolerance T]\n"
+    "               [--max-elements N]\n"
     "  %s sample --weights W.safetensors [--prompt TEXT] [--length N]\n"
     "            [--temperature T] [--seed S]\n"
     "  (language models: --text FILE [--stride S] instead of --x/--y)\n";
@@ -58,7 +59,7 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
          {{"weights", "data", "x", "y", "text", "stride", "out", "rows"}, {}}},
         {"gradcheck",
          {{"weights", "seed", "data", "x", "y", "text", "stride", "rows", "eps",
-           "tolerance"},
+           "tolerance", "max-elements"},
           {}}},
         {"sample",
          {{"weights", "prompt", "length", "temperature", "seed"}, {}}},
@@ -290,7 +291,8 @@ int run(const sinter_model &model, const Args &a) {
   Dataset d = loadData(m, model, a, true);
   double tol = floatFlag(a, "tolerance", 1e-2);
   double worst = t.gradcheck(d, intFlag(a, "rows", 16, 1),
-                             floatFlag(a, "eps", 1e-3), std::cout);
+                             floatFlag(a, "eps", 1e-3),
+                             intFlag(a, "max-elements", 0, 0), std::cout);
   std::printf("worst relative error %.3e (tolerance %.1e): %s\n", worst, tol,
               worst <= tol ? "PASS" : "FAIL");
   return worst <= tol ? 0 : 1;

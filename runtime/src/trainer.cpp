@@ -300,7 +300,7 @@ float Trainer::saveGradients(const Dataset &data, int64_t rows,
 }
 
 double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
-                          std::ostream &out) {
+                          int64_t maxElements, std::ostream &out) {
   Batch b = firstRows(data, rows);
   std::vector<float> g;
   gradientsOn(b, g);
@@ -320,11 +320,17 @@ double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
       continue;
     }
     double maxDiff = 0, scale = 1e-6;
+    for (int64_t i = 0; i < p.size; ++i)
+      scale = std::max(scale, std::fabs(double(g[p.offset + i])));
     struct Probe {
       double central, forward, backward, analytic, h;
     };
     std::vector<Probe> probes;
-    for (int64_t i = 0; i < p.size; ++i) {
+    // Large tensors: `maxElements` evenly spaced elements.
+    int64_t every = maxElements > 0 && p.size > maxElements
+                        ? (p.size + maxElements - 1) / maxElements
+                        : 1;
+    for (int64_t i = 0; i < p.size; i += every) {
       float &w = paramBuf[p.offset + i];
       float saved = w;
       float h = float(eps * std::max(1.0, std::fabs(double(saved))));
@@ -338,7 +344,6 @@ double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
                         (up - base) / (double(hi) - saved),
                         (base - down) / (double(saved) - lo),
                         double(g[p.offset + i]), double(h)});
-      scale = std::max(scale, std::fabs(double(g[p.offset + i])));
     }
     // One-sided slopes of a smooth loss differ by about h * f'' plus float32
     // rounding of the loss; a kink makes them differ by a jump in slope.

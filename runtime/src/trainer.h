@@ -62,10 +62,11 @@ public:
   // respect to every parameter, saved as safetensors named like the weights.
   float saveGradients(const Dataset &data, int64_t rows,
                       const std::string &path);
-  // Compiled gradients vs central finite differences of the compiled loss;
+  // Compiled gradients vs central finite differences of the compiled loss
+  // (at most `maxElements` evenly spaced elements per parameter, 0: all);
   // prints the worst relative error per parameter; returns the worst.
   double gradcheck(const Dataset &data, int64_t rows, double eps,
-                   std::ostream &out);
+                   int64_t maxElements, std::ostream &out);
   void summary(std::ostream &out) const;
   // Checkpoints: weights, optimizer slots and `state`, with `run` (the
   // settings a resumed run must share) in the metadata.

@@ -306,6 +306,17 @@ def cases():
     c["piecewise_schedule_rmsprop"] = (
         keras3(3, net, "mse", optimizer("RMSprop", learning_rate=schedule(
             "PiecewiseConstantDecay", boundaries=[2, 6], values=[0.01, 0.003, 0.001]))), [])
+    # The lenet example network at full size (28x28 images).
+    c["lenet_example_network"] = (
+        keras3((28, 28, 1), [conv("conv1", 6, (5, 5), "relu", padding="same"),
+                             pool("MaxPooling2D", "pool1"),
+                             conv("conv2", 16, (5, 5), "relu"),
+                             pool("MaxPooling2D", "pool2"),
+                             simple("Flatten", "flat", data_format="channels_last"),
+                             dense("fc1", 120, "relu"), dense("fc2", 84, "relu"),
+                             dense("probs", 10, "softmax")],
+               "sparse_categorical_crossentropy",
+               optimizer("SGD", learning_rate=0.01, momentum=0.9)), [])
     # Dropout: a seeded and a name-seeded layer, masks checked step by step.
     c["dropout_cce_adam"] = (
         keras3(6, [dense("h", 8, "relu"),
@@ -384,6 +395,15 @@ def cases():
                      (dense("o", 2, None), [[("res", 0)]])], "o"),
         ["--loss", "mse", "--optimizer", "sgd"])
     return c
+
+
+# Extra gradcheck flags per case. The lenet network has 61k weights (probe
+# 24 evenly spaced elements of each) and, in its first convolution, every
+# weight feeds thousands of ReLUs and max-pool windows, so a finite
+# difference step crosses kinks the one-sided test cannot all isolate: its
+# first layer agrees to about 1.3e-2, not 1e-2. Its analytic gradients are
+# held to 1e-4 against PyTorch above, like every case's.
+GRADCHECK_ARGS = {"lenet_example_network": ["--max-elements", "24", "--tolerance", "3e-2"]}
 
 
 def reference_optimizer(model_json, flags):
@@ -504,7 +524,8 @@ def make_test(name, model_json, flags, source=None):
 
         # Gradients against finite differences of the compiled loss.
         out = subprocess.run([case.trainer, "gradcheck", "--weights", case.path("w0.safetensors"),
-                              *case.data(), "--rows", "12"], capture_output=True, text=True)
+                              *case.data(), "--rows", "12", *GRADCHECK_ARGS.get(name, [])],
+                             capture_output=True, text=True)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("PASS", out.stdout)
 
