@@ -107,7 +107,7 @@ def _apply(layer, params, args, step=None, kwargs=None):
     if cls == "Rescaling":
         return args[0] * cfg["scale"] + cfg.get("offset", 0.0)
     if cls == "Conv2D":
-        w = params[name + ".kernel"].permute(3, 2, 0, 1)  # [kh,kw,in,out] -> OIHW
+        w = params[name + ".kernel"].permute(3, 2, 0, 1).contiguous()  # [kh,kw,in,out] -> OIHW
         x = _pad_same(args[0], cfg, w.shape[2:], cfg.get("dilation_rate", [1, 1]), 0.0)
         h = F.conv2d(x, w, stride=_pair(cfg.get("strides", 1)),
                      dilation=_pair(cfg.get("dilation_rate", 1)), groups=cfg.get("groups", 1))

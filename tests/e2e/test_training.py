@@ -149,9 +149,11 @@ def merge(cls, name):
 
 
 def functional3(inputs, layers, output, loss, opt):
-    """`inputs`: (name, width) or (name, width, dtype) per input layer."""
+    """`inputs`: (name, shape) or (name, shape, dtype) per input layer; a
+    shape is a width or a list of dimensions."""
+    dims = lambda shape: list(shape) if isinstance(shape, (list, tuple)) else [shape]
     ins = [{"module": "keras.layers", "class_name": "InputLayer",
-            "config": {"batch_shape": [None, spec[1]],
+            "config": {"batch_shape": [None, *dims(spec[1])],
                        "dtype": spec[2] if len(spec) > 2 else "float32",
                        "sparse": False, "ragged": False, "name": spec[0]},
             "registered_name": None, "name": spec[0], "inbound_nodes": []}

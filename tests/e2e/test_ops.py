@@ -1,0 +1,188 @@
+"""The differential tier: every layer family at random shapes and settings,
+forward (predict) and every gradient (gradients) against the float64
+PyTorch reference of keras_reference.py.
+
+Each trial draws a small Keras model around one layer (seeded by the trial
+number, so a failure reproduces), compiles it with sinterc, and compares.
+
+usage: test_ops.py --sinterc PATH --workdir DIR [--trials N]
+"""
+import argparse
+import os
+import random
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import keras_reference  # noqa: E402
+import safetensors_io  # noqa: E402
+from test_training import (Case, called, conv, dense, functional3, keras3, kt,  # noqa: E402
+                           optimizer, pool, simple)
+import test_training  # noqa: E402
+
+
+def conv_trial(r):
+    h, w, c = r.randint(4, 9), r.randint(4, 9), r.randint(1, 4)
+    groups = r.choice([g for g in (1, 2, 3) if c % g == 0])
+    filters = groups * r.randint(1, 3)
+    kernel = (r.randint(1, 3), r.randint(1, 3))
+    strides, dilation = (1, 1), (1, 1)
+    if r.random() < 0.5:  # Keras: strides > 1 or dilation > 1, not both
+        strides = (r.randint(1, 3), r.randint(1, 3))
+    else:
+        dilation = (r.randint(1, 2), r.randint(1, 2))
+    fits = all(size >= (k - 1) * dl + 1 for size, k, dl in zip((h, w), kernel, dilation))
+    padding = r.choice(["same", "valid"]) if fits else "same"
+    layer = conv("conv", filters, kernel, r.choice([None, "relu", "tanh"]), strides,
+                 padding, dilation, groups)
+    layer["config"]["use_bias"] = r.random() < 0.7
+    return (h, w, c), [layer], (f"conv {h}x{w}x{c} filters={filters} kernel={kernel} "
+                                f"strides={strides} dilation={dilation} groups={groups} "
+                                f"padding={padding}")
+
+
+def pool_trial(r):
+    h, w, c = r.randint(3, 9), r.randint(3, 9), r.randint(1, 3)
+    size = (r.randint(1, 3), r.randint(1, 3))
+    strides = (r.randint(1, 3), r.randint(1, 3))
+    cls = r.choice(["MaxPooling2D", "AveragePooling2D"])
+    padding = r.choice(["same", "valid"])
+    layer = pool(cls, "pool", size, strides, padding)
+    # A convolution first, so the pooled values depend on weights.
+    return (h, w, c), [conv("pre", 2, (1, 1), "tanh"), layer], \
+        f"{cls} on {h}x{w}x{c} pool={size} strides={strides} padding={padding}"
+
+
+def attention_trial(r):
+    t, d = r.randint(2, 6), r.randint(2, 8)
+    mha = simple("MultiHeadAttention", "mha", num_heads=r.randint(1, 3),
+                 key_dim=r.randint(1, 4), value_dim=r.choice([None, r.randint(1, 4)]),
+                 use_bias=r.random() < 0.7)
+    causal = r.random() < 0.5
+    layers = [called(mha, (kt("x"), kt("x")), use_causal_mask=causal)]
+    cfg = mha["config"]
+    return t, d, layers, (f"attention t={t} d={d} heads={cfg['num_heads']} "
+                          f"key_dim={cfg['key_dim']} value_dim={cfg['value_dim']} "
+                          f"bias={cfg['use_bias']} causal={causal}")
+
+
+def norm_trial(r):
+    t, d = r.randint(1, 5), r.randint(2, 8)
+    if r.random() < 0.5:
+        layer = simple("LayerNormalization", "norm", epsilon=r.choice([1e-3, 1e-5]),
+                       center=r.random() < 0.7, scale=r.random() < 0.7,
+                       rms_scaling=r.random() < 0.3)
+    else:
+        layer = simple("RMSNormalization", "norm", epsilon=1e-6)
+    settings = {k: v for k, v in layer["config"].items()
+                if k not in ("name", "trainable", "dtype")}
+    return (t, d), [dense("pre", d, "tanh"), layer], \
+        f"{layer['class_name']} on [{t}, {d}] {settings}"
+
+
+def activation_trial(r):
+    t, d = r.randint(1, 4), r.randint(1, 6)
+    act = r.choice(["gelu", "gelu_tanh", "silu", "relu", "sigmoid", "tanh", "softmax"])
+    return (t, d), [dense("pre", d + 1, act)], f"dense on [{t}, {d}] with {act}"
+
+
+def embedding_trial(r):
+    t, vocab, dim = r.randint(1, 6), r.randint(10, 20), r.randint(1, 6)
+    layers = [simple("Embedding", "embed", input_dim=vocab, output_dim=dim)]
+    if r.random() < 0.5:
+        layers.append(simple("PositionEmbedding", "pos", sequence_length=t))
+    return t, layers, f"embedding vocab={vocab} dim={dim} t={t}"
+
+
+def sequential(shape, layers):
+    """The layers, flattened into a Dense(2) head, trained with MSE."""
+    head = [simple("Flatten", "flat", data_format="channels_last"), dense("head", 2, None)]
+    return keras3(shape, layers + head, "mse", optimizer("SGD"))
+
+
+def trials(n):
+    for i in range(n):
+        r = random.Random(1000 + i)
+        shape, layers, what = conv_trial(r)
+        yield f"conv_{i}", sequential(shape, layers), what
+        shape, layers, what = pool_trial(r)
+        yield f"pool_{i}", sequential(shape, layers), what
+        shape, layers, what = norm_trial(r)
+        yield f"norm_{i}", sequential(shape, layers), what
+        shape, layers, what = activation_trial(r)
+        yield f"activation_{i}", sequential(shape, layers), what
+        t, d, layers, what = attention_trial(r)
+        yield f"attention_{i}", functional3(
+            [("x", [t, d])], layers + [called(simple("Flatten", "flat"), kt("mha")),
+                                       called(dense("head", 2, None), kt("flat"))],
+            "head", "mse", optimizer("SGD")), what
+        t, layers, what = embedding_trial(r)
+        calls = [called(layers[0], kt("tokens"))]
+        if len(layers) > 1:
+            calls.append(called(layers[1], kt("embed")))
+        calls += [called(simple("Flatten", "flat"), kt(calls[-1]["name"])),
+                  called(dense("head", 2, None), kt("flat"))]
+        yield f"embedding_{i}", functional3([("tokens", t, "int32")], calls, "head", "mse",
+                                            optimizer("SGD")), what
+
+
+def check(name, model, what):
+    """Returns None, or what went wrong."""
+    case = Case(name, model, [], rows=5)
+    # Forward: predictions of the compiled model vs the reference.
+    args = []
+    for key in case.inputs:
+        spec = case.path(f"x-{key}.npy")
+        args += ["--x", spec if key == "input" else f"{key}={spec}"]
+    case.run("predict", "--weights", case.path("w0.safetensors"), *args,
+             "--out", case.path("p.npy"))
+    got = np.load(case.path("p.npy"))
+    import torch
+    params = {k: torch.tensor(v, dtype=torch.float64) for k, v in case.params.items()}
+    inputs = {k: torch.tensor(v, dtype=torch.float64) for k, v in case.inputs.items()}
+    ref = keras_reference.forward(model, params, inputs).detach().numpy()
+    err = np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-3)
+    if err > 1e-4:
+        return f"{what}: forward relative error {err:.2e}"
+    # Every gradient.
+    case.run("gradients", "--weights", case.path("w0.safetensors"), *case.data(),
+             "--out", case.path("g.safetensors"))
+    grads = safetensors_io.read(case.path("g.safetensors"))
+    _, ref_grads = keras_reference.gradients(model, "mean_squared_error", case.params,
+                                             case.inputs, case.y)
+    if sorted(grads) != sorted(ref_grads):
+        return f"{what}: parameters {sorted(grads)} vs {sorted(ref_grads)}"
+    for k, g in ref_grads.items():
+        err = np.abs(grads[k] - g).max() / max(np.abs(g).max(), 1e-3)
+        if err > 1e-4:
+            return f"{what}: gradient of {k} relative error {err:.2e}"
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sinterc", required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--trials", type=int, default=6)
+    args = parser.parse_args()
+    test_training.ARGS = args
+    passed = failed = 0
+    for name, model, what in trials(args.trials):
+        try:
+            problem = check(name, model, what)
+        except (subprocess.CalledProcessError, RuntimeError, ValueError) as e:
+            problem = f"{what}: {e}"
+        if problem:
+            failed += 1
+            print(f"FAIL {name}: {problem}")
+        else:
+            passed += 1
+            print(f"ok   {name}: {what}")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed or not passed else 0)
+
+
+if __name__ == "__main__":
+    main()
