@@ -149,6 +149,8 @@ struct EmbedManifestPass
         os << " " << e.getName().strref() << "=" << attrValue(e.getValue());
     os << "\n";
 
+    if (auto k = module->getAttrOfType<IntegerAttr>(attrs::kTopK))
+      os << "metric top_k " << k.getInt() << "\n";
     if (auto schedule =
             module->getAttrOfType<DictionaryAttr>(attrs::kLrSchedule)) {
       os << "schedule " << attrValue(schedule.get("class"));

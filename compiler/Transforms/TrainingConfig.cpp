@@ -419,3 +419,11 @@ float sinter::scheduleInitialRate(DictionaryAttr schedule) {
     return cast<FloatAttr>(values[0]).getValueAsDouble();
   return getF(schedule, "initial_learning_rate");
 }
+
+bool sinter::isTopK(llvm::StringRef name) {
+  static constexpr llvm::StringLiteral kNames[] = {
+      "top_k_accuracy", "top_k_categorical_accuracy",
+      "sparse_top_k_categorical_accuracy", "TopKCategoricalAccuracy",
+      "SparseTopKCategoricalAccuracy"};
+  return llvm::is_contained(kNames, name);
+}

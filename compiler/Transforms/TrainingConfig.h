@@ -76,6 +76,10 @@ completeSchedule(mlir::MLIRContext *ctx, llvm::StringRef name,
                  llvm::ArrayRef<mlir::NamedAttribute> given,
                  std::string &error);
 
+/// Whether `name` is a top-k accuracy metric (Keras' function or class
+/// names, or Sinter's top_k_accuracy).
+bool isTopK(llvm::StringRef name);
+
 /// The learning rate a completed schedule starts from.
 float scheduleInitialRate(mlir::DictionaryAttr schedule);
 

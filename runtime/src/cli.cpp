@@ -170,11 +170,14 @@ bool isLanguageModel(const Manifest &m) {
   return m.labels && m.labelCount > 1;
 }
 
-// " loss L  accuracy A  perplexity P", the keys prefixed by `prefix`.
+// "loss L  accuracy A  perplexity P", the keys prefixed by `prefix`.
 void printResult(const Manifest &m, const EvalResult &r, const char *prefix) {
-  std::printf("%s%sloss %.6f", *prefix ? "  " : " ", prefix, r.loss);
+  std::printf("%sloss %.6f", prefix, r.loss);
   if (r.accuracy >= 0)
     std::printf("  %saccuracy %.4f", prefix, r.accuracy);
+  if (r.topKAccuracy >= 0)
+    std::printf("  %stop%lld_accuracy %.4f", prefix, (long long)m.topK,
+                r.topKAccuracy);
   if (isLanguageModel(m))
     std::printf("  %sperplexity %.4f", prefix, std::exp(r.loss));
 }
@@ -232,10 +235,12 @@ int run(const sinter_model &model, const Args &a) {
                                        : std::string())
                 << " (" << m.loss << ", " << m.optimizer << ")\n";
     t.train(d, validation, o, std::cout);
-    std::printf("final");
+    std::printf("final ");
     printResult(m, t.evaluate(d, o.batchSize), "");
-    if (validation.rows)
+    if (validation.rows) {
+      std::printf("  ");
       printResult(m, t.evaluate(validation, o.batchSize), "val_");
+    }
     std::printf("\n");
     if (!o.savePath.empty())
       t.saveWeights(o.savePath);
@@ -245,11 +250,7 @@ int run(const sinter_model &model, const Args &a) {
     t.loadWeights(required(a, "weights"));
     Dataset d = loadData(m, model, a, false);
     EvalResult r = t.evaluate(d, intFlag(a, "batch-size", 32, 1));
-    std::printf("loss %.6f", r.loss);
-    if (r.accuracy >= 0)
-      std::printf("  accuracy %.4f", r.accuracy);
-    if (isLanguageModel(m))
-      std::printf("  perplexity %.4f", std::exp(r.loss));
+    printResult(m, r, "");
     std::printf("\n");
     return 0;
   }

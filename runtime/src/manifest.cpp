@@ -56,6 +56,11 @@ Manifest parseManifest(const std::string &text) {
           auto [k, v] = keyValue(w);
           m.hypers[k] = std::stod(v);
         }
+      } else if (key == "metric") {
+        std::string name;
+        words >> name >> m.topK;
+        if (name != "top_k" || m.topK < 1)
+          throw Error("unknown metric '" + line + "'");
       } else if (key == "schedule") {
         std::string rest;
         std::getline(words, rest);

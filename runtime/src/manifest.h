@@ -42,6 +42,7 @@ struct Manifest {
                                     // or a sequence's [tokens, classes]
   int64_t outputSize = 0;           // prediction floats per example
   bool labels = false;              // targets are int class labels
+  int64_t topK = 0;                 // the top-k accuracy metric's k (0: none)
   int64_t labelCount = 0;           // labels per example (tokens), or the
                                     // dense targets' width
   std::vector<ParamInfo> params;

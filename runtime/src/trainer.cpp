@@ -228,11 +228,32 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
   }
 }
 
+// Top-k accuracy of one batch, in examples: a prediction vector counts
+// when its label (or the argmax of its one-hot target) is among its k
+// largest entries.
+double topKCount(const Manifest &m, const std::vector<float> &pred,
+                 const std::vector<float> &y,
+                 const std::vector<int32_t> &labels, int64_t rows) {
+  int64_t c = m.classes(), perRow = m.outputSize / c;
+  double hits = 0;
+  for (int64_t v = 0; v < rows * perRow; ++v) {
+    const float *p = &pred[v * c];
+    int64_t label = m.labels ? labels[v]
+                             : std::max_element(&y[v * c], &y[v * c] + c) -
+                                   &y[v * c];
+    int64_t above = 0; // entries ranked before the label's
+    for (int64_t j = 0; j < c; ++j)
+      above += p[j] > p[label] || (p[j] == p[label] && j < label);
+    hits += (above < m.topK) / double(perRow);
+  }
+  return hits;
+}
+
 EvalResult Trainer::evaluate(const Dataset &data, int64_t batchSize) {
   std::vector<int64_t> order = fileOrder(data.rows);
   std::vector<float> x, y, out;
   std::vector<int32_t> labels;
-  double lossSum = 0, correct = 0;
+  double lossSum = 0, correct = 0, topK = 0;
   for (int64_t b = 0; b < data.rows; b += batchSize) {
     int64_t e = std::min(data.rows, b + batchSize);
     gatherBatch(m, data, order, b, e, x, y, labels);
@@ -241,11 +262,15 @@ EvalResult Trainer::evaluate(const Dataset &data, int64_t batchSize) {
     sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
     lossSum += double(model.evaluate(&xb, &yb, &pb, &ob)) * (e - b);
     correct += correctCount(m, out, y, labels, e - b);
+    if (m.topK > 0)
+      topK += topKCount(m, out, y, labels, e - b);
   }
   EvalResult r;
   r.loss = lossSum / double(data.rows);
   if (hasAccuracy(m))
     r.accuracy = correct / double(data.rows);
+  if (m.topK > 0)
+    r.topKAccuracy = topK / double(data.rows);
   return r;
 }
 

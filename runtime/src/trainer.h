@@ -40,7 +40,8 @@ struct TrainingState {
 
 struct EvalResult {
   double loss = 0;
-  double accuracy = -1; // < 0: the loss has no accuracy
+  double accuracy = -1;     // < 0: the loss has no accuracy
+  double topKAccuracy = -1; // < 0: the model asks for no top-k metric
 };
 
 class Trainer {

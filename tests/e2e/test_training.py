@@ -596,6 +596,34 @@ class Checkpoints(unittest.TestCase):
         self.assertIn("resume with the same data and flags", other.stderr)
 
 
+class Metrics(unittest.TestCase):
+    """eval's top-k accuracy (Keras' SparseTopKCategoricalAccuracy from the
+    compile_config) equals numpy's on the trainer's own predictions, for a
+    classifier and per token for a sequence model."""
+
+    def check(self, name, k):
+        model = copy.deepcopy(cases()[name][0])
+        model["compile_config"]["metrics"] = [
+            "accuracy", {"module": "keras.metrics", "class_name": "SparseTopKCategoricalAccuracy",
+                         "config": {"name": "top", "k": k}, "registered_name": None}]
+        case = Case("topk_" + name, model, [])
+        out = case.run("eval", "--weights", case.path("w0.safetensors"), *case.data())
+        got = float(re.search(rf"top{k}_accuracy ([0-9.]+)", out).group(1))
+        x = [a for a in case.data() if a != "--y" and not a.endswith("y.npy")]
+        case.run("predict", "--weights", case.path("w0.safetensors"), *x,
+                 "--out", case.path("p.npy"))
+        p = np.load(case.path("p.npy"))
+        label_p = np.take_along_axis(p, case.y[..., None].astype(np.int64), -1)
+        ranked_above = (p > label_p).sum(-1)
+        self.assertAlmostEqual(got, float((ranked_above < k).mean()), places=4, msg=out)
+
+    def test_top_k_classifier(self):
+        self.check("tanh_sce_adam_amsgrad", 2)
+
+    def test_top_k_per_token(self):
+        self.check("causal_lm_per_token_sce_adam", 3)
+
+
 class GraphModels(unittest.TestCase):
     """Models written in the graph dialect directly (sinterc takes .mlir)."""
 

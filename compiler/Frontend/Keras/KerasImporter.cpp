@@ -174,6 +174,8 @@ private:
         graph.finish(*output, modelName, loss, optimizer);
     if (module && schedule)
       (*module)->setAttr(attrs::kLrSchedule, schedule);
+    if (module && topK)
+      (*module)->setAttr(attrs::kTopK, b.getI64IntegerAttr(topK));
     return module;
   }
 
@@ -815,6 +817,42 @@ private:
       return fail(opts.optimizer.empty() ? at(p, "optimizer") : "--optimizer",
                   error);
     optimizer = *opt;
+    return cc ? readMetrics(cc->get("metrics"), at(p, "metrics")) : success();
+  }
+
+  /// compile_config.metrics: accuracy is always reported; top-k accuracy is
+  /// a manifest entry; other metrics are not computed, so they are errors.
+  LogicalResult readMetrics(const json::Value *v, const std::string &p) {
+    if (!v || v->kind() == json::Value::Null)
+      return success();
+    const json::Array *list = v->getAsArray();
+    if (!list)
+      return fail(p, "expected a list of metrics");
+    for (size_t i = 0; i < list->size(); ++i) {
+      const json::Value &m = (*list)[i];
+      std::string mp = at(p, i);
+      std::optional<llvm::StringRef> name = m.getAsString();
+      int64_t k = 5;
+      if (const json::Object *o = m.getAsObject()) {
+        name = o->getString("class_name");
+        if (const json::Object *cfg = o->getObject("config"))
+          if (std::optional<int64_t> given = cfg->getInteger("k"))
+            k = *given;
+      }
+      if (!name)
+        return fail(mp, "expected a metric name or object");
+      static constexpr llvm::StringLiteral kAccuracy[] = {
+          "accuracy", "acc", "sparse_categorical_accuracy",
+          "categorical_accuracy", "binary_accuracy"};
+      if (llvm::is_contained(kAccuracy, *name))
+        continue;
+      if (!isTopK(*name) || k < 1)
+        return fail(mp, "unsupported metric '" + name->str() +
+                            "' (supported: accuracy, "
+                            "sparse_top_k_categorical_accuracy, "
+                            "top_k_categorical_accuracy)");
+      topK = k;
+    }
     return success();
   }
 
@@ -972,6 +1010,7 @@ private:
   std::string modelName, loss;
   DictionaryAttr optimizer;
   DictionaryAttr schedule; // null: a constant learning rate
+  int64_t topK = 0;        // top-k accuracy's k; 0: not requested
 };
 
 } // namespace

@@ -103,6 +103,9 @@ public:
       (*module)->setAttr("sinter.default_data", defaultData);
     if (schedule)
       (*module)->setAttr(attrs::kLrSchedule, schedule);
+    if (topK)
+      (*module)->setAttr(attrs::kTopK,
+                         Builder(ctx).getI64IntegerAttr(topK));
     return module;
   }
 
@@ -905,6 +908,9 @@ private:
     return ok;
   }
 
+  /// `metrics = [accuracy, top_k_accuracy(k = 3)]`: accuracy is always
+  /// reported for classification losses; top-k accuracy (k = 5 unless
+  /// given) on request.
   void readMetrics(const Expr &e) {
     std::vector<const Expr *> items;
     if (e.kind == Expr::List)
@@ -912,12 +918,28 @@ private:
         items.push_back(i.get());
     else
       items.push_back(&e);
-    for (const Expr *i : items)
-      if (i->kind != Expr::Name || i->text != "accuracy")
-        diags.error(i->loc, "unknown metric" +
-                                (i->kind == Expr::Name ? " '" + i->text + "'"
-                                                       : std::string()) +
-                                " (supported: accuracy)");
+    for (const Expr *i : items) {
+      if (i->kind == Expr::Name && i->text == "accuracy")
+        continue;
+      if ((i->kind == Expr::Name || i->kind == Expr::Call) &&
+          isTopK(i->text)) {
+        int64_t k = 5;
+        for (const KeywordArg &kw : i->kwargs) {
+          Val v = eval(*kw.value);
+          if (kw.name != "k" || v.kind != Val::Int || v.i < 1) {
+            diags.error(kw.loc, "top-k accuracy takes k = a positive integer");
+            return;
+          }
+          k = v.i;
+        }
+        topK = k;
+        continue;
+      }
+      diags.error(i->loc, "unknown metric" +
+                              (i->kind == Expr::Name ? " '" + i->text + "'"
+                                                     : std::string()) +
+                              " (supported: accuracy, top_k_accuracy)");
+    }
   }
 
   /// `data = "file.csv"`: rows of input features then targets, read now and
@@ -996,6 +1018,7 @@ private:
   SrcLoc returnLoc;
   std::string loss;
   DictionaryAttr schedule; // the optimizer's learning-rate schedule, if any
+  int64_t topK = 0;        // the top-k accuracy metric's k, if requested
   DictionaryAttr optimizer;
   DenseElementsAttr defaultData;
 };

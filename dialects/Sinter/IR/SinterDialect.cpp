@@ -57,6 +57,12 @@ LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
           "'sinter.lr_schedule' must be a dictionary with a string 'class'");
     return success();
   }
+  if (name == "sinter.top_k") {
+    auto k = dyn_cast<IntegerAttr>(attr.getValue());
+    if (!k || k.getInt() < 1)
+      return op->emitError("'sinter.top_k' must be a positive integer");
+    return success();
+  }
   if (name == "sinter.layers" || name == "sinter.model_name")
     return success();
   return op->emitError("unknown Sinter attribute '") << name << "'";
