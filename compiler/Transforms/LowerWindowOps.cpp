@@ -147,6 +147,21 @@ struct Conv {
         outPerGroup(filter.getDimSize(3) / op.getGroups()) {}
 };
 
+/// The nest conv2d and its input gradient share: iteration (n, i, j, g, a,
+/// b, k, c), summing in[inMap] * f[fMap] over (a, b, k) into
+/// init[n, i, j, g, c].
+Value windowContraction(Emitter &e, Value in, AffineMap inMap, Value f,
+                        AffineMap fMap, Value init) {
+  auto d = [&](unsigned i) { return dimExpr(e.b, i); };
+  return e.generic(
+      {in, f}, {inMap, fMap}, init, map8(e.b, {d(0), d(1), d(2), d(3), d(7)}),
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+       IteratorType::parallel, IteratorType::reduction,
+       IteratorType::reduction, IteratorType::reduction,
+       IteratorType::parallel},
+      multiplyAdd);
+}
+
 // Iteration (n, oh, ow, g, kh, kw, c, o): the output channel innermost,
 // where both the result and the filter are contiguous.
 SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
@@ -160,17 +175,11 @@ SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
   Value init = zeros5(e, e.sizes(op.getInput())[0], out.getDimSize(1),
                       out.getDimSize(2), c.groups, c.outPerGroup);
   auto d = [&](unsigned i) { return dimExpr(b, i); };
-  Value y = e.generic(
-      {x, f},
-      {map8(b, {d(0), d(1) * h.stride + d(4) * h.dilation,
-                d(2) * w.stride + d(5) * w.dilation, d(3), d(6)}),
-       map8(b, {d(4), d(5), d(6), d(3), d(7)})},
-      init, map8(b, {d(0), d(1), d(2), d(3), d(7)}),
-      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-       IteratorType::parallel, IteratorType::reduction,
-       IteratorType::reduction, IteratorType::reduction,
-       IteratorType::parallel},
-      multiplyAdd);
+  Value y = windowContraction(
+      e, x,
+      map8(b, {d(0), d(1) * h.stride + d(4) * h.dilation,
+               d(2) * w.stride + d(5) * w.dilation, d(3), d(6)}),
+      f, map8(b, {d(4), d(5), d(6), d(3), d(7)}), init);
   return {castTo(b, op.getLoc(), mergeChannels(e, y), out)};
 }
 
@@ -200,17 +209,11 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   Value init = zeros5(e, e.sizes(op.getGrad())[0], in.getDimSize(1),
                       in.getDimSize(2), c.groups, c.inPerGroup);
-  Value dx = e.generic(
-      {g, flipped},
-      {map8(b, {d(0), d(1) + d(4) * h.dilation, d(2) + d(5) * w.dilation, d(3),
-                d(6)}),
-       map8(b, {d(4), d(5), d(3), d(6), d(7)})},
-      init, map8(b, {d(0), d(1), d(2), d(3), d(7)}),
-      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-       IteratorType::parallel, IteratorType::reduction,
-       IteratorType::reduction, IteratorType::reduction,
-       IteratorType::parallel},
-      multiplyAdd);
+  Value dx = windowContraction(
+      e, g,
+      map8(b, {d(0), d(1) + d(4) * h.dilation, d(2) + d(5) * w.dilation, d(3),
+               d(6)}),
+      flipped, map8(b, {d(4), d(5), d(3), d(6), d(7)}), init);
   return {castTo(b, op.getLoc(), mergeChannels(e, dx), in)};
 }
 

@@ -617,6 +617,24 @@ private:
     return false;
   }
 
+  /// A name argument that must be one of `names`; the error reads
+  /// `before` + the names + `after`, then what was given.
+  bool bindName(const Expr &a, const std::string &before,
+                ArrayRef<llvm::StringLiteral> names, StringRef after,
+                ArgValue &v) {
+    std::vector<std::string> all(names.begin(), names.end());
+    if (a.kind != Expr::Name || !llvm::is_contained(names, a.text)) {
+      diags.error(a.loc, before + llvm::join(all, ", ") + after.str() +
+                             (a.kind == Expr::Name
+                                  ? ", got '" + a.text + "'" +
+                                        suggest(a.text, all)
+                                  : ""));
+      return false;
+    }
+    v.name = a.text;
+    return true;
+  }
+
   /// Binds `a` to `spec`; `evaluated` is its value when the caller already
   /// computed it.
   bool bindArg(const LayerDef &def, const ArgSpec &spec, const Expr &a,
@@ -670,21 +688,10 @@ private:
         v.ints.push_back(item.i);
       break;
     }
-    case ArgKind::Choice: {
-      std::vector<std::string> names;
-      for (StringRef n : spec.choices)
-        names.push_back(n.str());
-      if (a.kind != Expr::Name || !llvm::is_contained(spec.choices, a.text)) {
-        diags.error(a.loc, what + " expects one of " + llvm::join(names, ", ") +
-                               (a.kind == Expr::Name
-                                    ? ", got '" + a.text + "'" +
-                                          suggest(a.text, names)
-                                    : ""));
+    case ArgKind::Choice:
+      if (!bindName(a, what + " expects one of ", spec.choices, "", v))
         return false;
-      }
-      v.name = a.text;
       break;
-    }
     case ArgKind::Bool:
       if (a.kind != Expr::Name || (a.text != "true" && a.text != "false")) {
         diags.error(a.loc, what + " expects true or false");
@@ -692,23 +699,11 @@ private:
       }
       v.b = a.text == "true";
       break;
-    case ArgKind::Activation: {
-      std::vector<std::string> names;
-      for (StringRef n : activationNames())
-        names.push_back(n.str());
-      if (a.kind != Expr::Name ||
-          !llvm::is_contained(activationNames(), a.text)) {
-        diags.error(a.loc, what + " expects an activation (" +
-                               llvm::join(names, ", ") + ")" +
-                               (a.kind == Expr::Name
-                                    ? ", got '" + a.text + "'" +
-                                          suggest(a.text, names)
-                                    : ""));
+    case ArgKind::Activation:
+      if (!bindName(a, what + " expects an activation (", activationNames(),
+                    ")", v))
         return false;
-      }
-      v.name = a.text;
       break;
-    }
     case ArgKind::Initializer: {
       if (a.kind != Expr::Name && a.kind != Expr::Call) {
         diags.error(a.loc, what + " expects an initializer, as "
