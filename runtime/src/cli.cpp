@@ -34,7 +34,8 @@ const char *kUsage =
     "               [--max-elements N]\n"
     "  %s sample --weights W.safetensors [--prompt TEXT] [--length N]\n"
     "            [--temperature T] [--seed S]\n"
-    "  (language models: --text FILE [--stride S] instead of --x/--y)\n";
+    "  (--npz F.npz: arrays named after the inputs, or x, and y;\n"
+    "   language models: --text FILE [--stride S] instead of --x/--y)\n";
 
 struct Args {
   std::string command;
@@ -47,18 +48,20 @@ struct Args {
 const std::map<std::string, std::pair<std::set<std::string>, std::set<std::string>>>
     kFlags = {
         {"train",
-         {{"data", "x", "y", "text", "stride", "epochs", "batch-size", "lr",
+         {{"data", "x", "y", "npz", "text", "stride", "epochs", "batch-size", "lr",
            "seed", "init", "save", "log-csv", "validation-split",
            "split-seed", "early-stopping", "checkpoint", "resume"},
           {"no-shuffle", "quiet", "time"}}},
         {"eval",
-         {{"weights", "data", "x", "y", "text", "stride", "batch-size"}, {}}},
-        {"predict", {{"weights", "x", "out", "batch-size"}, {}}},
+         {{"weights", "data", "x", "y", "npz", "text", "stride", "batch-size"},
+          {}}},
+        {"predict", {{"weights", "x", "npz", "out", "batch-size"}, {}}},
         {"summary", {{}, {}}},
         {"gradients",
-         {{"weights", "data", "x", "y", "text", "stride", "out", "rows"}, {}}},
+         {{"weights", "data", "x", "y", "npz", "text", "stride", "out", "rows"},
+          {}}},
         {"gradcheck",
-         {{"weights", "seed", "data", "x", "y", "text", "stride", "rows", "eps",
+         {{"weights", "seed", "data", "x", "y", "npz", "text", "stride", "rows", "eps",
            "tolerance", "max-elements"},
           {}}},
         {"sample",
@@ -147,12 +150,14 @@ std::string required(const Args &a, const std::string &name) {
 Dataset loadData(const Manifest &m, const sinter_model &model, const Args &a,
                  bool allowDefault) {
   std::string data = flag(a, "data"), x = flag(a, "x"), y = flag(a, "y"),
-              text = flag(a, "text");
+              text = flag(a, "text"), npz = flag(a, "npz");
   if (int(!data.empty()) + int(!x.empty() || !y.empty()) +
-          int(!text.empty()) > 1)
-    throw Error("give one of --data, --x/--y or --text");
+          int(!text.empty()) + int(!npz.empty()) > 1)
+    throw Error("give one of --data, --x/--y, --npz or --text");
   if (!data.empty())
     return loadCsv(m, data);
+  if (!npz.empty())
+    return loadNpz(m, npz, /*withY=*/true);
   if (!text.empty())
     return loadText(m, text, intFlag(a, "stride", 0, 1));
   if (!x.empty() || !y.empty()) {
@@ -267,9 +272,12 @@ int run(const sinter_model &model, const Args &a) {
   }
   if (a.command == "predict") {
     std::string out = required(a, "out");
-    required(a, "x");
+    if (flag(a, "npz").empty())
+      required(a, "x");
     t.loadWeights(required(a, "weights"));
-    Dataset d = loadNpy(m, a.xs, "");
+    Dataset d = flag(a, "npz").empty()
+                    ? loadNpy(m, a.xs, "")
+                    : loadNpz(m, flag(a, "npz"), /*withY=*/false);
     std::vector<float> p = t.predict(d, intFlag(a, "batch-size", 32, 1));
     std::vector<int64_t> shape = {d.rows};
     shape.insert(shape.end(), m.outputShape.begin(), m.outputShape.end());

@@ -75,15 +75,56 @@ Dataset loadNpy(const Manifest &m, const std::vector<std::string> &xs,
     }
     files[it - m.inputs.begin()] = spec.substr(eq + 1);
   }
+  std::vector<Named> xArrays;
+  for (size_t k = 0; k < m.inputs.size(); ++k) {
+    if (files[k].empty())
+      fail("--x", "", "missing input '" + m.inputs[k].name + "' (--x " +
+                          m.inputs[k].name + "=FILE.npy)");
+    xArrays.push_back({files[k], readNpy(files[k])});
+  }
+  if (yPath.empty())
+    return fromArrays(m, xArrays, nullptr);
+  Named y{yPath, readNpy(yPath)};
+  return fromArrays(m, xArrays, &y);
+}
+
+Dataset loadNpz(const Manifest &m, const std::string &path, bool withY) {
+  std::map<std::string, NpyArray> arrays = readNpz(path);
+  auto take = [&](const std::string &name,
+                  const std::string &alias) -> Named {
+    auto it = arrays.find(name);
+    if (it == arrays.end() && !alias.empty())
+      it = arrays.find(alias);
+    if (it == arrays.end()) {
+      std::string have;
+      for (const auto &kv : arrays)
+        have += (have.empty() ? "" : ", ") + kv.first;
+      fail(path, "", "no array '" + name + "'" +
+                         (alias.empty() ? "" : " or '" + alias + "'") +
+                         " (it has: " + have + ")");
+    }
+    return {path + ": " + it->first, it->second};
+  };
+  std::vector<Named> xArrays;
+  for (const InputInfo &in : m.inputs)
+    xArrays.push_back(take(in.name, m.inputs.size() == 1 ? "x" : ""));
+  if (!withY)
+    return fromArrays(m, xArrays, nullptr);
+  Named y = take("y", "labels");
+  return fromArrays(m, xArrays, &y);
+}
+
+Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
+                   const Named *yArray) {
   Dataset d;
   d.rows = -1;
   std::string firstFile;
+  std::vector<std::string> files;
+  for (const Named &x : xs)
+    files.push_back(x.where);
   for (size_t k = 0; k < m.inputs.size(); ++k) {
     const InputInfo &in = m.inputs[k];
-    if (files[k].empty())
-      fail("--x", "", "missing input '" + in.name + "' (--x " + in.name +
-                          "=FILE.npy)");
-    NpyArray x = readNpy(files[k]);
+    NpyArray x = xs[k].array;
     // A single feature may come as a vector [N].
     if (x.shape.size() == 1 && in.size == 1)
       x.shape.push_back(1);
@@ -112,9 +153,10 @@ Dataset loadNpy(const Manifest &m, const std::vector<std::string> &xs,
         d.x[r * m.inputSize + in.offset + i] = float(x.values[r * in.size + i]);
   }
   const std::string &xPath = firstFile;
-  if (yPath.empty())
+  if (!yArray)
     return d;
-  NpyArray y = readNpy(yPath);
+  const std::string &yPath = yArray->where;
+  NpyArray y = yArray->array;
   if (y.shape.empty() || y.shape[0] != d.rows)
     fail(yPath, "shape", "expected " + std::to_string(d.rows) +
                              " rows to match " + xPath);

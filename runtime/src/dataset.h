@@ -3,6 +3,7 @@
 #pragma once
 
 #include "manifest.h"
+#include "npy.h"
 
 #include <cstdint>
 #include <string>
@@ -25,6 +26,16 @@ Dataset loadCsv(const Manifest &m, const std::string &path);
 // [N, out] float or [N] integer classes; `yPath` may be empty (predict).
 Dataset loadNpy(const Manifest &m, const std::vector<std::string> &xs,
                 const std::string &yPath);
+// A .npz archive: one array per input (named after the input, or "x" for
+// a single input) and, with `withY`, the targets "y" (or "labels").
+Dataset loadNpz(const Manifest &m, const std::string &path, bool withY);
+// Arrays already read, each with where it came from (for messages).
+struct Named {
+  std::string where;
+  NpyArray array;
+};
+Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
+                   const Named *y);
 Dataset loadDefault(const Manifest &m, const float *data);
 // A text file (gzipped or not) as byte tokens for a language model with a
 // [T] input: row i is bytes [i*stride, i*stride + T), its labels the bytes

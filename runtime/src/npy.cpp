@@ -52,6 +52,12 @@ NpyArray readNpy(const std::string &path) {
   }
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
     fail(path, "", "not a .npy or IDX file (missing the \\x93NUMPY magic)");
+  return parseNpy(path, bytes);
+}
+
+NpyArray parseNpy(const std::string &path, const std::string &bytes) {
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    fail(path, "", "not a .npy array (missing the \\x93NUMPY magic)");
   uint8_t major = uint8_t(bytes[6]);
   size_t headerLen, start;
   if (major == 1) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,11 @@ struct NpyArray {
 // Reads a .npy file (or an IDX file: its unsigned-byte images are scaled
 // to [0, 1]), gzipped or not; throws Error naming the file and the problem.
 NpyArray readNpy(const std::string &path);
+// The .npy bytes of `where` (a file, or an archive member).
+NpyArray parseNpy(const std::string &where, const std::string &bytes);
+// Every array of a NumPy .npz archive (np.savez, stored or deflated), by
+// name without the ".npy"; throws Error naming the archive and member.
+std::map<std::string, NpyArray> readNpz(const std::string &path);
 
 // Writes float32 data of `shape` atomically.
 void writeNpy(const std::string &path, const std::vector<int64_t> &shape,

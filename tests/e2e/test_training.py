@@ -624,6 +624,27 @@ class Metrics(unittest.TestCase):
         self.check("causal_lm_per_token_sce_adam", 3)
 
 
+class DataFiles(unittest.TestCase):
+    """--npz (np.savez and np.savez_compressed) reads what --x/--y read."""
+
+    def test_npz_matches_npy(self):
+        case = Case("npz", *cases()["functional3_shared_merges_adam"])
+        want = case.run("eval", "--weights", case.path("w0.safetensors"), *case.data())
+        for save in (np.savez, np.savez_compressed):
+            path = case.path(f"{save.__name__}.npz")
+            save(path, y=case.y, **case.inputs)
+            got = case.run("eval", "--weights", case.path("w0.safetensors"), "--npz", path)
+            self.assertEqual(got, want, save.__name__)
+        bad = subprocess.run([case.trainer, "eval", "--weights", case.path("w0.safetensors"),
+                              "--npz", path.replace("savez_compressed", "missing")],
+                             capture_output=True, text=True)
+        self.assertEqual(bad.returncode, 1)
+        np.savez(case.path("no-y.npz"), **case.inputs)
+        bad = subprocess.run([case.trainer, "eval", "--weights", case.path("w0.safetensors"),
+                              "--npz", case.path("no-y.npz")], capture_output=True, text=True)
+        self.assertIn("no array 'y' or 'labels' (it has: a, b)", bad.stderr)
+
+
 class GraphModels(unittest.TestCase):
     """Models written in the graph dialect directly (sinterc takes .mlir)."""
 

@@ -198,7 +198,7 @@ TEST(Cli, ReportsBadFlagsAndData) {
       {{"predict", "--weights", "w"}, "trainer: error: 'predict' needs --out"},
       {{"train", "--x", "a.npy"}, "trainer: error: --x and --y go together"},
       {{"train", "--data", "a.csv", "--x", "b.npy"},
-       "trainer: error: give one of --data, --x/--y or --text"},
+       "trainer: error: give one of --data, --x/--y, --npz or --text"},
       {{"train", "--data", labels},
        "l.csv: line 1: expected 3 columns (2 inputs + 1 targets), got 2"},
       {{"summary", "--seed", "1"},
