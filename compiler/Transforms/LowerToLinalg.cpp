@@ -245,6 +245,27 @@ SmallVector<Value> lower(ConcatOp op, OpBuilder &b) {
   return {acc};
 }
 
+// Iterates over the result; the input is read at the permuted indices.
+SmallVector<Value> lower(TransposeOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  ArrayRef<int64_t> perm = op.getPermutation();
+  SmallVector<AffineExpr> read(perm.size());
+  for (auto [j, p] : llvm::enumerate(perm))
+    read[p] = b.getAffineDimExpr(j);
+  int64_t r = perm.size();
+  SmallVector<OpFoldResult> sizes, in = e.sizes(op.getInput());
+  for (int64_t p : perm)
+    sizes.push_back(in[p]);
+  Value init = b.create<tensor::EmptyOp>(op.getLoc(), sizes, b.getF32Type());
+  Value out = e.generic(op.getInput(),
+                        AffineMap::get(r, 0, read, b.getContext()), init,
+                        e.id(r), e.parallel(r),
+                        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  if (out.getType() != op.getType())
+    out = b.create<tensor::CastOp>(op.getLoc(), op.getType(), out);
+  return {out};
+}
+
 SmallVector<Value> lower(SliceLastOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   auto type = op.getType();
@@ -615,7 +636,8 @@ struct LowerToLinalgPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     addPatterns<SquaredNormOp, ClipByNormOp, MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp, BiasAddGradOp, AddOp, SubOp, MulOp,
-                ScaleOp, DropoutMaskOp, ReshapeOp, ConcatOp, SliceLastOp,
+                ScaleOp, DropoutMaskOp, ReshapeOp, TransposeOp, ConcatOp,
+                SliceLastOp,
                 MeanSquaredErrorOp, MeanSquaredErrorGradOp,
                 BinaryCrossentropyOp, BinaryCrossentropyGradOp,
                 CategoricalCrossentropyOp, CategoricalCrossentropyGradOp,

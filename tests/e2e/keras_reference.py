@@ -104,6 +104,8 @@ def _apply(layer, params, args, step=None, kwargs=None):
         return args[0].reshape(args[0].shape[0], -1)
     if cls == "Reshape":
         return args[0].reshape(args[0].shape[0], *cfg["target_shape"])
+    if cls == "Permute":
+        return args[0].permute(0, *cfg["dims"])
     if cls == "Rescaling":
         return args[0] * cfg["scale"] + cfg.get("offset", 0.0)
     if cls == "Conv2D":

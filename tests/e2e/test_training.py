@@ -252,9 +252,10 @@ def cases():
                                      ["--loss", "CategoricalCrossentropy", "--optimizer", "RMSprop"])
 
     # Per-example tensors of rank 2 and 3: Rescaling, Reshape, Flatten.
-    c["reshape_flatten_rescaling_sce_adam"] = (
+    c["reshape_permute_flatten_rescaling_sce_adam"] = (
         keras3((4, 3), [simple("Rescaling", "rescale", scale=0.5, offset=-0.25),
                         simple("Reshape", "reshape", target_shape=[2, -1, 3]),
+                        simple("Permute", "permute", dims=[3, 1, 2]),
                         simple("Flatten", "flat", data_format="channels_last"),
                         dense("h", 5, "relu"), dense("probs", 4, "softmax")],
                "sparse_categorical_crossentropy", optimizer("Adam", learning_rate=0.01)), [])

@@ -8,6 +8,8 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace sinter;
 using namespace sinter::layers;
@@ -213,6 +215,36 @@ Value reshapeEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
   return b.create<ReshapeOp>(loc, type, in[0]);
 }
 
+// Keras counts the per-example dimensions from 1.
+const ArgSpec kPermuteArgs[] = {{"dims", ArgKind::IntList, nullptr}};
+
+FailureOr<Shape> permuteInfer(ArrayRef<Shape> in, const LayerArgs &args,
+                              std::string &error) {
+  const std::vector<int64_t> &dims = args.at("dims").ints;
+  std::vector<int64_t> sorted(dims);
+  std::sort(sorted.begin(), sorted.end());
+  bool ok = dims.size() == in[0].size();
+  for (size_t i = 0; ok && i < sorted.size(); ++i)
+    ok = sorted[i] == int64_t(i + 1);
+  if (!ok) {
+    error = "dims must be a permutation of 1.." +
+            std::to_string(in[0].size()) + ", got " + shapeString(dims);
+    return failure();
+  }
+  Shape out;
+  for (int64_t d : dims)
+    out.push_back(in[0][d - 1]);
+  return out;
+}
+
+Value permuteEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+                  const LayerArgs &args, Type type) {
+  SmallVector<int64_t> perm = {0};
+  for (int64_t d : args.at("dims").ints)
+    perm.push_back(d);
+  return b.create<TransposeOp>(loc, type, in[0], b.getDenseI64ArrayAttr(perm));
+}
+
 const ArgSpec kRescalingArgs[] = {{"scale", ArgKind::Float, nullptr},
                                   {"offset", ArgKind::Float, "0"}};
 
@@ -280,6 +312,8 @@ const LayerDef kLayers[] = {
      reshapeEmit},
     {"rescaling", "Rescaling", 1, 1, kRescalingArgs, sameShape, noWeights,
      rescalingEmit},
+    {"permute", "Permute", 1, 1, kPermuteArgs, permuteInfer, noWeights,
+     permuteEmit},
     {"dropout", "Dropout", 1, 1, kDropoutArgs, dropoutInfer, noWeights,
      dropoutEmit},
 };

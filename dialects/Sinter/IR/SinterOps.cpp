@@ -182,6 +182,28 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+LogicalResult TransposeOp::verify() {
+  ArrayRef<int64_t> perm = getPermutation();
+  auto in = getInput().getType(), res = getType();
+  SmallVector<bool> seen(in.getRank(), false);
+  bool ok = int64_t(perm.size()) == in.getRank() &&
+            res.getRank() == in.getRank() && !perm.empty() && perm[0] == 0;
+  for (int64_t p : perm) {
+    ok = ok && p >= 0 && p < in.getRank() && !seen[p];
+    if (ok)
+      seen[p] = true;
+  }
+  if (!ok)
+    return emitOpError("expects a permutation of the ")
+           << in.getRank() << " dimensions with the batch (0) first";
+  for (auto [j, p] : llvm::enumerate(perm))
+    if (!compatible(res.getDimSize(j), in.getDimSize(p)))
+      return emitOpError("result dimension ")
+             << j << " should be input dimension " << p << " ("
+             << dimStr(in.getDimSize(p)) << ")";
+  return success();
+}
+
 LogicalResult SliceLastOp::verify() {
   auto in = getInput().getType(), res = getResult().getType();
   if (!sameLeading(in, res))

@@ -237,6 +237,26 @@ def Sinter_ReshapeOp : Sinter_Op<"reshape",
   let hasVerifier = 1;
 }
 
+def Sinter_TransposeOp : Sinter_Op<"transpose",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "permutes the dimensions of each example";
+  let description = [{
+    `result` dimension `j` is `input` dimension `permutation[j]`; the batch
+    stays first (`permutation[0] = 0`). Keras' Permute; the VJP is the
+    inverse permutation.
+
+    ```mlir
+    %t = sinter.transpose %x {permutation = array<i64: 0, 2, 1>} : tensor<?x8x3xf32> -> tensor<?x3x8xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  // A permutation of the dimensions keeping the batch first, and the
+  // result shape it implies.
+  let hasVerifier = 1;
+}
+
 def Sinter_ConcatOp : Sinter_Op<"concat",
     [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
   let summary = "joins tensors along their last dimension";

@@ -136,6 +136,20 @@ LogicalResult ReshapeOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   return success();
 }
 
+LogicalResult TransposeOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                    MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  ArrayRef<int64_t> perm = getPermutation();
+  SmallVector<int64_t> inverse(perm.size());
+  for (auto [j, p] : llvm::enumerate(perm))
+    inverse[p] = j;
+  operandGrads[0] = b.create<TransposeOp>(getLoc(), getInput().getType(), g,
+                                          b.getDenseI64ArrayAttr(inverse));
+  return success();
+}
+
 // Each input's cotangent is its window of the result's cotangent.
 LogicalResult ConcatOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
                                  MutableArrayRef<Value> operandGrads) {

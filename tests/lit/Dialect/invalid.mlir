@@ -386,3 +386,19 @@ func.func @clip_norm(%g: tensor<4xf32>, %n: tensor<f32>) {
   %0 = sinter.clip_by_norm %g, %n {max_norm = 0.0 : f32} : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @transpose_batch(%x: tensor<?x8x3xf32>) {
+  // expected-error @+1 {{expects a permutation of the 3 dimensions with the batch (0) first}}
+  %0 = sinter.transpose %x {permutation = array<i64: 1, 0, 2>} : tensor<?x8x3xf32> -> tensor<8x?x3xf32>
+  return
+}
+
+// -----
+
+func.func @transpose_shape(%x: tensor<?x8x3xf32>) {
+  // expected-error @+1 {{result dimension 1 should be input dimension 2 (3)}}
+  %0 = sinter.transpose %x {permutation = array<i64: 0, 2, 1>} : tensor<?x8x3xf32> -> tensor<?x8x3xf32>
+  return
+}

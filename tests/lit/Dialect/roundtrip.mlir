@@ -175,3 +175,10 @@ func.func @clipping(%g: tensor<4x2xf32>) {
   %1 = sinter.clip_by_norm %g, %0 {max_norm = 0.5 : f32} : tensor<4x2xf32>
   return
 }
+
+// CHECK-LABEL: func.func @transpose
+func.func @transpose(%x: tensor<?x8x3xf32>) {
+  // CHECK: sinter.transpose %{{.*}} {permutation = array<i64: 0, 2, 1>} : tensor<?x8x3xf32> -> tensor<?x3x8xf32>
+  %0 = sinter.transpose %x {permutation = array<i64: 0, 2, 1>} : tensor<?x8x3xf32> -> tensor<?x3x8xf32>
+  return
+}
