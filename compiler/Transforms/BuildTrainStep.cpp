@@ -110,7 +110,8 @@ public:
                             {b.getF32Type(), model.predictionType});
     IRMapping map = mapArgs(fn, true);
     Value pred = cloneForward(map);
-    Value loss = buildLoss(b, loc(), model.loss, pred, target(fn));
+    Value loss = withPenalties(
+        buildLoss(b, loc(), model.loss, pred, target(fn)), map);
     b.create<func::ReturnOp>(loc(), ValueRange{extract(loss), pred});
   }
 
@@ -121,7 +122,8 @@ public:
     auto fn = startFunction(kGradientsFn, true, false, 0, results);
     IRMapping map = mapArgs(fn, true);
     Value pred = cloneForward(map);
-    Value loss = buildLoss(b, loc(), model.loss, pred, target(fn));
+    Value loss = withPenalties(
+        buildLoss(b, loc(), model.loss, pred, target(fn)), map);
     FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
     if (failed(grads))
       return failure();
@@ -157,7 +159,8 @@ public:
                   b.getStringAttr("iteration"));
 
     Value pred = cloneForward(map, iteration);
-    Value loss = buildLoss(b, loc(), model.loss, pred, target(fn));
+    Value loss = withPenalties(
+        buildLoss(b, loc(), model.loss, pred, target(fn)), map);
     FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
     if (failed(grads))
       return failure();
@@ -265,6 +268,23 @@ private:
       }
     }
     return map.lookup(body.getTerminator()->getOperand(0));
+  }
+
+  /// The loss plus Keras' regularization losses: each trained weight's
+  /// L1/L2 penalty (sinter.regularizer), in evaluate, gradients and the
+  /// train step alike, as Keras adds them.
+  Value withPenalties(Value loss, IRMapping &map) {
+    for (unsigned p : model.params) {
+      auto reg = model.forward.getArgAttrOfType<DictionaryAttr>(
+          p, attrs::kRegularizer);
+      if (!reg || isFrozen(p))
+        continue;
+      Value penalty = b.create<RegularizationOp>(
+          loc(), map.lookup(model.forward.getArgument(p)),
+          reg.getAs<FloatAttr>("l1"), reg.getAs<FloatAttr>("l2"));
+      loss = b.create<AddOp>(loc(), loss, penalty);
+    }
+    return loss;
   }
 
   bool isFrozen(unsigned forwardArg) {

@@ -492,6 +492,40 @@ SmallVector<Value> lower(SparseCategoricalCrossentropyGradOp op,
                        true, op.getSeed())};
 }
 
+// Weight regularization.
+
+SmallVector<Value> lower(RegularizationOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Value w = op.getInput();
+  double l1 = op.getL1().convertToFloat(), l2 = op.getL2().convertToFloat();
+  int64_t r = Emitter::rankOf(w);
+  return {e.reduceAll(w, e.id(r), w,
+                      [&](OpBuilder &nb, Location l, ValueRange a) {
+                        Ar ar{nb, l};
+                        Value abs = nb.create<math::AbsFOp>(l, a[0]);
+                        Value term = ar.add(ar.mul(ar.c(l1), abs),
+                                            ar.mul(ar.c(l2), ar.mul(a[0], a[0])));
+                        return ar.add(a[1], term);
+                      })};
+}
+
+SmallVector<Value> lower(RegularizationGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  double l1 = op.getL1().convertToFloat(), l2 = op.getL2().convertToFloat();
+  Value g = e.scalar(op.getGrad());
+  return {e.map(op.getInput(), op.getInput(),
+                [&](OpBuilder &nb, Location l, ValueRange a) {
+                  Ar ar{nb, l};
+                  Value w = a[0];
+                  Value sign = ar.select(ar.gt(w, ar.c(0)), ar.c(1),
+                                         ar.select(ar.lt(w, ar.c(0)), ar.c(-1),
+                                                   ar.c(0)));
+                  Value d = ar.add(ar.mul(ar.c(l1), sign),
+                                   ar.mul(ar.c(2 * l2), w));
+                  return ar.mul(g, d);
+                })};
+}
+
 // Gradient clipping.
 
 SmallVector<Value> lower(SquaredNormOp op, OpBuilder &b) {
@@ -635,7 +669,8 @@ struct LowerToLinalgPass
     : public sinter::impl::LowerToLinalgBase<LowerToLinalgPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    addPatterns<SquaredNormOp, ClipByNormOp, MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp, BiasAddGradOp, AddOp, SubOp, MulOp,
+    addPatterns<RegularizationOp, RegularizationGradOp, SquaredNormOp,
+                ClipByNormOp, MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp, BiasAddGradOp, AddOp, SubOp, MulOp,
                 ScaleOp, DropoutMaskOp, ReshapeOp, TransposeOp, ConcatOp,
                 SliceLastOp,
                 MeanSquaredErrorOp, MeanSquaredErrorGradOp,

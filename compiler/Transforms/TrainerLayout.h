@@ -31,6 +31,7 @@ constexpr llvm::StringLiteral kLayers = "sinter.layers";
 constexpr llvm::StringLiteral kModelName = "sinter.model_name";
 constexpr llvm::StringLiteral kLrSchedule = "sinter.lr_schedule";
 constexpr llvm::StringLiteral kTopK = "sinter.top_k"; // top-k accuracy's k
+constexpr llvm::StringLiteral kRegularizer = "sinter.regularizer"; // {l1, l2}
 } // namespace attrs
 
 /// Entry point names (C symbols get the `_mlir_ciface_` prefix).

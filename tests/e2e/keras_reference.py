@@ -260,6 +260,26 @@ def forward(model_json, params, inputs, step=None):
     return produced[out[0]][out[1]]
 
 
+def penalties(model_json, params):
+    """Keras' regularization losses: l1 * sum|w| + l2 * sum w^2 for each
+    trainable layer's kernel_regularizer."""
+    total = 0.0
+    for layer in model_json["config"]["layers"]:
+        cfg = layer["config"]
+        reg = cfg.get("kernel_regularizer")
+        if not reg or cfg.get("trainable") is False:
+            continue
+        name = layer.get("name") or cfg["name"]
+        cls = (reg if isinstance(reg, str) else reg["class_name"]).lower()
+        opts = {} if isinstance(reg, str) else reg.get("config", {})
+        both = cls in ("l1l2", "l1_l2")
+        l1 = opts.get("l1", 0.0 if both else 0.01) if "l1" in cls else 0.0
+        l2 = opts.get("l2", 0.0 if both else 0.01) if "l2" in cls else 0.0
+        w = params[name + ".kernel"]
+        total = total + l1 * w.abs().sum() + l2 * (w * w).sum()
+    return total
+
+
 def loss_fn(name, p, t):
     if name == "mean_squared_error":
         return ((p - t) ** 2).mean(dim=-1).mean()
@@ -390,7 +410,8 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
             xb = {k: v[b:b + batch] for k, v in x.items()}
             yb = y[b:b + batch]
             leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
-            value = loss_fn(loss, forward(model_json, leaves, xb, opt.iterations), yb)
+            value = loss_fn(loss, forward(model_json, leaves, xb, opt.iterations), yb) \
+                + penalties(model_json, leaves)
             grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
             grads = {k: (g if g is not None else torch.zeros_like(params[k]))
                      for k, g in zip(leaves, grads)}
@@ -408,7 +429,7 @@ def gradients(model_json, loss, params, x, y):
     if yt.dtype not in (torch.int64, torch.int32):
         yt = yt.to(torch.float64)
     xt = {k: torch.tensor(v, dtype=torch.float64) for k, v in x.items()}
-    value = loss_fn(loss, forward(model_json, leaves, xt), yt)
+    value = loss_fn(loss, forward(model_json, leaves, xt), yt) + penalties(model_json, leaves)
     grads = torch.autograd.grad(value, list(leaves.values()))
     frozen = frozen_params(model_json)
     return value.item(), {k: (0 * g if k in frozen else g).numpy()

@@ -285,6 +285,24 @@ def cases():
         keras3(4, [dense("g", 6, "gelu"), dense("gt", 5, "gelu_tanh"),
                    dense("s", 4, "silu"), activation("sw", "swish"), dense("out", 2, None)],
                "mse", optimizer("RMSprop", learning_rate=0.01)), [])
+    # Kernel regularizers (L1, L2, L1L2; a frozen layer's is not added).
+    def regularized(layer, cls, **config):
+        layer = copy.deepcopy(layer)
+        layer["config"]["kernel_regularizer"] = {
+            "module": "keras.regularizers", "class_name": cls, "config": config,
+            "registered_name": None}
+        return layer
+    frozen_reg = regularized(frozen, "L2", l2=0.5)
+    c["kernel_regularizers_sgd"] = (
+        keras3(3, [frozen_reg, regularized(dense("h", 5, "tanh"), "L2", l2=0.05),
+                   regularized(dense("h2", 4, "relu"), "L1", l1=0.02),
+                   regularized(dense("out", 2, None), "L1L2", l1=0.01, l2=0.03)],
+               "mse", optimizer("SGD", learning_rate=0.1)), [])
+    c["conv_l2_regularizer_adam"] = (
+        keras3((5, 5, 1), [regularized(conv("c", 2, (3, 3), "tanh"), "L2", l2=0.1),
+                           simple("Flatten", "flat", data_format="channels_last"),
+                           dense("out", 2, None)],
+               "mse", optimizer("Adam", learning_rate=0.01)), [])
     # Gradient clipping: small norms, so every step clips.
     c["clipnorm_sgd_momentum"] = (
         keras3(3, [dense("h", 6, "tanh"), dense("out", 2, None)], "mse",

@@ -392,6 +392,30 @@ private:
       }
       return v;
     }
+    case ArgKind::Regularizer: {
+      // "l2", or {"class_name": "L2", "config": {"l2": 0.01}}.
+      std::string cls;
+      SmallVector<std::pair<std::string, double>> options;
+      if (std::optional<llvm::StringRef> s = val.getAsString()) {
+        cls = s->str();
+      } else if (const json::Object *o = val.getAsObject()) {
+        cls = o->getString("class_name").value_or("").str();
+        if (const json::Object *cfg = o->getObject("config"))
+          for (const auto &kv : *cfg) {
+            std::optional<double> d = kv.second.getAsNumber();
+            if (!d)
+              return fail(at(at(p, "config"), kv.first), "expected a number");
+            options.push_back({kv.first.str(), *d});
+          }
+      }
+      std::string error;
+      FailureOr<DictionaryAttr> reg =
+          makeRegularizer(ctx, cls, options, error);
+      if (failed(reg))
+        return fail(p, error);
+      v.init = *reg;
+      return v;
+    }
     case ArgKind::Initializer: {
       FailureOr<DictionaryAttr> init = readInitializer(val, p);
       if (failed(init))

@@ -704,6 +704,43 @@ private:
                     ")", v))
         return false;
       break;
+    case ArgKind::Regularizer: {
+      // l2, l2(0.001), l1_l2(l1 = 0.01, l2 = 0.01), none
+      if (a.kind != Expr::Name && a.kind != Expr::Call) {
+        diags.error(a.loc, what + " expects a regularizer, as l2(0.01)");
+        return false;
+      }
+      SmallVector<std::pair<std::string, double>> options;
+      std::string n = StringRef(a.text).lower();
+      // Positional factors in Keras' order: l1 then l2 (l2(0.01) is l2).
+      for (auto [i, positional] : llvm::enumerate(a.args)) {
+        Val x = eval(*positional);
+        if (x.kind != Val::Int && x.kind != Val::Float) {
+          diags.error(positional->loc, "expected a number");
+          return false;
+        }
+        bool first = n == "l1" || ((n == "l1_l2" || n == "l1l2") && i == 0);
+        options.push_back({first ? "l1" : "l2",
+                           x.kind == Val::Int ? double(x.i) : x.f});
+      }
+      for (const KeywordArg &kw : a.kwargs) {
+        Val x = eval(*kw.value);
+        if (x.kind != Val::Int && x.kind != Val::Float) {
+          diags.error(kw.loc, "expected a number");
+          return false;
+        }
+        options.push_back({kw.name, x.kind == Val::Int ? double(x.i) : x.f});
+      }
+      std::string error;
+      FailureOr<DictionaryAttr> reg =
+          makeRegularizer(ctx, a.text, options, error);
+      if (failed(reg)) {
+        diags.error(a.loc, what + ": " + error);
+        return false;
+      }
+      v.init = *reg;
+      break;
+    }
     case ArgKind::Initializer: {
       if (a.kind != Expr::Name && a.kind != Expr::Call) {
         diags.error(a.loc, what + " expects an initializer, as "

@@ -93,6 +93,8 @@ FailureOr<Value> GraphBuilder::call(StringRef name, ValueRange inputs,
           b.getNamedAttr(attrs::kInit, w.init)};
       if (inst.frozen)
         attrList.push_back(b.getNamedAttr(attrs::kFrozen, b.getUnitAttr()));
+      if (w.regularizer)
+        attrList.push_back(b.getNamedAttr(attrs::kRegularizer, w.regularizer));
       argAttrs.push_back(b.getDictionaryAttr(attrList));
       inst.weights.push_back(body->addArgument(
           RankedTensorType::get(w.shape, b.getF32Type()), loc));

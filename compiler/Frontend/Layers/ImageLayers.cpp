@@ -98,6 +98,7 @@ const ArgSpec kConvArgs[] = {
     {"use_bias", ArgKind::Bool, "true"},
     {"kernel_initializer", ArgKind::Initializer, "glorot_uniform"},
     {"bias_initializer", ArgKind::Initializer, "zeros"},
+    {"kernel_regularizer", ArgKind::Regularizer, "none"},
 };
 
 FailureOr<WindowAttrs> convAttrs(const Shape &image, const LayerArgs &args,
@@ -128,7 +129,8 @@ SmallVector<WeightSpec> convWeights(ArrayRef<Shape> in, const LayerArgs &args) {
   SmallVector<WeightSpec> specs = {
       {"kernel",
        {w.window[0], w.window[1], in[0][2] / args.at("groups").i, filters},
-       args.at("kernel_initializer").init}};
+       args.at("kernel_initializer").init,
+       args.at("kernel_regularizer").init}};
   if (args.at("use_bias").b)
     specs.push_back({"bias", {filters}, args.at("bias_initializer").init});
   return specs;

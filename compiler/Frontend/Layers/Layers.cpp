@@ -74,6 +74,7 @@ const ArgSpec kDenseArgs[] = {
     {"use_bias", ArgKind::Bool, "true"},
     {"kernel_initializer", ArgKind::Initializer, "glorot_uniform"},
     {"bias_initializer", ArgKind::Initializer, "zeros"},
+    {"kernel_regularizer", ArgKind::Regularizer, "none"},
 };
 
 // Like Keras, Dense maps the last dimension and keeps the others.
@@ -87,8 +88,10 @@ FailureOr<Shape> denseInfer(ArrayRef<Shape> in, const LayerArgs &args,
 SmallVector<WeightSpec> denseWeights(ArrayRef<Shape> in,
                                      const LayerArgs &args) {
   int64_t units = args.at("units").i;
-  SmallVector<WeightSpec> w = {
-      {"kernel", {in[0].back(), units}, args.at("kernel_initializer").init}};
+  SmallVector<WeightSpec> w = {{"kernel",
+                                {in[0].back(), units},
+                                args.at("kernel_initializer").init,
+                                args.at("kernel_regularizer").init}};
   if (args.at("use_bias").b)
     w.push_back({"bias", {units}, args.at("bias_initializer").init});
   return w;
@@ -350,6 +353,14 @@ FailureOr<ArgValue> parseDefault(MLIRContext *ctx, ArgKind kind,
     }
     return v;
   }
+  case ArgKind::Regularizer: {
+    std::string error;
+    FailureOr<DictionaryAttr> reg = makeRegularizer(ctx, text, {}, error);
+    if (failed(reg))
+      return failure();
+    v.init = *reg;
+    return v;
+  }
   case ArgKind::Initializer: {
     std::string error;
     FailureOr<DictionaryAttr> init = makeInitializer(ctx, text, {}, error);
@@ -435,6 +446,39 @@ FailureOr<DictionaryAttr> sinter::makeInitializer(
     entries.push_back(b.getNamedAttr(key, value));
   }
   return b.getDictionaryAttr(entries);
+}
+
+FailureOr<DictionaryAttr> sinter::makeRegularizer(
+    MLIRContext *ctx, StringRef name,
+    ArrayRef<std::pair<std::string, double>> options, std::string &error) {
+  std::string n = name.lower();
+  if (n == "none")
+    return DictionaryAttr();
+  bool l1 = n == "l1" || n == "l1l2" || n == "l1_l2";
+  bool l2 = n == "l2" || n == "l1l2" || n == "l1_l2";
+  if (!l1 && !l2) {
+    error = "unknown regularizer '" + name.str() +
+            "' (supported: l1, l2, l1_l2, none)";
+    return failure();
+  }
+  // Keras: L1(l1=0.01), L2(l2=0.01), L1L2(l1=0.0, l2=0.0).
+  bool both = l1 && l2;
+  double v1 = l1 && !both ? 0.01 : 0.0, v2 = l2 && !both ? 0.01 : 0.0;
+  for (const auto &[key, value] : options) {
+    if ((key == "l1" && l1) || (key == "l2" && l2)) {
+      (key == "l1" ? v1 : v2) = value;
+      continue;
+    }
+    error = "regularizer " + name.str() + " has no option '" + key + "'";
+    return failure();
+  }
+  if (v1 < 0 || v2 < 0) {
+    error = "regularization factors must be >= 0";
+    return failure();
+  }
+  Builder b(ctx);
+  return b.getDictionaryAttr({b.getNamedAttr("l1", b.getF32FloatAttr(v1)),
+                              b.getNamedAttr("l2", b.getF32FloatAttr(v2))});
 }
 
 LogicalResult sinter::completeArgs(MLIRContext *ctx, const LayerDef &def,

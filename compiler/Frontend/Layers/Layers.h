@@ -39,6 +39,7 @@ enum class ArgKind {
   Initializer, // kernel_initializer = he_normal | random_normal(stddev = .1)
   IntList,     // target_shape = [7, 7, 16]; kernel_size = 5 is [5]
   Choice,      // padding = same (one of ArgSpec::choices)
+  Regularizer, // kernel_regularizer = l2(0.01) | none
 };
 
 /// One argument value after binding.
@@ -48,7 +49,8 @@ struct ArgValue {
   double f = 0;
   bool b = false;
   std::string name;           // Activation, Choice
-  mlir::DictionaryAttr init;  // Initializer: {class = "...", options...}
+  mlir::DictionaryAttr init;  // Initializer: {class = "...", options...};
+                              // Regularizer: {l1 = f32, l2 = f32} or null
   std::vector<int64_t> ints;  // IntList
 };
 
@@ -68,6 +70,7 @@ struct WeightSpec {
   std::string name;
   Shape shape;
   mlir::DictionaryAttr init;
+  mlir::DictionaryAttr regularizer = {}; // {l1, l2}: a penalty on the loss
 };
 
 struct LayerDef {
@@ -104,6 +107,14 @@ llvm::ArrayRef<llvm::StringLiteral> activationNames();
 mlir::FailureOr<mlir::DictionaryAttr>
 makeInitializer(mlir::MLIRContext *ctx, llvm::StringRef name,
                 llvm::ArrayRef<std::pair<std::string, mlir::Attribute>> options,
+                std::string &error);
+
+/// A regularizer dictionary {l1, l2} from a Keras class or function name
+/// ("L2", "l2", "L1L2", "l1_l2") and its options (`l1`, `l2`; Keras'
+/// defaults 0.01 for the named one); null for "none".
+mlir::FailureOr<mlir::DictionaryAttr>
+makeRegularizer(mlir::MLIRContext *ctx, llvm::StringRef name,
+                llvm::ArrayRef<std::pair<std::string, double>> options,
                 std::string &error);
 
 /// Fills the defaults of `def`'s arguments into `args` (parsing each default

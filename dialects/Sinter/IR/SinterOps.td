@@ -747,6 +747,50 @@ def Sinter_SparseCategoricalCrossentropyGradOp
     : Sinter_LossGradOp<"sparse_categorical_crossentropy_grad", I32Labels>;
 
 //===----------------------------------------------------------------------===//
+// Weight regularization (Keras kernel_regularizer)
+//===----------------------------------------------------------------------===//
+
+def Sinter_RegularizationOp : Sinter_Op<"regularization",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "Keras' L1/L2 penalty of a weight";
+  let description = [{
+    `result = l1 * sum(|w|) + l2 * sum(w^2)`, added to the loss by the
+    train-step pass for each regularized, trained weight.
+
+    ```mlir
+    %r = sinter.regularization %w {l1 = 0.0 : f32, l2 = 0.01 : f32} : tensor<784x512xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32Attr:$l1, F32Attr:$l2);
+  let results = (outs F32Scalar:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let builders = [OpBuilder<(ins "::mlir::Value":$input,
+                                 "::mlir::FloatAttr":$l1,
+                                 "::mlir::FloatAttr":$l2), [{
+    build($_builder, $_state,
+          ::mlir::RankedTensorType::get({}, $_builder.getF32Type()), input,
+          l1, l2);
+  }]>];
+}
+
+def Sinter_RegularizationGradOp : Sinter_Op<"regularization_grad",
+    [AllTypesMatch<["input", "result"]>]> {
+  let summary = "cotangent of a weight through its L1/L2 penalty";
+  let description = [{
+    `result = g * (l1 * sign(w) + 2 * l2 * w)`, `g` the penalty's cotangent
+    (sign(0) = 0, as Keras' gradient of |w| at 0).
+
+    ```mlir
+    %d = sinter.regularization_grad %w, %g {l1 = 0.0 : f32, l2 = 0.01 : f32} : tensor<784x512xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32Scalar:$grad, F32Attr:$l1,
+                       F32Attr:$l2);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
 // Gradient clipping (before the optimizer updates; never differentiated)
 //===----------------------------------------------------------------------===//
 

@@ -210,6 +210,14 @@ LogicalResult DropoutMaskOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   return success();
 }
 
+LogicalResult RegularizationOp::buildVJP(OpBuilder &b, ValueRange rg,
+                                         MutableArrayRef<Value> og) {
+  if (Value g = rg[0])
+    og[0] = b.create<RegularizationGradOp>(getLoc(), getInput(), g,
+                                           getL1Attr(), getL2Attr());
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Activations: the gradient ops read the forward output y.
 //===----------------------------------------------------------------------===//
