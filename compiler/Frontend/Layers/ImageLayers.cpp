@@ -126,14 +126,9 @@ SmallVector<WeightSpec> convWeights(ArrayRef<Shape> in, const LayerArgs &args) {
   std::string error;
   WindowAttrs w = *convAttrs(in[0], args, error); // checked by convInfer
   int64_t filters = args.at("filters").i;
-  SmallVector<WeightSpec> specs = {
-      {"kernel",
-       {w.window[0], w.window[1], in[0][2] / args.at("groups").i, filters},
-       args.at("kernel_initializer").init,
-       args.at("kernel_regularizer").init}};
-  if (args.at("use_bias").b)
-    specs.push_back({"bias", {filters}, args.at("bias_initializer").init});
-  return specs;
+  return kernelAndBias(
+      args, {w.window[0], w.window[1], in[0][2] / args.at("groups").i, filters},
+      filters);
 }
 
 Value convEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange weights,
@@ -146,9 +141,7 @@ Value convEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange weights,
                                b.getDenseI64ArrayAttr(w.dilations),
                                b.getDenseI64ArrayAttr(w.padding),
                                b.getI64IntegerAttr(args.at("groups").i));
-  if (args.at("use_bias").b)
-    h = b.create<BiasAddOp>(loc, h, weights[1]);
-  return activate(b, loc, args.at("activation").name, h);
+  return biasAndActivation(b, loc, h, weights, args);
 }
 
 // strides "" means the pool size, as in Keras.

@@ -19,6 +19,16 @@ mlir::Value activate(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value applyKernel(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                         mlir::Value kernel, mlir::Type type);
 
+/// Weights of layers with a kernel and an optional bias of `units`
+/// (arguments kernel_initializer, kernel_regularizer, use_bias,
+/// bias_initializer).
+llvm::SmallVector<WeightSpec> kernelAndBias(const LayerArgs &args,
+                                            Shape kernel, int64_t units);
+/// `h` plus the bias (weights[1], if use_bias), then the activation.
+mlir::Value biasAndActivation(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value h, mlir::ValueRange weights,
+                              const LayerArgs &args);
+
 /// Shape rule: every input has one shape, which the output keeps.
 mlir::FailureOr<Shape> sameShape(llvm::ArrayRef<Shape> in,
                                  const LayerArgs &args, std::string &error);

@@ -88,22 +88,14 @@ FailureOr<Shape> denseInfer(ArrayRef<Shape> in, const LayerArgs &args,
 SmallVector<WeightSpec> denseWeights(ArrayRef<Shape> in,
                                      const LayerArgs &args) {
   int64_t units = args.at("units").i;
-  SmallVector<WeightSpec> w = {{"kernel",
-                                {in[0].back(), units},
-                                args.at("kernel_initializer").init,
-                                args.at("kernel_regularizer").init}};
-  if (args.at("use_bias").b)
-    w.push_back({"bias", {units}, args.at("bias_initializer").init});
-  return w;
+  return kernelAndBias(args, {in[0].back(), units}, units);
 }
 
 
 Value denseEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
                 const LayerArgs &args, Type type) {
-  Value h = applyKernel(b, loc, in[0], w[0], type);
-  if (args.at("use_bias").b)
-    h = b.create<BiasAddOp>(loc, h, w[1]);
-  return activate(b, loc, args.at("activation").name, h);
+  return biasAndActivation(b, loc, applyKernel(b, loc, in[0], w[0], type), w,
+                           args);
 }
 
 //===----------------------------------------------------------------------===//
@@ -588,4 +580,23 @@ Value sinter::layers::applyKernel(OpBuilder &b, Location loc, Value x, Value ker
   std::string spec =
       in + "," + in.back() + "z->" + in.substr(0, r - 1) + "z";
   return b.create<ContractOp>(loc, type, x, kernel, b.getStringAttr(spec));
+}
+
+SmallVector<WeightSpec> sinter::layers::kernelAndBias(const LayerArgs &args,
+                                                      Shape kernel,
+                                                      int64_t units) {
+  SmallVector<WeightSpec> w = {{"kernel", kernel,
+                                args.at("kernel_initializer").init,
+                                args.at("kernel_regularizer").init}};
+  if (args.at("use_bias").b)
+    w.push_back({"bias", {units}, args.at("bias_initializer").init});
+  return w;
+}
+
+Value sinter::layers::biasAndActivation(OpBuilder &b, Location loc, Value h,
+                                        ValueRange weights,
+                                        const LayerArgs &args) {
+  if (args.at("use_bias").b)
+    h = b.create<BiasAddOp>(loc, h, weights[1]);
+  return activate(b, loc, args.at("activation").name, h);
 }
