@@ -103,33 +103,36 @@ bool getB(DictionaryAttr d, llvm::StringRef k) {
 const Hyper kSgdHypers[] = {{"learning_rate", 0.01, false},
                             {"momentum", 0.0, false},
                             {"nesterov", 0, true},
-                            {"weight_decay", 0.0, false},
-                            {"clipnorm", 0.0, false},
-                            {"global_clipnorm", 0.0, false}};
+                            {"weight_decay", 0.0, false}};
 const Hyper kAdamHypers[] = {{"learning_rate", 0.001, false},
                              {"beta_1", 0.9, false},
                              {"beta_2", 0.999, false},
                              {"epsilon", 1e-7, false},
                              {"amsgrad", 0, true},
-                             {"weight_decay", 0.0, false},
-                            {"clipnorm", 0.0, false},
-                            {"global_clipnorm", 0.0, false}};
+                             {"weight_decay", 0.0, false}};
 const Hyper kAdamWHypers[] = {{"learning_rate", 0.001, false},
                               {"beta_1", 0.9, false},
                               {"beta_2", 0.999, false},
                               {"epsilon", 1e-7, false},
                               {"amsgrad", 0, true},
-                              {"weight_decay", 0.004, false},
-                              {"clipnorm", 0.0, false},
-                              {"global_clipnorm", 0.0, false}};
+                              {"weight_decay", 0.004, false}};
 const Hyper kRmspropHypers[] = {{"learning_rate", 0.001, false},
                                 {"rho", 0.9, false},
                                 {"momentum", 0.0, false},
                                 {"epsilon", 1e-7, false},
                                 {"centered", 0, true},
-                                {"weight_decay", 0.0, false},
-                            {"clipnorm", 0.0, false},
-                            {"global_clipnorm", 0.0, false}};
+                                {"weight_decay", 0.0, false}};
+
+// Every optimizer's gradient clipping norms (0: off).
+const Hyper kClipHypers[] = {{"clipnorm", 0.0, false},
+                             {"global_clipnorm", 0.0, false}};
+
+/// An optimizer's own hyperparameters, then the clipping ones.
+SmallVector<Hyper> allHypers(const OptimizerKind &kind) {
+  SmallVector<Hyper> all(kind.hypers.begin(), kind.hypers.end());
+  all.append(std::begin(kClipHypers), std::end(kClipHypers));
+  return all;
+}
 
 UnitAttr unit(OpBuilder &b, bool set) { return set ? b.getUnitAttr() : UnitAttr(); }
 
@@ -223,17 +226,18 @@ sinter::completeOptimizer(MLIRContext *ctx, llvm::StringRef name,
     return failure();
   }
   Builder b(ctx);
+  SmallVector<Hyper> hypers = allHypers(*kind);
   SmallVector<NamedAttribute> entries = {
       b.getNamedAttr("name", b.getStringAttr(kind->name))};
   for (const NamedAttribute &g : given)
     if (g.getName() != "name" &&
-        llvm::none_of(kind->hypers,
+        llvm::none_of(hypers,
                       [&](const Hyper &h) { return h.name == g.getName(); })) {
       error = "optimizer " + kind->className.str() +
               " has no hyperparameter '" + g.getName().str() + "'";
       return failure();
     }
-  for (const Hyper &h : kind->hypers) {
+  for (const Hyper &h : hypers) {
     auto it = llvm::find_if(
         given, [&](const NamedAttribute &g) { return g.getName() == h.name; });
     Attribute value;

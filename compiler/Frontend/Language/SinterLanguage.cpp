@@ -617,6 +617,15 @@ private:
     return false;
   }
 
+  /// An integer or float value as a double; nullopt for anything else.
+  static std::optional<double> numberOf(const Val &v) {
+    if (v.kind == Val::Int)
+      return double(v.i);
+    if (v.kind == Val::Float)
+      return v.f;
+    return std::nullopt;
+  }
+
   /// A name argument that must be one of `names`; the error reads
   /// `before` + the names + `after`, then what was given.
   bool bindName(const Expr &a, const std::string &before,
@@ -713,24 +722,22 @@ private:
       SmallVector<std::pair<std::string, double>> options;
       std::string n = StringRef(a.text).lower();
       // Positional factors in Keras' order: l1 then l2 (l2(0.01) is l2).
+      auto factor = [&](std::string key, const Expr &e, SrcLoc where) {
+        std::optional<double> d = numberOf(eval(e));
+        if (!d)
+          diags.error(where, "expected a number");
+        else
+          options.push_back({key, *d});
+        return d.has_value();
+      };
       for (auto [i, positional] : llvm::enumerate(a.args)) {
-        Val x = eval(*positional);
-        if (x.kind != Val::Int && x.kind != Val::Float) {
-          diags.error(positional->loc, "expected a number");
-          return false;
-        }
         bool first = n == "l1" || ((n == "l1_l2" || n == "l1l2") && i == 0);
-        options.push_back({first ? "l1" : "l2",
-                           x.kind == Val::Int ? double(x.i) : x.f});
-      }
-      for (const KeywordArg &kw : a.kwargs) {
-        Val x = eval(*kw.value);
-        if (x.kind != Val::Int && x.kind != Val::Float) {
-          diags.error(kw.loc, "expected a number");
+        if (!factor(first ? "l1" : "l2", *positional, positional->loc))
           return false;
-        }
-        options.push_back({kw.name, x.kind == Val::Int ? double(x.i) : x.f});
       }
+      for (const KeywordArg &kw : a.kwargs)
+        if (!factor(kw.name, *kw.value, kw.loc))
+          return false;
       std::string error;
       FailureOr<DictionaryAttr> reg =
           makeRegularizer(ctx, a.text, options, error);
@@ -903,20 +910,13 @@ private:
         continue;
       }
       Val x = eval(v);
-      auto number = [](const Val &n) -> std::optional<double> {
-        if (n.kind == Val::Int)
-          return double(n.i);
-        if (n.kind == Val::Float)
-          return n.f;
-        return std::nullopt;
-      };
-      if (std::optional<double> d = number(x)) {
+      if (std::optional<double> d = numberOf(x)) {
         given.push_back(b.getNamedAttr(kw.name, b.getF32FloatAttr(*d)));
       } else if (x.kind == Val::List &&
-                 llvm::all_of(x.items, [&](const Val &i) { return number(i); })) {
+                 llvm::all_of(x.items, [](const Val &i) { return numberOf(i).has_value(); })) {
         SmallVector<Attribute> items;
         for (const Val &i : x.items)
-          items.push_back(b.getF32FloatAttr(*number(i)));
+          items.push_back(b.getF32FloatAttr(*numberOf(i)));
         given.push_back(b.getNamedAttr(kw.name, b.getArrayAttr(items)));
       } else {
         if (x.kind != Val::Poison)

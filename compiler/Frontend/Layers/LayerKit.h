@@ -38,6 +38,11 @@ llvm::SmallVector<WeightSpec> noWeights(llvm::ArrayRef<Shape> in,
 /// The number of elements of a shape.
 int64_t elements(const Shape &s);
 
+/// A seed from the layer name the location carries (`unnamed` without
+/// one): FNV-1a from `basis`, so different bases give unrelated seeds.
+uint32_t nameSeed(mlir::Location loc, llvm::StringRef unnamed,
+                  uint32_t basis);
+
 /// The layer families outside Layers.cpp.
 llvm::ArrayRef<LayerDef> imageLayers();    // ImageLayers.cpp
 llvm::ArrayRef<LayerDef> sequenceLayers(); // SequenceLayers.cpp

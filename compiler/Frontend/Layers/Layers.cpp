@@ -271,15 +271,8 @@ FailureOr<Shape> dropoutInfer(ArrayRef<Shape> in, const LayerArgs &args,
 Value dropoutEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
                   const LayerArgs &args, Type) {
   int64_t seed = args.at("seed").i;
-  if (seed < 0) { // FNV-1a of the layer name, which the location carries
-    StringRef name = "dropout";
-    if (auto named = dyn_cast<NameLoc>(loc))
-      name = named.getName().getValue();
-    uint32_t h = 2166136261u;
-    for (char c : name)
-      h = (h ^ uint8_t(c)) * 16777619u;
-    seed = h;
-  }
+  if (seed < 0)
+    seed = nameSeed(loc, "dropout", 2166136261u);
   return b.create<DropoutOp>(loc, in[0], b.getF32FloatAttr(args.at("rate").f),
                              b.getI64IntegerAttr(seed));
 }
@@ -599,4 +592,15 @@ Value sinter::layers::biasAndActivation(OpBuilder &b, Location loc, Value h,
   if (args.at("use_bias").b)
     h = b.create<BiasAddOp>(loc, h, weights[1]);
   return activate(b, loc, args.at("activation").name, h);
+}
+
+uint32_t sinter::layers::nameSeed(Location loc, StringRef unnamed,
+                                  uint32_t basis) {
+  StringRef name = unnamed;
+  if (auto named = dyn_cast<NameLoc>(loc))
+    name = named.getName().getValue();
+  uint32_t h = basis;
+  for (char c : name)
+    h = (h ^ uint8_t(c)) * 16777619u;
+  return h;
 }

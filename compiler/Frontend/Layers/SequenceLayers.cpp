@@ -307,10 +307,7 @@ Value attentionEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
   if (double rate = args.at("dropout").f) {
     // Its own seed: the layer name's, offset so it differs from a Dropout
     // layer of the same name.
-    uint32_t seed = 0x5eed;
-    if (auto named = dyn_cast<NameLoc>(loc))
-      for (char c : named.getName().getValue())
-        seed = (seed ^ uint8_t(c)) * 16777619u;
+    uint32_t seed = nameSeed(loc, "", 0x5eed);
     probs = b.create<DropoutOp>(loc, probs, b.getF32FloatAttr(rate),
                                 b.getI64IntegerAttr(seed));
   }
