@@ -101,7 +101,7 @@ public:
     auto fn = startFunction(kPredictFn, /*withTarget=*/false, false, 0,
                             {model.predictionType});
     IRMapping map = mapArgs(fn, /*withTarget=*/false);
-    Value pred = cloneForward(map);
+    Value pred = cloneForward(map, Mode::Inference);
     b.create<func::ReturnOp>(loc(), pred);
   }
 
@@ -109,7 +109,7 @@ public:
     auto fn = startFunction(kEvaluateFn, true, false, 0,
                             {b.getF32Type(), model.predictionType});
     IRMapping map = mapArgs(fn, true);
-    Value pred = cloneForward(map);
+    Value pred = cloneForward(map, Mode::Inference);
     Value loss = withPenalties(
         buildLoss(b, loc(), model.loss, pred, target(fn)), map);
     b.create<func::ReturnOp>(loc(), ValueRange{extract(loss), pred});
@@ -121,7 +121,7 @@ public:
       results.push_back(model.forward.getArgument(p).getType());
     auto fn = startFunction(kGradientsFn, true, false, 0, results);
     IRMapping map = mapArgs(fn, true);
-    Value pred = cloneForward(map);
+    Value pred = cloneForward(map, Mode::Training);
     Value loss = withPenalties(
         buildLoss(b, loc(), model.loss, pred, target(fn)), map);
     FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
@@ -158,7 +158,14 @@ public:
     fn.setArgAttr(fn.getNumArguments() - 1, attrs::kHyper,
                   b.getStringAttr("iteration"));
 
-    Value pred = cloneForward(map, iteration);
+    SmallVector<std::pair<Value, Value>> updates;
+    Value pred = cloneForward(map, Mode::Training, iteration, &updates);
+    DenseMap<Value, Value> stateUpdates;
+    for (auto [state, value] : updates)
+      if (!stateUpdates.try_emplace(state, value).second)
+        return model.forward.emitError(
+            "a layer with moving statistics is called more than once; "
+            "each call would update them (call it once)");
     Value loss = withPenalties(
         buildLoss(b, loc(), model.loss, pred, target(fn)), map);
     FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
@@ -174,8 +181,10 @@ public:
       for (size_t k = 0; k < slotNames.size(); ++k)
         slots.push_back(
             fn.getArgument(firstSlot + k * model.params.size() + j));
-      if (isFrozen(p)) { // neither the weight nor its slots change
-        newParams.push_back(map.lookup(model.forward.getArgument(p)));
+      if (isFrozen(p)) { // no optimizer update; state takes its new value
+        Value param = map.lookup(model.forward.getArgument(p));
+        newParams.push_back(stateUpdates.lookup(param) ? stateUpdates[param]
+                                                       : param);
         for (size_t k = 0; k < slotNames.size(); ++k)
           newSlots[k].push_back(slots[k]);
         continue;
@@ -255,15 +264,23 @@ private:
     return fn.getArgument(model.inputs.size());
   }
 
-  /// Clones @forward's ops. Ops that train differently take their training
-  /// form when `step` (the train step's iteration) is given, their
-  /// inference form otherwise.
-  Value cloneForward(IRMapping &map, Value step = nullptr) {
+  enum class Mode { Inference, Training };
+
+  /// Clones @forward's ops; ops that train differently take the form of
+  /// `mode`. `step` (the train step's iteration) keys random ops; without
+  /// it they are the identity. New values of state parameters (moving
+  /// statistics) are appended to `stateUpdates` as (parameter, value).
+  Value cloneForward(
+      IRMapping &map, Mode mode, Value step = nullptr,
+      SmallVectorImpl<std::pair<Value, Value>> *stateUpdates = nullptr) {
     Block &body = model.forward.getBody().front();
+    SmallVector<std::pair<Value, Value>> ignored;
     for (Operation &op : body.without_terminator()) {
       Operation *clone = b.clone(op, map);
-      if (auto mode = dyn_cast<TrainingModeOpInterface>(clone)) {
-        map.map(op.getResult(0), mode.buildForMode(b, step));
+      if (auto moded = dyn_cast<TrainingModeOpInterface>(clone)) {
+        map.map(op.getResult(0),
+                moded.buildForMode(b, mode == Mode::Training, step,
+                                   stateUpdates ? *stateUpdates : ignored));
         clone->erase();
       }
     }

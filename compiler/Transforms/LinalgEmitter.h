@@ -92,6 +92,27 @@ public:
     return generic(all, inMaps, filled(s, init), dropLast(r), iters, body);
   }
 
+  /// Sums `x` over all but its last `k` dimensions: a tensor of x's
+  /// trailing `k` dimensions.
+  Value sumLeading(Value x, int64_t k) {
+    int64_t r = rankOf(x);
+    SmallVector<IteratorType> iters(r - k, IteratorType::reduction);
+    iters.append(k, IteratorType::parallel);
+    Value init = filled(ArrayRef(sizes(x)).take_back(k), 0.0);
+    return generic(x, id(r), init, trailing(r, k), iters,
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     return nb.create<arith::AddFOp>(l, a[1], a[0]);
+                   });
+  }
+
+  /// The number of elements of `x`'s leading `r - k` dimensions, as f32.
+  Value leadingCount(Value x, int64_t k) {
+    Value n = f32(1.0);
+    for (int64_t d = 0; d < rankOf(x) - k; ++d)
+      n = b.create<arith::MulFOp>(loc, n, dimF32(x, d));
+    return n;
+  }
+
   /// Reduces over every dimension to a tensor<f32>; `maps` give each input's
   /// indexing in the iteration space of `space`.
   Value reduceAll(ValueRange ins, ArrayRef<AffineMap> maps, Value space,

@@ -1,9 +1,11 @@
-//===- LowerNormalize.cpp - sinter.normalize and its gradient to linalg ---===//
+//===- LowerNormalize.cpp - normalization statistics to linalg ------------===//
 //
-// Part of sinter-lower-to-linalg. Statistics are reductions over the last
-// dimension (rank r - 1 tensors); the results are maps that broadcast them
-// back. The gradient recomputes the statistics from the forward input
-// instead of keeping them alive from the forward pass.
+// Part of sinter-lower-to-linalg. sinter.normalize: statistics are
+// reductions over the last dimension (rank r - 1 tensors); the results are
+// maps that broadcast them back. The gradient recomputes the statistics
+// from the forward input instead of keeping them alive from the forward
+// pass. Batch normalization's per-channel statistics (channel_mean, rsqrt)
+// reduce over the leading dimensions instead.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/LinalgEmitter.h"
@@ -122,6 +124,37 @@ SmallVector<Value> lower(NormalizeGradOp op, OpBuilder &b) {
       })};
 }
 
+// The count of leading elements is known at run time only (the batch).
+SmallVector<Value> lower(ChannelMeanOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  int64_t k = op.getType().getRank();
+  Value sum = e.sumLeading(op.getInput(), k);
+  Value n = e.leadingCount(op.getInput(), k);
+  return {e.map(sum, sum, [&](OpBuilder &nb, Location l, ValueRange a) {
+    return Ar{nb, l}.div(a[0], n);
+  })};
+}
+
+SmallVector<Value> lower(ChannelMeanGradOp op, OpBuilder &b) {
+  Emitter e(b, op.getLoc());
+  Value x = op.getInput();
+  int64_t r = Emitter::rankOf(x), k = Emitter::rankOf(op.getGrad());
+  Value n = e.leadingCount(x, k);
+  return {e.mapWith(op.getGrad(), e.trailing(r, k), x,
+                    [&](OpBuilder &nb, Location l, ValueRange a) {
+                      return Ar{nb, l}.div(a[0], n);
+                    })};
+}
+
+SmallVector<Value> lower(RsqrtOp op, OpBuilder &b) {
+  return {Emitter(b, op.getLoc())
+              .map(op.getInput(), op.getInput(),
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     return ar.div(ar.c(1.0), ar.sqrt(a[0]));
+                   })};
+}
+
 template <typename... Ops>
 void addPatterns(RewritePatternSet &patterns) {
   (patterns.add<LowerPattern<Ops, &lower>>(patterns.getContext()), ...);
@@ -130,5 +163,6 @@ void addPatterns(RewritePatternSet &patterns) {
 } // namespace
 
 void sinter::lowering::populateNormalizeLowerings(RewritePatternSet &patterns) {
-  addPatterns<NormalizeOp, NormalizeGradOp>(patterns);
+  addPatterns<NormalizeOp, NormalizeGradOp, ChannelMeanOp, ChannelMeanGradOp,
+              RsqrtOp>(patterns);
 }

@@ -144,16 +144,8 @@ SmallVector<Value> lower(ScaleChannelsOp op, OpBuilder &b) {
 }
 
 SmallVector<Value> lower(BiasAddGradOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  int64_t r = Emitter::rankOf(op.getGrad()), k = op.getType().getRank();
-  SmallVector<IteratorType> iters(r - k, IteratorType::reduction);
-  iters.append(k, IteratorType::parallel);
-  SmallVector<OpFoldResult> sizes(e.sizes(op.getGrad()));
-  Value init = e.filled(ArrayRef(sizes).take_back(k), 0.0);
-  return {e.generic({op.getGrad()}, {e.id(r)}, init, e.trailing(r, k),
-                    iters, [](OpBuilder &nb, Location l, ValueRange a) {
-                      return Ar{nb, l}.add(a[1], a[0]);
-                    })};
+  return {Emitter(b, op.getLoc())
+              .sumLeading(op.getGrad(), op.getType().getRank())};
 }
 
 SmallVector<Value> lower(AddOp op, OpBuilder &b) {

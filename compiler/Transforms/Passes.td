@@ -28,10 +28,13 @@ def BuildTrainStep : Pass<"sinter-build-train-step", "::mlir::ModuleOp"> {
       * `@sinter_gradients(inputs..., target, params...) -> (loss, grads...)`
       * `@sinter_train_step(inputs..., target, params..., slots..., lr,
         iteration) -> (loss, params'..., slots'...)`
-    Ops with a TrainingModeOpInterface (Dropout) take their training form
-    in @sinter_train_step only, keyed on its `iteration`; predict, evaluate
-    and gradients see the inference form, so `gradients` and finite
-    differences of `evaluate` describe one function.
+    Ops with a TrainingModeOpInterface take their training form in
+    @sinter_train_step and @sinter_gradients (BatchNormalization uses the
+    batch's statistics), their inference form in predict and evaluate.
+    Random ops (Dropout) key on the train step's `iteration` and are the
+    identity in @sinter_gradients, so its loss is a deterministic function
+    whose finite differences check its gradients. The train step returns
+    the new moving statistics (state parameters) in place of the old.
     Gradients come from each op's VJPOpInterface rule, applied in one reverse
     walk over the forward block; uses of a value more than once accumulate
     with `sinter.add`. Optimizer updates come after every backward op, so no

@@ -297,11 +297,12 @@ Trainer::Batch Trainer::firstRows(const Dataset &data, int64_t rows) const {
   return b;
 }
 
+// The loss of the gradients entry point (training mode without dropout),
+// the function whose derivative `gradients` computes; evaluate's loss is
+// the inference mode's, which differs with BatchNormalization.
 float Trainer::lossOn(Batch &b) {
-  std::vector<float> out(b.rows * m.outputSize);
-  sinter_buffer xb = buffer(b.x), pb = buffer(paramBuf), ob = buffer(out);
-  sinter_buffer yb = m.labels ? buffer(b.labels) : buffer(b.y);
-  return model.evaluate(&xb, &yb, &pb, &ob);
+  std::vector<float> scratch;
+  return gradientsOn(b, scratch);
 }
 
 float Trainer::gradientsOn(Batch &b, std::vector<float> &g) {
@@ -341,7 +342,7 @@ double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
   for (const ParamInfo &p : m.params) {
     if (p.frozen) {
       out << p.name << std::string(p.name.size() < 33 ? 33 - p.name.size() : 1, ' ')
-          << "frozen: not trained, no gradient to check\n";
+          << "not trained: no gradient to check\n";
       continue;
     }
     double maxDiff = 0, scale = 1e-6;
@@ -401,22 +402,36 @@ double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
 
 void Trainer::summary(std::ostream &out) const {
   out << "Model: \"" << m.model << "\"\n";
-  char line[256];
-  std::string rule(72, '-');
-  out << rule << "\n";
-  std::snprintf(line, sizeof line, "%-36s %-22s %12s\n", "Layer (type)",
-                "Output Shape", "Param #");
-  out << line << std::string(72, '=') << "\n";
-  int64_t total = 0;
+  // Columns as Keras prints them, the first widened to the longest name.
+  std::vector<std::string> names, shapes;
+  size_t nameWidth = 36, shapeWidth = 22;
   for (const LayerInfo &l : m.layers) {
-    std::string shape = "(None, " + l.shape + ")";
-    std::snprintf(line, sizeof line, "%-36s %-22s %12lld\n",
-                  (l.name + " (" + l.className + ")").c_str(), shape.c_str(),
-                  (long long)l.params);
-    out << line;
-    total += l.params;
+    names.push_back(l.name + " (" + l.className + ")");
+    std::string dims = l.shape;
+    for (size_t i = dims.find(','); i != std::string::npos;
+         i = dims.find(',', i + 2))
+      dims.insert(i + 1, " ");
+    shapes.push_back("(None, " + dims + ")");
+    nameWidth = std::max(nameWidth, names.back().size());
+    shapeWidth = std::max(shapeWidth, shapes.back().size());
   }
-  out << rule << "\n";
+  auto row = [&](const std::string &name, const std::string &shape,
+                 const std::string &params) {
+    out << name << std::string(nameWidth + 1 - name.size(), ' ') << shape
+        << std::string(shapeWidth + 1 - shape.size(), ' ')
+        << std::string(params.size() < 12 ? 12 - params.size() : 0, ' ')
+        << params << "\n";
+  };
+  size_t width = nameWidth + shapeWidth + 14;
+  out << std::string(width, '-') << "\n";
+  row("Layer (type)", "Output Shape", "Param #");
+  out << std::string(width, '=') << "\n";
+  int64_t total = 0;
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    row(names[i], shapes[i], std::to_string(m.layers[i].params));
+    total += m.layers[i].params;
+  }
+  out << std::string(width, '-') << "\n";
   int64_t frozen = 0;
   for (const ParamInfo &p : m.params)
     frozen += p.frozen ? p.size : 0;

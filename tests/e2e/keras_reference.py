@@ -27,14 +27,21 @@ ACTIVATIONS = {
 }
 
 
+WEIGHT_NAMES = ("kernel", "bias", "gamma", "beta", "embeddings", "moving_mean",
+                "moving_variance")
+
+
 def frozen_params(model_json):
-    """Weights of layers with trainable: false (Keras does not train them)."""
+    """Weights the optimizer does not train: every weight of a layer with
+    trainable: false, and BatchNormalization's moving statistics."""
     out = set()
     for layer in model_json["config"]["layers"]:
         cfg = layer["config"]
+        name = layer.get("name") or cfg["name"]
         if cfg.get("trainable") is False:
-            name = layer.get("name") or cfg["name"]
-            out |= {name + ".kernel", name + ".bias"}
+            out |= {f"{name}.{w}" for w in WEIGHT_NAMES}
+        if layer["class_name"] == "BatchNormalization":
+            out |= {name + ".moving_mean", name + ".moving_variance"}
     return out
 
 
@@ -69,10 +76,11 @@ def dropout_seed(name, cfg):
     return h
 
 
-def _apply(layer, params, args, step=None, kwargs=None):
+def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=None):
     """One call of a Keras layer on a list of input tensors; `step` is the
-    training step (None: inference, where Dropout is the identity);
-    `kwargs` the call's keyword arguments."""
+    training step (None: Dropout is the identity); `training` selects
+    BatchNormalization's batch statistics, whose moving averages go to
+    `updates`; `kwargs` the call's keyword arguments."""
     cls, cfg = layer["class_name"], layer["config"]
     name = layer.get("name") or cfg["name"]
     kwargs = kwargs or {}
@@ -146,6 +154,29 @@ def _apply(layer, params, args, step=None, kwargs=None):
             return x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps) * params[name + ".gamma"]
         mean = x.mean(-1, keepdim=True)
         var = ((x - mean) ** 2).mean(-1, keepdim=True)
+        y = (x - mean) / torch.sqrt(var + eps)
+        if cfg.get("scale", True):
+            y = y * params[name + ".gamma"]
+        if cfg.get("center", True):
+            y = y + params[name + ".beta"]
+        return y
+    if cls == "BatchNormalization":
+        # keras/src/layers/normalization/batch_normalization.py: biased batch
+        # variance; moving = moving * momentum + batch * (1 - momentum); a
+        # frozen layer runs in inference mode.
+        x, eps, momentum = args[0], cfg.get("epsilon", 1e-3), cfg.get("momentum", 0.99)
+        moving_mean = params[name + ".moving_mean"]
+        moving_var = params[name + ".moving_variance"]
+        if training and cfg.get("trainable") is not False:
+            dims = tuple(range(x.dim() - 1))
+            mean, var = x.mean(dims), x.var(dims, unbiased=False)
+            if updates is not None:
+                updates[name + ".moving_mean"] = \
+                    moving_mean * momentum + mean.detach() * (1 - momentum)
+                updates[name + ".moving_variance"] = \
+                    moving_var * momentum + var.detach() * (1 - momentum)
+        else:
+            mean, var = moving_mean, moving_var
         y = (x - mean) / torch.sqrt(var + eps)
         if cfg.get("scale", True):
             y = y * params[name + ".gamma"]
@@ -229,15 +260,18 @@ def _triples(v):
     return [v] if isinstance(v[0], str) else v
 
 
-def forward(model_json, params, inputs, step=None):
+def forward(model_json, params, inputs, step=None, training=False, updates=None):
     """`inputs`: {input layer name: tensor} (Sequential: {"input": x});
-    `step`: the training step, or None for inference."""
+    `step`: the training step (Dropout's masks), or None; `training`: batch
+    statistics in BatchNormalization, whose new moving statistics go to
+    `updates`."""
     layers = model_json["config"]["layers"]
+    mode = {"training": training, "updates": updates}
     if model_json["class_name"] == "Sequential":
         h = inputs["input"]
         for layer in layers:
             if layer["class_name"] != "InputLayer":
-                h = _apply(layer, params, [h], step)
+                h = _apply(layer, params, [h], step, **mode)
         return h
     by_name = {(l.get("name") or l["config"]["name"]): l for l in layers}
     produced = {name: [x] for name, x in inputs.items()}
@@ -254,7 +288,7 @@ def forward(model_json, params, inputs, step=None):
             args = [produced[l][n] for l, n in refs]
             kwargs = node.get("kwargs", {}) if isinstance(node, dict) else {}
             produced.setdefault(name, []).append(
-                _apply(by_name[name], params, args, step, kwargs))
+                _apply(by_name[name], params, args, step, kwargs, **mode))
             pending.remove(item)
     out = _triples(model_json["config"]["output_layers"])[0]
     return produced[out[0]][out[1]]
@@ -262,21 +296,24 @@ def forward(model_json, params, inputs, step=None):
 
 def penalties(model_json, params):
     """Keras' regularization losses: l1 * sum|w| + l2 * sum w^2 for each
-    trainable layer's kernel_regularizer."""
+    `<weight>_regularizer` (kernel, bias, gamma, beta) of a trainable layer."""
     total = 0.0
     for layer in model_json["config"]["layers"]:
         cfg = layer["config"]
-        reg = cfg.get("kernel_regularizer")
-        if not reg or cfg.get("trainable") is False:
+        if cfg.get("trainable") is False:
             continue
         name = layer.get("name") or cfg["name"]
-        cls = (reg if isinstance(reg, str) else reg["class_name"]).lower()
-        opts = {} if isinstance(reg, str) else reg.get("config", {})
-        both = cls in ("l1l2", "l1_l2")
-        l1 = opts.get("l1", 0.0 if both else 0.01) if "l1" in cls else 0.0
-        l2 = opts.get("l2", 0.0 if both else 0.01) if "l2" in cls else 0.0
-        w = params[name + ".kernel"]
-        total = total + l1 * w.abs().sum() + l2 * (w * w).sum()
+        for weight in ("kernel", "bias", "gamma", "beta"):
+            reg = cfg.get(weight + "_regularizer")
+            if not reg or name + "." + weight not in params:
+                continue
+            cls = (reg if isinstance(reg, str) else reg["class_name"]).lower()
+            opts = {} if isinstance(reg, str) else reg.get("config", {})
+            both = cls in ("l1l2", "l1_l2")
+            l1 = opts.get("l1", 0.0 if both else 0.01) if "l1" in cls else 0.0
+            l2 = opts.get("l2", 0.0 if both else 0.01) if "l2" in cls else 0.0
+            w = params[name + "." + weight]
+            total = total + l1 * w.abs().sum() + l2 * (w * w).sum()
     return total
 
 
@@ -410,8 +447,9 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
             xb = {k: v[b:b + batch] for k, v in x.items()}
             yb = y[b:b + batch]
             leaves = {k: v.clone().requires_grad_(True) for k, v in params.items()}
-            value = loss_fn(loss, forward(model_json, leaves, xb, opt.iterations), yb) \
-                + penalties(model_json, leaves)
+            updates = {}
+            pred = forward(model_json, leaves, xb, opt.iterations, True, updates)
+            value = loss_fn(loss, pred, yb) + penalties(model_json, leaves)
             grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
             grads = {k: (g if g is not None else torch.zeros_like(params[k]))
                      for k, g in zip(leaves, grads)}
@@ -419,6 +457,8 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
             with torch.no_grad():
                 opt.step({k: v for k, v in params.items() if k not in frozen},
                          grads, learning_rate(opt_cfg, opt.iterations))
+                for k, v in updates.items():
+                    params[k].copy_(v)
     return losses, {k: v.numpy() for k, v in params.items()}
 
 
@@ -429,8 +469,10 @@ def gradients(model_json, loss, params, x, y):
     if yt.dtype not in (torch.int64, torch.int32):
         yt = yt.to(torch.float64)
     xt = {k: torch.tensor(v, dtype=torch.float64) for k, v in x.items()}
-    value = loss_fn(loss, forward(model_json, leaves, xt), yt) + penalties(model_json, leaves)
-    grads = torch.autograd.grad(value, list(leaves.values()))
+    # Training mode without Dropout, as Sinter's gradients entry point.
+    value = loss_fn(loss, forward(model_json, leaves, xt, training=True), yt) \
+        + penalties(model_json, leaves)
+    grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
     frozen = frozen_params(model_json)
-    return value.item(), {k: (0 * g if k in frozen else g).numpy()
-                          for k, g in zip(leaves, grads)}
+    return value.item(), {k: (torch.zeros_like(leaves[k]) if k in frozen or g is None else g)
+                          .detach().numpy() for k, g in zip(leaves, grads)}

@@ -18,8 +18,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras_reference  # noqa: E402
 import safetensors_io  # noqa: E402
-from test_training import (Case, called, conv, dense, functional3, keras3, kt,  # noqa: E402
-                           optimizer, pool, simple)
+from test_training import (Case, batchnorm, called, conv, dense, functional3,  # noqa: E402
+                           keras3, kt, optimizer, pool, simple)
 import test_training  # noqa: E402
 
 
@@ -70,14 +70,20 @@ def attention_trial(r):
 
 def norm_trial(r):
     t, d = r.randint(1, 5), r.randint(2, 8)
-    if r.random() < 0.5:
+    kind = r.random()
+    if kind < 0.4:
         layer = simple("LayerNormalization", "norm", epsilon=r.choice([1e-3, 1e-5]),
                        center=r.random() < 0.7, scale=r.random() < 0.7,
                        rms_scaling=r.random() < 0.3)
-    else:
+    elif kind < 0.7:
         layer = simple("RMSNormalization", "norm", epsilon=1e-6)
+    else:  # predict: the moving statistics; gradients: the batch's
+        layer = batchnorm("norm", epsilon=r.choice([1e-3, 1e-2]),
+                          momentum=r.choice([0.99, 0.5]), center=r.random() < 0.7,
+                          scale=r.random() < 0.7)
     settings = {k: v for k, v in layer["config"].items()
-                if k not in ("name", "trainable", "dtype")}
+                if k not in ("name", "trainable", "dtype", "synchronized")
+                and not isinstance(v, dict) and v is not None}
     return (t, d), [dense("pre", d, "tanh"), layer], \
         f"{layer['class_name']} on [{t}, {d}] {settings}"
 

@@ -98,6 +98,19 @@ def simple(cls, name, **config):
             "registered_name": None}
 
 
+def batchnorm(name, **config):
+    """Keras 3 BatchNormalization config, as get_config writes it."""
+    init = lambda c: {"module": "keras.initializers", "class_name": c, "config": {},
+                      "registered_name": None}
+    base = {"axis": -1, "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True,
+            "beta_initializer": init("Zeros"), "gamma_initializer": init("Ones"),
+            "moving_mean_initializer": init("Zeros"),
+            "moving_variance_initializer": init("Ones"), "beta_regularizer": None,
+            "gamma_regularizer": None, "beta_constraint": None, "gamma_constraint": None,
+            "synchronized": False}
+    return simple("BatchNormalization", name, **{**base, **config})
+
+
 def keras3(inputs, layers, loss, opt):
     shape = list(inputs) if isinstance(inputs, tuple) else [inputs]
     return {"module": "keras", "class_name": "Sequential", "config": {
@@ -293,8 +306,12 @@ def cases():
             "registered_name": None}
         return layer
     frozen_reg = regularized(frozen, "L2", l2=0.5)
+    bias_reg = regularized(dense("h", 5, "tanh"), "L2", l2=0.05)
+    bias_reg["config"]["bias_regularizer"] = {
+        "module": "keras.regularizers", "class_name": "L1", "config": {"l1": 0.2},
+        "registered_name": None}
     c["kernel_regularizers_sgd"] = (
-        keras3(3, [frozen_reg, regularized(dense("h", 5, "tanh"), "L2", l2=0.05),
+        keras3(3, [frozen_reg, bias_reg,
                    regularized(dense("h2", 4, "relu"), "L1", l1=0.02),
                    regularized(dense("out", 2, None), "L1L2", l1=0.01, l2=0.03)],
                "mse", optimizer("SGD", learning_rate=0.1)), [])
@@ -327,6 +344,34 @@ def cases():
     c["piecewise_schedule_rmsprop"] = (
         keras3(3, net, "mse", optimizer("RMSprop", learning_rate=schedule(
             "PiecewiseConstantDecay", boundaries=[2, 6], values=[0.01, 0.003, 0.001]))), [])
+    # BatchNormalization: batch statistics while training (gradients
+    # through them), moving statistics updated each step and compared at
+    # the end, on images and on vectors; a frozen one runs in inference mode.
+    # A bias right before BatchNormalization has a zero gradient (the
+    # batch mean cancels it): Adam would amplify rounding noise, so the
+    # layers before one go without, as in Keras models.
+    l2 = {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.1},
+          "registered_name": None}
+    unbiased_conv = conv("c1", 3, (3, 3), None, padding="same")
+    unbiased_conv["config"]["use_bias"] = False
+    c["conv_batchnorm_sce_sgd_momentum"] = (
+        keras3((6, 6, 2), [unbiased_conv,
+                           batchnorm("bn1", momentum=0.9, gamma_regularizer=l2),
+                           activation("r1", "relu"),
+                           pool("MaxPooling2D", "p1"),
+                           simple("Flatten", "flat", data_format="channels_last"),
+                           dense("h", 5, None, use_bias=False),
+                           batchnorm("bn2", center=False, epsilon=0.01, momentum=0.5),
+                           activation("t", "tanh"),
+                           dense("probs", 3, "softmax")],
+               "sparse_categorical_crossentropy",
+               optimizer("SGD", learning_rate=0.1, momentum=0.9)), [])
+    frozen_bn = batchnorm("frozen_bn")
+    frozen_bn["config"]["trainable"] = False
+    c["frozen_batchnorm_mse_sgd"] = (
+        keras3(4, [dense("h", 6, None), frozen_bn, activation("r", "relu"),
+                   batchnorm("bn", scale=False, momentum=0.8), dense("out", 2, None)],
+               "mse", optimizer("SGD", learning_rate=0.05, momentum=0.5)), [])
     # The lenet example network at full size (28x28 images).
     c["lenet_example_network"] = (
         keras3((28, 28, 1), [conv("conv1", 6, (5, 5), "relu", padding="same"),
@@ -486,6 +531,8 @@ class Case:
             shape = [int(d) for d in dims.split("x")]
             scale = 1 / np.sqrt(shape[0]) if len(shape) == 2 else 0.1
             self.params[pname] = rng.normal(0, scale, shape).astype(np.float32)
+            if pname.endswith("moving_variance"):  # variances are positive
+                self.params[pname] = rng.uniform(0.5, 2, shape).astype(np.float32)
         self.inputs = {}
         for layer in model_json["config"]["layers"]:
             cfg = layer["config"]

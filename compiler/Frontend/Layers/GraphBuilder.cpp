@@ -38,6 +38,10 @@ LogicalResult GraphBuilder::declare(StringRef name, const LayerDef &def,
   }
   if (failed(completeArgs(ctx, def, args, error)))
     return failure();
+  ArgValue trainable;
+  trainable.kind = ArgKind::Bool;
+  trainable.b = !frozen;
+  args["trainable"] = trainable;
   instances[name] = Instance{&def, std::move(args), {}, {}, frozen};
   return success();
 }
@@ -91,7 +95,7 @@ FailureOr<Value> GraphBuilder::call(StringRef name, ValueRange inputs,
           b.getNamedAttr(attrs::kParam,
                          b.getStringAttr(name.str() + "." + w.name)),
           b.getNamedAttr(attrs::kInit, w.init)};
-      if (inst.frozen)
+      if (inst.frozen || !w.trainable)
         attrList.push_back(b.getNamedAttr(attrs::kFrozen, b.getUnitAttr()));
       if (w.regularizer)
         attrList.push_back(b.getNamedAttr(attrs::kRegularizer, w.regularizer));

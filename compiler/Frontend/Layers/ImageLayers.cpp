@@ -99,6 +99,7 @@ const ArgSpec kConvArgs[] = {
     {"kernel_initializer", ArgKind::Initializer, "glorot_uniform"},
     {"bias_initializer", ArgKind::Initializer, "zeros"},
     {"kernel_regularizer", ArgKind::Regularizer, "none"},
+    {"bias_regularizer", ArgKind::Regularizer, "none"},
 };
 
 FailureOr<WindowAttrs> convAttrs(const Shape &image, const LayerArgs &args,

@@ -21,7 +21,7 @@ mlir::Value applyKernel(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 
 /// Weights of layers with a kernel and an optional bias of `units`
 /// (arguments kernel_initializer, kernel_regularizer, use_bias,
-/// bias_initializer).
+/// bias_initializer, bias_regularizer).
 llvm::SmallVector<WeightSpec> kernelAndBias(const LayerArgs &args,
                                             Shape kernel, int64_t units);
 /// `h` plus the bias (weights[1], if use_bias), then the activation.
@@ -46,6 +46,7 @@ uint32_t nameSeed(mlir::Location loc, llvm::StringRef unnamed,
 /// The layer families outside Layers.cpp.
 llvm::ArrayRef<LayerDef> imageLayers();    // ImageLayers.cpp
 llvm::ArrayRef<LayerDef> sequenceLayers(); // SequenceLayers.cpp
+llvm::ArrayRef<LayerDef> normalizationLayers(); // NormalizationLayers.cpp
 
 } // namespace sinter::layers
 

@@ -75,6 +75,7 @@ const ArgSpec kDenseArgs[] = {
     {"kernel_initializer", ArgKind::Initializer, "glorot_uniform"},
     {"bias_initializer", ArgKind::Initializer, "zeros"},
     {"kernel_regularizer", ArgKind::Regularizer, "none"},
+    {"bias_regularizer", ArgKind::Regularizer, "none"},
 };
 
 // Like Keras, Dense maps the last dimension and keeps the others.
@@ -364,7 +365,8 @@ FailureOr<ArgValue> parseDefault(MLIRContext *ctx, ArgKind kind,
 static SmallVector<const LayerDef *> allLayers() {
   SmallVector<const LayerDef *> all;
   for (ArrayRef<LayerDef> family :
-       {ArrayRef<LayerDef>(kLayers), imageLayers(), sequenceLayers()})
+       {ArrayRef<LayerDef>(kLayers), imageLayers(), sequenceLayers(),
+        normalizationLayers()})
     for (const LayerDef &d : family)
       all.push_back(&d);
   return all;
@@ -582,7 +584,8 @@ SmallVector<WeightSpec> sinter::layers::kernelAndBias(const LayerArgs &args,
                                 args.at("kernel_initializer").init,
                                 args.at("kernel_regularizer").init}};
   if (args.at("use_bias").b)
-    w.push_back({"bias", {units}, args.at("bias_initializer").init});
+    w.push_back({"bias", {units}, args.at("bias_initializer").init,
+                 args.at("bias_regularizer").init});
   return w;
 }
 

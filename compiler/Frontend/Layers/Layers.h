@@ -71,6 +71,8 @@ struct WeightSpec {
   Shape shape;
   mlir::DictionaryAttr init;
   mlir::DictionaryAttr regularizer = {}; // {l1, l2}: a penalty on the loss
+  bool trainable = true; // false: state the train step updates itself
+                         // (BatchNormalization's moving statistics)
 };
 
 struct LayerDef {
@@ -85,6 +87,8 @@ struct LayerDef {
   llvm::SmallVector<WeightSpec> (*weights)(llvm::ArrayRef<Shape> inputs,
                                            const LayerArgs &args);
   /// Emits the layer's ops; `weights` follow the order of `weights()`.
+  /// `args` also holds `trainable` (Bool): false for a frozen instance
+  /// (Keras trainable=False).
   mlir::Value (*emit)(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::ValueRange inputs, mlir::ValueRange weights,
                       const LayerArgs &args, mlir::Type resultType);

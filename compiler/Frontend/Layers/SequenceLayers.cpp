@@ -1,8 +1,8 @@
 //===- SequenceLayers.cpp - embeddings, normalization, attention ----------===//
 //
 // Layers of sequence models, [tokens, features] per example. Each becomes
-// primitives (contractions, bias_add, scale_channels, normalize, softmax,
-// causal_mask), so autodiff never sees a composite layer.
+// primitives (contractions, bias_add, softmax, causal_mask), so autodiff
+// never sees a composite layer.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Layers/LayerKit.h"
@@ -87,85 +87,6 @@ SmallVector<WeightSpec> positionWeights(ArrayRef<Shape> in,
 Value positionEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
                    const LayerArgs &, Type) {
   return b.create<BiasAddOp>(loc, in[0], w[0]);
-}
-
-//===----------------------------------------------------------------------===//
-// Normalization over the last axis
-//===----------------------------------------------------------------------===//
-
-const ArgSpec kLayerNormArgs[] = {
-    {"axis", ArgKind::Int, "-1"},
-    {"epsilon", ArgKind::Float, "0.001"},
-    {"center", ArgKind::Bool, "true"},
-    {"scale", ArgKind::Bool, "true"},
-    {"rms_scaling", ArgKind::Bool, "false"},
-    {"beta_initializer", ArgKind::Initializer, "zeros"},
-    {"gamma_initializer", ArgKind::Initializer, "ones"},
-};
-
-const ArgSpec kRmsNormArgs[] = {
-    {"axis", ArgKind::Int, "-1"},
-    {"epsilon", ArgKind::Float, "0.000001"},
-    {"scale_initializer", ArgKind::Initializer, "ones"},
-};
-
-// Keras counts the batch axis: the last axis of [batch, t, d] is 2.
-FailureOr<Shape> lastAxisInfer(ArrayRef<Shape> in, const LayerArgs &args,
-                               std::string &error) {
-  int64_t axis = args.at("axis").i;
-  if (axis != -1 && axis != int64_t(in[0].size())) {
-    error = "only the last axis can be normalized (-1 or " +
-            std::to_string(in[0].size()) + "), got " + std::to_string(axis);
-    return failure();
-  }
-  if (!(args.at("epsilon").f > 0)) {
-    error = "argument 'epsilon' must be positive";
-    return failure();
-  }
-  return in[0];
-}
-
-Value normalize(OpBuilder &b, Location loc, Value x, const LayerArgs &args,
-                bool center) {
-  return b.create<NormalizeOp>(loc, x.getType(), x,
-                               b.getF32FloatAttr(args.at("epsilon").f),
-                               center ? b.getUnitAttr() : UnitAttr());
-}
-
-// rms_scaling: no centering and no beta, as in Keras.
-SmallVector<WeightSpec> layerNormWeights(ArrayRef<Shape> in,
-                                         const LayerArgs &args) {
-  Shape channels = {in[0].back()};
-  bool rms = args.at("rms_scaling").b;
-  SmallVector<WeightSpec> w;
-  if (args.at("scale").b || rms)
-    w.push_back({"gamma", channels, args.at("gamma_initializer").init});
-  if (args.at("center").b && !rms)
-    w.push_back({"beta", channels, args.at("beta_initializer").init});
-  return w;
-}
-
-Value layerNormEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
-                    const LayerArgs &args, Type) {
-  bool rms = args.at("rms_scaling").b;
-  bool scale = args.at("scale").b || rms, center = args.at("center").b && !rms;
-  Value y = normalize(b, loc, in[0], args, /*center=*/!rms);
-  if (scale)
-    y = b.create<ScaleChannelsOp>(loc, y, w[0]);
-  if (center)
-    y = b.create<BiasAddOp>(loc, y, w[scale ? 1 : 0]);
-  return y;
-}
-
-SmallVector<WeightSpec> rmsNormWeights(ArrayRef<Shape> in,
-                                       const LayerArgs &args) {
-  return {{"scale", {in[0].back()}, args.at("scale_initializer").init}};
-}
-
-Value rmsNormEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
-                  const LayerArgs &args, Type) {
-  Value y = normalize(b, loc, in[0], args, /*center=*/false);
-  return b.create<ScaleChannelsOp>(loc, y, w[0]);
 }
 
 //===----------------------------------------------------------------------===//
@@ -322,10 +243,6 @@ const LayerDef kSequenceLayers[] = {
      embeddingWeights, embeddingEmit},
     {"position_embedding", "PositionEmbedding", 1, 1, kPositionArgs,
      positionInfer, positionWeights, positionEmit},
-    {"layer_normalization", "LayerNormalization", 1, 1, kLayerNormArgs,
-     lastAxisInfer, layerNormWeights, layerNormEmit},
-    {"rms_normalization", "RMSNormalization", 1, 1, kRmsNormArgs,
-     lastAxisInfer, rmsNormWeights, rmsNormEmit},
     {"global_avg_pool1d", "GlobalAveragePooling1D", 1, 1, kGlobalPool1DArgs,
      globalPool1DInfer, noWeights, globalPool1DEmit},
     {"multi_head_attention", "MultiHeadAttention", 1, 3, kAttentionArgs,

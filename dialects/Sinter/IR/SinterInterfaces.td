@@ -42,19 +42,28 @@ def Sinter_VJPOpInterface : OpInterface<"VJPOpInterface"> {
 def Sinter_TrainingModeOpInterface : OpInterface<"TrainingModeOpInterface"> {
   let description = [{
     A layer that computes something else while training than at inference
-    (Dropout). @forward holds the op itself; sinter-build-train-step
-    replaces it, in each entry point, by what `buildForMode` emits.
+    (Dropout, BatchNormalization). @forward holds the op itself;
+    sinter-build-train-step replaces it, in each entry point, by what
+    `buildForMode` emits: the training form in the train step and in
+    @sinter_gradients, the inference form in @sinter_predict and
+    @sinter_evaluate.
   }];
   let cppNamespace = "::sinter";
   let methods = [
     InterfaceMethod<[{
         Emits the op's meaning at the builder's insertion point and returns
-        the value that replaces its result: the training form when `step`
-        (the f32 count of finished training steps) is given, the inference
-        form when it is null.
+        the value that replaces its result. `training` selects the form.
+        `step` (the f32 count of finished training steps) is given in the
+        train step only: random ops (Dropout) key on it and are the
+        identity without it, so @sinter_gradients stays deterministic.
+        An op with state (moving statistics, held in parameters of
+        non-trainable layers' kind) appends (state operand, new value)
+        pairs to `stateUpdates` in its training form.
       }],
       "::mlir::Value", "buildForMode",
-      (ins "::mlir::OpBuilder &":$builder, "::mlir::Value":$step)>,
+      (ins "::mlir::OpBuilder &":$builder, "bool":$training,
+           "::mlir::Value":$step,
+           "::llvm::SmallVectorImpl<std::pair<::mlir::Value, ::mlir::Value>> &":$stateUpdates)>,
   ];
 }
 

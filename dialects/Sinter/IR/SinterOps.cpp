@@ -401,11 +401,88 @@ LogicalResult DropoutMaskOp::verify() {
   return verifyRate(*this, getRate().convertToFloat());
 }
 
-Value DropoutOp::buildForMode(OpBuilder &b, Value step) {
+Value DropoutOp::buildForMode(OpBuilder &b, bool, Value step,
+                              SmallVectorImpl<std::pair<Value, Value>> &) {
   if (!step)
     return getInput();
   return b.create<DropoutMaskOp>(getLoc(), getInput(), step, getRateAttr(),
                                  getSeedAttr());
+}
+
+//===----------------------------------------------------------------------===//
+// Batch normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult ChannelMeanOp::verify() {
+  return verifyTrailing(*this, getInput().getType(), getType(), "result");
+}
+LogicalResult ChannelMeanGradOp::verify() {
+  return verifyTrailing(*this, getInput().getType(), getGrad().getType(),
+                        "cotangent");
+}
+
+LogicalResult BatchNormOp::verify() {
+  RankedTensorType stats = getMovingMean().getType();
+  if (stats.getRank() != 1 || getInput().getType().getRank() < 2 ||
+      !compatible(stats.getDimSize(0), getInput().getType().getDimSize(
+                                           getInput().getType().getRank() - 1)))
+    return emitOpError("moving statistics ")
+           << stats << " must be [channels], the last dimension of "
+           << getInput().getType();
+  if (!(getEpsilon().convertToFloat() > 0.0f))
+    return emitOpError("epsilon must be positive");
+  float m = getMomentum().convertToFloat();
+  if (!(m >= 0.0f && m <= 1.0f))
+    return emitOpError("momentum must lie in [0, 1], got ") << m;
+  return success();
+}
+
+static Value affine(OpBuilder &b, Location loc, Value v, double factor,
+                    double offset) {
+  return b.create<ScaleOp>(loc, v, b.getF32FloatAttr(factor),
+                           b.getF32FloatAttr(offset));
+}
+
+// (x - mean) * rsqrt(var + eps), with `centered` = x - mean.
+static Value standardized(OpBuilder &b, Location loc, Value centered,
+                          Value var, double epsilon) {
+  Value inv = b.create<RsqrtOp>(loc, affine(b, loc, var, 1.0, epsilon));
+  return b.create<ScaleChannelsOp>(loc, centered, inv);
+}
+
+Value BatchNormOp::buildInference(OpBuilder &b, Location loc, Value x,
+                                  Value mean, Value variance, double epsilon) {
+  Value centered =
+      b.create<BiasAddOp>(loc, x, affine(b, loc, mean, -1.0, 0.0));
+  return standardized(b, loc, centered, variance, epsilon);
+}
+
+// Training: the batch statistics from per-channel primitives, so autodiff
+// differentiates through them; the moving statistics take
+// `momentum * moving + (1 - momentum) * batch`.
+Value BatchNormOp::buildForMode(
+    OpBuilder &b, bool training, Value,
+    SmallVectorImpl<std::pair<Value, Value>> &stateUpdates) {
+  Location loc = getLoc();
+  double eps = getEpsilon().convertToDouble();
+  if (!training)
+    return buildInference(b, loc, getInput(), getMovingMean(),
+                          getMovingVariance(), eps);
+  Type stats = getMovingMean().getType();
+  Value mean = b.create<ChannelMeanOp>(loc, stats, getInput());
+  Value centered =
+      b.create<BiasAddOp>(loc, getInput(), affine(b, loc, mean, -1.0, 0.0));
+  Value var = b.create<ChannelMeanOp>(
+      loc, stats, b.create<MulOp>(loc, centered, centered));
+  double m = getMomentum().convertToDouble();
+  auto moved = [&](Value moving, Value batch) -> Value {
+    Value kept = affine(b, loc, moving, m, 0.0);
+    return b.create<AddOp>(loc, kept, affine(b, loc, batch, 1.0 - m, 0.0));
+  };
+  stateUpdates.push_back({getMovingMean(), moved(getMovingMean(), mean)});
+  stateUpdates.push_back(
+      {getMovingVariance(), moved(getMovingVariance(), var)});
+  return standardized(b, loc, centered, var, eps);
 }
 
 LogicalResult ClipByNormOp::verify() {

@@ -551,6 +551,104 @@ def Sinter_NormalizeGradOp : Sinter_Op<"normalize_grad",
 }
 
 //===----------------------------------------------------------------------===//
+// Batch normalization: statistics per channel (the last dimension) over
+// every other dimension, batch included
+//===----------------------------------------------------------------------===//
+
+def Sinter_ChannelMeanOp : Sinter_Op<"channel_mean",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>]> {
+  let summary = "mean over the leading dimensions";
+  let description = [{
+    Reduces `input` to the shape of its trailing dimensions:
+    `result[c] = sum(input[..., c]) / n`, `n` the number of elements of the
+    leading dimensions, batch included, so it is known at run time only.
+    BatchNormalization's batch statistics.
+
+    ```mlir
+    %m = sinter.channel_mean %x : tensor<?x8x8x16xf32> -> tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  // The result shape must equal the input's trailing dimensions.
+  let hasVerifier = 1;
+}
+
+def Sinter_ChannelMeanGradOp : Sinter_Op<"channel_mean_grad",
+    [AllTypesMatch<["input", "result"]>]> {
+  let summary = "cotangent of sinter.channel_mean's input";
+  let description = [{
+    Spreads `grad` evenly over the leading dimensions of `input` (whose
+    shape the result takes): `result[..., c] = grad[c] / n`.
+
+    ```mlir
+    %dx = sinter.channel_mean_grad %x, %g : tensor<?x8x8x16xf32>, tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32RankedTensor:$grad);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $grad attr-dict `:` type($input) `,` type($grad)";
+  // The cotangent shape must equal the input's trailing dimensions.
+  let hasVerifier = 1;
+}
+
+def Sinter_RsqrtOp : Sinter_Op<"rsqrt",
+    [DeclareOpInterfaceMethods<Sinter_VJPOpInterface>,
+     SameOperandsAndResultType]> {
+  let summary = "elementwise reciprocal square root";
+  let description = [{
+    `result = 1 / sqrt(input)`; its VJP is `-g * result^3 / 2`.
+
+    ```mlir
+    %s = sinter.rsqrt %v : tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Sinter_BatchNormOp : Sinter_Op<"batch_norm",
+    [DeclareOpInterfaceMethods<Sinter_TrainingModeOpInterface>,
+     AllTypesMatch<["input", "result"]>,
+     AllTypesMatch<["moving_mean", "moving_variance"]>]> {
+  let summary = "Keras BatchNormalization, before its scale and offset";
+  let description = [{
+    Normalizes each channel `c` (the last dimension). While training, by the
+    batch's statistics over every other dimension,
+    `y = (x - mean) / sqrt(var + epsilon)` with the biased variance, and
+    the moving statistics move towards them:
+    `moving = momentum * moving + (1 - momentum) * batch`. At inference,
+    by the moving statistics. A forward-graph op with no lowering:
+    sinter-build-train-step replaces it by channel_mean, rsqrt and
+    per-channel ops, and returns the new moving statistics from the train
+    step in place of the old; gamma and beta are `sinter.scale_channels`
+    and `sinter.bias_add` after it.
+
+    ```mlir
+    %y = sinter.batch_norm %x, %mean, %var {epsilon = 1.000000e-03 : f32, momentum = 9.900000e-01 : f32} : tensor<?x8x8x16xf32>, tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$input, F32RankedTensor:$moving_mean,
+                       F32RankedTensor:$moving_variance, F32Attr:$epsilon,
+                       F32Attr:$momentum);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = "$input `,` $moving_mean `,` $moving_variance attr-dict `:` type($input) `,` type($moving_mean)";
+  // The statistics are [channels]; epsilon is positive, momentum in [0, 1].
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The inference form, `(x - mean) * rsqrt(variance + epsilon)` per
+    /// channel; also what a frozen layer emits directly.
+    static ::mlir::Value buildInference(::mlir::OpBuilder &b,
+                                        ::mlir::Location loc,
+                                        ::mlir::Value x, ::mlir::Value mean,
+                                        ::mlir::Value variance,
+                                        double epsilon);
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Regularization
 //===----------------------------------------------------------------------===//
 

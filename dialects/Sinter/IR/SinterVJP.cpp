@@ -93,6 +93,28 @@ LogicalResult ScaleChannelsOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
   return success();
 }
 
+// mean over the leading dimensions: the cotangent spreads back evenly.
+LogicalResult ChannelMeanOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                      MutableArrayRef<Value> operandGrads) {
+  if (Value g = resultGrads[0])
+    operandGrads[0] = b.create<ChannelMeanGradOp>(getLoc(), getInput(), g);
+  return success();
+}
+
+// y = x^(-1/2): dx = g * (-1/2) x^(-3/2) = -g * y^3 / 2.
+LogicalResult RsqrtOp::buildVJP(OpBuilder &b, ValueRange resultGrads,
+                                MutableArrayRef<Value> operandGrads) {
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  Value y = getResult();
+  Value cube = b.create<MulOp>(getLoc(), y, b.create<MulOp>(getLoc(), y, y));
+  operandGrads[0] = b.create<ScaleOp>(
+      getLoc(), b.create<MulOp>(getLoc(), g, cube), b.getF32FloatAttr(-0.5f),
+      b.getF32FloatAttr(0.0f));
+  return success();
+}
+
 LogicalResult AddOp::buildVJP(OpBuilder &, ValueRange resultGrads,
                               MutableArrayRef<Value> operandGrads) {
   operandGrads[0] = operandGrads[1] = resultGrads[0];

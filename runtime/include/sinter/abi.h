@@ -21,10 +21,13 @@
  * call to call.
  *
  * Entry points (C symbols of the emitted object):
- *   train_step: one optimizer step, parameters and slots updated in place;
- *               returns the batch's mean loss before the update. `iteration`
- *               counts steps done before this one (Keras `iterations`).
- *   gradients:  writes d(loss)/d(params) into grads; returns the loss.
+ *   train_step: one optimizer step, parameters and slots updated in place
+ *               (non-trainable state such as BatchNormalization's moving
+ *               statistics takes its new value); returns the batch's mean
+ *               loss before the update. `iteration` counts steps done
+ *               before this one (Keras `iterations`).
+ *   gradients:  writes d(loss)/d(params) into grads; returns the loss, in
+ *               training mode (batch statistics) without dropout.
  *   evaluate:   writes predictions into out; returns the loss.
  *   predict:    writes predictions into out.
  *

@@ -301,6 +301,46 @@ func.func @pool_grad_size(%x: tensor<?x8x8x2xf32>, %g: tensor<?x3x4x2xf32>) {
 
 // -----
 
+func.func @batch_norm_channels(%x: tensor<?x8x8x4xf32>, %m: tensor<3xf32>) {
+  // expected-error @+1 {{moving statistics 'tensor<3xf32>' must be [channels], the last dimension of 'tensor<?x8x8x4xf32>'}}
+  %0 = sinter.batch_norm %x, %m, %m {epsilon = 0.001 : f32, momentum = 0.99 : f32} : tensor<?x8x8x4xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_momentum(%x: tensor<?x4xf32>, %m: tensor<4xf32>) {
+  // expected-error @+1 {{momentum must lie in [0, 1], got 1.500000e+00}}
+  %0 = sinter.batch_norm %x, %m, %m {epsilon = 0.001 : f32, momentum = 1.5 : f32} : tensor<?x4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_epsilon(%x: tensor<?x4xf32>, %m: tensor<4xf32>) {
+  // expected-error @+1 {{epsilon must be positive}}
+  %0 = sinter.batch_norm %x, %m, %m {epsilon = 0.0 : f32, momentum = 0.9 : f32} : tensor<?x4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @channel_mean_shape(%x: tensor<?x8x4xf32>) {
+  // expected-error @+1 {{result 'tensor<8xf32>' must have the shape of the trailing dimensions of 'tensor<?x8x4xf32>'}}
+  %0 = sinter.channel_mean %x : tensor<?x8x4xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @channel_mean_grad_shape(%x: tensor<?x8x4xf32>, %g: tensor<3xf32>) {
+  // expected-error @+1 {{cotangent 'tensor<3xf32>' must have the shape of the trailing dimensions of 'tensor<?x8x4xf32>'}}
+  %0 = sinter.channel_mean_grad %x, %g : tensor<?x8x4xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
 func.func @dropout_rate(%x: tensor<?x4xf32>) {
   // expected-error @+1 {{rate must lie in [0, 1), got 1.000000e+00}}
   %0 = sinter.dropout %x {rate = 1.0 : f32, seed = 1} : tensor<?x4xf32>

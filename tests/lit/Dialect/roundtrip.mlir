@@ -127,6 +127,21 @@ func.func @dropout(%x: tensor<?x4xf32>, %step: f32) {
   return
 }
 
+// CHECK-LABEL: func.func @batch_norm
+func.func @batch_norm(%x: tensor<?x8x8x4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) {
+  // CHECK: sinter.batch_norm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-03 : f32, momentum = 9.900000e-01 : f32} : tensor<?x8x8x4xf32>, tensor<4xf32>
+  %0 = sinter.batch_norm %x, %m, %v {epsilon = 0.001 : f32, momentum = 0.99 : f32} : tensor<?x8x8x4xf32>, tensor<4xf32>
+  // CHECK: sinter.channel_mean %{{.*}} : tensor<?x8x8x4xf32> -> tensor<4xf32>
+  %1 = sinter.channel_mean %x : tensor<?x8x8x4xf32> -> tensor<4xf32>
+  // CHECK: sinter.channel_mean_grad %{{.*}}, %{{.*}} : tensor<?x8x8x4xf32>, tensor<4xf32>
+  %2 = sinter.channel_mean_grad %x, %1 : tensor<?x8x8x4xf32>, tensor<4xf32>
+  // CHECK: sinter.channel_mean %{{.*}} : tensor<?x8x8x4xf32> -> tensor<8x4xf32>
+  %3 = sinter.channel_mean %x : tensor<?x8x8x4xf32> -> tensor<8x4xf32>
+  // CHECK: sinter.rsqrt %{{.*}} : tensor<4xf32>
+  %4 = sinter.rsqrt %v : tensor<4xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @gelu_silu
 func.func @gelu_silu(%x: tensor<?x4xf32>, %g: tensor<?x4xf32>) {
   // CHECK: sinter.gelu %{{.*}} : tensor<?x4xf32>

@@ -168,6 +168,73 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd"}} {
 
 // -----
 
+// BatchNormalization: predict and evaluate normalize by the moving
+// statistics; gradients and the train step by the batch's (channel_mean),
+// differentiated through; the train step returns the moved statistics in
+// place of the old and gives them no optimizer update.
+module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd"}} {
+  func.func @forward(%x: tensor<?x2xf32> {sinter.input = "x"},
+                     %mean: tensor<2xf32> {sinter.param = "bn.moving_mean", sinter.frozen},
+                     %var: tensor<2xf32> {sinter.param = "bn.moving_variance", sinter.frozen},
+                     %gamma: tensor<2xf32> {sinter.param = "d.gamma"}) -> tensor<?x2xf32> {
+    %0 = sinter.scale_channels %x, %gamma : tensor<?x2xf32>, tensor<2xf32>
+    %1 = sinter.batch_norm %0, %mean, %var {epsilon = 0.001 : f32, momentum = 0.75 : f32} : tensor<?x2xf32>, tensor<2xf32>
+    return %1 : tensor<?x2xf32>
+  }
+}
+
+// CHECK-LABEL: func.func @sinter_predict(
+// CHECK: %[[H:.*]] = sinter.scale_channels %arg0, %arg3
+// CHECK: %[[NEG:.*]] = sinter.scale %arg1 {factor = -1.000000e+00 : f32}
+// CHECK: %[[C:.*]] = sinter.bias_add %[[H]], %[[NEG]]
+// CHECK: %[[VE:.*]] = sinter.scale %arg2 {factor = 1.000000e+00 : f32, offset = 1.000000e-03 : f32}
+// CHECK: %[[INV:.*]] = sinter.rsqrt %[[VE]]
+// CHECK: sinter.scale_channels %[[C]], %[[INV]]
+// CHECK-NOT: sinter.channel_mean
+// CHECK: return
+// CHECK-LABEL: func.func @sinter_evaluate(
+// CHECK-NOT: sinter.channel_mean
+// CHECK: return
+// CHECK-LABEL: func.func @sinter_gradients(
+// CHECK: sinter.channel_mean %{{.*}} : tensor<?x2xf32> -> tensor<2xf32>
+// CHECK: sinter.rsqrt
+// CHECK: sinter.channel_mean_grad
+// CHECK: return
+// CHECK-LABEL: func.func @sinter_train_step(
+// CHECK: %[[H:.*]] = sinter.scale_channels %arg0, %arg4
+// CHECK: %[[MEAN:.*]] = sinter.channel_mean %[[H]] : tensor<?x2xf32> -> tensor<2xf32>
+// CHECK: %[[MC:.*]] = sinter.scale %[[MEAN]] {factor = -1.000000e+00 : f32}
+// CHECK: %[[XC:.*]] = sinter.bias_add %[[H]], %[[MC]]
+// CHECK: %[[SQ:.*]] = sinter.mul %[[XC]], %[[XC]]
+// CHECK: %[[VAR:.*]] = sinter.channel_mean %[[SQ]]
+// CHECK: %[[OLDM:.*]] = sinter.scale %arg2 {factor = 7.500000e-01 : f32}
+// CHECK: %[[NEWM:.*]] = sinter.scale %[[MEAN]] {factor = 2.500000e-01 : f32}
+// CHECK: %[[MOVEDM:.*]] = sinter.add %[[OLDM]], %[[NEWM]]
+// CHECK: %[[OLDV:.*]] = sinter.scale %arg3 {factor = 7.500000e-01 : f32}
+// CHECK: %[[NEWV:.*]] = sinter.scale %[[VAR]] {factor = 2.500000e-01 : f32}
+// CHECK: %[[MOVEDV:.*]] = sinter.add %[[OLDV]], %[[NEWV]]
+// CHECK: sinter.rsqrt
+// CHECK: sinter.channel_mean_grad
+// CHECK: %[[G:.*]] = sinter.sgd_update %arg4
+// CHECK-NOT: sinter.sgd_update
+// CHECK: return %{{.*}}, %[[MOVEDM]], %[[MOVEDV]], %[[G]] :
+
+// -----
+
+// A layer with moving statistics called twice would update them twice.
+module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd"}} {
+  // expected-error @+1 {{a layer with moving statistics is called more than once}}
+  func.func @forward(%x: tensor<?x2xf32> {sinter.input = "x"},
+                     %mean: tensor<2xf32> {sinter.param = "bn.moving_mean", sinter.frozen},
+                     %var: tensor<2xf32> {sinter.param = "bn.moving_variance", sinter.frozen}) -> tensor<?x2xf32> {
+    %0 = sinter.batch_norm %x, %mean, %var {epsilon = 0.001 : f32, momentum = 0.75 : f32} : tensor<?x2xf32>, tensor<2xf32>
+    %1 = sinter.batch_norm %0, %mean, %var {epsilon = 0.001 : f32, momentum = 0.75 : f32} : tensor<?x2xf32>, tensor<2xf32>
+    return %1 : tensor<?x2xf32>
+  }
+}
+
+// -----
+
 // global_clipnorm: every trained gradient is scaled by one factor from the
 // sum of their squared norms, before the updates.
 module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd", global_clipnorm = 1.0 : f32}} {

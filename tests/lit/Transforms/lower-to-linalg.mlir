@@ -204,3 +204,30 @@ func.func @dropout_mask(%x: tensor<?x4xf32>, %step: f32) -> tensor<?x4xf32> {
   %0 = sinter.dropout_mask %x, %step {rate = 0.5 : f32, seed = 7} : tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// Batch statistics: channel_mean sums over the leading dimensions, then
+// divides by their element count, known at run time (batch x 3);
+// channel_mean_grad spreads the cotangent back over them; rsqrt is 1/sqrt.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-LABEL: func.func @channel_stats
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[C]]], iterator_types = ["reduction", "reduction", "parallel"]} ins(%arg0 : tensor<?x3x4xf32>)
+// CHECK: tensor.dim %arg0, %c0
+// CHECK: tensor.dim %arg0, %c1
+// CHECK: %[[N:.*]] = arith.mulf {{.*}} : f32
+// CHECK-NEXT: tensor.empty() : tensor<4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<4xf32>)
+// CHECK: arith.divf %{{.*}}, %[[N]]
+// CHECK: linalg.generic {indexing_maps = [#[[C]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg1 : tensor<4xf32>) outs(%{{.*}} : tensor<?x3x4xf32>)
+// CHECK: arith.divf
+// CHECK: math.sqrt
+// CHECK: arith.divf %cst
+// CHECK-NOT: sinter.
+func.func @channel_stats(%x: tensor<?x3x4xf32>, %g: tensor<4xf32>) -> (tensor<4xf32>, tensor<?x3x4xf32>, tensor<4xf32>) {
+  %m = sinter.channel_mean %x : tensor<?x3x4xf32> -> tensor<4xf32>
+  %d = sinter.channel_mean_grad %x, %g : tensor<?x3x4xf32>, tensor<4xf32>
+  %r = sinter.rsqrt %g : tensor<4xf32>
+  return %m, %d, %r : tensor<4xf32>, tensor<?x3x4xf32>, tensor<4xf32>
+}
