@@ -94,7 +94,7 @@ def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=
     if cls == "ReLU":
         return torch.relu(args[0])
     if cls == "Softmax":
-        return torch.softmax(args[0], dim=-1)
+        return torch.softmax(args[0], dim=cfg.get("axis", -1))
     if cls == "Add":
         return sum(args[1:], args[0])
     if cls == "Subtract":
@@ -107,7 +107,7 @@ def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=
     if cls == "Average":
         return sum(args[1:], args[0]) / len(args)
     if cls == "Concatenate":
-        return torch.cat(args, dim=-1)
+        return torch.cat(args, dim=cfg.get("axis", -1))
     if cls == "Flatten":
         return args[0].reshape(args[0].shape[0], -1)
     if cls == "Reshape":

@@ -434,6 +434,23 @@ def cases():
              called(dense("next", 10, "softmax"), kt("ln"))],
             "next", "sparse_categorical_crossentropy",
             optimizer("Adam", learning_rate=0.01)), [])
+    # Softmax and Concatenate along axes other than the last (Keras counts
+    # the batch as axis 0): tokens joined, then attention-like weights over
+    # the tokens.
+    tokens = merge("Concatenate", "tokens")
+    tokens["config"]["axis"] = 1
+    c["axis_softmax_concat_mse_adam"] = (
+        functional3(
+            [("a", [3, 4]), ("b", [2, 4])],
+            [called(dense("pa", 4, "tanh"), kt("a")),
+             called(tokens, [kt("pa"), kt("b")]),
+             called(dense("score", 5, None), kt("tokens")),
+             called(simple("Softmax", "over_tokens", axis=1), kt("score")),
+             called(merge("Concatenate", "features"), [kt("over_tokens"), kt("tokens")]),
+             called(simple("Softmax", "over_features", axis=-1), kt("features")),
+             called(simple("Flatten", "flat"), kt("over_features")),
+             called(dense("out", 2, None), kt("flat"))],
+            "out", "mse", optimizer("Adam", learning_rate=0.01)), [])
     # Two inputs, a layer called twice (shared weights), every merge.
     shared = dense("shared", 4, "sigmoid")
     graph = functional3(

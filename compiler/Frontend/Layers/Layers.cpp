@@ -136,32 +136,101 @@ Value averageEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
                           b.getF32FloatAttr(0.0f));
 }
 
-const ArgSpec kConcatArgs[] = {{"axis", ArgKind::Int, "-1"}};
+// Keras counts axes over the batched tensor: 0 is the batch, -1 the last.
+// Ops that work along the last dimension reach another axis by swapping it
+// with the last (a transpose, its own inverse) before and after.
+
+/// Keras' `axis` for inputs of per-example rank `rank` as a batched
+/// dimension (1..rank), or failure with `error` (the batch is not an axis
+/// these layers take).
+FailureOr<int64_t> batchedAxis(const LayerArgs &args, int64_t rank,
+                               std::string &error) {
+  int64_t axis = args.at("axis").i;
+  int64_t a = axis < 0 ? axis + rank + 1 : axis;
+  if (a >= 1 && a <= rank)
+    return a;
+  error = "axis " + std::to_string(axis) + " is not an axis of the input " +
+          "(1.." + std::to_string(rank) + ", or -" + std::to_string(rank) +
+          "..-1 from the end; 0 is the batch)";
+  return failure();
+}
+
+int64_t batchedAxisOf(const LayerArgs &args, Value x) {
+  std::string unused; // the shape rule checked the axis
+  return *batchedAxis(args, cast<RankedTensorType>(x.getType()).getRank() - 1,
+                      unused);
+}
+
+/// `type` with dimension `axis` swapped with the last, and the permutation.
+RankedTensorType swappedType(RankedTensorType type, int64_t axis,
+                             SmallVectorImpl<int64_t> *perm = nullptr) {
+  int64_t last = type.getRank() - 1;
+  SmallVector<int64_t> shape(type.getShape());
+  std::swap(shape[axis], shape[last]);
+  if (perm) {
+    perm->assign(llvm::to_vector(llvm::seq<int64_t>(0, last + 1)));
+    std::swap((*perm)[axis], (*perm)[last]);
+  }
+  return RankedTensorType::get(shape, type.getElementType());
+}
+
+/// `x` with batched dimension `axis` swapped with the last.
+Value swapWithLast(OpBuilder &b, Location loc, Value x, int64_t axis) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (axis == type.getRank() - 1)
+    return x;
+  SmallVector<int64_t> perm;
+  RankedTensorType swapped = swappedType(type, axis, &perm);
+  return b.create<TransposeOp>(loc, swapped, x, b.getDenseI64ArrayAttr(perm));
+}
+
+const ArgSpec kAxisArgs[] = {{"axis", ArgKind::Int, "-1"}};
+
+FailureOr<Shape> softmaxInfer(ArrayRef<Shape> in, const LayerArgs &args,
+                              std::string &error) {
+  if (failed(batchedAxis(args, in[0].size(), error)))
+    return failure();
+  return in[0];
+}
+
+Value softmaxEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+                  const LayerArgs &args, Type) {
+  int64_t axis = batchedAxisOf(args, in[0]);
+  Value y = b.create<SoftmaxOp>(loc, swapWithLast(b, loc, in[0], axis));
+  return swapWithLast(b, loc, y, axis);
+}
 
 FailureOr<Shape> concatInfer(ArrayRef<Shape> in, const LayerArgs &args,
                              std::string &error) {
-  int64_t rank = in[0].size(), axis = args.at("axis").i;
-  if (axis != -1 && axis != rank) {
-    error = "only the last axis (-1) can be concatenated, got axis " +
-            std::to_string(axis);
+  FailureOr<int64_t> axis = batchedAxis(args, in[0].size(), error);
+  if (failed(axis))
     return failure();
-  }
+  size_t k = *axis - 1; // in the per-example shape
   Shape out = in[0];
   for (const Shape &s : in.drop_front()) {
-    if (s.size() != in[0].size() ||
-        !std::equal(s.begin(), s.end() - 1, in[0].begin())) {
-      error = "inputs must agree on all but the last dimension, got " +
+    bool agree = s.size() == in[0].size();
+    for (size_t d = 0; agree && d < s.size(); ++d)
+      agree = d == k || s[d] == in[0][d];
+    if (!agree) {
+      error = "inputs must agree on all but axis " +
+              std::to_string(args.at("axis").i) + ", got " +
               shapeString(in[0]) + " and " + shapeString(s);
       return failure();
     }
-    out.back() += s.back();
+    out[k] += s[k];
   }
   return out;
 }
 
 Value concatEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
-                 const LayerArgs &, Type type) {
-  return b.create<ConcatOp>(loc, type, in);
+                 const LayerArgs &args, Type type) {
+  int64_t axis = batchedAxisOf(args, in[0]);
+  SmallVector<Value> swapped;
+  for (Value v : in)
+    swapped.push_back(swapWithLast(b, loc, v, axis));
+  Value joined = b.create<ConcatOp>(
+      loc, swappedType(cast<RankedTensorType>(type), axis), swapped);
+  return swapWithLast(b, loc, joined, axis);
 }
 
 //===----------------------------------------------------------------------===//
@@ -287,14 +356,14 @@ const LayerDef kLayers[] = {
     {"relu", "ReLU", 1, 1, {}, sameShape, noWeights, unaryEmit<ReluOp>},
     {"sigmoid", "", 1, 1, {}, sameShape, noWeights, unaryEmit<SigmoidOp>},
     {"tanh", "", 1, 1, {}, sameShape, noWeights, unaryEmit<TanhOp>},
-    {"softmax", "Softmax", 1, 1, {}, sameShape, noWeights,
-     unaryEmit<SoftmaxOp>},
+    {"softmax", "Softmax", 1, 1, kAxisArgs, softmaxInfer, noWeights,
+     softmaxEmit},
     {"add", "Add", 2, kMany, {}, sameShape, noWeights, foldEmit<AddOp>},
     {"subtract", "Subtract", 2, 2, {}, sameShape, noWeights, foldEmit<SubOp>},
     {"multiply", "Multiply", 2, kMany, {}, sameShape, noWeights,
      foldEmit<MulOp>},
     {"average", "Average", 2, kMany, {}, sameShape, noWeights, averageEmit},
-    {"concatenate", "Concatenate", 2, kMany, kConcatArgs, concatInfer,
+    {"concatenate", "Concatenate", 2, kMany, kAxisArgs, concatInfer,
      noWeights, concatEmit},
     {"flatten", "Flatten", 1, 1, {}, flattenInfer, noWeights, reshapeEmit},
     {"reshape", "Reshape", 1, 1, kReshapeArgs, reshapeInfer, noWeights,
