@@ -12,7 +12,7 @@
 namespace sinter {
 
 namespace {
-constexpr const char *kVersion = "1";
+constexpr const char *kVersion = "2"; // 2: the position within an epoch
 
 // Doubles in C's hex format: exact both ways.
 std::string hexDouble(double v) {
@@ -64,6 +64,8 @@ void Trainer::saveCheckpoint(const std::string &path,
                     {"run", run},
                     {"step", std::to_string(state.step)},
                     {"epoch", std::to_string(state.epoch)},
+                    {"epoch_rows", std::to_string(state.epochRows)},
+                    {"epoch_loss_sum", hexDouble(state.epochLossSum)},
                     {"best_loss", hexDouble(state.bestLoss)},
                     {"best_epoch", std::to_string(state.bestEpoch)}});
 }
@@ -85,6 +87,9 @@ TrainingState Trainer::loadCheckpoint(const std::string &path,
   TrainingState state;
   state.step = integer(meta, path, "step");
   state.epoch = integer(meta, path, "epoch");
+  state.epochRows = integer(meta, path, "epoch_rows");
+  state.epochLossSum =
+      std::strtod(entry(meta, path, "epoch_loss_sum").c_str(), nullptr);
   state.bestEpoch = integer(meta, path, "best_epoch");
   state.bestLoss = std::strtod(entry(meta, path, "best_loss").c_str(), nullptr);
   auto take = [&](const std::string &name, const ParamInfo &p,

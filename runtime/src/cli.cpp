@@ -21,7 +21,7 @@ const char *kUsage =
     "           [--init W.safetensors] [--save W.safetensors] [--log-csv F]\n"
     "           [--validation-split F [--split-seed S]]\n"
     "           [--early-stopping PATIENCE] [--quiet] [--time]\n"
-    "           [--checkpoint CKPT] [--resume CKPT]\n"
+    "           [--checkpoint CKPT [--checkpoint-steps N]] [--resume CKPT]\n"
     "  %s eval --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
     "          [--batch-size B]\n"
     "  %s predict --weights W.safetensors --x X.npy --out P.npy\n"
@@ -50,7 +50,8 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
         {"train",
          {{"data", "x", "y", "npz", "text", "stride", "epochs", "batch-size", "lr",
            "seed", "init", "save", "log-csv", "validation-split",
-           "split-seed", "early-stopping", "checkpoint", "resume"},
+           "split-seed", "early-stopping", "checkpoint", "checkpoint-steps",
+           "resume"},
           {"no-shuffle", "quiet", "time"}}},
         {"eval",
          {{"weights", "data", "x", "y", "npz", "text", "stride", "batch-size"},
@@ -208,6 +209,9 @@ int run(const sinter_model &model, const Args &a) {
     o.patience = intFlag(a, "early-stopping", 0, 1);
     o.checkpointPath = flag(a, "checkpoint");
     o.resumePath = flag(a, "resume");
+    o.checkpointSteps = intFlag(a, "checkpoint-steps", 0, 1);
+    if (o.checkpointSteps && o.checkpointPath.empty())
+      throw Error("--checkpoint-steps needs --checkpoint CKPT to write to");
     double split = floatFlag(a, "validation-split", 0);
     if (split >= 1)
       throw Error("--validation-split: expected a fraction below 1, got '" +

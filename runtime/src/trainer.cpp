@@ -107,6 +107,16 @@ void Trainer::saveWeights(const std::string &path) const {
   writeSafetensors(path, tensors);
 }
 
+// `path` with "{step}" replaced by the step count, so that each checkpoint
+// can have a file of its own (the last one otherwise overwrites).
+static std::string checkpointFile(const std::string &path, int64_t step) {
+  std::string out = path;
+  for (size_t at = out.find("{step}"); at != std::string::npos;
+       at = out.find("{step}", at))
+    out.replace(at, 6, std::to_string(step));
+  return out;
+}
+
 void Trainer::train(const Dataset &data, const Dataset &validation,
                     const TrainOptions &opts, std::ostream &log) {
   // --lr fixes the rate; otherwise the compiled one, or its schedule.
@@ -145,18 +155,23 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
   TrainingState st;
   if (!opts.resumePath.empty()) {
     st = loadCheckpoint(opts.resumePath, run);
-    for (int64_t e = 0; e < st.epoch; ++e) // the data order it had reached
+    // The data order it had reached: one shuffle per epoch begun.
+    for (int64_t e = 0; e < st.epoch + (st.epochRows > 0); ++e)
       shuffle();
     if (!opts.quiet)
-      log << "resuming after epoch " << st.epoch << " (step " << st.step
-          << ")\n";
+      log << "resuming after epoch " << st.epoch
+          << (st.epochRows ? " and " + std::to_string(st.epochRows) +
+                                 " rows of the next"
+                           : std::string())
+          << " (step " << st.step << ")\n";
   }
   int64_t &step = st.step;
   int64_t width = std::to_string(opts.epochs).size();
   for (int64_t epoch = st.epoch + 1; epoch <= opts.epochs; ++epoch) {
-    shuffle();
-    double sum = 0;
-    for (int64_t b = 0; b < data.rows; b += opts.batchSize) {
+    if (st.epochRows == 0)
+      shuffle();
+    double sum = st.epochLossSum;
+    for (int64_t b = st.epochRows; b < data.rows; b += opts.batchSize) {
       int64_t e = std::min(data.rows, b + opts.batchSize);
       gatherBatch(m, data, order, b, e, x, y, labels);
       sinter_buffer xb = buffer(x), pb = buffer(paramBuf),
@@ -173,7 +188,15 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
       if (csv)
         std::fprintf(csv, "%lld,%lld,%.9g\n", (long long)step,
                      (long long)epoch, loss);
+      if (opts.checkpointSteps > 0 && step % opts.checkpointSteps == 0 &&
+          e < data.rows) { // the epoch's end writes its own
+        st.epochRows = e;
+        st.epochLossSum = sum;
+        saveCheckpoint(checkpointFile(opts.checkpointPath, step), st, run);
+      }
     }
+    st.epochRows = 0;
+    st.epochLossSum = 0;
     double trainLoss = sum / double(data.rows), monitored = trainLoss;
     std::string line;
     char buf[160];
@@ -207,7 +230,7 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
     }
     st.epoch = epoch;
     if (!opts.checkpointPath.empty())
-      saveCheckpoint(opts.checkpointPath, st, run);
+      saveCheckpoint(checkpointFile(opts.checkpointPath, step), st, run);
   }
   if (opts.patience > 0 && st.bestEpoch > 0 && paramBuf != st.best)
     paramBuf = st.best; // the best epoch's weights, also when epochs ran out

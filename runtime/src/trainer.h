@@ -25,14 +25,18 @@ struct TrainOptions {
   // training loss) and restore the best weights; 0 = off.
   int64_t patience = 0;
   bool reportTime = false; // print the median time of one step at the end
-  // Written after every epoch (the full training state); read to continue
-  // a run from its last finished epoch, ending as the uninterrupted run.
+  // Written after every epoch (the full training state), and every
+  // `checkpointSteps` optimizer steps when not 0; read to continue a run
+  // from where it was written, ending as the uninterrupted run.
   std::string checkpointPath, resumePath;
+  int64_t checkpointSteps = 0;
 };
 
-// Where a run stands at the end of an epoch.
+// Where a run stands: after an epoch, or within one.
 struct TrainingState {
   int64_t step = 0, epoch = 0; // finished optimizer steps and epochs
+  int64_t epochRows = 0;       // rows of the next epoch already trained on
+  double epochLossSum = 0;     // and the sum of their losses (its report)
   double bestLoss = INFINITY;  // early stopping: the best monitored loss,
   int64_t bestEpoch = 0;       // its epoch,
   std::vector<float> best;     // and its weights (empty until one)

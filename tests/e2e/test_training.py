@@ -672,6 +672,19 @@ class Checkpoints(unittest.TestCase):
         with open(case.path("full.safetensors"), "rb") as a, \
                 open(case.path("resumed.safetensors"), "rb") as b:
             self.assertEqual(a.read(), b.read(), "the resumed run differs")
+        # Mid-epoch: 30 training rows in batches of 8 are 4 steps an epoch,
+        # so every second step alternates between the middle and the end
+        # of an epoch; resume from the middle of epoch 2.
+        case.run(*common, "--epochs", "3", "--checkpoint",
+                 case.path("ckpt-{step}.safetensors"), "--checkpoint-steps", "2")
+        written = sorted(int(f[5:-12]) for f in os.listdir(case.dir)
+                         if re.fullmatch(r"ckpt-\d+\.safetensors", f))
+        self.assertEqual(written, [2, 4, 6, 8, 10, 12])
+        case.run(*common, "--epochs", "4", "--resume", case.path("ckpt-6.safetensors"),
+                 "--save", case.path("resumed-mid.safetensors"))
+        with open(case.path("full.safetensors"), "rb") as a, \
+                open(case.path("resumed-mid.safetensors"), "rb") as b:
+            self.assertEqual(a.read(), b.read(), "the run resumed mid-epoch differs")
         other = subprocess.run([case.trainer, *common[:-1], "--batch-size", "5", "--epochs", "4",
                                 "--resume", case.path("ckpt.safetensors")],
                                capture_output=True, text=True)
