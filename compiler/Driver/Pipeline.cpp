@@ -29,7 +29,7 @@ void sinter::addLinalgPasses(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void sinter::addLLVMPasses(OpPassManager &pm) {
+void sinter::addLLVMPasses(OpPassManager &pm, int64_t minParallelIterations) {
   bufferization::OneShotBufferizationOptions opts;
   opts.bufferizeFunctionBoundaries = true;
   // Plain row-major memrefs at the ABI: the runtime passes contiguous
@@ -49,17 +49,23 @@ void sinter::addLLVMPasses(OpPassManager &pm) {
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addNestedPass<func::FuncOp>(
+      createParallelizeLoops({minParallelIterations}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createBufferizationToMemRefPass());
+  // Parallel loops become OpenMP regions (outlined by the translation to
+  // LLVM IR); memref lowering precedes SCF's, whose OpenMP scopes it needs.
+  pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -14,6 +14,10 @@
 #include "mlir/Pass/Pass.h"
 
 namespace sinter {
+/// sinter-parallelize-loops' default: below this many loop iterations a
+/// parallel region costs more than it saves.
+constexpr int64_t kMinParallelIterations = 65536;
+
 #define GEN_PASS_DECL
 #include "compiler/Transforms/Passes.h.inc"
 

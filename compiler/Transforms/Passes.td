@@ -5,7 +5,8 @@
 //   train  : sinter-build-train-step
 //   linalg : sinter-lower-to-linalg, sinter-embed-manifest,
 //            sinter-pack-trainer-abi
-//   llvm   : upstream bufferization and LLVM lowering
+//   llvm   : upstream bufferization, sinter-parallelize-loops and LLVM
+//            lowering (parallel loops through OpenMP)
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,6 +78,28 @@ def LowerToLinalg : Pass<"sinter-lower-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> {
+  let summary = "Runs the outer parallel loops of large linalg ops on threads";
+  let description = [{
+    Expects bufferized linalg ops (on memrefs). Each op with a parallel
+    loop whose iteration space holds at least `min-iterations` points (a
+    dynamic size counted as 32) becomes loops whose outermost one is an
+    `scf.parallel` (a generic whose first loops are reductions gets its
+    first parallel loop moved outermost, which leaves every sum's order as
+    it was), which the pipeline lowers to
+    OpenMP (the runtime implements the entry points it calls). Everything inside stays sequential: reductions never split
+    across threads, so each result is computed by one iteration in one
+    order, and the thread count cannot change it. Other linalg ops are left
+    for convert-linalg-to-loops.
+  }];
+  let options = [
+    Option<"minIterations", "min-iterations", "int64_t",
+           /*default=*/"::sinter::kMinParallelIterations",
+           "Smallest iteration space worth a parallel region">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
 def PackTrainerABI : Pass<"sinter-pack-trainer-abi", "::mlir::ModuleOp"> {

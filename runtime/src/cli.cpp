@@ -2,6 +2,7 @@
 // command. Every user error becomes one "<prog>: error: ..." line, exit 1.
 #include "error.h"
 #include "npy.h"
+#include "threads.h"
 #include "trainer.h"
 
 #include <cmath>
@@ -35,7 +36,8 @@ const char *kUsage =
     "  %s sample --weights W.safetensors [--prompt TEXT] [--length N]\n"
     "            [--temperature T] [--seed S]\n"
     "  (--npz F.npz: arrays named after the inputs, or x, and y;\n"
-    "   language models: --text FILE [--stride S] instead of --x/--y)\n";
+    "   language models: --text FILE [--stride S] instead of --x/--y;\n"
+    "   every command takes --threads N, default: the hardware threads)\n";
 
 struct Args {
   std::string command;
@@ -95,7 +97,7 @@ Args parseArgs(int argc, char **argv) {
       a.switches.insert(name);
       continue;
     }
-    if (!spec->second.first.count(name))
+    if (!spec->second.first.count(name) && name != "threads")
       throw Error("unknown option '--" + name + "' for '" + a.command + "'");
     if (!inlineValue) {
       if (i + 1 >= argc)
@@ -189,6 +191,8 @@ void printResult(const Manifest &m, const EvalResult &r, const char *prefix) {
 }
 
 int run(const sinter_model &model, const Args &a) {
+  // Every command takes --threads; results do not depend on it.
+  setThreadCount(int(intFlag(a, "threads", hardwareThreads(), 1)));
   Trainer t(model, parseManifest(model.manifest));
   const Manifest &m = t.manifest();
   if (a.command == "summary") {

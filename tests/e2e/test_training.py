@@ -9,7 +9,7 @@ variants, every activation, Keras 3 and Keras 2 files):
   * training from the same weights and data, without shuffling, gives the
     same loss at every step and the same final weights, with the last batch
     of each epoch smaller than the others;
-  * a fixed seed gives a bit-identical run.
+  * a fixed seed gives a bit-identical run, with one thread or two.
 
 usage: test_training.py --sinterc PATH --workdir DIR [-k NAME]
 """
@@ -534,7 +534,11 @@ class Case:
                 z.writestr("metadata.json", json.dumps({"keras_version": "3.10.0"}))
                 z.writestr("config.json", json.dumps(model_json))
         self.trainer = self.path("trainer")
-        subprocess.run([ARGS.sinterc, path, "-o", self.trainer] + flags, check=True)
+        # Every loop nest with a parallel loop runs it on threads (the
+        # default leaves small ones serial), so the thread-count check
+        # below covers every op.
+        subprocess.run([ARGS.sinterc, path, "-o", self.trainer, "--min-parallel-iterations=1"]
+                       + flags, check=True)
 
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         # Parameter shapes as the compiled graph declares them; a wrong one
@@ -633,10 +637,11 @@ def make_test(name, model_json, flags, source=None):
             np.testing.assert_allclose(got[k], v, rtol=1e-4, atol=2e-5,
                                        err_msg=f"final {k}")
 
-        # Determinism: the same seed (shuffled) gives a bit-identical run.
-        for run in ("a", "b"):
+        # Determinism: the same seed (shuffled) gives a bit-identical run,
+        # on one thread or two.
+        for run, threads in (("a", "1"), ("b", "2")):
             case.run("train", "--seed", "7", *case.data(), "--epochs", "2",
-                     "--log-csv", case.path(f"seeded-{run}.csv"),
+                     "--log-csv", case.path(f"seeded-{run}.csv"), "--threads", threads,
                      "--save", case.path(f"seeded-{run}.safetensors"), "--quiet")
         for ext in ("csv", "safetensors"):
             with open(case.path(f"seeded-a.{ext}"), "rb") as a, \

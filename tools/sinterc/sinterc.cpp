@@ -60,6 +60,11 @@ static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
                                   cl::init(2), cl::Prefix);
 static cl::opt<std::string>
     runtimeLib("runtime-lib", cl::desc("The runtime archive to link"));
+static cl::opt<int64_t> minParallelIterations(
+    "min-parallel-iterations",
+    cl::desc("Run the outer loop of ops with at least this many iterations "
+             "on threads (tests use 1 to make every such loop parallel)"),
+    cl::init(kMinParallelIterations));
 
 static int fail(const std::string &msg) {
   llvm::errs() << "sinterc: error: " << msg << "\n";
@@ -148,7 +153,7 @@ int main(int argc, char **argv) {
   if (at < Stage::Linalg && emit >= Stage::Linalg)
     addLinalgPasses(pm);
   if (at < Stage::LLVM && emit >= Stage::LLVM)
-    addLLVMPasses(pm);
+    addLLVMPasses(pm, minParallelIterations);
   if (failed(pm.run(*module)))
     return 1;
   if (emit <= Stage::LLVM)

@@ -1,0 +1,18 @@
+// The threads compiled code runs on. Parallel loops in the emitted object
+// are OpenMP-dialect loops lowered to calls of the `__kmpc_*` entry points
+// an OpenMP runtime exports; threads.cpp implements the few the compiler
+// emits, so a trainer needs no OpenMP library. Loops are split statically
+// into contiguous blocks of whole iterations, and no sum is ever split
+// across threads, so results do not depend on the thread count.
+#pragma once
+
+namespace sinter {
+
+// Uses `n` threads (>= 1, the caller's included) for parallel loops from
+// now on; 1 runs everything on the calling thread.
+void setThreadCount(int n);
+int threadCount();
+// The number of hardware threads, at least 1.
+int hardwareThreads();
+
+} // namespace sinter

@@ -1,0 +1,101 @@
+// The OpenMP entry points compiled parallel loops call (threads.cpp): every
+// iteration runs exactly once, in contiguous blocks, whatever the thread
+// count; barriers hold; nested regions run on one thread.
+#include "threads.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+extern "C" {
+struct ident_t;
+using Microtask = void (*)(int32_t *, int32_t *, ...);
+void __kmpc_fork_call(ident_t *, int32_t, Microtask, ...);
+int32_t __kmpc_global_thread_num(ident_t *);
+void __kmpc_for_static_init_8u(ident_t *, int32_t, int32_t, int32_t *,
+                               uint64_t *, uint64_t *, int64_t *, int64_t,
+                               int64_t);
+void __kmpc_for_static_fini(ident_t *, int32_t);
+void __kmpc_barrier(ident_t *, int32_t);
+}
+
+namespace {
+
+struct Loop {
+  uint64_t trips;
+  std::vector<std::atomic<int>> *visits;
+  std::vector<int> *owner; // which thread ran each iteration
+  std::atomic<int> *afterBarrier;
+  int threads;
+  bool nested = false;
+};
+
+// What MLIR's translation emits for one `omp.wsloop` in a region.
+void body(int32_t *gtid, int32_t *, Loop *loop) {
+  int32_t tid = __kmpc_global_thread_num(nullptr);
+  EXPECT_EQ(tid, *gtid);
+  int32_t last = 0;
+  uint64_t lower = 0, upper = loop->trips - 1;
+  int64_t stride = 1;
+  __kmpc_for_static_init_8u(nullptr, tid, 34, &last, &lower, &upper, &stride,
+                            1, 0);
+  for (uint64_t i = lower; i < upper + 1; ++i) {
+    (*loop->visits)[i]++;
+    (*loop->owner)[i] = tid;
+  }
+  __kmpc_for_static_fini(nullptr, tid);
+  loop->afterBarrier->fetch_add(1);
+  __kmpc_barrier(nullptr, tid);
+  // Every thread passed the barrier only after all arrived.
+  EXPECT_EQ(loop->afterBarrier->load(), loop->threads);
+}
+
+void region(int32_t *gtid, int32_t *btid, void *arg) {
+  body(gtid, btid, static_cast<Loop *>(arg));
+}
+
+void check(int threads, uint64_t trips) {
+  sinter::setThreadCount(threads);
+  std::vector<std::atomic<int>> visits(trips);
+  std::vector<int> owner(trips, -1);
+  std::atomic<int> afterBarrier{0};
+  Loop loop{trips, &visits, &owner, &afterBarrier, threads};
+  __kmpc_fork_call(nullptr, 1, reinterpret_cast<Microtask>(region), &loop);
+  for (uint64_t i = 0; i < trips; ++i) {
+    EXPECT_EQ(visits[i].load(), 1) << "iteration " << i;
+    if (i)
+      EXPECT_LE(owner[i - 1], owner[i]) << "blocks are contiguous";
+  }
+}
+
+TEST(Threads, StaticBlocksCoverEveryIterationOnce) {
+  for (int threads : {1, 2, 3})
+    for (uint64_t trips : {1, 2, 3, 7, 64, 1000})
+      check(threads, trips);
+  sinter::setThreadCount(1);
+}
+
+void outer(int32_t *, int32_t *, void *arg) {
+  // A region inside a region runs on the thread that reaches it.
+  auto *count = static_cast<std::atomic<int> *>(arg);
+  std::vector<std::atomic<int>> visits(10);
+  std::vector<int> owner(10, -1);
+  std::atomic<int> afterBarrier{0};
+  Loop loop{10, &visits, &owner, &afterBarrier, 1};
+  __kmpc_fork_call(nullptr, 1, reinterpret_cast<Microtask>(region), &loop);
+  for (auto &v : visits)
+    EXPECT_EQ(v.load(), 1);
+  count->fetch_add(1);
+}
+
+TEST(Threads, NestedRegionsRunOnOneThread) {
+  sinter::setThreadCount(2);
+  std::atomic<int> count{0};
+  __kmpc_fork_call(nullptr, 1, reinterpret_cast<Microtask>(outer), &count);
+  EXPECT_EQ(count.load(), 2);
+  sinter::setThreadCount(1);
+}
+
+} // namespace
