@@ -5,10 +5,12 @@
 #include "threads.h"
 #include "trainer.h"
 
+#include <climits>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <malloc.h>
 #include <map>
 #include <set>
 
@@ -190,6 +192,18 @@ void printResult(const Manifest &m, const EvalResult &r, const char *prefix) {
     std::printf("  %sperplexity %.4f", prefix, std::exp(r.loss));
 }
 
+// The compiled step allocates its intermediates and frees them before it
+// returns. By default glibc serves large blocks with mmap and unmaps them
+// on free, so every step would fault its working set in afresh (a quarter
+// of a gpt-mini step); keeping freed memory in the heap lets the next step
+// reuse it.
+void keepFreedMemory() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_THRESHOLD, 32 << 20); // glibc's largest
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);
+#endif
+}
+
 int run(const sinter_model &model, const Args &a) {
   // Every command takes --threads; results do not depend on it.
   setThreadCount(int(intFlag(a, "threads", hardwareThreads(), 1)));
@@ -320,6 +334,7 @@ int run(const sinter_model &model, const Args &a) {
 
 extern "C" int sinter_trainer_main(const sinter_model *model, int argc,
                                    char **argv) {
+  sinter::keepFreedMemory();
   const char *prog = argc > 0 ? argv[0] : "trainer";
   if (argc >= 2 && (!std::strcmp(argv[1], "--help") ||
                     !std::strcmp(argv[1], "-h") ||

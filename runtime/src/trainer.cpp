@@ -107,6 +107,22 @@ void Trainer::saveWeights(const std::string &path) const {
   writeSafetensors(path, tensors);
 }
 
+// The process's peak resident memory (Linux's VmHWM, which belongs to
+// this program's address space alone; getrusage's maxrss can inherit the
+// parent's), or -1 where /proc does not say.
+static double peakResidentMiB() {
+  FILE *f = std::fopen("/proc/self/status", "r");
+  if (!f)
+    return -1;
+  char line[256];
+  double kib = -1;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "VmHWM: %lf kB", &kib) == 1)
+      break;
+  std::fclose(f);
+  return kib < 0 ? -1 : kib / 1024;
+}
+
 // `path` with "{step}" replaced by the step count, so that each checkpoint
 // can have a file of its own (the last one otherwise overwrites).
 static std::string checkpointFile(const std::string &path, int64_t step) {
@@ -237,10 +253,15 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
   if (opts.reportTime && !stepSeconds.empty()) {
     std::sort(stepSeconds.begin(), stepSeconds.end());
     char buf[128];
-    std::snprintf(buf, sizeof buf, "time: %zu steps, median %.6f ms/step\n",
+    std::snprintf(buf, sizeof buf, "time: %zu steps, median %.6f ms/step",
                   stepSeconds.size(),
                   1000 * stepSeconds[stepSeconds.size() / 2]);
     log << buf;
+    if (double mib = peakResidentMiB(); mib >= 0) {
+      std::snprintf(buf, sizeof buf, ", peak memory %.1f MiB", mib);
+      log << buf;
+    }
+    log << "\n";
   }
   if (csv) {
     bool ok = std::fclose(csv) == 0;
