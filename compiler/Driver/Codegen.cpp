@@ -3,6 +3,8 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
@@ -14,6 +16,9 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <thread>
 
 using namespace sinter;
 
@@ -37,10 +42,21 @@ hostTargetMachine(const std::string &cpu, std::string &error) {
       triple, cpuName, features, llvm::TargetOptions(), llvm::Reloc::PIC_));
 }
 
+/// Runs LLVM's -O`optLevel` pipeline on `module`.
+static bool optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
+                           unsigned optLevel, std::string &error) {
+  auto optimize = mlir::makeOptimizingTransformer(optLevel, 0, &tm);
+  if (llvm::Error err = optimize(&module)) {
+    error = llvm::toString(std::move(err));
+    return false;
+  }
+  return true;
+}
+
 std::unique_ptr<llvm::Module>
 sinter::translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
                           const std::string &cpu, unsigned optLevel,
-                          std::string &error) {
+                          std::string &error, bool optimize) {
   auto tm = hostTargetMachine(cpu, error);
   if (!tm)
     return nullptr;
@@ -52,12 +68,60 @@ sinter::translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
   }
   llvmModule->setTargetTriple(tm->getTargetTriple().str());
   llvmModule->setDataLayout(tm->createDataLayout());
-  auto optimize = mlir::makeOptimizingTransformer(optLevel, 0, tm.get());
-  if (llvm::Error err = optimize(llvmModule.get())) {
-    error = llvm::toString(std::move(err));
+  if (optimize && !optimizeModule(*llvmModule, *tm, optLevel, error))
     return nullptr;
-  }
   return llvmModule;
+}
+
+bool sinter::emitObjectsInParallel(llvm::Module &module,
+                                   const std::string &cpu, unsigned optLevel,
+                                   unsigned parts,
+                                   std::vector<std::string> &paths,
+                                   std::string &error) {
+  // Each part crosses to its thread as bitcode: an LLVMContext belongs to
+  // one thread. Round robin balances the parts by size.
+  std::vector<llvm::SmallString<0>> bitcode;
+  llvm::SplitModule(
+      module, std::max(parts, 1u),
+      [&](std::unique_ptr<llvm::Module> part) {
+        bitcode.emplace_back();
+        llvm::raw_svector_ostream os(bitcode.back());
+        llvm::WriteBitcodeToFile(*part, os);
+      },
+      /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  paths.clear();
+  for (size_t i = 0; i < bitcode.size(); ++i) {
+    llvm::SmallString<128> path;
+    if (std::error_code ec =
+            llvm::sys::fs::createTemporaryFile("sinter", "o", path)) {
+      error = "cannot create a temporary file: " + ec.message();
+      return false;
+    }
+    paths.push_back(std::string(path));
+  }
+  std::vector<std::string> errors(bitcode.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    threads.emplace_back([&, i] {
+      llvm::LLVMContext ctx;
+      auto part = llvm::parseBitcodeFile(
+          llvm::MemoryBufferRef(bitcode[i].str(), "part"), ctx);
+      if (!part) {
+        errors[i] = llvm::toString(part.takeError());
+        return;
+      }
+      auto tm = hostTargetMachine(cpu, errors[i]);
+      if (tm && optimizeModule(**part, *tm, optLevel, errors[i]))
+        emitObject(**part, cpu, paths[i], errors[i]);
+    });
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return false;
+    }
+  return true;
 }
 
 bool sinter::emitObject(llvm::Module &module, const std::string &cpu,
@@ -94,7 +158,7 @@ std::string sinter::defaultRuntimeLibrary(const char *argv0) {
   return std::string(lib);
 }
 
-bool sinter::linkTrainer(const std::string &objectPath,
+bool sinter::linkTrainer(const std::vector<std::string> &objects,
                          const std::string &exePath,
                          const std::string &runtimeLib, std::string &error) {
   if (!llvm::sys::fs::exists(runtimeLib)) {
@@ -113,8 +177,9 @@ bool sinter::linkTrainer(const std::string &objectPath,
   // Link to a temporary name, then rename: no half-written trainer.
   std::string tmp = exePath + ".tmp-link";
   // The runtime reads gzipped data through zlib.
-  llvm::SmallVector<llvm::StringRef> args = {*cxx, objectPath, runtimeLib,
-                                             "-lz", "-lm", "-o", tmp};
+  llvm::SmallVector<llvm::StringRef> args = {*cxx};
+  args.append(objects.begin(), objects.end());
+  args.append({runtimeLib, "-lz", "-lm", "-o", tmp});
   std::string msg;
   int rc = llvm::sys::ExecuteAndWait(*cxx, args, std::nullopt, {}, 0, 0, &msg);
   if (rc != 0) {

@@ -12,22 +12,31 @@
 namespace sinter {
 
 /// Translates an LLVM-dialect module to LLVM IR for the host CPU (or
-/// `cpu`, when non-empty) and optimizes it at -O`optLevel`. Returns null
-/// and sets `error` on failure.
-std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
-                                                llvm::LLVMContext &ctx,
-                                                const std::string &cpu,
-                                                unsigned optLevel,
-                                                std::string &error);
+/// `cpu`, when non-empty), optimized at -O`optLevel` unless `optimize` is
+/// false. Returns null and sets `error` on failure.
+std::unique_ptr<llvm::Module>
+translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
+                  const std::string &cpu, unsigned optLevel,
+                  std::string &error, bool optimize = true);
 
 /// Writes `module` as a native object file to `path` (atomically).
 bool emitObject(llvm::Module &module, const std::string &cpu,
                 const std::string &path, std::string &error);
 
-/// Links `objectPath` with the runtime into the executable `exePath`
+/// Optimizes and compiles the unoptimized `module` as up to `parts`
+/// objects at once, one thread each (the entry points are independent, so
+/// a split loses no inlining that matters); returns their paths, temporary
+/// files the caller removes.
+bool emitObjectsInParallel(llvm::Module &module, const std::string &cpu,
+                           unsigned optLevel, unsigned parts,
+                           std::vector<std::string> &paths,
+                           std::string &error);
+
+/// Links `objects` with the runtime into the executable `exePath`
 /// (atomically) with the system C++ driver (`$SINTER_CXX`, else `c++`).
-bool linkTrainer(const std::string &objectPath, const std::string &exePath,
-                 const std::string &runtimeLib, std::string &error);
+bool linkTrainer(const std::vector<std::string> &objects,
+                 const std::string &exePath, const std::string &runtimeLib,
+                 std::string &error);
 
 /// The runtime archive next to the running tool (`<bin>/../lib/`), unless
 /// `$SINTER_RUNTIME_LIB` names one.

@@ -28,6 +28,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <thread>
+
 using namespace mlir;
 using namespace sinter;
 namespace cl = llvm::cl;
@@ -165,8 +167,10 @@ int main(int argc, char **argv) {
   // LLVM stages.
   std::string error;
   llvm::LLVMContext llctx;
-  auto llvmModule =
-      translateToLLVMIR(*module, llctx, targetCpu, optLevel, error);
+  // A trainer's parts are optimized and compiled on all cores.
+  bool parallel = emit == Stage::Exe;
+  auto llvmModule = translateToLLVMIR(*module, llctx, targetCpu, optLevel,
+                                      error, /*optimize=*/!parallel);
   if (!llvmModule)
     return fail(error);
   if (emit == Stage::LLVMIR)
@@ -187,15 +191,15 @@ int main(int argc, char **argv) {
       return fail(out + ": " + ec.message());
     return 0;
   }
-  llvm::SmallString<128> obj;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("sinter", "o", obj))
-    return fail("cannot create a temporary file: " + ec.message());
-  bool ok = emitObject(*llvmModule, targetCpu, std::string(obj), error) &&
-            linkTrainer(std::string(obj), out,
+  std::vector<std::string> objects;
+  bool ok = emitObjectsInParallel(*llvmModule, targetCpu, optLevel,
+                                  std::max(1u, std::thread::hardware_concurrency()),
+                                  objects, error) &&
+            linkTrainer(objects, out,
                         runtimeLib.empty() ? defaultRuntimeLibrary(argv[0])
                                            : runtimeLib,
                         error);
-  llvm::sys::fs::remove(obj);
+  for (const std::string &obj : objects)
+    llvm::sys::fs::remove(obj);
   return ok ? 0 : fail(error);
 }
