@@ -84,17 +84,48 @@ SmallVector<Value> lower(MatmulOp op, OpBuilder &b) {
                     })};
 }
 
+/// `t`, whose dimensions the letters of `term` name, copied with letter `c`
+/// moved last; `term` becomes the copy's.
+Value withLetterLast(Emitter &e, Value t, std::string &term, char c) {
+  std::string moved = term;
+  moved.erase(moved.find(c), 1);
+  moved.push_back(c);
+  SmallVector<OpFoldResult> from = e.sizes(t), sizes;
+  SmallVector<AffineExpr> read;
+  for (char l : moved)
+    sizes.push_back(from[term.find(l)]);
+  for (char l : term)
+    read.push_back(e.b.getAffineDimExpr(moved.find(l)));
+  int64_t r = term.size();
+  Value init = e.b.create<tensor::EmptyOp>(e.loc, sizes, e.b.getF32Type());
+  term = moved;
+  return e.generic(t, AffineMap::get(r, 0, read, e.b.getContext()), init,
+                   e.id(r), e.parallel(r),
+                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
 // Iteration order, as for matmul: the result's letters but its last, the
 // summed letters (in order of appearance), then the result's last letter,
-// which the result is contiguous along.
+// which the result is contiguous along. An operand with that letter
+// elsewhere than last is copied with it last first (attention's
+// `bthk,bshk->bhts` would otherwise stride through keys in its inner loop):
+// a copy of an operand costs far less than strided reads in every
+// multiply-add.
 SmallVector<Value> lower(ContractOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
-  auto [lhs, rhs, res] = op.getTerms();
+  auto [lhsTerm, rhsTerm, res] = op.getTerms();
+  std::string lhs = lhsTerm.str(), rhs = rhsTerm.str();
+  Value lhsValue = op.getLhs(), rhsValue = op.getRhs();
+  char inner = res.back();
+  if (lhs.find(inner) != std::string::npos && lhs.back() != inner)
+    lhsValue = withLetterLast(e, lhsValue, lhs, inner);
+  if (rhs.find(inner) != std::string::npos && rhs.back() != inner)
+    rhsValue = withLetterLast(e, rhsValue, rhs, inner);
   std::string order(res.drop_back());
-  for (char c : (lhs + rhs).str())
+  for (char c : lhs + rhs)
     if (!res.contains(c) && order.find(c) == std::string::npos)
       order.push_back(c);
-  order.push_back(res.back());
+  order.push_back(inner);
   auto map = [&](StringRef term) {
     SmallVector<AffineExpr> exprs;
     for (char c : term)
@@ -107,12 +138,12 @@ SmallVector<Value> lower(ContractOp op, OpBuilder &b) {
                                     : IteratorType::reduction);
   SmallVector<OpFoldResult> sizes;
   for (char c : res) {
-    bool inLhs = lhs.contains(c);
-    sizes.push_back(e.sizes(inLhs ? op.getLhs() : op.getRhs())[(
+    bool inLhs = lhs.find(c) != std::string::npos;
+    sizes.push_back(e.sizes(inLhs ? lhsValue : rhsValue)[(
         inLhs ? lhs : rhs).find(c)]);
   }
   Value init = e.filled(sizes, 0.0);
-  Value out = e.generic({op.getLhs(), op.getRhs()}, {map(lhs), map(rhs)}, init,
+  Value out = e.generic({lhsValue, rhsValue}, {map(lhs), map(rhs)}, init,
                         map(res), iters,
                         [](OpBuilder &nb, Location l, ValueRange a) {
                           Ar ar{nb, l};

@@ -231,3 +231,18 @@ func.func @channel_stats(%x: tensor<?x3x4xf32>, %g: tensor<4xf32>) -> (tensor<4x
   %r = sinter.rsqrt %g : tensor<4xf32>
   return %m, %d, %r : tensor<4xf32>, tensor<?x3x4xf32>, tensor<4xf32>
 }
+
+// -----
+
+// Attention scores: the inner loop runs along s, the result's last letter;
+// the keys hold s second, so they are first copied to [b, h, k, s] and the
+// contraction reads them contiguously.
+// CHECK-DAG: #[[KEYS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>
+// CHECK-DAG: #[[KEYST:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
+// CHECK-LABEL: func.func @attention_scores
+// CHECK: %[[T:.*]] = linalg.generic {indexing_maps = [#[[KEYS]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg1 : tensor<?x6x2x4xf32>) outs(%{{.*}} : tensor<?x2x4x6xf32>)
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[KEYST]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} ins(%arg0, %[[T]] : tensor<?x8x2x4xf32>, tensor<?x2x4x6xf32>)
+func.func @attention_scores(%q: tensor<?x8x2x4xf32>, %k: tensor<?x6x2x4xf32>) -> tensor<?x2x8x6xf32> {
+  %0 = sinter.contract %q, %k {spec = "bthk,bshk->bhts"} : tensor<?x8x2x4xf32>, tensor<?x6x2x4xf32> -> tensor<?x2x8x6xf32>
+  return %0 : tensor<?x2x8x6xf32>
+}
