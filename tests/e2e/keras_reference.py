@@ -154,12 +154,7 @@ def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=
             return x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps) * params[name + ".gamma"]
         mean = x.mean(-1, keepdim=True)
         var = ((x - mean) ** 2).mean(-1, keepdim=True)
-        y = (x - mean) / torch.sqrt(var + eps)
-        if cfg.get("scale", True):
-            y = y * params[name + ".gamma"]
-        if cfg.get("center", True):
-            y = y + params[name + ".beta"]
-        return y
+        return _scale_center((x - mean) / torch.sqrt(var + eps), name, cfg, params)
     if cls == "BatchNormalization":
         # keras/src/layers/normalization/batch_normalization.py: biased batch
         # variance; moving = moving * momentum + batch * (1 - momentum); a
@@ -177,12 +172,7 @@ def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=
                     moving_var * momentum + var.detach() * (1 - momentum)
         else:
             mean, var = moving_mean, moving_var
-        y = (x - mean) / torch.sqrt(var + eps)
-        if cfg.get("scale", True):
-            y = y * params[name + ".gamma"]
-        if cfg.get("center", True):
-            y = y + params[name + ".beta"]
-        return y
+        return _scale_center((x - mean) / torch.sqrt(var + eps), name, cfg, params)
     if cls == "RMSNormalization":
         x = args[0]
         eps = cfg.get("epsilon", 1e-6)
@@ -195,6 +185,15 @@ def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=
         out = args[0].mean(dim=(1, 2), keepdim=bool(cfg.get("keepdims")))
         return out
     raise ValueError(cls)
+
+
+def _scale_center(y, name, cfg, params):
+    """A normalization's gamma and beta, where the config has them."""
+    if cfg.get("scale", True):
+        y = y * params[name + ".gamma"]
+    if cfg.get("center", True):
+        y = y + params[name + ".beta"]
+    return y
 
 
 def _attention(name, cfg, params, args, kwargs):

@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io  # noqa: E402
 from test_training import (batchnorm, called, conv, dense, functional3, keras3,  # noqa: E402
-                           kt, optimizer, pool, simple)
+                           kt, optimizer, pool, run_unittests, simple)
 
 ARGS = None
 
@@ -260,10 +260,7 @@ def main():
     parser.add_argument("--weights-tool", required=True)
     parser.add_argument("--workdir", required=True)
     ARGS, rest = parser.parse_known_args()
-    result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
-    failed = len(result.failures) + len(result.errors)
-    print(f"{result.testsRun - failed} passed, {failed} failed")
-    sys.exit(1 if failed or not result.testsRun else 0)
+    run_unittests(rest)
 
 
 if __name__ == "__main__":

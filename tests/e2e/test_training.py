@@ -31,6 +31,7 @@ import keras_reference  # noqa: E402
 import safetensors_io  # noqa: E402
 
 ARGS = None
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # Keras 3 optimizer configs as compile_config writes them (learning rates
 # are float32 round-trips, as Keras saves them).
@@ -218,8 +219,39 @@ train functional { loss = categorical_crossentropy  optimizer = adam(lr = 0.01) 
 """
 
 
+def gpt_mini_twin():
+    """gpt.sinter as a Keras functional model, its layers named as the
+    language names them (repeat blocks scoped block0..block3)."""
+    eps = {"epsilon": 1e-5}
+    layers = [called(simple("Embedding", "embedding", input_dim=256, output_dim=128),
+                     kt("tokens")),
+              called(simple("PositionEmbedding", "position_embedding", sequence_length=128),
+                     kt("embedding"))]
+    h = "position_embedding"
+    for i in range(4):
+        p = f"block{i}."
+        layers += [
+            called(simple("LayerNormalization", p + "layer_normalization", **eps), kt(h)),
+            called(simple("MultiHeadAttention", p + "multi_head_attention", num_heads=4,
+                          key_dim=32), (kt(p + "layer_normalization"),
+                                        kt(p + "layer_normalization")), use_causal_mask=True),
+            called(merge("Add", p + "res1"), [kt(h), kt(p + "multi_head_attention")]),
+            called(simple("LayerNormalization", p + "layer_normalization_1", **eps),
+                   kt(p + "res1")),
+            called(dense(p + "dense", 512, "gelu"), kt(p + "layer_normalization_1")),
+            called(dense(p + "dense_1", 128, None), kt(p + "dense")),
+            called(merge("Add", p + "res2"), [kt(p + "res1"), kt(p + "dense_1")])]
+        h = p + "res2"
+    layers += [called(simple("LayerNormalization", "layer_normalization", **eps), kt(h)),
+               called(dense("dense", 256, "softmax"), kt("layer_normalization"))]
+    return functional3([("tokens", 128, "int32")], layers, "dense",
+                       "sparse_categorical_crossentropy",
+                       optimizer("AdamW", learning_rate=0.0003, weight_decay=0.01))
+
+
 # name: (model json, extra sinterc flags[, "archive" to compile a .keras zip,
-# or "language" to compile LANGUAGE_SOURCE instead of the JSON])
+# "language" to compile LANGUAGE_SOURCE, or a .sinter file of the repository,
+# instead of the JSON, which the reference then follows])
 def cases():
     c = {}
     c["seed_mse_adam"] = (keras3(1, [dense("dense", 2, "relu"), dense("dense_1", 1, "linear")],
@@ -451,6 +483,9 @@ def cases():
              called(simple("Flatten", "flat"), kt("over_features")),
              called(dense("out", 2, None), kt("flat"))],
             "out", "mse", optimizer("Adam", learning_rate=0.01)), [])
+    # The char-gpt example network (gpt-mini) at full size, compiled from
+    # examples/char-gpt/gpt.sinter and checked against its Keras twin.
+    c["gpt_mini_example_network"] = (gpt_mini_twin(), [], "examples/char-gpt/gpt.sinter")
     # Two inputs, a layer called twice (shared weights), every merge.
     shared = dense("shared", 4, "sigmoid")
     graph = functional3(
@@ -486,7 +521,13 @@ def cases():
 # difference step crosses kinks the one-sided test cannot all isolate: its
 # first layer agrees to about 1.3e-2, not 1e-2. Its analytic gradients are
 # held to 1e-4 against PyTorch above, like every case's.
-GRADCHECK_ARGS = {"lenet_example_network": ["--max-elements", "24", "--tolerance", "3e-2"]}
+# The full gpt-mini is the one network gradcheck cannot judge: most of its
+# gradients (1e-6 and below at these weights) lie under what float32
+# differences of a loss near 5.5 resolve. Its gradients are held to the
+# float64 reference like every case's, and the reduced transformer cases
+# (transformer_block_adamw, causal_lm_per_token_sce_adam) pass gradcheck.
+GRADCHECK_ARGS = {"lenet_example_network": ["--max-elements", "24", "--tolerance", "3e-2"],
+                  "gpt_mini_example_network": None}
 
 
 def reference_optimizer(model_json, flags):
@@ -528,6 +569,8 @@ class Case:
             path = self.path("model.sinter")
             with open(path, "w") as f:
                 f.write(LANGUAGE_SOURCE)
+        elif source and source.endswith(".sinter"):  # a file of the repository
+            path = os.path.join(ROOT, source)
         if source == "archive":  # a .keras file: config.json deflated in a zip
             path = self.path("model.keras")
             with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
@@ -612,11 +655,15 @@ def make_test(name, model_json, flags, source=None):
             self.assertLess(err, 1e-4, f"gradient of {k}: relative error {err:.2e}")
 
         # Gradients against finite differences of the compiled loss.
-        out = subprocess.run([case.trainer, "gradcheck", "--weights", case.path("w0.safetensors"),
-                              *case.data(), "--rows", "12", *GRADCHECK_ARGS.get(name, [])],
-                             capture_output=True, text=True)
-        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
-        self.assertIn("PASS", out.stdout)
+        if GRADCHECK_ARGS.get(name, []) is not None:
+            out = subprocess.run([case.trainer, "gradcheck", "--weights",
+                                  case.path("w0.safetensors"), *case.data(), "--rows", "12",
+                                  *GRADCHECK_ARGS.get(name, [])],
+                                 capture_output=True, text=True)
+            self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+            self.assertIn("PASS", out.stdout)
+        else:
+            print(f"\n  {name}: no gradcheck (see GRADCHECK_ARGS)", end=" ")
 
         # Training, step by step: 37 rows, batch 8 -> 5 steps per epoch, the
         # last one on 5 rows.
@@ -775,6 +822,12 @@ def main():
     ARGS, rest = parser.parse_known_args()
     for name, spec in cases().items():
         setattr(Training, "test_" + name, make_test(name, *spec))
+    run_unittests(rest)
+
+
+def run_unittests(rest):
+    """Runs the module's unittest classes (`rest`: unittest's arguments)
+    and exits with the closing line CI reads."""
     result = unittest.main(argv=[sys.argv[0], "-v"] + rest, exit=False).result
     failed = len(result.failures) + len(result.errors)
     print(f"{result.testsRun - failed} passed, {failed} failed")

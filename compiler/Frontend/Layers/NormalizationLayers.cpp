@@ -58,6 +58,17 @@ FailureOr<Shape> lastAxisInfer(ArrayRef<Shape> in, const LayerArgs &args,
   return in[0];
 }
 
+/// `y * gamma + beta` with the weights that exist: gamma is weights[0]
+/// when `scale`, beta follows it when `center`.
+Value scaleAndCenter(OpBuilder &b, Location loc, Value y, ValueRange w,
+                     bool scale, bool center) {
+  if (scale)
+    y = b.create<ScaleChannelsOp>(loc, y, w[0]);
+  if (center)
+    y = b.create<BiasAddOp>(loc, y, w[scale ? 1 : 0]);
+  return y;
+}
+
 Value normalize(OpBuilder &b, Location loc, Value x, const LayerArgs &args,
                 bool center) {
   return b.create<NormalizeOp>(loc, x.getType(), x,
@@ -83,11 +94,7 @@ Value layerNormEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
   bool rms = args.at("rms_scaling").b;
   bool scale = args.at("scale").b || rms, center = args.at("center").b && !rms;
   Value y = normalize(b, loc, in[0], args, /*center=*/!rms);
-  if (scale)
-    y = b.create<ScaleChannelsOp>(loc, y, w[0]);
-  if (center)
-    y = b.create<BiasAddOp>(loc, y, w[scale ? 1 : 0]);
-  return y;
+  return scaleAndCenter(b, loc, y, w, scale, center);
 }
 
 SmallVector<WeightSpec> rmsNormWeights(ArrayRef<Shape> in,
@@ -150,11 +157,7 @@ Value batchNormEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange w,
                                         b.getF32FloatAttr(args.at("momentum").f))
                       .getResult()
                 : BatchNormOp::buildInference(b, loc, in[0], mean, var, eps);
-  if (scale)
-    y = b.create<ScaleChannelsOp>(loc, y, w[0]);
-  if (center)
-    y = b.create<BiasAddOp>(loc, y, w[scale ? 1 : 0]);
-  return y;
+  return scaleAndCenter(b, loc, y, w, scale, center);
 }
 
 const LayerDef kNormalizationLayers[] = {
