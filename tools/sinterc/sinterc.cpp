@@ -34,10 +34,14 @@ using namespace mlir;
 using namespace sinter;
 namespace cl = llvm::cl;
 
+// --help lists these; LLVM's own options still work but stay out of it.
+static cl::OptionCategory sintercOptions("sinterc options");
+
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model>"),
-                                      cl::Required);
+                                      cl::Required, cl::cat(sintercOptions));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
-                                       cl::value_desc("path"));
+                                       cl::value_desc("path"),
+                                       cl::cat(sintercOptions));
 static cl::opt<Stage> emit(
     "emit", cl::desc("Stop after this stage"), cl::init(Stage::Exe),
     cl::values(clEnumValN(Stage::Graph, "graph", "the imported network"),
@@ -46,27 +50,36 @@ static cl::opt<Stage> emit(
                clEnumValN(Stage::LLVM, "llvm", "the LLVM dialect"),
                clEnumValN(Stage::LLVMIR, "llvm-ir", "LLVM IR"),
                clEnumValN(Stage::Obj, "obj", "a native object file"),
-               clEnumValN(Stage::Exe, "exe", "the trainer executable")));
+               clEnumValN(Stage::Exe, "exe", "the trainer executable")),
+    cl::cat(sintercOptions));
 static cl::opt<std::string> lossFlag("loss",
-                                     cl::desc("Keras loss (overrides file)"));
+                                     cl::desc("Keras loss (overrides file)"),
+                                     cl::cat(sintercOptions));
 static cl::opt<std::string>
-    optimizerFlag("optimizer", cl::desc("Keras optimizer with its defaults "
-                                        "(overrides file)"));
+    optimizerFlag("optimizer",
+                  cl::desc("Keras optimizer with its defaults "
+                           "(overrides file)"),
+                  cl::cat(sintercOptions));
 static cl::opt<std::string>
-    modelFlag("model", cl::desc("The model to compile from a .sinter file "
-                                "with several"));
+    modelFlag("model",
+              cl::desc("The model to compile from a .sinter file "
+                       "with several"),
+              cl::cat(sintercOptions));
 static cl::opt<std::string> targetCpu("target-cpu",
                                       cl::desc("CPU to compile for "
-                                               "(default: this host)"));
+                                               "(default: this host)"),
+                                      cl::cat(sintercOptions));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"),
-                                  cl::init(2), cl::Prefix);
-static cl::opt<std::string>
-    runtimeLib("runtime-lib", cl::desc("The runtime archive to link"));
+                                  cl::init(2), cl::Prefix,
+                                  cl::cat(sintercOptions));
+static cl::opt<std::string> runtimeLib("runtime-lib",
+                                       cl::desc("The runtime archive to link"),
+                                       cl::cat(sintercOptions));
 static cl::opt<int64_t> minParallelIterations(
     "min-parallel-iterations",
     cl::desc("Run the outer loop of ops with at least this many iterations "
              "on threads (tests use 1 to make every such loop parallel)"),
-    cl::init(kMinParallelIterations));
+    cl::init(kMinParallelIterations), cl::cat(sintercOptions));
 
 static int fail(const std::string &msg) {
   llvm::errs() << "sinterc: error: " << msg << "\n";
@@ -113,8 +126,10 @@ static Stage stageOf(ModuleOp module) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::ParseCommandLineOptions(argc, argv, "Sinter: compiles a network into "
-                                          "a native trainer\n");
+  cl::HideUnrelatedOptions(sintercOptions);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Sinter: compiles a network into "
+                              "a native trainer\n");
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext ctx(registry);
@@ -131,16 +146,15 @@ int main(int argc, char **argv) {
     if (!lossFlag.empty() || !optimizerFlag.empty())
       return fail("--loss/--optimizer apply to model files, not MLIR input");
   } else if (llvm::StringRef(inputPath).ends_with(".sinter")) {
-    module = importSinterModel(&ctx, inputPath,
-                               {lossFlag, optimizerFlag, modelFlag},
-                               llvm::errs());
+    module = importSinterModel(
+        &ctx, inputPath, {lossFlag, optimizerFlag, modelFlag}, llvm::errs());
     if (!module)
       return 1;
     at = Stage::Graph;
   } else {
     std::string error;
-    module = importKerasModel(&ctx, inputPath, {lossFlag, optimizerFlag},
-                              error);
+    module =
+        importKerasModel(&ctx, inputPath, {lossFlag, optimizerFlag}, error);
     if (!module)
       return fail(error);
     at = Stage::Graph;
@@ -174,8 +188,9 @@ int main(int argc, char **argv) {
   if (!llvmModule)
     return fail(error);
   if (emit == Stage::LLVMIR)
-    return writeText(outputPath,
-                     [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+    return writeText(outputPath, [&](llvm::raw_ostream &os) {
+      llvmModule->print(os, nullptr);
+    });
 
   std::string out = outputPath;
   if (out.empty() || out == "-") {
@@ -192,13 +207,14 @@ int main(int argc, char **argv) {
     return 0;
   }
   std::vector<std::string> objects;
-  bool ok = emitObjectsInParallel(*llvmModule, targetCpu, optLevel,
-                                  std::max(1u, std::thread::hardware_concurrency()),
-                                  objects, error) &&
-            linkTrainer(objects, out,
-                        runtimeLib.empty() ? defaultRuntimeLibrary(argv[0])
-                                           : runtimeLib,
-                        error);
+  bool ok =
+      emitObjectsInParallel(*llvmModule, targetCpu, optLevel,
+                            std::max(1u, std::thread::hardware_concurrency()),
+                            objects, error) &&
+      linkTrainer(objects, out,
+                  runtimeLib.empty() ? defaultRuntimeLibrary(argv[0])
+                                     : runtimeLib,
+                  error);
   for (const std::string &obj : objects)
     llvm::sys::fs::remove(obj);
   return ok ? 0 : fail(error);
