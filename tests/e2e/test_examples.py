@@ -24,7 +24,9 @@ EXAMPLES = {
 def main():
     passed = failed = 0
     for name, (command, pattern, bound) in EXAMPLES.items():
-        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+        # char-gpt's samples are raw bytes, not always UTF-8.
+        out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                             errors="replace")
         matches = re.findall(pattern, out.stdout, re.MULTILINE)
         value = float(matches[-1]) if matches else None
         op, limit = bound.split()
