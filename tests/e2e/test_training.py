@@ -483,6 +483,19 @@ def cases():
              called(simple("Flatten", "flat"), kt("over_features")),
              called(dense("out", 2, None), kt("flat"))],
             "out", "mse", optimizer("Adam", learning_rate=0.01)), [])
+    # The MLP examples' networks, compiled from their .sinter files.
+    c["digits_example_network"] = (
+        keras3(64, [simple("Rescaling", "rescaling", scale=0.0625, offset=0.0),
+                    dense("dense", 64, "relu"), dense("dense_1", 64, "relu"),
+                    dense("dense_2", 10, "softmax")],
+               "sparse_categorical_crossentropy", optimizer("Adam", learning_rate=0.002)),
+        [], "examples/digits-mlp/digits.sinter")
+    c["fashion_example_network"] = (
+        keras3((28, 28), [simple("Flatten", "flatten", data_format="channels_last"),
+                          dense("dense", 512, "relu"), dense("dense_1", 512, "relu"),
+                          dense("dense_2", 10, "softmax")],
+               "sparse_categorical_crossentropy", optimizer("Adam", learning_rate=0.001)),
+        [], "examples/fashion-mlp/fashion.sinter")
     # The char-gpt example network (gpt-mini) at full size, compiled from
     # examples/char-gpt/gpt.sinter and checked against its Keras twin.
     c["gpt_mini_example_network"] = (gpt_mini_twin(), [], "examples/char-gpt/gpt.sinter")
@@ -527,6 +540,7 @@ def cases():
 # float64 reference like every case's, and the reduced transformer cases
 # (transformer_block_adamw, causal_lm_per_token_sce_adam) pass gradcheck.
 GRADCHECK_ARGS = {"lenet_example_network": ["--max-elements", "24", "--tolerance", "3e-2"],
+                  "fashion_example_network": ["--max-elements", "24"],
                   "gpt_mini_example_network": None}
 
 
