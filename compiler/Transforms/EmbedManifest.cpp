@@ -5,7 +5,7 @@
 // module attributes `sinter.loss`, `sinter.optimizer` and optionally
 // `sinter.layers` and `sinter.model_name`.
 // Produces two constant LLVM globals (format: docs/abi.md):
-//   @sinter_manifest      NUL-terminated text, "sinter-manifest 3" first;
+//   @sinter_manifest      NUL-terminated text, "sinter-manifest 4" first;
 //   @sinter_default_data  rows x (input + target columns) floats, a
 //                         synthetic task the model can fit, used when the
 //                         trainer is given no data.
@@ -33,7 +33,7 @@ using namespace sinter;
 namespace {
 
 /// Must equal SINTER_ABI_VERSION in runtime/include/sinter/abi.h.
-constexpr int kManifestVersion = 3;
+constexpr int kManifestVersion = 4;
 
 std::string joinDims(ArrayRef<int64_t> dims) {
   return llvm::join(llvm::map_range(dims, [](int64_t d) {

@@ -31,6 +31,11 @@
  *   evaluate:   writes predictions into out; returns the loss.
  *   predict:    writes predictions into out.
  *
+ * Parallel loops in the object call the OpenMP entry points
+ * __kmpc_fork_call, __kmpc_global_thread_num, __kmpc_for_static_init_8u,
+ * __kmpc_for_static_fini and __kmpc_barrier, which the runtime provides
+ * (runtime/src/threads.cpp).
+ *
  * Globals: `sinter_manifest`, NUL-terminated text (grammar in docs/abi.md),
  * and `sinter_default_data`, default_data rows of (x columns, y columns)
  * floats (labels stored as floats).
@@ -44,7 +49,7 @@
 extern "C" {
 #endif
 
-#define SINTER_ABI_VERSION 3
+#define SINTER_ABI_VERSION 4
 
 typedef struct sinter_buffer {
   void *allocated;
