@@ -24,6 +24,7 @@ ACTIVATIONS = {
     "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
     "silu": F.silu,
     "swish": F.silu,
+    "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
 }
 
 
@@ -184,6 +185,10 @@ def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=
     if cls == "GlobalAveragePooling2D":
         out = args[0].mean(dim=(1, 2), keepdim=bool(cfg.get("keepdims")))
         return out
+    if cls == "GlobalMaxPooling2D":
+        return args[0].amax(dim=(1, 2), keepdim=bool(cfg.get("keepdims")))
+    if cls == "LeakyReLU":
+        return F.leaky_relu(args[0], cfg.get("negative_slope", 0.3))
     raise ValueError(cls)
 
 

@@ -326,6 +326,14 @@ def cases():
                                   data_format="channels_last", keepdims=False),
                            dense("out", 2, None)],
                "mse", optimizer("Adam", learning_rate=0.01)), [])
+    # LeakyReLU as a layer and as an activation, GlobalMaxPooling2D.
+    c["leaky_relu_global_max_pool_adam"] = (
+        keras3((6, 6, 2), [conv("c", 4, (3, 3), None, padding="same"),
+                           simple("LeakyReLU", "leaky", negative_slope=0.1),
+                           simple("GlobalMaxPooling2D", "gmp",
+                                  data_format="channels_last", keepdims=False),
+                           dense("h", 5, "leaky_relu"), dense("out", 2, None)],
+               "mse", optimizer("Adam", learning_rate=0.01)), [])
     c["gelu_silu_mse_rmsprop"] = (
         keras3(4, [dense("g", 6, "gelu"), dense("gt", 5, "gelu_tanh"),
                    dense("s", 4, "silu"), activation("sw", "swish"), dense("out", 2, None)],

@@ -16,13 +16,11 @@ using namespace sinter::layers;
 
 namespace {
 
-
 constexpr llvm::StringLiteral kPaddings[] = {"valid", "same"};
 
 /// A two-element window argument; one number n means [n, n].
-FailureOr<std::pair<int64_t, int64_t>> pairArg(const LayerArgs &args,
-                                               StringRef name,
-                                               std::string &error) {
+FailureOr<std::pair<int64_t, int64_t>>
+pairArg(const LayerArgs &args, StringRef name, std::string &error) {
   const std::vector<int64_t> &v = args.at(name.str()).ints;
   if ((v.size() == 1 || v.size() == 2) && v.front() > 0 && v.back() > 0)
     return std::make_pair(v.front(), v.back());
@@ -137,11 +135,10 @@ Value convEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange weights,
   auto image = cast<RankedTensorType>(in[0].getType()).getShape().drop_front();
   std::string error;
   WindowAttrs w = *convAttrs(Shape(image), args, error);
-  Value h = b.create<Conv2DOp>(loc, type, in[0], weights[0],
-                               b.getDenseI64ArrayAttr(w.strides),
-                               b.getDenseI64ArrayAttr(w.dilations),
-                               b.getDenseI64ArrayAttr(w.padding),
-                               b.getI64IntegerAttr(args.at("groups").i));
+  Value h = b.create<Conv2DOp>(
+      loc, type, in[0], weights[0], b.getDenseI64ArrayAttr(w.strides),
+      b.getDenseI64ArrayAttr(w.dilations), b.getDenseI64ArrayAttr(w.padding),
+      b.getI64IntegerAttr(args.at("groups").i));
   return biasAndActivation(b, loc, h, weights, args);
 }
 
@@ -191,17 +188,17 @@ FailureOr<Shape> globalPoolInfer(ArrayRef<Shape> in, const LayerArgs &args,
 }
 
 // One window covering the whole image, then the [1, 1, C] result flattened.
+template <typename PoolOp>
 Value globalPoolEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
                      const LayerArgs &args, Type type) {
   auto t = cast<RankedTensorType>(in[0].getType());
-  auto pooled = RankedTensorType::get(
-      {t.getDimSize(0), 1, 1, t.getDimSize(3)}, t.getElementType());
+  auto pooled = RankedTensorType::get({t.getDimSize(0), 1, 1, t.getDimSize(3)},
+                                      t.getElementType());
   int64_t hw[2] = {t.getDimSize(1), t.getDimSize(2)};
   int64_t pads[4] = {0, 0, 0, 0};
-  Value p = b.create<AvgPool2DOp>(loc, pooled, in[0],
-                                  b.getDenseI64ArrayAttr(hw),
-                                  b.getDenseI64ArrayAttr(hw),
-                                  b.getDenseI64ArrayAttr(pads));
+  Value p = b.create<PoolOp>(loc, pooled, in[0], b.getDenseI64ArrayAttr(hw),
+                             b.getDenseI64ArrayAttr(hw),
+                             b.getDenseI64ArrayAttr(pads));
   if (args.at("keepdims").b)
     return p;
   return b.create<ReshapeOp>(loc, type, p);
@@ -214,7 +211,9 @@ const LayerDef kImageLayers[] = {
     {"avg_pool2d", "AveragePooling2D", 1, 1, kPoolArgs, poolInfer, noWeights,
      poolEmit<AvgPool2DOp>},
     {"global_avg_pool2d", "GlobalAveragePooling2D", 1, 1, kGlobalPoolArgs,
-     globalPoolInfer, noWeights, globalPoolEmit},
+     globalPoolInfer, noWeights, globalPoolEmit<AvgPool2DOp>},
+    {"global_max_pool2d", "GlobalMaxPooling2D", 1, 1, kGlobalPoolArgs,
+     globalPoolInfer, noWeights, globalPoolEmit<MaxPool2DOp>},
 };
 
 } // namespace

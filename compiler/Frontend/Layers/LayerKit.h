@@ -15,6 +15,9 @@ namespace sinter::layers {
 /// The named activation applied to `x` ("linear": x itself).
 mlir::Value activate(mlir::OpBuilder &b, mlir::Location loc,
                      llvm::StringRef name, mlir::Value x);
+/// Keras' leaky ReLU: x where x > 0, slope * x elsewhere.
+mlir::Value leakyRelu(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      double slope);
 /// `x · kernel` over x's last dimension (matmul or contraction).
 mlir::Value applyKernel(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                         mlir::Value kernel, mlir::Type type);

@@ -52,10 +52,12 @@ const InitKind kInits[] = {
 };
 
 // gelu is Keras' exact form; gelu_tanh (Sinter's name) the tanh
-// approximation; swish is Keras' alias of silu.
+// approximation; swish is Keras' alias of silu; leaky_relu has Keras'
+// default slope, 0.2.
 constexpr llvm::StringLiteral kActivations[] = {
-    "linear", "relu", "sigmoid", "tanh", "softmax",
-    "gelu",   "gelu_tanh", "silu", "swish"};
+    "linear", "relu",      "sigmoid", "tanh",  "softmax",
+    "gelu",   "gelu_tanh", "silu",    "swish", "leaky_relu"};
+constexpr double kLeakyReluSlope = 0.2;
 
 
 //===----------------------------------------------------------------------===//
@@ -108,6 +110,13 @@ const ArgSpec kActivationArgs[] = {{"activation", ArgKind::Activation, nullptr}}
 Value activationEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
                      const LayerArgs &args, Type) {
   return activate(b, loc, args.at("activation").name, in[0]);
+}
+
+const ArgSpec kLeakyReluArgs[] = {{"negative_slope", ArgKind::Float, "0.3"}};
+
+Value leakyReluEmit(OpBuilder &b, Location loc, ValueRange in, ValueRange,
+                    const LayerArgs &args, Type) {
+  return leakyRelu(b, loc, in[0], args.at("negative_slope").f);
 }
 
 template <typename Op>
@@ -354,6 +363,8 @@ const LayerDef kLayers[] = {
     {"activation", "Activation", 1, 1, kActivationArgs, sameShape, noWeights,
      activationEmit},
     {"relu", "ReLU", 1, 1, {}, sameShape, noWeights, unaryEmit<ReluOp>},
+    {"leaky_relu", "LeakyReLU", 1, 1, kLeakyReluArgs, sameShape, noWeights,
+     leakyReluEmit},
     {"sigmoid", "", 1, 1, {}, sameShape, noWeights, unaryEmit<SigmoidOp>},
     {"tanh", "", 1, 1, {}, sameShape, noWeights, unaryEmit<TanhOp>},
     {"softmax", "Softmax", 1, 1, kAxisArgs, softmaxInfer, noWeights,
@@ -608,7 +619,22 @@ Value sinter::layers::activate(OpBuilder &b, Location loc, StringRef name, Value
     return b.create<GeluOp>(loc, x, name == "gelu_tanh");
   if (name == "silu" || name == "swish")
     return b.create<SiluOp>(loc, x);
+  if (name == "leaky_relu")
+    return leakyRelu(b, loc, x, kLeakyReluSlope);
   return x; // linear
+}
+
+// relu(x) - slope * relu(-x): x itself where x > 0, one rounding of
+// slope * x elsewhere, from ops that carry their own VJPs.
+Value sinter::layers::leakyRelu(OpBuilder &b, Location loc, Value x,
+                                double slope) {
+  auto scaled = [&](Value v, double factor) -> Value {
+    return b.create<ScaleOp>(loc, v, b.getF32FloatAttr(factor),
+                             b.getF32FloatAttr(0.0f));
+  };
+  Value negativePart = b.create<ReluOp>(loc, scaled(x, -1.0));
+  return b.create<SubOp>(loc, b.create<ReluOp>(loc, x),
+                         scaled(negativePart, slope));
 }
 
 FailureOr<Shape> sinter::layers::sameShape(ArrayRef<Shape> in, const LayerArgs &,
