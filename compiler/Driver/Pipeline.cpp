@@ -49,9 +49,15 @@ void sinter::addLLVMPasses(OpPassManager &pm, int64_t minParallelIterations) {
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  TileContractionsOptions tiles;
+  tiles.minParallelIterations = minParallelIterations;
+  pm.addNestedPass<func::FuncOp>(createTileContractions(tiles));
   pm.addNestedPass<func::FuncOp>(
       createParallelizeLoops({minParallelIterations}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // The register tiles' vector transfers, unrolled to 1-D vectors.
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
   pm.addPass(createBufferizationToMemRefPass());
   // Parallel loops become OpenMP regions (outlined by the translation to
   // LLVM IR); memref lowering precedes SCF's, whose OpenMP scopes it needs.
@@ -63,6 +69,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, int64_t minParallelIterations) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertOpenMPToLLVMPass());

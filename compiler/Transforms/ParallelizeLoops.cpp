@@ -7,13 +7,13 @@
 // element and keep LLVM from vectorizing the inner loops. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Transforms/ParallelLoopUtils.h"
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace sinter {
@@ -22,34 +22,9 @@ namespace sinter {
 } // namespace sinter
 
 using namespace mlir;
+using namespace sinter;
 
 namespace {
-
-/// A guess at the batch for dynamic sizes, to judge the work of an op.
-constexpr int64_t kDynamicSizeGuess = 32;
-
-int64_t iterations(linalg::LinalgOp op) {
-  int64_t n = 1;
-  for (int64_t size : op.getStaticLoopRanges())
-    n *= ShapedType::isDynamic(size) ? kDynamicSizeGuess : size;
-  return n;
-}
-
-/// Replaces `loop` (no loop-carried values) by an scf.parallel over its
-/// induction variable with the same body.
-void parallelize(scf::ForOp loop, RewriterBase &rewriter) {
-  rewriter.setInsertionPoint(loop);
-  rewriter.create<scf::ParallelOp>(
-      loop.getLoc(), ValueRange{loop.getLowerBound()},
-      ValueRange{loop.getUpperBound()}, ValueRange{loop.getStep()},
-      [&](OpBuilder &b, Location, ValueRange ivs) {
-        IRMapping map;
-        map.map(loop.getInductionVar(), ivs[0]);
-        for (Operation &op : loop.getBody()->without_terminator())
-          b.clone(op, map);
-      });
-  rewriter.eraseOp(loop);
-}
 
 struct ParallelizeLoopsPass
     : public sinter::impl::ParallelizeLoopsBase<ParallelizeLoopsPass> {
@@ -59,7 +34,10 @@ struct ParallelizeLoopsPass
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::LinalgOp> large;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (op.hasPureBufferSemantics() && iterations(op) >= minIterations)
+      // Ops inside loops are tiles of an op sinter-tile-contractions
+      // already spread over the threads (or its small edges).
+      if (op.hasPureBufferSemantics() && !op->getParentOfType<LoopLikeOpInterface>() &&
+          iterationCount(op) >= minIterations)
         large.push_back(op);
     });
     for (linalg::LinalgOp op : large) {

@@ -102,6 +102,40 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Register-tiles and vectorizes contractions (matmuls, attention)";
+  let description = [{
+    Expects bufferized linalg ops (on memrefs), before
+    sinter-parallelize-loops. Each `linalg.generic` that is a contraction
+    (out += lhs * rhs summed over its reduction loops) on an f32 result
+    that is contiguous along its last dimension becomes loops over tiles of
+    `tile-m` rows by `tile-n` columns of the result, every summed loop
+    innermost. Full tiles become `vector.contract`s lowered to outer
+    products (vector FMAs), their accumulator loaded before the summed
+    loops and stored after them; the tiles at the result's edges are peeled
+    and stay scalar linalg ops. The outermost tile loop of a contraction of
+    at least `min-parallel-iterations` points is an `scf.parallel`. Each
+    result element sums its terms in the same order for any thread count.
+
+    Example: `Y[?, 512] += X[?, 784] * W[784, 512]` becomes a parallel loop
+    over 8-row blocks of Y, a loop over 32-column blocks, and the sum over
+    784 carrying a `vector<8x32xf32>`; the last rows (the batch modulo 8)
+    are a scalar linalg op.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "Rows of the result in a register tile">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "Columns of the result in a register tile (two AVX-512 vectors)">,
+    Option<"minParallelIterations", "min-parallel-iterations", "int64_t",
+           /*default=*/"::sinter::kMinParallelIterations",
+           "Smallest iteration space worth a parallel region">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def PackTrainerABI : Pass<"sinter-pack-trainer-abi", "::mlir::ModuleOp"> {
   let summary = "Gives the entry points the fixed, flat-buffer trainer ABI";
   let description = [{

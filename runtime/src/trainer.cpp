@@ -369,6 +369,26 @@ float Trainer::saveGradients(const Dataset &data, int64_t rows,
   return loss;
 }
 
+double Trainer::lossNoise(Batch &b, double base) {
+  // The loss moves by float32 rounding when a weight moves by a unit in its
+  // last place (the smooth change is ~1e-7 of a slope: nothing). Nudging a
+  // few weights measures how far; at least 4 units of the loss' own
+  // rounding (6e-8 relative).
+  double spread = 4 * 6e-8 * std::max(1.0, std::fabs(base));
+  for (const ParamInfo &p : m.params)
+    for (int64_t i = 0; i < std::min<int64_t>(p.size, 4); ++i) {
+      float &w = paramBuf[p.offset + i];
+      float saved = w;
+      for (float to : {std::nextafter(saved, 1e30f),
+                       std::nextafter(saved, -1e30f)}) {
+        w = to;
+        spread = std::max(spread, 2 * std::fabs(lossOn(b) - base));
+      }
+      w = saved;
+    }
+  return spread;
+}
+
 double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
                           int64_t maxElements, std::ostream &out) {
   Batch b = firstRows(data, rows);
@@ -383,6 +403,7 @@ double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
   // reported, not compared.
   double worst = 0;
   double base = lossOn(b);
+  double noise = lossNoise(b, base);
   for (const ParamInfo &p : m.params) {
     if (p.frozen) {
       out << p.name << std::string(p.name.size() < 33 ? 33 - p.name.size() : 1, ' ')
@@ -419,7 +440,7 @@ double Trainer::gradcheck(const Dataset &data, int64_t rows, double eps,
     // rounding of the loss; a kink makes them differ by a jump in slope.
     int64_t skipped = 0;
     for (const Probe &q : probes) {
-      double rounding = 4 * 6e-8 * std::max(1.0, std::fabs(base)) / q.h;
+      double rounding = noise / q.h;
       if (std::fabs(q.forward - q.backward) > 1e-2 * scale + rounding) {
         ++skipped;
         continue;

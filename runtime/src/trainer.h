@@ -97,6 +97,8 @@ private:
   };
   Batch firstRows(const Dataset &data, int64_t rows) const;
   float lossOn(Batch &b);
+  // How far float32 rounding moves the loss `base` on `b` (gradcheck).
+  double lossNoise(Batch &b, double base);
   // g: [param_elems], the layout of the parameter buffer.
   float gradientsOn(Batch &b, std::vector<float> &g);
 

@@ -76,9 +76,14 @@ float trainStep(sinter_buffer *x, sinter_buffer *y, sinter_buffer *p,
     f(p)[i] -= lr * g[i];
   return loss;
 }
+// A wrong gradient rule, to show that gradcheck catches one: scales dL/dw1.
+float wrongGradientFactor = 1;
+
 float gradients(sinter_buffer *x, sinter_buffer *y, sinter_buffer *p,
                 sinter_buffer *g) {
-  return lossAndGrad(x, y, p, f(g));
+  float loss = lossAndGrad(x, y, p, f(g));
+  f(g)[1] *= wrongGradientFactor;
+  return loss;
 }
 float evaluate(sinter_buffer *x, sinter_buffer *y, sinter_buffer *p,
                sinter_buffer *out) {
@@ -229,6 +234,14 @@ TEST(Cli, GradcheckPassesOnCorrectGradients) {
   Result r = run({"gradcheck", "--seed", "1"});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("PASS"), std::string::npos);
+}
+
+TEST(Cli, GradcheckFailsOnAWrongGradient) {
+  wrongGradientFactor = 1.05f;
+  Result r = run({"gradcheck", "--seed", "1"});
+  wrongGradientFactor = 1;
+  EXPECT_NE(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("FAIL"), std::string::npos) << r.out;
 }
 
 TEST(Cli, ValidationSplitAndEarlyStopping) {

@@ -1,0 +1,27 @@
+//===- ParallelLoopUtils.h - what the threading passes share ---------------===//
+//
+// How big an op must be to run on threads, and how one sequential loop
+// becomes a parallel one: used by sinter-parallelize-loops (plain linalg
+// ops) and sinter-tile-contractions (the tile loops of contractions).
+//
+//===----------------------------------------------------------------------===//
+#ifndef SINTER_TRANSFORMS_PARALLELLOOPUTILS_H
+#define SINTER_TRANSFORMS_PARALLELLOOPUTILS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace sinter {
+
+/// The points in `op`'s iteration space, a dynamic size counted as a guess
+/// at the batch (32).
+int64_t iterationCount(mlir::linalg::LinalgOp op);
+
+/// Replaces `loop` (no loop-carried values) by an scf.parallel over its
+/// induction variable with the same body.
+void parallelize(mlir::scf::ForOp loop, mlir::RewriterBase &rewriter);
+
+} // namespace sinter
+
+#endif // SINTER_TRANSFORMS_PARALLELLOOPUTILS_H

@@ -1,0 +1,111 @@
+// RUN: sinter-opt %s --split-input-file --sinter-tile-contractions=min-parallel-iterations=1000 | FileCheck %s
+// RUN: sinter-opt %s --split-input-file --sinter-tile-contractions | FileCheck %s --check-prefix=SMALL
+
+// Y[?, 128] += X[?, 64] W[64, 128]: 8-row blocks on threads, 32 columns,
+// the sum over 64 innermost carrying the 8x32 accumulator in registers
+// (loaded once before it, stored once after it) as 8 vector FMAs a step.
+// The last batch rows (batch mod 8) stay a scalar linalg op.
+// CHECK: #[[FLOOR8:.*]] = affine_map<()[s0] -> ((s0 floordiv 8) * 8)>
+// CHECK-LABEL: func.func @forward
+// CHECK: %[[FULL:.*]] = affine.apply #[[FLOOR8]]
+// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%[[FULL]]) step (%c8) {
+// CHECK-NEXT: scf.for %[[N:.*]] = %c0 to %c128 step %c32 {
+// CHECK-NEXT: %[[ACC:.*]] = vector.transfer_read %arg2[%[[M]], %[[N]]]{{.*}} vector<8x32xf32>
+// CHECK-NEXT: %[[SUM:.*]] = scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args(%{{.*}} = %[[ACC]]) -> (vector<8x32xf32>) {
+// CHECK: vector.transfer_read %arg1[%[[K]], %[[N]]]{{.*}} vector<32xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK: vector.transfer_write %[[SUM]], %arg2[%[[M]], %[[N]]]
+// CHECK: scf.for %{{.*}} = %[[FULL]] to %{{.*}} step %c8 {
+// CHECK: linalg.generic
+#mk = affine_map<(m, k, n) -> (m, k)>
+#kn = affine_map<(m, k, n) -> (k, n)>
+#mn = affine_map<(m, k, n) -> (m, n)>
+func.func @forward(%x: memref<?x64xf32>, %w: memref<64x128xf32>, %y: memref<?x128xf32>) {
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x64xf32>, memref<64x128xf32>) outs(%y : memref<?x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+
+// -----
+
+// dW[16, 10] += X[?, 16]ᵀ dY[?, 10]: rows of dW read contiguously from X;
+// 10 columns is one tile (no divisor of 32 fits); the batch sum innermost.
+// CHECK-LABEL: func.func @weight_gradient
+// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c16) step (%c8) {
+// CHECK: scf.for %[[K:.*]] = %c0 to %dim step %c1 iter_args({{.*}}) -> (vector<8x10xf32>)
+// CHECK: vector.transfer_read %arg0[%[[K]], %[[M]]]{{.*}} vector<8xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<10xf32>
+// CHECK-NOT: linalg.generic
+// Below the default min-parallel-iterations (16*10*32 with a batch guess of
+// 32), the same tiles in sequential loops.
+// SMALL-LABEL: func.func @weight_gradient
+// SMALL-NOT: scf.parallel
+// SMALL: scf.for
+// SMALL: vector.fma
+#km = affine_map<(k, m, n) -> (k, m)>
+#kn2 = affine_map<(k, m, n) -> (k, n)>
+#mn2 = affine_map<(k, m, n) -> (m, n)>
+func.func @weight_gradient(%x: memref<?x16xf32>, %dy: memref<?x10xf32>, %dw: memref<16x10xf32>) {
+  linalg.generic {indexing_maps = [#km, #kn2, #mn2], iterator_types = ["reduction", "parallel", "parallel"]}
+    ins(%x, %dy : memref<?x16xf32>, memref<?x10xf32>) outs(%dw : memref<16x10xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+
+// -----
+
+// Attention's P·V per batch item: the batch loop outermost (parallel), then
+// 8 query rows by the 16 features, the sum over keys innermost.
+// CHECK-LABEL: func.func @attention_values
+// CHECK: scf.parallel (%[[B:.*]]) = (%c0) to (%dim) step (%c1) {
+// CHECK-NEXT: scf.for %[[T:.*]] = %c0 to %c24 step %c8 {
+// CHECK: scf.for %[[S:.*]] = %c0 to %c24 step %c1
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<16xf32>
+// CHECK-NOT: linalg.generic
+#p = affine_map<(b, t, s, k) -> (b, t, s)>
+#v = affine_map<(b, t, s, k) -> (b, s, k)>
+#o = affine_map<(b, t, s, k) -> (b, t, k)>
+func.func @attention_values(%p: memref<?x24x24xf32>, %v: memref<?x24x16xf32>, %o: memref<?x24x16xf32>) {
+  linalg.generic {indexing_maps = [#p, #v, #o], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+    ins(%p, %v : memref<?x24x24xf32>, memref<?x24x16xf32>) outs(%o : memref<?x24x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+
+// -----
+
+// W read along its rows ([n, k]): the tile could not load columns as
+// vectors, so the op is left alone (LowerToLinalg transposes such operands).
+// CHECK-LABEL: func.func @strided_columns
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+// CHECK-NOT: vector.
+#mk4 = affine_map<(m, k, n) -> (m, k)>
+#nk = affine_map<(m, k, n) -> (n, k)>
+#mn4 = affine_map<(m, k, n) -> (m, n)>
+func.func @strided_columns(%x: memref<?x64xf32>, %w: memref<128x64xf32>, %y: memref<?x128xf32>) {
+  linalg.generic {indexing_maps = [#mk4, #nk, #mn4], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x64xf32>, memref<128x64xf32>) outs(%y : memref<?x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
