@@ -29,7 +29,7 @@ void sinter::addLinalgPasses(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void sinter::addLLVMPasses(OpPassManager &pm, int64_t minParallelIterations) {
+void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   bufferization::OneShotBufferizationOptions opts;
   opts.bufferizeFunctionBoundaries = true;
   // Plain row-major memrefs at the ABI: the runtime passes contiguous
@@ -49,11 +49,13 @@ void sinter::addLLVMPasses(OpPassManager &pm, int64_t minParallelIterations) {
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
-  TileContractionsOptions tiles;
-  tiles.minParallelIterations = minParallelIterations;
-  pm.addNestedPass<func::FuncOp>(createTileContractions(tiles));
+  if (options.registerTiles) {
+    TileContractionsOptions tiles;
+    tiles.minParallelIterations = options.minParallelIterations;
+    pm.addNestedPass<func::FuncOp>(createTileContractions(tiles));
+  }
   pm.addNestedPass<func::FuncOp>(
-      createParallelizeLoops({minParallelIterations}));
+      createParallelizeLoops({options.minParallelIterations}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // The register tiles' vector transfers, unrolled to 1-D vectors.
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(

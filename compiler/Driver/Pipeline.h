@@ -16,11 +16,17 @@ void addTrainPasses(mlir::OpPassManager &pm);
 /// train -> linalg: linalg on tensors with the flat trainer ABI and the
 /// embedded manifest.
 void addLinalgPasses(mlir::OpPassManager &pm);
+/// How linalg becomes loops.
+struct LoopOptions {
+  /// Ops with at least this many points run their outer loop on threads.
+  int64_t minParallelIterations = kMinParallelIterations;
+  /// Contractions as vectorized register tiles (sinter-tile-contractions);
+  /// off, they are plain loops like every other op.
+  bool registerTiles = true;
+};
 /// linalg -> LLVM dialect: bufferization (parameters in place), loops
-/// (the outer loops of ops with at least `minParallelIterations` points
-/// parallel), and conversion to LLVM.
-void addLLVMPasses(mlir::OpPassManager &pm,
-                   int64_t minParallelIterations = kMinParallelIterations);
+/// (`options`), and conversion to LLVM.
+void addLLVMPasses(mlir::OpPassManager &pm, const LoopOptions &options = {});
 
 } // namespace sinter
 

@@ -118,6 +118,61 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
   return plan;
 }
 
+/// `op` with its summed loops merged into one, so that a register tile is
+/// a contraction over a single index (vector.contract lowers to FMAs only
+/// then): dW = Σ_b Σ_t x[b,t,m]·dy[b,t,n] sums over bt. The sum runs in the
+/// same order. Nothing when there is one summed loop, or when the summed
+/// loops are not adjacent and contiguous in every operand (the op is then
+/// left to plain loops).
+std::optional<linalg::GenericOp> withOneSum(linalg::GenericOp op,
+                                            RewriterBase &rewriter) {
+  ReassociationIndices sums;
+  for (auto [d, iter] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (iter == utils::IteratorType::reduction)
+      sums.push_back(d);
+  if (sums.size() == 1)
+    return op;
+  if (sums.empty() || sums.back() - sums.front() + 1 != int64_t(sums.size()) ||
+      !linalg::areDimSequencesPreserved(op.getIndexingMapsArray(), {sums}))
+    return std::nullopt;
+  for (Value operand : op->getOperands())
+    if (!cast<MemRefType>(operand.getType()).getLayout().isIdentity())
+      return std::nullopt;
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::CollapseResult> merged =
+      linalg::collapseOpIterationDims(op, {sums}, rewriter);
+  if (failed(merged))
+    return std::nullopt;
+  rewriter.eraseOp(op);
+  return cast<linalg::GenericOp>(merged->collapsedOp.getOperation());
+}
+
+/// Makes the product in `op`'s body read rows · columns: the operand that
+/// has the result's column loop second. vector.contract takes its operands
+/// in the product's order and lowers only rows · columns to FMAs along the
+/// columns (the other order transposes the accumulator every step).
+/// Products commute exactly: the result is unchanged.
+void rowsFirst(linalg::GenericOp op, RewriterBase &rewriter) {
+  AffineExpr col =
+      op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getResults().back();
+  auto hasColumns = [&](Value factor) {
+    auto arg = dyn_cast<BlockArgument>(factor);
+    return arg && arg.getOwner() == op.getBody() &&
+           arg.getArgNumber() < op.getNumDpsInputs() &&
+           llvm::is_contained(
+               op.getMatchingIndexingMap(op.getDpsInputOperand(
+                                             arg.getArgNumber()))
+                   .getResults(),
+               col);
+  };
+  op.getBody()->walk([&](arith::MulFOp product) {
+    if (hasColumns(product.getLhs()) && !hasColumns(product.getRhs()))
+      rewriter.modifyOpInPlace(product, [&] {
+        product->setOperands({product.getRhs(), product.getLhs()});
+      });
+  });
+}
+
 /// Applies `populate`'s patterns to `root` until they settle.
 LogicalResult
 applyPatterns(Operation *root,
@@ -144,12 +199,26 @@ struct TileContractionsPass
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
     SmallVector<std::pair<linalg::GenericOp, TilePlan>> work;
+    SmallVector<linalg::GenericOp> candidates;
     func.walk([&](linalg::GenericOp op) {
-      if (op->getParentOfType<LoopLikeOpInterface>())
-        return;
-      if (std::optional<TilePlan> plan = planFor(op, tileM, tileN))
-        work.push_back({op, std::move(*plan)});
+      if (!op->getParentOfType<LoopLikeOpInterface>() &&
+          planFor(op, tileM, tileN))
+        candidates.push_back(op);
     });
+    for (linalg::GenericOp op : candidates)
+      if (std::optional<linalg::GenericOp> merged = withOneSum(op, rewriter)) {
+        // Loops in tile order (other result dimensions, rows, columns, the
+        // sum): vector.contract lowers to FMAs along the columns only from
+        // this (m, n, k) form.
+        linalg::GenericOp ordered = *merged;
+        rowsFirst(ordered, rewriter);
+        rewriter.setInsertionPoint(ordered);
+        FailureOr<linalg::GenericOp> canonical = linalg::interchangeGenericOp(
+            rewriter, ordered, planFor(ordered, tileM, tileN)->order);
+        if (failed(canonical))
+          return signalPassFailure();
+        work.push_back({*canonical, *planFor(*canonical, tileM, tileN)});
+      }
     if (work.empty())
       return;
     for (auto &[op, plan] : work)

@@ -80,6 +80,11 @@ static cl::opt<int64_t> minParallelIterations(
     cl::desc("Run the outer loop of ops with at least this many iterations "
              "on threads (tests use 1 to make every such loop parallel)"),
     cl::init(kMinParallelIterations), cl::cat(sintercOptions));
+static cl::opt<bool> registerTiles(
+    "register-tiles",
+    cl::desc("Compute matmuls and other contractions as vectorized register "
+             "tiles (=false: plain loops, to compare against)"),
+    cl::init(true), cl::cat(sintercOptions));
 
 static int fail(const std::string &msg) {
   llvm::errs() << "sinterc: error: " << msg << "\n";
@@ -169,7 +174,7 @@ int main(int argc, char **argv) {
   if (at < Stage::Linalg && emit >= Stage::Linalg)
     addLinalgPasses(pm);
   if (at < Stage::LLVM && emit >= Stage::LLVM)
-    addLLVMPasses(pm, minParallelIterations);
+    addLLVMPasses(pm, {minParallelIterations, registerTiles});
   if (failed(pm.run(*module)))
     return 1;
   if (emit <= Stage::LLVM)

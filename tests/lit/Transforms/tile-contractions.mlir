@@ -109,3 +109,55 @@ func.func @strided_columns(%x: memref<?x64xf32>, %w: memref<128x64xf32>, %y: mem
   }
   return
 }
+
+// -----
+
+// A Dense on sequences: dW sums over batch and position. The two summed
+// loops merge into one (same order) so each tile is a single-index sum.
+// CHECK-LABEL: func.func @sequence_weight_gradient
+// CHECK-DAG: %[[X:.*]] = memref.collapse_shape %arg0 {{\[\[}}0, 1], [2]]
+// CHECK-DAG: %[[DY:.*]] = memref.collapse_shape %arg1 {{\[\[}}0, 1], [2]]
+// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c64) step (%c8) {
+// CHECK: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args({{.*}}) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_read %[[X]][%[[K]], %[[M]]]{{.*}} vector<8xf32>
+// CHECK: vector.transfer_read %[[DY]][%[[K]], %c0]{{.*}} vector<32xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK-NOT: linalg.generic
+#x = affine_map<(m, b, t, n) -> (b, t, m)>
+#dy = affine_map<(m, b, t, n) -> (b, t, n)>
+#dw = affine_map<(m, b, t, n) -> (m, n)>
+func.func @sequence_weight_gradient(%x: memref<?x16x64xf32>, %dy: memref<?x16x32xf32>, %dw: memref<64x32xf32>) {
+  linalg.generic {indexing_maps = [#x, #dy, #dw], iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
+    ins(%x, %dy : memref<?x16x64xf32>, memref<?x16x32xf32>) outs(%dw : memref<64x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// The product names the column operand first (dW = dyᵀ·x written as
+// dy·x): the tile multiplies rows · columns instead, so the FMAs run along
+// the 32 columns (and not along 8 rows with the accumulator transposed).
+// CHECK-LABEL: func.func @columns_first
+// CHECK-DAG: vector.transfer_read %arg1{{.*}} vector<8xf32>
+// CHECK-DAG: vector.transfer_read %arg0{{.*}} vector<32xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK-NOT: vector.fma {{.*}} : vector<8xf32>
+// CHECK: return
+#dy = affine_map<(m, k, n) -> (k, n)>
+#x = affine_map<(m, k, n) -> (k, m)>
+#dw = affine_map<(m, k, n) -> (m, n)>
+func.func @columns_first(%dy: memref<?x64xf32>, %x: memref<?x16xf32>, %dw: memref<16x64xf32>) {
+  linalg.generic {indexing_maps = [#dy, #x, #dw], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%dy, %x : memref<?x64xf32>, memref<?x16xf32>) outs(%dw : memref<16x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
