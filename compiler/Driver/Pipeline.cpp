@@ -43,6 +43,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
     b.create<linalg::CopyOp>(loc, from, to);
     return success();
   };
+  pm.addNestedPass<func::FuncOp>(createApproximateMath());
   pm.addPass(bufferization::createOneShotBufferizePass(opts));
   // Returned parameters/slots/outputs are their arguments: drop them, so
   // entry points return only the scalar loss (see docs/abi.md).
@@ -69,8 +70,10 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createConvertMathToLibmPass());
+  // Instructions first (the polynomials' fma must not become libm's fmaf),
+  // libm for what has none.
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

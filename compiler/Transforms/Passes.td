@@ -102,6 +102,22 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def ApproximateMath : Pass<"sinter-approximate-math", "::mlir::func::FuncOp"> {
+  let summary = "Replaces libm calls (exp, log, tanh, erf, ...) by polynomials";
+  let description = [{
+    Expects math dialect ops on f32 (in linalg bodies or loops). Rewrites
+    every function MLIR's polynomial approximations cover into arith ops,
+    so loops that call them vectorize; the rest (pow, sqrt, abs) stay and
+    lower to instructions or libm as before.
+
+    Example: `%y = math.erf %x : f32` becomes a rational polynomial in %x
+    (a dozen `arith.mulf`/`arith.addf`/`arith.select`), accurate to a few
+    units in the last place.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> {
   let summary = "Register-tiles and vectorizes contractions (matmuls, attention)";
   let description = [{
