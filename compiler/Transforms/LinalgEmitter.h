@@ -70,6 +70,31 @@ public:
     return op.getResult(0);
   }
 
+  /// lhs · rhs (lhsᵀ · rhs when `transposeLhs`) of 2-D tensors, into a
+  /// fresh zero-filled result. Iteration (m, k, n), or (k, m, n) for lhsᵀ:
+  /// the innermost loop runs along the result's contiguous columns, and
+  /// each result element sums over k in increasing order.
+  Value matmul(Value lhs, Value rhs, bool transposeLhs) {
+    Value init = filled({sizes(lhs)[transposeLhs ? 1 : 0], sizes(rhs)[1]}, 0.0);
+    AffineExpr d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1),
+               n = b.getAffineDimExpr(2);
+    AffineExpr m = transposeLhs ? d1 : d0, k = transposeLhs ? d0 : d1;
+    MLIRContext *ctx = b.getContext();
+    AffineMap lhsMap = AffineMap::get(
+        3, 0, transposeLhs ? ArrayRef{k, m} : ArrayRef{m, k}, ctx);
+    SmallVector<IteratorType> iters = {IteratorType::parallel,
+                                       IteratorType::reduction,
+                                       IteratorType::parallel};
+    if (transposeLhs)
+      std::swap(iters[0], iters[1]);
+    return generic({lhs, rhs}, {lhsMap, AffineMap::get(3, 0, {k, n}, ctx)},
+                   init, AffineMap::get(3, 0, {m, n}, ctx), iters,
+                   [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                     Value product = nb.create<arith::MulFOp>(l, a[0], a[1]);
+                     return nb.create<arith::AddFOp>(l, a[2], product);
+                   });
+  }
+
   /// `body(x_i...)` at every element of `ins` (all of `like`'s shape).
   Value map(ValueRange ins, Value like, BodyFn body) {
     SmallVector<AffineMap> inMaps(ins.size(), id(rankOf(like)));

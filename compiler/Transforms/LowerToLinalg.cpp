@@ -46,42 +46,17 @@ Value transposed(Emitter &e, Value t) {
                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
 }
 
-// The loop nest follows the iteration dimensions, so they are ordered to
-// keep the innermost loop over the output's contiguous dimension n:
-// (m, k, n) for A·B and (k, m, n) for Aᵀ·B. Every output element still sums
-// over k in increasing order, as a k-innermost nest would. A transposed
-// right operand is transposed once up front ([n, k] would make the inner
-// loop strided).
+// A transposed right operand is transposed once up front ([n, k] would make
+// the inner loop strided); Emitter::matmul orders the loops.
 SmallVector<Value> lower(MatmulOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
-  bool tl = op.getTransposeLhs();
-  Value lhs = op.getLhs(), rhs = op.getRhs();
+  Value rhs = op.getRhs();
   if (op.getTransposeRhs())
     rhs = transposed(e, rhs);
-  SmallVector<OpFoldResult> size = {e.sizes(lhs)[tl ? 1 : 0],
-                                    e.sizes(rhs)[1]};
-  Value init = e.filled(size, 0.0);
-  if (init.getType() != op.getType())
-    init = b.create<tensor::CastOp>(op.getLoc(), op.getType(), init);
-  // Iteration space: (m, k, n), or (k, m, n) when A is transposed.
-  AffineExpr d0 = b.getAffineDimExpr(0), d1 = b.getAffineDimExpr(1),
-             n = b.getAffineDimExpr(2);
-  AffineExpr m = tl ? d1 : d0, k = tl ? d0 : d1;
-  MLIRContext *ctx = b.getContext();
-  AffineMap lhsMap = AffineMap::get(3, 0, tl ? ArrayRef{k, m} : ArrayRef{m, k},
-                                    ctx);
-  AffineMap rhsMap = AffineMap::get(3, 0, {k, n}, ctx);
-  AffineMap outMap = AffineMap::get(3, 0, {m, n}, ctx);
-  SmallVector<IteratorType> iters = {IteratorType::parallel,
-                                     IteratorType::reduction,
-                                     IteratorType::parallel};
-  if (tl)
-    std::swap(iters[0], iters[1]);
-  return {e.generic({lhs, rhs}, {lhsMap, rhsMap}, init, outMap, iters,
-                    [](OpBuilder &nb, Location l, ValueRange a) {
-                      Ar ar{nb, l};
-                      return ar.add(a[2], ar.mul(a[0], a[1]));
-                    })};
+  Value out = e.matmul(op.getLhs(), rhs, op.getTransposeLhs());
+  if (out.getType() != op.getType())
+    out = b.create<tensor::CastOp>(op.getLoc(), op.getType(), out);
+  return {out};
 }
 
 /// `t`, whose dimensions the letters of `term` name, copied with letter `c`

@@ -10,7 +10,10 @@
 //     stride steps and padded by the window, and each input element sums
 //     the flipped window over it. No atomics, and each sum has one fixed
 //     order.
-// Groups become an explicit dimension: channels [.., C] are viewed as
+// Ungrouped convolutions and their filter gradients copy the windows into
+// the rows of a matrix (im2col) and become one matmul each, which
+// sinter-tile-contractions register-tiles. Grouped ones keep the window
+// maps: groups become an explicit dimension, channels [.., C] viewed as
 // [.., G, C/G] with tensor.expand_shape.
 //
 //===----------------------------------------------------------------------===//
@@ -162,11 +165,73 @@ Value windowContraction(Emitter &e, Value in, AffineMap inMap, Value f,
       multiplyAdd);
 }
 
-// Iteration (n, oh, ow, g, kh, kw, c, o): the output channel innermost,
-// where both the result and the filter are contiguous.
+/// The windows of `x` [N, H, W, C] (padded) as the rows of a matrix: im2col
+/// [N*OH*OW, KH*KW*C], row (n, oh, ow) holding the taps (a, b, c) that
+/// output position reads. A convolution is then one matmul with the filter
+/// viewed as [KH*KW*C, O], which sinter-tile-contractions turns into
+/// register tiles; the filter gradient is the transposed product.
+Value windowRows(Emitter &e, Value x, const Conv &c, int64_t oh, int64_t ow) {
+  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
+  int64_t ch = cast<RankedTensorType>(x.getType()).getDimSize(3);
+  Value init = e.b.create<tensor::EmptyOp>(
+      e.loc,
+      SmallVector<OpFoldResult>{e.sizes(x)[0], e.b.getIndexAttr(oh),
+                                e.b.getIndexAttr(ow), e.b.getIndexAttr(c.kh),
+                                e.b.getIndexAttr(c.kw), e.b.getIndexAttr(ch)},
+      e.b.getF32Type());
+  auto d = [&](unsigned i) { return dimExpr(e.b, i); };
+  Value windows = e.generic(
+      x,
+      AffineMap::get(6, 0,
+                     {d(0), d(1) * h.stride + d(3) * h.dilation,
+                      d(2) * w.stride + d(4) * w.dilation, d(5)},
+                     e.b.getContext()),
+      init, e.id(6), e.parallel(6),
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  return e.b.create<tensor::CollapseShapeOp>(
+      e.loc, windows, SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
+/// [N, OH, OW, C] as [N*OH*OW, C], and back.
+Value positionRows(Emitter &e, Value t) {
+  return e.b.create<tensor::CollapseShapeOp>(
+      e.loc, t, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+Value positionsOf(Emitter &e, Value rows, Value batchLike,
+                  RankedTensorType type) {
+  SmallVector<OpFoldResult> sizes = {e.sizes(batchLike)[0]};
+  for (int64_t i = 1; i < 4; ++i)
+    sizes.push_back(e.b.getIndexAttr(type.getDimSize(i)));
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] = ShapedType::kDynamic;
+  if (!cast<RankedTensorType>(rows.getType()).isDynamicDim(0))
+    shape[0] = type.getDimSize(0);
+  return e.b.create<tensor::ExpandShapeOp>(
+      e.loc, RankedTensorType::get(shape, e.b.getF32Type()), rows,
+      SmallVector<ReassociationIndices>{{0, 1, 2}, {3}}, sizes);
+}
+
+/// A [KH, KW, C, O] filter as [KH*KW*C, O], and back.
+Value filterRows(Emitter &e, Value f) {
+  return e.b.create<tensor::CollapseShapeOp>(
+      e.loc, f, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+
+// Ungrouped: windowRows · filter. Grouped: iteration (n, oh, ow, g, kh, kw,
+// c, o), the output channel innermost, where both the result and the
+// filter are contiguous.
 SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   Conv c(op, op.getFilter().getType());
+  if (c.groups == 1) {
+    Value rows = windowRows(e, padInput(e, op.getInput(), c.sweep, 0.0), c,
+                            op.getType().getDimSize(1),
+                            op.getType().getDimSize(2));
+    Value y = e.matmul(rows, filterRows(e, op.getFilter()), false);
+    return {castTo(b, op.getLoc(),
+                   positionsOf(e, y, op.getInput(), op.getType()),
+                   op.getType())};
+  }
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   Value x = splitChannels(e, padInput(e, op.getInput(), c.sweep, 0.0),
                           c.groups);
@@ -217,11 +282,24 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
   return {castTo(b, op.getLoc(), mergeChannels(e, dx), in)};
 }
 
-// Iteration (n, oh, ow, a, b, g, c, o): the batch and output positions
-// outermost, so each step sweeps the small filter gradient contiguously.
+// Ungrouped: windowRowsᵀ · grad. Grouped: iteration (n, oh, ow, a, b, g,
+// c, o), the batch and output positions outermost, so each step sweeps the
+// small filter gradient contiguously.
 SmallVector<Value> lower(Conv2DFilterGradOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   Conv c(op, op.getType());
+  if (c.groups == 1) {
+    auto grad = cast<RankedTensorType>(op.getGrad().getType());
+    Value rows = windowRows(e, padInput(e, op.getInput(), c.sweep, 0.0), c,
+                            grad.getDimSize(1), grad.getDimSize(2));
+    Value dw = e.matmul(rows, positionRows(e, op.getGrad()), true);
+    auto type = op.getType();
+    Value shaped = b.create<tensor::ExpandShapeOp>(
+        op.getLoc(),
+        RankedTensorType::get(type.getShape(), b.getF32Type()), dw,
+        SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+    return {castTo(b, op.getLoc(), shaped, type)};
+  }
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   Value x = splitChannels(e, padInput(e, op.getInput(), c.sweep, 0.0),
                           c.groups);

@@ -122,14 +122,18 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
   let summary = "Register-tiles and vectorizes contractions (matmuls, attention)";
   let description = [{
     Expects bufferized linalg ops (on memrefs), before
-    sinter-parallelize-loops. Each `linalg.generic` that is a contraction
-    (out += lhs * rhs summed over its reduction loops) on an f32 result
-    that is contiguous along its last dimension becomes loops over tiles of
-    `tile-m` rows by `tile-n` columns of the result, every summed loop
-    innermost. Full tiles become `vector.contract`s lowered to outer
-    products (vector FMAs), their accumulator loaded before the summed
-    loops and stored after them; the tiles at the result's edges are peeled
-    and stay scalar linalg ops. The outermost tile loop of a contraction of
+    sinter-parallelize-loops. Each `linalg.generic` computing out += lhs *
+    rhs on an f32 result that is contiguous along its last dimension (the
+    columns) becomes loops over tiles of up to `tile-m` rows (the nearest
+    other result dimension not of size 1) by `tile-n` columns, every summed
+    loop innermost, the accumulator loaded before the sums and stored after
+    them. Contractions (summed loops merged into one where they are
+    adjacent and contiguous, loops put in (batch, m, n, k) order) tile into
+    `vector.contract`s lowered to outer products (vector FMAs). Window
+    contractions, whose input maps add loops (`g[n, i + a, j + b, o]`: a
+    convolution's input gradient), tile into elementwise vector multiply-
+    adds once their unit loops are dropped. Tiles at the result's edges are
+    peeled and stay scalar linalg ops. The outermost tile loop of an op of
     at least `min-parallel-iterations` points is an `scf.parallel`. Each
     result element sums its terms in the same order for any thread count.
 

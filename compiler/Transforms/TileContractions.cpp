@@ -1,13 +1,15 @@
 //===- TileContractions.cpp - register-tiled, vectorized contractions -----===//
 //
-// Expects: bufferized linalg ops in a func.func. Produces: each contraction
-// (a generic computing out += lhs * rhs, summed over its reduction loops)
-// as loops over register tiles of its result, `tile-m` rows by `tile-n`
-// contiguous columns, with every summed loop innermost. Each full tile is
-// one vector.contract lowered to FMAs whose accumulator stays in registers
-// for the whole sum (its load and store hoisted out of the summed loops);
-// tiles cut by the edge of the result are peeled off and stay scalar linalg
-// ops. The outermost tile loop of a large contraction is an scf.parallel.
+// Expects: bufferized linalg ops in a func.func. Produces: each generic
+// computing out += lhs * rhs (a contraction, or a window contraction such
+// as a convolution's input gradient) as loops over register tiles of its
+// result, up to `tile-m` rows by `tile-n` contiguous columns, with every
+// summed loop innermost. A full contraction tile is one vector.contract
+// lowered to FMAs, a window tile an elementwise vector multiply-add; either
+// way the accumulator stays in registers for the whole sum (its load and
+// store hoisted out of the summed loops). Tiles cut by the edge of the
+// result are peeled off and stay scalar linalg ops. The outermost tile
+// loop of a large op is an scf.parallel.
 //
 // Every result element still sums its terms in increasing order of the
 // summed loops, in one loop iteration: the result does not depend on the
@@ -22,6 +24,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -41,6 +44,17 @@ namespace {
 
 /// Marks the tiles to vectorize until the loops around them settle.
 constexpr StringLiteral kTileMarker = "sinter.register_tile";
+constexpr StringLiteral kWindowTileMarker = "sinter.window_tile";
+
+/// Collects the linalg.generic ops a rewrite creates.
+struct NewGenerics : public RewriterBase::Listener {
+  SmallVector<linalg::LinalgOp> ops;
+  void notifyOperationInserted(Operation *op,
+                               OpBuilder::InsertPoint) override {
+    if (auto generic = dyn_cast<linalg::GenericOp>(op))
+      ops.push_back(generic);
+  }
+};
 
 /// How one contraction is tiled: a size per loop (in the op's loop order)
 /// and the order of the tile loops.
@@ -50,28 +64,59 @@ struct TilePlan {
   /// Positions in `order` of the row and column loops, which may need their
   /// partial tiles peeled (-1: none).
   int rowLoop = -1, colLoop = -1;
+  /// A window contraction: its tiles keep several unit-size summed loops
+  /// in maps like `i + a`, which vectorize once those are dropped.
+  bool window = false;
 };
 
 /// The tile size along a dimension of `size` (dynamic or static) for a
-/// register tile of `preferred`: a divisor of a static size if one of
-/// preferred, preferred/2, preferred/4 divides it, the whole of a small
-/// static size, else `preferred` (the edge gets peeled).
-int64_t tileSize(int64_t size, int64_t preferred) {
+/// register tile of up to `preferred`: the whole of a small static size; a
+/// divisor of a larger one (for rows, any from preferred down to half of
+/// it: rows are separate registers; for columns, preferred, /2 or /4: they
+/// are the vector lanes); else `preferred`, its edge peeled.
+int64_t tileSize(int64_t size, int64_t preferred, bool rows) {
   if (ShapedType::isDynamic(size))
     return preferred;
-  for (int64_t t = preferred; t >= preferred / 4 && t >= 1; t /= 2)
+  if (size <= preferred)
+    return size;
+  for (int64_t t = preferred; t >= preferred / (rows ? 2 : 4) && t >= 1;
+       t = rows ? t - 1 : t / 2)
     if (size % t == 0)
       return t;
-  return size < preferred ? size : preferred;
+  return preferred;
 }
 
-/// The plan for `op`, or nothing when it is not a contraction whose result
-/// is contiguous along a loop that no operand strides through.
+/// Whether `op` computes out += lhs * rhs over two inputs: a contraction,
+/// or a window contraction like a convolution's input gradient, whose input
+/// maps add loops (dx[n,i,j,c] += g[n,i+a,j+b,o] * f[a,b,o,c]).
+bool isMultiplyAccumulate(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0))
+           .isProjectedPermutation())
+    return false;
+  Block *body = op.getBody();
+  auto sum = dyn_cast_or_null<arith::AddFOp>(
+      body->getTerminator()->getOperand(0).getDefiningOp());
+  if (!sum || body->getOperations().size() != 3)
+    return false;
+  Value acc = body->getArgument(2);
+  Value product = sum.getLhs() == acc ? sum.getRhs() : sum.getLhs();
+  auto mul = dyn_cast_or_null<arith::MulFOp>(product.getDefiningOp());
+  if (!mul || (sum.getLhs() != acc && sum.getRhs() != acc))
+    return false;
+  auto isInput = [&](Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    return arg && arg.getOwner() == body && arg.getArgNumber() < 2;
+  };
+  return isInput(mul.getLhs()) && isInput(mul.getRhs());
+}
+
+/// The plan for `op`, or nothing when it is not a (window) contraction
+/// whose result is contiguous along a loop that no operand strides through.
 std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
                                 int64_t tileN) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
-      !linalg::isaContractionOpInterface(op) ||
-      !op.getDpsInitOperand(0)->get().getType().isa<MemRefType>())
+  if (!op.hasPureBufferSemantics() || !isMultiplyAccumulate(op) ||
+      !isa<MemRefType>(op.getDpsInitOperand(0)->get().getType()))
     return std::nullopt;
   auto resultType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
   if (!resultType.getElementType().isF32() || resultType.getRank() == 0 ||
@@ -89,14 +134,19 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
       if (map.getResult(r) == col)
         return std::nullopt;
   }
-  std::optional<unsigned> row;
-  if (out.getNumResults() >= 2)
-    if (auto d = dyn_cast<AffineDimExpr>(out.getResults().drop_back().back()))
-      row = d.getPosition();
-
+  // Rows: the result dimension nearest the columns that is not of size 1
+  // (a grouped convolution's [n, oh, ow, groups=1, o] tiles ow).
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  std::optional<unsigned> row;
+  for (AffineExpr e : llvm::reverse(out.getResults().drop_back()))
+    if (unsigned d = cast<AffineDimExpr>(e).getPosition(); ranges[d] != 1) {
+      row = d;
+      break;
+    }
+
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
   TilePlan plan;
+  plan.window = !linalg::isaContractionOpInterface(op);
   plan.sizes.assign(ranges.size(), 1);
   // Outer loops over the other result dimensions, then rows, columns, and
   // the sums innermost.
@@ -107,11 +157,12 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
   if (row) {
     plan.rowLoop = plan.order.size();
     plan.order.push_back(*row);
-    plan.sizes[*row] = tileSize(ranges[*row], tileM);
+    plan.sizes[*row] = tileSize(ranges[*row], tileM, /*rows=*/true);
   }
   plan.colLoop = plan.order.size();
   plan.order.push_back(col.getPosition());
-  plan.sizes[col.getPosition()] = tileSize(ranges[col.getPosition()], tileN);
+  plan.sizes[col.getPosition()] =
+      tileSize(ranges[col.getPosition()], tileN, /*rows=*/false);
   for (unsigned d = 0; d < ranges.size(); ++d)
     if (iters[d] == utils::IteratorType::reduction)
       plan.order.push_back(d);
@@ -173,6 +224,47 @@ void rowsFirst(linalg::GenericOp op, RewriterBase &rewriter) {
   });
 }
 
+/// `op` reading each operand through a rank-reducing subview without the
+/// dimensions its maps index at constant 0 (what linalg::dropUnitDims
+/// leaves of a buffer's unit dimensions): maps of plain loops, which the
+/// vectorizer takes.
+linalg::GenericOp withoutUnitOperandDims(linalg::GenericOp op,
+                                         RewriterBase &rewriter) {
+  SmallVector<Value> operands;
+  SmallVector<AffineMap> maps;
+  rewriter.setInsertionPoint(op);
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    auto type = cast<MemRefType>(operand.get().getType());
+    SmallVector<AffineExpr> kept;
+    SmallVector<int64_t> shape;
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (auto [r, e] : llvm::enumerate(map.getResults())) {
+      offsets.push_back(rewriter.getIndexAttr(0));
+      strides.push_back(rewriter.getIndexAttr(1));
+      sizes.push_back(rewriter.getIndexAttr(type.getDimSize(r)));
+      if (isa<AffineConstantExpr>(e))
+        continue;
+      kept.push_back(e);
+      shape.push_back(type.getDimSize(r));
+    }
+    auto reduced = cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+        shape, type, offsets, sizes, strides));
+    operands.push_back(rewriter.create<memref::SubViewOp>(
+        op.getLoc(), reduced, operand.get(), offsets, sizes, strides));
+    maps.push_back(AffineMap::get(map.getNumDims(), 0, kept, op.getContext()));
+  }
+  auto reduced = rewriter.create<linalg::GenericOp>(
+      op.getLoc(), TypeRange{},
+      ValueRange(operands).take_front(op.getNumDpsInputs()),
+      ValueRange(operands).drop_front(op.getNumDpsInputs()), maps,
+      op.getIteratorTypesArray());
+  rewriter.inlineRegionBefore(op.getRegion(), reduced.getRegion(),
+                              reduced.getRegion().begin());
+  rewriter.eraseOp(op);
+  return reduced;
+}
+
 /// Applies `populate`'s patterns to `root` until they settle.
 LogicalResult
 applyPatterns(Operation *root,
@@ -206,7 +298,10 @@ struct TileContractionsPass
         candidates.push_back(op);
     });
     for (linalg::GenericOp op : candidates)
-      if (std::optional<linalg::GenericOp> merged = withOneSum(op, rewriter)) {
+      if (TilePlan plan = *planFor(op, tileM, tileN); plan.window)
+        work.push_back({op, plan});
+      else if (std::optional<linalg::GenericOp> merged =
+                   withOneSum(op, rewriter)) {
         // Loops in tile order (other result dimensions, rows, columns, the
         // sum): vector.contract lowers to FMAs along the columns only from
         // this (m, n, k) form.
@@ -225,20 +320,49 @@ struct TileContractionsPass
       if (failed(tile(op, plan, rewriter)))
         return signalPassFailure();
 
-    // Peeling left the full tiles' sizes as constants: fold them into
-    // static shapes, which vectorize without masks.
-    if (failed(applyPatterns(func, addCanonicalization)))
+    // Peeling left the full tiles' sizes as constants, and a window's reads
+    // have sizes bounded through the loops' ranges (min(18 - j - b, 7) is 7
+    // for j < 8, b < 5): fold them into static shapes, which vectorize
+    // without masks.
+    if (failed(applyPatterns(func, [](RewritePatternSet &p) {
+          scf::populateSCFForLoopCanonicalizationPatterns(p);
+          addCanonicalization(p);
+        })))
       return signalPassFailure();
-    SmallVector<linalg::LinalgOp> tiles;
+    SmallVector<linalg::LinalgOp> tiles, windowTiles;
     func.walk([&](linalg::LinalgOp op) {
-      if (op->removeAttr(kTileMarker) && op.hasPureBufferSemantics() &&
-          !op.hasDynamicShape())
-        tiles.push_back(op);
+      bool window = bool(op->removeAttr(kWindowTileMarker));
+      if ((bool(op->removeAttr(kTileMarker)) || window) &&
+          op.hasPureBufferSemantics() && !op.hasDynamicShape())
+        (window ? windowTiles : tiles).push_back(op);
     });
+    // A window tile's unit loops (the taps, the summed channel) go: what
+    // is left is an elementwise multiply-add of a strided column of the
+    // input and a row of the filter, which vectorizes.
+    NewGenerics created;
+    IRRewriter dropper(&getContext(), &created);
+    linalg::ControlDropUnitDims subviews;
+    subviews.rankReductionStrategy = linalg::ControlDropUnitDims::
+        RankReductionStrategy::ReassociativeReshape;
+    for (linalg::LinalgOp op : windowTiles) {
+      dropper.setInsertionPoint(op);
+      created.ops.clear();
+      if (failed(linalg::dropUnitDims(
+              dropper, cast<linalg::GenericOp>(op.getOperation()), subviews)) ||
+          created.ops.size() != 1) {
+        op.emitError("could not drop the unit loops of this window tile");
+        return signalPassFailure();
+      }
+      tiles.push_back(withoutUnitOperandDims(
+          cast<linalg::GenericOp>(created.ops.front().getOperation()),
+          rewriter));
+    }
     for (linalg::LinalgOp op : tiles) {
       rewriter.setInsertionPoint(op);
-      if (failed(linalg::vectorize(rewriter, op)))
+      if (failed(linalg::vectorize(rewriter, op))) {
+        op.emitError("could not vectorize this register tile");
         return signalPassFailure();
+      }
     }
     if (failed(lowerTiles(func)))
       return signalPassFailure();
@@ -257,7 +381,8 @@ struct TileContractionsPass
             plan.order));
     if (failed(tiled))
       return op.emitError("could not tile this contraction");
-    tiled->op->setAttr(kTileMarker, rewriter.getUnitAttr());
+    tiled->op->setAttr(plan.window ? kWindowTileMarker : kTileMarker,
+                       rewriter.getUnitAttr());
     rewriter.eraseOp(op);
     SmallVector<scf::ForOp> edges;
     for (int loop : {plan.rowLoop, plan.colLoop})

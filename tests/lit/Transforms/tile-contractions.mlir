@@ -161,3 +161,39 @@ func.func @columns_first(%dy: memref<?x64xf32>, %x: memref<?x16xf32>, %dw: memre
   }
   return
 }
+
+// -----
+
+// A window contraction (a convolution's input gradient over a spread,
+// padded cotangent): tiles of 7 positions (14 = 2 x 7) by the 6 channels,
+// the taps and output channels summed innermost around a register-held
+// 7x6 accumulator. Without its unit loops a tile is an elementwise
+// multiply-add of 7 strided cotangent values (each broadcast over the
+// channels) and a filter row.
+// CHECK-LABEL: func.func @conv_input_grad
+// CHECK: scf.parallel (%[[N:.*]]) = (%c0) to (%{{.*}}) step (%c1) {
+// CHECK: scf.for %[[I:.*]] = %c0 to %c14 step %c1 {
+// CHECK: scf.for %[[J:.*]] = %c0 to %c14 step %c7 {
+// CHECK: %[[ACC:.*]] = vector.transfer_read %arg2[%[[N]], %[[I]], %[[J]], %c0]{{.*}} vector<7x6xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<7x6xf32>)
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.transfer_read %arg0{{.*}} vector<7x6xf32>
+// CHECK: vector.transfer_read %arg1{{.*}} vector<6xf32>
+// CHECK: arith.mulf {{.*}} : vector<7x6xf32>
+// CHECK: arith.addf {{.*}} : vector<7x6xf32>
+// CHECK: vector.transfer_write {{.*}}, %arg2[%[[N]], %[[I]], %[[J]], %c0]
+// CHECK-NOT: linalg.generic
+#g = affine_map<(n, i, j, a, b, o, c) -> (n, i + a, j + b, o)>
+#f = affine_map<(n, i, j, a, b, o, c) -> (a, b, o, c)>
+#dx = affine_map<(n, i, j, a, b, o, c) -> (n, i, j, c)>
+func.func @conv_input_grad(%g: memref<?x18x18x16xf32>, %f: memref<5x5x16x6xf32>, %dx: memref<?x14x14x6xf32>) {
+  linalg.generic {indexing_maps = [#g, #f, #dx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%g, %f : memref<?x18x18x16xf32>, memref<5x5x16x6xf32>) outs(%dx : memref<?x14x14x6xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
