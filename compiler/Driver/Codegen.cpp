@@ -6,6 +6,7 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -40,6 +41,17 @@ hostTargetMachine(const std::string &cpu, std::string &error) {
   }
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, cpuName, features, llvm::TargetOptions(), llvm::Reloc::PIC_));
+}
+
+unsigned sinter::vectorRegisterBits(const std::string &cpu) {
+  std::string error;
+  auto tm = hostTargetMachine(cpu, error);
+  if (!tm)
+    return 0;
+  const llvm::MCSubtargetInfo *sti = tm->getMCSubtargetInfo();
+  if (sti->checkFeatures("+avx512f"))
+    return 512;
+  return sti->checkFeatures("+avx") ? 256 : 128;
 }
 
 /// Runs LLVM's -O`optLevel` pipeline on `module`.

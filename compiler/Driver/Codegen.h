@@ -19,6 +19,11 @@ translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
                   const std::string &cpu, unsigned optLevel,
                   std::string &error, bool optimize = true);
 
+/// The width of the vector registers of the host CPU (or `cpu`, when
+/// non-empty), in bits: 512 with AVX-512, 256 with AVX, else 128 (SSE2,
+/// which every x86-64 CPU has). 0 when there is no such target.
+unsigned vectorRegisterBits(const std::string &cpu);
+
 /// Writes `module` as a native object file to `path` (atomically).
 bool emitObject(llvm::Module &module, const std::string &cpu,
                 const std::string &path, std::string &error);

@@ -53,6 +53,8 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   if (options.registerTiles) {
     TileContractionsOptions tiles;
     tiles.minParallelIterations = options.minParallelIterations;
+    tiles.tileM = options.tileRows;
+    tiles.tileN = options.tileColumns;
     pm.addNestedPass<func::FuncOp>(createTileContractions(tiles));
   }
   pm.addNestedPass<func::FuncOp>(

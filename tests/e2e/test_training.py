@@ -839,6 +839,60 @@ class GraphModels(unittest.TestCase):
         self.assertLess(losses[-1], 0.8 * losses[0], out)
 
 
+class CodegenChoices(unittest.TestCase):
+    """The register tiles change only rounding: a network with matmuls,
+    convolutions (im2col and window tiles) and their gradients trains to
+    the same losses and weights, within float32 tolerance, with the tiles
+    for this host, for AVX2 and SSE targets, and with plain loops."""
+
+    SOURCE = """model net(image: f32[12, 12]) {
+  return image
+    |> reshape([12, 12, 1])
+    |> conv2d(4, 3, padding = same, activation = relu)
+    |> max_pool2d(2)
+    |> conv2d(6, 3, activation = relu)
+    |> flatten
+    |> dense(20, activation = relu)
+    |> dense(10, activation = softmax)
+}
+train net {
+  loss = sparse_categorical_crossentropy
+  optimizer = sgd(lr = 0.05, momentum = 0.9)
+}
+"""
+
+    def test_tiles_keep_results(self):
+        workdir = os.path.join(ARGS.workdir, "codegen_choices")
+        os.makedirs(workdir, exist_ok=True)
+        source = os.path.join(workdir, "net.sinter")
+        with open(source, "w") as f:
+            f.write(self.SOURCE)
+        rng = np.random.default_rng(5)
+        np.save(os.path.join(workdir, "x.npy"), rng.uniform(0, 1, (45, 12, 12)).astype(np.float32))
+        np.save(os.path.join(workdir, "y.npy"), rng.integers(0, 10, 45).astype(np.int32))
+        runs = {}
+        for name, flags in (("host", []), ("plain", ["--register-tiles=false"]),
+                            ("avx2", ["--target-cpu=haswell"]),
+                            ("sse", ["--target-cpu=x86-64"])):
+            trainer = os.path.join(workdir, name)
+            subprocess.run([ARGS.sinterc, source, "-o", trainer, *flags], check=True)
+            log = os.path.join(workdir, name + ".csv")
+            weights = os.path.join(workdir, name + ".safetensors")
+            subprocess.run([trainer, "train", "--x", os.path.join(workdir, "x.npy"),
+                            "--y", os.path.join(workdir, "y.npy"), "--epochs", "3",
+                            "--batch-size", "8", "--seed", "3", "--log-csv", log,
+                            "--save", weights, "--quiet"], check=True)
+            runs[name] = (np.loadtxt(log, delimiter=",", skiprows=1)[:, 2],
+                          safetensors_io.read(weights))
+        losses, params = runs.pop("host")
+        for name, (other_losses, other_params) in runs.items():
+            np.testing.assert_allclose(other_losses, losses, rtol=1e-4,
+                                       err_msg=f"{name}: per-step loss")
+            for k, v in params.items():
+                np.testing.assert_allclose(other_params[k], v, rtol=1e-3, atol=1e-5,
+                                           err_msg=f"{name}: final {k}")
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()

@@ -173,8 +173,14 @@ int main(int argc, char **argv) {
     addTrainPasses(pm);
   if (at < Stage::Linalg && emit >= Stage::Linalg)
     addLinalgPasses(pm);
-  if (at < Stage::LLVM && emit >= Stage::LLVM)
-    addLLVMPasses(pm, {minParallelIterations, registerTiles});
+  if (at < Stage::LLVM && emit >= Stage::LLVM) {
+    LoopOptions loops;
+    loops.minParallelIterations = minParallelIterations;
+    loops.registerTiles = registerTiles;
+    // Tiles fit the target's vector registers (--target-cpu, or this host).
+    loops.fitRegisters(vectorRegisterBits(targetCpu));
+    addLLVMPasses(pm, loops);
+  }
   if (failed(pm.run(*module)))
     return 1;
   if (emit <= Stage::LLVM)
