@@ -197,3 +197,25 @@ func.func @conv_input_grad(%g: memref<?x18x18x16xf32>, %f: memref<5x5x16x6xf32>,
   }
   return
 }
+
+// -----
+
+// A window read at stride 2 along the rows (a strided convolution) cannot
+// load a tile's rows as one vector: the op is left to plain loops.
+// CHECK-LABEL: func.func @strided_window
+// CHECK-NOT: scf.for
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+#x = affine_map<(n, j, b, o, c) -> (n, j * 2 + b, o)>
+#f = affine_map<(n, j, b, o, c) -> (b, o, c)>
+#y = affine_map<(n, j, b, o, c) -> (n, j, c)>
+func.func @strided_window(%x: memref<?x33x4xf32>, %f: memref<3x4x16xf32>, %y: memref<?x16x16xf32>) {
+  linalg.generic {indexing_maps = [#x, #f, #y], iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]}
+    ins(%x, %f : memref<?x33x4xf32>, memref<3x4x16xf32>) outs(%y : memref<?x16x16xf32>) {
+  ^bb0(%a: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %a, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
