@@ -115,8 +115,7 @@ bool isMultiplyAccumulate(linalg::GenericOp op) {
 /// whose result is contiguous along a loop that no operand strides through.
 std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
                                 int64_t tileN) {
-  if (!op.hasPureBufferSemantics() || !isMultiplyAccumulate(op) ||
-      !isa<MemRefType>(op.getDpsInitOperand(0)->get().getType()))
+  if (!op.hasPureBufferSemantics() || !isMultiplyAccumulate(op))
     return std::nullopt;
   auto resultType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
   if (!resultType.getElementType().isF32() || resultType.getRank() == 0 ||
@@ -301,15 +300,14 @@ struct TileContractionsPass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
-    SmallVector<std::pair<linalg::GenericOp, TilePlan>> work;
-    SmallVector<linalg::GenericOp> candidates;
+    SmallVector<std::pair<linalg::GenericOp, TilePlan>> candidates, work;
     func.walk([&](linalg::GenericOp op) {
-      if (!op->getParentOfType<LoopLikeOpInterface>() &&
-          planFor(op, tileM, tileN))
-        candidates.push_back(op);
+      if (!op->getParentOfType<LoopLikeOpInterface>())
+        if (std::optional<TilePlan> plan = planFor(op, tileM, tileN))
+          candidates.push_back({op, std::move(*plan)});
     });
-    for (linalg::GenericOp op : candidates)
-      if (TilePlan plan = *planFor(op, tileM, tileN); plan.window)
+    for (auto &[op, plan] : candidates)
+      if (plan.window)
         work.push_back({op, plan});
       else if (std::optional<linalg::GenericOp> merged =
                    withOneSum(op, rewriter)) {
@@ -350,16 +348,16 @@ struct TileContractionsPass
     // A window tile's unit loops (the taps, the summed channel) go: what
     // is left is an elementwise multiply-add of a strided column of the
     // input and a row of the filter, which vectorizes.
+    // On buffers linalg::dropUnitDims drops the loops only (its operand
+    // rewriting is for tensors); withoutUnitOperandDims does the operands.
     NewGenerics created;
     IRRewriter dropper(&getContext(), &created);
-    linalg::ControlDropUnitDims subviews;
-    subviews.rankReductionStrategy = linalg::ControlDropUnitDims::
-        RankReductionStrategy::ReassociativeReshape;
     for (linalg::LinalgOp op : windowTiles) {
       dropper.setInsertionPoint(op);
       created.ops.clear();
       if (failed(linalg::dropUnitDims(
-              dropper, cast<linalg::GenericOp>(op.getOperation()), subviews)) ||
+              dropper, cast<linalg::GenericOp>(op.getOperation()),
+              linalg::ControlDropUnitDims())) ||
           created.ops.size() != 1)
         continue; // stays a scalar tile
       tiles.push_back(withoutUnitOperandDims(
