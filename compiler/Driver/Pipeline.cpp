@@ -27,6 +27,9 @@ void sinter::addLinalgPasses(OpPassManager &pm) {
   // No CSE here: it would merge the zero-filled accumulators of different
   // matmuls, and each merged use then costs a copy in bufferization.
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createFuseElementwise());
+  pm.addNestedPass<func::FuncOp>(createReassociateSums());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {

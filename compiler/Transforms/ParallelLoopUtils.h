@@ -15,7 +15,8 @@
 namespace sinter {
 
 /// The points in `op`'s iteration space, a dynamic size counted as a guess
-/// at the batch (32).
+/// at the batch (32), times the static sizes merged with it (a convolution's
+/// positions collapsed into its batch).
 int64_t iterationCount(mlir::linalg::LinalgOp op);
 
 /// Replaces `loop` (no loop-carried values) by an scf.parallel over its

@@ -102,6 +102,39 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def FuseElementwise : Pass<"sinter-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Merges chains of elementwise linalg ops into one loop nest";
+  let description = [{
+    Expects linalg on tensors. Merges each elementwise `linalg.generic`
+    into the generic that consumes it, where that consumer is its only
+    user, is elementwise too and reads every element once (through a
+    permutation of its loops). Contractions, window ops and reductions keep
+    their producers, and so does a result used twice: no element is ever
+    computed twice.
+
+    Example: `%b = generic {%x + bias}` then `%r = generic {max(%b, 0)}`
+    becomes one generic computing `max(%x + bias, 0)`, with no tensor for
+    the sum.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def ReassociateSums : Pass<"sinter-reassociate-sums", "::mlir::func::FuncOp"> {
+  let summary = "Lets sums along the innermost loop be vectorized";
+  let description = [{
+    Expects linalg generics. Where a generic's innermost loop is a
+    reduction, marks the `arith.addf` that accumulates into its output
+    `fastmath<reassoc>`, so LLVM may split the sum into vector partial
+    sums instead of one scalar chain. The order stays fixed at compile
+    time (bit-identical runs, for any thread count); it depends on the
+    target's vector width.
+
+    Example: the body `%s = arith.addf %out, %x : f32` of a row sum
+    becomes `%s = arith.addf %out, %x fastmath<reassoc> : f32`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def ApproximateMath : Pass<"sinter-approximate-math", "::mlir::func::FuncOp"> {
   let summary = "Replaces libm calls (exp, log, tanh, erf, ...) by polynomials";
   let description = [{

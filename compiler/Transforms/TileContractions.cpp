@@ -293,6 +293,27 @@ void addCanonicalization(RewritePatternSet &patterns) {
     op.getCanonicalizationPatterns(patterns, ctx);
 }
 
+/// x * y + acc on vectors as one fused multiply-add: a window tile
+/// vectorizes to elementwise multiplies and adds, which LLVM keeps apart
+/// (two roundings), while contraction tiles lower to FMAs.
+struct MultiplyAddToFMA : public OpRewritePattern<arith::AddFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::AddFOp add,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<VectorType>(add.getType()))
+      return failure();
+    for (int i = 0; i < 2; ++i) {
+      auto mul = add->getOperand(i).getDefiningOp<arith::MulFOp>();
+      if (!mul || !mul->hasOneUse())
+        continue;
+      rewriter.replaceOpWithNewOp<vector::FMAOp>(
+          add, mul.getLhs(), mul.getRhs(), add->getOperand(1 - i));
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct TileContractionsPass
     : public sinter::impl::TileContractionsBase<TileContractionsPass> {
   using TileContractionsBase::TileContractionsBase;
@@ -434,6 +455,7 @@ struct TileContractionsPass
       vector::populateVectorTransferPermutationMapLoweringPatterns(p);
       vector::populateVectorTransposeLoweringPatterns(p, outerProducts);
       vector::populateVectorShapeCastLoweringPatterns(p);
+      p.add<MultiplyAddToFMA>(p.getContext());
       addCanonicalization(p);
     });
   }

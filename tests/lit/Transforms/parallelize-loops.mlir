@@ -70,3 +70,30 @@ func.func @left_alone(%x: memref<4096xf32>, %sum: memref<f32>, %small: memref<16
   }
   return
 }
+
+// -----
+
+// A dynamic size counts as a batch of 32, times the static sizes merged
+// into it: [?, 28, 28] collapsed to [?] is 25088 rows (parallel), a plain
+// [?] only 32 (left alone, 32 x 8 < 1000).
+// CHECK-LABEL: func.func @merged_batch
+// CHECK: scf.parallel
+// CHECK: memref.load %[[C:.*]][
+// CHECK-NOT: scf.parallel
+// CHECK: linalg.generic
+func.func @merged_batch(%x: memref<?x28x28x8xf32>, %y: memref<?x8xf32>, %z: memref<?x8xf32>) {
+  %c = memref.collapse_shape %x [[0, 1, 2], [3]] : memref<?x28x28x8xf32> into memref<?x8xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<?x8xf32>) outs(%y : memref<?x8xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      outs(%z : memref<?x8xf32>) {
+  ^bb0(%b: f32):
+    %s = arith.addf %b, %b : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -167,7 +167,7 @@ func.func @columns_first(%dy: memref<?x64xf32>, %x: memref<?x16xf32>, %dw: memre
 // A window contraction (a convolution's input gradient over a spread,
 // padded cotangent): tiles of 7 positions (14 = 2 x 7) by the 6 channels,
 // the taps and output channels summed innermost around a register-held
-// 7x6 accumulator. Without its unit loops a tile is an elementwise
+// 7x6 accumulator. Without its unit loops a tile is an elementwise fused
 // multiply-add of 7 strided cotangent values (each broadcast over the
 // channels) and a filter row.
 // CHECK-LABEL: func.func @conv_input_grad
@@ -180,8 +180,8 @@ func.func @columns_first(%dy: memref<?x64xf32>, %x: memref<?x16xf32>, %dw: memre
 // CHECK: scf.for
 // CHECK: vector.transfer_read %arg0{{.*}} vector<7x6xf32>
 // CHECK: vector.transfer_read %arg1{{.*}} vector<6xf32>
-// CHECK: arith.mulf {{.*}} : vector<7x6xf32>
-// CHECK: arith.addf {{.*}} : vector<7x6xf32>
+// CHECK-NOT: arith.mulf
+// CHECK: vector.fma {{.*}} : vector<7x6xf32>
 // CHECK: vector.transfer_write {{.*}}, %arg2[%[[N]], %[[I]], %[[J]], %c0]
 // CHECK-NOT: linalg.generic
 #g = affine_map<(n, i, j, a, b, o, c) -> (n, i + a, j + b, o)>
