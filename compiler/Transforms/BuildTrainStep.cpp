@@ -97,22 +97,73 @@ public:
   EntryPointBuilder(ModuleOp module, Model model)
       : module(module), model(model), b(module.getContext()) {}
 
+  /// @sinter_inference(inputs..., params...) -> prediction, private: the
+  /// inference pass that predict and evaluate both call, so that its code
+  /// is compiled once.
+  void buildInference() {
+    auto fn = startFunction(kInferenceFn, false, false, 0,
+                            {model.predictionType}, /*withArgAttrs=*/false);
+    fn.setPrivate();
+    IRMapping map = mapArgs(fn, /*withTarget=*/false);
+    b.create<func::ReturnOp>(loc(), cloneForward(map, Mode::Inference));
+    inference = fn;
+  }
+
   void buildPredict() {
     auto fn = startFunction(kPredictFn, /*withTarget=*/false, false, 0,
                             {model.predictionType});
-    IRMapping map = mapArgs(fn, /*withTarget=*/false);
-    Value pred = cloneForward(map, Mode::Inference);
-    b.create<func::ReturnOp>(loc(), pred);
+    b.create<func::ReturnOp>(loc(), callInference(fn, false));
   }
 
   void buildEvaluate() {
     auto fn = startFunction(kEvaluateFn, true, false, 0,
                             {b.getF32Type(), model.predictionType});
     IRMapping map = mapArgs(fn, true);
-    Value pred = cloneForward(map, Mode::Inference);
+    Value pred = callInference(fn, true);
     Value loss = withPenalties(
         buildLoss(b, loc(), model.loss, pred, target(fn)), map);
     b.create<func::ReturnOp>(loc(), ValueRange{extract(loss), pred});
+  }
+
+  /// @sinter_training_pass(inputs..., target, params...) -> (loss, grads...,
+  /// new states...), private: the forward pass in training form, the loss
+  /// and the gradients, which @sinter_gradients and the train step both
+  /// call, so that the largest part of a trainer is compiled once. Only for
+  /// models without random ops: those key on the train step's iteration,
+  /// which @sinter_gradients does not have (it stays deterministic), so
+  /// each entry point then keeps its own copy.
+  LogicalResult buildSharedTrainingPass() {
+    SmallVector<Type> results = {b.getF32Type()};
+    for (unsigned p : model.params)
+      results.push_back(model.forward.getArgument(p).getType());
+    auto fn = startFunction(kTrainingPassFn, true, false, 0, results,
+                            /*withArgAttrs=*/false);
+    fn.setPrivate();
+    BlockArgument step = fn.front().addArgument(b.getF32Type(), loc());
+    IRMapping map = mapArgs(fn, true);
+    FailureOr<TrainingPass> pass = buildTrainingPass(fn, map, step);
+    if (failed(pass))
+      return failure();
+    if (!step.use_empty()) {
+      fn.erase();
+      return success();
+    }
+    fn.front().eraseArgument(step.getArgNumber());
+    // The new moving statistics follow the gradients, in parameter order.
+    SmallVector<Value> rets = {pass->loss};
+    rets.append(pass->grads);
+    for (unsigned p : model.params)
+      if (Value state = pass->stateUpdates.lookup(
+              map.lookup(model.forward.getArgument(p)))) {
+        rets.push_back(state);
+        results.push_back(state.getType());
+        statefulParams.push_back(p);
+      }
+    b.create<func::ReturnOp>(loc(), rets);
+    fn.setFunctionType(
+        b.getFunctionType(fn.front().getArgumentTypes(), results));
+    trainingPass = fn;
+    return success();
   }
 
   LogicalResult buildGradients() {
@@ -121,14 +172,11 @@ public:
       results.push_back(model.forward.getArgument(p).getType());
     auto fn = startFunction(kGradientsFn, true, false, 0, results);
     IRMapping map = mapArgs(fn, true);
-    Value pred = cloneForward(map, Mode::Training);
-    Value loss = withPenalties(
-        buildLoss(b, loc(), model.loss, pred, target(fn)), map);
-    FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
-    if (failed(grads))
+    FailureOr<TrainingPass> pass = trainingPassIn(fn, map, /*step=*/nullptr);
+    if (failed(pass))
       return failure();
-    SmallVector<Value> rets = {extract(loss)};
-    rets.append(grads->begin(), grads->end());
+    SmallVector<Value> rets = {pass->loss};
+    rets.append(pass->grads);
     b.create<func::ReturnOp>(loc(), rets);
     return success();
   }
@@ -158,20 +206,11 @@ public:
     fn.setArgAttr(fn.getNumArguments() - 1, attrs::kHyper,
                   b.getStringAttr("iteration"));
 
-    SmallVector<std::pair<Value, Value>> updates;
-    Value pred = cloneForward(map, Mode::Training, iteration, &updates);
-    DenseMap<Value, Value> stateUpdates;
-    for (auto [state, value] : updates)
-      if (!stateUpdates.try_emplace(state, value).second)
-        return model.forward.emitError(
-            "a layer with moving statistics is called more than once; "
-            "each call would update them (call it once)");
-    Value loss = withPenalties(
-        buildLoss(b, loc(), model.loss, pred, target(fn)), map);
-    FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
-    if (failed(grads))
+    FailureOr<TrainingPass> pass = trainingPassIn(fn, map, iteration);
+    if (failed(pass))
       return failure();
-    *grads = clipGradients(b, loc(), model.optimizer, *grads);
+    SmallVector<Value> grads =
+        clipGradients(b, loc(), model.optimizer, pass->grads);
 
     // Updates come last: every backward read of a parameter precedes them.
     SmallVector<Value> newParams;
@@ -181,22 +220,21 @@ public:
       for (size_t k = 0; k < slotNames.size(); ++k)
         slots.push_back(
             fn.getArgument(firstSlot + k * model.params.size() + j));
+      Value param = map.lookup(model.forward.getArgument(p));
       if (isFrozen(p)) { // no optimizer update; state takes its new value
-        Value param = map.lookup(model.forward.getArgument(p));
-        newParams.push_back(stateUpdates.lookup(param) ? stateUpdates[param]
-                                                       : param);
+        Value state = pass->stateUpdates.lookup(param);
+        newParams.push_back(state ? state : param);
         for (size_t k = 0; k < slotNames.size(); ++k)
           newSlots[k].push_back(slots[k]);
         continue;
       }
       SmallVector<Value> updated = buildOptimizerUpdate(
-          b, loc(), model.optimizer, map.lookup(model.forward.getArgument(p)),
-          (*grads)[j], slots, lr, iteration);
+          b, loc(), model.optimizer, param, grads[j], slots, lr, iteration);
       newParams.push_back(updated[0]);
       for (size_t k = 0; k < slotNames.size(); ++k)
         newSlots[k].push_back(updated[k + 1]);
     }
-    SmallVector<Value> rets = {extract(loss)};
+    SmallVector<Value> rets = {pass->loss};
     rets.append(newParams);
     for (auto &s : newSlots)
       rets.append(s);
@@ -205,6 +243,68 @@ public:
   }
 
 private:
+  /// The loss (f32), one gradient per parameter, and the new value of each
+  /// state parameter (moving statistics) that has one, keyed by the
+  /// parameter.
+  struct TrainingPass {
+    Value loss;
+    SmallVector<Value> grads;
+    DenseMap<Value, Value> stateUpdates;
+  };
+
+  /// The training pass in `fn`: forward (random ops keyed by `step`), loss
+  /// and gradients, emitted in place.
+  FailureOr<TrainingPass> buildTrainingPass(func::FuncOp fn, IRMapping &map,
+                                            Value step) {
+    SmallVector<std::pair<Value, Value>> updates;
+    Value pred = cloneForward(map, Mode::Training, step, &updates);
+    TrainingPass pass;
+    for (auto [state, value] : updates)
+      if (!pass.stateUpdates.try_emplace(state, value).second)
+        return model.forward.emitError(
+            "a layer with moving statistics is called more than once; "
+            "each call would update them (call it once)");
+    Value loss = withPenalties(
+        buildLoss(b, loc(), model.loss, pred, target(fn)), map);
+    FailureOr<SmallVector<Value>> grads = gradientsOf(fn, loss, map);
+    if (failed(grads))
+      return failure();
+    pass.loss = extract(loss);
+    pass.grads = std::move(*grads);
+    return pass;
+  }
+
+  /// The training pass for entry point `fn`: a call of the shared
+  /// @sinter_training_pass where there is one, else emitted in place.
+  FailureOr<TrainingPass> trainingPassIn(func::FuncOp fn, IRMapping &map,
+                                         Value step) {
+    if (!trainingPass)
+      return buildTrainingPass(fn, map, step);
+    ValueRange results =
+        b.create<func::CallOp>(loc(), trainingPass,
+                               fn.getArguments().take_front(
+                                   trainingPass.getNumArguments()))
+            .getResults();
+    TrainingPass pass;
+    pass.loss = results.front();
+    pass.grads.assign(results.begin() + 1,
+                      results.begin() + 1 + model.params.size());
+    for (auto [p, state] : llvm::zip(
+             statefulParams, results.drop_front(1 + model.params.size())))
+      pass.stateUpdates[map.lookup(model.forward.getArgument(p))] = state;
+    return pass;
+  }
+
+  /// The prediction of @sinter_inference for entry point `fn`'s inputs and
+  /// parameters (after its target, if `withTarget`).
+  Value callInference(func::FuncOp fn, bool withTarget) {
+    SmallVector<Value> args(fn.getArguments().take_front(model.inputs.size()));
+    ValueRange params = fn.getArguments().slice(
+        model.inputs.size() + withTarget, model.params.size());
+    args.append(params.begin(), params.end());
+    return b.create<func::CallOp>(loc(), inference, args).getResult(0);
+  }
+
   Location loc() { return model.forward.getLoc(); }
 
   std::string paramName(unsigned forwardArg) {
@@ -215,7 +315,8 @@ private:
   /// with its entry block, the builder at its start. The slots and the two
   /// hyperparameters come with `withHypers` (the train step).
   func::FuncOp startFunction(StringRef name, bool withTarget, bool withHypers,
-                             size_t numSlots, TypeRange results) {
+                             size_t numSlots, TypeRange results,
+                             bool withArgAttrs = true) {
     SmallVector<Type> args;
     SmallVector<DictionaryAttr> argAttrs;
     for (unsigned i : model.inputs) {
@@ -244,7 +345,8 @@ private:
     b.setInsertionPointToEnd(module.getBody());
     auto fn = b.create<func::FuncOp>(loc(), name,
                                      b.getFunctionType(args, results));
-    fn.setAllArgAttrs(argAttrs);
+    if (withArgAttrs)
+      fn.setAllArgAttrs(argAttrs);
     b.setInsertionPointToStart(fn.addEntryBlock());
     return fn;
   }
@@ -341,6 +443,8 @@ private:
   ModuleOp module;
   Model model;
   OpBuilder b;
+  func::FuncOp inference, trainingPass; // the shared, private functions
+  SmallVector<unsigned> statefulParams; // trainingPass's state results
 };
 
 struct BuildTrainStepPass
@@ -351,9 +455,11 @@ struct BuildTrainStepPass
     if (failed(model))
       return signalPassFailure();
     EntryPointBuilder builder(module, *model);
+    builder.buildInference();
     builder.buildPredict();
     builder.buildEvaluate();
-    if (failed(builder.buildGradients()) || failed(builder.buildTrainStep()))
+    if (failed(builder.buildSharedTrainingPass()) ||
+        failed(builder.buildGradients()) || failed(builder.buildTrainStep()))
       return signalPassFailure();
     model->forward.erase();
   }

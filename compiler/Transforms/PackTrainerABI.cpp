@@ -17,6 +17,8 @@
 // every result leaves through `bufferization.materialize_in_destination`
 // into its window, so One-Shot Bufferize updates parameters and slots in
 // place: no copy, no allocation for them.
+// The private functions the entry points call (the shared inference and
+// training passes) then take those windows as memrefs of the same layout.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"
@@ -279,6 +281,47 @@ private:
   SmallVector<Value> windows;   // parameter then slot windows, in order
 };
 
+/// Passes the entry points' buffers on to the private functions they call
+/// (the shared inference and training passes): where every call gives an
+/// argument as a tensor view of buffers of one type (a parameter's window,
+/// the inputs), the callee takes that buffer type and views it itself.
+/// Bufferized as tensors, the callee's arguments would take an identity
+/// layout, and each call would copy every parameter window into one.
+void passBuffersToCallees(ModuleOp module) {
+  DenseMap<func::FuncOp, SmallVector<func::CallOp>> callsOf;
+  module.walk([&](func::CallOp call) {
+    if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
+      callsOf[callee].push_back(call);
+  });
+  for (auto &[callee, calls] : callsOf) {
+    if (!callee.isPrivate())
+      continue;
+    OpBuilder b = OpBuilder::atBlockBegin(&callee.front());
+    SmallVector<Type> argTypes(callee.getArgumentTypes());
+    for (unsigned i = 0; i < argTypes.size(); ++i) {
+      auto view = [&](func::CallOp call) {
+        return call.getOperand(i).getDefiningOp<bufferization::ToTensorOp>();
+      };
+      if (!view(calls.front()) ||
+          llvm::any_of(calls, [&](func::CallOp call) {
+            return !view(call) || view(call).getMemref().getType() !=
+                                      view(calls.front()).getMemref().getType();
+          }))
+        continue;
+      BlockArgument arg = callee.getArgument(i);
+      argTypes[i] = view(calls.front()).getMemref().getType();
+      arg.setType(argTypes[i]);
+      auto tensor = b.create<bufferization::ToTensorOp>(
+          arg.getLoc(), view(calls.front()).getType(), arg, /*restrict=*/true);
+      arg.replaceAllUsesExcept(tensor, tensor);
+      for (func::CallOp call : calls)
+        call.setOperand(i, view(call).getMemref());
+    }
+    callee.setFunctionType(FunctionType::get(
+        module.getContext(), argTypes, callee.getResultTypes()));
+  }
+}
+
 struct PackTrainerABIPass
     : public sinter::impl::PackTrainerABIBase<PackTrainerABIPass> {
   void runOnOperation() override {
@@ -292,6 +335,7 @@ struct PackTrainerABIPass
       if (failed(Packer(fn).run()))
         return signalPassFailure();
     }
+    passBuffersToCallees(getOperation());
   }
 };
 

@@ -29,6 +29,12 @@ def BuildTrainStep : Pass<"sinter-build-train-step", "::mlir::ModuleOp"> {
       * `@sinter_gradients(inputs..., target, params...) -> (loss, grads...)`
       * `@sinter_train_step(inputs..., target, params..., slots..., lr,
         iteration) -> (loss, params'..., slots'...)`
+    and the private functions they call, so that the code of each pass
+    exists once: `@sinter_inference(inputs..., params...)` (predict and
+    evaluate call it) and `@sinter_training_pass(inputs..., target,
+    params...) -> (loss, grads..., moved statistics...)` (gradients and the
+    train step call it; absent for models with random ops, whose train
+    step and gradients differ).
     Ops with a TrainingModeOpInterface take their training form in
     @sinter_train_step and @sinter_gradients (BatchNormalization uses the
     batch's statistics), their inference form in predict and evaluate.
@@ -199,7 +205,9 @@ def PackTrainerABI : Pass<"sinter-pack-trainer-abi", "::mlir::ModuleOp"> {
     hyperparameters, and only the loss is returned. Parameters and slots are
     disjoint windows of their buffer entering as `to_tensor restrict
     writable`; results leave by `materialize_in_destination` into their
-    window, so One-Shot Bufferize updates them in place.
+    window, so One-Shot Bufferize updates them in place. The private
+    functions the entry points call take those windows (and the inputs)
+    as memrefs of the same layout, so no call copies a parameter.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

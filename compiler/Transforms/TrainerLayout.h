@@ -40,6 +40,12 @@ constexpr llvm::StringLiteral kEvaluateFn = "sinter_evaluate";
 constexpr llvm::StringLiteral kGradientsFn = "sinter_gradients";
 constexpr llvm::StringLiteral kTrainStepFn = "sinter_train_step";
 
+/// Private functions the entry points call (sinter-build-train-step): the
+/// inference pass (predict, evaluate) and the training pass (gradients,
+/// train step).
+constexpr llvm::StringLiteral kInferenceFn = "sinter_inference";
+constexpr llvm::StringLiteral kTrainingPassFn = "sinter_training_pass";
+
 /// Offsets are multiples of 16 floats (64 bytes, one cache line).
 constexpr int64_t kAlignElems = 16;
 

@@ -19,21 +19,31 @@ module attributes {sinter.loss = "sparse_categorical_crossentropy",
   }
 }
 
+// The inference pass exists once, private, and predict and evaluate call
+// it; so does the training pass (forward, loss, gradients), which
+// gradients and the train step call.
 // CHECK-NOT: func.func @forward
+// CHECK-LABEL: func.func private @sinter_inference(
+// CHECK-SAME: -> tensor<?x3xf32>
+// CHECK: sinter.softmax
+// CHECK-NOT: _grad
+// CHECK: return
+
 // CHECK-LABEL: func.func @sinter_predict(
 // CHECK-SAME: {sinter.input = "x"}
 // CHECK-SAME: -> tensor<?x3xf32>
-// CHECK-NOT: _grad
-// CHECK: return
+// CHECK-NEXT: %[[P:.*]] = call @sinter_inference(%arg0, %arg1, %arg2, %arg3)
+// CHECK-NEXT: return %[[P]]
 
 // CHECK-LABEL: func.func @sinter_evaluate(
 // CHECK-SAME: %{{.*}}: tensor<?xi32> {sinter.target = "labels"}
 // CHECK-SAME: -> (f32, tensor<?x3xf32>)
+// CHECK: call @sinter_inference(%arg0, %arg2, %arg3, %arg4)
 // CHECK: sinter.sparse_categorical_crossentropy
 // CHECK-NOT: _grad
 // CHECK: return
 
-// CHECK-LABEL: func.func @sinter_gradients(
+// CHECK-LABEL: func.func private @sinter_training_pass(
 // CHECK-SAME: -> (f32, tensor<4x4xf32>, tensor<4xf32>, tensor<4x3xf32>)
 // CHECK: %[[SEED:.*]] = arith.constant dense<1.000000e+00> : tensor<f32>
 // CHECK: %[[DP:.*]] = sinter.sparse_categorical_crossentropy_grad %{{.*}}, %{{.*}}, %[[SEED]]
@@ -47,12 +57,17 @@ module attributes {sinter.loss = "sparse_categorical_crossentropy",
 // CHECK-NOT: sinter.add
 // CHECK: return %{{.*}}, %[[DW]]
 
+// CHECK-LABEL: func.func @sinter_gradients(
+// CHECK-SAME: -> (f32, tensor<4x4xf32>, tensor<4xf32>, tensor<4x3xf32>)
+// CHECK-NEXT: %[[G:.*]]:4 = call @sinter_training_pass(%arg0, %arg1, %arg2, %arg3, %arg4)
+// CHECK-NEXT: return %[[G]]#0, %[[G]]#1, %[[G]]#2, %[[G]]#3
+
 // CHECK-LABEL: func.func @sinter_train_step(
 // CHECK-SAME: {sinter.slot = "d.kernel/momentum"}
 // CHECK-SAME: {sinter.hyper = "learning_rate"}
 // CHECK-SAME: {sinter.hyper = "iteration"}
-// CHECK: sinter.add
-// CHECK: sinter.sgd_update {{.*}} slots({{.*}}) lr {{.*}} {momentum = 0.899999976 : f32}
+// CHECK-NEXT: %[[T:.*]]:4 = call @sinter_training_pass(%arg0, %arg1, %arg2, %arg3, %arg4)
+// CHECK-NEXT: sinter.sgd_update %arg2, %[[T]]#1 slots({{.*}}) lr {{.*}} {momentum = 0.899999976 : f32}
 // CHECK-NOT: sinter.matmul
 // CHECK: sinter.sgd_update
 // CHECK: sinter.sgd_update
@@ -69,7 +84,7 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "adam"}} {
     return %0 : tensor<?x2xf32>
   }
 }
-// CHECK-LABEL: func.func @sinter_gradients(
+// CHECK-LABEL: func.func private @sinter_training_pass(
 // CHECK: sinter.mean_squared_error_grad
 // CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : tensor<2xf32>
 // CHECK: return %{{.*}}, %{{.*}}, %[[ZERO]]
@@ -146,12 +161,12 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd"}} {
   }
 }
 
-// CHECK-LABEL: func.func @sinter_predict(
+// Random ops differ between gradients and the train step, so each keeps
+// its own training pass: there is no shared one.
+// CHECK-LABEL: func.func private @sinter_inference(
 // CHECK-NOT: sinter.dropout
 // CHECK: return
-// CHECK-LABEL: func.func @sinter_evaluate(
-// CHECK-NOT: sinter.dropout
-// CHECK: return
+// CHECK-NOT: @sinter_training_pass
 // CHECK-LABEL: func.func @sinter_gradients(
 // CHECK-NOT: sinter.dropout
 // CHECK: return
@@ -183,7 +198,7 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd"}} {
   }
 }
 
-// CHECK-LABEL: func.func @sinter_predict(
+// CHECK-LABEL: func.func private @sinter_inference(
 // CHECK: %[[H:.*]] = sinter.scale_channels %arg0, %arg3
 // CHECK: %[[NEG:.*]] = sinter.scale %arg1 {factor = -1.000000e+00 : f32}
 // CHECK: %[[C:.*]] = sinter.bias_add %[[H]], %[[NEG]]
@@ -192,15 +207,9 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd"}} {
 // CHECK: sinter.scale_channels %[[C]], %[[INV]]
 // CHECK-NOT: sinter.channel_mean
 // CHECK: return
-// CHECK-LABEL: func.func @sinter_evaluate(
-// CHECK-NOT: sinter.channel_mean
-// CHECK: return
-// CHECK-LABEL: func.func @sinter_gradients(
-// CHECK: sinter.channel_mean %{{.*}} : tensor<?x2xf32> -> tensor<2xf32>
-// CHECK: sinter.rsqrt
-// CHECK: sinter.channel_mean_grad
-// CHECK: return
-// CHECK-LABEL: func.func @sinter_train_step(
+// The training pass returns the moved statistics after the gradients.
+// CHECK-LABEL: func.func private @sinter_training_pass(
+// CHECK-SAME: -> (f32, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>)
 // CHECK: %[[H:.*]] = sinter.scale_channels %arg0, %arg4
 // CHECK: %[[MEAN:.*]] = sinter.channel_mean %[[H]] : tensor<?x2xf32> -> tensor<2xf32>
 // CHECK: %[[MC:.*]] = sinter.scale %[[MEAN]] {factor = -1.000000e+00 : f32}
@@ -215,9 +224,15 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd"}} {
 // CHECK: %[[MOVEDV:.*]] = sinter.add %[[OLDV]], %[[NEWV]]
 // CHECK: sinter.rsqrt
 // CHECK: sinter.channel_mean_grad
-// CHECK: %[[G:.*]] = sinter.sgd_update %arg4
+// CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[MOVEDM]], %[[MOVEDV]] :
+// CHECK-LABEL: func.func @sinter_gradients(
+// CHECK-NEXT: %[[GR:.*]]:6 = call @sinter_training_pass
+// CHECK-NEXT: return %[[GR]]#0, %[[GR]]#1, %[[GR]]#2, %[[GR]]#3 :
+// CHECK-LABEL: func.func @sinter_train_step(
+// CHECK-NEXT: %[[T:.*]]:6 = call @sinter_training_pass
+// CHECK-NEXT: %[[G:.*]] = sinter.sgd_update %arg4, %[[T]]#3
 // CHECK-NOT: sinter.sgd_update
-// CHECK: return %{{.*}}, %[[MOVEDM]], %[[MOVEDV]], %[[G]] :
+// CHECK: return %[[T]]#0, %[[T]]#4, %[[T]]#5, %[[G]] :
 
 // -----
 
@@ -247,16 +262,19 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "sgd", global
   }
 }
 
+// CHECK-LABEL: func.func private @sinter_training_pass(
+// CHECK: %[[GB:.*]] = sinter.bias_add_grad
+// CHECK: %[[GW:.*]] = sinter.matmul %arg0, %{{.*}} {transpose_lhs}
+// CHECK: return %{{.*}}, %[[GW]], %[[GB]]
 // CHECK-LABEL: func.func @sinter_gradients(
 // CHECK-NOT: clip_by_norm
 // CHECK: return
 // CHECK-LABEL: func.func @sinter_train_step(
-// CHECK: %[[GB:.*]] = sinter.bias_add_grad
-// CHECK: %[[GW:.*]] = sinter.matmul %arg0, %{{.*}} {transpose_lhs}
-// CHECK: %[[NW:.*]] = sinter.squared_norm %[[GW]] : tensor<4x2xf32>
-// CHECK: %[[NB:.*]] = sinter.squared_norm %[[GB]] : tensor<2xf32>
+// CHECK: %[[T:.*]]:3 = call @sinter_training_pass
+// CHECK: %[[NW:.*]] = sinter.squared_norm %[[T]]#1 : tensor<4x2xf32>
+// CHECK: %[[NB:.*]] = sinter.squared_norm %[[T]]#2 : tensor<2xf32>
 // CHECK: %[[N:.*]] = sinter.add %[[NW]], %[[NB]] : tensor<f32>
-// CHECK: %[[CW:.*]] = sinter.clip_by_norm %[[GW]], %[[N]] {max_norm = 1.000000e+00 : f32}
-// CHECK: %[[CB:.*]] = sinter.clip_by_norm %[[GB]], %[[N]] {max_norm = 1.000000e+00 : f32}
+// CHECK: %[[CW:.*]] = sinter.clip_by_norm %[[T]]#1, %[[N]] {max_norm = 1.000000e+00 : f32}
+// CHECK: %[[CB:.*]] = sinter.clip_by_norm %[[T]]#2, %[[N]] {max_norm = 1.000000e+00 : f32}
 // CHECK: sinter.sgd_update %arg2, %[[CW]]
 // CHECK: sinter.sgd_update %arg3, %[[CB]]
