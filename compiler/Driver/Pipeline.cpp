@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -39,11 +40,21 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   // buffers.
   opts.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
-  // Copies become linalg.copy, lowered to loops with everything else:
-  // memref.copy of a strided window would call MLIR's C runner library,
-  // which a standalone trainer does not link.
+  // Copies between contiguous buffers become memref.copy, which lowers to
+  // memcpy (a gradient copied into its window of the output: a call, not
+  // an unrolled loop per parameter). Other copies become linalg.copy,
+  // lowered to loops with everything else: memref.copy of a strided window
+  // would call MLIR's C runner library, which a trainer does not link.
   opts.memCpyFn = [](OpBuilder &b, Location loc, Value from, Value to) {
-    b.create<linalg::CopyOp>(loc, from, to);
+    auto contiguous = [](Value v) {
+      auto type = cast<MemRefType>(v.getType());
+      return type.getLayout().isIdentity() ||
+             memref::isStaticShapeAndContiguousRowMajor(type);
+    };
+    if (contiguous(from) && contiguous(to))
+      b.create<memref::CopyOp>(loc, from, to);
+    else
+      b.create<linalg::CopyOp>(loc, from, to);
     return success();
   };
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
