@@ -2,9 +2,11 @@
 //
 // Expects: bufferized linalg ops in a func.func. Produces: for each large op
 // whose first loop is parallel, its loop nest with the outermost loop an
-// `scf.parallel` and every inner loop a sequential `scf.for`. One dimension
-// only: a collapsed multi-dimensional space would cost a division per
-// element and keep LLVM from vectorizing the inner loops. See Passes.td.
+// `scf.parallel` and every inner loop a sequential `scf.for`; for one whose
+// first loops are sums, an `scf.parallel` over blocks of its first parallel
+// loop around the op on each block. One dimension only: a collapsed
+// multi-dimensional space would cost a division per element and keep LLVM
+// from vectorizing the inner loops. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/ParallelLoopUtils.h"
@@ -26,6 +28,15 @@ using namespace sinter;
 
 namespace {
 
+/// The block of results each thread's iteration computes when the sums run
+/// outside the parallel loop: at least a vector of 16 floats, at most 64,
+/// so that a loop of n has about 8 blocks (some for every thread).
+int64_t blockSize(int64_t n) {
+  if (ShapedType::isDynamic(n))
+    return 64;
+  return std::clamp<int64_t>(llvm::divideCeil(n, 8 * 16) * 16, 16, 64);
+}
+
 struct ParallelizeLoopsPass
     : public sinter::impl::ParallelizeLoopsBase<ParallelizeLoopsPass> {
   using ParallelizeLoopsBase::ParallelizeLoopsBase;
@@ -46,24 +57,22 @@ struct ParallelizeLoopsPass
       if (parallel == iters.end())
         continue; // a full reduction: one sum, never split
       if (parallel != iters.begin()) {
-        // Move the first parallel loop outermost (a generic whose sums run
-        // outside, like dW = xᵀ·dy over the batch). Each result still sums
-        // its terms in the same order: only the loop over distinct results
-        // moved.
-        auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-        if (!generic)
-          continue;
+        // Sums run outside (a column sum, dW = xᵀ·dy over the batch): the
+        // first parallel loop is split into blocks, and the loop over the
+        // blocks runs outermost, on threads. Inside a block the loops keep
+        // their order, so the innermost stays contiguous (vectorizable)
+        // and each result sums its terms in the order it always did.
         unsigned first = parallel - iters.begin();
-        SmallVector<unsigned> order = {first};
-        for (unsigned i = 0; i < iters.size(); ++i)
-          if (i != first)
-            order.push_back(i);
-        rewriter.setInsertionPoint(generic);
-        FailureOr<linalg::GenericOp> moved =
-            linalg::interchangeGenericOp(rewriter, generic, order);
-        if (failed(moved))
+        SmallVector<int64_t> sizes(iters.size(), 0);
+        sizes[first] = blockSize(op.getStaticLoopRanges()[first]);
+        rewriter.setInsertionPoint(op);
+        FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
+            rewriter, op, linalg::LinalgTilingOptions().setTileSizes(sizes));
+        if (failed(tiled))
           return signalPassFailure();
-        op = *moved;
+        rewriter.eraseOp(op);
+        parallelize(cast<scf::ForOp>(tiled->loops.front()), rewriter);
+        continue;
       }
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::LinalgLoops> loops =

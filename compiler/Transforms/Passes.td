@@ -92,10 +92,12 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
     Expects bufferized linalg ops (on memrefs). Each op with a parallel
     loop whose iteration space holds at least `min-iterations` points (a
     dynamic size counted as 32) becomes loops whose outermost one is an
-    `scf.parallel` (a generic whose first loops are reductions gets its
-    first parallel loop moved outermost, which leaves every sum's order as
-    it was), which the pipeline lowers to
-    OpenMP (the runtime implements the entry points it calls). Everything inside stays sequential: reductions never split
+    `scf.parallel` (a generic whose first loops are reductions, a column
+    sum, gets an `scf.parallel` over blocks of 16-64 of its first parallel
+    loop instead, around the op on one block, so its innermost loop stays
+    contiguous and every sum's order stays as it was), which the pipeline
+    lowers to OpenMP (the runtime implements the entry points it calls).
+    Everything inside stays sequential: reductions never split
     across threads, so each result is computed by one iteration in one
     order, and the thread count cannot change it. Other linalg ops are left
     for convert-linalg-to-loops.

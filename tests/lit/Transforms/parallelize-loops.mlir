@@ -23,15 +23,16 @@ func.func @elementwise(%x: memref<?x64xf32>, %y: memref<?x64xf32>) {
 
 // -----
 
-// dW = xᵀ·dy sums over the batch in its outer loop: the first parallel
-// loop (m) moves outermost; each dW[m, n] still sums over k in order.
+// dW = xᵀ·dy sums over the batch in its outer loop: blocks of 16 rows of
+// dW (m) run on threads, each the op on its block with its loops in their
+// order (k, then n innermost and contiguous); each dW[m, n] still sums
+// over k in order.
 // CHECK-LABEL: func.func @weight_gradient
-// CHECK: scf.parallel (%[[M:.*]]) = (%{{.*}}) to (%c32) step (%{{.*}}) {
-// CHECK-NEXT: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK-NEXT: scf.for %[[N:.*]] = %{{.*}} to %c64 step %{{.*}} {
-// CHECK: memref.load %arg0[%[[K]], %[[M]]]
-// CHECK: memref.load %arg1[%[[K]], %[[N]]]
-// CHECK: memref.store %{{.*}}, %arg2[%[[M]], %[[N]]]
+// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c32) step (%c16) {
+// CHECK: memref.subview %arg0[0, %[[M]]] [%{{.*}}, 16] [1, 1]
+// CHECK: memref.subview %arg2[%[[M]], 0] [16, 64] [1, 1]
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel"]
+// CHECK-NOT: scf.parallel
 func.func @weight_gradient(%x: memref<?x32xf32>, %dy: memref<?x64xf32>, %dw: memref<32x64xf32>) {
   linalg.generic {indexing_maps = [affine_map<(k, m, n) -> (k, m)>, affine_map<(k, m, n) -> (k, n)>,
                                    affine_map<(k, m, n) -> (m, n)>],
@@ -93,6 +94,26 @@ func.func @merged_batch(%x: memref<?x28x28x8xf32>, %y: memref<?x8xf32>, %z: memr
       outs(%z : memref<?x8xf32>) {
   ^bb0(%b: f32):
     %s = arith.addf %b, %b : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A column sum (a bias gradient over 2048 rows of 512): blocks of 64
+// columns on threads, the rows summed outside each block's contiguous
+// columns.
+// CHECK-LABEL: func.func @column_sum
+// CHECK: scf.parallel (%[[J:.*]]) = (%c0) to (%c512) step (%c64) {
+// CHECK: memref.subview %arg0[0, %[[J]]] [2048, 64] [1, 1]
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]
+func.func @column_sum(%x: memref<2048x512xf32>, %sum: memref<512xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<2048x512xf32>) outs(%sum : memref<512xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.addf %b, %a : f32
     linalg.yield %s : f32
   }
   return
