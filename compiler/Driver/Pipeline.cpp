@@ -73,6 +73,10 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   }
   pm.addNestedPass<func::FuncOp>(
       createParallelizeLoops({options.minParallelIterations}));
+  // After the register tiles: their accumulators stay in registers only
+  // where the tile provably does not alias its operands, which buffers
+  // sharing one workspace no longer show.
+  pm.addPass(createPlanMemory());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // The register tiles' vector transfers, unrolled to 1-D vectors.
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(

@@ -33,7 +33,7 @@ using namespace sinter;
 namespace {
 
 /// Must equal SINTER_ABI_VERSION in runtime/include/sinter/abi.h.
-constexpr int kManifestVersion = 4;
+constexpr int kManifestVersion = 5;
 
 std::string joinDims(ArrayRef<int64_t> dims) {
   return llvm::join(llvm::map_range(dims, [](int64_t d) {

@@ -127,6 +127,37 @@ def FuseElementwise : Pass<"sinter-fuse-elementwise", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def PlanMemory : Pass<"sinter-plan-memory", "::mlir::ModuleOp"> {
+  let summary = "Places each function's buffers in one planned workspace";
+  let description = [{
+    Expects bufferized functions after the buffer deallocation pipeline
+    (`memref.alloc` in the entry block, `memref.dealloc` at its end).
+    Every buffer that stays inside its function becomes a `memref.view`
+    into one `memref<?xi8>` workspace at an offset planned over the
+    buffers' live ranges (first to last use in the entry block), so
+    buffers that are not live at once share bytes. Sizes and offsets are
+    linear in one runtime value (for the entry points the batch), 64-byte
+    aligned. The trainer ABI's entry points and private functions take
+    the workspace as a new last argument (a call is a buffer of the
+    callee's size in the caller's plan); other public functions allocate
+    it on entry. The global `sinter_workspace` holds the entry points'
+    size {bytes per batch row, fixed bytes}; the module attribute
+    `sinter.memory_plan` records each function's plan.
+
+    Example: two buffers whose lives do not overlap share offset 0:
+    ```mlir
+    %a = memref.alloc() : memref<16xf32>   // live until op 2
+    ...
+    %b = memref.alloc() : memref<16xf32>   // live from op 3
+    ```
+    become `memref.view %ws[%c0][] : memref<?xi8> to memref<16xf32>`
+    both, with a 64-byte workspace.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
 def ReassociateSums : Pass<"sinter-reassociate-sums", "::mlir::func::FuncOp"> {
   let summary = "Lets sums along the innermost loop be vectorized";
   let description = [{

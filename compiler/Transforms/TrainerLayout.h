@@ -46,6 +46,12 @@ constexpr llvm::StringLiteral kTrainStepFn = "sinter_train_step";
 constexpr llvm::StringLiteral kInferenceFn = "sinter_inference";
 constexpr llvm::StringLiteral kTrainingPassFn = "sinter_training_pass";
 
+/// The global holding the entry points' workspace size, {bytes per batch
+/// row, fixed bytes} (sinter-plan-memory), and the module attribute with
+/// each function's memory plan (`sinterc --report`).
+constexpr llvm::StringLiteral kWorkspaceGlobal = "sinter_workspace";
+constexpr llvm::StringLiteral kMemoryPlanAttr = "sinter.memory_plan";
+
 /// Offsets are multiples of 16 floats (64 bytes, one cache line).
 constexpr int64_t kAlignElems = 16;
 

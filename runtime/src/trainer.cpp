@@ -68,7 +68,7 @@ std::vector<int64_t> fileOrder(int64_t rows) {
 } // namespace
 
 Trainer::Trainer(const sinter_model &model, Manifest manifest)
-    : model(model), m(std::move(manifest)) {
+    : model(model), m(std::move(manifest)), workspace(model.workspace_size) {
   paramBuf.assign(m.paramElems, 0.0f);
   slotBuf.assign(m.slots.size() * m.paramElems, 0.0f);
 }
@@ -193,9 +193,10 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
       sinter_buffer xb = buffer(x), pb = buffer(paramBuf),
                     sb = buffer(slotBuf);
       sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
+      sinter_buffer wb = workspace.forRows(e - b);
       auto t0 = std::chrono::steady_clock::now();
-      float loss =
-          model.train_step(&xb, &yb, &pb, &sb, lrAt(step), float(step));
+      float loss = model.train_step(&xb, &yb, &pb, &sb, lrAt(step),
+                                    float(step), &wb);
       stepSeconds.push_back(std::chrono::duration<double>(
                                 std::chrono::steady_clock::now() - t0)
                                 .count());
@@ -304,7 +305,8 @@ EvalResult Trainer::evaluate(const Dataset &data, int64_t batchSize) {
     out.assign((e - b) * m.outputSize, 0.0f);
     sinter_buffer xb = buffer(x), pb = buffer(paramBuf), ob = buffer(out);
     sinter_buffer yb = m.labels ? buffer(labels) : buffer(y);
-    lossSum += double(model.evaluate(&xb, &yb, &pb, &ob)) * (e - b);
+    sinter_buffer wb = workspace.forRows(e - b);
+    lossSum += double(model.evaluate(&xb, &yb, &pb, &ob, &wb)) * (e - b);
     correct += correctCount(m, out, y, labels, e - b);
     if (m.topK > 0)
       topK += topKCount(m, out, y, labels, e - b);
@@ -327,7 +329,8 @@ std::vector<float> Trainer::predict(const Dataset &data, int64_t batchSize) {
     gatherBatch(m, data, order, b, e, x, y, labels);
     out.assign((e - b) * m.outputSize, 0.0f);
     sinter_buffer xb = buffer(x), pb = buffer(paramBuf), ob = buffer(out);
-    model.predict(&xb, &pb, &ob);
+    sinter_buffer wb = workspace.forRows(e - b);
+    model.predict(&xb, &pb, &ob, &wb);
     std::copy(out.begin(), out.end(), all.begin() + b * m.outputSize);
   }
   return all;
@@ -353,7 +356,8 @@ float Trainer::gradientsOn(Batch &b, std::vector<float> &g) {
   g.assign(paramBuf.size(), 0.0f);
   sinter_buffer xb = buffer(b.x), pb = buffer(paramBuf), gb = buffer(g);
   sinter_buffer yb = m.labels ? buffer(b.labels) : buffer(b.y);
-  return model.gradients(&xb, &yb, &pb, &gb);
+  sinter_buffer wb = workspace.forRows(b.rows);
+  return model.gradients(&xb, &yb, &pb, &gb, &wb);
 }
 
 float Trainer::saveGradients(const Dataset &data, int64_t rows,
@@ -529,7 +533,8 @@ std::string Trainer::sample(const std::string &prompt, int64_t length,
     for (int64_t i = 0; i < k; ++i)
       x[i] = float(tokens[tokens.size() - k + i]);
     sinter_buffer xb = buffer(x), pb = buffer(paramBuf), ob = buffer(out);
-    model.predict(&xb, &pb, &ob);
+    sinter_buffer wb = workspace.forRows(1);
+    model.predict(&xb, &pb, &ob, &wb);
     const float *p = &out[(k - 1) * vocab];
     int64_t next = std::max_element(p, p + 256) - p;
     if (temperature > 0) {

@@ -4,6 +4,7 @@
 #include "dataset.h"
 #include "manifest.h"
 #include "sinter/abi.h"
+#include "workspace.h"
 
 #include <cmath>
 #include <cstdint>
@@ -105,6 +106,7 @@ private:
   const sinter_model &model;
   Manifest m;
   std::vector<float> paramBuf, slotBuf;
+  Workspace workspace;
 };
 
 } // namespace sinter

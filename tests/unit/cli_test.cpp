@@ -5,7 +5,9 @@
 #include "npy.h"
 #include "test_util.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 using sinter::test::scratch;
@@ -14,7 +16,7 @@ using sinter::test::writeText;
 namespace {
 
 // pred = x · kernel + bias; kernel [2, 1] at 0, bias [1] at 16.
-const char *kManifest = "sinter-manifest 4\n"
+const char *kManifest = "sinter-manifest 5\n"
                         "model linear\n"
                         "loss mean_squared_error\n"
                         "optimizer sgd learning_rate=0.5 momentum=0 nesterov=0\n"
@@ -39,6 +41,17 @@ struct Call {
 std::vector<Call> calls;
 
 float *f(sinter_buffer *b) { return static_cast<float *>(b->aligned); }
+
+// The stand-in's workspace: 4 bytes per row and 64 more, each byte written
+// so that a runtime passing too little shows up (under ASan, or as a
+// corrupted heap).
+const int64_t kWorkspace[2] = {4, 64};
+void useWorkspace(sinter_buffer *x, sinter_buffer *ws) {
+  int64_t need = kWorkspace[0] * (x->size / 2) + kWorkspace[1];
+  if (ws->size < need || ws->stride != 1 || ws->offset != 0)
+    std::abort();
+  std::fill_n(static_cast<char *>(ws->aligned), need, 0x5a);
+}
 
 float predictInto(sinter_buffer *x, sinter_buffer *p, std::vector<float> &out) {
   int64_t rows = x->size / 2;
@@ -68,7 +81,8 @@ float lossAndGrad(sinter_buffer *x, sinter_buffer *y, sinter_buffer *p,
 }
 
 float trainStep(sinter_buffer *x, sinter_buffer *y, sinter_buffer *p,
-                sinter_buffer *, float lr, float iteration) {
+                sinter_buffer *, float lr, float iteration, sinter_buffer *ws) {
+  useWorkspace(x, ws);
   calls.push_back({x->size / 2, lr, iteration, f(x)[0]});
   float g[32];
   float loss = lossAndGrad(x, y, p, g);
@@ -80,26 +94,30 @@ float trainStep(sinter_buffer *x, sinter_buffer *y, sinter_buffer *p,
 float wrongGradientFactor = 1;
 
 float gradients(sinter_buffer *x, sinter_buffer *y, sinter_buffer *p,
-                sinter_buffer *g) {
+                sinter_buffer *g, sinter_buffer *ws) {
+  useWorkspace(x, ws);
   float loss = lossAndGrad(x, y, p, f(g));
   f(g)[1] *= wrongGradientFactor;
   return loss;
 }
 float evaluate(sinter_buffer *x, sinter_buffer *y, sinter_buffer *p,
-               sinter_buffer *out) {
+               sinter_buffer *out, sinter_buffer *ws) {
+  useWorkspace(x, ws);
   std::vector<float> pred;
   predictInto(x, p, pred);
   std::copy(pred.begin(), pred.end(), f(out));
   return lossAndGrad(x, y, p, nullptr);
 }
-void predict(sinter_buffer *x, sinter_buffer *p, sinter_buffer *out) {
+void predict(sinter_buffer *x, sinter_buffer *p, sinter_buffer *out,
+             sinter_buffer *ws) {
+  useWorkspace(x, ws);
   std::vector<float> pred;
   predictInto(x, p, pred);
   std::copy(pred.begin(), pred.end(), f(out));
 }
 
-const sinter_model kModel = {trainStep, gradients, evaluate,
-                             predict,   kManifest, kDefaultData};
+const sinter_model kModel = {trainStep, gradients,    evaluate,  predict,
+                             kManifest, kDefaultData, kWorkspace};
 
 // Runs the CLI; returns the exit status, stdout and stderr.
 struct Result {

@@ -6,7 +6,7 @@ using namespace sinter;
 using sinter::test::errorOf;
 
 static const char *kManifest =
-    "sinter-manifest 4\n"
+    "sinter-manifest 5\n"
     "model m\n"
     "loss sparse_categorical_crossentropy\n"
     "optimizer adam amsgrad=0 beta_1=0.9 learning_rate=0.01\n"
@@ -53,7 +53,7 @@ TEST(Manifest, RefusesOtherVersionsAndDamage) {
   std::string v2 = kManifest;
   v2.replace(0, 17, "sinter-manifest 1");
   EXPECT_EQ(errorOf([&] { parseManifest(v2); }),
-            "manifest: line 1: expected 'sinter-manifest 4', got "
+            "manifest: line 1: expected 'sinter-manifest 5', got "
             "'sinter-manifest 1' (recompile the model with this runtime's "
             "sinterc)");
   std::string bad = kManifest;

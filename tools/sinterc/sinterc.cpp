@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver/Codegen.h"
+#include "compiler/Driver/MemoryReport.h"
 #include "compiler/Driver/Pipeline.h"
 #include "compiler/Driver/Registration.h"
 #include "compiler/Frontend/Keras/KerasImporter.h"
@@ -85,6 +86,15 @@ static cl::opt<bool> registerTiles(
     cl::desc("Compute matmuls and other contractions as vectorized register "
              "tiles (=false: plain loops, to compare against)"),
     cl::init(true), cl::cat(sintercOptions));
+
+static cl::opt<bool> report(
+    "report",
+    cl::desc("Print the static memory plan (needs the llvm stage or later)"),
+    cl::cat(sintercOptions));
+static cl::opt<int64_t>
+    reportBatch("report-batch",
+                cl::desc("The batch size --report evaluates the plan at"),
+                cl::init(32), cl::cat(sintercOptions));
 
 static int fail(const std::string &msg) {
   llvm::errs() << "sinterc: error: " << msg << "\n";
@@ -183,6 +193,13 @@ int main(int argc, char **argv) {
   }
   if (failed(pm.run(*module)))
     return 1;
+  if (report) {
+    // Beside an output on stdout, the report goes to stderr.
+    bool toStdout = emit > Stage::LLVMIR || (!outputPath.empty() && outputPath != "-");
+    if (!printMemoryReport(*module, reportBatch,
+                           toStdout ? llvm::outs() : llvm::errs()))
+      return fail("--report needs --emit=llvm or a later stage");
+  }
   if (emit <= Stage::LLVM)
     return writeText(outputPath, [&](llvm::raw_ostream &os) {
       module->print(os);

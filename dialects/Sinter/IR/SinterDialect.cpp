@@ -63,6 +63,12 @@ LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
       return op->emitError("'sinter.top_k' must be a positive integer");
     return success();
   }
+  if (name == "sinter.memory_plan") {
+    if (!isa<DictionaryAttr>(attr.getValue()))
+      return op->emitError("'sinter.memory_plan' must be a dictionary of "
+                           "function plans");
+    return success();
+  }
   if (name == "sinter.layers" || name == "sinter.model_name")
     return success();
   return op->emitError("unknown Sinter attribute '") << name << "'";

@@ -17,6 +17,9 @@
  *                              k * param_elems + offset(p)
  *   grads   [param_elems]      same layout as params
  *   out     [batch * outputs]  predictions
+ *   workspace  [sinter_workspace[0] * batch + sinter_workspace[1]] bytes,
+ *           the compiled code's intermediates (its static memory plan);
+ *           contents undefined between calls, ideally 64-byte aligned
  * The batch size is x.size / (size_0 + size_1 + ...); it may differ from
  * call to call.
  *
@@ -37,8 +40,9 @@
  * (runtime/src/threads.cpp).
  *
  * Globals: `sinter_manifest`, NUL-terminated text (grammar in docs/abi.md),
- * and `sinter_default_data`, default_data rows of (x columns, y columns)
- * floats (labels stored as floats).
+ * `sinter_default_data`, default_data rows of (x columns, y columns)
+ * floats (labels stored as floats), and `sinter_workspace`, {bytes per
+ * batch row, fixed bytes} of the workspace every entry point takes.
  *===----------------------------------------------------------------------===*/
 #ifndef SINTER_ABI_H
 #define SINTER_ABI_H
@@ -49,7 +53,7 @@
 extern "C" {
 #endif
 
-#define SINTER_ABI_VERSION 4
+#define SINTER_ABI_VERSION 5
 
 typedef struct sinter_buffer {
   void *allocated;
@@ -62,31 +66,37 @@ typedef struct sinter_buffer {
 float _mlir_ciface_sinter_train_step(sinter_buffer *x, sinter_buffer *y,
                                      sinter_buffer *params,
                                      sinter_buffer *slots, float lr,
-                                     float iteration);
+                                     float iteration,
+                                     sinter_buffer *workspace);
 float _mlir_ciface_sinter_gradients(sinter_buffer *x, sinter_buffer *y,
                                     sinter_buffer *params,
-                                    sinter_buffer *grads);
+                                    sinter_buffer *grads,
+                                    sinter_buffer *workspace);
 float _mlir_ciface_sinter_evaluate(sinter_buffer *x, sinter_buffer *y,
-                                   sinter_buffer *params, sinter_buffer *out);
+                                   sinter_buffer *params, sinter_buffer *out,
+                                   sinter_buffer *workspace);
 void _mlir_ciface_sinter_predict(sinter_buffer *x, sinter_buffer *params,
-                                 sinter_buffer *out);
+                                 sinter_buffer *out, sinter_buffer *workspace);
 
 extern const char sinter_manifest[];
 extern const float sinter_default_data[];
+extern const int64_t sinter_workspace[2];
 
 /* The compiled model as the runtime sees it: main() fills this from the
  * symbols above, tests may fill it from elsewhere. */
 typedef struct sinter_model {
   float (*train_step)(sinter_buffer *x, sinter_buffer *y,
                       sinter_buffer *params, sinter_buffer *slots, float lr,
-                      float iteration);
+                      float iteration, sinter_buffer *workspace);
   float (*gradients)(sinter_buffer *x, sinter_buffer *y, sinter_buffer *params,
-                     sinter_buffer *grads);
+                     sinter_buffer *grads, sinter_buffer *workspace);
   float (*evaluate)(sinter_buffer *x, sinter_buffer *y, sinter_buffer *params,
-                    sinter_buffer *out);
-  void (*predict)(sinter_buffer *x, sinter_buffer *params, sinter_buffer *out);
+                    sinter_buffer *out, sinter_buffer *workspace);
+  void (*predict)(sinter_buffer *x, sinter_buffer *params, sinter_buffer *out,
+                  sinter_buffer *workspace);
   const char *manifest;
   const float *default_data;
+  const int64_t *workspace_size; /* sinter_workspace */
 } sinter_model;
 
 /* Runs the trainer's command line (train, eval, predict, summary,

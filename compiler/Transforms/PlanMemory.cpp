@@ -1,0 +1,563 @@
+//===- PlanMemory.cpp - one planned workspace for each function's buffers -===//
+//
+// Expects: bufferized functions after MLIR's buffer deallocation pipeline.
+// A step's intermediates are `memref.alloc` ops in a function's entry block,
+// freed by `memref.dealloc` at its end (ownership-based deallocation frees
+// at block ends, so without a plan a function holds all its buffers at
+// once). Produces: every such buffer a `memref.view` into one workspace
+// (`memref<?xi8>`) at a planned offset, buffers whose lives do not overlap
+// sharing memory; a step then neither allocates nor frees them, and its
+// buffers stay warm in the caches from one op to the next.
+//
+// A buffer lives from its alloc to the last op of the entry block that uses
+// it or a view of it. Sizes are linear in one runtime value, the function's
+// leaf: a dimension of an argument, possibly divided by a constant (the
+// entry points' batch is x.size / row size). The plan is made in that form,
+// bytes = perLeaf * leaf + fixed, greedily (largest first, each at the
+// lowest offset clear of the buffers live at the same time, for every leaf
+// value), with every size and offset a multiple of 64 bytes.
+//
+// Where the workspace comes from:
+//   * the trainer ABI's entry points take it as a new last argument; the
+//     global `sinter_workspace` holds {bytes per batch row, fixed bytes},
+//     the most any entry point needs, which the runtime allocates once;
+//   * private functions take it as a new last argument, and each call is a
+//     buffer of the callee's size in the caller's plan, live at the call;
+//   * other public functions allocate it on entry and free it on return.
+// Buffers the plan cannot place stay on the heap: those a function returns,
+// those allocated inside loops or whose size is not linear in the leaf. The
+// module attribute `sinter.memory_plan` records each function's plan and
+// what it left on the heap, for `sinterc --report`.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/TrainerLayout.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace sinter {
+#define GEN_PASS_DEF_PLANMEMORY
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace sinter
+
+using namespace mlir;
+using namespace sinter;
+
+namespace {
+
+constexpr int64_t kAlignBytes = 64;
+
+/// What dynamic sizes are multiples of: dimension `dim` of function
+/// argument `arg`, divided by `divisor`.
+struct Leaf {
+  unsigned arg = 0;
+  int64_t dim = 0;
+  int64_t divisor = 1;
+  bool operator==(const Leaf &o) const {
+    return arg == o.arg && dim == o.dim && divisor == o.divisor;
+  }
+};
+
+/// perLeaf * leaf + fixed.
+struct Linear {
+  int64_t perLeaf = 0, fixed = 0;
+  Linear operator+(Linear o) const {
+    return {perLeaf + o.perLeaf, fixed + o.fixed};
+  }
+  Linear operator*(int64_t k) const { return {perLeaf * k, fixed * k}; }
+  /// Below `o` for every leaf value >= 0.
+  bool leq(Linear o) const { return perLeaf <= o.perLeaf && fixed <= o.fixed; }
+};
+
+int64_t roundUp(int64_t n) {
+  return (n + kAlignBytes - 1) / kAlignBytes * kAlignBytes;
+}
+Linear roundUp(Linear n) { return {roundUp(n.perLeaf), roundUp(n.fixed)}; }
+
+/// Expresses index values of one function as Linear in one leaf (the first
+/// one met; sizes in terms of another leaf are not linear here).
+class SizeTracer {
+public:
+  explicit SizeTracer(func::FuncOp fn) : fn(fn) {}
+
+  std::optional<Leaf> leaf;
+
+  std::optional<Linear> index(Value v) {
+    if (std::optional<int64_t> c = getConstantIntValue(v))
+      return Linear{0, *c};
+    Operation *def = v.getDefiningOp();
+    if (!def)
+      return std::nullopt;
+    if (auto dim = dyn_cast<memref::DimOp>(def)) {
+      std::optional<int64_t> d = dim.getConstantIndex();
+      return d ? this->dim(dim.getSource(), *d) : std::nullopt;
+    }
+    if (auto mul = dyn_cast<arith::MulIOp>(def)) {
+      std::optional<Linear> l = index(mul.getLhs()), r = index(mul.getRhs());
+      return l && r ? product(*l, *r) : std::nullopt;
+    }
+    if (auto add = dyn_cast<arith::AddIOp>(def)) {
+      std::optional<Linear> l = index(add.getLhs()), r = index(add.getRhs());
+      return l && r ? std::optional<Linear>(*l + *r) : std::nullopt;
+    }
+    // x.size / row size: the batch, a leaf of its own.
+    if (isa<arith::DivUIOp, arith::DivSIOp>(def)) {
+      std::optional<int64_t> divisor = getConstantIntValue(def->getOperand(1));
+      auto dim = def->getOperand(0).getDefiningOp<memref::DimOp>();
+      std::optional<unsigned> arg = dim ? argNumber(dim.getSource()) : std::nullopt;
+      std::optional<int64_t> d = dim ? dim.getConstantIndex() : std::nullopt;
+      if (divisor && *divisor > 0 && arg && d)
+        return leafValue({*arg, *d, *divisor});
+    }
+    return std::nullopt;
+  }
+
+  /// Dimension `d` of `memref`.
+  std::optional<Linear> dim(Value memref, int64_t d) {
+    auto type = cast<MemRefType>(memref.getType());
+    if (!type.isDynamicDim(d))
+      return Linear{0, type.getDimSize(d)};
+    if (std::optional<unsigned> arg = argNumber(memref))
+      return leafValue({*arg, d, 1});
+    Operation *def = memref.getDefiningOp();
+    if (auto alloc = dyn_cast_or_null<memref::AllocOp>(def))
+      return index(alloc.getDynamicSizes()[type.getDynamicDimIndex(d)]);
+    if (auto view = dyn_cast_or_null<memref::ViewOp>(def))
+      return index(view.getSizes()[type.getDynamicDimIndex(d)]);
+    if (auto cast = dyn_cast_or_null<memref::CastOp>(def))
+      return dim(cast.getSource(), d);
+    if (auto expand = dyn_cast_or_null<memref::ExpandShapeOp>(def))
+      return index(expand.getOutputShape()[type.getDynamicDimIndex(d)]);
+    if (auto sub = dyn_cast_or_null<memref::SubViewOp>(def)) {
+      if (sub.getSourceType().getRank() != type.getRank())
+        return std::nullopt;
+      return foldResult(sub.getMixedSizes()[d]);
+    }
+    if (auto collapse = dyn_cast_or_null<memref::CollapseShapeOp>(def)) {
+      Linear size{0, 1};
+      for (int64_t j : collapse.getReassociationIndices()[d]) {
+        std::optional<Linear> part = dim(collapse.getSrc(), j);
+        std::optional<Linear> next = part ? product(size, *part) : std::nullopt;
+        if (!next)
+          return std::nullopt;
+        size = *next;
+      }
+      return size;
+    }
+    return std::nullopt;
+  }
+
+  /// The bytes of a buffer of `type` allocated with `dynamicSizes`.
+  std::optional<Linear> bytes(MemRefType type, ValueRange dynamicSizes) {
+    Type element = type.getElementType();
+    int64_t elementBytes =
+        element.isIndex() ? 8
+        : element.isIntOrFloat()
+            ? (int64_t(element.getIntOrFloatBitWidth()) + 7) / 8
+            : 0;
+    if (!elementBytes)
+      return std::nullopt;
+    Linear size{0, elementBytes};
+    unsigned next = 0;
+    for (int64_t extent : type.getShape()) {
+      std::optional<Linear> dimSize =
+          ShapedType::isDynamic(extent) ? index(dynamicSizes[next++])
+                                        : Linear{0, extent};
+      std::optional<Linear> grown =
+          dimSize ? product(size, *dimSize) : std::nullopt;
+      if (!grown)
+        return std::nullopt;
+      size = *grown;
+    }
+    return size;
+  }
+
+private:
+  func::FuncOp fn;
+
+  std::optional<unsigned> argNumber(Value v) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &fn.getBody().front())
+      return std::nullopt;
+    return arg.getArgNumber();
+  }
+  std::optional<Linear> leafValue(Leaf l) {
+    if (!leaf)
+      leaf = l;
+    if (!(*leaf == l))
+      return std::nullopt;
+    return Linear{1, 0};
+  }
+  std::optional<Linear> foldResult(OpFoldResult r) {
+    if (std::optional<int64_t> c = getConstantIntValue(r))
+      return Linear{0, *c};
+    return index(cast<Value>(r));
+  }
+  /// Linear only while one factor is a constant.
+  static std::optional<Linear> product(Linear a, Linear b) {
+    if (a.perLeaf == 0)
+      return b * a.fixed;
+    if (b.perLeaf == 0)
+      return a * b.fixed;
+    return std::nullopt;
+  }
+};
+
+/// One buffer of a function's plan: an alloc, or a call's workspace.
+struct Buffer {
+  Operation *op;
+  Linear bytes;
+  int64_t first = 0, last = 0; // live range, in entry-block op positions
+  Linear offset;
+  SmallVector<Operation *> deallocs;
+  bool overlaps(const Buffer &o) const {
+    return first <= o.last && o.first <= last;
+  }
+};
+
+/// Places every buffer: the largest first, each at the lowest candidate
+/// offset (zero or the end of a buffer live at the same time) where it
+/// clears every placed buffer live at the same time. Returns the extent.
+Linear placeBuffers(MutableArrayRef<Buffer> buffers) {
+  SmallVector<Buffer *> order;
+  for (Buffer &b : buffers)
+    order.push_back(&b);
+  std::stable_sort(order.begin(), order.end(), [](Buffer *a, Buffer *b) {
+    return std::make_pair(a->bytes.perLeaf, a->bytes.fixed) >
+           std::make_pair(b->bytes.perLeaf, b->bytes.fixed);
+  });
+  SmallVector<Buffer *> placed;
+  Linear extent;
+  for (Buffer *b : order) {
+    SmallVector<Buffer *> live;
+    SmallVector<Linear> candidates{Linear{}};
+    for (Buffer *p : placed)
+      if (p->overlaps(*b)) {
+        live.push_back(p);
+        candidates.push_back(p->offset + p->bytes);
+      }
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](Linear x, Linear y) {
+                       return std::make_pair(x.perLeaf, x.fixed) <
+                              std::make_pair(y.perLeaf, y.fixed);
+                     });
+    for (Linear at : candidates) {
+      bool clear = llvm::all_of(live, [&](Buffer *p) {
+        return (at + b->bytes).leq(p->offset) ||
+               (p->offset + p->bytes).leq(at);
+      });
+      if (clear) {
+        b->offset = at;
+        break;
+      }
+    }
+    // The last candidate, the end of all live buffers' extents, may not
+    // clear an incomparable one; above everything always does.
+    if (!llvm::all_of(live, [&](Buffer *p) {
+          return (b->offset + b->bytes).leq(p->offset) ||
+                 (p->offset + p->bytes).leq(b->offset);
+        }))
+      b->offset = extent;
+    Linear end = b->offset + b->bytes;
+    extent = {std::max(extent.perLeaf, end.perLeaf),
+              std::max(extent.fixed, end.fixed)};
+    placed.push_back(b);
+  }
+  return extent;
+}
+
+bool isABIEntryPoint(func::FuncOp fn) {
+  return fn.isPublic() && llvm::is_contained({kTrainStepFn, kGradientsFn,
+                                              kEvaluateFn, kPredictFn},
+                                             fn.getSymName());
+}
+
+/// What planning a function decided, for its callers and the report.
+struct FunctionPlan {
+  Linear workspace;
+  std::optional<Leaf> leaf;
+  bool takesWorkspace = false; // a trailing memref<?xi8> argument
+  int64_t planned = 0, heap = 0;
+  Linear unshared; // the planned buffers' sizes summed: no reuse
+  int64_t staticArgs = 0; // bytes of statically shaped memref arguments
+};
+
+class Planner {
+public:
+  Planner(func::FuncOp fn, const llvm::DenseMap<Operation *, FunctionPlan> &plans)
+      : fn(fn), entry(fn.getBody().front()), tracer(fn), plans(plans) {}
+
+  FunctionPlan run() {
+    int64_t position = 0;
+    for (Operation &op : entry)
+      positions[&op] = position++;
+    collect();
+    FunctionPlan plan;
+    for (Type t : fn.getArgumentTypes())
+      if (auto m = dyn_cast<MemRefType>(t); m && m.hasStaticShape())
+        if (std::optional<Linear> n = tracer.bytes(m, {}))
+          plan.staticArgs += n->fixed;
+    plan.leaf = tracer.leaf;
+    plan.heap = heap;
+    if (buffers.empty())
+      return plan;
+    plan.workspace = placeBuffers(buffers);
+    plan.planned = buffers.size();
+    for (const Buffer &b : buffers)
+      plan.unshared = plan.unshared + b.bytes;
+    plan.takesWorkspace = !fn.isPublic() || isABIEntryPoint(fn);
+    rewrite(plan);
+    return plan;
+  }
+
+private:
+  func::FuncOp fn;
+  Block &entry;
+  SizeTracer tracer;
+  const llvm::DenseMap<Operation *, FunctionPlan> &plans;
+  llvm::DenseMap<Operation *, int64_t> positions;
+  SmallVector<Buffer> buffers;
+  int64_t heap = 0;
+  /// Calls whose workspace is allocated at the call (its size not linear
+  /// in this function's leaf).
+  SmallVector<std::pair<func::CallOp, const FunctionPlan *>> heapCalls;
+
+  /// The callee's plan, if it takes a workspace.
+  const FunctionPlan *calleePlan(func::CallOp call) {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+        call, call.getCalleeAttr());
+    auto it = callee ? plans.find(callee) : plans.end();
+    return it != plans.end() && it->second.takesWorkspace ? &it->second
+                                                          : nullptr;
+  }
+
+  /// The callee's workspace in this function's terms.
+  std::optional<Linear> calleeBytes(func::CallOp call,
+                                    const FunctionPlan &callee) {
+    if (callee.workspace.perLeaf == 0)
+      return callee.workspace;
+    const Leaf &l = *callee.leaf;
+    std::optional<Linear> n = tracer.dim(call.getOperand(l.arg), l.dim);
+    if (!n || n->perLeaf % l.divisor || n->fixed % l.divisor)
+      return std::nullopt;
+    return Linear{n->perLeaf / l.divisor, n->fixed / l.divisor} *
+               callee.workspace.perLeaf +
+           Linear{0, callee.workspace.fixed};
+  }
+
+  /// The live range of `root` and its views, and its deallocs; false if
+  /// it leaves the entry block's ops (returned, yielded, freed elsewhere).
+  bool liveRange(Value root, Buffer &b) {
+    SmallVector<Value> worklist{root};
+    while (!worklist.empty()) {
+      Value v = worklist.pop_back_val();
+      for (OpOperand &use : v.getUses()) {
+        Operation *user = use.getOwner();
+        if (auto dealloc = dyn_cast<memref::DeallocOp>(user)) {
+          if (v != root || dealloc->getBlock() != &entry)
+            return false;
+          b.deallocs.push_back(dealloc);
+          continue;
+        }
+        if (user->hasTrait<OpTrait::IsTerminator>())
+          return false;
+        Operation *top = entry.findAncestorOpInBlock(*user);
+        if (!top)
+          return false;
+        b.last = std::max(b.last, positions[top]);
+        // Views, and anything else returning a memref from it, alias it.
+        for (Value r : user->getResults())
+          if (isa<BaseMemRefType>(r.getType()))
+            worklist.push_back(r);
+      }
+    }
+    return !b.deallocs.empty();
+  }
+
+  void collect() {
+    fn.walk([&](memref::AllocOp alloc) {
+      Buffer b{alloc};
+      b.first = b.last = positions.lookup(alloc);
+      std::optional<Linear> bytes;
+      if (alloc->getBlock() == &entry &&
+          alloc.getType().getLayout().isIdentity() &&
+          alloc.getAlignment().value_or(kAlignBytes) <= kAlignBytes)
+        bytes = tracer.bytes(alloc.getType(), alloc.getDynamicSizes());
+      if (bytes && liveRange(alloc, b)) {
+        b.bytes = roundUp(*bytes);
+        buffers.push_back(b);
+      } else {
+        ++heap;
+      }
+    });
+    for (auto call : entry.getOps<func::CallOp>()) {
+      const FunctionPlan *callee = calleePlan(call);
+      if (!callee)
+        continue;
+      if (std::optional<Linear> bytes = calleeBytes(call, *callee)) {
+        Buffer b{call};
+        b.first = b.last = positions.lookup(call);
+        b.bytes = roundUp(*bytes);
+        buffers.push_back(b);
+      } else {
+        heapCalls.push_back({call, callee});
+        ++heap;
+      }
+    }
+    // The runtime sizes the entry points' workspace by the batch: their
+    // leaf must be x's rows (x.size / row size).
+    if (isABIEntryPoint(fn) && tracer.leaf && tracer.leaf->arg != 0) {
+      auto isDynamic = [](const Buffer &b) { return b.bytes.perLeaf != 0; };
+      heap += llvm::count_if(buffers, isDynamic);
+      llvm::erase_if(buffers, isDynamic);
+    }
+    if (llvm::none_of(buffers,
+                      [](const Buffer &b) { return b.bytes.perLeaf != 0; }))
+      tracer.leaf.reset();
+  }
+
+  Value constant(OpBuilder &b, int64_t n) {
+    return b.create<arith::ConstantIndexOp>(fn.getLoc(), n);
+  }
+
+  /// Leaf value computed at `b`'s insertion point.
+  Value leafValue(OpBuilder &b, Value operand, const Leaf &l) {
+    Location loc = fn.getLoc();
+    Value v = b.create<memref::DimOp>(loc, operand, l.dim);
+    if (l.divisor != 1)
+      v = b.create<arith::DivUIOp>(loc, v, constant(b, l.divisor));
+    return v;
+  }
+
+  Value linear(OpBuilder &b, Value leaf, Linear n) {
+    Value fixed = constant(b, n.fixed);
+    if (n.perLeaf == 0)
+      return fixed;
+    Location loc = fn.getLoc();
+    Value scaled =
+        b.create<arith::MulIOp>(loc, leaf, constant(b, n.perLeaf));
+    return b.create<arith::AddIOp>(loc, scaled, fixed);
+  }
+
+  void rewrite(const FunctionPlan &plan) {
+    Location loc = fn.getLoc();
+    auto bytesType = MemRefType::get({ShapedType::kDynamic},
+                                     IntegerType::get(fn.getContext(), 8));
+    OpBuilder b(&entry, entry.begin());
+    Value leaf;
+    if (tracer.leaf)
+      leaf = leafValue(b, entry.getArgument(tracer.leaf->arg), *tracer.leaf);
+    Value workspace;
+    if (plan.takesWorkspace) {
+      fn.insertArgument(fn.getNumArguments(), bytesType, {}, loc);
+      workspace = entry.getArguments().back();
+    } else {
+      Value size = linear(b, leaf, plan.workspace);
+      workspace = b.create<memref::AllocOp>(
+          loc, bytesType, size, b.getI64IntegerAttr(kAlignBytes));
+      fn.walk([&](func::ReturnOp ret) {
+        OpBuilder(ret).create<memref::DeallocOp>(loc, workspace);
+      });
+    }
+    for (Buffer &buffer : buffers) {
+      b.setInsertionPoint(buffer.op);
+      Value offset = linear(b, leaf, buffer.offset);
+      if (auto alloc = dyn_cast<memref::AllocOp>(buffer.op)) {
+        Value view = b.create<memref::ViewOp>(loc, alloc.getType(), workspace,
+                                              offset, alloc.getDynamicSizes());
+        alloc.replaceAllUsesWith(view);
+        for (Operation *dealloc : buffer.deallocs)
+          dealloc->erase();
+        alloc.erase();
+        continue;
+      }
+      Value size = linear(b, leaf, buffer.bytes);
+      Value view = b.create<memref::ViewOp>(loc, bytesType, workspace, offset,
+                                            ValueRange{size});
+      buffer.op->insertOperands(buffer.op->getNumOperands(), view);
+    }
+    for (auto [call, callee] : heapCalls) {
+      b.setInsertionPoint(call);
+      Value size = callee->workspace.perLeaf == 0
+                       ? constant(b, callee->workspace.fixed)
+                       : linear(b,
+                                leafValue(b, call.getOperand(callee->leaf->arg),
+                                          *callee->leaf),
+                                callee->workspace);
+      Value scratch = b.create<memref::AllocOp>(
+          loc, bytesType, size, b.getI64IntegerAttr(kAlignBytes));
+      call->insertOperands(call->getNumOperands(), scratch);
+      b.setInsertionPointAfter(call);
+      b.create<memref::DeallocOp>(loc, scratch);
+    }
+  }
+};
+
+struct PlanMemoryPass : public sinter::impl::PlanMemoryBase<PlanMemoryPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    llvm::DenseMap<Operation *, FunctionPlan> plans;
+    // Callees first: a call's workspace is the callee's plan.
+    SmallVector<func::FuncOp> order;
+    llvm::DenseSet<Operation *> visited;
+    std::function<void(func::FuncOp)> visit = [&](func::FuncOp fn) {
+      if (!visited.insert(fn).second)
+        return;
+      fn.walk([&](func::CallOp call) {
+        if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
+          visit(callee);
+      });
+      order.push_back(fn);
+    };
+    for (auto fn : module.getOps<func::FuncOp>())
+      visit(fn);
+
+    Builder b(module.getContext());
+    SmallVector<NamedAttribute> report;
+    Linear entryWorkspace;
+    for (func::FuncOp fn : order) {
+      if (fn.isExternal())
+        continue;
+      FunctionPlan plan = Planner(fn, plans).run();
+      plans[fn] = plan;
+      if (plan.planned == 0 && plan.heap == 0)
+        continue;
+      if (isABIEntryPoint(fn))
+        entryWorkspace = {std::max(entryWorkspace.perLeaf,
+                                   plan.workspace.perLeaf),
+                          std::max(entryWorkspace.fixed, plan.workspace.fixed)};
+      report.push_back(b.getNamedAttr(
+          fn.getSymName(),
+          b.getDictionaryAttr({
+              b.getNamedAttr("workspace",
+                             b.getDenseI64ArrayAttr({plan.workspace.perLeaf,
+                                                     plan.workspace.fixed})),
+              b.getNamedAttr("unshared",
+                             b.getDenseI64ArrayAttr({plan.unshared.perLeaf,
+                                                     plan.unshared.fixed})),
+              b.getNamedAttr("planned", b.getI64IntegerAttr(plan.planned)),
+              b.getNamedAttr("heap", b.getI64IntegerAttr(plan.heap)),
+              b.getNamedAttr("arguments",
+                             b.getI64IntegerAttr(plan.staticArgs)),
+          })));
+    }
+    module->setAttr(kMemoryPlanAttr, b.getDictionaryAttr(report));
+    if (!module.lookupSymbol(kWorkspaceGlobal) &&
+        llvm::any_of(module.getOps<func::FuncOp>(), isABIEntryPoint)) {
+      OpBuilder ob(module.getBodyRegion());
+      auto i64 = ob.getI64Type();
+      ob.create<LLVM::GlobalOp>(
+          module.getLoc(), LLVM::LLVMArrayType::get(i64, 2),
+          /*isConstant=*/true, LLVM::Linkage::External, kWorkspaceGlobal,
+          ob.getI64TensorAttr({entryWorkspace.perLeaf, entryWorkspace.fixed}),
+          /*alignment=*/8);
+    }
+  }
+};
+
+} // namespace
