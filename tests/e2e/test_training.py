@@ -604,9 +604,9 @@ class Case:
         self.trainer = self.path("trainer")
         # Every loop nest with a parallel loop runs it on threads (the
         # default leaves small ones serial), so the thread-count check
-        # below covers every op.
-        subprocess.run([ARGS.sinterc, path, "-o", self.trainer, "--min-parallel-iterations=1"]
-                       + flags, check=True)
+        # below covers every op; and every pass's output is verified.
+        subprocess.run([ARGS.sinterc, path, "-o", self.trainer, "--min-parallel-iterations=1",
+                        "--verify-each"] + flags, check=True)
 
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         # Parameter shapes as the compiled graph declares them; a wrong one

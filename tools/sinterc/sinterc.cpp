@@ -96,6 +96,12 @@ static cl::opt<int64_t>
                 cl::desc("The batch size --report evaluates the plan at"),
                 cl::init(32), cl::cat(sintercOptions));
 
+static cl::opt<bool> verifyEach(
+    "verify-each",
+    cl::desc("Verify the IR after every pass (sinter-opt does by default; "
+             "off here, it is a tenth of the MLIR stages' time)"),
+    cl::init(false), cl::cat(sintercOptions));
+
 static int fail(const std::string &msg) {
   llvm::errs() << "sinterc: error: " << msg << "\n";
   return 1;
@@ -179,6 +185,7 @@ int main(int argc, char **argv) {
 
   // MLIR stages.
   PassManager pm(&ctx);
+  pm.enableVerifier(verifyEach);
   if (at < Stage::Train && emit >= Stage::Train)
     addTrainPasses(pm);
   if (at < Stage::Linalg && emit >= Stage::Linalg)
