@@ -28,6 +28,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
@@ -405,6 +407,9 @@ struct TileContractionsPass
   LogicalResult tile(linalg::GenericOp op, const TilePlan &plan,
                      RewriterBase &rewriter) {
     bool large = iterationCount(op) >= minParallelIterations;
+    // Window tiles lose their unit loops later, and their accumulator's
+    // read no longer matches the fill's window: they keep the memset.
+    linalg::FillOp fill = plan.window ? nullptr : fillOfResult(op);
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
         rewriter, op,
@@ -415,6 +420,8 @@ struct TileContractionsPass
     tiled->op->setAttr(plan.window ? kWindowTileMarker : kTileMarker,
                        rewriter.getUnitAttr());
     rewriter.eraseOp(op);
+    if (fill)
+      fillEachTile(fill, *tiled, plan, rewriter);
     SmallVector<scf::ForOp> edges;
     for (int loop : {plan.rowLoop, plan.colLoop})
       if (loop >= 0)
@@ -424,6 +431,46 @@ struct TileContractionsPass
     if (large)
       parallelize(outer, rewriter);
     return success();
+  }
+
+  /// The fill of `op`'s result just before it (a matmul's zeroed
+  /// accumulator), if nothing else reads or writes that buffer in between.
+  static linalg::FillOp fillOfResult(linalg::GenericOp op) {
+    auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+    Value out = op.getDpsInitOperand(0)->get();
+    if (!fill || fill.getDpsInitOperand(0)->get() != out ||
+        llvm::is_contained(op.getDpsInputs(), out))
+      return nullptr;
+    return fill;
+  }
+
+  /// Moves `fill` into the tile loops: each tile fills its own result just
+  /// before its sum. Tiles partition the result, so every element is still
+  /// filled once before it is summed into; once vectorized, the tile's
+  /// accumulator starts as the fill value in registers instead of being
+  /// loaded from memory a memset wrote (transferOpflowOpt forwards it).
+  static void fillEachTile(linalg::FillOp fill, linalg::TiledLinalgOp &tiled,
+                           const TilePlan &plan, RewriterBase &rewriter) {
+    size_t firstSum = llvm::count_if(plan.order, [&](unsigned d) {
+      return tiled.op.getIteratorTypesArray()[d] ==
+             utils::IteratorType::parallel;
+    });
+    if (firstSum == 0 || firstSum >= tiled.loops.size())
+      return;
+    // The tile's result window depends on the tile loops only: hoist it
+    // out of the sums.
+    for (size_t i = tiled.loops.size(); i-- > firstSum;)
+      moveLoopInvariantCode(cast<LoopLikeOpInterface>(tiled.loops[i]));
+    Operation *sums = tiled.loops[firstSum];
+    Value window = tiled.op.getDpsInitOperand(0)->get();
+    if (!DominanceInfo().properlyDominates(window, sums))
+      return;
+    rewriter.setInsertionPoint(sums);
+    auto tileFill =
+        rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(), window);
+    // Vectorized with the tile, so that its write can be forwarded.
+    tileFill->setAttr(kTileMarker, rewriter.getUnitAttr());
+    rewriter.eraseOp(fill);
   }
 
   /// Turns the vectorized tiles into FMAs on a register-held accumulator:
@@ -440,6 +487,8 @@ struct TileContractionsPass
       return failure();
     func.walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
     linalg::hoistRedundantVectorTransfers(func);
+    IRRewriter rewriter(func.getContext());
+    vector::transferOpflowOpt(rewriter, func);
     if (failed(applyPatterns(func, [](RewritePatternSet &p) {
           vector::populateVectorReductionToContractPatterns(p);
           vector::populateCastAwayVectorLeadingOneDimPatterns(p);

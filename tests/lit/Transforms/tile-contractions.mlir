@@ -34,6 +34,39 @@ func.func @forward(%x: memref<?x64xf32>, %w: memref<64x128xf32>, %y: memref<?x12
 
 // -----
 
+// The same product with its accumulator zeroed by a fill just before: no
+// memset of Y; each full tile's sum starts from zero in registers (the
+// fill forwarded into the loop's initial value, Y read never), and the
+// scalar edge tile fills its own rows.
+// CHECK-LABEL: func.func @zeroed
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: scf.parallel
+// CHECK-NOT: vector.transfer_read %arg2
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>) {
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK: vector.transfer_write %{{.*}}, %arg2
+// CHECK: scf.for
+// CHECK: linalg.fill
+// CHECK: linalg.generic
+#mk = affine_map<(m, k, n) -> (m, k)>
+#kn = affine_map<(m, k, n) -> (k, n)>
+#mn = affine_map<(m, k, n) -> (m, n)>
+func.func @zeroed(%x: memref<?x64xf32>, %w: memref<64x128xf32>, %y: memref<?x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<?x128xf32>)
+  linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x64xf32>, memref<64x128xf32>) outs(%y : memref<?x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // dW[16, 10] += X[?, 16]ᵀ dY[?, 10]: rows of dW read contiguously from X;
 // 10 columns is one tile (no divisor of 32 fits); the batch sum innermost.
 // CHECK-LABEL: func.func @weight_gradient
