@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
@@ -79,6 +80,94 @@ Value withLetterLast(Emitter &e, Value t, std::string &term, char c) {
                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
 }
 
+/// `op` with each chain of loops of one kind that every operand indexes
+/// together, adjacent and in order, merged into one loop: a projection onto
+/// heads, `btd,dhk->bthk`, becomes the matmul `Md,dN->MN` (M = b*t,
+/// N = h*k), whose register tiles are 8 rows of M by 32 columns of N
+/// rather than 4 heads of one position. Each sum keeps its order.
+Value withMergedLoops(linalg::GenericOp op, OpBuilder &b) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<IteratorType> iters = op.getIteratorTypesArray();
+  int64_t n = iters.size();
+  // next[d]: the loop every operand indexing d indexes right after it.
+  SmallVector<int64_t> next(n, -1), prev(n, -1);
+  for (int64_t d = 0; d < n; ++d) {
+    std::optional<int64_t> follower;
+    bool consistent = true;
+    for (AffineMap map : maps) {
+      std::optional<unsigned> at = map.getResultPosition(b.getAffineDimExpr(d));
+      if (!at)
+        continue;
+      int64_t f = *at + 1 < map.getNumResults()
+                      ? int64_t(cast<AffineDimExpr>(map.getResult(*at + 1))
+                                    .getPosition())
+                      : -1;
+      if (follower && *follower != f)
+        consistent = false;
+      follower = f;
+    }
+    if (!consistent || !follower || *follower < 0 ||
+        iters[*follower] != iters[d] || prev[*follower] >= 0)
+      continue;
+    // The follower must appear exactly where d does.
+    bool together = llvm::all_of(maps, [&](AffineMap map) {
+      return map.getResultPosition(b.getAffineDimExpr(d)).has_value() ==
+             map.getResultPosition(b.getAffineDimExpr(*follower)).has_value();
+    });
+    if (together) {
+      next[d] = *follower;
+      prev[*follower] = d;
+    }
+  }
+  // New loop order: each chain where its last loop was (the result's
+  // contiguous loop stays innermost); runs to merge.
+  SmallVector<unsigned> order;
+  SmallVector<ReassociationIndices> runs;
+  for (int64_t d = 0; d < n; ++d) {
+    if (next[d] >= 0)
+      continue;
+    SmallVector<unsigned> chain;
+    for (int64_t c = d; c >= 0; c = prev[c])
+      chain.insert(chain.begin(), c);
+    ReassociationIndices run;
+    for (unsigned c : chain) {
+      run.push_back(order.size());
+      order.push_back(c);
+    }
+    if (run.size() > 1)
+      runs.push_back(run);
+  }
+  if (runs.empty() || order.size() != size_t(n))
+    return op.getResult(0);
+  IRRewriter rewriter(b);
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::GenericOp> ordered =
+      linalg::interchangeGenericOp(rewriter, op, order);
+  if (failed(ordered))
+    return op.getResult(0);
+  FailureOr<linalg::CollapseResult> merged =
+      linalg::collapseOpIterationDims(*ordered, runs, rewriter);
+  if (failed(merged))
+    return ordered->getResult(0);
+  rewriter.eraseOp(*ordered);
+  // A fresh zeroed accumulator of the merged shape rather than a merged
+  // view of one: the register tiles keep an accumulator in registers only
+  // when it is a buffer of its own.
+  OpOperand *init = merged->collapsedOp.getDpsInitOperand(0);
+  auto view = init->get().getDefiningOp<tensor::CollapseShapeOp>();
+  auto fill = view ? view.getSrc().getDefiningOp<linalg::FillOp>() : nullptr;
+  if (fill) {
+    rewriter.setInsertionPoint(merged->collapsedOp);
+    Location loc = fill.getLoc();
+    Value empty = rewriter.create<tensor::EmptyOp>(
+        loc, tensor::getMixedSizes(rewriter, loc, view.getResult()),
+        view.getResultType().getElementType());
+    init->set(rewriter.create<linalg::FillOp>(loc, fill.getInputs(), empty)
+                  .getResult(0));
+  }
+  return merged->results.front();
+}
+
 // Iteration order, as for matmul: the result's letters but its last, the
 // summed letters (in order of appearance), then the result's last letter,
 // which the result is contiguous along. An operand with that letter
@@ -124,6 +213,7 @@ SmallVector<Value> lower(ContractOp op, OpBuilder &b) {
                           Ar ar{nb, l};
                           return ar.add(a[2], ar.mul(a[0], a[1]));
                         });
+  out = withMergedLoops(out.getDefiningOp<linalg::GenericOp>(), b);
   if (out.getType() != op.getType())
     out = b.create<tensor::CastOp>(op.getLoc(), op.getType(), out);
   return {out};

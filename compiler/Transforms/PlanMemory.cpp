@@ -101,6 +101,13 @@ public:
       std::optional<Linear> l = index(mul.getLhs()), r = index(mul.getRhs());
       return l && r ? product(*l, *r) : std::nullopt;
     }
+    if (auto apply = dyn_cast<affine::AffineApplyOp>(def)) {
+      SmallVector<std::optional<Linear>> operands;
+      for (Value operand : apply.getMapOperands())
+        operands.push_back(index(operand));
+      return affine(apply.getAffineMap().getResult(0),
+                    apply.getAffineMap().getNumDims(), operands);
+    }
     if (auto add = dyn_cast<arith::AddIOp>(def)) {
       std::optional<Linear> l = index(add.getLhs()), r = index(add.getRhs());
       return l && r ? std::optional<Linear>(*l + *r) : std::nullopt;
@@ -192,6 +199,27 @@ private:
     if (!(*leaf == l))
       return std::nullopt;
     return Linear{1, 0};
+  }
+  /// `e` over dimensions then symbols of values `operands`: sums and
+  /// constant multiples only.
+  std::optional<Linear> affine(AffineExpr e, unsigned numDims,
+                               ArrayRef<std::optional<Linear>> operands) {
+    if (auto c = dyn_cast<AffineConstantExpr>(e))
+      return Linear{0, c.getValue()};
+    if (auto d = dyn_cast<AffineDimExpr>(e))
+      return operands[d.getPosition()];
+    if (auto s = dyn_cast<AffineSymbolExpr>(e))
+      return operands[numDims + s.getPosition()];
+    auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+    if (!bin || (e.getKind() != AffineExprKind::Add &&
+                 e.getKind() != AffineExprKind::Mul))
+      return std::nullopt;
+    std::optional<Linear> l = affine(bin.getLHS(), numDims, operands);
+    std::optional<Linear> r = affine(bin.getRHS(), numDims, operands);
+    if (!l || !r)
+      return std::nullopt;
+    return e.getKind() == AffineExprKind::Add ? std::optional<Linear>(*l + *r)
+                                              : product(*l, *r);
   }
   std::optional<Linear> foldResult(OpFoldResult r) {
     if (std::optional<int64_t> c = getConstantIntValue(r))

@@ -300,3 +300,19 @@ func.func @attention_scores(%q: tensor<?x8x2x4xf32>, %k: tensor<?x6x2x4xf32>) ->
   %0 = sinter.contract %q, %k {spec = "bthk,bshk->bhts"} : tensor<?x8x2x4xf32>, tensor<?x6x2x4xf32> -> tensor<?x2x8x6xf32>
   return %0 : tensor<?x2x8x6xf32>
 }
+
+// -----
+
+// A projection onto heads, btd,dhk->bthk: b and t always go together, and
+// so do h and k: the contraction is the matmul [b*t, d] x [d, h*k], whose
+// register tiles are rows of b*t by columns of h*k (the product unmerged
+// had tiles of 2 heads by 4 of one position). The result is a view of it.
+// CHECK-LABEL: func.func @head_projection
+// CHECK-DAG: %[[X:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1], [2]] : tensor<?x8x16xf32> into tensor<?x16xf32>
+// CHECK-DAG: %[[W:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0], [1, 2]] : tensor<16x2x4xf32> into tensor<16x8xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[X]], %[[W]] : tensor<?x16xf32>, tensor<16x8xf32>) outs(%{{.*}} : tensor<?x8xf32>)
+// CHECK: tensor.expand_shape %[[Y]] {{\[\[}}0, 1], [2, 3]] output_shape [%{{.*}}, 8, 2, 4] : tensor<?x8xf32> into tensor<?x8x2x4xf32>
+func.func @head_projection(%x: tensor<?x8x16xf32>, %w: tensor<16x2x4xf32>) -> tensor<?x8x2x4xf32> {
+  %0 = sinter.contract %x, %w {spec = "btd,dhk->bthk"} : tensor<?x8x16xf32>, tensor<16x2x4xf32> -> tensor<?x8x2x4xf32>
+  return %0 : tensor<?x8x2x4xf32>
+}
