@@ -522,6 +522,30 @@ Value crossentropy(OpBuilder &b, Location loc, Value p, Value target,
   Value vectors = e.dimF32(p, 0); // prediction vectors: all but the last dim
   for (int64_t d = 1; d + 1 < r; ++d)
     vectors = ar.mul(vectors, e.dimF32(p, d));
+  if (!seed && labels) {
+    // Only each vector's labelled probability contributes: read it rather
+    // than a one-hot row (a pass over all classes, a log each, in one
+    // serial sum). The terms and their order are the one-hot sum's, whose
+    // other terms were zeros; a label outside [0, classes) adds nothing.
+    Value classes = b.create<tensor::DimOp>(loc, p, r - 1);
+    Value sum = e.reduceAll(
+        {target, rowSum}, {e.id(r - 1), e.id(r - 1)}, target,
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Ar rr{nb, l};
+          Value label = nb.create<arith::IndexCastOp>(l, nb.getIndexType(), a[0]);
+          Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
+          Value valid = rr.andi(
+              nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, label, zero),
+              nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, label, classes));
+          SmallVector<Value> at;
+          for (int64_t d = 0; d + 1 < r; ++d)
+            at.push_back(nb.create<linalg::IndexOp>(l, d));
+          at.push_back(rr.select(valid, label, zero));
+          Value q = clipped(rr, rr.div(nb.create<tensor::ExtractOp>(l, p, at), a[1]));
+          return rr.sub(a[2], rr.select(valid, rr.log(q), rr.c(0)));
+        });
+    return e.scalarTensor(ar.div(e.scalar(sum), vectors));
+  }
   if (!seed) {
     Value sum = e.reduceAll(
         {p, target, rowSum}, {e.id(r), tMap, e.dropLast(r)}, p,

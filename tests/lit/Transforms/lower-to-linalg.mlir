@@ -88,13 +88,16 @@ func.func @mse(%p: tensor<?x3xf32>, %t: tensor<?x3xf32>) -> tensor<f32> {
 
 // -----
 
-// Labels index the class dimension through linalg.index.
-// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// The loss reads each row's labelled probability (tensor.extract at the
+// label, guarded to [0, classes)) in one sum over the rows, not a log of
+// every class: the iteration space is the labels'.
 // CHECK-LABEL: func.func @sparse
-// CHECK: linalg.generic {{.*}} ins(%arg0, %arg1, %{{.*}} : tensor<?x3xf32>, tensor<?xi32>, tensor<?xf32>)
+// CHECK: %[[CLASSES:.*]] = tensor.dim %arg0, %c1
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%arg1, %{{.*}} : tensor<?xi32>, tensor<?xf32>)
+// CHECK: arith.cmpi slt, %{{.*}}, %[[CLASSES]]
+// CHECK: %[[ROW:.*]] = linalg.index 0
+// CHECK: tensor.extract %arg0[%[[ROW]], %{{.*}}] : tensor<?x3xf32>
 // CHECK: math.log
-// CHECK: linalg.index 1
-// CHECK: arith.cmpi eq
 func.func @sparse(%p: tensor<?x3xf32>, %l: tensor<?xi32>) -> tensor<f32> {
   %0 = sinter.sparse_categorical_crossentropy %p, %l : tensor<?x3xf32>, tensor<?xi32>
   return %0 : tensor<f32>
