@@ -316,6 +316,56 @@ struct MultiplyAddToFMA : public OpRewritePattern<arith::AddFOp> {
   }
 };
 
+/// A window tile's accumulator is read as vector<7x6> (the output's unit
+/// group dimension dropped by the read's permutation map) but written as
+/// vector<7x1x6>: the pair does not match, and the accumulator went to
+/// memory at every step of the sum. Writing the unit dimensions away the
+/// same way makes read and write one hoistable pair.
+struct DropUnitDimsOfWrite : public OpRewritePattern<vector::TransferWriteOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransferWriteOp write,
+                                PatternRewriter &rewriter) const override {
+    VectorType type = write.getVectorType();
+    if (write.getMask() || type.getRank() < 2 || type.isScalable())
+      return failure();
+    SmallVector<int64_t> shape;
+    SmallVector<AffineExpr> results;
+    SmallVector<bool> inBounds;
+    AffineMap map = write.getPermutationMap();
+    if (!isa<MemRefType>(write.getShapedType()))
+      return failure();
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      if (type.getDimSize(i) == 1 && write.isDimInBounds(i))
+        continue;
+      shape.push_back(type.getDimSize(i));
+      results.push_back(map.getResult(i));
+      inBounds.push_back(write.isDimInBounds(i));
+    }
+    if (shape.size() == size_t(type.getRank()) || shape.empty())
+      return failure();
+    auto narrow = VectorType::get(shape, type.getElementType());
+    AffineMap narrowMap =
+        AffineMap::get(map.getNumDims(), 0, results, write.getContext());
+    // Only to match the accumulator's read in the same loop (the tile's
+    // fill: in the loop around the sums).
+    bool matchesRead = false;
+    write->getParentOp()->walk([&](vector::TransferReadOp read) {
+      matchesRead |= read.getSource() == write.getSource() &&
+                     read.getIndices() == write.getIndices() &&
+                     read.getVectorType() == narrow &&
+                     read.getPermutationMap() == narrowMap;
+    });
+    if (!matchesRead)
+      return failure();
+    Value value = rewriter.create<vector::ShapeCastOp>(write.getLoc(), narrow,
+                                                       write.getVector());
+    rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
+        write, value, write.getSource(), write.getIndices(), narrowMap,
+        ArrayRef<bool>(inBounds));
+    return success();
+  }
+};
+
 struct TileContractionsPass
     : public sinter::impl::TileContractionsBase<TileContractionsPass> {
   using TileContractionsBase::TileContractionsBase;
@@ -407,9 +457,7 @@ struct TileContractionsPass
   LogicalResult tile(linalg::GenericOp op, const TilePlan &plan,
                      RewriterBase &rewriter) {
     bool large = iterationCount(op) >= minParallelIterations;
-    // Window tiles lose their unit loops later, and their accumulator's
-    // read no longer matches the fill's window: they keep the memset.
-    linalg::FillOp fill = plan.window ? nullptr : fillOfResult(op);
+    linalg::FillOp fill = fillOfResult(op);
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
         rewriter, op,
@@ -483,6 +531,12 @@ struct TileContractionsPass
           vector::populateVectorReductionToContractPatterns(p);
           vector::populateVectorTransferPermutationMapLoweringPatterns(p);
           addCanonicalization(p);
+        })))
+      return failure();
+    // Apart: the permutation lowering above would put the unit dimensions
+    // back.
+    if (failed(applyPatterns(func, [](RewritePatternSet &p) {
+          p.add<DropUnitDimsOfWrite>(p.getContext());
         })))
       return failure();
     func.walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });

@@ -233,6 +233,39 @@ func.func @conv_input_grad(%g: memref<?x18x18x16xf32>, %f: memref<5x5x16x6xf32>,
 
 // -----
 
+// The same input gradient in a grouped convolution's layout (a unit group
+// dimension in the result) and zeroed by a fill just before: the
+// accumulator's write drops the unit dimension as its read does, so the
+// 7x6 accumulator still stays in registers across the three sums, and it
+// starts from zero there (no memset, no read of dx).
+// CHECK-LABEL: func.func @grouped_input_grad
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<7x6xf32>
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: vector.transfer_read %arg2
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<7x6xf32>)
+// CHECK: scf.for {{.*}} -> (vector<7x6xf32>)
+// CHECK: scf.for {{.*}} -> (vector<7x6xf32>)
+// CHECK-NOT: vector.transfer_write
+// CHECK: vector.fma {{.*}} : vector<7x6xf32>
+// CHECK: vector.transfer_write {{.*}}, %arg2
+#gg = affine_map<(n, i, j, a, b, g, o, c) -> (n, i + a, j + b, g, o)>
+#gf = affine_map<(n, i, j, a, b, g, o, c) -> (a, b, g, o, c)>
+#gdx = affine_map<(n, i, j, a, b, g, o, c) -> (n, i, j, g, c)>
+func.func @grouped_input_grad(%g: memref<?x18x18x1x16xf32>, %f: memref<5x5x1x16x6xf32>, %dx: memref<?x14x14x1x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dx : memref<?x14x14x1x6xf32>)
+  linalg.generic {indexing_maps = [#gg, #gf, #gdx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel", "reduction", "parallel"]}
+    ins(%g, %f : memref<?x18x18x1x16xf32>, memref<5x5x1x16x6xf32>) outs(%dx : memref<?x14x14x1x6xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // A window read at stride 2 along the rows (a strided convolution) cannot
 // load a tile's rows as one vector: the op is left to plain loops.
 // CHECK-LABEL: func.func @strided_window
