@@ -50,12 +50,12 @@ bool sinter::printMemoryReport(ModuleOp module, int64_t batch,
         std::to_string(cast<IntegerAttr>(plan.get("planned")).getInt());
     std::string heap =
         std::to_string(cast<IntegerAttr>(plan.get("heap")).getInt());
-    os << llvm::format(
-        kRow, fn.getName().str().c_str(), planned.c_str(), heap.c_str(),
-        (formula(workspace.asArrayRef()) + " = " +
-         mib(at(workspace.asArrayRef())))
-            .c_str(),
-        mib(at(unshared.asArrayRef())).c_str());
+    os << llvm::format(kRow, fn.getName().str().c_str(), planned.c_str(),
+                       heap.c_str(),
+                       (formula(workspace.asArrayRef()) + " = " +
+                        mib(at(workspace.asArrayRef())))
+                           .c_str(),
+                       mib(at(unshared.asArrayRef())).c_str());
   }
   // The train step's peak: what it is passed (parameters and slots) and
   // its workspace; the batch's data and buffers left on the heap add to it.

@@ -116,7 +116,8 @@ public:
     if (isa<arith::DivUIOp, arith::DivSIOp>(def)) {
       std::optional<int64_t> divisor = getConstantIntValue(def->getOperand(1));
       auto dim = def->getOperand(0).getDefiningOp<memref::DimOp>();
-      std::optional<unsigned> arg = dim ? argNumber(dim.getSource()) : std::nullopt;
+      std::optional<unsigned> arg =
+          dim ? argNumber(dim.getSource()) : std::nullopt;
       std::optional<int64_t> d = dim ? dim.getConstantIndex() : std::nullopt;
       if (divisor && *divisor > 0 && arg && d)
         return leafValue({*arg, *d, *divisor});
@@ -172,9 +173,9 @@ public:
     Linear size{0, elementBytes};
     unsigned next = 0;
     for (int64_t extent : type.getShape()) {
-      std::optional<Linear> dimSize =
-          ShapedType::isDynamic(extent) ? index(dynamicSizes[next++])
-                                        : Linear{0, extent};
+      std::optional<Linear> dimSize = ShapedType::isDynamic(extent)
+                                          ? index(dynamicSizes[next++])
+                                          : Linear{0, extent};
       std::optional<Linear> grown =
           dimSize ? product(size, *dimSize) : std::nullopt;
       if (!grown)
@@ -248,6 +249,13 @@ struct Buffer {
   }
 };
 
+/// Whether `b` at `at` clears every buffer in `live`, for every leaf value.
+bool clears(Linear at, const Buffer &b, ArrayRef<Buffer *> live) {
+  return llvm::all_of(live, [&](Buffer *p) {
+    return (at + b.bytes).leq(p->offset) || (p->offset + p->bytes).leq(at);
+  });
+}
+
 /// Places every buffer: the largest first, each at the lowest candidate
 /// offset (zero or the end of a buffer live at the same time) where it
 /// clears every placed buffer live at the same time. Returns the extent.
@@ -274,23 +282,11 @@ Linear placeBuffers(MutableArrayRef<Buffer> buffers) {
                        return std::make_pair(x.perLeaf, x.fixed) <
                               std::make_pair(y.perLeaf, y.fixed);
                      });
-    for (Linear at : candidates) {
-      bool clear = llvm::all_of(live, [&](Buffer *p) {
-        return (at + b->bytes).leq(p->offset) ||
-               (p->offset + p->bytes).leq(at);
-      });
-      if (clear) {
-        b->offset = at;
-        break;
-      }
-    }
-    // The last candidate, the end of all live buffers' extents, may not
-    // clear an incomparable one; above everything always does.
-    if (!llvm::all_of(live, [&](Buffer *p) {
-          return (b->offset + b->bytes).leq(p->offset) ||
-                 (p->offset + p->bytes).leq(b->offset);
-        }))
-      b->offset = extent;
+    // No candidate may clear buffers whose sizes are incomparable (one
+    // larger per row, the other larger fixed); above everything always does.
+    auto fits = llvm::find_if(candidates,
+                              [&](Linear at) { return clears(at, *b, live); });
+    b->offset = fits != candidates.end() ? *fits : extent;
     Linear end = b->offset + b->bytes;
     extent = {std::max(extent.perLeaf, end.perLeaf),
               std::max(extent.fixed, end.fixed)};
@@ -311,13 +307,14 @@ struct FunctionPlan {
   std::optional<Leaf> leaf;
   bool takesWorkspace = false; // a trailing memref<?xi8> argument
   int64_t planned = 0, heap = 0;
-  Linear unshared; // the planned buffers' sizes summed: no reuse
+  Linear unshared;        // the planned buffers' sizes summed: no reuse
   int64_t staticArgs = 0; // bytes of statically shaped memref arguments
 };
 
 class Planner {
 public:
-  Planner(func::FuncOp fn, const llvm::DenseMap<Operation *, FunctionPlan> &plans)
+  Planner(func::FuncOp fn,
+          const llvm::DenseMap<Operation *, FunctionPlan> &plans)
       : fn(fn), entry(fn.getBody().front()), tracer(fn), plans(plans) {}
 
   FunctionPlan run() {
@@ -467,8 +464,7 @@ private:
     if (n.perLeaf == 0)
       return fixed;
     Location loc = fn.getLoc();
-    Value scaled =
-        b.create<arith::MulIOp>(loc, leaf, constant(b, n.perLeaf));
+    Value scaled = b.create<arith::MulIOp>(loc, leaf, constant(b, n.perLeaf));
     return b.create<arith::AddIOp>(loc, scaled, fixed);
   }
 
@@ -486,8 +482,8 @@ private:
       workspace = entry.getArguments().back();
     } else {
       Value size = linear(b, leaf, plan.workspace);
-      workspace = b.create<memref::AllocOp>(
-          loc, bytesType, size, b.getI64IntegerAttr(kAlignBytes));
+      workspace = b.create<memref::AllocOp>(loc, bytesType, size,
+                                            b.getI64IntegerAttr(kAlignBytes));
       fn.walk([&](func::ReturnOp ret) {
         OpBuilder(ret).create<memref::DeallocOp>(loc, workspace);
       });
@@ -556,9 +552,9 @@ struct PlanMemoryPass : public sinter::impl::PlanMemoryBase<PlanMemoryPass> {
       if (plan.planned == 0 && plan.heap == 0)
         continue;
       if (isABIEntryPoint(fn))
-        entryWorkspace = {std::max(entryWorkspace.perLeaf,
-                                   plan.workspace.perLeaf),
-                          std::max(entryWorkspace.fixed, plan.workspace.fixed)};
+        entryWorkspace = {
+            std::max(entryWorkspace.perLeaf, plan.workspace.perLeaf),
+            std::max(entryWorkspace.fixed, plan.workspace.fixed)};
       report.push_back(b.getNamedAttr(
           fn.getSymName(),
           b.getDictionaryAttr({
@@ -566,12 +562,11 @@ struct PlanMemoryPass : public sinter::impl::PlanMemoryBase<PlanMemoryPass> {
                              b.getDenseI64ArrayAttr({plan.workspace.perLeaf,
                                                      plan.workspace.fixed})),
               b.getNamedAttr("unshared",
-                             b.getDenseI64ArrayAttr({plan.unshared.perLeaf,
-                                                     plan.unshared.fixed})),
+                             b.getDenseI64ArrayAttr(
+                                 {plan.unshared.perLeaf, plan.unshared.fixed})),
               b.getNamedAttr("planned", b.getI64IntegerAttr(plan.planned)),
               b.getNamedAttr("heap", b.getI64IntegerAttr(plan.heap)),
-              b.getNamedAttr("arguments",
-                             b.getI64IntegerAttr(plan.staticArgs)),
+              b.getNamedAttr("arguments", b.getI64IntegerAttr(plan.staticArgs)),
           })));
     }
     module->setAttr(kMemoryPlanAttr, b.getDictionaryAttr(report));
