@@ -329,13 +329,15 @@ public:
           plan.staticArgs += n->fixed;
     plan.leaf = tracer.leaf;
     plan.heap = heap;
-    if (buffers.empty())
-      return plan;
-    plan.workspace = placeBuffers(buffers);
-    plan.planned = buffers.size();
-    for (const Buffer &b : buffers)
-      plan.unshared = plan.unshared + b.bytes;
-    plan.takesWorkspace = !fn.isPublic() || isABIEntryPoint(fn);
+    // The runtime passes every entry point a workspace, needed or not.
+    plan.takesWorkspace =
+        isABIEntryPoint(fn) || (!fn.isPublic() && !buffers.empty());
+    if (!buffers.empty()) {
+      plan.workspace = placeBuffers(buffers);
+      plan.planned = buffers.size();
+      for (const Buffer &b : buffers)
+        plan.unshared = plan.unshared + b.bytes;
+    }
     rewrite(plan);
     return plan;
   }
@@ -436,13 +438,12 @@ private:
     }
     // The runtime sizes the entry points' workspace by the batch: their
     // leaf must be x's rows (x.size / row size).
+    auto isDynamic = [](const Buffer &b) { return b.bytes.perLeaf != 0; };
     if (isABIEntryPoint(fn) && tracer.leaf && tracer.leaf->arg != 0) {
-      auto isDynamic = [](const Buffer &b) { return b.bytes.perLeaf != 0; };
       heap += llvm::count_if(buffers, isDynamic);
       llvm::erase_if(buffers, isDynamic);
     }
-    if (llvm::none_of(buffers,
-                      [](const Buffer &b) { return b.bytes.perLeaf != 0; }))
+    if (llvm::none_of(buffers, isDynamic))
       tracer.leaf.reset();
   }
 
@@ -480,7 +481,7 @@ private:
     if (plan.takesWorkspace) {
       fn.insertArgument(fn.getNumArguments(), bytesType, {}, loc);
       workspace = entry.getArguments().back();
-    } else {
+    } else if (!buffers.empty()) {
       Value size = linear(b, leaf, plan.workspace);
       workspace = b.create<memref::AllocOp>(loc, bytesType, size,
                                             b.getI64IntegerAttr(kAlignBytes));

@@ -183,6 +183,9 @@ int main(int argc, char **argv) {
   if (failed(verify(*module)))
     return 1;
 
+  if (report && emit < Stage::LLVM)
+    return fail("--report needs --emit=llvm or a later stage");
+
   // MLIR stages.
   PassManager pm(&ctx);
   pm.enableVerifier(verifyEach);
@@ -202,10 +205,12 @@ int main(int argc, char **argv) {
     return 1;
   if (report) {
     // Beside an output on stdout, the report goes to stderr.
-    bool toStdout = emit > Stage::LLVMIR || (!outputPath.empty() && outputPath != "-");
+    bool toStdout =
+        emit > Stage::LLVMIR || (!outputPath.empty() && outputPath != "-");
     if (!printMemoryReport(*module, reportBatch,
                            toStdout ? llvm::outs() : llvm::errs()))
-      return fail("--report needs --emit=llvm or a later stage");
+      return fail("--report: the module holds no memory plan (resumed "
+                  "from MLIR written without one?)");
   }
   if (emit <= Stage::LLVM)
     return writeText(outputPath, [&](llvm::raw_ostream &os) {

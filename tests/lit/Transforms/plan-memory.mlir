@@ -138,3 +138,29 @@ func.func @standalone(%x: memref<16xf32>, %out: memref<16xf32>) {
   call @chain(%x, %out) : (memref<16xf32>, memref<16xf32>) -> ()
   return
 }
+
+// An entry point with nothing to plan still takes the workspace: the
+// runtime passes one to every entry point.
+// CHECK-LABEL: func.func @sinter_gradients(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi8>)
+func.func @sinter_gradients(%x: memref<?xf32>) attributes {llvm.emit_c_interface} {
+  return
+}
+
+// A call whose callee's workspace is not linear in this function's leaf
+// (its rows come from another call) gets a heap scratch buffer of the
+// size the callee's formula gives at run time, even when nothing else
+// here is planned.
+// CHECK-LABEL: func.func private @unknown_rows() -> f32 {
+// CHECK: %[[M:.*]] = call @make_rows()
+// CHECK: %[[N:.*]] = memref.dim %[[M]], %c0
+// CHECK: %[[SCALED:.*]] = arith.muli %[[N]], %c128
+// CHECK: %[[SIZE:.*]] = arith.addi %[[SCALED]], %c0
+// CHECK: %[[SCRATCH:.*]] = memref.alloc(%[[SIZE]]) {alignment = 64 : i64} : memref<?xi8>
+// CHECK: call @rows(%[[M]], %[[SCRATCH]])
+// CHECK: memref.dealloc %[[SCRATCH]]
+func.func private @make_rows() -> memref<?x4xf32>
+func.func private @unknown_rows() -> f32 {
+  %m = call @make_rows() : () -> memref<?x4xf32>
+  %r = call @rows(%m) : (memref<?x4xf32>) -> f32
+  return %r : f32
+}
