@@ -326,14 +326,13 @@ struct DropUnitDimsOfWrite : public OpRewritePattern<vector::TransferWriteOp> {
   LogicalResult matchAndRewrite(vector::TransferWriteOp write,
                                 PatternRewriter &rewriter) const override {
     VectorType type = write.getVectorType();
-    if (write.getMask() || type.getRank() < 2 || type.isScalable())
+    if (write.getMask() || type.getRank() < 2 || type.isScalable() ||
+        !isa<MemRefType>(write.getShapedType()))
       return failure();
     SmallVector<int64_t> shape;
     SmallVector<AffineExpr> results;
     SmallVector<bool> inBounds;
     AffineMap map = write.getPermutationMap();
-    if (!isa<MemRefType>(write.getShapedType()))
-      return failure();
     for (int64_t i = 0; i < type.getRank(); ++i) {
       if (type.getDimSize(i) == 1 && write.isDimInBounds(i))
         continue;
@@ -499,9 +498,9 @@ struct TileContractionsPass
   /// loaded from memory a memset wrote (transferOpflowOpt forwards it).
   static void fillEachTile(linalg::FillOp fill, linalg::TiledLinalgOp &tiled,
                            const TilePlan &plan, RewriterBase &rewriter) {
+    SmallVector<utils::IteratorType> iters = tiled.op.getIteratorTypesArray();
     size_t firstSum = llvm::count_if(plan.order, [&](unsigned d) {
-      return tiled.op.getIteratorTypesArray()[d] ==
-             utils::IteratorType::parallel;
+      return iters[d] == utils::IteratorType::parallel;
     });
     if (firstSum == 0 || firstSum >= tiled.loops.size())
       return;
