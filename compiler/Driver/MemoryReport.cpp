@@ -67,8 +67,8 @@ bool sinter::printMemoryReport(ModuleOp module, int64_t batch,
        << " + workspace " << mib(workspace) << " = planned peak "
        << mib(args + workspace) << "\n";
   }
-  os << "(buffers on the heap: gradients and predictions a shared pass "
-        "returns to its entry point, and any buffer the plan could not "
+  os << "(buffers on the heap: what a shared pass returns to its entry "
+        "point, such as the predictions, and any buffer the plan could not "
         "size)\n";
   return true;
 }

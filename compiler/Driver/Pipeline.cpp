@@ -21,10 +21,13 @@ void sinter::addTrainPasses(OpPassManager &pm) {
 }
 
 void sinter::addLinalgPasses(OpPassManager &pm) {
-  pm.addPass(createLowerToLinalg());
   // The manifest reads the argument attributes that packing removes.
   pm.addPass(createEmbedManifest());
   pm.addPass(createPackTrainerABI());
+  // On Sinter ops still: the optimizer steps are found by their interface.
+  pm.addNestedPass<func::FuncOp>(createFuseOptimizerUpdates());
+  pm.addPass(createResultsIntoDestinations());
+  pm.addPass(createLowerToLinalg());
   // No CSE here: it would merge the zero-filled accumulators of different
   // matmuls, and each merged use then costs a copy in bufferization.
   pm.addPass(createCanonicalizerPass());
@@ -58,6 +61,9 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
     return success();
   };
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
+  // Results written into a caller's buffer are computed there (see
+  // sinter-results-into-destinations).
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(opts));
   // Returned parameters/slots/outputs are their arguments: drop them, so
   // entry points return only the scalar loss (see docs/abi.md).

@@ -3,8 +3,9 @@
 // The pipeline, in order (sinterc --emit names the stage after each):
 //   graph  : frontend output, @forward in the Sinter dialect
 //   train  : sinter-build-train-step
-//   linalg : sinter-lower-to-linalg, sinter-embed-manifest,
-//            sinter-pack-trainer-abi
+//   linalg : sinter-embed-manifest, sinter-pack-trainer-abi,
+//            sinter-fuse-optimizer-updates,
+//            sinter-results-into-destinations, sinter-lower-to-linalg
 //   llvm   : upstream bufferization, sinter-parallelize-loops and LLVM
 //            lowering (parallel loops through OpenMP)
 //
@@ -68,6 +69,26 @@ def EmbedManifest : Pass<"sinter-embed-manifest", "::mlir::ModuleOp"> {
     Option<"defaultRows", "default-rows", "int64_t", /*default=*/"256",
            "Rows of synthetic default data to embed">,
   ];
+}
+
+def FuseOptimizerUpdates : Pass<"sinter-fuse-optimizer-updates", "::mlir::func::FuncOp"> {
+  let summary = "Merges the optimizer steps of side-by-side parameters into one step";
+  let description = [{
+    Expects a function packed by sinter-pack-trainer-abi whose optimizer
+    steps (ElementwiseUpdateOpInterface ops) read the parameter and each
+    slot through `bufferization.to_tensor` of a window of a flat buffer
+    (`memref.subview`, possibly reshaped) and write each result back into
+    that window with `bufferization.materialize_in_destination`, their only
+    use. Produces one step for every run of steps that agree in kind,
+    attributes and scalar operands and whose parameters lie back to back
+    (their slots at the same distance from them): the step over the run's
+    whole window, in one loop for all its parameters. The gradients are
+    gathered first into a new buffer laid out like the parameter buffer,
+    each written into its window (sinter-results-into-destinations then
+    lets the function that computes them write them there).
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def LowerToLinalg : Pass<"sinter-lower-to-linalg", "::mlir::ModuleOp"> {
@@ -245,6 +266,23 @@ def PackTrainerABI : Pass<"sinter-pack-trainer-abi", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::memref::MemRefDialect"];
+}
+
+def ResultsIntoDestinations : Pass<"sinter-results-into-destinations", "::mlir::ModuleOp"> {
+  let summary = "Lets private functions write their results into their callers' buffers";
+  let description = [{
+    Expects private functions returning tensors that each caller writes into
+    a buffer straight away: the call's result has one use, a
+    `bufferization.materialize_in_destination` (restrict, writable) into a
+    memref of the same type at every call, whose view ops can move before
+    the call. Produces callees that take that buffer as a new last argument
+    and materialize the result into it themselves; the calls pass it and
+    lose the result. After `eliminate-empty-tensors`, the callee computes
+    the result in the caller's buffer: no allocation, no copy (the
+    gradients of @sinter_training_pass, written into the gradient buffer
+    of @sinter_gradients and of the fused optimizer step).
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
 }
 
 #endif // SINTER_PASSES

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -120,8 +121,11 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
   if (!op.hasPureBufferSemantics() || !isMultiplyAccumulate(op))
     return std::nullopt;
   auto resultType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
+  // Row-major and dense: a buffer of its own, or a parameter-shaped
+  // window of a flat one (a gradient written into its caller's buffer).
   if (!resultType.getElementType().isF32() || resultType.getRank() == 0 ||
-      !resultType.getLayout().isIdentity())
+      !(resultType.getLayout().isIdentity() ||
+        memref::isStaticShapeAndContiguousRowMajor(resultType)))
     return std::nullopt;
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   auto col = dyn_cast<AffineDimExpr>(out.getResults().back());

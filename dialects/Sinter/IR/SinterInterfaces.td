@@ -4,6 +4,8 @@
 // op implements buildVJP itself, so the autodiff pass never switches over op
 // kinds and a new op brings its own rule. TrainingModeOpInterface is how the
 // train-step pass learns which ops behave differently while training.
+// ElementwiseUpdateOpInterface is how the optimizer fusion learns which
+// operands of an optimizer step it may concatenate.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,6 +66,27 @@ def Sinter_TrainingModeOpInterface : OpInterface<"TrainingModeOpInterface"> {
       (ins "::mlir::OpBuilder &":$builder, "bool":$training,
            "::mlir::Value":$step,
            "::llvm::SmallVectorImpl<std::pair<::mlir::Value, ::mlir::Value>> &":$stateUpdates)>,
+  ];
+}
+
+def Sinter_ElementwiseUpdateOpInterface
+    : OpInterface<"ElementwiseUpdateOpInterface"> {
+  let description = [{
+    An optimizer step that updates a parameter and its slots element by
+    element: element i of every result depends on element i of the
+    parameter, the gradient and the slots, and on the op's scalar operands
+    and attributes only. Results are the new parameter, then the new slots
+    in slot order; other operands are scalars. So the steps of parameters
+    that lie side by side in memory are one step over their concatenation
+    (sinter-fuse-optimizer-updates).
+  }];
+  let cppNamespace = "::sinter";
+  let methods = [
+    InterfaceMethod<"The parameter the step updates.", "::mlir::Value",
+                    "getParam">,
+    InterfaceMethod<"Its gradient.", "::mlir::Value", "getGrad">,
+    InterfaceMethod<"Its optimizer slots (moments), each shaped like it.",
+                    "::mlir::OperandRange", "getSlots">,
   ];
 }
 

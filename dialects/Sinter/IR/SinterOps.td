@@ -936,6 +936,7 @@ def Sinter_ClipByNormOp : Sinter_Op<"clip_by_norm",
 
 class Sinter_UpdateOp<string mnemonic, dag extraArgs>
     : Sinter_Op<mnemonic, [DeclareOpInterfaceMethods<InferTypeOpInterface>,
+                           Sinter_ElementwiseUpdateOpInterface,
                            AllTypesMatch<["param", "grad", "new_param"]>]> {
   // weight_decay: Keras' decoupled decay, p -= p * weight_decay * lr,
   // applied before the update (AdamW; any optimizer's `weight_decay`).
