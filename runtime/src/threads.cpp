@@ -1,8 +1,13 @@
 // A fork-join team for the compiled code's parallel loops: the `__kmpc_*`
 // subset that MLIR's OpenMP-to-LLVM translation calls (fork_call with its
 // arguments packed in one struct, static loop scheduling, barrier).
-// Workers spin briefly for the next region, then sleep on a condition
-// variable; nested regions run on the thread that reaches them.
+// Workers spin for the next region, then sleep on a condition variable;
+// nested regions run on the thread that reaches them.
+//
+// Waiting spins on the CPU's pause instruction before it yields: a region
+// of gpt-mini's step lasts tens of microseconds, and a thread that waits
+// in sched_yield (a system call, dearer still in a virtual machine) starts
+// its share late, which the other thread then waits for at the end.
 #include "threads.h"
 
 #include <atomic>
@@ -26,6 +31,28 @@ thread_local int32_t tThread = 0;
 thread_local int32_t tTeamSize = 1;
 thread_local bool tInRegion = false;
 
+/// Pauses the CPU briefly: a spinning thread leaves the core's other
+/// resources to its sibling and does not flood the memory system.
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+/// Waits until `ready()`: spinning first (about a millisecond), then
+/// yielding the core, for machines with more threads than cores.
+template <typename Ready> void waitUntil(Ready ready) {
+  for (int i = 0; i < (1 << 15); ++i) {
+    if (ready())
+      return;
+    cpuRelax();
+  }
+  while (!ready())
+    std::this_thread::yield();
+}
+
 /// A sense-reversing barrier over the team's threads.
 class Barrier {
 public:
@@ -37,8 +64,7 @@ public:
       sense.store(mine, std::memory_order_release);
       return;
     }
-    while (sense.load(std::memory_order_acquire) != mine)
-      std::this_thread::yield();
+    waitUntil([&] { return sense.load(std::memory_order_acquire) == mine; });
   }
 
 private:
@@ -81,8 +107,7 @@ public:
     }
     wake.notify_all();
     execute(0, size(), task, arg);
-    while (remaining.load(std::memory_order_acquire) != 0)
-      std::this_thread::yield();
+    waitUntil([&] { return remaining.load(std::memory_order_acquire) == 0; });
   }
 
   Barrier barrier;
@@ -102,9 +127,12 @@ private:
 
   void work(int index, uint64_t seen) {
     while (true) {
-      // Spin a little: regions often follow each other closely.
-      for (int i = 0; i < 20000 && published.load(std::memory_order_acquire) == seen; ++i)
-        std::this_thread::yield();
+      // Spin a while: regions follow each other closely, within a step and
+      // from one step to the next.
+      for (int i = 0; i < (1 << 20) &&
+                      published.load(std::memory_order_acquire) == seen;
+           ++i)
+        cpuRelax();
       Microtask task;
       void *arg;
       {
@@ -182,7 +210,7 @@ void __kmpc_fork_call(ident_t *, int32_t argc, sinter::Microtask task, ...) {
 }
 
 // Static schedule without chunks: thread t of n takes the t-th of n
-// contiguous blocks of [lower, upper] (the first `trip % n` one longer).
+// contiguous blocks of [lower, upper] (the last `trip % n` one longer).
 void __kmpc_for_static_init_8u(ident_t *, int32_t gtid, int32_t,
                                int32_t *lastIter, uint64_t *lower,
                                uint64_t *upper, int64_t *stride, int64_t incr,
@@ -195,8 +223,11 @@ void __kmpc_for_static_init_8u(ident_t *, int32_t gtid, int32_t,
   }
   uint64_t trip = (*upper - *lower) / uint64_t(incr) + 1;
   uint64_t base = trip / n, extra = trip % n;
-  uint64_t first = t * base + (t < extra ? t : extra);
-  uint64_t count = base + (t < extra ? 1 : 0);
+  // The last `extra` threads take one more: thread 0 (the caller) also
+  // forks the region and runs the code between regions.
+  uint64_t longer = n - extra;
+  uint64_t first = t * base + (t > longer ? t - longer : 0);
+  uint64_t count = base + (t >= longer ? 1 : 0);
   uint64_t begin = *lower + first * uint64_t(incr);
   *lower = begin;
   *upper = begin + count * uint64_t(incr) - 1; // count 0: upper = lower - 1
