@@ -227,8 +227,12 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     convolution's input gradient), tile into elementwise vector multiply-
     adds once their unit loops are dropped. Tiles at the result's edges are
     peeled and stay scalar linalg ops. The outermost tile loop of an op of
-    at least `min-parallel-iterations` points is an `scf.parallel`. Each
-    result element sums its terms in the same order for any thread count.
+    at least `min-parallel-iterations` points is an `scf.parallel`. A sum
+    whose length is known at run time only (over the batch: a weight
+    gradient) runs in blocks of 256 terms, each block over all tiles, so
+    the rows of both operands a block reads stay in the L2 cache; the
+    partial sums wait in the result between blocks. Each result element
+    sums its terms in the same order for any thread count.
 
     Example: `Y[?, 512] += X[?, 784] * W[784, 512]` becomes a parallel loop
     over 8-row blocks of Y, a loop over 32-column blocks, and the sum over

@@ -9,7 +9,8 @@
 // way the accumulator stays in registers for the whole sum (its load and
 // store hoisted out of the summed loops). Tiles cut by the edge of the
 // result are peeled off and stay scalar linalg ops. The outermost tile
-// loop of a large op is an scf.parallel.
+// loop of a large op is an scf.parallel. A sum over the batch runs in
+// blocks of rows that stay in the L2 cache (blockTheBatchSum).
 //
 // Every result element still sums its terms in increasing order of the
 // summed loops, in one loop iteration: the result does not depend on the
@@ -397,7 +398,8 @@ struct TileContractionsPass
             rewriter, ordered, planFor(ordered, tileM, tileN)->order);
         if (failed(canonical))
           return signalPassFailure();
-        work.push_back({*canonical, *planFor(*canonical, tileM, tileN)});
+        for (linalg::GenericOp block : blockTheBatchSum(*canonical, rewriter))
+          work.push_back({block, *planFor(block, tileM, tileN)});
       }
     if (work.empty())
       return;
@@ -452,6 +454,69 @@ struct TileContractionsPass
     }
     if (failed(lowerTiles(func)))
       return signalPassFailure();
+  }
+
+  /// Splits a contraction that sums over the batch (a weight gradient: its
+  /// sum's trip count is only known at run time) into blocks of
+  /// kSumBlock terms: the first block, which keeps the result's fill just
+  /// before it (its tiles start in registers), and an scf.for over the
+  /// others, whose tiles add to the result. Unsplit, every tile streamed
+  /// its rows of both operands over the whole batch (gpt-mini: 2048 rows,
+  /// 4 MiB for the MLP's output gradient) from beyond the L2 cache, once
+  /// per tile; a block's rows (256 x 640 floats there) stay in L2 for all
+  /// its tiles. Every result element still sums its terms in order: its
+  /// blocks follow each other, the partial sum kept in the result.
+  SmallVector<linalg::GenericOp> blockTheBatchSum(linalg::GenericOp op,
+                                                  RewriterBase &rewriter) {
+    constexpr int64_t kSumBlock = 256;
+    unsigned sum = op.getNumLoops() - 1; // canonical (.., m, n, k) order
+    if (!ShapedType::isDynamic(op.getStaticLoopRanges()[sum]))
+      return {op};
+    Location loc = op.getLoc();
+    linalg::FillOp fill = fillOfResult(op);
+    rewriter.setInsertionPoint(op);
+    SmallVector<Range> ranges =
+        cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter,
+                                                                   loc);
+    Value total = getValueOrCreateConstantIndexOp(rewriter, loc,
+                                                  ranges[sum].size);
+    Value block = rewriter.create<arith::ConstantIndexOp>(loc, kSumBlock);
+    // `op` over terms [start, start + count) of its sum.
+    auto part = [&](Value start, Value count) {
+      auto clone = cast<linalg::GenericOp>(rewriter.clone(*op));
+      for (OpOperand *in : clone.getDpsInputOperands()) {
+        AffineMap map = clone.getMatchingIndexingMap(in);
+        auto type = cast<MemRefType>(in->get().getType());
+        SmallVector<OpFoldResult> offsets, sizes,
+            strides(type.getRank(), rewriter.getIndexAttr(1));
+        for (unsigned d = 0; d < type.getRank(); ++d) {
+          bool summed = map.getResult(d) == rewriter.getAffineDimExpr(sum);
+          offsets.push_back(summed ? OpFoldResult(start)
+                                   : rewriter.getIndexAttr(0));
+          sizes.push_back(summed ? OpFoldResult(count)
+                                 : memref::getMixedSize(rewriter, loc,
+                                                        in->get(), d));
+        }
+        in->set(rewriter.create<memref::SubViewOp>(loc, in->get(), offsets,
+                                                   sizes, strides));
+      }
+      return clone;
+    };
+    Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value firstCount = rewriter.create<arith::MinSIOp>(loc, block, total);
+    linalg::GenericOp first = part(zero, firstCount);
+    auto rest = rewriter.create<scf::ForOp>(loc, block, total, block);
+    rewriter.setInsertionPointToStart(rest.getBody());
+    Value start = rest.getInductionVar();
+    Value count = rewriter.create<arith::MinSIOp>(
+        loc, block, rewriter.create<arith::SubIOp>(loc, total, start));
+    linalg::GenericOp later = part(start, count);
+    // The result's fill goes just before the first block, whose tiles
+    // then take it over (fillEachTile).
+    if (fill)
+      fill->moveBefore(first);
+    rewriter.eraseOp(op);
+    return {first, later};
   }
 
   /// Replaces `op` by its loop nest of register tiles (marked), the row and

@@ -68,11 +68,23 @@ func.func @zeroed(%x: memref<?x64xf32>, %w: memref<64x128xf32>, %y: memref<?x128
 // -----
 
 // dW[16, 10] += X[?, 16]ᵀ dY[?, 10]: rows of dW read contiguously from X;
-// 10 columns is one tile (no divisor of 32 fits); the batch sum innermost.
+// 10 columns is one tile (no divisor of 32 fits); the batch sum innermost,
+// in blocks of 256 rows: the first block, then a loop over the others
+// that adds to dW, each element's terms still in order.
 // CHECK-LABEL: func.func @weight_gradient
+// CHECK: %[[FIRST:.*]] = arith.minsi %dim, %c256
 // CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c16) step (%c8) {
-// CHECK: scf.for %[[K:.*]] = %c0 to %dim step %c1 iter_args({{.*}}) -> (vector<8x10xf32>)
+// CHECK: scf.for %[[K:.*]] = %c0 to %[[FIRST]] step %c1 iter_args({{.*}}) -> (vector<8x10xf32>)
 // CHECK: vector.transfer_read %arg0[%[[K]], %[[M]]]{{.*}} vector<8xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<10xf32>
+// CHECK: scf.for %[[B:.*]] = %c256 to %dim step %c256 {
+// CHECK: %[[LEFT:.*]] = arith.subi %dim, %[[B]]
+// CHECK: %[[COUNT:.*]] = arith.minsi %[[LEFT]], %c256
+// CHECK: scf.parallel (%[[M2:.*]]) = (%c0) to (%c16) step (%c8) {
+// CHECK: %[[ACC:.*]] = vector.transfer_read %arg2[%[[M2]], %c0]
+// CHECK: scf.for %[[K2:.*]] = %c0 to %[[COUNT]] step %c1 iter_args(%{{.*}} = %[[ACC]])
+// CHECK: %[[ROW:.*]] = affine.apply #{{.*}}()[%[[B]], %[[K2]]]
+// CHECK: vector.transfer_read %arg0[%[[ROW]], %[[M2]]]{{.*}} vector<8xf32>
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<10xf32>
 // CHECK-NOT: linalg.generic
 // Below the default min-parallel-iterations (16*10*32 with a batch guess of
