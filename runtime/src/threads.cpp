@@ -84,6 +84,7 @@ public:
       std::lock_guard<std::mutex> lock(mutex);
       stopping = true;
       ++generation;
+      published.store(generation, std::memory_order_release); // ends spins
     }
     wake.notify_all();
     for (std::thread &t : workers)
