@@ -232,7 +232,10 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     gradient) runs in blocks of 256 terms, each block over all tiles, so
     the rows of both operands a block reads stay in the L2 cache; the
     partial sums wait in the result between blocks. Each result element
-    sums its terms in the same order for any thread count.
+    sums its terms in the same order for any thread count. A transposing
+    copy of a static 2-D buffer becomes square tiles of one vector's width
+    (`tile-n` / 2), each read as rows, transposed in registers and written
+    as rows.
 
     Example: `Y[?, 512] += X[?, 784] * W[784, 512]` becomes a parallel loop
     over 8-row blocks of Y, a loop over 32-column blocks, and the sum over

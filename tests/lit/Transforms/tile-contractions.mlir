@@ -297,3 +297,28 @@ func.func @strided_window(%x: memref<?x33x4xf32>, %f: memref<3x4x16xf32>, %y: me
   }
   return
 }
+
+// -----
+
+// A transposing copy (LowerToLinalg's Wᵀ for an input gradient): 16x16
+// tiles read as rows, transposed by AVX-512 shuffles, written as rows;
+// the 8 rows past the last full tile are one 8x16 tile.
+// CHECK-LABEL: func.func @transposed
+// CHECK: scf.parallel (%[[J:.*]]) = (%c0) to (%c32) step (%c16) {
+// CHECK: scf.for %[[I:.*]] = %c0 to %c32 step %c16 {
+// CHECK: vector.transfer_read %arg0[%[[I]], %[[J]]]{{.*}} : memref<40x32xf32>, vector<16x16xf32>
+// CHECK-COUNT-64: vector.shuffle {{.*}} : vector<16xf32>, vector<16xf32>
+// CHECK: vector.transfer_write %{{.*}}, %arg1[%[[J]], %[[I]]]{{.*}} : vector<16x16xf32>, memref<32x40xf32>
+// CHECK: vector.transfer_read %arg0[%c32, %[[J]]]{{.*}} : memref<40x32xf32>, vector<8x16xf32>
+// CHECK: vector.transfer_write %{{.*}}, %arg1[%[[J]], %c32]{{.*}} : vector<16x8xf32>, memref<32x40xf32>
+// CHECK-NOT: linalg.generic
+#ji = affine_map<(i, j) -> (j, i)>
+#ij = affine_map<(i, j) -> (i, j)>
+func.func @transposed(%w: memref<40x32xf32>, %wt: memref<32x40xf32>) {
+  linalg.generic {indexing_maps = [#ji, #ij], iterator_types = ["parallel", "parallel"]}
+    ins(%w : memref<40x32xf32>) outs(%wt : memref<32x40xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
