@@ -21,6 +21,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -147,6 +148,10 @@ static Stage stageOf(ModuleOp module) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // MLIR's pass-manager options stay usable (--mlir-timing shows where
+  // the MLIR stages' time goes), out of --help like LLVM's.
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions(sintercOptions);
   cl::ParseCommandLineOptions(argc, argv,
                               "Sinter: compiles a network into "
@@ -188,6 +193,9 @@ int main(int argc, char **argv) {
 
   // MLIR stages.
   PassManager pm(&ctx);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return 1;
+  applyDefaultTimingPassManagerCLOptions(pm);
   pm.enableVerifier(verifyEach);
   if (at < Stage::Train && emit >= Stage::Train)
     addTrainPasses(pm);
