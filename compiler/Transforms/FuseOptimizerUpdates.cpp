@@ -62,14 +62,15 @@ std::optional<Window> windowOf(Value view) {
 /// An optimizer step that updates its windows in place.
 struct Step {
   mutable ElementwiseUpdateOpInterface op; // its accessors are not const
-  SmallVector<Window> windows; // the parameter's, then each slot's
+  SmallVector<Window> windows;             // the parameter's, then each slot's
   SmallVector<ToTensorOp> reads;
   SmallVector<MaterializeInDestinationOp> writes; // one per result
 
   Window param() const { return windows.front(); }
   bool isTensorOperand(Value v) const {
-    return v == op.getGrad() ||
-           llvm::any_of(reads, [&](ToTensorOp r) { return r == v.getDefiningOp(); });
+    return v == op.getGrad() || llvm::any_of(reads, [&](ToTensorOp r) {
+             return r == v.getDefiningOp();
+           });
   }
 };
 
@@ -81,7 +82,8 @@ std::optional<Step> matchStep(ElementwiseUpdateOpInterface op) {
     return std::nullopt;
   for (auto [value, result] : llvm::zip(state, op->getResults())) {
     auto read = value.getDefiningOp<ToTensorOp>();
-    std::optional<Window> window = read ? windowOf(read.getMemref()) : std::nullopt;
+    std::optional<Window> window =
+        read ? windowOf(read.getMemref()) : std::nullopt;
     if (!window || !result.hasOneUse())
       return std::nullopt;
     auto write = dyn_cast<MaterializeInDestinationOp>(*result.user_begin());
@@ -105,8 +107,8 @@ bool continues(const Step &a, const Step &b) {
       x->getPropertiesAsAttribute() != y->getPropertiesAsAttribute() ||
       x->getDiscardableAttrDictionary() != y->getDiscardableAttrDictionary() ||
       x->getNumOperands() != y->getNumOperands() ||
-      a.windows.size() != b.windows.size() ||
-      b.param().offset < end || b.param().offset - end >= kAlignElems)
+      a.windows.size() != b.windows.size() || b.param().offset < end ||
+      b.param().offset - end >= kAlignElems)
     return false;
   for (auto [va, vb] : llvm::zip(x->getOperands(), y->getOperands()))
     if (!a.isTensorOperand(va) && va != vb)
@@ -125,8 +127,8 @@ public:
   void fuse(ArrayRef<Step> run) {
     Location loc = run.front().op.getLoc();
     Window first = run.front().param();
-    int64_t size = run.back().param().offset + run.back().param().size -
-                   first.offset;
+    int64_t size =
+        run.back().param().offset + run.back().param().size - first.offset;
     // Each gradient into its parameter's window of the gradient buffer,
     // right where its step read it; zeros into the padding between them,
     // so the step leaves the padding (zero, like the runtime made it)
@@ -175,16 +177,15 @@ public:
             /*restrict=*/true));
         continue;
       }
-      auto *it = llvm::find_if(model.reads, [&](ToTensorOp r) {
-        return r == v.getDefiningOp();
-      });
+      auto *it = llvm::find_if(
+          model.reads, [&](ToTensorOp r) { return r == v.getDefiningOp(); });
       if (it == model.reads.end()) {
         operands.push_back(v); // a scalar, the same for the whole run
         continue;
       }
-      operands.push_back(b.create<ToTensorOp>(
-          loc, flatType, windows[it - model.reads.begin()],
-          /*restrict=*/true, /*writable=*/true));
+      operands.push_back(
+          b.create<ToTensorOp>(loc, flatType, windows[it - model.reads.begin()],
+                               /*restrict=*/true, /*writable=*/true));
     }
     OperationState state(loc, model.op->getName());
     state.addOperands(operands);
@@ -224,10 +225,9 @@ private:
     for (int64_t d : shape)
       n *= d;
     Location loc = buffer.getLoc();
-    Value sub = b.create<memref::SubViewOp>(loc, buffer,
-                                            ArrayRef<int64_t>{offset},
-                                            ArrayRef<int64_t>{n},
-                                            ArrayRef<int64_t>{1});
+    Value sub =
+        b.create<memref::SubViewOp>(loc, buffer, ArrayRef<int64_t>{offset},
+                                    ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1});
     if (shape.size() == 1)
       return sub;
     SmallVector<ReassociationIndices> all = {

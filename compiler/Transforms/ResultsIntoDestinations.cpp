@@ -84,7 +84,8 @@ void moveResultsIntoDestinations(func::FuncOp callee,
     MaterializeInDestinationOp first = writeOf(calls.front().getResult(r));
     if (first && llvm::all_of(calls, [&](func::CallOp call) {
           MaterializeInDestinationOp write = writeOf(call.getResult(r));
-          return write && write.getDest().getType() == first.getDest().getType() &&
+          return write &&
+                 write.getDest().getType() == first.getDest().getType() &&
                  hoistBefore(write.getDest(), call, dom);
         }))
       moved.push_back(r);
