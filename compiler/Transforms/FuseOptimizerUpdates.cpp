@@ -219,20 +219,8 @@ private:
     return buffer;
   }
 
-  /// `buffer`[offset, offset + product(shape)) as a memref of `shape`.
   Value view(Value buffer, int64_t offset, ArrayRef<int64_t> shape) {
-    int64_t n = 1;
-    for (int64_t d : shape)
-      n *= d;
-    Location loc = buffer.getLoc();
-    Value sub =
-        b.create<memref::SubViewOp>(loc, buffer, ArrayRef<int64_t>{offset},
-                                    ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1});
-    if (shape.size() == 1)
-      return sub;
-    SmallVector<ReassociationIndices> all = {
-        llvm::to_vector(llvm::seq<int64_t>(0, shape.size()))};
-    return b.create<memref::ExpandShapeOp>(loc, shape, sub, all);
+    return flatWindow(b, buffer.getLoc(), buffer, offset, shape);
   }
 
   func::FuncOp fn;

@@ -255,15 +255,7 @@ private:
 
   /// The window of `buffer` at `offset` holding a tensor of `type`.
   Value window(Value buffer, int64_t offset, RankedTensorType type) {
-    int64_t n = type.getNumElements();
-    Value sub = b.create<memref::SubViewOp>(
-        loc, buffer, ArrayRef<int64_t>{offset}, ArrayRef<int64_t>{n},
-        ArrayRef<int64_t>{1});
-    if (type.getRank() == 1)
-      return sub;
-    SmallVector<ReassociationIndices> re = {
-        llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()))};
-    return b.create<memref::ExpandShapeOp>(loc, type.getShape(), sub, re);
+    return flatWindow(b, loc, buffer, offset, type.getShape());
   }
 
   Value tensorView(Value window) {

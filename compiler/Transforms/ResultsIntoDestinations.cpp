@@ -76,7 +76,7 @@ Type anyOffset(Type type) {
 }
 
 void moveResultsIntoDestinations(func::FuncOp callee,
-                                 SmallVector<func::CallOp> calls,
+                                 MutableArrayRef<func::CallOp> calls,
                                  DominanceInfo &dom) {
   // Results every call writes into a buffer of one type.
   SmallVector<unsigned> moved;

@@ -1,6 +1,7 @@
 //===- TrainerLayout.cpp - the flat-buffer layout of parameters -----------===//
 #include "compiler/Transforms/TrainerLayout.h"
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -29,4 +30,20 @@ TrainerLayout sinter::computeLayout(func::FuncOp fn) {
     layout.params.push_back(std::move(p));
   }
   return layout;
+}
+
+Value sinter::flatWindow(OpBuilder &b, Location loc, Value buffer,
+                         int64_t offset, ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  Value sub = b.create<memref::SubViewOp>(loc, buffer,
+                                          ArrayRef<int64_t>{offset},
+                                          ArrayRef<int64_t>{n},
+                                          ArrayRef<int64_t>{1});
+  if (shape.size() == 1)
+    return sub;
+  SmallVector<ReassociationIndices> all = {
+      llvm::to_vector(llvm::seq<int64_t>(0, shape.size()))};
+  return b.create<memref::ExpandShapeOp>(loc, shape, sub, all);
 }

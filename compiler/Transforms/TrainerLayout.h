@@ -72,6 +72,13 @@ struct TrainerLayout {
 /// in argument order.
 TrainerLayout computeLayout(mlir::func::FuncOp fn);
 
+/// Floats [offset, offset + product(shape)) of the flat 1-D memref
+/// `buffer` as a memref of `shape`: a `memref.subview`, reshaped by
+/// `memref.expand_shape` unless `shape` is 1-D.
+mlir::Value flatWindow(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value buffer, int64_t offset,
+                       llvm::ArrayRef<int64_t> shape);
+
 /// The string value of argument attribute `name` of argument `i`, or "".
 llvm::StringRef argAttrString(mlir::func::FuncOp fn, unsigned i,
                               llvm::StringRef name);
