@@ -264,8 +264,6 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
   Conv c(op, op.getFilter().getType());
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   auto in = op.getType();
-  Value g = splitChannels(
-      e, spreadForGather(e, op.getGrad(), in, c.sweep, 0.0), c.groups);
   Value f = splitChannels(e, op.getFilter(), c.groups);
   auto d = [&](unsigned i) { return dimExpr(b, i); };
   MLIRContext *ctx = b.getContext();
@@ -280,6 +278,8 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
                      ctx),
       flippedInit, e.id(5), e.parallel(5),
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  Value g = splitChannels(
+      e, spreadForGather(e, op.getGrad(), in, c.sweep, 0.0), c.groups);
   Value init = zeros5(e, e.sizes(op.getGrad())[0], in.getDimSize(1),
                       in.getDimSize(2), c.groups, c.inPerGroup);
   Value dx = windowContraction(
@@ -392,6 +392,17 @@ Value gatherWindows(Emitter &e, ValueRange spread, RankedTensorType input,
   return poolGeneric(e, spread, maps, s, e.filled(sizes, 0.0), body);
 }
 
+/// max(acc, x) for max pooling: x where greater or NaN (a NaN in the
+/// window is the result, as with maximumf), else acc. A compare and a
+/// select: maximumf's signed-zero order costs a branchy sequence per tap on
+/// x86 (lenet's first pool spent 3x its argmax's time in it).
+Value poolMax(Ar &ar, Value acc, Value x) {
+  Value nan =
+      ar.b.create<arith::CmpFOp>(ar.l, arith::CmpFPredicate::UNO, x, x);
+  Value take = ar.b.create<arith::OrIOp>(ar.l, ar.gt(x, acc), nan);
+  return ar.select(take, x, acc);
+}
+
 Sweep poolSweep(ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
                 ArrayRef<int64_t> padding) {
   return Sweep(window, strides, {}, padding);
@@ -406,28 +417,143 @@ Value pooledInit(Emitter &e, Value input, RankedTensorType like,
                   fill);
 }
 
+//===----------------------------------------------------------------------===//
+// Pooling over windows that tile the input (stride = window, no pads, whole
+// windows): the input viewed as [N, OH, ph, OW, pw, C] without a copy, each
+// tap of every window a plain view of it. Pooling is then elementwise over
+// the taps and its gradient elementwise over the input: no spread copies,
+// no gather, no accumulator in memory (lenet's pools and their gradients
+// took a quarter of its step as windows). Same sums and comparisons, in
+// the same tap order, as the window form.
+//===----------------------------------------------------------------------===//
+
+bool windowsTileInput(const Sweep &s, RankedTensorType input) {
+  for (int d = 0; d < 2; ++d) {
+    const WindowDim &w = s.dim[d];
+    int64_t size = input.getDimSize(1 + d);
+    if (w.stride != w.window || w.dilation != 1 || w.padBefore ||
+        w.padAfter || ShapedType::isDynamic(size) || size % w.window)
+      return false;
+  }
+  return true;
+}
+
+/// [N, H, W, C] as [N, H/ph, ph, W/pw, pw, C] (and back).
+SmallVector<ReassociationIndices> blockDims() {
+  return {{0}, {1, 2}, {3, 4}, {5}};
+}
+Value windowBlocks(Emitter &e, Value x, const Sweep &s) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
+  SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(1) / ph,
+                                ph, type.getDimSize(2) / pw, pw,
+                                type.getDimSize(3)};
+  SmallVector<OpFoldResult> sizes = {e.sizes(x)[0]};
+  for (int64_t i = 1; i < 6; ++i)
+    sizes.push_back(e.b.getIndexAttr(shape[i]));
+  return e.b.create<tensor::ExpandShapeOp>(
+      e.loc, RankedTensorType::get(shape, type.getElementType()), x,
+      blockDims(), sizes);
+}
+
+/// The blocks once per window tap, row-major, each read at pooled position
+/// (n, i, j, c) through its tap: (n, i, a, j, b, c).
+struct Taps {
+  SmallVector<Value> views;
+  SmallVector<AffineMap> maps;
+
+  Taps(Emitter &e, Value blocks, const Sweep &s) {
+    auto d = [&](unsigned i) { return dimExpr(e.b, i); };
+    for (int64_t a = 0; a < s.dim[0].window; ++a)
+      for (int64_t b = 0; b < s.dim[1].window; ++b) {
+        views.push_back(blocks);
+        maps.push_back(AffineMap::get(
+            4, 0,
+            {d(0), d(1), e.b.getAffineConstantExpr(a), d(2),
+             e.b.getAffineConstantExpr(b), d(3)},
+            e.b.getContext()));
+      }
+  }
+};
+
+/// `fold(acc, tap)` over the taps of each window of `x`, from `init`: a
+/// tensor shaped like the pooled `like` [N, OH, OW, C].
+Value foldTaps(Emitter &e, Value x, const Sweep &s, RankedTensorType like,
+               double init,
+               function_ref<Value(Ar &, Value acc, Value tap)> fold) {
+  Taps taps(e, windowBlocks(e, x, s), s);
+  Value out = e.b.create<tensor::EmptyOp>(
+      e.loc,
+      SmallVector<OpFoldResult>{e.sizes(x)[0],
+                                e.b.getIndexAttr(like.getDimSize(1)),
+                                e.b.getIndexAttr(like.getDimSize(2)),
+                                e.b.getIndexAttr(like.getDimSize(3))},
+      e.b.getF32Type());
+  return e.generic(taps.views, taps.maps, out, e.id(4), e.parallel(4),
+                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     Value acc = ar.c(init);
+                     for (Value tap : a.drop_back())
+                       acc = fold(ar, acc, tap);
+                     return acc;
+                   });
+}
+
+/// `body(pooled..., out)` at every input element (n, i, a, j, b, c) of the
+/// blocks, each of `pooled` [N, OH, OW, C] read at its window: the input's
+/// [N, H, W, C] shape.
+Value perInputElement(Emitter &e, ValueRange pooled, RankedTensorType input,
+                      const Sweep &s, BodyFn body) {
+  auto d = [&](unsigned i) { return dimExpr(e.b, i); };
+  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
+  auto pooledType = cast<RankedTensorType>(pooled[0].getType());
+  SmallVector<int64_t> shape = {pooledType.getDimSize(0),
+                                input.getDimSize(1) / ph,
+                                ph,
+                                input.getDimSize(2) / pw,
+                                pw,
+                                input.getDimSize(3)};
+  SmallVector<OpFoldResult> sizes = {e.sizes(pooled[0])[0]};
+  for (int64_t i = 1; i < 6; ++i)
+    sizes.push_back(e.b.getIndexAttr(shape[i]));
+  Value init = e.b.create<tensor::EmptyOp>(e.loc, sizes, e.b.getF32Type());
+  SmallVector<AffineMap> maps(
+      pooled.size(),
+      AffineMap::get(6, 0, {d(0), d(1), d(3), d(5)}, e.b.getContext()));
+  Value blocks =
+      e.generic(pooled, maps, init, e.id(6), e.parallel(6), body);
+  return e.b.create<tensor::CollapseShapeOp>(e.loc, blocks, blockDims());
+}
+
 SmallVector<Value> lower(MaxPool2DOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
   double ninf = -std::numeric_limits<double>::infinity();
+  if (windowsTileInput(s, op.getInput().getType()))
+    return {castTo(b, op.getLoc(),
+                   foldTaps(e, op.getInput(), s, op.getType(), ninf,
+                            poolMax),
+                   op.getType())};
   Value x = padInput(e, op.getInput(), s, ninf);
   Value y = poolGeneric(e, x, windowMap(b, s), s,
                         pooledInit(e, op.getInput(), op.getType(), ninf),
                         [](OpBuilder &nb, Location l, ValueRange a) {
-                          return Ar{nb, l}.max(a[2], a[0]);
+                          Ar ar{nb, l};
+                          return poolMax(ar, a[2], a[0]);
                         });
   return {castTo(b, op.getLoc(), y, op.getType())};
 }
 
-/// The window tap (a, b) of a pooling iteration (dims 3 and 4) numbered
+/// The window tap (a, b) at iteration dims `dimA` and `dimB` numbered
 /// row-major, a * pw + b, as f32 (exact: windows are far below 2^24 taps).
 /// `flip` numbers from the window's far corner, as the gather sees taps.
-Value tapNumber(OpBuilder &nb, Location l, int64_t ph, int64_t pw, bool flip) {
+Value tapNumber(OpBuilder &nb, Location l, unsigned dimA, unsigned dimB,
+                int64_t ph, int64_t pw, bool flip) {
   auto cst = [&](int64_t v) {
     return nb.create<arith::ConstantIndexOp>(l, v).getResult();
   };
-  Value a = nb.create<linalg::IndexOp>(l, 3);
-  Value b = nb.create<linalg::IndexOp>(l, 4);
+  Value a = nb.create<linalg::IndexOp>(l, dimA);
+  Value b = nb.create<linalg::IndexOp>(l, dimB);
   if (flip) {
     a = nb.create<arith::SubIOp>(l, cst(ph - 1), a);
     b = nb.create<arith::SubIOp>(l, cst(pw - 1), b);
@@ -438,6 +564,38 @@ Value tapNumber(OpBuilder &nb, Location l, int64_t ph, int64_t pw, bool flip) {
   return nb.create<arith::SIToFPOp>(l, nb.getF32Type(), i64);
 }
 
+/// Max pooling's gradient over tiling windows: the winning tap of each
+/// window (strictly greater: the first maximum), then at every input
+/// element the cotangent where its tap won, else zero.
+Value tiledMaxPoolGrad(Emitter &e, MaxPool2DGradOp op, const Sweep &s) {
+  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
+  Taps taps(e, windowBlocks(e, op.getInput(), s), s);
+  Value winners = e.b.create<tensor::EmptyOp>(e.loc, e.sizes(op.getGrad()),
+                                              e.b.getF32Type());
+  double ninf = -std::numeric_limits<double>::infinity();
+  Value won = e.generic(
+      taps.views, taps.maps, winners, e.id(4), e.parallel(4),
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        Value best = ar.c(ninf), tap = ar.c(0);
+        for (auto [t, x] : llvm::enumerate(a.drop_back())) {
+          Value wins = ar.gt(x, best);
+          best = ar.select(wins, x, best);
+          tap = ar.select(wins, ar.c(double(t)), tap);
+        }
+        return tap;
+      });
+  return perInputElement(
+      e, {op.getGrad(), won}, op.getType(), s,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        Value mine =
+            nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[1],
+                                     tapNumber(nb, l, 2, 4, ph, pw, false));
+        return ar.select(mine, a[0], ar.c(0));
+      });
+}
+
 // The first (row-major) maximum of each window gets its cotangent: an
 // argmax pass records the winning tap, and the gather compares against it.
 SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
@@ -446,6 +604,8 @@ SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
   Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
   int64_t ph = s.dim[0].window, pw = s.dim[1].window;
   double ninf = -std::numeric_limits<double>::infinity();
+  if (windowsTileInput(s, op.getInput().getType()))
+    return {castTo(b, loc, tiledMaxPoolGrad(e, op, s), op.getType())};
   Value x = padInput(e, op.getInput(), s, ninf);
   auto gradType = op.getGrad().getType();
   Value best = pooledInit(e, op.getInput(), gradType, ninf);
@@ -459,7 +619,7 @@ SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
       poolIterators(), [&](OpBuilder &nb, Location l, ValueRange a) {
         Ar ar{nb, l};
         Value wins = ar.gt(a[0], a[2]); // strictly: the first maximum stays
-        Value here = tapNumber(nb, l, ph, pw, /*flip=*/false);
+        Value here = tapNumber(nb, l, 3, 4, ph, pw, /*flip=*/false);
         nb.create<linalg::YieldOp>(
             l, ValueRange{ar.select(wins, a[0], a[2]),
                           ar.select(wins, here, a[3])});
@@ -472,7 +632,7 @@ SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
         Ar ar{nb, l};
         Value mine = nb.create<arith::CmpFOp>(
             l, arith::CmpFPredicate::OEQ, a[1],
-            tapNumber(nb, l, ph, pw, /*flip=*/true));
+            tapNumber(nb, l, 3, 4, ph, pw, /*flip=*/true));
         return ar.add(a[3], ar.select(mine, a[0], ar.c(0)));
       });
   return {castTo(b, loc, dx, in)};
@@ -508,12 +668,19 @@ Value divideByWindowCount(Emitter &e, Value t, const Sweep &s,
 SmallVector<Value> lower(AvgPool2DOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
-  Value x = padInput(e, op.getInput(), s, 0.0);
-  Value sum = poolGeneric(e, x, windowMap(b, s), s,
-                          pooledInit(e, op.getInput(), op.getType(), 0.0),
-                          [](OpBuilder &nb, Location l, ValueRange a) {
-                            return Ar{nb, l}.add(a[2], a[0]);
-                          });
+  Value sum;
+  if (windowsTileInput(s, op.getInput().getType())) {
+    sum = foldTaps(
+        e, op.getInput(), s, op.getType(), 0.0,
+        [](Ar &ar, Value acc, Value tap) { return ar.add(acc, tap); });
+  } else {
+    Value x = padInput(e, op.getInput(), s, 0.0);
+    sum = poolGeneric(e, x, windowMap(b, s), s,
+                      pooledInit(e, op.getInput(), op.getType(), 0.0),
+                      [](OpBuilder &nb, Location l, ValueRange a) {
+                        return Ar{nb, l}.add(a[2], a[0]);
+                      });
+  }
   Value y = divideByWindowCount(e, sum, s, op.getInput().getType());
   return {castTo(b, op.getLoc(), y, op.getType())};
 }
@@ -523,6 +690,13 @@ SmallVector<Value> lower(AvgPool2DGradOp op, OpBuilder &b) {
   Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
   auto in = op.getType();
   Value share = divideByWindowCount(e, op.getGrad(), s, in);
+  if (windowsTileInput(s, in))
+    return {castTo(b, op.getLoc(),
+                   perInputElement(e, share, in, s,
+                                   [](OpBuilder &, Location, ValueRange a) {
+                                     return a[0];
+                                   }),
+                   in)};
   Value g = spreadForGather(e, share, in, s, 0.0);
   Value dx = gatherWindows(e, g, in, s,
                            [](OpBuilder &nb, Location l, ValueRange a) {

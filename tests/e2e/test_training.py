@@ -316,6 +316,15 @@ def cases():
                            dense("probs", 3, "softmax")],
                "sparse_categorical_crossentropy",
                optimizer("SGD", learning_rate=0.05, momentum=0.9)), [])
+    # Pools whose windows tile their input (stride = window, no pads) are
+    # elementwise over the taps: average and a non-square max.
+    c["conv_tiling_pools_mse_sgd"] = (
+        keras3((6, 4, 2), [conv("c", 3, (3, 3), "tanh", padding="same"),
+                           pool("AveragePooling2D", "avg", (2, 2)),
+                           pool("MaxPooling2D", "max", (3, 2)),
+                           simple("Flatten", "flat", data_format="channels_last"),
+                           dense("out", 2, None)],
+               "mse", optimizer("SGD", learning_rate=0.05)), [])
     c["conv_strided_dilated_groups_pools_adam"] = (
         keras3((9, 7, 4), [conv("strided", 6, (3, 3), "relu", strides=(2, 2), padding="same",
                                 groups=2),

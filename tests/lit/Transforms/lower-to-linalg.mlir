@@ -227,19 +227,67 @@ func.func @conv_input_grad(%g: tensor<?x4x4x4xf32>, %w: tensor<3x3x1x4xf32>) -> 
 
 // Max pooling's gradient: an argmax pass (strictly greater: the first
 // maximum wins) records each window's tap; the gather sends the cotangent
-// to the input element whose flipped tap number matches. An unread [2, 2]
-// operand sizes the window loops.
+// to the input element whose flipped tap number matches. An unread [3, 3]
+// operand sizes the window loops. (Windows overlap here: 3x3 at stride 2.)
 // CHECK-LABEL: func.func @max_pool_grad
-// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<2x2xf32>
-// CHECK: %[[ARG:.*]]:2 = linalg.generic {{.*}} ins(%arg0, %[[WIN]] : tensor<?x8x8x2xf32>, tensor<2x2xf32>)
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3x3xf32>
+// CHECK: %[[ARG:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}}, %[[WIN]] : tensor<?x9x9x2xf32>, tensor<3x3xf32>)
 // CHECK: arith.cmpf ogt
-// CHECK: tensor.insert_slice %arg1 into {{.*}}[0, 1, 1, 0] [%{{.*}}, 4, 4, 2] [1, 2, 2, 1]
+// CHECK: tensor.insert_slice %arg1 into {{.*}}[0, 2, 2, 0] [%{{.*}}, 4, 4, 2] [1, 2, 2, 1]
 // CHECK: tensor.insert_slice %[[ARG]]#1 into
 // CHECK: linalg.generic
 // CHECK: arith.cmpf oeq
 func.func @max_pool_grad(%x: tensor<?x8x8x2xf32>, %p: tensor<?x4x4x2xf32>) -> tensor<?x8x8x2xf32> {
-  %4 = sinter.max_pool2d_grad %x, %p {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32>, tensor<?x4x4x2xf32>
+  %4 = sinter.max_pool2d_grad %x, %p {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>} : tensor<?x8x8x2xf32>, tensor<?x4x4x2xf32>
   return %4 : tensor<?x8x8x2xf32>
+}
+
+// -----
+
+// Windows that tile the input (stride = window, no pads) read it as
+// [N, OH, ph, OW, pw, C] without a copy, one view per tap: the pool is
+// elementwise over the taps (a NaN wins, else the strictly greater), its
+// gradient elementwise over the input (the cotangent where the window's
+// first maximum was), with no spread copies and no gather.
+// CHECK-DAG: #[[T00:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, d2, 0, d3)>
+// CHECK-DAG: #[[T01:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, d2, 1, d3)>
+// CHECK-DAG: #[[T10:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, 1, d2, 0, d3)>
+// CHECK-DAG: #[[T11:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, 1, d2, 1, d3)>
+// CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, d5)>
+// CHECK-LABEL: func.func @max_pool_tiling
+// CHECK: %[[B:.*]] = tensor.expand_shape %arg0 {{\[\[}}0], [1, 2], [3, 4], [5]] {{.*}} into tensor<?x4x2x4x2x2xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[T00]], #[[T01]], #[[T10]], #[[T11]], {{.*}}]{{.*}} ins(%[[B]], %[[B]], %[[B]], %[[B]] :
+// CHECK-COUNT-4: arith.cmpf uno
+// CHECK-NOT: tensor.insert_slice
+// CHECK: return
+func.func @max_pool_tiling(%x: tensor<?x8x8x2xf32>) -> tensor<?x4x4x2xf32> {
+  %0 = sinter.max_pool2d %x {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32> -> tensor<?x4x4x2xf32>
+  return %0 : tensor<?x4x4x2xf32>
+}
+// CHECK-LABEL: func.func @max_pool_grad_tiling
+// CHECK: %[[B:.*]] = tensor.expand_shape %arg0
+// CHECK: %[[TAP:.*]] = linalg.generic {{.*}} ins(%[[B]], %[[B]], %[[B]], %[[B]] :
+// CHECK-COUNT-4: arith.cmpf ogt
+// CHECK: %[[DX:.*]] = linalg.generic {indexing_maps = [#[[WINDOW]], #[[WINDOW]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%arg1, %[[TAP]] :
+// CHECK: linalg.index 2
+// CHECK: linalg.index 4
+// CHECK: arith.cmpf oeq
+// CHECK: tensor.collapse_shape %[[DX]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<?x4x2x4x2x2xf32> into tensor<?x8x8x2xf32>
+// CHECK-NOT: tensor.insert_slice
+// CHECK: return
+func.func @max_pool_grad_tiling(%x: tensor<?x8x8x2xf32>, %p: tensor<?x4x4x2xf32>) -> tensor<?x8x8x2xf32> {
+  %0 = sinter.max_pool2d_grad %x, %p {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x8x8x2xf32>, tensor<?x4x4x2xf32>
+  return %0 : tensor<?x8x8x2xf32>
+}
+// CHECK-LABEL: func.func @avg_pool_grad_tiling
+// CHECK: arith.divf
+// CHECK: linalg.generic {indexing_maps = [#[[WINDOW]], {{.*}}]
+// CHECK: tensor.collapse_shape
+// CHECK-NOT: tensor.insert_slice
+// CHECK: return
+func.func @avg_pool_grad_tiling(%p: tensor<?x4x4x2xf32>) -> tensor<?x8x8x2xf32> {
+  %0 = sinter.avg_pool2d_grad %p {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x4x4x2xf32> -> tensor<?x8x8x2xf32>
+  return %0 : tensor<?x8x8x2xf32>
 }
 
 // -----
