@@ -135,6 +135,52 @@ bool isMultiplyAccumulate(linalg::GenericOp op) {
   return isInput(mul.getLhs()) && isInput(mul.getRhs());
 }
 
+/// Whether every input map reads loop `d` at a step of one (`i + a`, not
+/// `2 * i + a`): a tile then reads along it as one strided vector.
+bool unitStepIn(linalg::GenericOp op, unsigned d) {
+  AffineExpr dim = getAffineDimExpr(d, op.getContext());
+  for (OpOperand *in : op.getDpsInputOperands())
+    for (AffineExpr e : op.getMatchingIndexingMap(in).getResults())
+      if (e.isFunctionOfDim(d) &&
+          simplifyAffineExpr(e - dim, op.getNumLoops(), 0).isFunctionOfDim(d))
+        return false;
+  return true;
+}
+
+/// Widens a window tile along its fan: the innermost other result
+/// dimension that no input with the columns reads (the output channels of
+/// a channels-first input gradient, whose filter is broadcast). Each
+/// vector loaded from the column operand then feeds `fan` accumulators,
+/// and the tile has enough of them to cover the FMA latency: lenet's
+/// conv input gradient went from 7 accumulators, one load each, to 14
+/// sharing 7 loads. The fan size divides the dimension (no edge tiles) and
+/// keeps the accumulators within 2 * tile-m vectors of tile-n / 2 lanes.
+void fanOut(linalg::GenericOp op, TilePlan &plan, unsigned row, unsigned col,
+            int64_t tileM, int64_t tileN) {
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t lanes = std::max<int64_t>(tileN / 2, 1);
+  int64_t vectors = plan.sizes[row] * llvm::divideCeil(plan.sizes[col], lanes);
+  for (AffineExpr e : llvm::reverse(out.getResults())) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    if (d == row || d == col || ShapedType::isDynamic(ranges[d]) ||
+        ranges[d] == 1)
+      continue;
+    bool withColumns = llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+      AffineMap map = op.getMatchingIndexingMap(in);
+      return map.isFunctionOfDim(d) && map.isFunctionOfDim(col);
+    });
+    if (withColumns || !unitStepIn(op, d))
+      continue;
+    for (int64_t f = 2 * tileM / vectors; f > 1; --f)
+      if (ranges[d] % f == 0) {
+        plan.sizes[d] = f;
+        break;
+      }
+    return;
+  }
+}
+
 /// The plan for `op`, or nothing when it is not a (window) contraction
 /// whose result is contiguous along a loop that no operand strides through.
 std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
@@ -176,14 +222,8 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
   // A window tile reads its rows as one strided vector: a row step of one
   // in every input (a strided convolution's forward windows are not, and
   // stay plain loops).
-  if (plan.window && row)
-    for (OpOperand *in : op.getDpsInputOperands())
-      for (AffineExpr e : op.getMatchingIndexingMap(in).getResults())
-        if (e.isFunctionOfDim(*row) &&
-            simplifyAffineExpr(e - getAffineDimExpr(*row, op.getContext()),
-                               op.getNumLoops(), 0)
-                .isFunctionOfDim(*row))
-          return std::nullopt;
+  if (plan.window && row && !unitStepIn(op, *row))
+    return std::nullopt;
   plan.sizes.assign(ranges.size(), 1);
   // Outer loops over the other result dimensions, then rows, columns, and
   // the sums innermost.
@@ -203,6 +243,8 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
   for (unsigned d = 0; d < ranges.size(); ++d)
     if (iters[d] == utils::IteratorType::reduction)
       plan.order.push_back(d);
+  if (plan.window && row)
+    fanOut(op, plan, *row, col.getPosition(), tileM, tileN);
   return plan;
 }
 
@@ -386,6 +428,45 @@ struct DropUnitDimsOfWrite : public OpRewritePattern<vector::TransferWriteOp> {
     rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
         write, value, write.getSource(), write.getIndices(), narrowMap,
         ArrayRef<bool>(inBounds));
+    return success();
+  }
+};
+
+/// A fan tile's filter values, read as vector<f> and broadcast over the
+/// tile's rows and columns, come out of the transfer permutation lowering
+/// as transpose(broadcast(v) : [rows, cols, f]) to [f, rows, cols]; the
+/// transpose lowering makes that one extract and insert per element. It is
+/// f splats: one broadcast of each v[i], inserted at [i].
+struct SplatsForLeadingBroadcast : public OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransposeOp transpose,
+                                PatternRewriter &rewriter) const override {
+    auto broadcast =
+        transpose.getVector().getDefiningOp<vector::BroadcastOp>();
+    auto source = broadcast ? dyn_cast<VectorType>(broadcast.getSourceType())
+                            : VectorType();
+    VectorType type = transpose.getResultVectorType();
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    int64_t rank = type.getRank();
+    if (!source || source.getRank() != 1 || type.isScalable() || rank < 2 ||
+        perm.front() != rank - 1)
+      return failure();
+    for (int64_t i = 1; i < rank; ++i)
+      if (perm[i] != i - 1)
+        return failure();
+    Location loc = transpose.getLoc();
+    auto row = VectorType::get(type.getShape().drop_front(),
+                               type.getElementType());
+    Value result = rewriter.create<arith::ConstantOp>(
+        loc, type, rewriter.getZeroAttr(type));
+    for (int64_t i = 0; i < type.getDimSize(0); ++i) {
+      Value v = rewriter.create<vector::ExtractOp>(loc, broadcast.getSource(),
+                                                   ArrayRef<int64_t>{i});
+      Value splat = rewriter.create<vector::BroadcastOp>(loc, row, v);
+      result = rewriter.create<vector::InsertOp>(loc, splat, result,
+                                                 ArrayRef<int64_t>{i});
+    }
+    rewriter.replaceOp(transpose, result);
     return success();
   }
 };
@@ -650,6 +731,7 @@ struct TileContractionsPass
           memref::populateFoldMemRefAliasOpPatterns(p);
           vector::populateVectorReductionToContractPatterns(p);
           vector::populateVectorTransferPermutationMapLoweringPatterns(p);
+          p.add<SplatsForLeadingBroadcast>(p.getContext(), /*benefit=*/2);
           addCanonicalization(p);
         })))
       return failure();

@@ -209,15 +209,38 @@ func.func @conv_filter_grad_few_channels(%x: tensor<?x8x8x2xf32>, %g: tensor<?x4
 // -----
 
 // The input gradient is a gather: the cotangent is spread at stride steps
-// after extent - 1 - pad zeros, and read through the flipped filter.
+// after extent - 1 - pad zeros, and read through the flipped filter. With
+// at least as many channels as the input has columns it stays channels
+// last (the channels along the vectors).
 // CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (-d0 + 2, -d1 + 2, d4, d2, d3)>
 // CHECK-DAG: #[[G:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 + d4, d2 + d5, d3, d6)>
 // CHECK-LABEL: func.func @conv_input_grad
-// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 2, 2, 0] [%{{.*}}, 4, 4, 4] [1, 2, 2, 1] : tensor<?x4x4x4xf32> into tensor<?x10x10x4xf32>
-// CHECK: linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]} ins(%{{.*}} : tensor<3x3x1x2x2xf32>) outs(%{{.*}} : tensor<3x3x2x2x1xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]} ins(%{{.*}} : tensor<3x3x8x1x4xf32>) outs(%{{.*}} : tensor<3x3x1x4x8xf32>)
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 2, 2, 0] [%{{.*}}, 2, 2, 4] [1, 2, 2, 1] : tensor<?x2x2x4xf32> into tensor<?x6x6x4xf32>
 // CHECK: linalg.generic {indexing_maps = [#[[G]], {{.*}}]
+// CHECK: tensor.collapse_shape {{.*}} into tensor<?x4x4x8xf32>
+func.func @conv_input_grad(%g: tensor<?x2x2x4xf32>, %w: tensor<3x3x8x4xf32>) -> tensor<?x4x4x8xf32> {
+  %1 = sinter.conv2d_input_grad %g, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 1}
+      : tensor<?x2x2x4xf32>, tensor<3x3x8x4xf32> -> tensor<?x4x4x8xf32>
+  return %1 : tensor<?x4x4x8xf32>
+}
+
+// -----
+
+// With fewer channels per group than columns, the same gather runs with
+// the rows along the vectors: the cotangent transposed to [N, G, O/G, OH,
+// OW] and spread (rows padded to whole vectors of 8: 8 + 3 - 1 = 10), the
+// sum into [N, G, C/G, H, W], then transposed back to channels last.
+// CHECK-DAG: #[[GT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1 * 2 + d2)>
+// CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d7, d3 + d5, d4 + d6)>
+// CHECK-DAG: #[[BACK:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1, d2)>
+// CHECK-LABEL: func.func @conv_input_grad_rows
+// CHECK: %[[T:.*]] = linalg.generic {indexing_maps = [#[[GT]], {{.*}}]} ins(%arg0 : tensor<?x4x4x4xf32>) outs(%{{.*}} : tensor<?x2x2x4x4xf32>)
+// CHECK: tensor.insert_slice %[[T]] into %{{.*}}[0, 0, 0, 2, 2] [%{{.*}}, 2, 2, 4, 4] [1, 1, 1, 2, 2] : tensor<?x2x2x4x4xf32> into tensor<?x2x2x10x10xf32>
+// CHECK: %[[DXT:.*]] = linalg.generic {indexing_maps = [#[[ROWS]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}{{.*}} outs(%{{.*}} : tensor<?x2x1x8x8xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[BACK]], {{.*}}]} ins(%{{.*}} : tensor<?x2x1x8x8xf32>) outs(%{{.*}} : tensor<?x8x8x2x1xf32>)
 // CHECK: tensor.collapse_shape {{.*}} into tensor<?x8x8x2xf32>
-func.func @conv_input_grad(%g: tensor<?x4x4x4xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x8x8x2xf32> {
+func.func @conv_input_grad_rows(%g: tensor<?x4x4x4xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x8x8x2xf32> {
   %1 = sinter.conv2d_input_grad %g, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 2}
       : tensor<?x4x4x4xf32>, tensor<3x3x1x4xf32> -> tensor<?x8x8x2xf32>
   return %1 : tensor<?x8x8x2xf32>

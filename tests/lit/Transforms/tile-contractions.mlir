@@ -211,22 +211,24 @@ func.func @columns_first(%dy: memref<?x64xf32>, %x: memref<?x16xf32>, %dw: memre
 
 // A window contraction (a convolution's input gradient over a spread,
 // padded cotangent): tiles of 7 positions (14 = 2 x 7) by the 6 channels,
-// the taps and output channels summed innermost around a register-held
-// 7x6 accumulator. Without its unit loops a tile is an elementwise fused
-// multiply-add of 7 strided cotangent values (each broadcast over the
-// channels) and a filter row.
+// fanned out over 2 rows of positions (no input with the channels reads
+// them: each filter row loaded feeds 14 accumulators), the taps and output
+// channels summed innermost around a register-held 2x7x6 accumulator.
+// Without its unit loops a tile is an elementwise fused multiply-add of
+// 2x7 strided cotangent values (each broadcast over the channels) and a
+// filter row.
 // CHECK-LABEL: func.func @conv_input_grad
 // CHECK: scf.parallel (%[[N:.*]]) = (%c0) to (%{{.*}}) step (%c1) {
-// CHECK: scf.for %[[I:.*]] = %c0 to %c14 step %c1 {
+// CHECK: scf.for %[[I:.*]] = %c0 to %c14 step %c2 {
 // CHECK: scf.for %[[J:.*]] = %c0 to %c14 step %c7 {
-// CHECK: %[[ACC:.*]] = vector.transfer_read %arg2[%[[N]], %[[I]], %[[J]], %c0]{{.*}} vector<7x6xf32>
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<7x6xf32>)
+// CHECK: %[[ACC:.*]] = vector.transfer_read %arg2[%[[N]], %[[I]], %[[J]], %c0]{{.*}} vector<2x7x6xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<2x7x6xf32>)
 // CHECK: scf.for
 // CHECK: scf.for
-// CHECK: vector.transfer_read %arg0{{.*}} vector<7x6xf32>
+// CHECK: vector.transfer_read %arg0{{.*}} vector<2x7x6xf32>
 // CHECK: vector.transfer_read %arg1{{.*}} vector<6xf32>
 // CHECK-NOT: arith.mulf
-// CHECK: vector.fma {{.*}} : vector<7x6xf32>
+// CHECK: vector.fma {{.*}} : vector<2x7x6xf32>
 // CHECK: vector.transfer_write {{.*}}, %arg2[%[[N]], %[[I]], %[[J]], %c0]
 // CHECK-NOT: linalg.generic
 #g = affine_map<(n, i, j, a, b, o, c) -> (n, i + a, j + b, o)>
@@ -248,17 +250,17 @@ func.func @conv_input_grad(%g: memref<?x18x18x16xf32>, %f: memref<5x5x16x6xf32>,
 // The same input gradient in a grouped convolution's layout (a unit group
 // dimension in the result) and zeroed by a fill just before: the
 // accumulator's write drops the unit dimension as its read does, so the
-// 7x6 accumulator still stays in registers across the three sums, and it
-// starts from zero there (no memset, no read of dx).
+// 2x7x6 accumulator still stays in registers across the three sums, and
+// it starts from zero there (no memset, no read of dx).
 // CHECK-LABEL: func.func @grouped_input_grad
-// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<7x6xf32>
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<2x7x6xf32>
 // CHECK-NOT: linalg.fill
 // CHECK-NOT: vector.transfer_read %arg2
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<7x6xf32>)
-// CHECK: scf.for {{.*}} -> (vector<7x6xf32>)
-// CHECK: scf.for {{.*}} -> (vector<7x6xf32>)
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<2x7x6xf32>)
+// CHECK: scf.for {{.*}} -> (vector<2x7x6xf32>)
+// CHECK: scf.for {{.*}} -> (vector<2x7x6xf32>)
 // CHECK-NOT: vector.transfer_write
-// CHECK: vector.fma {{.*}} : vector<7x6xf32>
+// CHECK: vector.fma {{.*}} : vector<2x7x6xf32>
 // CHECK: vector.transfer_write {{.*}}, %arg2
 #gg = affine_map<(n, i, j, a, b, g, o, c) -> (n, i + a, j + b, g, o)>
 #gf = affine_map<(n, i, j, a, b, g, o, c) -> (a, b, g, o, c)>
@@ -268,6 +270,43 @@ func.func @grouped_input_grad(%g: memref<?x18x18x1x16xf32>, %f: memref<5x5x1x16x
   linalg.fill ins(%zero : f32) outs(%dx : memref<?x14x14x1x6xf32>)
   linalg.generic {indexing_maps = [#gg, #gf, #gdx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel", "reduction", "parallel"]}
     ins(%g, %f : memref<?x18x18x1x16xf32>, memref<5x5x1x16x6xf32>) outs(%dx : memref<?x14x14x1x6xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// The input gradient with the positions along the vectors (channels first,
+// rows padded to 16): 7 rows of 16 columns, fanned out over 2 of the 6
+// channels, which only the filter reads. Each 7x16 window of the cotangent
+// is loaded once for both channels; the filter's two values are two
+// splats, not one insert per element.
+// CHECK-LABEL: func.func @rows_input_grad
+// CHECK: scf.for %[[C:.*]] = %c0 to %c6 step %c2 {
+// CHECK: scf.for %{{.*}} = %c0 to %c14 step %c7 {
+// CHECK: vector.transfer_read %arg2{{.*}} vector<2x7x16xf32>
+// CHECK: scf.for {{.*}} -> (vector<2x7x16xf32>)
+// CHECK: scf.for {{.*}} -> (vector<2x7x16xf32>)
+// CHECK: scf.for {{.*}} -> (vector<2x7x16xf32>)
+// CHECK: %[[G:.*]] = vector.transfer_read %arg0{{.*}} vector<7x16xf32>
+// CHECK: %[[GG:.*]] = vector.broadcast %[[G]] : vector<7x16xf32> to vector<2x7x16xf32>
+// CHECK: %[[W:.*]] = vector.transfer_read %arg1[{{.*}}, %[[C]]]{{.*}} vector<2xf32>
+// CHECK: %[[W0:.*]] = vector.extract %[[W]][0]
+// CHECK: vector.broadcast %[[W0]] : f32 to vector<7x16xf32>
+// CHECK: %[[W1:.*]] = vector.extract %[[W]][1]
+// CHECK: vector.broadcast %[[W1]] : f32 to vector<7x16xf32>
+// CHECK-NOT: vector.insert {{.*}} : f32 into
+// CHECK: vector.fma %[[GG]], {{.*}} : vector<2x7x16xf32>
+#rg = affine_map<(n, c, i, j, a, b, o) -> (n, o, i + a, j + b)>
+#rf = affine_map<(n, c, i, j, a, b, o) -> (a, b, o, c)>
+#rdx = affine_map<(n, c, i, j, a, b, o) -> (n, c, i, j)>
+func.func @rows_input_grad(%g: memref<?x16x18x20xf32>, %f: memref<5x5x16x6xf32>, %dx: memref<?x6x14x16xf32>) {
+  linalg.generic {indexing_maps = [#rg, #rf, #rdx], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+    ins(%g, %f : memref<?x16x18x20xf32>, memref<5x5x16x6xf32>) outs(%dx : memref<?x6x14x16xf32>) {
   ^bb0(%x: f32, %w: f32, %acc: f32):
     %0 = arith.mulf %x, %w : f32
     %1 = arith.addf %acc, %0 : f32
