@@ -335,13 +335,18 @@ func.func @dropout_mask(%x: tensor<?x4xf32>, %step: f32) -> tensor<?x4xf32> {
 
 // -----
 
-// Batch statistics: channel_mean sums over the leading dimensions, then
-// divides by their element count, known at run time (batch x 3);
+// Batch statistics: channel_mean sums over the leading dimensions (each
+// batch row's sum first, a loop the threads can share, then those),
+// then divides by their element count, known at run time (batch x 3);
 // channel_mean_grad spreads the cotangent back over them; rsqrt is 1/sqrt.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[C2:.*]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-LABEL: func.func @channel_stats
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[C]]], iterator_types = ["reduction", "reduction", "parallel"]} ins(%arg0 : tensor<?x3x4xf32>)
+// CHECK: %[[ROWS:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction", "parallel"]} ins(%arg0 : tensor<?x3x4xf32>) outs(%{{.*}} : tensor<?x4xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID2]], #[[C2]]], iterator_types = ["reduction", "parallel"]} ins(%[[ROWS]] : tensor<?x4xf32>)
 // CHECK: tensor.dim %arg0, %c0
 // CHECK: tensor.dim %arg0, %c1
 // CHECK: %[[N:.*]] = arith.mulf {{.*}} : f32

@@ -34,6 +34,30 @@ func.func @forward(%x: memref<?x64xf32>, %w: memref<64x128xf32>, %y: memref<?x12
 
 // -----
 
+// A static product of few row blocks (64 rows: 8 blocks of 8) shares the
+// tiles of both outer loops between the threads (8 x 4 blocks): with one
+// loop of 8 an odd thread count, or a 5-tap filter gradient's loop, leaves
+// a thread idle for a share of the region.
+// CHECK-LABEL: func.func @few_row_blocks
+// CHECK: scf.parallel (%[[M:.*]], %[[N:.*]]) = (%c0, %c0) to (%c64, %c128) step (%c8, %c32) {
+// CHECK-NEXT: vector.transfer_read %arg2[%[[M]], %[[N]]]{{.*}} vector<8x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args
+#fmk = affine_map<(m, k, n) -> (m, k)>
+#fkn = affine_map<(m, k, n) -> (k, n)>
+#fmn = affine_map<(m, k, n) -> (m, n)>
+func.func @few_row_blocks(%x: memref<64x64xf32>, %w: memref<64x128xf32>, %y: memref<64x128xf32>) {
+  linalg.generic {indexing_maps = [#fmk, #fkn, #fmn], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<64x64xf32>, memref<64x128xf32>) outs(%y : memref<64x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // The same product with its accumulator zeroed by a fill just before: no
 // memset of Y; each full tile's sum starts from zero in registers (the
 // fill forwarded into the loop's initial value, Y read never), and the
