@@ -225,6 +225,153 @@ Value filterRows(Emitter &e, Value f) {
       e.loc, f, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
 }
 
+//===----------------------------------------------------------------------===//
+// Convolutions with the rows along the vectors. With few channels per group
+// (lenet's 1, 6 and 16) a channels-last tile fills a few lanes of a vector
+// (6 of 16); with the tensors channels first ([N, G, C/G, H, W]) a tile's
+// vectors run along a row of positions and the few channels are its fan
+// (see sinter-tile-contractions). The operand is transposed into a
+// zero-padded buffer whose rows are whole vectors (a multiple of 8 plus
+// the window: one 16-lane load, not 8 + 4 + 2), the result computed on
+// padded rows, its pad columns dropped, and transposed back.
+//===----------------------------------------------------------------------===//
+
+/// Rows of `width` padded to whole vectors of every target (8 lanes).
+int64_t paddedRow(int64_t width) { return llvm::alignTo(width, 8); }
+
+/// `t` [N, H, W, G * C/G] channels first, [N, G, C/G, rows, cols] of zeros
+/// with `t` at rows top + i * rowStep, columns left + j * colStep.
+Value channelsFirst(Emitter &e, Value t, int64_t groups, int64_t rows,
+                    int64_t cols, int64_t top, int64_t left,
+                    int64_t rowStep = 1, int64_t colStep = 1) {
+  OpBuilder &b = e.b;
+  auto type = cast<RankedTensorType>(t.getType());
+  int64_t perGroup = type.getDimSize(3) / groups;
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  OpFoldResult n = e.sizes(t)[0];
+  SmallVector<OpFoldResult> sizes = {n, idx(groups), idx(perGroup),
+                                     idx(type.getDimSize(1)),
+                                     idx(type.getDimSize(2))};
+  Value transposed = e.generic(
+      t,
+      AffineMap::get(5, 0, {d(0), d(3), d(4), d(1) * perGroup + d(2)},
+                     b.getContext()),
+      b.create<tensor::EmptyOp>(e.loc, sizes, b.getF32Type()), e.id(5),
+      e.parallel(5), [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  Value zeros = e.filled(
+      {n, idx(groups), idx(perGroup), idx(rows), idx(cols)}, 0.0);
+  return b.create<tensor::InsertSliceOp>(
+      e.loc, transposed, zeros,
+      SmallVector<OpFoldResult>{idx(0), idx(0), idx(0), idx(top), idx(left)},
+      sizes,
+      SmallVector<OpFoldResult>{idx(1), idx(1), idx(1), idx(rowStep),
+                                idx(colStep)});
+}
+
+/// A zero [N, G, C/G, rows, paddedRow(cols)] accumulator.
+Value channelsFirstZeros(Emitter &e, OpFoldResult n, int64_t groups,
+                         int64_t perGroup, int64_t rows, int64_t cols) {
+  auto idx = [&](int64_t v) -> OpFoldResult { return e.b.getIndexAttr(v); };
+  return e.filled({n, idx(groups), idx(perGroup), idx(rows),
+                   idx(paddedRow(cols))},
+                  0.0);
+}
+
+/// `t` [N, G, C/G, H, W'] back to channels last, [N, H, W, G * C/G]: its
+/// first `width` columns.
+Value channelsLast(Emitter &e, Value t, int64_t width) {
+  OpBuilder &b = e.b;
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  SmallVector<OpFoldResult> sizes = e.sizes(t);
+  sizes.back() = idx(width);
+  Value cut = b.create<tensor::ExtractSliceOp>(
+      e.loc, t, SmallVector<OpFoldResult>(5, idx(0)), sizes,
+      SmallVector<OpFoldResult>(5, idx(1)));
+  // Result (n, i, j, g, c) reads t[n, g, c, i, j].
+  Value init = b.create<tensor::EmptyOp>(
+      e.loc,
+      SmallVector<OpFoldResult>{sizes[0], sizes[3], sizes[4], sizes[1],
+                                sizes[2]},
+      b.getF32Type());
+  Value last = e.generic(
+      cut,
+      AffineMap::get(5, 0, {d(0), d(3), d(4), d(1), d(2)}, b.getContext()),
+      init, e.id(5), e.parallel(5),
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  return mergeChannels(e, last);
+}
+
+/// Iteration (n, g, c, i, j, a, b, o) of the channels-first window sums.
+SmallVector<IteratorType> channelsFirstIterators() {
+  return {IteratorType::parallel,  IteratorType::parallel,
+          IteratorType::parallel,  IteratorType::parallel,
+          IteratorType::parallel,  IteratorType::reduction,
+          IteratorType::reduction, IteratorType::reduction};
+}
+
+/// Whether a convolution producing `channels` per group on rows of
+/// `width` positions runs channels first: more positions in a row than
+/// channels, and a unit stride (a tile reads its rows and columns as
+/// whole vectors).
+bool alongRows(const Conv &c, int64_t channels, int64_t width) {
+  return width > channels && c.sweep.dim[0].stride == 1 &&
+         c.sweep.dim[1].stride == 1;
+}
+
+// yᵀ[n, g, o, i, j] = sum_{a, b, c} xᵀ[n, g, c, i + a*dh, j + b*dw] *
+// filter[a, b, c, g, o], the input padded channels first.
+Value convAlongRows(Emitter &e, Conv2DOp op, const Conv &c) {
+  OpBuilder &b = e.b;
+  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
+  auto in = op.getInput().getType();
+  auto out = op.getType();
+  int64_t oh = out.getDimSize(1), ow = out.getDimSize(2);
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  Value x = channelsFirst(e, op.getInput(), c.groups,
+                          in.getDimSize(1) + h.padBefore + h.padAfter,
+                          paddedRow(ow) + w.extent() - 1, h.padBefore,
+                          w.padBefore);
+  Value f = splitChannels(e, op.getFilter(), c.groups);
+  Value yt = e.generic(
+      {x, f},
+      {map8(b, {d(0), d(1), d(7), d(3) + d(5) * h.dilation,
+                d(4) + d(6) * w.dilation}),
+       map8(b, {d(5), d(6), d(7), d(1), d(2)})},
+      channelsFirstZeros(e, e.sizes(op.getInput())[0], c.groups,
+                         c.outPerGroup, oh, ow),
+      map8(b, {d(0), d(1), d(2), d(3), d(4)}), channelsFirstIterators(),
+      multiplyAdd);
+  return channelsLast(e, yt, ow);
+}
+
+// dxᵀ[n, g, c, i, j] = sum_{a, b, o} spreadᵀ[n, g, o, i + a*dh, j + b*dw] *
+// flipped[a, b, g, o, c]: the gather below, channels first.
+Value inputGradAlongRows(Emitter &e, Conv2DInputGradOp op, const Conv &c,
+                         Value flipped) {
+  OpBuilder &b = e.b;
+  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
+  auto in = op.getType();
+  int64_t height = in.getDimSize(1), width = in.getDimSize(2);
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  // Placed as spreadForGather places it.
+  Value spread = channelsFirst(
+      e, op.getGrad(), c.groups, height + h.extent() - 1,
+      paddedRow(width) + w.extent() - 1, h.extent() - 1 - h.padBefore,
+      w.extent() - 1 - w.padBefore, h.stride, w.stride);
+  Value dxt = e.generic(
+      {spread, flipped},
+      {map8(b, {d(0), d(1), d(7), d(3) + d(5) * h.dilation,
+                d(4) + d(6) * w.dilation}),
+       map8(b, {d(5), d(6), d(1), d(7), d(2)})},
+      channelsFirstZeros(e, e.sizes(op.getGrad())[0], c.groups,
+                         c.inPerGroup, height, width),
+      map8(b, {d(0), d(1), d(2), d(3), d(4)}), channelsFirstIterators(),
+      multiplyAdd);
+  return channelsLast(e, dxt, width);
+}
+
 // Ungrouped with enough channels: windowRows · filter. Else: iteration
 // (n, oh, ow, g, kh, kw, c, o), the output channel innermost, where both
 // the result and the filter are contiguous.
@@ -240,11 +387,13 @@ SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
                    positionsOf(e, y, op.getInput(), op.getType()),
                    op.getType())};
   }
+  auto out = op.getType();
+  if (alongRows(c, c.outPerGroup, out.getDimSize(2)))
+    return {castTo(b, op.getLoc(), convAlongRows(e, op, c), out)};
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   Value x = splitChannels(e, padInput(e, op.getInput(), c.sweep, 0.0),
                           c.groups);
   Value f = splitChannels(e, op.getFilter(), c.groups);
-  auto out = op.getType();
   Value init = zeros5(e, e.sizes(op.getInput())[0], out.getDimSize(1),
                       out.getDimSize(2), c.groups, c.outPerGroup);
   auto d = [&](unsigned i) { return dimExpr(b, i); };
@@ -254,90 +403,6 @@ SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
                d(2) * w.stride + d(5) * w.dilation, d(3), d(6)}),
       f, map8(b, {d(4), d(5), d(6), d(3), d(7)}), init);
   return {castTo(b, op.getLoc(), mergeChannels(e, y), out)};
-}
-
-/// `t` with its dimensions permuted: result dimension r is t's dimension
-/// `perm[r]` (an elementwise copy; `dims` are the result's sizes).
-Value permuted(Emitter &e, Value t, ArrayRef<unsigned> perm,
-               ArrayRef<OpFoldResult> dims) {
-  SmallVector<AffineExpr> reads(perm.size());
-  for (auto [r, from] : llvm::enumerate(perm))
-    reads[from] = dimExpr(e.b, r);
-  Value init = e.b.create<tensor::EmptyOp>(e.loc, dims, e.b.getF32Type());
-  return e.generic(t, AffineMap::get(perm.size(), 0, reads, e.b.getContext()),
-                   init, e.id(perm.size()), e.parallel(perm.size()),
-                   [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-}
-
-// The input gradient with the input's rows along the vectors: the gather
-// below on [N, G, C/G, H, W] and the cotangent spread as [N, G, O/G, .., ..]
-// (dxᵀ[n, g, c, i, j] = sum_{a, b, o} spreadᵀ[n, g, o, i + a*dh, j + b*dw] *
-// flipped[a, b, g, o, c]), then dx transposed back. With few channels per
-// group (lenet's 6) the channels-last gather's tiles fill 6 lanes of 16; a
-// row of the input fills all of a vector (14 of 16 there: 2x faster).
-Value inputGradAlongRows(Emitter &e, Conv2DInputGradOp op, const Conv &c,
-                         Value flipped) {
-  OpBuilder &b = e.b;
-  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
-  auto in = op.getType();
-  auto gradType = op.getGrad().getType();
-  auto d = [&](unsigned i) { return dimExpr(b, i); };
-  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
-  OpFoldResult n = e.sizes(op.getGrad())[0];
-  int64_t oh = gradType.getDimSize(1), ow = gradType.getDimSize(2);
-  // The cotangent [N, OH, OW, G*O/G] as [N, G, O/G, OH, OW], placed at
-  // stride steps in zeros as spreadForGather does.
-  Value gt = e.generic(
-      op.getGrad(),
-      AffineMap::get(5, 0, {d(0), d(3), d(4), d(1) * c.outPerGroup + d(2)},
-                     b.getContext()),
-      b.create<tensor::EmptyOp>(
-          e.loc,
-          SmallVector<OpFoldResult>{n, idx(c.groups), idx(c.outPerGroup),
-                                    idx(oh), idx(ow)},
-          b.getF32Type()),
-      e.id(5), e.parallel(5),
-      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-  // Rows padded to whole vectors (8 lanes divide every target's vectors
-  // into whole registers): a row of 14 is one 16-lane load, not 8 + 4 + 2.
-  // The pad columns compute zeros' gathers and are dropped.
-  int64_t width = in.getDimSize(2), paddedWidth = llvm::alignTo(width, 8);
-  Value zeros = e.filled({n, idx(c.groups), idx(c.outPerGroup),
-                          idx(in.getDimSize(1) + h.extent() - 1),
-                          idx(paddedWidth + w.extent() - 1)},
-                         0.0);
-  Value spread = b.create<tensor::InsertSliceOp>(
-      e.loc, gt, zeros,
-      SmallVector<OpFoldResult>{idx(0), idx(0), idx(0),
-                                idx(h.extent() - 1 - h.padBefore),
-                                idx(w.extent() - 1 - w.padBefore)},
-      e.sizes(gt),
-      SmallVector<OpFoldResult>{idx(1), idx(1), idx(1), idx(h.stride),
-                                idx(w.stride)});
-  Value init = e.filled({n, idx(c.groups), idx(c.inPerGroup),
-                         idx(in.getDimSize(1)), idx(paddedWidth)},
-                        0.0);
-  // Iteration (n, g, c, i, j, a, b, o).
-  Value dxt = e.generic(
-      {spread, flipped},
-      {map8(b, {d(0), d(1), d(7), d(3) + d(5) * h.dilation,
-                d(4) + d(6) * w.dilation}),
-       map8(b, {d(5), d(6), d(1), d(7), d(2)})},
-      init, map8(b, {d(0), d(1), d(2), d(3), d(4)}),
-      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-       IteratorType::parallel, IteratorType::parallel,
-       IteratorType::reduction, IteratorType::reduction,
-       IteratorType::reduction},
-      multiplyAdd);
-  SmallVector<OpFoldResult> rows = e.sizes(dxt);
-  rows.back() = idx(width);
-  dxt = b.create<tensor::ExtractSliceOp>(
-      e.loc, dxt, SmallVector<OpFoldResult>(5, idx(0)), rows,
-      SmallVector<OpFoldResult>(5, idx(1)));
-  Value dx = permuted(e, dxt, {0, 3, 4, 1, 2},
-                      {n, idx(in.getDimSize(1)), idx(in.getDimSize(2)),
-                       idx(c.groups), idx(c.inPerGroup)});
-  return mergeChannels(e, dx);
 }
 
 // dx[n, i, j, g, c] = sum_{a, b, o} spread(g)[n, i + a*dh, j + b*dw, g, o] *

@@ -147,38 +147,96 @@ bool unitStepIn(linalg::GenericOp op, unsigned d) {
   return true;
 }
 
-/// Widens a window tile along its fan: the innermost other result
-/// dimension that no input with the columns reads (the output channels of
-/// a channels-first input gradient, whose filter is broadcast). Each
-/// vector loaded from the column operand then feeds `fan` accumulators,
-/// and the tile has enough of them to cover the FMA latency: lenet's
-/// conv input gradient went from 7 accumulators, one load each, to 14
-/// sharing 7 loads. The fan size divides the dimension (no edge tiles) and
-/// keeps the accumulators within 2 * tile-m vectors of tile-n / 2 lanes.
-void fanOut(linalg::GenericOp op, TilePlan &plan, unsigned row, unsigned col,
-            int64_t tileM, int64_t tileN) {
+/// Shapes a window tile: its rows and its fan, the innermost other result
+/// dimension that no input with the columns reads (the channels of a
+/// channels-first convolution, whose filter is broadcast). Each vector
+/// loaded from the operand with the columns feeds the fan's accumulators,
+/// each broadcast value the rows'. Of the sizes that divide their
+/// dimensions (no edge tiles) and keep the accumulators within 2 * tile-m
+/// vectors of tile-n / 2 lanes, the one with the most FMAs per load (then
+/// the most accumulators, to cover the FMA latency): lenet's first
+/// convolution, 32 columns by 7 rows (14 FMAs for 15 loads a step), is 2
+/// rows by 3 channels (12 for 7); its input gradient 7 rows by 2 channels.
+void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
+                     unsigned col, int64_t tileM, int64_t tileN) {
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t lanes = std::max<int64_t>(tileN / 2, 1);
-  int64_t vectors = plan.sizes[row] * llvm::divideCeil(plan.sizes[col], lanes);
+  if (ShapedType::isDynamic(ranges[row]))
+    return;
+  std::optional<unsigned> fan;
   for (AffineExpr e : llvm::reverse(out.getResults())) {
     unsigned d = cast<AffineDimExpr>(e).getPosition();
     if (d == row || d == col || ShapedType::isDynamic(ranges[d]) ||
         ranges[d] == 1)
       continue;
-    bool withColumns = llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
-      AffineMap map = op.getMatchingIndexingMap(in);
-      return map.isFunctionOfDim(d) && map.isFunctionOfDim(col);
-    });
-    if (withColumns || !unitStepIn(op, d))
-      continue;
-    for (int64_t f = 2 * tileM / vectors; f > 1; --f)
-      if (ranges[d] % f == 0) {
-        plan.sizes[d] = f;
-        break;
-      }
-    return;
+    bool withColumns =
+        llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+          AffineMap map = op.getMatchingIndexingMap(in);
+          return map.isFunctionOfDim(d) && map.isFunctionOfDim(col);
+        });
+    if (!withColumns && unitStepIn(op, d))
+      fan = d;
+    break;
   }
+  int64_t lanes = std::max<int64_t>(tileN / 2, 1);
+  int64_t vectors = llvm::divideCeil(plan.sizes[col], lanes);
+  int64_t budget = 2 * tileM;
+  // Loads a step: per input, the vectors (with the columns) or values it
+  // reads for the tile's rows and fan.
+  auto loads = [&](int64_t r, int64_t f) {
+    int64_t n = 0;
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(in);
+      int64_t k = map.isFunctionOfDim(col) ? vectors : 1;
+      if (map.isFunctionOfDim(row))
+        k *= r;
+      if (fan && map.isFunctionOfDim(*fan))
+        k *= f;
+      n += k;
+    }
+    return n;
+  };
+  auto divisors = [](int64_t n, int64_t limit) {
+    SmallVector<int64_t> ds;
+    for (int64_t d = 1; d <= std::min(n, limit); ++d)
+      if (n % d == 0)
+        ds.push_back(d);
+    return ds;
+  };
+  // Where the vectors are loaded along the rows (a channels-first window)
+  // rows and fan trade loads; else (channels last, each row a broadcast
+  // value) only the accumulators count, and the rows may only shrink, to
+  // make room for the fan. Larger rows first: they win ties.
+  bool rowsLoaded = llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    return map.isFunctionOfDim(row) && map.isFunctionOfDim(col);
+  });
+  SmallVector<int64_t> rowSizes =
+      divisors(ranges[row], rowsLoaded ? budget : plan.sizes[row]);
+  if (!llvm::is_contained(rowSizes, plan.sizes[row]))
+    rowSizes.push_back(plan.sizes[row]);
+  llvm::sort(rowSizes, std::greater<int64_t>());
+  SmallVector<int64_t> fanSizes =
+      fan ? divisors(ranges[*fan], budget) : SmallVector<int64_t>{1};
+  int64_t bestR = plan.sizes[row], bestF = 1;
+  auto better = [&](int64_t r, int64_t f) {
+    // a / b > c / d without division.
+    int64_t fmas = r * f * vectors, best = bestR * bestF * vectors;
+    int64_t lhs = fmas * loads(bestR, bestF), rhs = best * loads(r, f);
+    // Channels last only the accumulators count (FMA latency).
+    if (!rowsLoaded || lhs == rhs)
+      return fmas > best;
+    return lhs > rhs;
+  };
+  for (int64_t r : rowSizes)
+    for (int64_t f : fanSizes)
+      if (r * f * vectors <= budget && better(r, f)) {
+        bestR = r;
+        bestF = f;
+      }
+  plan.sizes[row] = bestR;
+  if (fan)
+    plan.sizes[*fan] = bestF;
 }
 
 /// The plan for `op`, or nothing when it is not a (window) contraction
@@ -244,7 +302,7 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
     if (iters[d] == utils::IteratorType::reduction)
       plan.order.push_back(d);
   if (plan.window && row)
-    fanOut(op, plan, *row, col.getPosition(), tileM, tileN);
+    shapeWindowTile(op, plan, *row, col.getPosition(), tileM, tileN);
   return plan;
 }
 

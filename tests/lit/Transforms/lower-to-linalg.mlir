@@ -208,6 +208,30 @@ func.func @conv_filter_grad_few_channels(%x: tensor<?x8x8x2xf32>, %g: tensor<?x4
 
 // -----
 
+// At stride 1 with fewer output channels than output columns the
+// convolution runs channels first, the rows along the vectors: the input
+// transposed to [N, G, C/G, H, W] into zeros with its pads and rows
+// padded to whole vectors of 8 (12 -> 16, + 3 - 1 = 18 columns), the sum
+// into [N, G, O/G, OH, 16], its first 12 columns transposed back.
+// CHECK-DAG: #[[TOCF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1 + d2)>
+// CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d7, d3 + d5, d4 + d6)>
+// CHECK-DAG: #[[FILTER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d6, d7, d1, d2)>
+// CHECK-DAG: #[[BACK:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1, d2)>
+// CHECK-LABEL: func.func @conv_rows
+// CHECK: %[[XT:.*]] = linalg.generic {indexing_maps = [#[[TOCF]], {{.*}}]} ins(%arg0 : tensor<?x12x12x1xf32>) outs(%{{.*}} : tensor<?x1x1x12x12xf32>)
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %[[XT]] into %{{.*}}[0, 0, 0, 1, 1] [%{{.*}}, 1, 1, 12, 12] [1, 1, 1, 1, 1] : tensor<?x1x1x12x12xf32> into tensor<?x1x1x14x18xf32>
+// CHECK: %[[YT:.*]] = linalg.generic {indexing_maps = [#[[WINDOW]], #[[FILTER]], {{.*}}]{{.*}} ins(%[[PAD]], %{{.*}} : tensor<?x1x1x14x18xf32>, tensor<3x3x1x1x4xf32>) outs(%{{.*}} : tensor<?x1x4x12x16xf32>)
+// CHECK: %[[CUT:.*]] = tensor.extract_slice %[[YT]][0, 0, 0, 0, 0] [%{{.*}}, 1, 4, 12, 12]
+// CHECK: linalg.generic {indexing_maps = [#[[BACK]], {{.*}}]} ins(%[[CUT]] : tensor<?x1x4x12x12xf32>) outs(%{{.*}} : tensor<?x12x12x1x4xf32>)
+// CHECK: tensor.collapse_shape {{.*}} into tensor<?x12x12x4xf32>
+func.func @conv_rows(%x: tensor<?x12x12x1xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x12x12x4xf32> {
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1}
+      : tensor<?x12x12x1xf32>, tensor<3x3x1x4xf32> -> tensor<?x12x12x4xf32>
+  return %0 : tensor<?x12x12x4xf32>
+}
+
+// -----
+
 // The input gradient is a gather: the cotangent is spread at stride steps
 // after extent - 1 - pad zeros, and read through the flipped filter. With
 // at least as many channels as the input has columns it stays channels
