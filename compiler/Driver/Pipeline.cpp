@@ -79,6 +79,10 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   }
   pm.addNestedPass<func::FuncOp>(
       createParallelizeLoops({options.minParallelIterations}));
+  // One value per loop bound, so that loops over the batch compare equal.
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createFuseParallelLoops());
   // After the register tiles: their accumulators stay in registers only
   // where the tile provably does not alias its operands, which buffers
   // sharing one workspace no longer show.

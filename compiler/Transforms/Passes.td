@@ -71,6 +71,26 @@ def EmbedManifest : Pass<"sinter-embed-manifest", "::mlir::ModuleOp"> {
   ];
 }
 
+def FuseParallelLoops : Pass<"sinter-fuse-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Merges adjacent parallel loops that work on one image each";
+  let description = [{
+    Expects a bufferized function after sinter-parallelize-loops. Two
+    adjacent `scf.parallel` loops over the same range (one dimension, no
+    reductions) become one when every buffer that one writes and the other
+    touches is reached only at the loop's index in its first dimension,
+    through views that keep that dimension (the batch: each iteration works
+    on its own image). Ops between the loops may only be views and other
+    pure ops or allocations (moved before the first loop) and deallocations
+    (moved after the second). Each iteration then runs both bodies in
+    order: one parallel region, one barrier. Results are unchanged.
+
+    Example: a convolution's output written at `y[%n, ...]` by one loop and
+    read at `y[%n, ...]` by the bias-and-relu loop after it: one loop over
+    `%n` doing both.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def FuseOptimizerUpdates : Pass<"sinter-fuse-optimizer-updates", "::mlir::func::FuncOp"> {
   let summary = "Merges the optimizer steps of side-by-side parameters into one step";
   let description = [{

@@ -1,0 +1,318 @@
+//===- FuseParallelLoops.cpp - one parallel region for per-image chains ---===//
+//
+// Expects: a func.func after sinter-parallelize-loops (bufferized, its
+// large ops' outer loops scf.parallel). Produces: adjacent scf.parallel
+// loops over the same range merged into one, where every buffer one of
+// them writes and the other touches is touched only at the loop's index in
+// its first dimension (both loops work on image n of the batch, nothing
+// else of it). Each iteration then runs the ops one after the other on its
+// own image: one parallel region and one barrier instead of one per op,
+// and the image still in the cache for the next op (lenet's convolution,
+// bias, activation and pooling: 48 regions a step). Results do not change:
+// every element is computed by the same ops in the same order. See
+// Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace sinter {
+#define GEN_PASS_DEF_FUSEPARALLELLOOPS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace sinter
+
+using namespace mlir;
+using namespace sinter;
+
+namespace {
+
+/// Whether `index` is `iv` (directly or through an identity affine.apply).
+bool isIndex(Value index, Value iv) {
+  if (!index)
+    return false;
+  if (index == iv)
+    return true;
+  auto apply = index.getDefiningOp<affine::AffineApplyOp>();
+  return apply && apply.getAffineMap().isIdentity() &&
+         apply.getMapOperands().size() == 1 && apply.getMapOperands()[0] == iv;
+}
+
+/// The buffer a view of `v` reads, if every view on the way keeps the
+/// first dimension as it is (offset 0, step 1, not merged with others):
+/// index i of `v`'s first dimension is then index i of the buffer's.
+/// Function arguments count as one buffer (null): they may alias.
+std::optional<Value> rootKeepingFirstDim(Value v) {
+  while (true) {
+    if (isa<BlockArgument>(v)) {
+      auto arg = cast<BlockArgument>(v);
+      if (isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+        return Value();
+      return std::nullopt;
+    }
+    Operation *def = v.getDefiningOp();
+    if (isa<memref::AllocOp, memref::AllocaOp>(def))
+      return v;
+    if (auto view = dyn_cast<memref::SubViewOp>(def)) {
+      std::optional<int64_t> offset =
+          getConstantIntValue(view.getMixedOffsets()[0]);
+      std::optional<int64_t> stride =
+          getConstantIntValue(view.getMixedStrides()[0]);
+      if (offset != 0 || stride != 1 || view.getDroppedDims().test(0))
+        return std::nullopt;
+      v = view.getSource();
+    } else if (auto expand = dyn_cast<memref::ExpandShapeOp>(def)) {
+      if (expand.getReassociationIndices()[0] != ReassociationIndices{0})
+        return std::nullopt;
+      v = expand.getSrc();
+    } else if (auto collapse = dyn_cast<memref::CollapseShapeOp>(def)) {
+      if (collapse.getReassociationIndices()[0] != ReassociationIndices{0})
+        return std::nullopt;
+      v = collapse.getSrc();
+    } else if (auto cast = dyn_cast<memref::CastOp>(def)) {
+      v = cast.getSource();
+    } else {
+      return std::nullopt;
+    }
+  }
+}
+
+/// The buffer `v` is a view of (function arguments count as one buffer,
+/// null: they may alias), or nothing for a view this does not follow.
+std::optional<Value> rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (isa<memref::AllocOp, memref::AllocaOp>(def))
+      return v;
+    if (!isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+             memref::CastOp>(def))
+      return std::nullopt;
+    v = def->getOperand(0);
+  }
+  auto arg = cast<BlockArgument>(v);
+  if (isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+    return Value();
+  return std::nullopt;
+}
+
+/// How a loop touches one buffer.
+struct Use {
+  bool writes = false;
+  /// Every access is at the loop's index in the buffer's first dimension.
+  bool atIndex = true;
+};
+
+/// The buffers defined outside `loop` that its ops touch, or nothing when
+/// an op's effects are unknown.
+std::optional<DenseMap<Value, Use>> usesOf(scf::ParallelOp loop) {
+  Value iv = loop.getInductionVars()[0];
+  DenseMap<Value, Use> uses;
+  bool known = true;
+  // Whether `op` reaches `buffer` at `iv` of its first dimension only.
+  auto atIndex = [&](Operation *op, Value buffer) -> std::optional<Value> {
+    ValueRange indices;
+    std::optional<AffineMap> spans;
+    if (auto load = dyn_cast<memref::LoadOp>(op))
+      indices = load.getIndices();
+    else if (auto store = dyn_cast<memref::StoreOp>(op))
+      indices = store.getIndices();
+    else if (auto read = dyn_cast<vector::TransferReadOp>(op))
+      indices = read.getIndices(), spans = read.getPermutationMap();
+    else if (auto write = dyn_cast<vector::TransferWriteOp>(op))
+      indices = write.getIndices(), spans = write.getPermutationMap();
+    if (!indices.empty()) {
+      if (!isIndex(indices[0], iv) || (spans && spans->isFunctionOfDim(0)))
+        return std::nullopt;
+      return rootKeepingFirstDim(buffer);
+    }
+    // A whole view: a subview at `iv` of one size in the first dimension.
+    auto view = buffer.getDefiningOp<memref::SubViewOp>();
+    if (!view || !loop->isProperAncestor(view) ||
+        !isIndex(dyn_cast_if_present<Value>(view.getMixedOffsets()[0]), iv) ||
+        getConstantIntValue(view.getMixedSizes()[0]) != 1 ||
+        getConstantIntValue(view.getMixedStrides()[0]) != 1)
+      return std::nullopt;
+    return rootKeepingFirstDim(view.getSource());
+  };
+  loop.getBody()->walk([&](Operation *op) {
+    if (op->hasTrait<OpTrait::IsTerminator>() ||
+        isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+            memref::CastOp>(op))
+      return;
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects) {
+      if (!op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+        known = false;
+      return;
+    }
+    SmallVector<MemoryEffects::EffectInstance> list;
+    effects.getEffects(list);
+    for (MemoryEffects::EffectInstance &effect : list) {
+      Value buffer = effect.getValue();
+      if (!buffer) {
+        known = false;
+        return;
+      }
+      // Buffers allocated inside an iteration are its own.
+      if (Operation *def = buffer.getDefiningOp();
+          def && loop->isProperAncestor(def) &&
+          !isa<memref::SubViewOp, memref::ExpandShapeOp,
+               memref::CollapseShapeOp, memref::CastOp>(def))
+        continue;
+      std::optional<Value> root = atIndex(op, buffer);
+      bool at = root.has_value();
+      if (!root)
+        root = rootOf(buffer);
+      if (!root) {
+        known = false;
+        return;
+      }
+      Use &use = uses[*root];
+      use.writes |= isa<MemoryEffects::Write>(effect.getEffect());
+      use.atIndex &= at;
+    }
+  });
+  if (!known)
+    return std::nullopt;
+  return uses;
+}
+
+/// Whether `first` and then `second`, iteration by iteration, compute what
+/// the loops compute one after the other.
+bool independentAcrossIterations(scf::ParallelOp first,
+                                 scf::ParallelOp second) {
+  auto a = usesOf(first), b = usesOf(second);
+  if (!a || !b)
+    return false;
+  for (auto &[buffer, use] : *a) {
+    auto other = b->find(buffer);
+    if (other == b->end() || !(use.writes || other->second.writes))
+      continue;
+    if (!use.atIndex || !other->second.atIndex)
+      return false;
+  }
+  return true;
+}
+
+/// A stand-in for the size `size`, the same for sizes that are equal by
+/// construction: the first dimension of a view is that of its buffer (or
+/// the subview's size), of an allocation the size it was allocated with,
+/// of a function argument the argument. Loops over the batch get their
+/// bounds from different buffers (the input, a view of it, a buffer
+/// allocated with its size).
+Value sourceOfSize(Value size) {
+  while (auto dim = size.getDefiningOp<memref::DimOp>()) {
+    if (getConstantIntValue(dim.getIndex()) != 0)
+      return size;
+    Value v = dim.getSource();
+    while (true) {
+      Operation *def = v.getDefiningOp();
+      if (!def)
+        return v; // a function argument's (or loop's) first dimension
+      if (auto view = dyn_cast<memref::SubViewOp>(def)) {
+        auto sized = dyn_cast_if_present<Value>(view.getMixedSizes()[0]);
+        if (!sized || view.getDroppedDims().test(0))
+          return size;
+        size = sized;
+        break;
+      }
+      if (auto expand = dyn_cast<memref::ExpandShapeOp>(def);
+          expand &&
+          expand.getReassociationIndices()[0] == ReassociationIndices{0}) {
+        v = expand.getSrc();
+        continue;
+      }
+      if (auto collapse = dyn_cast<memref::CollapseShapeOp>(def);
+          collapse &&
+          collapse.getReassociationIndices()[0] == ReassociationIndices{0}) {
+        v = collapse.getSrc();
+        continue;
+      }
+      if (auto cast = dyn_cast<memref::CastOp>(def)) {
+        v = cast.getSource();
+        continue;
+      }
+      auto alloc = dyn_cast<memref::AllocOp>(def);
+      if (!alloc || !alloc.getType().isDynamicDim(0))
+        return size;
+      size = alloc.getDynamicSizes()[0];
+      break;
+    }
+  }
+  return size;
+}
+
+bool sameRange(scf::ParallelOp a, scf::ParallelOp b) {
+  auto same = [](Value x, Value y) {
+    if (getConstantIntValue(x) && getConstantIntValue(x) == getConstantIntValue(y))
+      return true;
+    return x == y || sourceOfSize(x) == sourceOfSize(y);
+  };
+  return a.getNumLoops() == 1 && b.getNumLoops() == 1 &&
+         a.getNumResults() == 0 && b.getNumResults() == 0 &&
+         same(a.getLowerBound()[0], b.getLowerBound()[0]) &&
+         same(a.getUpperBound()[0], b.getUpperBound()[0]) &&
+         same(a.getStep()[0], b.getStep()[0]);
+}
+
+struct FuseParallelLoopsPass
+    : public sinter::impl::FuseParallelLoopsBase<FuseParallelLoopsPass> {
+  void runOnOperation() override {
+    SmallVector<Block *> blocks;
+    getOperation().walk([&](Block *block) { blocks.push_back(block); });
+    for (Block *block : blocks)
+      fuseIn(*block);
+  }
+
+  /// Merges each scf.parallel of `block` into the one before it where it
+  /// can: the ops between them are views, allocations (moved before the
+  /// first loop) and deallocations (moved after the second).
+  void fuseIn(Block &block) {
+    scf::ParallelOp current;
+    for (Operation &op : llvm::make_early_inc_range(block)) {
+      auto loop = dyn_cast<scf::ParallelOp>(&op);
+      if (!loop)
+        continue;
+      if (current && sameRange(current, loop) && canMove(current, loop) &&
+          independentAcrossIterations(current, loop)) {
+        merge(current, loop);
+        continue;
+      }
+      current = loop;
+    }
+  }
+
+  /// Whether the ops between `first` and `second` can move out of the
+  /// way: pure ops and allocations before `first`, deallocations after
+  /// `second`. (Their operands are defined before `first` or between the
+  /// loops: `first` has no results.)
+  static bool canMove(scf::ParallelOp first, scf::ParallelOp second) {
+    for (Operation *op = first->getNextNode(); op != second;
+         op = op->getNextNode())
+      if (!isPure(op) && !isa<memref::AllocOp, memref::DeallocOp>(op))
+        return false;
+    return true;
+  }
+
+  static void merge(scf::ParallelOp first, scf::ParallelOp second) {
+    SmallVector<Operation *> between;
+    for (Operation *op = first->getNextNode(); op != second;
+         op = op->getNextNode())
+      between.push_back(op);
+    for (Operation *op : between) {
+      if (isa<memref::DeallocOp>(op))
+        op->moveAfter(second);
+      else
+        op->moveBefore(first);
+    }
+    Block *into = first.getBody();
+    Block *from = second.getBody();
+    from->getArgument(0).replaceAllUsesWith(into->getArgument(0));
+    into->getOperations().splice(into->getTerminator()->getIterator(),
+                                 from->getOperations(), from->begin(),
+                                 from->getTerminator()->getIterator());
+    second.erase();
+  }
+};
+
+} // namespace

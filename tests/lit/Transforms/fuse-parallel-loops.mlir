@@ -1,0 +1,150 @@
+// RUN: sinter-opt %s --split-input-file --sinter-fuse-parallel-loops | FileCheck %s
+
+// Two loops over the batch, the second reading at %n what the first wrote
+// at %n: one loop, the allocation between them moved before it and the
+// deallocation after it. The bounds are equal by construction: the
+// input's batch, and the first dimension of a view of a buffer allocated
+// with it.
+// CHECK-LABEL: func.func @per_image_chain
+// CHECK: %[[Y:.*]] = memref.alloc
+// CHECK: %[[Z:.*]] = memref.alloc
+// CHECK: scf.parallel (%[[N:.*]]) =
+// CHECK: memref.store {{.*}}, %[[Y]][%[[N]], %{{.*}}]
+// CHECK: memref.load %{{.*}}[%[[N]], %{{.*}}]
+// CHECK: memref.store {{.*}}, %[[Z]][%[[N]], %{{.*}}]
+// CHECK: scf.reduce
+// CHECK-NOT: scf.parallel
+// CHECK: memref.dealloc %[[Y]]
+func.func @per_image_chain(%x: memref<?x8xf32>) -> memref<?x2x4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  %y = memref.alloc(%n) : memref<?x8xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<?x8xf32>
+      %w = arith.mulf %v, %v : f32
+      memref.store %w, %y[%i, %j] : memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  %yv = memref.expand_shape %y [[0], [1, 2]] output_shape [%n, 2, 4] : memref<?x8xf32> into memref<?x2x4xf32>
+  %z = memref.alloc(%n) : memref<?x2x4xf32>
+  %m = memref.dim %yv, %c0 : memref<?x2x4xf32>
+  scf.parallel (%i) = (%c0) to (%m) step (%c1) {
+    scf.for %j = %c0 to %c2 step %c1 {
+      scf.for %k = %c0 to %c4 step %c1 {
+        %v = memref.load %yv[%i, %j, %k] : memref<?x2x4xf32>
+        %w = arith.addf %v, %v : f32
+        memref.store %w, %z[%i, %j, %k] : memref<?x2x4xf32>
+      }
+    }
+    scf.reduce
+  }
+  memref.dealloc %y : memref<?x8xf32>
+  return %z : memref<?x2x4xf32>
+}
+
+// -----
+
+// The second loop reads the row after its own: iteration %n would read
+// what another iteration writes. Two loops.
+// CHECK-LABEL: func.func @reads_another_image
+// CHECK: scf.parallel
+// CHECK: scf.parallel
+func.func @reads_another_image(%x: memref<?x8xf32>, %z: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  %last = arith.subi %n, %c1 : index
+  %y = memref.alloc(%n) : memref<?x8xf32>
+  scf.parallel (%i) = (%c0) to (%last) step (%c1) {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<?x8xf32>
+      memref.store %v, %y[%i, %j] : memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%last) step (%c1) {
+    %next = arith.addi %i, %c1 : index
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %y[%next, %j] : memref<?x8xf32>
+      memref.store %v, %z[%i, %j] : memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  memref.dealloc %y : memref<?x8xf32>
+  return
+}
+
+// -----
+
+// A whole-buffer op between the loops (it reads every image) and a loop
+// over other bounds: nothing merges.
+// CHECK-LABEL: func.func @barriers
+// CHECK: scf.parallel
+// CHECK: linalg.fill
+// CHECK: scf.parallel
+// CHECK: scf.parallel
+func.func @barriers(%x: memref<?x8xf32>, %z: memref<?x8xf32>, %s: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<?x8xf32>
+      memref.store %v, %z[%i, %j] : memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  linalg.fill ins(%zero : f32) outs(%s : memref<8xf32>)
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %z[%i, %j] : memref<?x8xf32>
+      memref.store %v, %x[%i, %j] : memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%n) step (%c2) {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %z[%i, %j] : memref<?x8xf32>
+      memref.store %v, %x[%i, %j] : memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A register tile's vector spans rows of the batch dimension (rows %i to
+// %i + 7): the loops stay apart.
+// CHECK-LABEL: func.func @tile_spans_images
+// CHECK: scf.parallel
+// CHECK: scf.parallel
+func.func @tile_spans_images(%x: memref<?x8xf32>, %y: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %cst = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  %t = memref.alloc(%n) : memref<?x8xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = vector.transfer_read %x[%i, %c0], %cst : memref<?x8xf32>, vector<8x8xf32>
+    vector.transfer_write %v, %t[%i, %c0] : vector<8x8xf32>, memref<?x8xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = vector.transfer_read %t[%i, %c0], %cst : memref<?x8xf32>, vector<8xf32>
+    vector.transfer_write %v, %y[%i, %c0] : vector<8xf32>, memref<?x8xf32>
+    scf.reduce
+  }
+  memref.dealloc %t : memref<?x8xf32>
+  return
+}
