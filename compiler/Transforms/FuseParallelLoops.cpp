@@ -244,7 +244,8 @@ Value sourceOfSize(Value size) {
 
 bool sameRange(scf::ParallelOp a, scf::ParallelOp b) {
   auto same = [](Value x, Value y) {
-    if (getConstantIntValue(x) && getConstantIntValue(x) == getConstantIntValue(y))
+    if (getConstantIntValue(x) &&
+        getConstantIntValue(x) == getConstantIntValue(y))
       return true;
     return x == y || sourceOfSize(x) == sourceOfSize(y);
   };

@@ -269,15 +269,6 @@ Value channelsFirst(Emitter &e, Value t, int64_t groups, int64_t rows,
                                 idx(colStep)});
 }
 
-/// A zero [N, G, C/G, rows, paddedRow(cols)] accumulator.
-Value channelsFirstZeros(Emitter &e, OpFoldResult n, int64_t groups,
-                         int64_t perGroup, int64_t rows, int64_t cols) {
-  auto idx = [&](int64_t v) -> OpFoldResult { return e.b.getIndexAttr(v); };
-  return e.filled({n, idx(groups), idx(perGroup), idx(rows),
-                   idx(paddedRow(cols))},
-                  0.0);
-}
-
 /// `t` [N, G, C/G, H, W'] back to channels last, [N, H, W, G * C/G]: its
 /// first `width` columns.
 Value channelsLast(Emitter &e, Value t, int64_t width) {
@@ -303,12 +294,36 @@ Value channelsLast(Emitter &e, Value t, int64_t width) {
   return mergeChannels(e, last);
 }
 
-/// Iteration (n, g, c, i, j, a, b, o) of the channels-first window sums.
-SmallVector<IteratorType> channelsFirstIterators() {
-  return {IteratorType::parallel,  IteratorType::parallel,
-          IteratorType::parallel,  IteratorType::parallel,
-          IteratorType::parallel,  IteratorType::reduction,
-          IteratorType::reduction, IteratorType::reduction};
+/// The channels-first window sum out[n, g, c, i, j] = sum_{a, b, o}
+/// data[n, g, o, i + a*dh, j + b*dw] * filter[filterMap(a, b, g, o, c)],
+/// over `rows` x `cols` positions (rows padded to whole vectors), channels
+/// last again: [N, rows, cols, G * C/G].
+Value channelsFirstWindowSum(Emitter &e, Value data, Value filter,
+                             ArrayRef<unsigned> filterDims, const Sweep &s,
+                             int64_t groups, int64_t channels, int64_t rows,
+                             int64_t cols) {
+  OpBuilder &b = e.b;
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  // Iteration (n, g, c, i, j, a, b, o).
+  SmallVector<AffineExpr> filterExprs;
+  for (unsigned dim : filterDims)
+    filterExprs.push_back(d(dim));
+  Value sum = e.generic(
+      {data, filter},
+      {map8(b, {d(0), d(1), d(7), d(3) + d(5) * s.dim[0].dilation,
+                d(4) + d(6) * s.dim[1].dilation}),
+       map8(b, filterExprs)},
+      e.filled({e.sizes(data)[0], b.getIndexAttr(groups),
+                b.getIndexAttr(channels), b.getIndexAttr(rows),
+                b.getIndexAttr(paddedRow(cols))},
+               0.0),
+      map8(b, {d(0), d(1), d(2), d(3), d(4)}),
+      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
+       IteratorType::parallel, IteratorType::parallel,
+       IteratorType::reduction, IteratorType::reduction,
+       IteratorType::reduction},
+      multiplyAdd);
+  return channelsLast(e, sum, cols);
 }
 
 /// Whether a convolution producing `channels` per group on rows of
@@ -323,53 +338,34 @@ bool alongRows(const Conv &c, int64_t channels, int64_t width) {
 // yᵀ[n, g, o, i, j] = sum_{a, b, c} xᵀ[n, g, c, i + a*dh, j + b*dw] *
 // filter[a, b, c, g, o], the input padded channels first.
 Value convAlongRows(Emitter &e, Conv2DOp op, const Conv &c) {
-  OpBuilder &b = e.b;
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   auto in = op.getInput().getType();
   auto out = op.getType();
-  int64_t oh = out.getDimSize(1), ow = out.getDimSize(2);
-  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  int64_t ow = out.getDimSize(2);
   Value x = channelsFirst(e, op.getInput(), c.groups,
                           in.getDimSize(1) + h.padBefore + h.padAfter,
                           paddedRow(ow) + w.extent() - 1, h.padBefore,
                           w.padBefore);
-  Value f = splitChannels(e, op.getFilter(), c.groups);
-  Value yt = e.generic(
-      {x, f},
-      {map8(b, {d(0), d(1), d(7), d(3) + d(5) * h.dilation,
-                d(4) + d(6) * w.dilation}),
-       map8(b, {d(5), d(6), d(7), d(1), d(2)})},
-      channelsFirstZeros(e, e.sizes(op.getInput())[0], c.groups,
-                         c.outPerGroup, oh, ow),
-      map8(b, {d(0), d(1), d(2), d(3), d(4)}), channelsFirstIterators(),
-      multiplyAdd);
-  return channelsLast(e, yt, ow);
+  // filter[a, b, c, g, o] at iteration (n, g, o, i, j, a, b, c).
+  return channelsFirstWindowSum(e, x, splitChannels(e, op.getFilter(), c.groups),
+                                {5, 6, 7, 1, 2}, c.sweep, c.groups,
+                                c.outPerGroup, out.getDimSize(1), ow);
 }
 
 // dxᵀ[n, g, c, i, j] = sum_{a, b, o} spreadᵀ[n, g, o, i + a*dh, j + b*dw] *
 // flipped[a, b, g, o, c]: the gather below, channels first.
 Value inputGradAlongRows(Emitter &e, Conv2DInputGradOp op, const Conv &c,
                          Value flipped) {
-  OpBuilder &b = e.b;
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   auto in = op.getType();
   int64_t height = in.getDimSize(1), width = in.getDimSize(2);
-  auto d = [&](unsigned i) { return dimExpr(b, i); };
   // Placed as spreadForGather places it.
   Value spread = channelsFirst(
       e, op.getGrad(), c.groups, height + h.extent() - 1,
       paddedRow(width) + w.extent() - 1, h.extent() - 1 - h.padBefore,
       w.extent() - 1 - w.padBefore, h.stride, w.stride);
-  Value dxt = e.generic(
-      {spread, flipped},
-      {map8(b, {d(0), d(1), d(7), d(3) + d(5) * h.dilation,
-                d(4) + d(6) * w.dilation}),
-       map8(b, {d(5), d(6), d(1), d(7), d(2)})},
-      channelsFirstZeros(e, e.sizes(op.getGrad())[0], c.groups,
-                         c.inPerGroup, height, width),
-      map8(b, {d(0), d(1), d(2), d(3), d(4)}), channelsFirstIterators(),
-      multiplyAdd);
-  return channelsLast(e, dxt, width);
+  return channelsFirstWindowSum(e, spread, flipped, {5, 6, 1, 7, 2}, c.sweep,
+                                c.groups, c.inPerGroup, height, width);
 }
 
 // Ungrouped with enough channels: windowRows · filter. Else: iteration

@@ -6,8 +6,10 @@
 //   linalg : sinter-embed-manifest, sinter-pack-trainer-abi,
 //            sinter-fuse-optimizer-updates,
 //            sinter-results-into-destinations, sinter-lower-to-linalg
-//   llvm   : upstream bufferization, sinter-parallelize-loops and LLVM
-//            lowering (parallel loops through OpenMP)
+//   llvm   : upstream bufferization, sinter-tile-contractions,
+//            sinter-parallelize-loops, sinter-fuse-parallel-loops,
+//            sinter-plan-memory and LLVM lowering (parallel loops through
+//            OpenMP)
 //
 //===----------------------------------------------------------------------===//
 
