@@ -7,10 +7,11 @@
 // its first dimension (both loops work on image n of the batch, nothing
 // else of it). Each iteration then runs the ops one after the other on its
 // own image: one parallel region and one barrier instead of one per op,
-// and the image still in the cache for the next op (lenet's convolution,
-// bias, activation and pooling: 48 regions a step). Results do not change:
-// every element is computed by the same ops in the same order. See
-// Passes.td.
+// and the image still in the cache for the next op (lenet's step: 52
+// regions before, 24 after). Small serial ops between two such loops move
+// before or after the pair where no buffer orders them. Results do not
+// change: every element is computed by the same ops in the same order.
+// See Passes.td.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"
@@ -42,13 +43,13 @@ bool isIndex(Value index, Value iv) {
 /// The buffer a view of `v` reads, if every view on the way keeps the
 /// first dimension as it is (offset 0, step 1, not merged with others):
 /// index i of `v`'s first dimension is then index i of the buffer's.
-/// Function arguments count as one buffer (null): they may alias.
+/// A function argument is a buffer of its own (see usesOf).
 std::optional<Value> rootKeepingFirstDim(Value v) {
   while (true) {
     if (isa<BlockArgument>(v)) {
       auto arg = cast<BlockArgument>(v);
       if (isa<func::FuncOp>(arg.getOwner()->getParentOp()))
-        return Value();
+        return v;
       return std::nullopt;
     }
     Operation *def = v.getDefiningOp();
@@ -78,8 +79,8 @@ std::optional<Value> rootKeepingFirstDim(Value v) {
   }
 }
 
-/// The buffer `v` is a view of (function arguments count as one buffer,
-/// null: they may alias), or nothing for a view this does not follow.
+/// The buffer `v` is a view of, or nothing for a view this does not
+/// follow.
 std::optional<Value> rootOf(Value v) {
   while (Operation *def = v.getDefiningOp()) {
     if (isa<memref::AllocOp, memref::AllocaOp>(def))
@@ -91,7 +92,7 @@ std::optional<Value> rootOf(Value v) {
   }
   auto arg = cast<BlockArgument>(v);
   if (isa<func::FuncOp>(arg.getOwner()->getParentOp()))
-    return Value();
+    return v;
   return std::nullopt;
 }
 
@@ -102,14 +103,18 @@ struct Use {
   bool atIndex = true;
 };
 
-/// The buffers defined outside `loop` that its ops touch, or nothing when
-/// an op's effects are unknown.
-std::optional<DenseMap<Value, Use>> usesOf(scf::ParallelOp loop) {
-  Value iv = loop.getInductionVars()[0];
+/// The buffers defined outside `root` that it and the ops in it touch, or
+/// nothing when an op's effects are unknown; `iv`, if any, is the index
+/// accesses may be at. Function arguments count as distinct buffers: the
+/// pipeline's functions get parameters, gradients and data as separate
+/// buffers or disjoint windows of one (docs/abi.md).
+std::optional<DenseMap<Value, Use>> usesOf(Operation *root, Value iv) {
   DenseMap<Value, Use> uses;
   bool known = true;
   // Whether `op` reaches `buffer` at `iv` of its first dimension only.
   auto atIndex = [&](Operation *op, Value buffer) -> std::optional<Value> {
+    if (!iv)
+      return std::nullopt;
     ValueRange indices;
     std::optional<AffineMap> spans;
     if (auto load = dyn_cast<memref::LoadOp>(op))
@@ -127,14 +132,14 @@ std::optional<DenseMap<Value, Use>> usesOf(scf::ParallelOp loop) {
     }
     // A whole view: a subview at `iv` of one size in the first dimension.
     auto view = buffer.getDefiningOp<memref::SubViewOp>();
-    if (!view || !loop->isProperAncestor(view) ||
+    if (!view || !root->isProperAncestor(view) ||
         !isIndex(dyn_cast_if_present<Value>(view.getMixedOffsets()[0]), iv) ||
         getConstantIntValue(view.getMixedSizes()[0]) != 1 ||
         getConstantIntValue(view.getMixedStrides()[0]) != 1)
       return std::nullopt;
     return rootKeepingFirstDim(view.getSource());
   };
-  loop.getBody()->walk([&](Operation *op) {
+  root->walk([&](Operation *op) {
     if (op->hasTrait<OpTrait::IsTerminator>() ||
         isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
             memref::CastOp>(op))
@@ -155,19 +160,19 @@ std::optional<DenseMap<Value, Use>> usesOf(scf::ParallelOp loop) {
       }
       // Buffers allocated inside an iteration are its own.
       if (Operation *def = buffer.getDefiningOp();
-          def && loop->isProperAncestor(def) &&
+          def && root->isProperAncestor(def) &&
           !isa<memref::SubViewOp, memref::ExpandShapeOp,
                memref::CollapseShapeOp, memref::CastOp>(def))
         continue;
-      std::optional<Value> root = atIndex(op, buffer);
-      bool at = root.has_value();
-      if (!root)
-        root = rootOf(buffer);
-      if (!root) {
+      std::optional<Value> base = atIndex(op, buffer);
+      bool at = base.has_value();
+      if (!base)
+        base = rootOf(buffer);
+      if (!base) {
         known = false;
         return;
       }
-      Use &use = uses[*root];
+      Use &use = uses[*base];
       use.writes |= isa<MemoryEffects::Write>(effect.getEffect());
       use.atIndex &= at;
     }
@@ -177,21 +182,21 @@ std::optional<DenseMap<Value, Use>> usesOf(scf::ParallelOp loop) {
   return uses;
 }
 
-/// Whether `first` and then `second`, iteration by iteration, compute what
-/// the loops compute one after the other.
-bool independentAcrossIterations(scf::ParallelOp first,
-                                 scf::ParallelOp second) {
-  auto a = usesOf(first), b = usesOf(second);
-  if (!a || !b)
-    return false;
-  for (auto &[buffer, use] : *a) {
-    auto other = b->find(buffer);
-    if (other == b->end() || !(use.writes || other->second.writes))
+/// Whether two sets of uses can be reordered per iteration: every buffer
+/// one writes and the other touches is touched at the index only.
+bool compatible(const DenseMap<Value, Use> &a, const DenseMap<Value, Use> &b) {
+  for (auto &[buffer, use] : a) {
+    auto other = b.find(buffer);
+    if (other == b.end() || !(use.writes || other->second.writes))
       continue;
     if (!use.atIndex || !other->second.atIndex)
       return false;
   }
   return true;
+}
+
+std::optional<DenseMap<Value, Use>> usesOf(scf::ParallelOp loop) {
+  return usesOf(loop, loop.getInductionVars()[0]);
 }
 
 /// A stand-in for the size `size`, the same for sizes that are equal by
@@ -266,46 +271,86 @@ struct FuseParallelLoopsPass
   }
 
   /// Merges each scf.parallel of `block` into the one before it where it
-  /// can: the ops between them are views, allocations (moved before the
-  /// first loop) and deallocations (moved after the second).
+  /// can (see Moves for the ops between them).
   void fuseIn(Block &block) {
     scf::ParallelOp current;
     for (Operation &op : llvm::make_early_inc_range(block)) {
       auto loop = dyn_cast<scf::ParallelOp>(&op);
       if (!loop)
         continue;
-      if (current && sameRange(current, loop) && canMove(current, loop) &&
-          independentAcrossIterations(current, loop)) {
-        merge(current, loop);
-        continue;
+      if (current && sameRange(current, loop)) {
+        auto first = usesOf(current), second = usesOf(loop);
+        std::optional<Moves> moves;
+        if (first && second && compatible(*first, *second))
+          moves = Moves::plan(current, loop, *first, *second);
+        if (moves) {
+          moves->apply(current, loop);
+          merge(current, loop);
+          continue;
+        }
       }
       current = loop;
     }
   }
 
-  /// Whether the ops between `first` and `second` can move out of the
-  /// way: pure ops and allocations before `first`, deallocations after
-  /// `second`. (Their operands are defined before `first` or between the
-  /// loops: `first` has no results.)
-  static bool canMove(scf::ParallelOp first, scf::ParallelOp second) {
-    for (Operation *op = first->getNextNode(); op != second;
-         op = op->getNextNode())
-      if (!isPure(op) && !isa<memref::AllocOp, memref::DeallocOp>(op))
-        return false;
-    return true;
-  }
+  /// Where the ops between two loops go so that the loops become adjacent:
+  /// before the first loop, or after the second. Pure ops and allocations
+  /// go before (their operands are defined before the first loop, or are
+  /// such ops between: the first loop has no results); deallocations
+  /// after; other ops (a small serial op: a bias gradient's final sum, a
+  /// flipped filter) before when they share no buffer with the first loop
+  /// that either writes, else after when they share none with the second,
+  /// and none with the ops between that go the other way, whose order
+  /// with them changes.
+  struct Moves {
+    SmallVector<Operation *> before, after;
 
-  static void merge(scf::ParallelOp first, scf::ParallelOp second) {
-    SmallVector<Operation *> between;
-    for (Operation *op = first->getNextNode(); op != second;
-         op = op->getNextNode())
-      between.push_back(op);
-    for (Operation *op : between) {
-      if (isa<memref::DeallocOp>(op))
-        op->moveAfter(second);
-      else
-        op->moveBefore(first);
+    static std::optional<Moves> plan(scf::ParallelOp first,
+                                     scf::ParallelOp second,
+                                     const DenseMap<Value, Use> &firstUses,
+                                     const DenseMap<Value, Use> &secondUses) {
+      Moves moves;
+      SmallVector<DenseMap<Value, Use>> sunk;
+      for (Operation *op = first->getNextNode(); op != second;
+           op = op->getNextNode()) {
+        if (isPure(op) || isa<memref::AllocOp>(op)) {
+          moves.before.push_back(op);
+          continue;
+        }
+        if (isa<memref::DeallocOp>(op)) {
+          moves.after.push_back(op);
+          continue;
+        }
+        std::optional<DenseMap<Value, Use>> uses = usesOf(op, Value());
+        if (!uses || op->getNumResults() != 0)
+          return std::nullopt;
+        bool passesSunk = llvm::all_of(
+            sunk, [&](auto &other) { return compatible(*uses, other); });
+        if (passesSunk && compatible(*uses, firstUses)) {
+          moves.before.push_back(op);
+        } else if (compatible(*uses, secondUses)) {
+          moves.after.push_back(op);
+          sunk.push_back(std::move(*uses));
+        } else {
+          return std::nullopt;
+        }
+      }
+      return moves;
     }
+
+    void apply(scf::ParallelOp first, scf::ParallelOp second) {
+      for (Operation *op : before)
+        op->moveBefore(first);
+      Operation *last = second;
+      for (Operation *op : after) {
+        op->moveAfter(last);
+        last = op;
+      }
+    }
+  };
+
+  /// `second`'s body appended to `first`'s, now adjacent.
+  static void merge(scf::ParallelOp first, scf::ParallelOp second) {
     Block *into = first.getBody();
     Block *from = second.getBody();
     from->getArgument(0).replaceAllUsesWith(into->getArgument(0));

@@ -81,10 +81,14 @@ def FuseParallelLoops : Pass<"sinter-fuse-parallel-loops", "::mlir::func::FuncOp
     reductions) become one when every buffer that one writes and the other
     touches is reached only at the loop's index in its first dimension,
     through views that keep that dimension (the batch: each iteration works
-    on its own image). Ops between the loops may only be views and other
-    pure ops or allocations (moved before the first loop) and deallocations
-    (moved after the second). Each iteration then runs both bodies in
-    order: one parallel region, one barrier. Results are unchanged.
+    on its own image); function arguments count as separate buffers (the
+    ABI's buffers never overlap). The ops between the loops move out of
+    the way: pure ops and allocations before the first loop,
+    deallocations after the second, other ops (small serial ones) before
+    the first loop if they share no written buffer with it, else after the
+    second if they share none with that one; otherwise the loops stay
+    apart. Each iteration then runs both bodies in order: one parallel
+    region, one barrier. Results are unchanged.
 
     Example: a convolution's output written at `y[%n, ...]` by one loop and
     read at `y[%n, ...]` by the bias-and-relu loop after it: one loop over

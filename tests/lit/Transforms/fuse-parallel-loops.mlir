@@ -83,14 +83,14 @@ func.func @reads_another_image(%x: memref<?x8xf32>, %z: memref<?x8xf32>) {
 
 // -----
 
-// A whole-buffer op between the loops (it reads every image) and a loop
-// over other bounds: nothing merges.
+// A whole-buffer op between the loops that writes what both touch (every
+// image of %z), and a loop over other bounds: nothing merges.
 // CHECK-LABEL: func.func @barriers
 // CHECK: scf.parallel
 // CHECK: linalg.fill
 // CHECK: scf.parallel
 // CHECK: scf.parallel
-func.func @barriers(%x: memref<?x8xf32>, %z: memref<?x8xf32>, %s: memref<8xf32>) {
+func.func @barriers(%x: memref<?x8xf32>, %z: memref<?x8xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c2 = arith.constant 2 : index
@@ -104,7 +104,7 @@ func.func @barriers(%x: memref<?x8xf32>, %z: memref<?x8xf32>, %s: memref<8xf32>)
     }
     scf.reduce
   }
-  linalg.fill ins(%zero : f32) outs(%s : memref<8xf32>)
+  linalg.fill ins(%zero : f32) outs(%z : memref<?x8xf32>)
   scf.parallel (%i) = (%c0) to (%n) step (%c1) {
     scf.for %j = %c0 to %c8 step %c1 {
       %v = memref.load %z[%i, %j] : memref<?x8xf32>
@@ -146,5 +146,63 @@ func.func @tile_spans_images(%x: memref<?x8xf32>, %y: memref<?x8xf32>) {
     scf.reduce
   }
   memref.dealloc %t : memref<?x8xf32>
+  return
+}
+
+// -----
+
+// Small serial ops between the loops move out of the way: the zeroing of
+// the total and the filter flip the second loop reads go before the first
+// loop (they share nothing with it), the final sum of the first loop's
+// per-image sums after the second (it shares nothing with that one).
+// CHECK-LABEL: func.func @serial_ops_between
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%arg3 : memref<f32>)
+// CHECK: linalg.generic {{.*}} ins(%arg1 : memref<8xf32>) outs(%[[FLIP:.*]] : memref<8xf32>)
+// CHECK: scf.parallel
+// CHECK: memref.store
+// CHECK: memref.load %[[FLIP]]
+// CHECK: scf.reduce
+// CHECK-NEXT: }
+// CHECK-NEXT: linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%{{.*}} : memref<?xf32>) outs(%arg3 : memref<f32>)
+// CHECK-NOT: scf.parallel
+#id = affine_map<(d0) -> (d0)>
+#rev = affine_map<(d0) -> (7 - d0)>
+#all = affine_map<(d0) -> ()>
+func.func @serial_ops_between(%x: memref<?x8xf32>, %w: memref<8xf32>, %z: memref<?x8xf32>, %total: memref<f32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  %sums = memref.alloc(%n) : memref<?xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %s0 = memref.load %x[%i, %c0] : memref<?x8xf32>
+    memref.store %s0, %sums[%i] : memref<?xf32>
+    scf.reduce
+  }
+  linalg.fill ins(%zero : f32) outs(%total : memref<f32>)
+  linalg.generic {indexing_maps = [#id, #all], iterator_types = ["reduction"]}
+      ins(%sums : memref<?xf32>) outs(%total : memref<f32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %0 = arith.addf %acc, %a : f32
+    linalg.yield %0 : f32
+  }
+  %flip = memref.alloc() : memref<8xf32>
+  linalg.generic {indexing_maps = [#rev, #id], iterator_types = ["parallel"]}
+      ins(%w : memref<8xf32>) outs(%flip : memref<8xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<?x8xf32>
+      %f = memref.load %flip[%j] : memref<8xf32>
+      %p = arith.mulf %v, %f : f32
+      memref.store %p, %z[%i, %j] : memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  memref.dealloc %sums : memref<?xf32>
+  memref.dealloc %flip : memref<8xf32>
   return
 }
