@@ -40,58 +40,49 @@ bool isIndex(Value index, Value iv) {
          apply.getMapOperands().size() == 1 && apply.getMapOperands()[0] == iv;
 }
 
-/// The buffer a view of `v` reads, if every view on the way keeps the
-/// first dimension as it is (offset 0, step 1, not merged with others):
-/// index i of `v`'s first dimension is then index i of the buffer's.
-/// A function argument is a buffer of its own (see usesOf).
-std::optional<Value> rootKeepingFirstDim(Value v) {
-  while (true) {
-    if (isa<BlockArgument>(v)) {
-      auto arg = cast<BlockArgument>(v);
-      if (isa<func::FuncOp>(arg.getOwner()->getParentOp()))
-        return v;
-      return std::nullopt;
-    }
-    Operation *def = v.getDefiningOp();
-    if (isa<memref::AllocOp, memref::AllocaOp>(def))
-      return v;
-    if (auto view = dyn_cast<memref::SubViewOp>(def)) {
-      std::optional<int64_t> offset =
-          getConstantIntValue(view.getMixedOffsets()[0]);
-      std::optional<int64_t> stride =
-          getConstantIntValue(view.getMixedStrides()[0]);
-      if (offset != 0 || stride != 1 || view.getDroppedDims().test(0))
-        return std::nullopt;
-      v = view.getSource();
-    } else if (auto expand = dyn_cast<memref::ExpandShapeOp>(def)) {
-      if (expand.getReassociationIndices()[0] != ReassociationIndices{0})
-        return std::nullopt;
-      v = expand.getSrc();
-    } else if (auto collapse = dyn_cast<memref::CollapseShapeOp>(def)) {
-      if (collapse.getReassociationIndices()[0] != ReassociationIndices{0})
-        return std::nullopt;
-      v = collapse.getSrc();
-    } else if (auto cast = dyn_cast<memref::CastOp>(def)) {
-      v = cast.getSource();
-    } else {
-      return std::nullopt;
-    }
+/// The memref the view `v` is of (a subview, expand/collapse_shape or
+/// cast), else null. With `keepingFirstDim`, only a view whose first
+/// dimension is its source's at the same indices (offset 0, step 1, not
+/// merged with others, not dropped).
+Value viewed(Value v, bool keepingFirstDim) {
+  Operation *def = v.getDefiningOp();
+  if (auto view = dyn_cast_or_null<memref::SubViewOp>(def)) {
+    if (keepingFirstDim &&
+        (getConstantIntValue(view.getMixedOffsets()[0]) != 0 ||
+         getConstantIntValue(view.getMixedStrides()[0]) != 1 ||
+         view.getDroppedDims().test(0)))
+      return Value();
+    return view.getSource();
   }
+  auto firstAlone = [](ArrayRef<ReassociationIndices> groups) {
+    return groups[0] == ReassociationIndices{0};
+  };
+  if (auto expand = dyn_cast_or_null<memref::ExpandShapeOp>(def))
+    return !keepingFirstDim || firstAlone(expand.getReassociationIndices())
+               ? expand.getSrc()
+               : Value();
+  if (auto collapse = dyn_cast_or_null<memref::CollapseShapeOp>(def))
+    return !keepingFirstDim || firstAlone(collapse.getReassociationIndices())
+               ? collapse.getSrc()
+               : Value();
+  if (auto cast = dyn_cast_or_null<memref::CastOp>(def))
+    return cast.getSource();
+  return Value();
 }
 
-/// The buffer `v` is a view of, or nothing for a view this does not
-/// follow.
-std::optional<Value> rootOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (isa<memref::AllocOp, memref::AllocaOp>(def))
+/// The buffer `v` is a view of (through views keeping the first dimension
+/// only, with `keepingFirstDim`: index i of `v`'s first dimension is then
+/// index i of the buffer's): an allocation, or a function argument (a
+/// buffer of its own, see usesOf). Nothing for other values.
+std::optional<Value> bufferOf(Value v, bool keepingFirstDim) {
+  while (Value source = viewed(v, keepingFirstDim))
+    v = source;
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    if (isa<func::FuncOp>(arg.getOwner()->getParentOp()))
       return v;
-    if (!isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
-             memref::CastOp>(def))
-      return std::nullopt;
-    v = def->getOperand(0);
+    return std::nullopt;
   }
-  auto arg = cast<BlockArgument>(v);
-  if (isa<func::FuncOp>(arg.getOwner()->getParentOp()))
+  if (isa<memref::AllocOp, memref::AllocaOp>(v.getDefiningOp()))
     return v;
   return std::nullopt;
 }
@@ -128,7 +119,7 @@ std::optional<DenseMap<Value, Use>> usesOf(Operation *root, Value iv) {
     if (!indices.empty()) {
       if (!isIndex(indices[0], iv) || (spans && spans->isFunctionOfDim(0)))
         return std::nullopt;
-      return rootKeepingFirstDim(buffer);
+      return bufferOf(buffer, /*keepingFirstDim=*/true);
     }
     // A whole view: a subview at `iv` of one size in the first dimension.
     auto view = buffer.getDefiningOp<memref::SubViewOp>();
@@ -137,12 +128,10 @@ std::optional<DenseMap<Value, Use>> usesOf(Operation *root, Value iv) {
         getConstantIntValue(view.getMixedSizes()[0]) != 1 ||
         getConstantIntValue(view.getMixedStrides()[0]) != 1)
       return std::nullopt;
-    return rootKeepingFirstDim(view.getSource());
+    return bufferOf(view.getSource(), /*keepingFirstDim=*/true);
   };
   root->walk([&](Operation *op) {
-    if (op->hasTrait<OpTrait::IsTerminator>() ||
-        isa<memref::SubViewOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
-            memref::CastOp>(op))
+    if (op->hasTrait<OpTrait::IsTerminator>())
       return;
     auto effects = dyn_cast<MemoryEffectOpInterface>(op);
     if (!effects) {
@@ -158,20 +147,18 @@ std::optional<DenseMap<Value, Use>> usesOf(Operation *root, Value iv) {
         known = false;
         return;
       }
-      // Buffers allocated inside an iteration are its own.
-      if (Operation *def = buffer.getDefiningOp();
-          def && root->isProperAncestor(def) &&
-          !isa<memref::SubViewOp, memref::ExpandShapeOp,
-               memref::CollapseShapeOp, memref::CastOp>(def))
-        continue;
       std::optional<Value> base = atIndex(op, buffer);
       bool at = base.has_value();
       if (!base)
-        base = rootOf(buffer);
+        base = bufferOf(buffer, /*keepingFirstDim=*/false);
       if (!base) {
         known = false;
         return;
       }
+      // Buffers allocated inside an iteration are its own.
+      if (Operation *def = base->getDefiningOp();
+          def && root->isProperAncestor(def))
+        continue;
       Use &use = uses[*base];
       use.writes |= isa<MemoryEffects::Write>(effect.getEffect());
       use.atIndex &= at;
@@ -210,39 +197,24 @@ Value sourceOfSize(Value size) {
     if (getConstantIntValue(dim.getIndex()) != 0)
       return size;
     Value v = dim.getSource();
-    while (true) {
-      Operation *def = v.getDefiningOp();
-      if (!def)
-        return v; // a function argument's (or loop's) first dimension
-      if (auto view = dyn_cast<memref::SubViewOp>(def)) {
-        auto sized = dyn_cast_if_present<Value>(view.getMixedSizes()[0]);
-        if (!sized || view.getDroppedDims().test(0))
-          return size;
-        size = sized;
+    while (!v.getDefiningOp<memref::SubViewOp>())
+      if (Value source = viewed(v, /*keepingFirstDim=*/true))
+        v = source;
+      else
         break;
-      }
-      if (auto expand = dyn_cast<memref::ExpandShapeOp>(def);
-          expand &&
-          expand.getReassociationIndices()[0] == ReassociationIndices{0}) {
-        v = expand.getSrc();
-        continue;
-      }
-      if (auto collapse = dyn_cast<memref::CollapseShapeOp>(def);
-          collapse &&
-          collapse.getReassociationIndices()[0] == ReassociationIndices{0}) {
-        v = collapse.getSrc();
-        continue;
-      }
-      if (auto cast = dyn_cast<memref::CastOp>(def)) {
-        v = cast.getSource();
-        continue;
-      }
-      auto alloc = dyn_cast<memref::AllocOp>(def);
-      if (!alloc || !alloc.getType().isDynamicDim(0))
+    if (auto view = v.getDefiningOp<memref::SubViewOp>()) {
+      auto sized = dyn_cast_if_present<Value>(view.getMixedSizes()[0]);
+      if (!sized || view.getDroppedDims().test(0))
         return size;
-      size = alloc.getDynamicSizes()[0];
-      break;
+      size = sized;
+      continue;
     }
+    if (isa<BlockArgument>(v))
+      return v; // a function argument's (or loop's) first dimension
+    auto alloc = v.getDefiningOp<memref::AllocOp>();
+    if (!alloc || !alloc.getType().isDynamicDim(0))
+      return size;
+    size = alloc.getDynamicSizes()[0];
   }
   return size;
 }

@@ -423,6 +423,8 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
                      ctx),
       flippedInit, e.id(5), e.parallel(5),
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  // As alongRows, at any stride: the gather reads the spread cotangent at
+  // unit steps.
   if (in.getDimSize(2) > c.inPerGroup)
     return {castTo(b, op.getLoc(), inputGradAlongRows(e, op, c, flipped), in)};
   Value g = splitChannels(
@@ -589,15 +591,22 @@ bool windowsTileInput(const Sweep &s, RankedTensorType input) {
 SmallVector<ReassociationIndices> blockDims() {
   return {{0}, {1, 2}, {3, 4}, {5}};
 }
+/// The sizes of `input` [N, H, W, C] as blocks, with `n` rows.
+SmallVector<OpFoldResult> blockSizes(Emitter &e, OpFoldResult n,
+                                     RankedTensorType input, const Sweep &s) {
+  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
+  SmallVector<OpFoldResult> sizes = {n};
+  for (int64_t size : {input.getDimSize(1) / ph, ph, input.getDimSize(2) / pw,
+                       pw, input.getDimSize(3)})
+    sizes.push_back(e.b.getIndexAttr(size));
+  return sizes;
+}
 Value windowBlocks(Emitter &e, Value x, const Sweep &s) {
   auto type = cast<RankedTensorType>(x.getType());
-  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
-  SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(1) / ph,
-                                ph, type.getDimSize(2) / pw, pw,
-                                type.getDimSize(3)};
-  SmallVector<OpFoldResult> sizes = {e.sizes(x)[0]};
-  for (int64_t i = 1; i < 6; ++i)
-    sizes.push_back(e.b.getIndexAttr(shape[i]));
+  SmallVector<OpFoldResult> sizes = blockSizes(e, e.sizes(x)[0], type, s);
+  SmallVector<int64_t> shape = {type.getDimSize(0)};
+  for (OpFoldResult size : ArrayRef(sizes).drop_front())
+    shape.push_back(*getConstantIntValue(size));
   return e.b.create<tensor::ExpandShapeOp>(
       e.loc, RankedTensorType::get(shape, type.getElementType()), x,
       blockDims(), sizes);
@@ -652,18 +661,9 @@ Value foldTaps(Emitter &e, Value x, const Sweep &s, RankedTensorType like,
 Value perInputElement(Emitter &e, ValueRange pooled, RankedTensorType input,
                       const Sweep &s, BodyFn body) {
   auto d = [&](unsigned i) { return dimExpr(e.b, i); };
-  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
-  auto pooledType = cast<RankedTensorType>(pooled[0].getType());
-  SmallVector<int64_t> shape = {pooledType.getDimSize(0),
-                                input.getDimSize(1) / ph,
-                                ph,
-                                input.getDimSize(2) / pw,
-                                pw,
-                                input.getDimSize(3)};
-  SmallVector<OpFoldResult> sizes = {e.sizes(pooled[0])[0]};
-  for (int64_t i = 1; i < 6; ++i)
-    sizes.push_back(e.b.getIndexAttr(shape[i]));
-  Value init = e.b.create<tensor::EmptyOp>(e.loc, sizes, e.b.getF32Type());
+  Value init = e.b.create<tensor::EmptyOp>(
+      e.loc, blockSizes(e, e.sizes(pooled[0])[0], input, s),
+      e.b.getF32Type());
   SmallVector<AffineMap> maps(
       pooled.size(),
       AffineMap::get(6, 0, {d(0), d(1), d(3), d(5)}, e.b.getContext()));

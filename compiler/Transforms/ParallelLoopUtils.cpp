@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
@@ -58,12 +59,8 @@ constexpr int64_t kMinParallelTrips = 16;
 
 /// The trip count of `loop` if its bounds are constants.
 static std::optional<int64_t> tripCount(scf::ForOp loop) {
-  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound()),
-                         ub = getConstantIntValue(loop.getUpperBound()),
-                         step = getConstantIntValue(loop.getStep());
-  if (!lb || !ub || !step || *step <= 0)
-    return std::nullopt;
-  return llvm::divideCeil(std::max<int64_t>(*ub - *lb, 0), *step);
+  return constantTripCount(loop.getLowerBound(), loop.getUpperBound(),
+                           loop.getStep());
 }
 
 void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter) {

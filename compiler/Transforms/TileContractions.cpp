@@ -147,6 +147,14 @@ bool unitStepIn(linalg::GenericOp op, unsigned d) {
   return true;
 }
 
+/// Whether an input of `op` reads loop `d` together with the column loop.
+bool readWithColumns(linalg::GenericOp op, unsigned d, unsigned col) {
+  return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    return map.isFunctionOfDim(d) && map.isFunctionOfDim(col);
+  });
+}
+
 /// Shapes a window tile: its rows and its fan, the innermost other result
 /// dimension that no input with the columns reads (the channels of a
 /// channels-first convolution, whose filter is broadcast). Each vector
@@ -169,12 +177,7 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
     if (d == row || d == col || ShapedType::isDynamic(ranges[d]) ||
         ranges[d] == 1)
       continue;
-    bool withColumns =
-        llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
-          AffineMap map = op.getMatchingIndexingMap(in);
-          return map.isFunctionOfDim(d) && map.isFunctionOfDim(col);
-        });
-    if (!withColumns && unitStepIn(op, d))
+    if (!readWithColumns(op, d, col) && unitStepIn(op, d))
       fan = d;
     break;
   }
@@ -207,10 +210,7 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
   // rows and fan trade loads; else (channels last, each row a broadcast
   // value) only the accumulators count, and the rows may only shrink, to
   // make room for the fan. Larger rows first: they win ties.
-  bool rowsLoaded = llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
-    AffineMap map = op.getMatchingIndexingMap(in);
-    return map.isFunctionOfDim(row) && map.isFunctionOfDim(col);
-  });
+  bool rowsLoaded = readWithColumns(op, row, col);
   SmallVector<int64_t> rowSizes =
       divisors(ranges[row], rowsLoaded ? budget : plan.sizes[row]);
   if (!llvm::is_contained(rowSizes, plan.sizes[row]))
