@@ -37,6 +37,8 @@ void sinter::addLinalgPasses(OpPassManager &pm) {
 }
 
 void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
+  // Floats in a vector register: a register tile's row is two.
+  int64_t lanes = options.tileColumns / 2;
   bufferization::OneShotBufferizationOptions opts;
   opts.bufferizeFunctionBoundaries = true;
   // Plain row-major memrefs at the ABI: the runtime passes contiguous
@@ -78,7 +80,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
     pm.addNestedPass<func::FuncOp>(createTileContractions(tiles));
   }
   pm.addNestedPass<func::FuncOp>(
-      createParallelizeLoops({options.minParallelIterations}));
+      createParallelizeLoops({options.minParallelIterations, lanes}));
   // One value per loop bound, so that loops over the batch compare equal.
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createCSEPass());
@@ -87,6 +89,8 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   // where the tile provably does not alias its operands, which buffers
   // sharing one workspace no longer show.
   pm.addPass(createPlanMemory());
+  pm.addNestedPass<func::FuncOp>(
+      createVectorizeNarrowOps({lanes}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // The register tiles' vector transfers, unrolled to 1-D vectors.
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(

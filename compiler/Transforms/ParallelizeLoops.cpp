@@ -9,6 +9,7 @@
 // from vectorizing the inner loops. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Transforms/NarrowOps.h"
 #include "compiler/Transforms/ParallelLoopUtils.h"
 #include "compiler/Transforms/Passes.h"
 
@@ -74,13 +75,18 @@ struct ParallelizeLoopsPass
         parallelize(cast<scf::ForOp>(tiled->loops.front()), rewriter);
         continue;
       }
+      // The loops follow the iterators: the outermost is the first, parallel.
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (generic && isNarrowOp(generic, lanes)) {
+        parallelize(lowerNarrowOpToLoops(rewriter, generic).front(), rewriter);
+        continue;
+      }
       rewriter.setInsertionPoint(op);
       FailureOr<linalg::LinalgLoops> loops =
           linalg::linalgOpToLoops(rewriter, op);
       if (failed(loops))
         return signalPassFailure();
       rewriter.eraseOp(op);
-      // The loops follow the iterators: the outermost is the first, parallel.
       parallelize(cast<scf::ForOp>(loops->front()), rewriter);
     }
   }

@@ -8,8 +8,8 @@
 //            sinter-results-into-destinations, sinter-lower-to-linalg
 //   llvm   : upstream bufferization, sinter-tile-contractions,
 //            sinter-parallelize-loops, sinter-fuse-parallel-loops,
-//            sinter-plan-memory and LLVM lowering (parallel loops through
-//            OpenMP)
+//            sinter-plan-memory, sinter-vectorize-narrow-ops and LLVM
+//            lowering (parallel loops through OpenMP)
 //
 //===----------------------------------------------------------------------===//
 
@@ -146,15 +146,20 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
     lowers to OpenMP (the runtime implements the entry points it calls).
     Everything inside stays sequential: reductions never split
     across threads, so each result is computed by one iteration in one
-    order, and the thread count cannot change it. Other linalg ops are left
-    for convert-linalg-to-loops.
+    order, and the thread count cannot change it. A generic with a narrow
+    innermost dimension becomes the loops sinter-vectorize-narrow-ops
+    writes (`lanes` as there). Other linalg ops are left for
+    convert-linalg-to-loops.
   }];
   let options = [
     Option<"minIterations", "min-iterations", "int64_t",
            /*default=*/"::sinter::kMinParallelIterations",
            "Smallest iteration space worth a parallel region">,
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "floats in a vector register (see sinter-vectorize-narrow-ops)">,
   ];
-  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def FuseElementwise : Pass<"sinter-fuse-elementwise", "::mlir::func::FuncOp"> {
@@ -316,6 +321,41 @@ def ResultsIntoDestinations : Pass<"sinter-results-into-destinations", "::mlir::
     of @sinter_gradients and of the fused optimizer step).
   }];
   let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+def VectorizeNarrowOps : Pass<"sinter-vectorize-narrow-ops", "::mlir::func::FuncOp"> {
+  let summary = "Computes generics with a narrow innermost dimension a row-vector at a time";
+  let description = [{
+    Expects linalg generics on buffers. Rewrites each generic whose
+    innermost dimension is parallel, static and at most two vector
+    registers (`lanes` floats each) wide, whose maps are dimensions and
+    constants (the innermost dimension last, at unit stride), and whose
+    body is elementwise, into loops over its other dimensions: the body
+    reads each operand's innermost row as one vector (operands that do not
+    vary along it as one broadcast scalar) and writes one vector; a row
+    narrower than a power of two is read and written masked. Sums over
+    outer dimensions run inside the parallel loops, in their order, the
+    row of partial sums carried in a register (results bit-identical).
+    LLVM vectorizes only innermost loops, and unrolls short ones before it
+    could, so such a generic (a bias + ReLU or a pool over 6 or 16
+    channels, a bias gradient) otherwise runs scalar. Generics whose
+    operands all use the identity map on contiguous buffers are left to
+    LLVM, which merges their loops.
+
+    Example: a 2x2 max pool over `memref<?x14x2x14x2x6xf32>` into
+    `memref<?x14x14x6xf32>` becomes three `scf.for` loops whose body holds
+    four `vector.maskedload ... vector<8xf32>` (mask [6]), the max on
+    vectors, and one `vector.maskedstore`.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "floats in a vector register: innermost dimensions up to twice "
+           "this are vectorized">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // SINTER_PASSES

@@ -206,3 +206,44 @@ func.func @serial_ops_between(%x: memref<?x8xf32>, %w: memref<8xf32>, %z: memref
   memref.dealloc %flip : memref<8xf32>
   return
 }
+
+// -----
+
+// Rows written and read as (masked) vectors along the innermost dimension
+// at %n: one loop. A vector over a buffer's only dimension spans the batch:
+// the third loop, reading %y that way, stays apart.
+// CHECK-LABEL: func.func @vector_rows
+// CHECK: scf.parallel (%[[N:.*]]) =
+// CHECK: vector.maskedstore %[[Y:.*]][%[[N]], %{{.*}}]
+// CHECK: vector.maskedload %[[Y]][%[[N]], %{{.*}}]
+// CHECK: vector.store %{{.*}}, %{{.*}}[%[[N]], %{{.*}}]
+// CHECK: scf.reduce
+// CHECK: scf.parallel
+// CHECK: vector.load %{{.*}}[%{{.*}}] : memref<?xf32>
+func.func @vector_rows(%x: memref<?x6xf32>, %z: memref<?x8xf32>, %flat: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c6 = arith.constant 6 : index
+  %pad = arith.constant dense<0.0> : vector<8xf32>
+  %mask = vector.create_mask %c6 : vector<8xi1>
+  %n = memref.dim %x, %c0 : memref<?x6xf32>
+  %y = memref.alloc(%n) : memref<?x6xf32>
+  %yflat = memref.collapse_shape %y [[0, 1]] : memref<?x6xf32> into memref<?xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = vector.maskedload %x[%i, %c0], %mask, %pad : memref<?x6xf32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
+    vector.maskedstore %y[%i, %c0], %mask, %v : memref<?x6xf32>, vector<8xi1>, vector<8xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = vector.maskedload %y[%i, %c0], %mask, %pad : memref<?x6xf32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
+    vector.store %v, %z[%i, %c0] : memref<?x8xf32>, vector<8xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = vector.load %yflat[%i] : memref<?xf32>, vector<8xf32>
+    vector.store %v, %flat[%i] : memref<?xf32>, vector<8xf32>
+    scf.reduce
+  }
+  memref.dealloc %y : memref<?x6xf32>
+  return
+}

@@ -118,3 +118,25 @@ func.func @column_sum(%x: memref<2048x512xf32>, %sum: memref<512xf32>) {
   }
   return
 }
+
+// -----
+
+// A large op over 6 channels: its loops are sinter-vectorize-narrow-ops'
+// (a masked vector<8> a position), the outermost one parallel.
+// CHECK-LABEL: func.func @narrow
+// CHECK: scf.parallel (%[[N:.*]]) = (%c0) to (%{{.*}}) step (%c1) {
+// CHECK-NEXT: scf.for %[[P:.*]] = %c0 to %c784 step %c1 {
+// CHECK-NEXT: %[[X:.*]] = vector.maskedload %arg0[%[[N]], %[[P]], %c0]{{.*}} into vector<8xf32>
+// CHECK: vector.maskedstore %arg2[%[[N]], %[[P]], %c0]
+// CHECK-NOT: linalg.generic
+func.func @narrow(%x: memref<?x784x6xf32>, %b: memref<6xf32>, %y: memref<?x784x6xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, p, c) -> (n, p, c)>, affine_map<(n, p, c) -> (c)>,
+                                   affine_map<(n, p, c) -> (n, p, c)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %b : memref<?x784x6xf32>, memref<6xf32>) outs(%y : memref<?x784x6xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -1,0 +1,30 @@
+//===- NarrowOps.h - generics computed a row-vector at a time ---*- C++ -*-===//
+//
+// Shared by sinter-vectorize-narrow-ops (small ops) and
+// sinter-parallelize-loops (large ones, whose outer loop it runs on
+// threads). See VectorizeNarrowOps.cpp.
+//
+//===----------------------------------------------------------------------===//
+#ifndef SINTER_TRANSFORMS_NARROWOPS_H
+#define SINTER_TRANSFORMS_NARROWOPS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace sinter {
+
+/// Whether `op` is a generic on buffers whose innermost dimension is
+/// parallel, static, at most 2 * `lanes` floats wide and read and written
+/// at unit stride, and which LLVM would leave scalar.
+bool isNarrowOp(mlir::linalg::GenericOp op, int64_t lanes);
+
+/// Replaces `op` (isNarrowOp) by loops over its other dimensions (parallel
+/// ones, then sums) whose body computes one innermost row as one vector;
+/// returns them, outermost first.
+llvm::SmallVector<mlir::scf::ForOp>
+lowerNarrowOpToLoops(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op);
+
+} // namespace sinter
+
+#endif // SINTER_TRANSFORMS_NARROWOPS_H

@@ -1,0 +1,155 @@
+// RUN: sinter-opt %s --split-input-file --sinter-vectorize-narrow-ops --canonicalize | FileCheck %s
+// RUN: sinter-opt %s --split-input-file --sinter-vectorize-narrow-ops=lanes=2 | FileCheck %s --check-prefix=TWO
+
+// Bias + ReLU over 6 channels: a loop over the positions; x and the bias
+// read as rows of 8 lanes, the 2 past the row masked off; the body on
+// vectors; one masked write. With 2 lanes to a register, 6 channels are
+// not narrow and the generic stays.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK:       %[[M:.*]] = vector.constant_mask [6] : vector<8xi1>
+// CHECK:       scf.for %[[P:.*]] = %c0 to %c28
+// CHECK-NEXT:    %[[X:.*]] = vector.maskedload %arg0[%[[P]], %c0], %[[M]], %[[Z:.*]] : memref<28x6xf32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
+// CHECK-NEXT:    %[[B:.*]] = vector.maskedload %arg1[%c0], %[[M]], %[[Z]] : memref<6xf32>
+// CHECK-NEXT:    %[[S:.*]] = arith.addf %[[X]], %[[B]] : vector<8xf32>
+// CHECK-NEXT:    %[[C:.*]] = arith.cmpf ogt, %[[S]], %[[Z]] : vector<8xf32>
+// CHECK-NEXT:    %[[R:.*]] = arith.select %[[C]], %[[S]], %[[Z]] : vector<8xi1>, vector<8xf32>
+// CHECK-NEXT:    vector.maskedstore %arg2[%[[P]], %c0], %[[M]], %[[R]] : memref<28x6xf32>, vector<8xi1>, vector<8xf32>
+// CHECK-NOT:   linalg.generic
+// TWO-LABEL:   func.func @bias_relu
+// TWO:         linalg.generic
+func.func @bias_relu(%x: memref<28x6xf32>, %b: memref<6xf32>, %y: memref<28x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (c)>, affine_map<(p, c) -> (p, c)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : memref<28x6xf32>, memref<6xf32>) outs(%y : memref<28x6xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    %pos = arith.cmpf ogt, %s, %zero : f32
+    %r = arith.select %pos, %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A pool's taps: reads at constant offsets of the window dims, each a
+// row. 16 channels fill a register: plain loads and stores, no mask.
+// CHECK-LABEL: func.func @pool_taps
+// CHECK:       scf.for %[[I:.*]] = %c0 to %c2
+// CHECK-NEXT:    scf.for %[[J:.*]] = %c0 to %c2
+// CHECK-NEXT:      %[[A:.*]] = vector.load %arg0[%[[I]], %c0, %[[J]], %c0, %c0] : memref<2x2x2x2x16xf32>, vector<16xf32>
+// CHECK-NEXT:      %[[B:.*]] = vector.load %arg0[%[[I]], %c1, %[[J]], %c1, %c0] : memref<2x2x2x2x16xf32>, vector<16xf32>
+// CHECK-NEXT:      %[[MAX:.*]] = arith.maximumf %[[A]], %[[B]] : vector<16xf32>
+// CHECK-NEXT:      vector.store %[[MAX]], %arg1[%[[I]], %[[J]], %c0] : memref<2x2x16xf32>, vector<16xf32>
+func.func @pool_taps(%x: memref<2x2x2x2x16xf32>, %y: memref<2x2x16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j, c) -> (i, 0, j, 0, c)>, affine_map<(i, j, c) -> (i, 1, j, 1, c)>, affine_map<(i, j, c) -> (i, j, c)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %x : memref<2x2x2x2x16xf32>, memref<2x2x2x2x16xf32>) outs(%y : memref<2x2x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.maximumf %a, %b : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// A spread: the tap's index stays scalar (linalg.index of an outer dim)
+// and is broadcast where it meets a row.
+// CHECK-LABEL: func.func @spread
+// CHECK:       scf.for %[[I:.*]] = %c0 to %c2
+// CHECK-NEXT:    scf.for %[[T:.*]] = %c0 to %c4
+// CHECK-NEXT:      %[[G:.*]] = vector.maskedload %arg0[%[[I]], %c0]
+// CHECK-NEXT:      %[[A:.*]] = vector.maskedload %arg1[%[[I]], %c0]
+// CHECK-NEXT:      %[[TI:.*]] = arith.index_cast %[[T]] : index to i64
+// CHECK-NEXT:      %[[TF:.*]] = arith.sitofp %[[TI]] : i64 to f32
+// CHECK-NEXT:      %[[TV:.*]] = vector.broadcast %[[TF]] : f32 to vector<8xf32>
+// CHECK-NEXT:      %[[EQ:.*]] = arith.cmpf oeq, %[[A]], %[[TV]] : vector<8xf32>
+// CHECK-NEXT:      %[[R:.*]] = arith.select %[[EQ]], %[[G]], %{{.*}} : vector<8xi1>, vector<8xf32>
+// CHECK-NEXT:      vector.maskedstore %arg2[%[[I]], %[[T]], %c0], %{{.*}}, %[[R]]
+func.func @spread(%g: memref<2x6xf32>, %arg: memref<2x6xf32>, %dx: memref<2x4x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(i, t, c) -> (i, c)>, affine_map<(i, t, c) -> (i, c)>, affine_map<(i, t, c) -> (i, t, c)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%g, %arg : memref<2x6xf32>, memref<2x6xf32>) outs(%dx : memref<2x4x6xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %t = linalg.index 1 : index
+    %ti = arith.index_cast %t : index to i64
+    %tf = arith.sitofp %ti : i64 to f32
+    %eq = arith.cmpf oeq, %m, %tf : f32
+    %r = arith.select %eq, %a, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A bias gradient: per image, a sum over the positions. The parallel
+// loop first, the sums inside it in their order, the row of sums carried
+// in a register from the output's value to one write.
+// CHECK-LABEL: func.func @bias_gradient
+// CHECK:       scf.for %[[N:.*]] = %c0 to %c2
+// CHECK-NEXT:    %[[INIT:.*]] = vector.maskedload %arg1[%[[N]], %c0]
+// CHECK-NEXT:    %[[SUM:.*]] = scf.for %[[H:.*]] = %c0 to %c4 step %c1 iter_args(%[[ACC:.*]] = %[[INIT]]) -> (vector<8xf32>) {
+// CHECK-NEXT:      %[[R:.*]] = scf.for %[[W:.*]] = %c0 to %c3 step %c1 iter_args(%[[ACC2:.*]] = %[[ACC]]) -> (vector<8xf32>) {
+// CHECK-NEXT:        %[[X:.*]] = vector.maskedload %arg0[%[[N]], %[[H]], %[[W]], %c0]
+// CHECK-NEXT:        %[[ADD:.*]] = arith.addf %[[ACC2]], %[[X]] : vector<8xf32>
+// CHECK-NEXT:        scf.yield %[[ADD]]
+// CHECK:         vector.maskedstore %arg1[%[[N]], %c0], %{{.*}}, %[[SUM]]
+func.func @bias_gradient(%dy: memref<2x4x3x6xf32>, %db: memref<2x6xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (n, h, w, c)>, affine_map<(n, h, w, c) -> (n, c)>],
+                  iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
+      ins(%dy : memref<2x4x3x6xf32>) outs(%db : memref<2x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left to LLVM: identity maps on contiguous buffers (merged into one long
+// loop there), an innermost dimension wider than two registers, one read
+// at a stride (a transpose), a body using the innermost index, and a sum
+// along the innermost dimension.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-COUNT-5: linalg.generic
+// CHECK-NOT:   vector.
+func.func @left_alone(%x: memref<28x6xf32>, %y: memref<28x6xf32>, %s: memref<6xf32>,
+                      %w: memref<4x40xf32>, %v: memref<4x40xf32>, %t: memref<6x28xf32>,
+                      %wb: memref<40xf32>, %rows: memref<28xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (p, c)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<28x6xf32>) outs(%y : memref<28x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (c)>, affine_map<(p, c) -> (p, c)>], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %wb : memref<4x40xf32>, memref<40xf32>) outs(%v : memref<4x40xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (c, p)>, affine_map<(p, c) -> (p, c)>], iterator_types = ["parallel", "parallel"]}
+      ins(%t : memref<6x28xf32>) outs(%y : memref<28x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (c)>, affine_map<(p, c) -> (p, c)>], iterator_types = ["parallel", "parallel"]}
+      ins(%s : memref<6xf32>) outs(%y : memref<28x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c = linalg.index 1 : index
+    %ci = arith.index_cast %c : index to i64
+    %cf = arith.sitofp %ci : i64 to f32
+    %r = arith.addf %a, %cf : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (p)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<28x6xf32>) outs(%rows : memref<28xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %o, %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
