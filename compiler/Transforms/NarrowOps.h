@@ -16,14 +16,17 @@ namespace sinter {
 
 /// Whether `op` is a generic on buffers whose innermost dimension is
 /// parallel, static, at most 2 * `lanes` floats wide and read and written
-/// at unit stride, and which LLVM would leave scalar.
+/// at unit stride (or a copy transposing it), and which LLVM would leave
+/// scalar.
 bool isNarrowOp(mlir::linalg::GenericOp op, int64_t lanes);
 
 /// Replaces `op` (isNarrowOp) by loops over its other dimensions (parallel
-/// ones, then sums) whose body computes one innermost row as one vector;
+/// ones, then sums) whose body computes one innermost row as one vector (a
+/// transposing copy: blocks of `lanes` rows, transposed by a shuffle);
 /// returns them, outermost first.
 llvm::SmallVector<mlir::scf::ForOp>
-lowerNarrowOpToLoops(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op);
+lowerNarrowOpToLoops(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
+                     int64_t lanes);
 
 } // namespace sinter
 

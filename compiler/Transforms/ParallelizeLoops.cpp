@@ -78,7 +78,8 @@ struct ParallelizeLoopsPass
       // The loops follow the iterators: the outermost is the first, parallel.
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
       if (generic && isNarrowOp(generic, lanes)) {
-        parallelize(lowerNarrowOpToLoops(rewriter, generic).front(), rewriter);
+        parallelize(lowerNarrowOpToLoops(rewriter, generic, lanes).front(),
+                    rewriter);
         continue;
       }
       rewriter.setInsertionPoint(op);

@@ -340,7 +340,11 @@ def VectorizeNarrowOps : Pass<"sinter-vectorize-narrow-ops", "::mlir::func::Func
     could, so such a generic (a bias + ReLU or a pool over 6 or 16
     channels, a bias gradient) otherwise runs scalar. Generics whose
     operands all use the identity map on contiguous buffers are left to
-    LLVM, which merges their loops.
+    LLVM, which merges their loops. A copy transposing rows narrower than
+    a vector (channels first to channels last) runs in blocks of `lanes`
+    positions: a vector load per channel along the input's contiguous
+    dimension, one shuffle into rows, one store (a store a row where the
+    rows are apart in the output).
 
     Example: a 2x2 max pool over `memref<?x14x2x14x2x6xf32>` into
     `memref<?x14x14x6xf32>` becomes three `scf.for` loops whose body holds

@@ -12,7 +12,10 @@
 // is read and written masked (6 floats as one masked 8-lane operation).
 // Sums over outer dimensions run inside the parallel loops in their order,
 // the row of partial sums in a register: every result sums its terms in
-// the order it did, so results are bit-identical.
+// the order it did, so results are bit-identical. A copy transposing rows
+// narrower than a vector (a channels-first convolution's output back to
+// channels last) runs in blocks of a vector's positions: one load per
+// channel, one shuffle into rows, one store.
 //
 // Why: LLVM vectorizes innermost loops only. A 6-trip loop stays scalar,
 // and a 16-trip one is unrolled before the vectorizer sees it; the bias +
@@ -63,6 +66,168 @@ Value asVector(OpBuilder &b, Location loc, Value v, int64_t width) {
       loc, VectorType::get({width}, v.getType()), v);
 }
 
+/// The dimension a transposing copy's input is contiguous along, where
+/// the copy's output has a narrow innermost dimension the input strides
+/// through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]); or nothing.
+std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
+      op.getNumLoops() < 2)
+    return std::nullopt;
+  Block *body = op.getBody();
+  if (body->getOperations().size() != 1 ||
+      body->getTerminator()->getOperand(0) != body->getArgument(0))
+    return std::nullopt;
+  int64_t inner = op.getNumLoops() - 1;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // Rows narrower than a vector: wider ones are square 16x16 tiles
+  // (sinter-tile-contractions) or LLVM's, and a block of them would be one
+  // shuffle of hundreds of lanes.
+  if (ShapedType::isDynamic(ranges[inner]) || ranges[inner] < 2 ||
+      ranges[inner] >= lanes)
+    return std::nullopt;
+  // Both maps of dimensions and constants, each operand at unit stride
+  // along its last result.
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (!type || map.getNumResults() == 0 ||
+        !isa<AffineDimExpr>(map.getResults().back()) ||
+        failed(getStridesAndOffset(type, strides, offset)) ||
+        strides.back() != 1 || llvm::any_of(map.getResults(), [](AffineExpr e) {
+          return !isa<AffineDimExpr, AffineConstantExpr>(e);
+        }))
+      return std::nullopt;
+  }
+  AffineMap in = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  int64_t along = cast<AffineDimExpr>(in.getResults().back()).getPosition();
+  if (along == inner || ShapedType::isDynamic(ranges[along]) ||
+      !in.isFunctionOfDim(inner) || !out.isFunctionOfDim(along) ||
+      cast<AffineDimExpr>(out.getResults().back()).getPosition() != inner)
+    return std::nullopt;
+  return along;
+}
+
+/// Replaces the transposing copy `op` (transposedAlong: `along`) by loops
+/// over its other dimensions around blocks of `lanes` positions along
+/// `along`: one vector read along it per position of the output's row, the
+/// block transposed by one shuffle, written as whole rows (one store where
+/// the block's rows are contiguous in the output).
+SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
+                                       linalg::GenericOp op, int64_t along,
+                                       int64_t lanes) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  int64_t inner = op.getNumLoops() - 1;
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  int64_t rowSize = sizes[inner], span = sizes[along];
+  OpOperand *in = op.getDpsInputOperand(0), *out = op.getDpsInitOperand(0);
+  // The block's rows are one contiguous run of the output when they
+  // follow each other: `along`'s stride is a row, and the dimensions
+  // between are single.
+  auto outType = cast<MemRefType>(out->get().getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  (void)getStridesAndOffset(outType, strides, offset);
+  AffineMap outMap = op.getMatchingIndexingMap(out);
+  int64_t alongPos =
+      *outMap.getResultPosition(getAffineDimExpr(along, op.getContext()));
+  bool contiguous = strides[alongPos] == rowSize;
+  for (int64_t p = alongPos + 1; p + 1 < outMap.getNumResults(); ++p)
+    contiguous &= outType.getDimSize(p) == 1;
+
+  SmallVector<Range, 4> ranges =
+      cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter, loc);
+  SmallVector<Value> lbs, ubs, steps;
+  SmallVector<int64_t> outer;
+  for (int64_t d = 0; d < inner; ++d) {
+    if (d == along)
+      continue;
+    outer.push_back(d);
+    lbs.push_back(
+        getValueOrCreateConstantIndexOp(rewriter, loc, ranges[d].offset));
+    ubs.push_back(
+        getValueOrCreateConstantIndexOp(rewriter, loc, ranges[d].size));
+    steps.push_back(
+        getValueOrCreateConstantIndexOp(rewriter, loc, ranges[d].stride));
+  }
+  SmallVector<Value> iv(op.getNumLoops());
+  auto indices = [&](OpBuilder &b, OpOperand &operand) {
+    SmallVector<Value> idx;
+    for (AffineExpr e : op.getMatchingIndexingMap(&operand).getResults()) {
+      if (auto c = dyn_cast<AffineConstantExpr>(e))
+        idx.push_back(b.create<arith::ConstantIndexOp>(loc, c.getValue()));
+      else
+        idx.push_back(iv[cast<AffineDimExpr>(e).getPosition()]);
+    }
+    return idx;
+  };
+  Type element = getElementTypeOrSelf(in->get().getType());
+  // `count` positions along `along` from `start`.
+  auto block = [&](OpBuilder &b, Value start, int64_t count) {
+    iv[along] = start;
+    Value all;
+    for (int64_t c = 0; c < rowSize; ++c) {
+      iv[inner] = b.create<arith::ConstantIndexOp>(loc, c);
+      Value column = b.create<vector::LoadOp>(
+          loc, VectorType::get({count}, element), in->get(), indices(b, *in));
+      if (!all) {
+        all = column;
+        continue;
+      }
+      int64_t n = cast<VectorType>(all.getType()).getNumElements() + count;
+      all = b.create<vector::ShuffleOp>(
+          loc, all, column, llvm::to_vector(llvm::seq<int64_t>(0, n)));
+    }
+    // Row k of the block is lane k of every column.
+    SmallVector<int64_t> transpose;
+    for (int64_t k = 0; k < count; ++k)
+      for (int64_t c = 0; c < rowSize; ++c)
+        transpose.push_back(c * count + k);
+    Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
+    iv[inner] = b.create<arith::ConstantIndexOp>(loc, 0);
+    if (contiguous) {
+      b.create<vector::StoreOp>(loc, rows, out->get(), indices(b, *out));
+      return;
+    }
+    for (int64_t k = 0; k < count; ++k) {
+      iv[along] = b.create<arith::AddIOp>(
+          loc, start, b.create<arith::ConstantIndexOp>(loc, k));
+      Value row = b.create<vector::ExtractStridedSliceOp>(
+          loc, rows, ArrayRef<int64_t>{k * rowSize}, ArrayRef<int64_t>{rowSize},
+          ArrayRef<int64_t>{1});
+      b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
+    }
+  };
+  SmallVector<scf::ForOp> loops;
+  scf::LoopNest nest = scf::buildLoopNest(
+      rewriter, loc, lbs, ubs, steps,
+      [&](OpBuilder &b, Location loc, ValueRange ivs) {
+        for (auto [d, v] : llvm::zip(outer, ivs))
+          iv[d] = v;
+        int64_t whole = span / lanes * lanes;
+        if (whole > 0) {
+          auto blocks = b.create<scf::ForOp>(
+              loc, b.create<arith::ConstantIndexOp>(loc, 0),
+              b.create<arith::ConstantIndexOp>(loc, whole),
+              b.create<arith::ConstantIndexOp>(loc, lanes));
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(blocks.getBody()->getTerminator());
+          block(b, blocks.getInductionVar(), lanes);
+          loops.push_back(blocks);
+        }
+        if (span > whole)
+          block(b, b.create<arith::ConstantIndexOp>(loc, whole), span - whole);
+      });
+  loops.insert(loops.begin(), nest.loops.begin(), nest.loops.end());
+  rewriter.eraseOp(op);
+  return loops;
+}
+
 } // namespace
 
 // The checks, in order: buffers, a parallel innermost dimension, static
@@ -70,6 +235,8 @@ Value asVector(OpBuilder &b, Location loc, Value v, int64_t width) {
 // the innermost dimension last and at unit stride where it is used, a body
 // of elementwise ops, and not already vectorizable by LLVM.
 bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes) {
+  if (transposedAlong(op, lanes))
+    return true;
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumLoops() < 2 ||
       op.getIteratorTypesArray().back() != utils::IteratorType::parallel)
@@ -121,7 +288,10 @@ bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes) {
 }
 
 SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
-                                                     linalg::GenericOp op) {
+                                                     linalg::GenericOp op,
+                                                     int64_t lanes) {
+  if (std::optional<int64_t> along = transposedAlong(op, lanes))
+    return lowerTranspose(rewriter, op, *along, lanes);
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   Location loc = op.getLoc();
@@ -266,7 +436,7 @@ struct VectorizeNarrowOpsPass
     });
     IRRewriter rewriter(&getContext());
     for (linalg::GenericOp op : narrow)
-      sinter::lowerNarrowOpToLoops(rewriter, op);
+      sinter::lowerNarrowOpToLoops(rewriter, op, lanes);
   }
 };
 

@@ -109,15 +109,58 @@ func.func @bias_gradient(%dy: memref<2x4x3x6xf32>, %db: memref<2x6xf32>) {
 
 // -----
 
+// A transposing copy into 6-float rows: blocks of 16 positions along the
+// input's contiguous dimension (20 = 16 + 4; the loop over whole blocks
+// has one trip here, and goes), a load per channel, one shuffle into
+// rows, one store of the block's contiguous rows.
+// CHECK-LABEL: func.func @transpose_into_rows
+// CHECK:       scf.for %[[N:.*]] = %c0 to %c2
+// CHECK-NEXT:    %[[A:.*]] = vector.load %arg0[%[[N]], %c0, %c0] : memref<2x6x20xf32>, vector<16xf32>
+// CHECK-NEXT:    %[[B:.*]] = vector.load %arg0[%[[N]], %c1, %c0] : memref<2x6x20xf32>, vector<16xf32>
+// CHECK-NEXT:    %[[AB:.*]] = vector.shuffle %[[A]], %[[B]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31] : vector<16xf32>, vector<16xf32>
+// CHECK:         %[[ROWS:.*]] = vector.shuffle %[[ALL:.*]], %[[ALL]] [0, 16, 32, 48, 64, 80, 1, 17,
+// CHECK-SAME:      : vector<96xf32>, vector<96xf32>
+// CHECK-NEXT:    vector.store %[[ROWS]], %arg1[%[[N]], %c0, %c0] : memref<2x20x6xf32>, vector<96xf32>
+// CHECK:         vector.load %arg0[%[[N]], %c5, %c16] : memref<2x6x20xf32>, vector<4xf32>
+// CHECK:         vector.shuffle {{.*}} : vector<24xf32>, vector<24xf32>
+// CHECK-NEXT:    vector.store %{{.*}}, %arg1[%[[N]], %c16, %c0] : memref<2x20x6xf32>, vector<24xf32>
+func.func @transpose_into_rows(%x: memref<2x6x20xf32>, %y: memref<2x20x6xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, w, c) -> (n, c, w)>, affine_map<(n, w, c) -> (n, w, c)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<2x6x20xf32>) outs(%y : memref<2x20x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// Rows of 3 whose block is not contiguous in the output (4 rows of h lie
+// between two channels): one store a row.
+// CHECK-LABEL: func.func @transpose_apart
+// CHECK:       scf.for %[[H:.*]] = %c0 to %c4
+// CHECK:         vector.load %arg0[%[[H]], %c2, %c0] : memref<4x3x16xf32>, vector<16xf32>
+// CHECK:         %[[ROWS:.*]] = vector.shuffle {{.*}} : vector<48xf32>, vector<48xf32>
+// CHECK:         %[[R0:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [0], sizes = [3], strides = [1]}
+// CHECK-NEXT:    vector.store %[[R0]], %arg1[%c0, %[[H]], %c0] : memref<16x4x3xf32>, vector<3xf32>
+// CHECK-COUNT-15: vector.store
+func.func @transpose_apart(%x: memref<4x3x16xf32>, %y: memref<16x4x3xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(c, h, w) -> (h, w, c)>, affine_map<(c, h, w) -> (c, h, w)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<4x3x16xf32>) outs(%y : memref<16x4x3xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// -----
+
 // Left to LLVM: identity maps on contiguous buffers (merged into one long
-// loop there), an innermost dimension wider than two registers, one read
-// at a stride (a transpose), a body using the innermost index, and a sum
-// along the innermost dimension.
+// loop there), an innermost dimension wider than two registers, a body
+// using the innermost index, and a sum along the innermost dimension.
 // CHECK-LABEL: func.func @left_alone
-// CHECK-COUNT-5: linalg.generic
+// CHECK-COUNT-4: linalg.generic
 // CHECK-NOT:   vector.
 func.func @left_alone(%x: memref<28x6xf32>, %y: memref<28x6xf32>, %s: memref<6xf32>,
-                      %w: memref<4x40xf32>, %v: memref<4x40xf32>, %t: memref<6x28xf32>,
+                      %w: memref<4x40xf32>, %v: memref<4x40xf32>,
                       %wb: memref<40xf32>, %rows: memref<28xf32>) {
   linalg.generic {indexing_maps = [affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (p, c)>], iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<28x6xf32>) outs(%y : memref<28x6xf32>) {
@@ -130,11 +173,6 @@ func.func @left_alone(%x: memref<28x6xf32>, %y: memref<28x6xf32>, %s: memref<6xf
   ^bb0(%a: f32, %b: f32, %o: f32):
     %r = arith.addf %a, %b : f32
     linalg.yield %r : f32
-  }
-  linalg.generic {indexing_maps = [affine_map<(p, c) -> (c, p)>, affine_map<(p, c) -> (p, c)>], iterator_types = ["parallel", "parallel"]}
-      ins(%t : memref<6x28xf32>) outs(%y : memref<28x6xf32>) {
-  ^bb0(%a: f32, %o: f32):
-    linalg.yield %a : f32
   }
   linalg.generic {indexing_maps = [affine_map<(p, c) -> (c)>, affine_map<(p, c) -> (p, c)>], iterator_types = ["parallel", "parallel"]}
       ins(%s : memref<6xf32>) outs(%y : memref<28x6xf32>) {
