@@ -33,6 +33,7 @@
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
 #include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
@@ -46,6 +47,10 @@ using namespace mlir;
 using namespace sinter;
 
 namespace {
+
+/// Accumulator registers that cover the FMA's latency: 4 cycles on two
+/// ports. A tile with fewer waits on its sums.
+constexpr int64_t kFmaLatencyRegisters = 8;
 
 /// Marks the tiles to vectorize until the loops around them settle.
 constexpr StringLiteral kTileMarker = "sinter.register_tile";
@@ -620,6 +625,87 @@ struct TileContractionsPass
     }
     if (failed(lowerTiles(func)))
       return signalPassFailure();
+    func.walk([&](scf::ForOp loop) { splitAccumulator(loop, rewriter); });
+  }
+
+  /// The vector.fma a tile's sum loop accumulates into its one iteration
+  /// argument with, when it yields that fma's result (directly, or rebuilt
+  /// element by element, as the lowering of a unit-dimension shape_cast
+  /// leaves it); else null.
+  static vector::FMAOp accumulation(scf::ForOp loop) {
+    if (loop.getNumRegionIterArgs() != 1)
+      return nullptr;
+    BlockArgument acc = loop.getRegionIterArgs().front();
+    auto type = dyn_cast<VectorType>(acc.getType());
+    if (!type || !acc.hasOneUse())
+      return nullptr;
+    auto fma = dyn_cast<vector::FMAOp>(*acc.getUsers().begin());
+    if (!fma || fma.getAcc() != acc)
+      return nullptr;
+    Value yielded = loop.getBody()->getTerminator()->getOperand(0);
+    if (yielded == fma.getResult())
+      return fma;
+    // A rebuild: each element inserted is the fma's at the same place.
+    int64_t inserted = 0;
+    while (auto insert = yielded.getDefiningOp<vector::InsertOp>()) {
+      auto extract = insert.getSource().getDefiningOp<vector::ExtractOp>();
+      if (!extract || extract.getVector() != fma.getResult() ||
+          extract.getMixedPosition() != insert.getMixedPosition() ||
+          !isa<FloatType>(insert.getSourceType()))
+        return nullptr;
+      ++inserted;
+      yielded = insert.getDest();
+    }
+    return inserted == type.getNumElements() ? fma : nullptr;
+  }
+
+  /// Splits the sum of a tile with fewer accumulator registers than the
+  /// FMA latency covers (lenet's first filter gradient: 5 vectors of 6
+  /// channels, each FMA waiting 4 cycles on the last) between two sets:
+  /// the loop takes two steps a trip, the even steps into the carried sum
+  /// and the odd ones into a second, which is added after the loop. Twice
+  /// the independent chains. The order of the terms changes, the same for
+  /// every run and thread count.
+  void splitAccumulator(scf::ForOp loop, RewriterBase &rewriter) {
+    vector::FMAOp fma = accumulation(loop);
+    std::optional<int64_t> trips = constantTripCount(
+        loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
+    if (!fma || !trips || *trips < 4 || *trips % 2 != 0)
+      return;
+    auto type = cast<VectorType>(fma.getType());
+    int64_t lanes = std::max<int64_t>(tileN / 2, 1);
+    int64_t registers = type.getNumElements() / type.getShape().back() *
+                        llvm::divideCeil(type.getShape().back(), lanes);
+    if (registers >= kFmaLatencyRegisters)
+      return;
+    Location loc = loop.getLoc();
+    rewriter.setInsertionPoint(loop);
+    Value step2 = rewriter.create<arith::MulIOp>(
+        loc, loop.getStep(), rewriter.create<arith::ConstantIndexOp>(loc, 2));
+    Value zero = rewriter.create<arith::ConstantOp>(
+        loc, type, rewriter.getZeroAttr(type));
+    auto split = rewriter.create<scf::ForOp>(
+        loc, loop.getLowerBound(), loop.getUpperBound(), step2,
+        ValueRange{loop.getInitArgs().front(), zero});
+    rewriter.setInsertionPointToStart(split.getBody());
+    Value odd = rewriter.create<arith::AddIOp>(loc, split.getInductionVar(),
+                                               loop.getStep());
+    SmallVector<Value> sums;
+    Value ivs[] = {split.getInductionVar(), odd};
+    for (auto [iv, sum] : llvm::zip(ivs, split.getRegionIterArgs())) {
+      IRMapping map;
+      map.map(loop.getInductionVar(), iv);
+      map.map(loop.getRegionIterArgs().front(), sum);
+      for (Operation &op : loop.getBody()->without_terminator())
+        rewriter.clone(op, map);
+      sums.push_back(
+          map.lookup(loop.getBody()->getTerminator()->getOperand(0)));
+    }
+    rewriter.create<scf::YieldOp>(loc, sums);
+    rewriter.setInsertionPointAfter(split);
+    Value total = rewriter.create<arith::AddFOp>(loc, split.getResult(0),
+                                                 split.getResult(1));
+    rewriter.replaceOp(loop, total);
   }
 
   /// Splits a contraction that sums over the batch (a weight gradient: its

@@ -385,3 +385,32 @@ func.func @transposed(%w: memref<40x32xf32>, %wt: memref<32x40xf32>) {
   }
   return
 }
+
+// -----
+
+// A filter gradient over 6 channels and 5 taps: 5 accumulator registers,
+// fewer than cover the FMA's latency. The sum over the row's positions
+// takes two a trip into two sets of accumulators, added after the loop.
+// (Small: the default threshold keeps it serial.)
+// SMALL-LABEL: func.func @split_accumulators
+// SMALL:       %[[INIT:.*]] = vector.transfer_read %arg2
+// SMALL:       scf.for %[[H:.*]] = %c0 to %c4 step %c1 iter_args(%[[ACC:.*]] = %[[INIT]])
+// SMALL:         %[[SUMS:.*]]:2 = scf.for %[[W:.*]] = %c0 to %c28 step %{{.*}} iter_args(%[[EVEN:.*]] = %[[ACC]], %[[ODD:.*]] = %[[ZERO:.*]]) -> (vector<5x6xf32>, vector<5x6xf32>)
+// SMALL:           %[[W1:.*]] = arith.addi %[[W]], %c1
+// SMALL:           %[[A:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[EVEN]] : vector<5x6xf32>
+// SMALL:           vector.transfer_read %arg1[%[[H]], %[[W1]], %c0]
+// SMALL:           %[[B:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[ODD]] : vector<5x6xf32>
+// SMALL:           scf.yield %[[A]], %[[B]]
+// SMALL:         %[[T:.*]] = arith.addf %[[SUMS]]#0, %[[SUMS]]#1 : vector<5x6xf32>
+// SMALL:         scf.yield %[[T]]
+func.func @split_accumulators(%x: memref<4x32xf32>, %dy: memref<4x28x6xf32>, %dw: memref<5x6xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(kw, c, h, w) -> (h, w + kw)>, affine_map<(kw, c, h, w) -> (h, w, c)>, affine_map<(kw, c, h, w) -> (kw, c)>],
+                  iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %dy : memref<4x32xf32>, memref<4x28x6xf32>) outs(%dw : memref<5x6xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
