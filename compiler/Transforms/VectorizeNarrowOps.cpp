@@ -272,7 +272,10 @@ bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes) {
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   if (!out.isFunctionOfDim(inner))
     return false;
-  if (allIdentity && op.getNumReductionLoops() == 0)
+  // Whole registers a row are ours too: LLVM unrolls a 16-trip loop
+  // before its vectorizer sees it, and its SLP vectorizer left lenet's
+  // ReLU gradient over 16 channels scalar.
+  if (allIdentity && op.getNumReductionLoops() == 0 && width % lanes != 0)
     return false;
   for (Operation &bodyOp : op.getBody()->without_terminator()) {
     if (auto index = dyn_cast<linalg::IndexOp>(bodyOp)) {

@@ -53,6 +53,28 @@ func.func @pool_taps(%x: memref<2x2x2x2x16xf32>, %y: memref<2x2x16xf32>) {
   return
 }
 
+// Identity maps over 16 channels: whole registers, so the generic is ours
+// (LLVM unrolls a 16-trip loop before its vectorizer sees it).
+// CHECK-LABEL: func.func @relu_gradient
+// CHECK:       scf.for %[[P:.*]] = %c0 to %c10
+// CHECK-NEXT:    %[[Y:.*]] = vector.load %arg0[%[[P]], %c0] : memref<10x16xf32>, vector<16xf32>
+// CHECK-NEXT:    %[[G:.*]] = vector.load %arg1[%[[P]], %c0] : memref<10x16xf32>, vector<16xf32>
+// CHECK-NEXT:    %[[C:.*]] = arith.cmpf ogt, %[[Y]], %{{.*}} : vector<16xf32>
+// CHECK-NEXT:    %[[R:.*]] = arith.select %[[C]], %[[G]], %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK-NEXT:    vector.store %[[R]], %arg2[%[[P]], %c0] : memref<10x16xf32>, vector<16xf32>
+func.func @relu_gradient(%y: memref<10x16xf32>, %g: memref<10x16xf32>, %dx: memref<10x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (p, c)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%y, %g : memref<10x16xf32>, memref<10x16xf32>) outs(%dx : memref<10x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %pos = arith.cmpf ogt, %a, %zero : f32
+    %r = arith.select %pos, %b, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // A spread: the tap's index stays scalar (linalg.index of an outer dim)
 // and is broadcast where it meets a row.
 // CHECK-LABEL: func.func @spread
@@ -153,8 +175,8 @@ func.func @transpose_apart(%x: memref<4x3x16xf32>, %y: memref<16x4x3xf32>) {
 
 // -----
 
-// Left to LLVM: identity maps on contiguous buffers (merged into one long
-// loop there), an innermost dimension wider than two registers, a body
+// Left to LLVM: identity maps on contiguous buffers with rows of part of
+// a register (merged into one long loop there), an innermost dimension wider than two registers, a body
 // using the innermost index, and a sum along the innermost dimension.
 // CHECK-LABEL: func.func @left_alone
 // CHECK-COUNT-4: linalg.generic
