@@ -270,13 +270,26 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
         return std::nullopt;
   }
   // Rows: the result dimension nearest the columns that is not of size 1
-  // (a grouped convolution's [n, oh, ow, groups=1, o] tiles ow).
+  // (a grouped convolution's [n, oh, ow, groups=1, o] tiles ow); for a
+  // contraction, one further out if that one is shorter than a tile and
+  // another fills it (attention's P·V into [b, t, heads=4, d] tiles t:
+  // 8 rows of 32, not 4 heads, each broadcast value 64 KiB from the next).
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   std::optional<unsigned> row;
   for (AffineExpr e : llvm::reverse(out.getResults().drop_back()))
     if (unsigned d = cast<AffineDimExpr>(e).getPosition(); ranges[d] != 1) {
       row = d;
       break;
+    }
+  if (row && linalg::isaContractionOpInterface(op) &&
+      !ShapedType::isDynamic(ranges[*row]) && ranges[*row] < tileM)
+    for (AffineExpr e : llvm::reverse(out.getResults().drop_back())) {
+      unsigned d = cast<AffineDimExpr>(e).getPosition();
+      if (!ShapedType::isDynamic(ranges[d]) && ranges[d] >= tileM &&
+          ranges[d] % tileM == 0) {
+        row = d;
+        break;
+      }
     }
 
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();

@@ -414,3 +414,25 @@ func.func @split_accumulators(%x: memref<4x32xf32>, %dy: memref<4x28x6xf32>, %dw
   }
   return
 }
+
+// -----
+
+// Attention's P·V into [b, t, heads, d]: the heads (4) are fewer than a
+// tile's rows, so the rows are 8 positions t of one head, each step's
+// broadcast values a column of P, the row of V one vector.
+// CHECK-LABEL: func.func @attention_values
+// CHECK:       scf.parallel (%[[B:.*]], %[[H:.*]], %[[T:.*]]) = (%c0, %c0, %c0) to (%c2, %c4, %c16) step (%c1, %c1, %c8)
+// CHECK:         scf.for %[[S:.*]] = %c0 to %c16 step %c1 iter_args(%{{.*}}) -> (vector<1x8x1x32xf32>)
+// CHECK:           vector.transfer_read %arg0[%[[B]], %[[H]], %[[T]], %[[S]]]{{.*}} : memref<2x4x16x16xf32>, vector<8x1xf32>
+// CHECK:         vector.transfer_write %{{.*}}, %arg2[%[[B]], %[[T]], %[[H]], %c0]{{.*}} : vector<8x1x32xf32>, memref<2x16x4x32xf32>
+func.func @attention_values(%p: memref<2x4x16x16xf32>, %v: memref<2x16x4x32xf32>, %o: memref<2x16x4x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(b, t, h, d, s) -> (b, h, t, s)>, affine_map<(b, t, h, d, s) -> (b, s, h, d)>, affine_map<(b, t, h, d, s) -> (b, t, h, d)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %v : memref<2x4x16x16xf32>, memref<2x16x4x32xf32>) outs(%o : memref<2x16x4x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
