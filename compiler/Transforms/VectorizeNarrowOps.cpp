@@ -66,6 +66,31 @@ Value asVector(OpBuilder &b, Location loc, Value v, int64_t width) {
       loc, VectorType::get({width}, v.getType()), v);
 }
 
+/// Loop bounds for dimensions `dims` of `ranges`, appended.
+void appendBounds(OpBuilder &b, Location loc, ArrayRef<Range> ranges,
+                  ArrayRef<int64_t> dims, SmallVector<Value> &lbs,
+                  SmallVector<Value> &ubs, SmallVector<Value> &steps) {
+  for (int64_t d : dims) {
+    lbs.push_back(getValueOrCreateConstantIndexOp(b, loc, ranges[d].offset));
+    ubs.push_back(getValueOrCreateConstantIndexOp(b, loc, ranges[d].size));
+    steps.push_back(getValueOrCreateConstantIndexOp(b, loc, ranges[d].stride));
+  }
+}
+
+/// The indices `operand` of `op` is read or written at when its loops are
+/// at `iv`.
+SmallVector<Value> indicesAt(OpBuilder &b, Location loc, linalg::GenericOp op,
+                             OpOperand &operand, ArrayRef<Value> iv) {
+  SmallVector<Value> idx;
+  for (AffineExpr e : op.getMatchingIndexingMap(&operand).getResults()) {
+    if (auto c = dyn_cast<AffineConstantExpr>(e))
+      idx.push_back(b.create<arith::ConstantIndexOp>(loc, c.getValue()));
+    else
+      idx.push_back(iv[cast<AffineDimExpr>(e).getPosition()]);
+  }
+  return idx;
+}
+
 /// The dimension a transposing copy's input is contiguous along, where
 /// the copy's output has a narrow innermost dimension the input strides
 /// through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]); or nothing.
@@ -142,29 +167,15 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
 
   SmallVector<Range, 4> ranges =
       cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter, loc);
-  SmallVector<Value> lbs, ubs, steps;
   SmallVector<int64_t> outer;
-  for (int64_t d = 0; d < inner; ++d) {
-    if (d == along)
-      continue;
-    outer.push_back(d);
-    lbs.push_back(
-        getValueOrCreateConstantIndexOp(rewriter, loc, ranges[d].offset));
-    ubs.push_back(
-        getValueOrCreateConstantIndexOp(rewriter, loc, ranges[d].size));
-    steps.push_back(
-        getValueOrCreateConstantIndexOp(rewriter, loc, ranges[d].stride));
-  }
+  for (int64_t d = 0; d < inner; ++d)
+    if (d != along)
+      outer.push_back(d);
+  SmallVector<Value> lbs, ubs, steps;
+  appendBounds(rewriter, loc, ranges, outer, lbs, ubs, steps);
   SmallVector<Value> iv(op.getNumLoops());
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
-    SmallVector<Value> idx;
-    for (AffineExpr e : op.getMatchingIndexingMap(&operand).getResults()) {
-      if (auto c = dyn_cast<AffineConstantExpr>(e))
-        idx.push_back(b.create<arith::ConstantIndexOp>(loc, c.getValue()));
-      else
-        idx.push_back(iv[cast<AffineDimExpr>(e).getPosition()]);
-    }
-    return idx;
+    return indicesAt(b, loc, op, operand, iv);
   };
   Type element = getElementTypeOrSelf(in->get().getType());
   // `count` positions along `along` from `start`.
@@ -312,15 +323,6 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
     if (int64_t(d) != inner)
       (it == utils::IteratorType::parallel ? parallelDims : reductionDims)
           .push_back(d);
-  auto bounds = [&](ArrayRef<int64_t> dims, SmallVector<Value> &lbs,
-                    SmallVector<Value> &ubs, SmallVector<Value> &steps) {
-    for (int64_t d : dims) {
-      const Range &r = ranges[d];
-      lbs.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.offset));
-      ubs.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
-      steps.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.stride));
-    }
-  };
   Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
   Value mask;
   if (width != channels)
@@ -329,14 +331,7 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
         ValueRange{rewriter.create<arith::ConstantIndexOp>(loc, channels)});
   SmallVector<Value> iv(op.getNumLoops(), zero); // the innermost stays 0
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
-    SmallVector<Value> idx;
-    for (AffineExpr e : op.getMatchingIndexingMap(&operand).getResults()) {
-      if (auto c = dyn_cast<AffineConstantExpr>(e))
-        idx.push_back(b.create<arith::ConstantIndexOp>(loc, c.getValue()));
-      else
-        idx.push_back(iv[cast<AffineDimExpr>(e).getPosition()]);
-    }
-    return idx;
+    return indicesAt(b, loc, op, operand, iv);
   };
   // An operand's row as a vector, or its value (a scalar, broadcast when
   // it meets a vector) where it does not vary along the row.
@@ -399,8 +394,8 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
       b.create<vector::StoreOp>(loc, value, init->get(), indices(b, *init));
   };
   SmallVector<Value> lbs, ubs, steps, redLbs, redUbs, redSteps;
-  bounds(parallelDims, lbs, ubs, steps);
-  bounds(reductionDims, redLbs, redUbs, redSteps);
+  appendBounds(rewriter, loc, ranges, parallelDims, lbs, ubs, steps);
+  appendBounds(rewriter, loc, ranges, reductionDims, redLbs, redUbs, redSteps);
   SmallVector<scf::ForOp> loops;
   scf::LoopNest nest = scf::buildLoopNest(
       rewriter, loc, lbs, ubs, steps,
