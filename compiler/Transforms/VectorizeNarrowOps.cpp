@@ -66,6 +66,13 @@ Value asVector(OpBuilder &b, Location loc, Value v, int64_t width) {
       loc, VectorType::get({width}, v.getType()), v);
 }
 
+/// Whether rows of `element` load as vectors: whole bytes a lane (not i1,
+/// not index).
+bool loadsAsVector(Type element) {
+  return isa<FloatType>(element) ||
+         (element.isSignlessInteger() && element.getIntOrFloatBitWidth() >= 8);
+}
+
 /// Loop bounds for dimensions `dims` of `ranges`, appended.
 void appendBounds(OpBuilder &b, Location loc, ArrayRef<Range> ranges,
                   ArrayRef<int64_t> dims, SmallVector<Value> &lbs,
@@ -118,7 +125,8 @@ std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
     auto type = dyn_cast<MemRefType>(operand.get().getType());
     SmallVector<int64_t> strides;
     int64_t offset;
-    if (!type || map.getNumResults() == 0 ||
+    if (!type || !loadsAsVector(type.getElementType()) ||
+        map.getNumResults() == 0 ||
         !isa<AffineDimExpr>(map.getResults().back()) ||
         failed(getStridesAndOffset(type, strides, offset)) ||
         strides.back() != 1 || llvm::any_of(map.getResults(), [](AffineExpr e) {
@@ -259,7 +267,7 @@ bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes) {
   bool allIdentity = true;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !type.getElementType().isIntOrIndexOrFloat())
+    if (!type || !loadsAsVector(type.getElementType()))
       return false;
     AffineMap map = op.getMatchingIndexingMap(&operand);
     allIdentity &= map.isIdentity() && trailingContiguous(type);

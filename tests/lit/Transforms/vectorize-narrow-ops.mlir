@@ -176,14 +176,16 @@ func.func @transpose_apart(%x: memref<4x3x16xf32>, %y: memref<16x4x3xf32>) {
 // -----
 
 // Left to LLVM: identity maps on contiguous buffers with rows of part of
-// a register (merged into one long loop there), an innermost dimension wider than two registers, a body
-// using the innermost index, and a sum along the innermost dimension.
+// a register (merged into one long loop there), an innermost dimension
+// wider than two registers, a body using the innermost index, a sum along
+// the innermost dimension, and rows of i1 (not whole bytes a lane).
 // CHECK-LABEL: func.func @left_alone
-// CHECK-COUNT-4: linalg.generic
+// CHECK-COUNT-5: linalg.generic
 // CHECK-NOT:   vector.
 func.func @left_alone(%x: memref<28x6xf32>, %y: memref<28x6xf32>, %s: memref<6xf32>,
                       %w: memref<4x40xf32>, %v: memref<4x40xf32>,
-                      %wb: memref<40xf32>, %rows: memref<28xf32>) {
+                      %wb: memref<40xf32>, %rows: memref<28xf32>,
+                      %flags: memref<6xi1>, %masks: memref<28x6xi1>) {
   linalg.generic {indexing_maps = [affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (p, c)>], iterator_types = ["parallel", "parallel"]}
       ins(%x : memref<28x6xf32>) outs(%y : memref<28x6xf32>) {
   ^bb0(%a: f32, %o: f32):
@@ -210,6 +212,11 @@ func.func @left_alone(%x: memref<28x6xf32>, %y: memref<28x6xf32>, %s: memref<6xf
   ^bb0(%a: f32, %o: f32):
     %r = arith.addf %o, %a : f32
     linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (c)>, affine_map<(p, c) -> (p, c)>], iterator_types = ["parallel", "parallel"]}
+      ins(%flags : memref<6xi1>) outs(%masks : memref<28x6xi1>) {
+  ^bb0(%a: i1, %o: i1):
+    linalg.yield %a : i1
   }
   return
 }
