@@ -73,15 +73,27 @@ bool loadsAsVector(Type element) {
          (element.isSignlessInteger() && element.getIntOrFloatBitWidth() >= 8);
 }
 
-/// Loop bounds for dimensions `dims` of `ranges`, appended.
-void appendBounds(OpBuilder &b, Location loc, ArrayRef<Range> ranges,
-                  ArrayRef<int64_t> dims, SmallVector<Value> &lbs,
-                  SmallVector<Value> &ubs, SmallVector<Value> &steps) {
+/// Loops over dimensions `dims` of `ranges`, outermost first, `iterArgs`
+/// carried through them; `body` builds inside, `iv[d]` set to each loop's
+/// index.
+scf::LoopNest
+loopsOver(OpBuilder &b, Location loc, ArrayRef<Range> ranges,
+          ArrayRef<int64_t> dims, MutableArrayRef<Value> iv,
+          ValueRange iterArgs,
+          function_ref<scf::ValueVector(OpBuilder &, ValueRange)> body) {
+  SmallVector<Value> lbs, ubs, steps;
   for (int64_t d : dims) {
     lbs.push_back(getValueOrCreateConstantIndexOp(b, loc, ranges[d].offset));
     ubs.push_back(getValueOrCreateConstantIndexOp(b, loc, ranges[d].size));
     steps.push_back(getValueOrCreateConstantIndexOp(b, loc, ranges[d].stride));
   }
+  return scf::buildLoopNest(
+      b, loc, lbs, ubs, steps, iterArgs,
+      [&](OpBuilder &nb, Location, ValueRange ivs, ValueRange args) {
+        for (auto [d, v] : llvm::zip(dims, ivs))
+          iv[d] = v;
+        return body(nb, args);
+      });
 }
 
 /// The indices `operand` of `op` is read or written at when its loops are
@@ -179,8 +191,6 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
   for (int64_t d = 0; d < inner; ++d)
     if (d != along)
       outer.push_back(d);
-  SmallVector<Value> lbs, ubs, steps;
-  appendBounds(rewriter, loc, ranges, outer, lbs, ubs, steps);
   SmallVector<Value> iv(op.getNumLoops());
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
     return indicesAt(b, loc, op, operand, iv);
@@ -223,11 +233,9 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
     }
   };
   SmallVector<scf::ForOp> loops;
-  scf::LoopNest nest = scf::buildLoopNest(
-      rewriter, loc, lbs, ubs, steps,
-      [&](OpBuilder &b, Location loc, ValueRange ivs) {
-        for (auto [d, v] : llvm::zip(outer, ivs))
-          iv[d] = v;
+  scf::LoopNest nest = loopsOver(
+      rewriter, loc, ranges, outer, iv, {},
+      [&](OpBuilder &b, ValueRange) -> scf::ValueVector {
         int64_t whole = span / lanes * lanes;
         if (whole > 0) {
           auto blocks = b.create<scf::ForOp>(
@@ -241,6 +249,7 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         }
         if (span > whole)
           block(b, b.create<arith::ConstantIndexOp>(loc, whole), span - whole);
+        return {};
       });
   loops.insert(loops.begin(), nest.loops.begin(), nest.loops.end());
   rewriter.eraseOp(op);
@@ -401,27 +410,22 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
     else
       b.create<vector::StoreOp>(loc, value, init->get(), indices(b, *init));
   };
-  SmallVector<Value> lbs, ubs, steps, redLbs, redUbs, redSteps;
-  appendBounds(rewriter, loc, ranges, parallelDims, lbs, ubs, steps);
-  appendBounds(rewriter, loc, ranges, reductionDims, redLbs, redUbs, redSteps);
   SmallVector<scf::ForOp> loops;
-  scf::LoopNest nest = scf::buildLoopNest(
-      rewriter, loc, lbs, ubs, steps,
-      [&](OpBuilder &b, Location loc, ValueRange ivs) {
-        for (auto [d, v] : llvm::zip(parallelDims, ivs))
-          iv[d] = v;
-        if (reductionDims.empty())
-          return write(b, row(b, nullptr));
-        scf::LoopNest sums = scf::buildLoopNest(
-            b, loc, redLbs, redUbs, redSteps, ValueRange{read(b, *init)},
-            [&](OpBuilder &b, Location loc, ValueRange ivs,
-                ValueRange sum) -> scf::ValueVector {
-              for (auto [d, v] : llvm::zip(reductionDims, ivs))
-                iv[d] = v;
+  scf::LoopNest nest = loopsOver(
+      rewriter, loc, ranges, parallelDims, iv, {},
+      [&](OpBuilder &b, ValueRange) -> scf::ValueVector {
+        if (reductionDims.empty()) {
+          write(b, row(b, nullptr));
+          return {};
+        }
+        scf::LoopNest sums = loopsOver(
+            b, loc, ranges, reductionDims, iv, ValueRange{read(b, *init)},
+            [&](OpBuilder &b, ValueRange sum) -> scf::ValueVector {
               return {row(b, sum.front())};
             });
         write(b, sums.results.front());
         loops.append(sums.loops.begin(), sums.loops.end());
+        return {};
       });
   loops.insert(loops.begin(), nest.loops.begin(), nest.loops.end());
   rewriter.eraseOp(op);
