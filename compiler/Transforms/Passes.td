@@ -327,8 +327,9 @@ def VectorizeNarrowOps : Pass<"sinter-vectorize-narrow-ops", "::mlir::func::Func
   let summary = "Computes generics with a narrow innermost dimension a row-vector at a time";
   let description = [{
     Expects linalg generics on buffers. Rewrites each generic whose
-    innermost dimension is parallel, static and at most two vector
-    registers (`lanes` floats each) wide, whose maps are dimensions and
+    output's innermost dimension is a parallel loop, static and at most
+    two vector registers (`lanes` floats each) wide (a peeled matmul edge
+    whose sum is innermost included), whose maps are dimensions and
     constants (the innermost dimension last, at unit stride), and whose
     body is elementwise, into loops over its other dimensions: the body
     reads each operand's innermost row as one vector (operands that do not

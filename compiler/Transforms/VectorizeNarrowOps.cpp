@@ -2,10 +2,11 @@
 //
 // Expects: linalg generics on buffers (after bufferization; large ones
 // reach here through sinter-parallelize-loops). Produces: for each generic
-// whose innermost dimension is parallel, static and at most two vector
-// registers wide (lenet's 6 or 16 channels), and which LLVM could not
-// vectorize on its own (operands read through broadcasts, a pool's taps,
-// sums over outer dimensions), loops over its other dimensions whose body
+// whose output's innermost dimension is a parallel loop, static and at
+// most two vector registers wide (lenet's 6 or 16 channels, a matmul's
+// peeled 20-column edge), and which LLVM could not vectorize on its own
+// (operands read through broadcasts, a pool's taps, sums), loops over its
+// other dimensions whose body
 // reads each operand's innermost row as one vector (a scalar, broadcast,
 // where the operand does not vary along it), applies the generic's body to
 // whole vectors and writes one vector. A row narrower than a power of two
@@ -71,6 +72,22 @@ Value asVector(OpBuilder &b, Location loc, Value v, int64_t width) {
 bool loadsAsVector(Type element) {
   return isa<FloatType>(element) ||
          (element.isSignlessInteger() && element.getIntOrFloatBitWidth() >= 8);
+}
+
+/// The loop a generic's rows run along: its output's innermost dimension,
+/// if that is a parallel loop (a peeled matmul edge sums innermost; its
+/// rows still run along the output's columns).
+std::optional<int64_t> rowLoop(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1)
+    return std::nullopt;
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (out.getNumResults() == 0)
+    return std::nullopt;
+  auto dim = dyn_cast<AffineDimExpr>(out.getResults().back());
+  if (!dim || op.getIteratorTypesArray()[dim.getPosition()] !=
+                  utils::IteratorType::parallel)
+    return std::nullopt;
+  return dim.getPosition();
 }
 
 /// Loops over dimensions `dims` of `ranges`, outermost first, `iterArgs`
@@ -265,12 +282,11 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
 bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes) {
   if (transposedAlong(op, lanes))
     return true;
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() < 2 ||
-      op.getIteratorTypesArray().back() != utils::IteratorType::parallel)
+  std::optional<int64_t> row = rowLoop(op);
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() < 2 || !row)
     return false;
-  int64_t inner = op.getNumLoops() - 1;
-  int64_t width = op.getStaticLoopRanges().back();
+  int64_t inner = *row;
+  int64_t width = op.getStaticLoopRanges()[inner];
   if (ShapedType::isDynamic(width) || width < 2 || width > 2 * lanes)
     return false;
   bool allIdentity = true;
@@ -326,8 +342,8 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   Location loc = op.getLoc();
-  int64_t inner = op.getNumLoops() - 1;
-  int64_t channels = op.getStaticLoopRanges().back();
+  int64_t inner = *rowLoop(op);
+  int64_t channels = op.getStaticLoopRanges()[inner];
   // A whole register of lanes, the ones past the row masked off: 6 floats
   // in one masked ymm operation rather than an xmm and a pair.
   int64_t width = llvm::PowerOf2Ceil(channels);

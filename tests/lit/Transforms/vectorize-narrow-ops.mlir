@@ -131,6 +131,36 @@ func.func @bias_gradient(%dy: memref<2x4x3x6xf32>, %db: memref<2x6xf32>) {
 
 // -----
 
+// A matmul's peeled 20-column edge sums innermost; its rows still run
+// along the output's columns: per output row, the row of sums (32 lanes,
+// 20 used) carried through the sum over k, A's element broadcast.
+// CHECK-LABEL: func.func @matmul_edge
+// CHECK:       scf.for %[[M:.*]] = %c0 to %c8
+// CHECK-NEXT:    %[[INIT:.*]] = vector.maskedload %arg2[%[[M]], %c0]{{.*}} into vector<32xf32>
+// CHECK-NEXT:    %[[SUM:.*]] = scf.for %[[K:.*]] = %c0 to %c120 step %c1 iter_args(%[[ACC:.*]] = %[[INIT]]) -> (vector<32xf32>)
+// CHECK-NEXT:      %[[A:.*]] = memref.load %arg0[%[[M]], %[[K]]]
+// CHECK-NEXT:      %[[B:.*]] = vector.maskedload %arg1[%[[K]], %c0]
+// CHECK-NEXT:      %[[AV:.*]] = vector.broadcast %[[A]] : f32 to vector<32xf32>
+// CHECK-NEXT:      %[[P:.*]] = arith.mulf %[[AV]], %[[B]] : vector<32xf32>
+// CHECK-NEXT:      %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : vector<32xf32>
+// CHECK-NEXT:      scf.yield %[[S]]
+// CHECK:         vector.maskedstore %arg2[%[[M]], %c0], %{{.*}}, %[[SUM]]
+func.func @matmul_edge(%a: memref<8x120xf32>, %b: memref<120x20xf32, strided<[84, 1], offset: 64>>,
+                       %c: memref<8x20xf32, strided<[84, 1], offset: 64>>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<8x120xf32>, memref<120x20xf32, strided<[84, 1], offset: 64>>)
+      outs(%c : memref<8x20xf32, strided<[84, 1], offset: 64>>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // A transposing copy into 6-float rows: blocks of 16 positions along the
 // input's contiguous dimension (20 = 16 + 4; the loop over whole blocks
 // has one trip here, and goes), a load per channel, one shuffle into
