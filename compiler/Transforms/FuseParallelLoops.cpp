@@ -116,19 +116,13 @@ std::optional<DenseMap<Value, Use>> usesOf(Operation *root, Value iv) {
       indices = read.getIndices(), spans = read.getPermutationMap();
     else if (auto write = dyn_cast<vector::TransferWriteOp>(op))
       indices = write.getIndices(), spans = write.getPermutationMap();
-    // 1-D vectors along the innermost dimension (beyond the first if the
-    // buffer has more than one).
-    else if (auto load = dyn_cast<vector::LoadOp>(op))
-      indices = load.getIndices();
-    else if (auto store = dyn_cast<vector::StoreOp>(op))
-      indices = store.getIndices();
-    else if (auto load = dyn_cast<vector::MaskedLoadOp>(op))
-      indices = load.getIndices();
-    else if (auto store = dyn_cast<vector::MaskedStoreOp>(op))
-      indices = store.getIndices();
-    if (indices.size() == 1 && !isa<memref::LoadOp, memref::StoreOp>(op) &&
-        !spans)
-      return std::nullopt; // the vector spans the first dimension
+    // 1-D vectors along the innermost dimension.
+    else if (isa<vector::LoadOp, vector::StoreOp, vector::MaskedLoadOp,
+                 vector::MaskedStoreOp>(op)) {
+      auto rank = cast<MemRefType>(buffer.getType()).getRank();
+      indices = op->getOperands().slice(isa<vector::StoreOp>(op) ? 2 : 1, rank);
+      spans = AffineMap::getMinorIdentityMap(rank, 1, op->getContext());
+    }
     if (!indices.empty()) {
       if (!isIndex(indices[0], iv) || (spans && spans->isFunctionOfDim(0)))
         return std::nullopt;

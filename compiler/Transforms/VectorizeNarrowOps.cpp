@@ -46,7 +46,8 @@ using namespace mlir;
 namespace {
 
 /// Whether the innermost dimensions of `type` are one contiguous run: LLVM
-/// then sees one long innermost loop once the loops are merged.
+/// then sees one long innermost loop once the loops are merged. (MLIR's
+/// trailingNDimsContiguous wants static sizes all along.)
 bool trailingContiguous(MemRefType type) {
   SmallVector<int64_t> strides;
   int64_t offset;
@@ -152,13 +153,11 @@ std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     auto type = dyn_cast<MemRefType>(operand.get().getType());
-    SmallVector<int64_t> strides;
-    int64_t offset;
     if (!type || !loadsAsVector(type.getElementType()) ||
         map.getNumResults() == 0 ||
         !isa<AffineDimExpr>(map.getResults().back()) ||
-        failed(getStridesAndOffset(type, strides, offset)) ||
-        strides.back() != 1 || llvm::any_of(map.getResults(), [](AffineExpr e) {
+        !isLastMemrefDimUnitStride(type) ||
+        llvm::any_of(map.getResults(), [](AffineExpr e) {
           return !isa<AffineDimExpr, AffineConstantExpr>(e);
         }))
       return std::nullopt;
@@ -275,10 +274,10 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
 
 } // namespace
 
-// The checks, in order: buffers, a parallel innermost dimension, static
-// and at most two registers wide, maps of dimensions and constants with
-// the innermost dimension last and at unit stride where it is used, a body
-// of elementwise ops, and not already vectorizable by LLVM.
+// The checks, in order: buffers, the output's innermost dimension a
+// parallel loop, static and at most two registers wide, maps of dimensions and
+// constants with the innermost dimension last and at unit stride where it is
+// used, a body of elementwise ops, and not already vectorizable by LLVM.
 bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes) {
   if (transposedAlong(op, lanes))
     return true;
@@ -304,11 +303,7 @@ bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes) {
         return false;
       if (dim.getPosition() != inner)
         continue;
-      SmallVector<int64_t> strides;
-      int64_t offset;
-      if (i + 1 != map.getNumResults() ||
-          failed(getStridesAndOffset(type, strides, offset)) ||
-          strides.back() != 1)
+      if (i + 1 != map.getNumResults() || !isLastMemrefDimUnitStride(type))
         return false;
     }
   }
