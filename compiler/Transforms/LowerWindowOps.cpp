@@ -294,36 +294,104 @@ Value channelsLast(Emitter &e, Value t, int64_t width) {
   return mergeChannels(e, last);
 }
 
+/// Output rows [begin, end) that read the same window taps [tapBegin,
+/// tapEnd) of the data's rows.
+struct Band {
+  int64_t begin, end, tapBegin, tapEnd;
+};
+
+/// The output rows split by the taps that land on the data: output row i
+/// reads tap a at data row i + a * dilation - offset, which the data holds
+/// when it is in [0, dataRows). Rows above and below read the pads, zeros
+/// that add nothing to the sum: each band sums only its taps (conv2d's
+/// input gradient spreads a 10-row cotangent over 18 rows for lenet's
+/// second convolution, so whole-window sums are half zeros). Rows with no
+/// tap on the data stay zero.
+SmallVector<Band> bandsOf(int64_t rows, int64_t taps, int64_t dilation,
+                          int64_t offset, int64_t dataRows) {
+  SmallVector<Band> bands;
+  for (int64_t i = 0; i < rows; ++i) {
+    int64_t lo = std::max<int64_t>(0, llvm::divideCeilSigned(offset - i, dilation));
+    int64_t hi = std::min<int64_t>(
+        taps, llvm::divideFloorSigned(dataRows - 1 + offset - i, dilation) + 1);
+    if (lo >= hi)
+      continue;
+    if (!bands.empty() && bands.back().end == i &&
+        bands.back().tapBegin == lo && bands.back().tapEnd == hi)
+      bands.back().end = i + 1;
+    else
+      bands.push_back({i, i + 1, lo, hi});
+  }
+  return bands;
+}
+
 /// The channels-first window sum out[n, g, c, i, j] = sum_{a, b, o}
-/// data[n, g, o, i + a*dh, j + b*dw] * filter[filterMap(a, b, g, o, c)],
-/// over `rows` x `cols` positions (rows padded to whole vectors), channels
-/// last again: [N, rows, cols, G * C/G].
-Value channelsFirstWindowSum(Emitter &e, Value data, Value filter,
-                             ArrayRef<unsigned> filterDims, const Sweep &s,
-                             int64_t groups, int64_t channels, int64_t rows,
-                             int64_t cols) {
+/// data[n, g, o, i + a*dh - rowOffset, j + b*dw] * filter[filterMap(a, b,
+/// g, o, c)], over `rows` x `cols` positions (rows padded to whole
+/// vectors), channels last again: [N, rows, cols, G * C/G]. `data` holds
+/// only the rows that are not pads; each band of output rows sums the taps
+/// that read them (bandsOf).
+Value channelsFirstWindowSum(Emitter &e, Value data, int64_t rowOffset,
+                             Value filter, ArrayRef<unsigned> filterDims,
+                             const Sweep &s, int64_t groups, int64_t channels,
+                             int64_t rows, int64_t cols) {
   OpBuilder &b = e.b;
   auto d = [&](unsigned i) { return dimExpr(b, i); };
+  auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
   // Iteration (n, g, c, i, j, a, b, o).
   SmallVector<AffineExpr> filterExprs;
   for (unsigned dim : filterDims)
     filterExprs.push_back(d(dim));
-  Value sum = e.generic(
-      {data, filter},
-      {map8(b, {d(0), d(1), d(7), d(3) + d(5) * s.dim[0].dilation,
-                d(4) + d(6) * s.dim[1].dilation}),
-       map8(b, filterExprs)},
-      e.filled({e.sizes(data)[0], b.getIndexAttr(groups),
-                b.getIndexAttr(channels), b.getIndexAttr(rows),
-                b.getIndexAttr(paddedRow(cols))},
-               0.0),
-      map8(b, {d(0), d(1), d(2), d(3), d(4)}),
-      {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-       IteratorType::parallel, IteratorType::parallel,
-       IteratorType::reduction, IteratorType::reduction,
-       IteratorType::reduction},
-      multiplyAdd);
-  return channelsLast(e, sum, cols);
+  unsigned tapDim = llvm::find(filterDims, 5u) - filterDims.begin();
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  int64_t dh = s.dim[0].dilation;
+  SmallVector<OpFoldResult> dataSizes = e.sizes(data);
+  Value acc = e.filled({dataSizes[0], idx(groups), idx(channels), idx(rows),
+                        idx(paddedRow(cols))},
+                       0.0);
+  auto slice = [&](Value t, unsigned dim, int64_t offset, int64_t size) {
+    SmallVector<OpFoldResult> offsets(e.sizes(t).size(), idx(0));
+    SmallVector<OpFoldResult> sizes = e.sizes(t);
+    offsets[dim] = idx(offset);
+    sizes[dim] = idx(size);
+    return std::make_pair(offsets, sizes);
+  };
+  auto ones = SmallVector<OpFoldResult>(5, idx(1));
+  int64_t allTaps = filterType.getDimSize(tapDim);
+  SmallVector<Band> bands =
+      bandsOf(rows, allTaps, dh, rowOffset,
+              cast<RankedTensorType>(data.getType()).getDimSize(3));
+  AffineMap dataMap = map8(b, {d(0), d(1), d(7), d(3) + d(5) * dh,
+                               d(4) + d(6) * s.dim[1].dilation});
+  AffineMap outMap = map8(b, {d(0), d(1), d(2), d(3), d(4)});
+  SmallVector<IteratorType> iterators(5, IteratorType::parallel);
+  iterators.append(3, IteratorType::reduction);
+  // Every output row sums every tap (the data holds its pads, if any): one
+  // sum over the whole tensors, whose tiles start from zero registers
+  // (a band's tile reads its accumulator in).
+  if (rowOffset == 0 && bands.size() == 1 && bands[0].begin == 0 &&
+      bands[0].end == rows && bands[0].tapEnd - bands[0].tapBegin == allTaps)
+    return channelsLast(e,
+                        e.generic({data, filter},
+                                  {dataMap, map8(b, filterExprs)}, acc, outMap,
+                                  iterators, multiplyAdd),
+                        cols);
+  for (const Band &band : bands) {
+    int64_t height = band.end - band.begin,
+            taps = band.tapEnd - band.tapBegin;
+    auto [dOff, dSize] = slice(data, 3, band.begin + band.tapBegin * dh - rowOffset,
+                               (height - 1) + (taps - 1) * dh + 1);
+    auto [fOff, fSize] = slice(filter, tapDim, band.tapBegin, taps);
+    auto [oOff, oSize] = slice(acc, 3, band.begin, height);
+    Value sum = e.generic(
+        {b.create<tensor::ExtractSliceOp>(e.loc, data, dOff, dSize, ones),
+         b.create<tensor::ExtractSliceOp>(e.loc, filter, fOff, fSize, ones)},
+        {dataMap, map8(b, filterExprs)},
+        b.create<tensor::ExtractSliceOp>(e.loc, acc, oOff, oSize, ones),
+        outMap, iterators, multiplyAdd);
+    acc = b.create<tensor::InsertSliceOp>(e.loc, sum, acc, oOff, oSize, ones);
+  }
+  return channelsLast(e, acc, cols);
 }
 
 /// Whether a convolution producing `channels` per group on rows of
@@ -342,14 +410,17 @@ Value convAlongRows(Emitter &e, Conv2DOp op, const Conv &c) {
   auto in = op.getInput().getType();
   auto out = op.getType();
   int64_t ow = out.getDimSize(2);
+  // The pads stay in: "same" padding reads them in a few border rows only
+  // (lenet's first convolution: 6 of 140 row taps), and the window sum
+  // would cut its tiles into bands for them.
   Value x = channelsFirst(e, op.getInput(), c.groups,
                           in.getDimSize(1) + h.padBefore + h.padAfter,
                           paddedRow(ow) + w.extent() - 1, h.padBefore,
                           w.padBefore);
   // filter[a, b, c, g, o] at iteration (n, g, o, i, j, a, b, c).
-  return channelsFirstWindowSum(e, x, splitChannels(e, op.getFilter(), c.groups),
-                                {5, 6, 7, 1, 2}, c.sweep, c.groups,
-                                c.outPerGroup, out.getDimSize(1), ow);
+  return channelsFirstWindowSum(
+      e, x, 0, splitChannels(e, op.getFilter(), c.groups), {5, 6, 7, 1, 2},
+      c.sweep, c.groups, c.outPerGroup, out.getDimSize(1), ow);
 }
 
 // dxᵀ[n, g, c, i, j] = sum_{a, b, o} spreadᵀ[n, g, o, i + a*dh, j + b*dw] *
@@ -359,13 +430,17 @@ Value inputGradAlongRows(Emitter &e, Conv2DInputGradOp op, const Conv &c,
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   auto in = op.getType();
   int64_t height = in.getDimSize(1), width = in.getDimSize(2);
-  // Placed as spreadForGather places it.
-  Value spread = channelsFirst(
-      e, op.getGrad(), c.groups, height + h.extent() - 1,
-      paddedRow(width) + w.extent() - 1, h.extent() - 1 - h.padBefore,
-      w.extent() - 1 - w.padBefore, h.stride, w.stride);
-  return channelsFirstWindowSum(e, spread, flipped, {5, 6, 1, 7, 2}, c.sweep,
-                                c.groups, c.inPerGroup, height, width);
+  int64_t gradRows = op.getGrad().getType().getDimSize(1);
+  // Columns placed as spreadForGather places them; the rows only from the
+  // first to the last cotangent row (the window sum's bands skip the rest).
+  Value spread = channelsFirst(e, op.getGrad(), c.groups,
+                               (gradRows - 1) * h.stride + 1,
+                               paddedRow(width) + w.extent() - 1, 0,
+                               w.extent() - 1 - w.padBefore, h.stride,
+                               w.stride);
+  return channelsFirstWindowSum(e, spread, h.extent() - 1 - h.padBefore,
+                                flipped, {5, 6, 1, 7, 2}, c.sweep, c.groups,
+                                c.inPerGroup, height, width);
 }
 
 // Ungrouped with enough channels: windowRows · filter. Else: iteration

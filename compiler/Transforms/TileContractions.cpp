@@ -251,11 +251,11 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
   if (!op.hasPureBufferSemantics() || !isMultiplyAccumulate(op))
     return std::nullopt;
   auto resultType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
-  // Row-major and dense: a buffer of its own, or a parameter-shaped
-  // window of a flat one (a gradient written into its caller's buffer).
+  // Contiguous along the columns: a buffer of its own, a parameter-shaped
+  // window of a flat one (a gradient written into its caller's buffer), or
+  // a band of rows of a buffer (a window sum's bands, sinter-lower-to-linalg).
   if (!resultType.getElementType().isF32() || resultType.getRank() == 0 ||
-      !(resultType.getLayout().isIdentity() ||
-        memref::isStaticShapeAndContiguousRowMajor(resultType)))
+      !isLastMemrefDimUnitStride(resultType))
     return std::nullopt;
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   auto col = dyn_cast<AffineDimExpr>(out.getResults().back());

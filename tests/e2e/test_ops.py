@@ -38,9 +38,11 @@ def conv_trial(r):
     layer = conv("conv", filters, kernel, r.choice([None, "relu", "tanh"]), strides,
                  padding, dilation, groups)
     layer["config"]["use_bias"] = r.random() < 0.7
-    return (h, w, c), [layer], (f"conv {h}x{w}x{c} filters={filters} kernel={kernel} "
-                                f"strides={strides} dilation={dilation} groups={groups} "
-                                f"padding={padding}")
+    # A 1x1 convolution first: the trial's input gradient is then computed
+    # and checked too (a model's first layer needs none).
+    return (h, w, c), [conv("pre", c, (1, 1), "tanh"), layer], (
+        f"conv {h}x{w}x{c} filters={filters} kernel={kernel} strides={strides} "
+        f"dilation={dilation} groups={groups} padding={padding}")
 
 
 def pool_trial(r):

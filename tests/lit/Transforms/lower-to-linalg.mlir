@@ -253,15 +253,30 @@ func.func @conv_input_grad(%g: tensor<?x2x2x4xf32>, %w: tensor<3x3x8x4xf32>) -> 
 
 // With fewer channels per group than columns, the same gather runs with
 // the rows along the vectors: the cotangent transposed to [N, G, O/G, OH,
-// OW] and spread (rows padded to whole vectors of 8: 8 + 3 - 1 = 10), the
-// sum into [N, G, C/G, H, W], then transposed back to channels last.
+// OW] and spread over the rows it covers (0 to 6 at stride 2; columns
+// padded to whole vectors of 8: 8 + 3 - 1 = 10), the sum into [N, G, C/G,
+// H, W] in bands of rows by the taps that land on the spread rows (the
+// others would add zeros): row 0 tap 2, row 1 taps 1-2, rows 2-6 all three,
+// row 7 taps 0-1; then transposed back to channels last.
 // CHECK-DAG: #[[GT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1 * 2 + d2)>
 // CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d7, d3 + d5, d4 + d6)>
 // CHECK-DAG: #[[BACK:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1, d2)>
 // CHECK-LABEL: func.func @conv_input_grad_rows
 // CHECK: %[[T:.*]] = linalg.generic {indexing_maps = [#[[GT]], {{.*}}]} ins(%arg0 : tensor<?x4x4x4xf32>) outs(%{{.*}} : tensor<?x2x2x4x4xf32>)
-// CHECK: tensor.insert_slice %[[T]] into %{{.*}}[0, 0, 0, 2, 2] [%{{.*}}, 2, 2, 4, 4] [1, 1, 1, 2, 2] : tensor<?x2x2x4x4xf32> into tensor<?x2x2x10x10xf32>
-// CHECK: %[[DXT:.*]] = linalg.generic {indexing_maps = [#[[ROWS]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}{{.*}} outs(%{{.*}} : tensor<?x2x1x8x8xf32>)
+// CHECK: %[[SPREAD:.*]] = tensor.insert_slice %[[T]] into %{{.*}}[0, 0, 0, 0, 2] [%{{.*}}, 2, 2, 4, 4] [1, 1, 1, 2, 2] : tensor<?x2x2x4x4xf32> into tensor<?x2x2x7x10xf32>
+// CHECK: tensor.extract_slice %[[SPREAD]][0, 0, 0, 0, 0] [%{{.*}}, 2, 2, 1, 10]
+// CHECK: tensor.extract_slice %{{.*}}[2, 0, 0, 0, 0] [1, 3, 2, 2, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[ROWS]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}{{.*}} outs(%{{.*}} : tensor<?x2x1x1x8xf32>)
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 0, 0] [%{{.*}}, 2, 1, 1, 8]
+// CHECK: tensor.extract_slice %[[SPREAD]][0, 0, 0, 0, 0] [%{{.*}}, 2, 2, 2, 10]
+// CHECK: tensor.extract_slice %{{.*}}[1, 0, 0, 0, 0] [2, 3, 2, 2, 1]
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 1, 0] [%{{.*}}, 2, 1, 1, 8]
+// CHECK: tensor.extract_slice %[[SPREAD]][0, 0, 0, 0, 0] [%{{.*}}, 2, 2, 7, 10]
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 2, 0] [%{{.*}}, 2, 1, 5, 8]
+// CHECK: tensor.extract_slice %[[SPREAD]][0, 0, 0, 5, 0] [%{{.*}}, 2, 2, 2, 10]
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0, 0] [2, 3, 2, 2, 1]
+// CHECK: %[[DXT:.*]] = tensor.insert_slice {{.*}}[0, 0, 0, 7, 0] [%{{.*}}, 2, 1, 1, 8] [1, 1, 1, 1, 1] : tensor<?x2x1x1x8xf32> into tensor<?x2x1x8x8xf32>
+// CHECK-NOT: linalg.generic {indexing_maps = [#[[ROWS]]
 // CHECK: linalg.generic {indexing_maps = [#[[BACK]], {{.*}}]} ins(%{{.*}} : tensor<?x2x1x8x8xf32>) outs(%{{.*}} : tensor<?x8x8x2x1xf32>)
 // CHECK: tensor.collapse_shape {{.*}} into tensor<?x8x8x2xf32>
 func.func @conv_input_grad_rows(%g: tensor<?x4x4x4xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x8x8x2xf32> {
