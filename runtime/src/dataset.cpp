@@ -4,6 +4,7 @@
 #include "error.h"
 #include "init.h"
 #include "npy.h"
+#include "threads.h"
 
 #include <algorithm>
 #include <cmath>
@@ -248,14 +249,22 @@ void gatherBatch(const Manifest &m, const Dataset &d,
                  const std::vector<int64_t> &order, int64_t begin, int64_t end,
                  std::vector<float> &x, std::vector<float> &y,
                  std::vector<int32_t> &labels) {
-  x.clear();
   y.clear();
   labels.clear();
-  for (const InputInfo &in : m.inputs)
-    for (int64_t i = begin; i < end; ++i) {
-      auto row = d.x.begin() + order[i] * m.inputSize + in.offset;
-      x.insert(x.end(), row, row + in.size);
-    }
+  // x: [inputs][rows, in.size], every element written below. Each thread
+  // copies the rows its share of the step's per-example loops reads.
+  int64_t rows = end - begin;
+  x.resize(size_t(rows * m.inputSize));
+  float *out = x.data();
+  for (const InputInfo &in : m.inputs) {
+    parallelBlocks(rows, [&](int64_t first, int64_t last) {
+      for (int64_t i = first; i < last; ++i) {
+        auto row = d.x.begin() + order[begin + i] * m.inputSize + in.offset;
+        std::copy(row, row + in.size, out + i * in.size);
+      }
+    });
+    out += rows * in.size;
+  }
   for (int64_t i = begin; i < end; ++i) {
     int64_t r = order[i];
     if (!d.labels.empty())

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace sinter {
@@ -168,6 +169,19 @@ Team &team() {
 
 } // namespace
 
+/// Thread t's block of `trips` iterations on `threads` threads: its first
+/// iteration and its count.
+std::pair<uint64_t, uint64_t> staticBlock(uint64_t trips, uint64_t threads,
+                                          uint64_t t) {
+  uint64_t base = trips / threads, extra = trips % threads;
+  // The last `extra` threads take one more: thread 0 (the caller) also
+  // forks the region and runs the code between regions.
+  uint64_t longer = threads - extra;
+  return {t * base + (t > longer ? t - longer : 0),
+          base + (t >= longer ? 1 : 0)};
+}
+
+
 void setThreadCount(int n) { team().resize(n < 1 ? 1 : n); }
 int threadCount() { return team().size(); }
 int hardwareThreads() {
@@ -223,12 +237,7 @@ void __kmpc_for_static_init_8u(ident_t *, int32_t gtid, int32_t,
     return;
   }
   uint64_t trip = (*upper - *lower) / uint64_t(incr) + 1;
-  uint64_t base = trip / n, extra = trip % n;
-  // The last `extra` threads take one more: thread 0 (the caller) also
-  // forks the region and runs the code between regions.
-  uint64_t longer = n - extra;
-  uint64_t first = t * base + (t > longer ? t - longer : 0);
-  uint64_t count = base + (t >= longer ? 1 : 0);
+  auto [first, count] = sinter::staticBlock(trip, n, t);
   uint64_t begin = *lower + first * uint64_t(incr);
   *lower = begin;
   *upper = begin + count * uint64_t(incr) - 1; // count 0: upper = lower - 1
@@ -244,3 +253,33 @@ void __kmpc_barrier(ident_t *, int32_t) {
 }
 
 } // extern "C"
+
+namespace sinter {
+namespace {
+
+struct BlockCall {
+  int64_t trips;
+  const std::function<void(int64_t, int64_t)> *block;
+};
+
+/// parallelBlocks' microtask: the calling thread's block of the trips.
+void runBlock(int32_t *gtid, int32_t *btid, ...) {
+  va_list ap;
+  va_start(ap, btid);
+  auto *call = va_arg(ap, BlockCall *);
+  va_end(ap);
+  auto [first, count] = staticBlock(uint64_t(call->trips),
+                                    uint64_t(tTeamSize), uint64_t(*gtid));
+  if (count)
+    (*call->block)(int64_t(first), int64_t(first + count));
+}
+
+} // namespace
+
+void parallelBlocks(int64_t trips,
+                    const std::function<void(int64_t, int64_t)> &block) {
+  BlockCall call{trips, &block};
+  __kmpc_fork_call(nullptr, 1, runBlock, &call);
+}
+
+} // namespace sinter

@@ -6,6 +6,9 @@
 // across threads, so results do not depend on the thread count.
 #pragma once
 
+#include <cstdint>
+#include <functional>
+
 namespace sinter {
 
 // Uses `n` threads (>= 1, the caller's included) for parallel loops from
@@ -14,5 +17,13 @@ void setThreadCount(int n);
 int threadCount();
 // The number of hardware threads, at least 1.
 int hardwareThreads();
+
+// Runs `block(begin, end)` on every thread of the team over [0, trips) split
+// as the compiled code splits a parallel loop of `trips` iterations: each
+// thread then writes the rows of a batch that its share of the compiled
+// per-example loops reads (on a machine whose cores do not share a cache,
+// rows written by another core are read from that core's).
+void parallelBlocks(int64_t trips,
+                    const std::function<void(int64_t, int64_t)> &block);
 
 } // namespace sinter

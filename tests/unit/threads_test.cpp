@@ -56,7 +56,8 @@ void region(int32_t *gtid, int32_t *btid, void *arg) {
   body(gtid, btid, static_cast<Loop *>(arg));
 }
 
-void check(int threads, uint64_t trips) {
+/// Which thread runs each iteration of a compiled loop of `trips`.
+std::vector<int> check(int threads, uint64_t trips) {
   sinter::setThreadCount(threads);
   std::vector<std::atomic<int>> visits(trips);
   std::vector<int> owner(trips, -1);
@@ -68,12 +69,32 @@ void check(int threads, uint64_t trips) {
     if (i)
       EXPECT_LE(owner[i - 1], owner[i]) << "blocks are contiguous";
   }
+  return owner;
 }
 
 TEST(Threads, StaticBlocksCoverEveryIterationOnce) {
   for (int threads : {1, 2, 3})
     for (uint64_t trips : {1, 2, 3, 7, 64, 1000})
       check(threads, trips);
+  sinter::setThreadCount(1);
+}
+
+TEST(Threads, ParallelBlocksSplitAsCompiledLoops) {
+  // The runtime's own loops (a batch's rows) run each row on the thread
+  // whose compiled per-example loops read it.
+  for (int threads : {1, 2, 3})
+    for (int64_t trips : {1, 2, 5, 64, 1000}) {
+      std::vector<int> compiled = check(threads, uint64_t(trips));
+      std::vector<int> owner(size_t(trips), -1);
+      sinter::parallelBlocks(trips, [&](int64_t begin, int64_t end) {
+        int thread = __kmpc_global_thread_num(nullptr);
+        for (int64_t i = begin; i < end; ++i) {
+          EXPECT_EQ(owner[size_t(i)], -1) << "row " << i << " twice";
+          owner[size_t(i)] = thread;
+        }
+      });
+      EXPECT_EQ(owner, compiled) << threads << " threads, " << trips;
+    }
   sinter::setThreadCount(1);
 }
 
