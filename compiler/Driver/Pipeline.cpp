@@ -78,6 +78,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
     tiles.tileM = options.tileRows;
     tiles.tileN = options.tileColumns;
     pm.addNestedPass<func::FuncOp>(createTileContractions(tiles));
+    pm.addNestedPass<func::FuncOp>(createSplitBatchSums());
   }
   pm.addNestedPass<func::FuncOp>(
       createParallelizeLoops({options.minParallelIterations, lanes}));

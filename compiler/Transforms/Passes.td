@@ -287,6 +287,32 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
                            "::mlir::affine::AffineDialect"];
 }
 
+def SplitBatchSums : Pass<"sinter-split-batch-sums", "::mlir::func::FuncOp"> {
+  let summary = "Splits the batch sum of a short parallel loop into parts run in parallel";
+  let description = [{
+    Expects the register tiles of sinter-tile-contractions, before
+    sinter-parallelize-loops. A top-level `scf.parallel` of fewer than 16
+    iterations whose body is one sum over the batch (an `scf.for` from 0 to
+    a bound known at run time, its accumulators starting at zero, only
+    reads inside) and one tile write per iteration covering its static
+    result exactly once becomes an `scf.parallel` over (part, iterations):
+    the batch in 16 / iterations (rounded up) contiguous parts of
+    ceil(n / parts) rows, each part's sums written into its slice of a
+    buffer of partial results, and a `linalg.generic` after it adding the
+    parts in order into the result. The number of parts does not depend on
+    the thread count, so neither do the results; they round differently
+    from one sum over the whole batch.
+
+    Example: lenet's first filter gradient, 5 rows of taps each summing
+    over every image (3 rows on one thread, 2 on the other), becomes 20
+    iterations of 4 parts by 5 rows: each thread sums the images of its own
+    half of the batch, those its per-image loops wrote.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def PackTrainerABI : Pass<"sinter-pack-trainer-abi", "::mlir::ModuleOp"> {
   let summary = "Gives the entry points the fixed, flat-buffer trainer ABI";
   let description = [{

@@ -1,0 +1,114 @@
+// RUN: sinter-opt %s --split-input-file --sinter-split-batch-sums | FileCheck %s
+
+// A filter gradient's tiles: 5 rows of taps, each summing over the batch
+// from zero and written once. 16 / 5 -> 4 parts of ceil(n / 4) images, the
+// loop over (part, row), each part into its slice of the partial sums;
+// then the parts added in order into the result.
+// CHECK-LABEL: func.func @filter_gradient
+// CHECK: %[[N:.*]] = memref.dim
+// CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<4x5x6xf32>
+// CHECK: %[[SUM:.*]] = arith.addi %[[N]], %c3
+// CHECK: %[[CHUNK:.*]] = arith.divui %[[SUM]], %c4
+// CHECK: scf.parallel (%[[P:.*]], %[[ROW:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%c4{{.*}}, %c5{{.*}}) step (%c1{{.*}}, %c1{{.*}})
+// CHECK: %[[BEGIN:.*]] = arith.muli %[[P]], %[[CHUNK]]
+// CHECK: %[[NEXT:.*]] = arith.addi %[[BEGIN]], %[[CHUNK]]
+// CHECK: %[[END:.*]] = arith.minsi %[[N]], %[[NEXT]]
+// CHECK: %[[SLICE:.*]] = memref.subview %[[PARTIAL]][%[[P]], 0, 0] [1, 5, 6] [1, 1, 1]
+// CHECK: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c1{{.*}} iter_args
+// CHECK: vector.transfer_write %{{.*}}, %[[SLICE]][%[[ROW]], %c0{{.*}}]
+// CHECK: %[[P0:.*]] = memref.subview %[[PARTIAL]][0, 0, 0] [1, 5, 6]
+// CHECK: %[[P1:.*]] = memref.subview %[[PARTIAL]][1, 0, 0] [1, 5, 6]
+// CHECK: %[[P2:.*]] = memref.subview %[[PARTIAL]][2, 0, 0] [1, 5, 6]
+// CHECK: %[[P3:.*]] = memref.subview %[[PARTIAL]][3, 0, 0] [1, 5, 6]
+// CHECK: linalg.generic {{.*}} ins(%[[P0]], %[[P1]], %[[P2]], %[[P3]] : {{.*}}) outs(%arg2 : memref<5x6xf32>)
+// CHECK: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %[[C:.*]]: f32, %[[D:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[AB:.*]] = arith.addf %[[A]], %[[B]]
+// CHECK: %[[ABC:.*]] = arith.addf %[[AB]], %[[C]]
+// CHECK: %[[ABCD:.*]] = arith.addf %[[ABC]], %[[D]]
+// CHECK: linalg.yield %[[ABCD]]
+// CHECK: memref.dealloc %[[PARTIAL]]
+func.func @filter_gradient(%x: memref<?x8xf32>, %dy: memref<?x6xf32>, %dw: memref<5x6xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %zero = arith.constant 0.0 : f32
+  %acc0 = arith.constant dense<0.0> : vector<6xf32>
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  scf.parallel (%a) = (%c0) to (%c5) step (%c1) {
+    %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc0) -> (vector<6xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x8xf32>
+      %g = vector.transfer_read %dy[%i, %c0], %zero {in_bounds = [true]} : memref<?x6xf32>, vector<6xf32>
+      %b = vector.broadcast %v : f32 to vector<6xf32>
+      %f = vector.fma %b, %g, %acc : vector<6xf32>
+      scf.yield %f : vector<6xf32>
+    }
+    vector.transfer_write %s, %dw[%a, %c0] {in_bounds = [true]} : vector<6xf32>, memref<5x6xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Left alone: 16 or more iterations (enough for the threads as it is); an
+// accumulator that does not start at zero (the sum goes on from what the
+// result holds); tiles that do not cover the result (every other row: the
+// parts would add garbage into the rows between); a sum of fixed length.
+// CHECK-LABEL: func.func @left_alone
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.generic
+// CHECK-COUNT-4: scf.parallel (%{{[^,]*}}) =
+// CHECK-NOT: scf.parallel
+func.func @left_alone(%x: memref<?x16xf32>, %big: memref<16x6xf32>, %dw: memref<5x6xf32>, %wide: memref<10x6xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c5 = arith.constant 5 : index
+  %c10 = arith.constant 10 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  %acc0 = arith.constant dense<0.0> : vector<6xf32>
+  %n = memref.dim %x, %c0 : memref<?x16xf32>
+  scf.parallel (%a) = (%c0) to (%c16) step (%c1) {
+    %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc0) -> (vector<6xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x16xf32>
+      %b = vector.broadcast %v : f32 to vector<6xf32>
+      %f = arith.addf %b, %acc : vector<6xf32>
+      scf.yield %f : vector<6xf32>
+    }
+    vector.transfer_write %s, %big[%a, %c0] {in_bounds = [true]} : vector<6xf32>, memref<16x6xf32>
+    scf.reduce
+  }
+  scf.parallel (%a) = (%c0) to (%c5) step (%c1) {
+    %init = vector.transfer_read %dw[%a, %c0], %zero {in_bounds = [true]} : memref<5x6xf32>, vector<6xf32>
+    %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %init) -> (vector<6xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x16xf32>
+      %b = vector.broadcast %v : f32 to vector<6xf32>
+      %f = arith.addf %b, %acc : vector<6xf32>
+      scf.yield %f : vector<6xf32>
+    }
+    vector.transfer_write %s, %dw[%a, %c0] {in_bounds = [true]} : vector<6xf32>, memref<5x6xf32>
+    scf.reduce
+  }
+  scf.parallel (%a) = (%c0) to (%c10) step (%c2) {
+    %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc0) -> (vector<6xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x16xf32>
+      %b = vector.broadcast %v : f32 to vector<6xf32>
+      %f = arith.addf %b, %acc : vector<6xf32>
+      scf.yield %f : vector<6xf32>
+    }
+    vector.transfer_write %s, %wide[%a, %c0] {in_bounds = [true]} : vector<6xf32>, memref<10x6xf32>
+    scf.reduce
+  }
+  scf.parallel (%a) = (%c0) to (%c5) step (%c1) {
+    %s = scf.for %i = %c0 to %c16 step %c1 iter_args(%acc = %acc0) -> (vector<6xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x16xf32>
+      %b = vector.broadcast %v : f32 to vector<6xf32>
+      %f = arith.addf %b, %acc : vector<6xf32>
+      scf.yield %f : vector<6xf32>
+    }
+    vector.transfer_write %s, %dw[%a, %c0] {in_bounds = [true]} : vector<6xf32>, memref<5x6xf32>
+    scf.reduce
+  }
+  return
+}
