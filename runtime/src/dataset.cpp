@@ -252,17 +252,24 @@ void gatherBatch(const Manifest &m, const Dataset &d,
   y.clear();
   labels.clear();
   // x: [inputs][rows, in.size], every element written below. Each thread
-  // copies the rows its share of the step's per-example loops reads.
+  // copies the rows its share of the step's per-example loops reads; a
+  // small batch (the seed network's 32 floats) is copied here, where
+  // waking the team would cost more than the copy.
+  constexpr int64_t kParallelCopyFloats = 16384;
   int64_t rows = end - begin;
   x.resize(size_t(rows * m.inputSize));
   float *out = x.data();
   for (const InputInfo &in : m.inputs) {
-    parallelBlocks(rows, [&](int64_t first, int64_t last) {
+    auto copy = [&](int64_t first, int64_t last) {
       for (int64_t i = first; i < last; ++i) {
         auto row = d.x.begin() + order[begin + i] * m.inputSize + in.offset;
         std::copy(row, row + in.size, out + i * in.size);
       }
-    });
+    };
+    if (rows * m.inputSize >= kParallelCopyFloats)
+      parallelBlocks(rows, copy);
+    else
+      copy(0, rows);
     out += rows * in.size;
   }
   for (int64_t i = begin; i < end; ++i) {
