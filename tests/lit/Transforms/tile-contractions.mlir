@@ -436,3 +436,28 @@ func.func @attention_values(%p: memref<2x4x16x16xf32>, %v: memref<2x16x4x32xf32>
   }
   return
 }
+
+// -----
+
+// 120 columns (lenet's first dense layer): 32 does not divide them, so
+// tiles of one register (16 columns) and an edge of 8 peeled after them,
+// not 8-column tiles throughout (each FMA half a register).
+// CHECK-LABEL: func.func @columns_not_divisible
+// CHECK: scf.for %[[N:.*]] = %c0 to %c112 step %c16 {
+// CHECK: vector.transfer_read %arg2[%{{.*}}, %[[N]]]{{.*}} vector<8x16xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<16xf32>
+// CHECK: vector.transfer_read %arg2[%{{.*}}, %c112]{{.*}} vector<8x8xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<8xf32>
+#cmk = affine_map<(m, k, n) -> (m, k)>
+#ckn = affine_map<(m, k, n) -> (k, n)>
+#cmn = affine_map<(m, k, n) -> (m, n)>
+func.func @columns_not_divisible(%x: memref<64x400xf32>, %w: memref<400x120xf32>, %y: memref<64x120xf32>) {
+  linalg.generic {indexing_maps = [#cmk, #ckn, #cmn], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<64x400xf32>, memref<400x120xf32>) outs(%y : memref<64x120xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
