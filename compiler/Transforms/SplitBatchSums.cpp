@@ -96,6 +96,25 @@ bool coversOnce(scf::ParallelOp par, vector::TransferWriteOp write) {
   return llvm::all_of(used, [](bool u) { return u; });
 }
 
+/// Part `part` of `partial` [parts, ...], shaped as the result.
+Value partOf(OpBuilder &b, Location loc, Value partial, OpFoldResult part) {
+  auto type = cast<MemRefType>(partial.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
+      strides(type.getRank(), b.getIndexAttr(1));
+  offsets[0] = part;
+  sizes.push_back(b.getIndexAttr(1));
+  for (int64_t s : type.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(s));
+  auto sliceType =
+      cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+          type.getShape().drop_front(), type, offsets, sizes, strides));
+  return b.create<memref::SubViewOp>(loc, sliceType, partial, offsets, sizes,
+                                     strides);
+}
+
+/// `par` over (part, its iterations), its batch sum `sum` over the part's
+/// rows and its tile write `write` into the part's slice of a new buffer;
+/// then the parts added in order into the result.
 void split(scf::ParallelOp par, scf::ForOp sum, vector::TransferWriteOp write,
            int64_t parts, OpBuilder &b) {
   Location loc = par.getLoc();
@@ -130,19 +149,7 @@ void split(scf::ParallelOp par, scf::ForOp sum, vector::TransferWriteOp write,
   Value begin = b.create<arith::MulIOp>(loc, part, chunk);
   Value end = b.create<arith::MinSIOp>(
       loc, n, b.create<arith::AddIOp>(loc, begin, chunk));
-  // This part's slice of the partial sums, shaped as the result.
-  SmallVector<OpFoldResult> offsets(partialShape.size(), b.getIndexAttr(0)),
-      sizes, strides(partialShape.size(), b.getIndexAttr(1));
-  offsets[0] = part;
-  sizes.push_back(b.getIndexAttr(1));
-  for (int64_t s : outType.getShape())
-    sizes.push_back(b.getIndexAttr(s));
-  auto sliceType = cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-      outType.getShape(), cast<MemRefType>(partial.getType()), offsets, sizes,
-      strides));
-  Value slice = b.create<memref::SubViewOp>(loc, sliceType, partial, offsets,
-                                            sizes, strides);
-  map.map(out, slice);
+  map.map(out, partOf(b, loc, partial, part));
   for (Operation &op : par.getBody()->without_terminator()) {
     Operation *copy = b.clone(op, map);
     if (&op == sum.getOperation()) {
@@ -154,18 +161,10 @@ void split(scf::ParallelOp par, scf::ForOp sum, vector::TransferWriteOp write,
   // result = part 0 + part 1 + ..., in that order.
   b.setInsertionPoint(par);
   SmallVector<Value> slices;
-  SmallVector<AffineMap> maps;
-  AffineMap id = b.getMultiDimIdentityMap(outType.getRank());
-  for (int64_t p = 0; p < parts; ++p) {
-    offsets[0] = b.getIndexAttr(p);
-    slices.push_back(b.create<memref::SubViewOp>(
-        loc, cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-                 outType.getShape(), cast<MemRefType>(partial.getType()),
-                 offsets, sizes, strides)),
-        partial, offsets, sizes, strides));
-    maps.push_back(id);
-  }
-  maps.push_back(id);
+  for (int64_t p = 0; p < parts; ++p)
+    slices.push_back(partOf(b, loc, partial, b.getIndexAttr(p)));
+  SmallVector<AffineMap> maps(parts + 1,
+                              b.getMultiDimIdentityMap(outType.getRank()));
   b.setInsertionPointAfter(par);
   b.create<linalg::GenericOp>(
       loc, slices, ValueRange{out}, maps,
@@ -191,8 +190,8 @@ struct SplitBatchSumsPass
     OpBuilder b(&getContext());
     for (scf::ParallelOp par : loops) {
       int64_t total = 1;
-      for (auto [lb, ub, step] : llvm::zip(par.getLowerBound(),
-                                           par.getUpperBound(), par.getStep())) {
+      for (auto [lb, ub, step] :
+           llvm::zip(par.getLowerBound(), par.getUpperBound(), par.getStep())) {
         std::optional<int64_t> l = getConstantIntValue(lb),
                                u = getConstantIntValue(ub),
                                s = getConstantIntValue(step);
@@ -200,7 +199,8 @@ struct SplitBatchSumsPass
                                       : kSplitBelow;
       }
       scf::ForOp sum = batchSum(par);
-      auto writes = llvm::to_vector(par.getBody()->getOps<vector::TransferWriteOp>());
+      auto writes =
+          llvm::to_vector(par.getBody()->getOps<vector::TransferWriteOp>());
       if (total >= kSplitBelow || total < 1 || !sum || writes.size() != 1 ||
           !coversOnce(par, writes.front()))
         continue;
