@@ -15,10 +15,11 @@
 namespace sinter {
 
 /// Whether `op` is a generic on buffers whose innermost dimension is
-/// parallel, static, at most 2 * `lanes` floats wide and read and written
-/// at unit stride (or a copy transposing it), and which LLVM would leave
-/// scalar.
-bool isNarrowOp(mlir::linalg::GenericOp op, int64_t lanes);
+/// parallel, static, at most 2 * `lanes` floats wide (any width with
+/// `wide`, for a sum: sinter-vectorize-narrow-ops cuts it into narrow
+/// ones) and read and written at unit stride (or a copy transposing it),
+/// and which LLVM would leave scalar.
+bool isNarrowOp(mlir::linalg::GenericOp op, int64_t lanes, bool wide = false);
 
 /// Replaces `op` (isNarrowOp) by loops over its other dimensions (parallel
 /// ones, then sums) whose body computes one innermost row as one vector (a

@@ -367,7 +367,10 @@ def VectorizeNarrowOps : Pass<"sinter-vectorize-narrow-ops", "::mlir::func::Func
     could, so such a generic (a bias + ReLU or a pool over 6 or 16
     channels, a bias gradient) otherwise runs scalar. Generics whose
     operands all use the identity map on contiguous buffers are left to
-    LLVM, which merges their loops. A copy transposing rows narrower than
+    LLVM, which merges their loops. A sum into rows wider than two
+    registers (a dense layer's bias gradient over 120 features) is first
+    cut into blocks of two registers along its rows, the last one peeled,
+    each block then such a generic. A copy transposing rows narrower than
     a vector (channels first to channels last) runs in blocks of `lanes`
     positions: a vector load per channel along the input's contiguous
     dimension, one shuffle into rows, one store (a store a row where the

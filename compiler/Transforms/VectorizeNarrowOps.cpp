@@ -13,7 +13,9 @@
 // is read and written masked (6 floats as one masked 8-lane operation).
 // Sums over outer dimensions run inside the parallel loops in their order,
 // the row of partial sums in a register: every result sums its terms in
-// the order it did, so results are bit-identical. A copy transposing rows
+// the order it did, so results are bit-identical. A sum into wider rows
+// (a bias gradient over 120 or 512 features) is cut into such blocks of
+// two registers first. A copy transposing rows
 // narrower than a vector (a channels-first convolution's output back to
 // channels last) runs in blocks of a vector's positions: one load per
 // channel, one shuffle into rows, one store.
@@ -32,9 +34,12 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace sinter {
 #define GEN_PASS_DEF_VECTORIZENARROWOPS
@@ -278,15 +283,17 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
 // parallel loop, static and at most two registers wide, maps of dimensions and
 // constants with the innermost dimension last and at unit stride where it is
 // used, a body of elementwise ops, and not already vectorizable by LLVM.
-bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes) {
-  if (transposedAlong(op, lanes))
+bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes, bool wide) {
+  if (!wide && transposedAlong(op, lanes))
     return true;
   std::optional<int64_t> row = rowLoop(op);
   if (!op.hasPureBufferSemantics() || op.getNumLoops() < 2 || !row)
     return false;
   int64_t inner = *row;
   int64_t width = op.getStaticLoopRanges()[inner];
-  if (ShapedType::isDynamic(width) || width < 2 || width > 2 * lanes)
+  if (ShapedType::isDynamic(width) || width < 2 ||
+      (wide ? width <= 2 * lanes || op.getNumReductionLoops() == 0
+            : width > 2 * lanes))
     return false;
   bool allIdentity = true;
   for (OpOperand &operand : op->getOpOperands()) {
@@ -450,12 +457,46 @@ struct VectorizeNarrowOpsPass
   using VectorizeNarrowOpsBase::VectorizeNarrowOpsBase;
 
   void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    // A sum into rows wider than two registers (a bias gradient's column
+    // sums over 120 or 512 features): its rows cut into blocks of two
+    // registers, the last one peeled; each block is a narrow op. LLVM left
+    // these scalar (the result is read and written every step of the sum).
+    SmallVector<linalg::GenericOp> wide;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (sinter::isNarrowOp(op, lanes, /*wide=*/true))
+        wide.push_back(op);
+    });
+    for (linalg::GenericOp op : wide) {
+      SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+      sizes[*rowLoop(op)] = 2 * lanes;
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
+          rewriter, op, linalg::LinalgTilingOptions().setTileSizes(sizes));
+      if (failed(tiled))
+        return signalPassFailure();
+      rewriter.eraseOp(op);
+      SmallVector<scf::ForOp> blocks{cast<scf::ForOp>(tiled->loops.front())};
+      linalg::peelLoops(rewriter, blocks);
+    }
+    if (!wide.empty()) {
+      RewritePatternSet patterns(&getContext());
+      scf::populateSCFForLoopCanonicalizationPatterns(patterns);
+      // The peeled block's loop runs once: its size folds to a constant.
+      scf::ForOp::getCanonicalizationPatterns(patterns, &getContext());
+      affine::AffineApplyOp::getCanonicalizationPatterns(patterns,
+                                                         &getContext());
+      memref::SubViewOp::getCanonicalizationPatterns(patterns, &getContext());
+      linalg::GenericOp::getCanonicalizationPatterns(patterns, &getContext());
+      if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                              std::move(patterns))))
+        return signalPassFailure();
+    }
     SmallVector<linalg::GenericOp> narrow;
     getOperation().walk([&](linalg::GenericOp op) {
       if (sinter::isNarrowOp(op, lanes))
         narrow.push_back(op);
     });
-    IRRewriter rewriter(&getContext());
     for (linalg::GenericOp op : narrow)
       sinter::lowerNarrowOpToLoops(rewriter, op, lanes);
   }

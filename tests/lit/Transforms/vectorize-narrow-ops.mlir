@@ -131,6 +131,35 @@ func.func @bias_gradient(%dy: memref<2x4x3x6xf32>, %db: memref<2x6xf32>) {
 
 // -----
 
+// A dense layer's bias gradient over 72 features: the columns in blocks of
+// two registers (32), each a row of sums carried over the batch, the last
+// 8 columns a block of one 8-lane vector peeled after them.
+// CHECK-LABEL: func.func @wide_bias_gradient
+// CHECK:       scf.for %[[C:.*]] = %c0 to %c64 step %c32 {
+// CHECK:         %[[DY:.*]] = memref.subview %arg0[0, %[[C]]] [%{{.*}}, 32]
+// CHECK:         %[[DB:.*]] = memref.subview %arg1[%[[C]]] [32]
+// CHECK-NEXT:    %[[INIT:.*]] = vector.load %[[DB]][%c0] : {{.*}}, vector<32xf32>
+// CHECK-NEXT:    %[[SUM:.*]] = scf.for %[[N:.*]] = %c0 to %{{.*}} step %c1 iter_args(%[[ACC:.*]] = %[[INIT]]) -> (vector<32xf32>) {
+// CHECK-NEXT:      %[[X:.*]] = vector.load %[[DY]][%[[N]], %c0] {{.*}} vector<32xf32>
+// CHECK-NEXT:      arith.addf %[[ACC]], %[[X]] : vector<32xf32>
+// CHECK:         vector.store %[[SUM]], %[[DB]][%c0]
+// CHECK:       %[[EDGE:.*]] = memref.subview %arg1[64] [8]
+// CHECK:       vector.load %[[EDGE]][%c0] {{.*}}, vector<8xf32>
+// CHECK:       scf.for {{.*}} -> (vector<8xf32>)
+// CHECK:       vector.store %{{.*}}, %[[EDGE]][%c0]
+func.func @wide_bias_gradient(%dy: memref<?x72xf32>, %db: memref<72xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, c) -> (n, c)>, affine_map<(n, c) -> (c)>],
+                  iterator_types = ["reduction", "parallel"]}
+      ins(%dy : memref<?x72xf32>) outs(%db : memref<72xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // A matmul's peeled 20-column edge sums innermost; its rows still run
 // along the output's columns: per output row, the row of sums (32 lanes,
 // 20 used) carried through the sum over k, A's element broadcast.
