@@ -1,6 +1,7 @@
 //===- ParallelLoopUtils.cpp - what the threading passes share -------------===//
 #include "compiler/Transforms/ParallelLoopUtils.h"
 
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -98,4 +99,17 @@ void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter) {
           b.clone(op, map);
       });
   rewriter.eraseOp(loop);
+}
+
+FailureOr<scf::ForOp> sinter::blocksOf(linalg::LinalgOp op, unsigned dim,
+                                       int64_t size, RewriterBase &rewriter) {
+  SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+  sizes[dim] = size;
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
+      rewriter, op, linalg::LinalgTilingOptions().setTileSizes(sizes));
+  if (failed(tiled))
+    return failure();
+  rewriter.eraseOp(op);
+  return cast<scf::ForOp>(tiled->loops.front());
 }

@@ -1,8 +1,9 @@
 //===- ParallelLoopUtils.h - what the threading passes share ---------------===//
 //
-// How big an op must be to run on threads, and how one sequential loop
-// becomes a parallel one: used by sinter-parallelize-loops (plain linalg
-// ops) and sinter-tile-contractions (the tile loops of contractions).
+// How big an op must be to run on threads, how one sequential loop
+// becomes a parallel one, and an op cut into blocks along one loop: used
+// by sinter-parallelize-loops (plain linalg ops), sinter-tile-contractions
+// (the tile loops of contractions) and sinter-vectorize-narrow-ops.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SINTER_TRANSFORMS_PARALLELLOOPUTILS_H
@@ -22,6 +23,12 @@ int64_t iterationCount(mlir::linalg::LinalgOp op);
 /// Replaces `loop` (no loop-carried values) by an scf.parallel over its
 /// induction variable with the same body.
 void parallelize(mlir::scf::ForOp loop, mlir::RewriterBase &rewriter);
+
+/// Replaces `op` by a loop over blocks of `size` of its loop `dim`, the op
+/// on each block inside (its other loops in their order); returns the loop.
+mlir::FailureOr<mlir::scf::ForOp> blocksOf(mlir::linalg::LinalgOp op,
+                                           unsigned dim, int64_t size,
+                                           mlir::RewriterBase &rewriter);
 
 } // namespace sinter
 

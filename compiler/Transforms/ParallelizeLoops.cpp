@@ -64,15 +64,11 @@ struct ParallelizeLoopsPass
         // their order, so the innermost stays contiguous (vectorizable)
         // and each result sums its terms in the order it always did.
         unsigned first = parallel - iters.begin();
-        SmallVector<int64_t> sizes(iters.size(), 0);
-        sizes[first] = blockSize(op.getStaticLoopRanges()[first]);
-        rewriter.setInsertionPoint(op);
-        FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
-            rewriter, op, linalg::LinalgTilingOptions().setTileSizes(sizes));
-        if (failed(tiled))
+        FailureOr<scf::ForOp> blocks = blocksOf(
+            op, first, blockSize(op.getStaticLoopRanges()[first]), rewriter);
+        if (failed(blocks))
           return signalPassFailure();
-        rewriter.eraseOp(op);
-        parallelize(cast<scf::ForOp>(tiled->loops.front()), rewriter);
+        parallelize(*blocks, rewriter);
         continue;
       }
       // The loops follow the iterators: the outermost is the first, parallel.

@@ -30,6 +30,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/NarrowOps.h"
+#include "compiler/Transforms/ParallelLoopUtils.h"
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -468,16 +469,11 @@ struct VectorizeNarrowOpsPass
         wide.push_back(op);
     });
     for (linalg::GenericOp op : wide) {
-      SmallVector<int64_t> sizes(op.getNumLoops(), 0);
-      sizes[*rowLoop(op)] = 2 * lanes;
-      rewriter.setInsertionPoint(op);
-      FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
-          rewriter, op, linalg::LinalgTilingOptions().setTileSizes(sizes));
-      if (failed(tiled))
+      FailureOr<scf::ForOp> blocks =
+          sinter::blocksOf(op, *rowLoop(op), 2 * lanes, rewriter);
+      if (failed(blocks))
         return signalPassFailure();
-      rewriter.eraseOp(op);
-      SmallVector<scf::ForOp> blocks{cast<scf::ForOp>(tiled->loops.front())};
-      linalg::peelLoops(rewriter, blocks);
+      linalg::peelLoops(rewriter, {*blocks});
     }
     if (!wide.empty()) {
       RewritePatternSet patterns(&getContext());
