@@ -189,19 +189,17 @@ struct SplitBatchSumsPass
         loops.push_back(par);
     OpBuilder b(&getContext());
     for (scf::ParallelOp par : loops) {
+      // Iterations; a bound known at run time only counts as many.
       int64_t total = 1;
       for (auto [lb, ub, step] :
-           llvm::zip(par.getLowerBound(), par.getUpperBound(), par.getStep())) {
-        std::optional<int64_t> l = getConstantIntValue(lb),
-                               u = getConstantIntValue(ub),
-                               s = getConstantIntValue(step);
-        total = l && u && s && *s > 0 ? total * llvm::divideCeil(*u - *l, *s)
-                                      : kSplitBelow;
-      }
+           llvm::zip(par.getLowerBound(), par.getUpperBound(), par.getStep()))
+        total *= constantTripCount(lb, ub, step).value_or(kSplitBelow);
+      if (total >= kSplitBelow || total < 1)
+        continue;
       scf::ForOp sum = batchSum(par);
       auto writes =
           llvm::to_vector(par.getBody()->getOps<vector::TransferWriteOp>());
-      if (total >= kSplitBelow || total < 1 || !sum || writes.size() != 1 ||
+      if (!sum || writes.size() != 1 ||
           !coversOnce(par, writes.front()))
         continue;
       split(par, sum, writes.front(), llvm::divideCeil(kSplitBelow, total), b);

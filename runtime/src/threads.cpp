@@ -167,8 +167,6 @@ Team &team() {
   return t;
 }
 
-} // namespace
-
 /// Thread t's block of `trips` iterations on `threads` threads: its first
 /// iteration and its count.
 std::pair<uint64_t, uint64_t> staticBlock(uint64_t trips, uint64_t threads,
@@ -181,6 +179,7 @@ std::pair<uint64_t, uint64_t> staticBlock(uint64_t trips, uint64_t threads,
           base + (t >= longer ? 1 : 0)};
 }
 
+} // namespace
 
 void setThreadCount(int n) { team().resize(n < 1 ? 1 : n); }
 int threadCount() { return team().size(); }
