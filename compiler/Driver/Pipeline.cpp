@@ -18,6 +18,7 @@ using namespace mlir;
 
 void sinter::addTrainPasses(OpPassManager &pm) {
   pm.addPass(createBuildTrainStep());
+  pm.addNestedPass<func::FuncOp>(createFuseSoftmaxCrossentropy());
 }
 
 void sinter::addLinalgPasses(OpPassManager &pm) {

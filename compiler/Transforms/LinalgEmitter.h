@@ -241,6 +241,7 @@ struct LowerPattern : public OpRewritePattern<OpTy> {
 
 /// Lowerings kept in their own files.
 void populateActivationLowerings(RewritePatternSet &patterns);
+void populateLossLowerings(RewritePatternSet &patterns);
 void populateNormalizeLowerings(RewritePatternSet &patterns);
 void populateSequenceLowerings(RewritePatternSet &patterns);
 void populateWindowLowerings(RewritePatternSet &patterns);

@@ -4,7 +4,8 @@
 // (`linalg.generic`, `linalg.fill` over `tensor.empty`), tensor, arith and
 // math ops; no Sinter op remains. One rewrite pattern per op, built from the
 // helpers of LinalgEmitter.h; activations are lowered in
-// LowerActivations.cpp, convolution and pooling in LowerWindowOps.cpp.
+// LowerActivations.cpp, losses in LowerLosses.cpp, convolution and pooling
+// in LowerWindowOps.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/LinalgEmitter.h"
@@ -28,9 +29,6 @@ using namespace sinter;
 using namespace sinter::lowering;
 
 namespace {
-
-/// Keras' fuzz factor for clipping probabilities.
-constexpr double kEpsilon = 1e-7;
 
 //===----------------------------------------------------------------------===//
 // Per-op lowerings
@@ -423,187 +421,6 @@ SmallVector<Value> lower(DropoutMaskOp op, OpBuilder &b) {
       })};
 }
 
-// Losses. Keras averages per example over the outputs (MSE, BCE) or sums
-// over classes (cross-entropies), then averages over the batch.
-
-/// Number of prediction elements as f32 (batch * outputs).
-Value numElements(Emitter &e, Value pred) {
-  return Ar{e.b, e.loc}.mul(e.dimF32(pred, 0), e.dimF32(pred, 1));
-}
-
-/// The mean over every element of `body(p, t, acc)` accumulated over the
-/// prediction `p` and a target `t` of its shape.
-Value elementMean(OpBuilder &b, Location loc, Value p, Value t, BodyFn body) {
-  Emitter e(b, loc);
-  Value sum = e.reduceAll({p, t}, {e.id(2), e.id(2)}, p, body);
-  return e.scalarTensor(Ar{b, loc}.div(e.scalar(sum), numElements(e, p)));
-}
-
-SmallVector<Value> lower(MeanSquaredErrorOp op, OpBuilder &b) {
-  return {elementMean(b, op.getLoc(), op.getPrediction(), op.getTarget(),
-                      [](OpBuilder &nb, Location l, ValueRange a) {
-                        Ar ar{nb, l};
-                        Value d = ar.sub(a[0], a[1]);
-                        return ar.add(a[2], ar.mul(d, d));
-                      })};
-}
-SmallVector<Value> lower(MeanSquaredErrorGradOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Ar ar{b, op.getLoc()};
-  Value p = op.getPrediction();
-  Value scale = ar.div(ar.mul(ar.c(2), e.scalar(op.getSeed())),
-                       numElements(e, p));
-  return {e.map({p, op.getTarget()}, p,
-                [&](OpBuilder &nb, Location l, ValueRange a) {
-                  Ar r{nb, l};
-                  return r.mul(scale, r.sub(a[0], a[1]));
-                })};
-}
-
-SmallVector<Value> lower(BinaryCrossentropyOp op, OpBuilder &b) {
-  return {elementMean(
-      b, op.getLoc(), op.getPrediction(), op.getTarget(),
-      [](OpBuilder &nb, Location l, ValueRange a) {
-        Ar ar{nb, l};
-        Value pc = ar.min(ar.max(a[0], ar.c(kEpsilon)), ar.c(1 - kEpsilon));
-        Value t = a[1];
-        Value ll = ar.add(ar.mul(t, ar.log(pc)),
-                          ar.mul(ar.sub(ar.c(1), t), ar.log(ar.sub(ar.c(1), pc))));
-        return ar.sub(a[2], ll);
-      })};
-}
-SmallVector<Value> lower(BinaryCrossentropyGradOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Ar ar{b, op.getLoc()};
-  Value p = op.getPrediction();
-  Value scale = ar.div(e.scalar(op.getSeed()), numElements(e, p));
-  return {e.map({p, op.getTarget()}, p,
-                [&](OpBuilder &nb, Location l, ValueRange a) {
-                  Ar r{nb, l};
-                  Value lo = r.c(kEpsilon), hi = r.c(1 - kEpsilon);
-                  Value inside = r.andi(r.gt(a[0], lo), r.lt(a[0], hi));
-                  Value t = a[1];
-                  // d/dp of -(t log p + (1-t) log(1-p)); zero where clipped.
-                  Value d = r.add(r.neg(r.div(t, a[0])),
-                                  r.div(r.sub(r.c(1), t), r.sub(r.c(1), a[0])));
-                  return r.select(inside, r.mul(scale, d), r.c(0));
-                })};
-}
-
-/// Categorical cross-entropy on probabilities, Keras style: q = p / sum(p),
-/// clipped to [eps, 1 - eps], loss = -sum t log q, averaged over every
-/// prediction vector (the batch, and the tokens of a sequence). With
-/// `labels`, the target holds class indices, the prediction's shape without
-/// its last dimension (one-hot on the fly). Returns the loss, or with `seed`
-/// the cotangent of the prediction.
-Value crossentropy(OpBuilder &b, Location loc, Value p, Value target,
-                   bool labels, Value seed) {
-  Emitter e(b, loc);
-  int64_t r = Emitter::rankOf(p);
-  AffineMap tMap = labels ? e.dropLast(r) : e.id(r);
-  // The target's value at (..., j) inside a body; `a` holds (p, target, ...).
-  auto targetAt = [labels, r](OpBuilder &nb, Location l, ValueRange a) -> Value {
-    if (!labels)
-      return a[1];
-    Ar ar{nb, l};
-    Value j = nb.create<linalg::IndexOp>(l, r - 1);
-    Value ji = nb.create<arith::IndexCastOp>(l, nb.getI32Type(), j);
-    Value hit = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, ji, a[1]);
-    return ar.select(hit, ar.c(1), ar.c(0));
-  };
-  Value rowSum = e.reduceLast(p, {}, 0.0,
-                              [](OpBuilder &nb, Location l, ValueRange a) {
-                                return Ar{nb, l}.add(a[1], a[0]);
-                              });
-  auto clipped = [](Ar &ar, Value q) {
-    return ar.min(ar.max(q, ar.c(kEpsilon)), ar.c(1 - kEpsilon));
-  };
-  Ar ar{b, loc};
-  Value vectors = e.dimF32(p, 0); // prediction vectors: all but the last dim
-  for (int64_t d = 1; d + 1 < r; ++d)
-    vectors = ar.mul(vectors, e.dimF32(p, d));
-  if (!seed && labels) {
-    // Only each vector's labelled probability contributes: read it rather
-    // than a one-hot row (a pass over all classes, a log each, in one
-    // serial sum). The terms and their order are the one-hot sum's, whose
-    // other terms were zeros; a label outside [0, classes) adds nothing.
-    Value classes = b.create<tensor::DimOp>(loc, p, r - 1);
-    Value sum = e.reduceAll(
-        {target, rowSum}, {e.id(r - 1), e.id(r - 1)}, target,
-        [&](OpBuilder &nb, Location l, ValueRange a) {
-          Ar rr{nb, l};
-          Value label = nb.create<arith::IndexCastOp>(l, nb.getIndexType(), a[0]);
-          Value zero = nb.create<arith::ConstantIndexOp>(l, 0);
-          Value valid = rr.andi(
-              nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, label, zero),
-              nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, label, classes));
-          SmallVector<Value> at;
-          for (int64_t d = 0; d + 1 < r; ++d)
-            at.push_back(nb.create<linalg::IndexOp>(l, d));
-          at.push_back(rr.select(valid, label, zero));
-          Value q = clipped(rr, rr.div(nb.create<tensor::ExtractOp>(l, p, at), a[1]));
-          return rr.sub(a[2], rr.select(valid, rr.log(q), rr.c(0)));
-        });
-    return e.scalarTensor(ar.div(e.scalar(sum), vectors));
-  }
-  if (!seed) {
-    Value sum = e.reduceAll(
-        {p, target, rowSum}, {e.id(r), tMap, e.dropLast(r)}, p,
-        [&](OpBuilder &nb, Location l, ValueRange a) {
-          Ar rr{nb, l};
-          Value q = clipped(rr, rr.div(a[0], a[2]));
-          return rr.sub(a[3], rr.mul(targetAt(nb, l, a), rr.log(q)));
-        });
-    return e.scalarTensor(ar.div(e.scalar(sum), vectors));
-  }
-  // dq_j = -t_j / q_j inside the clip range, else 0;
-  // dp_i = (dq_i - sum_j dq_j q_j) / S, scaled by seed / vectors.
-  auto dq = [&](Ar &rr, OpBuilder &nb, Location l, ValueRange a) {
-    Value q = rr.div(a[0], a[2]);
-    Value inside =
-        rr.andi(rr.gt(q, rr.c(kEpsilon)), rr.lt(q, rr.c(1 - kEpsilon)));
-    Value d = rr.neg(rr.div(targetAt(nb, l, a), clipped(rr, q)));
-    return std::make_pair(rr.select(inside, d, rr.c(0)), q);
-  };
-  SmallVector<OpFoldResult> rows = e.sizes(p);
-  rows.pop_back();
-  SmallVector<IteratorType> iters = e.parallel(r);
-  iters.back() = IteratorType::reduction;
-  Value dot = e.generic({p, target, rowSum}, {e.id(r), tMap, e.dropLast(r)},
-                        e.filled(rows, 0.0), e.dropLast(r), iters,
-                        [&](OpBuilder &nb, Location l, ValueRange a) {
-                          Ar rr{nb, l};
-                          auto [d, q] = dq(rr, nb, l, a);
-                          return rr.add(a[3], rr.mul(d, q));
-                        });
-  Value scale = ar.div(e.scalar(seed), vectors);
-  return e.mapWith({p, target, rowSum, dot},
-                   {e.id(r), tMap, e.dropLast(r), e.dropLast(r)}, p,
-                   [&](OpBuilder &nb, Location l, ValueRange a) {
-                     Ar rr{nb, l};
-                     Value d = dq(rr, nb, l, a).first;
-                     return rr.mul(scale, rr.div(rr.sub(d, a[3]), a[2]));
-                   });
-}
-
-SmallVector<Value> lower(CategoricalCrossentropyOp op, OpBuilder &b) {
-  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
-                       false, nullptr)};
-}
-SmallVector<Value> lower(CategoricalCrossentropyGradOp op, OpBuilder &b) {
-  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
-                       false, op.getSeed())};
-}
-SmallVector<Value> lower(SparseCategoricalCrossentropyOp op, OpBuilder &b) {
-  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
-                       true, nullptr)};
-}
-SmallVector<Value> lower(SparseCategoricalCrossentropyGradOp op,
-                         OpBuilder &b) {
-  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
-                       true, op.getSeed())};
-}
-
 // Weight regularization.
 
 SmallVector<Value> lower(RegularizationOp op, OpBuilder &b) {
@@ -784,14 +601,10 @@ struct LowerToLinalgPass
     addPatterns<RegularizationOp, RegularizationGradOp, SquaredNormOp,
                 ClipByNormOp, MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp, BiasAddGradOp, AddOp, SubOp, MulOp,
                 ScaleOp, DropoutMaskOp, ReshapeOp, TransposeOp, ConcatOp,
-                SliceLastOp,
-                MeanSquaredErrorOp, MeanSquaredErrorGradOp,
-                BinaryCrossentropyOp, BinaryCrossentropyGradOp,
-                CategoricalCrossentropyOp, CategoricalCrossentropyGradOp,
-                SparseCategoricalCrossentropyOp,
-                SparseCategoricalCrossentropyGradOp, SgdUpdateOp, AdamUpdateOp,
-                RmspropUpdateOp>(patterns);
+                SliceLastOp, SgdUpdateOp, AdamUpdateOp, RmspropUpdateOp>(
+        patterns);
     populateActivationLowerings(patterns);
+    populateLossLowerings(patterns);
     populateNormalizeLowerings(patterns);
     populateSequenceLowerings(patterns);
     populateWindowLowerings(patterns);

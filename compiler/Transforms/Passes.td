@@ -97,6 +97,20 @@ def FuseParallelLoops : Pass<"sinter-fuse-parallel-loops", "::mlir::func::FuncOp
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def FuseSoftmaxCrossentropy : Pass<"sinter-fuse-softmax-crossentropy", "::mlir::func::FuncOp"> {
+  let summary = "Computes a softmax's gradient under a cross-entropy loss in one op";
+  let description = [{
+    Expects Sinter ops with their gradients (after sinter-build-train-step).
+    Produces `sinter.softmax_crossentropy_grad %y, %t, %seed` in place of
+    every `sinter.softmax_grad %y, %g` whose `%g` is a
+    `sinter.categorical_crossentropy_grad` or
+    `sinter.sparse_categorical_crossentropy_grad` of the same `%y` (with
+    `%t`, `%seed`) and has no other use. The forward softmax and the loss
+    stay: the loss is a reported value, the softmax's output the
+    prediction, and the fused gradient reads it.
+  }];
+}
+
 def FuseOptimizerUpdates : Pass<"sinter-fuse-optimizer-updates", "::mlir::func::FuncOp"> {
   let summary = "Merges the optimizer steps of side-by-side parameters into one step";
   let description = [{

@@ -104,6 +104,20 @@ def embedding_trial(r):
     return t, layers, f"embedding vocab={vocab} dim={dim} t={t}"
 
 
+def loss_trial(r):
+    """A softmax head under a cross-entropy, whose gradients
+    sinter-fuse-softmax-crossentropy computes in one op. Each is also tried
+    sharp: the head's kernel scaled up until probabilities clip at Keras'
+    1e-7 (and 1 - 1e-7), where the gradient is zero."""
+    loss = r.choice(["categorical_crossentropy", "sparse_categorical_crossentropy"])
+    classes, d = r.randint(2, 7), r.randint(2, 6)
+    shape = (d,)
+    if loss.startswith("sparse") and r.random() < 0.5:  # labels per token
+        shape = (r.randint(2, 4), d)
+    layers = [dense("pre", d, "tanh"), dense("head", classes, "softmax")]
+    return shape, layers, loss, f"softmax {classes} classes on {list(shape)} with {loss}"
+
+
 def sequential(shape, layers):
     """The layers, flattened into a Dense(2) head, trained with MSE."""
     head = [simple("Flatten", "flat", data_format="channels_last"), dense("head", 2, None)]
@@ -134,11 +148,19 @@ def trials(n):
                   called(dense("head", 2, None), kt("flat"))]
         yield f"embedding_{i}", functional3([("tokens", t, "int32")], calls, "head", "mse",
                                             optimizer("SGD")), what
+        shape, layers, loss, what = loss_trial(r)
+        yield f"loss_{i}", keras3(shape, layers, loss, optimizer("SGD")), what
+        yield f"loss_{i}_sharp", keras3(shape, layers, loss, optimizer("SGD")), \
+            f"{what}, logits x100", 100
 
 
-def check(name, model, what):
-    """Returns None, or what went wrong."""
+def check(name, model, what, sharp=1):
+    """Returns None, or what went wrong. `sharp` scales the kernel of a
+    layer named "head"."""
     case = Case(name, model, [], rows=5)
+    if sharp != 1:
+        case.params["head.kernel"] *= sharp
+        safetensors_io.write(case.path("w0.safetensors"), case.params)
     # Forward: predictions of the compiled model vs the reference.
     args = []
     for key in case.inputs:
@@ -158,7 +180,7 @@ def check(name, model, what):
     case.run("gradients", "--weights", case.path("w0.safetensors"), *case.data(),
              "--out", case.path("g.safetensors"))
     grads = safetensors_io.read(case.path("g.safetensors"))
-    _, ref_grads = keras_reference.gradients(model, "mean_squared_error", case.params,
+    _, ref_grads = keras_reference.gradients(model, case.loss, case.params,
                                              case.inputs, case.y)
     if sorted(grads) != sorted(ref_grads):
         return f"{what}: parameters {sorted(grads)} vs {sorted(ref_grads)}"
@@ -177,9 +199,9 @@ def main():
     args = parser.parse_args()
     test_training.ARGS = args
     passed = failed = 0
-    for name, model, what in trials(args.trials):
+    for name, model, what, *options in trials(args.trials):
         try:
-            problem = check(name, model, what)
+            problem = check(name, model, what, *options)
         except (subprocess.CalledProcessError, RuntimeError, ValueError) as e:
             problem = f"{what}: {e}"
         if problem:

@@ -521,20 +521,31 @@ LogicalResult CategoricalCrossentropyOp::verify() {
   return verifyDenseLoss(*this, getPrediction().getType(),
                          getTarget().getType());
 }
-LogicalResult SparseCategoricalCrossentropyOp::verify() {
-  auto pred = getPrediction().getType();
-  auto labels = getTarget().getType();
+/// Labels: one per prediction vector, the prediction's shape without its
+/// class dimension.
+static LogicalResult verifyLabels(Operation *op, RankedTensorType pred,
+                                  RankedTensorType labels) {
   if (pred.getRank() < 2)
-    return emitOpError("expects a [batch, ..., classes] prediction, got ")
+    return op->emitOpError("expects a [batch, ..., classes] prediction, got ")
            << pred;
   bool ok = labels.getRank() == pred.getRank() - 1;
   for (int64_t i = 0; ok && i < labels.getRank(); ++i)
     ok = compatible(pred.getDimSize(i), labels.getDimSize(i));
   if (!ok)
-    return emitOpError("labels ")
+    return op->emitOpError("labels ")
            << labels << " should have the shape of " << pred
            << " without its class dimension";
   return success();
+}
+
+LogicalResult SparseCategoricalCrossentropyOp::verify() {
+  return verifyLabels(*this, getPrediction().getType(), getTarget().getType());
+}
+LogicalResult SoftmaxCrossentropyGradOp::verify() {
+  auto target = cast<RankedTensorType>(getTarget().getType());
+  if (isa<IntegerType>(target.getElementType()))
+    return verifyLabels(*this, getProbabilities().getType(), target);
+  return verifyDenseLoss(*this, getProbabilities().getType(), target);
 }
 
 //===----------------------------------------------------------------------===//

@@ -844,6 +844,41 @@ def Sinter_CategoricalCrossentropyGradOp
 def Sinter_SparseCategoricalCrossentropyGradOp
     : Sinter_LossGradOp<"sparse_categorical_crossentropy_grad", I32Labels>;
 
+def Sinter_SoftmaxCrossentropyGradOp
+    : Sinter_Op<"softmax_crossentropy_grad",
+                [AllTypesMatch<["probabilities", "result"]>]> {
+  let summary = "cotangent of a softmax's input under a cross-entropy loss";
+  let description = [{
+    `softmax_grad(y, categorical_crossentropy_grad(y, t, seed))` in one op
+    (`sparse_categorical_crossentropy_grad` with i32 labels as `t`), which
+    sinter-fuse-softmax-crossentropy writes: `y` is the softmax's output
+    (`probabilities`), the result the cotangent of its input. With
+    `q = y / sum(y)` over the last dimension, `in_j = 1e-7 < q_j < 1 - 1e-7`
+    (the range Keras' clip leaves alone), `T = sum_j t_j in_j` and
+    `n` the number of prediction vectors (all dimensions but the last):
+
+    `result_i = seed / n * (q_i T - t_i in_i)`
+
+    the composition's value: the softmax's Jacobian cancels the loss
+    gradient's division by `q`, and its row sum `sum_k dp_k y_k` is zero.
+    Labels are one-hot rows; a label outside `[0, classes)` contributes
+    nothing.
+
+    ```mlir
+    %dz = sinter.softmax_crossentropy_grad %y, %labels, %seed : tensor<?x10xf32>, tensor<?xi32>
+    ```
+  }];
+  let arguments = (ins F32RankedTensor:$probabilities,
+                       AnyTypeOf<[F32RankedTensor, I32Labels]>:$target,
+                       F32Scalar:$seed);
+  let results = (outs F32RankedTensor:$result);
+  let assemblyFormat = [{
+    $probabilities `,` $target `,` $seed attr-dict `:` type($probabilities) `,` type($target)
+  }];
+  // f32 targets as categorical_crossentropy's, labels as the sparse one's.
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Weight regularization (Keras kernel_regularizer)
 //===----------------------------------------------------------------------===//

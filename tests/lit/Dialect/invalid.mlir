@@ -90,6 +90,30 @@ func.func @labels_type(%p: tensor<?x3xf32>, %l: tensor<?xf32>) {
 
 // -----
 
+func.func @fused_labels(%y: tensor<?x5x3xf32>, %l: tensor<?x4xi32>, %s: tensor<f32>) {
+  // expected-error @+1 {{labels 'tensor<?x4xi32>' should have the shape of 'tensor<?x5x3xf32>' without its class dimension}}
+  %0 = sinter.softmax_crossentropy_grad %y, %l, %s : tensor<?x5x3xf32>, tensor<?x4xi32>
+  return
+}
+
+// -----
+
+func.func @fused_target(%y: tensor<?x3xf32>, %t: tensor<?x4xf32>, %s: tensor<f32>) {
+  // expected-error @+1 {{target 'tensor<?x4xf32>' does not match prediction 'tensor<?x3xf32>'}}
+  %0 = sinter.softmax_crossentropy_grad %y, %t, %s : tensor<?x3xf32>, tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @fused_target_type(%y: tensor<?x3xf32>, %t: tensor<?x3xf16>, %s: tensor<f32>) {
+  // expected-error @+1 {{must be ranked tensor of 32-bit float values or ranked tensor of 32-bit signless integer values}}
+  %0 = sinter.softmax_crossentropy_grad %y, %t, %s : tensor<?x3xf32>, tensor<?x3xf16>
+  return
+}
+
+// -----
+
 func.func @sgd_slots(%p: tensor<3xf32>, %g: tensor<3xf32>, %lr: f32) {
   // expected-error @+1 {{expects 1 optimizer slot(s) for these hyperparameters, got 0}}
   %0 = sinter.sgd_update %p, %g lr %lr {momentum = 0.9 : f32} : tensor<3xf32>

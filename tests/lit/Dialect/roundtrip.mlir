@@ -73,6 +73,10 @@ func.func @losses(%p: tensor<?x3xf32>, %t: tensor<?x3xf32>, %l: tensor<?xi32>,
   %6 = sinter.categorical_crossentropy_grad %p, %t, %s : tensor<?x3xf32>, tensor<?x3xf32>
   // CHECK: sinter.sparse_categorical_crossentropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?xi32>
   %7 = sinter.sparse_categorical_crossentropy_grad %p, %l, %s : tensor<?x3xf32>, tensor<?xi32>
+  // CHECK: sinter.softmax_crossentropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>
+  %8 = sinter.softmax_crossentropy_grad %p, %t, %s : tensor<?x3xf32>, tensor<?x3xf32>
+  // CHECK: sinter.softmax_crossentropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?xi32>
+  %9 = sinter.softmax_crossentropy_grad %p, %l, %s : tensor<?x3xf32>, tensor<?xi32>
   return %0, %1, %2, %3 : tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>
 }
 

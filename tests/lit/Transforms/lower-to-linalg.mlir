@@ -105,6 +105,24 @@ func.func @sparse(%p: tensor<?x3xf32>, %l: tensor<?xi32>) -> tensor<f32> {
 
 // -----
 
+// Softmax and cross-entropy's gradient: the row sums, then per row whether
+// the labelled probability is unclipped (its one read by label), then one
+// map over the classes that reads no probability but its own.
+// CHECK-LABEL: func.func @softmax_crossentropy_grad
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0 : tensor<?x4x7xf32>)
+// CHECK: %[[T:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%arg1, %[[S]] : tensor<?x4xi32>, tensor<?x4xf32>)
+// CHECK: tensor.extract %arg0
+// CHECK: arith.cmpf ogt
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0, %arg1, %[[S]], %[[T]] :
+// CHECK-NOT: tensor.extract
+// CHECK: linalg.yield
+func.func @softmax_crossentropy_grad(%y: tensor<?x4x7xf32>, %l: tensor<?x4xi32>, %s: tensor<f32>) -> tensor<?x4x7xf32> {
+  %0 = sinter.softmax_crossentropy_grad %y, %l, %s : tensor<?x4x7xf32>, tensor<?x4xi32>
+  return %0 : tensor<?x4x7xf32>
+}
+
+// -----
+
 // One generic updates the parameter and both slots: they are its outputs.
 // CHECK-LABEL: func.func @adam
 // CHECK: math.powf
