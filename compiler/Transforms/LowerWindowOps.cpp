@@ -240,7 +240,12 @@ Value filterRows(Emitter &e, Value f) {
 int64_t paddedRow(int64_t width) { return llvm::alignTo(width, 8); }
 
 /// `t` [N, H, W, G * C/G] channels first, [N, G, C/G, rows, cols] of zeros
-/// with `t` at rows top + i * rowStep, columns left + j * colStep.
+/// with `t` at rows top + i * rowStep, columns left + j * colStep. The
+/// transposing copy writes into the zeros' window itself (bufferized in
+/// place: one pass, not a copy and a second copy into the pads), and its
+/// maps index plain dimensions, so that sinter-vectorize-narrow-ops takes
+/// it: a single channel is read as rows of [N, H, W] (lenet's images were
+/// copied a float at a time, twice).
 Value channelsFirst(Emitter &e, Value t, int64_t groups, int64_t rows,
                     int64_t cols, int64_t top, int64_t left,
                     int64_t rowStep = 1, int64_t colStep = 1) {
@@ -253,20 +258,27 @@ Value channelsFirst(Emitter &e, Value t, int64_t groups, int64_t rows,
   SmallVector<OpFoldResult> sizes = {n, idx(groups), idx(perGroup),
                                      idx(type.getDimSize(1)),
                                      idx(type.getDimSize(2))};
-  Value transposed = e.generic(
-      t,
-      AffineMap::get(5, 0, {d(0), d(3), d(4), d(1) * perGroup + d(2)},
-                     b.getContext()),
-      b.create<tensor::EmptyOp>(e.loc, sizes, b.getF32Type()), e.id(5),
-      e.parallel(5), [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  SmallVector<AffineExpr> read = {d(0), d(3), d(4)};
+  if (type.getDimSize(3) == 1)
+    t = b.create<tensor::CollapseShapeOp>(
+        e.loc, t, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  else
+    read.push_back(groups == 1     ? d(2)
+                   : perGroup == 1 ? d(1)
+                                   : d(1) * perGroup + d(2));
   Value zeros = e.filled(
       {n, idx(groups), idx(perGroup), idx(rows), idx(cols)}, 0.0);
-  return b.create<tensor::InsertSliceOp>(
-      e.loc, transposed, zeros,
-      SmallVector<OpFoldResult>{idx(0), idx(0), idx(0), idx(top), idx(left)},
-      sizes,
-      SmallVector<OpFoldResult>{idx(1), idx(1), idx(1), idx(rowStep),
-                                idx(colStep)});
+  SmallVector<OpFoldResult> offsets = {idx(0), idx(0), idx(0), idx(top),
+                                       idx(left)};
+  SmallVector<OpFoldResult> strides = {idx(1), idx(1), idx(1), idx(rowStep),
+                                       idx(colStep)};
+  Value window = b.create<tensor::ExtractSliceOp>(e.loc, zeros, offsets,
+                                                  sizes, strides);
+  Value transposed = e.generic(
+      t, AffineMap::get(5, 0, read, b.getContext()), window, e.id(5),
+      e.parallel(5), [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  return b.create<tensor::InsertSliceOp>(e.loc, transposed, zeros, offsets,
+                                         sizes, strides);
 }
 
 /// `t` [N, G, C/G, H, W'] back to channels last, [N, H, W, G * C/G]: its

@@ -230,14 +230,19 @@ func.func @conv_filter_grad_few_channels(%x: tensor<?x8x8x2xf32>, %g: tensor<?x4
 // convolution runs channels first, the rows along the vectors: the input
 // transposed to [N, G, C/G, H, W] into zeros with its pads and rows
 // padded to whole vectors of 8 (12 -> 16, + 3 - 1 = 18 columns), the sum
-// into [N, G, O/G, OH, 16], its first 12 columns transposed back.
-// CHECK-DAG: #[[TOCF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1 + d2)>
+// into [N, G, O/G, OH, 16], its first 12 columns transposed back. The
+// transpose writes into the zeros' window (one copy), and reads a single
+// channel as rows of [N, H, W].
+// CHECK-DAG: #[[TOCF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4)>
 // CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d7, d3 + d5, d4 + d6)>
 // CHECK-DAG: #[[FILTER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d6, d7, d1, d2)>
 // CHECK-DAG: #[[BACK:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1, d2)>
 // CHECK-LABEL: func.func @conv_rows
-// CHECK: %[[XT:.*]] = linalg.generic {indexing_maps = [#[[TOCF]], {{.*}}]} ins(%arg0 : tensor<?x12x12x1xf32>) outs(%{{.*}} : tensor<?x1x1x12x12xf32>)
-// CHECK: %[[PAD:.*]] = tensor.insert_slice %[[XT]] into %{{.*}}[0, 0, 0, 1, 1] [%{{.*}}, 1, 1, 12, 12] [1, 1, 1, 1, 1] : tensor<?x1x1x12x12xf32> into tensor<?x1x1x14x18xf32>
+// CHECK: %[[X:.*]] = tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : tensor<?x12x12x1xf32> into tensor<?x12x12xf32>
+// CHECK: %[[ZEROS:.*]] = linalg.fill
+// CHECK: %[[WIN:.*]] = tensor.extract_slice %[[ZEROS]][0, 0, 0, 1, 1] [%{{.*}}, 1, 1, 12, 12] [1, 1, 1, 1, 1]
+// CHECK: %[[XT:.*]] = linalg.generic {indexing_maps = [#[[TOCF]], {{.*}}]} ins(%[[X]] : tensor<?x12x12xf32>) outs(%[[WIN]] : tensor<?x1x1x12x12xf32>)
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %[[XT]] into %[[ZEROS]][0, 0, 0, 1, 1] [%{{.*}}, 1, 1, 12, 12] [1, 1, 1, 1, 1] : tensor<?x1x1x12x12xf32> into tensor<?x1x1x14x18xf32>
 // CHECK: %[[YT:.*]] = linalg.generic {indexing_maps = [#[[WINDOW]], #[[FILTER]], {{.*}}]{{.*}} ins(%[[PAD]], %{{.*}} : tensor<?x1x1x14x18xf32>, tensor<3x3x1x1x4xf32>) outs(%{{.*}} : tensor<?x1x4x12x16xf32>)
 // CHECK: %[[CUT:.*]] = tensor.extract_slice %[[YT]][0, 0, 0, 0, 0] [%{{.*}}, 1, 4, 12, 12]
 // CHECK: linalg.generic {indexing_maps = [#[[BACK]], {{.*}}]} ins(%[[CUT]] : tensor<?x1x4x12x12xf32>) outs(%{{.*}} : tensor<?x12x12x1x4xf32>)
@@ -280,8 +285,10 @@ func.func @conv_input_grad(%g: tensor<?x2x2x4xf32>, %w: tensor<3x3x8x4xf32>) -> 
 // CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d7, d3 + d5, d4 + d6)>
 // CHECK-DAG: #[[BACK:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1, d2)>
 // CHECK-LABEL: func.func @conv_input_grad_rows
-// CHECK: %[[T:.*]] = linalg.generic {indexing_maps = [#[[GT]], {{.*}}]} ins(%arg0 : tensor<?x4x4x4xf32>) outs(%{{.*}} : tensor<?x2x2x4x4xf32>)
-// CHECK: %[[SPREAD:.*]] = tensor.insert_slice %[[T]] into %{{.*}}[0, 0, 0, 0, 2] [%{{.*}}, 2, 2, 4, 4] [1, 1, 1, 2, 2] : tensor<?x2x2x4x4xf32> into tensor<?x2x2x7x10xf32>
+// CHECK: %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<?x2x2x7x10xf32>
+// CHECK: %[[WIN:.*]] = tensor.extract_slice %[[ZEROS]][0, 0, 0, 0, 2] [%{{.*}}, 2, 2, 4, 4] [1, 1, 1, 2, 2]
+// CHECK: %[[T:.*]] = linalg.generic {indexing_maps = [#[[GT]], {{.*}}]} ins(%arg0 : tensor<?x4x4x4xf32>) outs(%[[WIN]] : tensor<?x2x2x4x4xf32>)
+// CHECK: %[[SPREAD:.*]] = tensor.insert_slice %[[T]] into %[[ZEROS]][0, 0, 0, 0, 2] [%{{.*}}, 2, 2, 4, 4] [1, 1, 1, 2, 2] : tensor<?x2x2x4x4xf32> into tensor<?x2x2x7x10xf32>
 // CHECK: tensor.extract_slice %[[SPREAD]][0, 0, 0, 0, 0] [%{{.*}}, 2, 2, 1, 10]
 // CHECK: tensor.extract_slice %{{.*}}[2, 0, 0, 0, 0] [1, 3, 2, 2, 1]
 // CHECK: linalg.generic {indexing_maps = [#[[ROWS]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}{{.*}} outs(%{{.*}} : tensor<?x2x1x1x8xf32>)
