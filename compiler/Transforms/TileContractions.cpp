@@ -52,6 +52,10 @@ namespace {
 /// ports. A tile with fewer waits on its sums.
 constexpr int64_t kFmaLatencyRegisters = 8;
 
+/// Terms of a sum a block of it takes (blockTheBatchSum): their rows of
+/// both operands stay in the L2 cache.
+constexpr int64_t kSumBlock = 256;
+
 /// Marks the tiles to vectorize until the loops around them settle.
 constexpr StringLiteral kTileMarker = "sinter.register_tile";
 constexpr StringLiteral kWindowTileMarker = "sinter.window_tile";
@@ -583,7 +587,8 @@ struct TileContractionsPass
             rewriter, ordered, planFor(ordered, tileM, tileN)->order);
         if (failed(canonical))
           return signalPassFailure();
-        for (linalg::GenericOp block : blockTheBatchSum(*canonical, rewriter))
+        for (linalg::GenericOp columns : blockTheColumns(*canonical, rewriter))
+          for (linalg::GenericOp block : blockTheBatchSum(columns, rewriter))
           work.push_back({block, *planFor(block, tileM, tileN)});
       }
     if (work.empty() && transposes.empty())
@@ -725,6 +730,88 @@ struct TileContractionsPass
     rewriter.replaceOp(loop, total);
   }
 
+  /// `op` (canonical (.., m, n, k) order) on columns [start, start +
+  /// count) of its result: every operand indexed by the column loop read
+  /// through a subview of those columns.
+  linalg::GenericOp onColumns(linalg::GenericOp op, OpFoldResult start,
+                              int64_t count, RewriterBase &rewriter) {
+    unsigned col = op.getNumLoops() - 2;
+    Location loc = op.getLoc();
+    // The views first: the clone reads them.
+    SmallVector<Value> views;
+    for (OpOperand &operand : op->getOpOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      auto type = cast<MemRefType>(operand.get().getType());
+      SmallVector<OpFoldResult> offsets, sizes,
+          strides(type.getRank(), rewriter.getIndexAttr(1));
+      for (unsigned d = 0; d < type.getRank(); ++d) {
+        bool cut = map.getResult(d) == rewriter.getAffineDimExpr(col);
+        offsets.push_back(cut ? start : rewriter.getIndexAttr(0));
+        sizes.push_back(cut ? rewriter.getIndexAttr(count)
+                            : memref::getMixedSize(rewriter, loc,
+                                                   operand.get(), d));
+      }
+      views.push_back(rewriter.create<memref::SubViewOp>(
+          loc, operand.get(), offsets, sizes, strides));
+    }
+    auto clone = cast<linalg::GenericOp>(rewriter.clone(*op));
+    for (auto [operand, view] : llvm::zip(clone->getOpOperands(), views))
+      operand.set(view);
+    return clone;
+  }
+
+  /// Splits a contraction whose right operand does not fit the L2 cache
+  /// (more than kPanelBytes over the terms a block of the sum has: see
+  /// blockTheBatchSum) into blocks of kColumnBlock result columns, an
+  /// scf.for over them outermost, the last block peeled when the columns
+  /// do not divide: a block's panel of the operand (256 x 256 floats)
+  /// stays in L2 while every row tile passes over it. Unsplit, each tile of
+  /// 8 rows streamed the whole operand from beyond L2 (1024 x 1024 x 1024:
+  /// 53 % of peak). Each result element sums the same terms in the same
+  /// order. The result's fill moves into the blocks, each filling its
+  /// columns just before its sum (its tiles then start in registers).
+  SmallVector<linalg::GenericOp> blockTheColumns(linalg::GenericOp op,
+                                                 RewriterBase &rewriter) {
+    constexpr int64_t kColumnBlock = 256;
+    constexpr int64_t kPanelBytes = 512 * 1024;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t columns = ranges[op.getNumLoops() - 2];
+    int64_t terms = ranges.back();
+    if (ShapedType::isDynamic(terms) || terms > 2 * kSumBlock)
+      terms = kSumBlock;
+    if (ShapedType::isDynamic(columns) || columns <= kColumnBlock ||
+        terms * columns * 4 <= kPanelBytes)
+      return {op};
+    Location loc = op.getLoc();
+    linalg::FillOp fill = fillOfResult(op);
+    rewriter.setInsertionPoint(op);
+    SmallVector<linalg::GenericOp> blocks;
+    auto block = [&](OpFoldResult start, int64_t count) {
+      linalg::GenericOp part = onColumns(op, start, count, rewriter);
+      if (fill) {
+        rewriter.setInsertionPoint(part);
+        rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(),
+                                        part.getDpsInitOperand(0)->get());
+      }
+      blocks.push_back(part);
+    };
+    int64_t whole = columns / kColumnBlock * kColumnBlock;
+    auto loop = rewriter.create<scf::ForOp>(
+        loc, rewriter.create<arith::ConstantIndexOp>(loc, 0),
+        rewriter.create<arith::ConstantIndexOp>(loc, whole),
+        rewriter.create<arith::ConstantIndexOp>(loc, kColumnBlock));
+    rewriter.setInsertionPoint(loop.getBody()->getTerminator());
+    block(loop.getInductionVar(), kColumnBlock);
+    if (whole < columns) {
+      rewriter.setInsertionPointAfter(loop);
+      block(rewriter.getIndexAttr(whole), columns - whole);
+    }
+    if (fill)
+      rewriter.eraseOp(fill);
+    rewriter.eraseOp(op);
+    return blocks;
+  }
+
   /// Splits a contraction that sums over the batch (a weight gradient: its
   /// sum's trip count is only known at run time) into blocks of
   /// kSumBlock terms: the first block, which keeps the result's fill just
@@ -737,9 +824,9 @@ struct TileContractionsPass
   /// blocks follow each other, the partial sum kept in the result.
   SmallVector<linalg::GenericOp> blockTheBatchSum(linalg::GenericOp op,
                                                   RewriterBase &rewriter) {
-    constexpr int64_t kSumBlock = 256;
     unsigned sum = op.getNumLoops() - 1; // canonical (.., m, n, k) order
-    if (!ShapedType::isDynamic(op.getStaticLoopRanges()[sum]))
+    int64_t terms = op.getStaticLoopRanges()[sum];
+    if (!ShapedType::isDynamic(terms) && terms <= 2 * kSumBlock)
       return {op};
     Location loc = op.getLoc();
     linalg::FillOp fill = fillOfResult(op);
@@ -752,9 +839,10 @@ struct TileContractionsPass
     Value block = rewriter.create<arith::ConstantIndexOp>(loc, kSumBlock);
     // `op` over terms [start, start + count) of its sum.
     auto part = [&](Value start, Value count) {
-      auto clone = cast<linalg::GenericOp>(rewriter.clone(*op));
-      for (OpOperand *in : clone.getDpsInputOperands()) {
-        AffineMap map = clone.getMatchingIndexingMap(in);
+      // The views first: the clone reads them.
+      SmallVector<Value> views;
+      for (OpOperand *in : op.getDpsInputOperands()) {
+        AffineMap map = op.getMatchingIndexingMap(in);
         auto type = cast<MemRefType>(in->get().getType());
         SmallVector<OpFoldResult> offsets, sizes,
             strides(type.getRank(), rewriter.getIndexAttr(1));
@@ -766,9 +854,12 @@ struct TileContractionsPass
                                  : memref::getMixedSize(rewriter, loc,
                                                         in->get(), d));
         }
-        in->set(rewriter.create<memref::SubViewOp>(loc, in->get(), offsets,
-                                                   sizes, strides));
+        views.push_back(rewriter.create<memref::SubViewOp>(
+            loc, in->get(), offsets, sizes, strides));
       }
+      auto clone = cast<linalg::GenericOp>(rewriter.clone(*op));
+      for (auto [in, view] : llvm::zip(clone.getDpsInputOperands(), views))
+        in->set(view);
       return clone;
     };
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
@@ -883,6 +974,26 @@ struct TileContractionsPass
     rewriter.eraseOp(fill);
   }
 
+  /// Replaces each affine.apply by an equal one earlier in its block (same
+  /// map, same operands).
+  static void mergeEqualAffineApplies(func::FuncOp func) {
+    DenseMap<Block *, SmallVector<affine::AffineApplyOp>> seen;
+    SmallVector<affine::AffineApplyOp> repeated;
+    func.walk([&](affine::AffineApplyOp apply) {
+      SmallVector<affine::AffineApplyOp> &earlier = seen[apply->getBlock()];
+      for (affine::AffineApplyOp other : earlier)
+        if (other.getAffineMap() == apply.getAffineMap() &&
+            other.getOperands() == apply.getOperands()) {
+          apply.replaceAllUsesWith(other.getResult());
+          repeated.push_back(apply);
+          return;
+        }
+      earlier.push_back(apply);
+    });
+    for (affine::AffineApplyOp apply : repeated)
+      apply.erase();
+  }
+
   /// Turns the vectorized tiles into FMAs on a register-held accumulator:
   /// the recipe of ../shared/notes/cpu-codegen-mlir19.md §2.2 on buffers.
   LogicalResult lowerTiles(func::FuncOp func) {
@@ -902,7 +1013,14 @@ struct TileContractionsPass
           p.add<DropUnitDimsOfWrite>(p.getContext());
         })))
       return failure();
+    // A tile of a block of columns reads and writes its accumulator at
+    // indices each folded view computed anew (the block's offset plus the
+    // tile's): one value each, or the pair is not seen as the same place.
+    // Again once loop-invariant indices left their loops: the zeros a tile
+    // starts from are written at the hoisted index of its first read.
+    mergeEqualAffineApplies(func);
     func.walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
+    mergeEqualAffineApplies(func);
     linalg::hoistRedundantVectorTransfers(func);
     IRRewriter rewriter(func.getContext());
     vector::transferOpflowOpt(rewriter, func);

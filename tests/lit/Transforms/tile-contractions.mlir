@@ -461,3 +461,47 @@ func.func @columns_not_divisible(%x: memref<64x400xf32>, %w: memref<400x120xf32>
   }
   return
 }
+
+// -----
+
+// A right operand beyond the L2 cache (1024 x 640 floats): the result's
+// columns in blocks of 256 (the last, 128 wide, peeled), the static sum of
+// 1024 terms in blocks of 256 inside each: a block's 256 x 256 panel of W
+// stays in L2 while every row tile passes over it. Each block fills its own
+// columns (its first sum block's tiles start from zeros in registers); the
+// later sum blocks add to the partial sums, every element's terms still in
+// order. The accumulator is read and written at one index value (one
+// affine.apply for the column block's offset plus the tile's): it stays in
+// registers for the whole block of the sum.
+// CHECK-LABEL: func.func @large
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK: scf.for %[[CB:.*]] = %c0 to %c512 step %c256 {
+// CHECK: scf.parallel (%[[M:.*]]) =
+// CHECK: scf.for %[[N:.*]] = %c0 to %c256 step %c32 {
+// CHECK: %[[COL:.*]] = affine.apply #{{.*}}()[%[[CB]], %[[N]]]
+// CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK: vector.transfer_write %[[SUM]], %arg2[%[[M]], %[[COL]]]
+// CHECK: scf.for %[[KB:.*]] = %c256 to %c1024 step %c256 {
+// CHECK: scf.parallel
+// CHECK: %[[COL2:.*]] = affine.apply #{{.*}}()[%[[CB]], %{{.*}}]
+// CHECK: %[[ACC:.*]] = vector.transfer_read %arg2[%{{.*}}, %[[COL2]]]
+// CHECK: %[[SUM2:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_write %[[SUM2]], %arg2[%{{.*}}, %[[COL2]]]
+// The peeled block: columns 512 to 640.
+// CHECK: scf.parallel
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c32 {
+func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x640xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<?x640xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>,
+                                   affine_map<(m, k, n) -> (m, n)>],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x1024xf32>, memref<1024x640xf32>) outs(%y : memref<?x640xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
