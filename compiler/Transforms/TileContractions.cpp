@@ -587,8 +587,8 @@ struct TileContractionsPass
             rewriter, ordered, planFor(ordered, tileM, tileN)->order);
         if (failed(canonical))
           return signalPassFailure();
-        for (linalg::GenericOp columns : blockTheColumns(*canonical, rewriter))
-          for (linalg::GenericOp block : blockTheBatchSum(columns, rewriter))
+        for (linalg::GenericOp sums : blockTheBatchSum(*canonical, rewriter))
+          for (linalg::GenericOp block : blockTheColumns(sums, rewriter))
           work.push_back({block, *planFor(block, tileM, tileN)});
       }
     if (work.empty() && transposes.empty())
@@ -760,16 +760,18 @@ struct TileContractionsPass
     return clone;
   }
 
-  /// Splits a contraction whose right operand does not fit the L2 cache
-  /// (more than kPanelBytes over the terms a block of the sum has: see
-  /// blockTheBatchSum) into blocks of kColumnBlock result columns, an
-  /// scf.for over them outermost, the last block peeled when the columns
-  /// do not divide: a block's panel of the operand (256 x 256 floats)
-  /// stays in L2 while every row tile passes over it. Unsplit, each tile of
-  /// 8 rows streamed the whole operand from beyond L2 (1024 x 1024 x 1024:
-  /// 53 % of peak). Each result element sums the same terms in the same
-  /// order. The result's fill moves into the blocks, each filling its
-  /// columns just before its sum (its tiles then start in registers).
+  /// Splits a block of a sum (blockTheBatchSum) whose right operand does
+  /// not fit the L2 cache (over kPanelBytes for the block's terms) into
+  /// blocks of kColumnBlock result columns, an scf.for over them, the last
+  /// block peeled when the columns do not divide: a block's panel of the
+  /// operand (256 x 256 floats) stays in L2 while every row tile passes
+  /// over it, and each thread's rows of the left operand for the sum block
+  /// stay there while it passes the column blocks. Unsplit, each tile of 8
+  /// rows streamed the whole operand from beyond L2 (1024 x 1024 x 1024:
+  /// 53 % of peak, 70 % blocked; columns outside the sum blocks, 65 %).
+  /// Each result element sums the same terms in the same order. The
+  /// result's fill moves into the blocks, each filling its columns just
+  /// before its sum (its tiles then start in registers).
   SmallVector<linalg::GenericOp> blockTheColumns(linalg::GenericOp op,
                                                  RewriterBase &rewriter) {
     constexpr int64_t kColumnBlock = 256;

@@ -464,15 +464,16 @@ func.func @columns_not_divisible(%x: memref<64x400xf32>, %w: memref<400x120xf32>
 
 // -----
 
-// A right operand beyond the L2 cache (1024 x 640 floats): the result's
-// columns in blocks of 256 (the last, 128 wide, peeled), the static sum of
-// 1024 terms in blocks of 256 inside each: a block's 256 x 256 panel of W
-// stays in L2 while every row tile passes over it. Each block fills its own
-// columns (its first sum block's tiles start from zeros in registers); the
-// later sum blocks add to the partial sums, every element's terms still in
-// order. The accumulator is read and written at one index value (one
-// affine.apply for the column block's offset plus the tile's): it stays in
-// registers for the whole block of the sum.
+// A right operand beyond the L2 cache (1024 x 640 floats): the static sum
+// of 1024 terms in blocks of 256, and each block's result columns in
+// blocks of 256 (the last, 128 wide, peeled): a block's 256 x 256 panel of
+// W stays in L2 while every row tile passes over it, and a thread's rows
+// of X for the sum block while it passes the column blocks. The first sum
+// block fills each column block's result (its tiles start from zeros in
+// registers); the later ones add to the partial sums, every element's
+// terms still in order. The accumulator is read and written at one index
+// value (one affine.apply for the block's offset plus the tile's): it
+// stays in registers for the whole block of the sum.
 // CHECK-LABEL: func.func @large
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
 // CHECK: scf.for %[[CB:.*]] = %c0 to %c512 step %c256 {
@@ -482,15 +483,16 @@ func.func @columns_not_divisible(%x: memref<64x400xf32>, %w: memref<400x120xf32>
 // CHECK: %[[SUM:.*]] = scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
 // CHECK: vector.transfer_write %[[SUM]], %arg2[%[[M]], %[[COL]]]
-// CHECK: scf.for %[[KB:.*]] = %c256 to %c1024 step %c256 {
+// The first sum block's last column block: columns 512 to 640.
 // CHECK: scf.parallel
-// CHECK: %[[COL2:.*]] = affine.apply #{{.*}}()[%[[CB]], %{{.*}}]
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c32 {
+// CHECK: scf.for %[[KB:.*]] = %c256 to %c1024 step %c256 {
+// CHECK: scf.for %[[CB2:.*]] = %c0 to %c512 step %c256 {
+// CHECK: scf.parallel
+// CHECK: %[[COL2:.*]] = affine.apply #{{.*}}()[%[[CB2]], %{{.*}}]
 // CHECK: %[[ACC:.*]] = vector.transfer_read %arg2[%{{.*}}, %[[COL2]]]
 // CHECK: %[[SUM2:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<8x32xf32>)
 // CHECK: vector.transfer_write %[[SUM2]], %arg2[%{{.*}}, %[[COL2]]]
-// The peeled block: columns 512 to 640.
-// CHECK: scf.parallel
-// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c32 {
 func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x640xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%y : memref<?x640xf32>)
