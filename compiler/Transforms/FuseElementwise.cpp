@@ -43,12 +43,37 @@ bool mergesWithoutRecomputing(OpOperand *operand) {
                       [&](Operation *user) { return user == consumer; });
 }
 
+/// Whether the collapse_shape that `operand` reads may fold into its
+/// consumer (the consumer's loops expanded to the collapse's source shape):
+/// only where it collapses a transposing copy (a generic yielding its one
+/// input) used nowhere else, which then merges with the consumer. A
+/// channels-first convolution's output goes back to channels last and is
+/// collapsed to [N, H, W, C] before its bias and activation; folded, those
+/// run in the copy's loop (lenet: one pass over conv1's output, not two).
+bool foldsCollapsedCopy(OpOperand *operand) {
+  auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
+  auto collapse = operand->get().getDefiningOp<tensor::CollapseShapeOp>();
+  if (!consumer || !collapse || !collapse->hasOneUse() ||
+      consumer.getNumParallelLoops() != consumer.getNumLoops())
+    return false;
+  auto copy = collapse.getSrc().getDefiningOp<linalg::GenericOp>();
+  if (!copy || !copy->hasOneUse() || copy.getNumDpsInputs() != 1 ||
+      copy.getNumDpsInits() != 1 ||
+      copy.getNumParallelLoops() != copy.getNumLoops())
+    return false;
+  Block *body = copy.getBody();
+  return body->getOperations().size() == 1 &&
+         body->getTerminator()->getOperand(0) == body->getArgument(0);
+}
+
 struct FuseElementwisePass
     : public sinter::impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns,
                                                  mergesWithoutRecomputing);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
+                                                      foldsCollapsedCopy);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
                                             std::move(patterns))))
       signalPassFailure();

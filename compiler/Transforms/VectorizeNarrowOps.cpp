@@ -136,15 +136,15 @@ SmallVector<Value> indicesAt(OpBuilder &b, Location loc, linalg::GenericOp op,
 
 /// The dimension a transposing copy's input is contiguous along, where
 /// the copy's output has a narrow innermost dimension the input strides
-/// through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]); or nothing.
+/// through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]); or nothing. The
+/// copy's first input is the transposed one; the body may apply
+/// elementwise ops with further inputs that do not vary along that
+/// dimension (a bias along the channels: FuseElementwise merges the bias
+/// and activation that follow the copy into it).
 std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() < 1 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
       op.getNumLoops() < 2)
-    return std::nullopt;
-  Block *body = op.getBody();
-  if (body->getOperations().size() != 1 ||
-      body->getTerminator()->getOperand(0) != body->getArgument(0))
     return std::nullopt;
   int64_t inner = op.getNumLoops() - 1;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -154,8 +154,8 @@ std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
   if (ShapedType::isDynamic(ranges[inner]) || ranges[inner] < 2 ||
       ranges[inner] >= lanes)
     return std::nullopt;
-  // Both maps of dimensions and constants, each operand at unit stride
-  // along its last result.
+  // Maps of dimensions and constants, each operand at unit stride along
+  // its last result.
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     auto type = dyn_cast<MemRefType>(operand.get().getType());
@@ -175,6 +175,23 @@ std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
       !in.isFunctionOfDim(inner) || !out.isFunctionOfDim(along) ||
       cast<AffineDimExpr>(out.getResults().back()).getPosition() != inner)
     return std::nullopt;
+  // The other inputs: constant along `along`, and read along the row only
+  // as their last dimension.
+  SmallVector<OpOperand *> inputs = op.getDpsInputOperands();
+  for (OpOperand *extra : llvm::drop_begin(inputs)) {
+    AffineMap map = op.getMatchingIndexingMap(extra);
+    if (map.isFunctionOfDim(along) ||
+        (map.isFunctionOfDim(inner) &&
+         cast<AffineDimExpr>(map.getResults().back()).getPosition() != inner))
+      return std::nullopt;
+  }
+  Block *body = op.getBody();
+  if (!op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty())
+    return std::nullopt;
+  for (Operation &bodyOp : body->without_terminator())
+    if (bodyOp.getNumRegions() != 0 || bodyOp.getNumResults() != 1 ||
+        !OpTrait::hasElementwiseMappableTraits(&bodyOp))
+      return std::nullopt;
   return along;
 }
 
@@ -218,6 +235,52 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
     return indicesAt(b, loc, op, operand, iv);
   };
   Type element = getElementTypeOrSelf(in->get().getType());
+  // The body on the block's rows (`rows`, count x rowSize lanes, row by
+  // row): the other inputs' rows repeated for each, or their scalar
+  // broadcast.
+  auto applyBody = [&](OpBuilder &b, Value rows, int64_t count) -> Value {
+    auto type = VectorType::get({count * rowSize}, element);
+    IRMapping values;
+    values.map(op.getMatchingBlockArgument(in), rows);
+    SmallVector<OpOperand *> inputs = op.getDpsInputOperands();
+    for (OpOperand *extra : llvm::drop_begin(inputs)) {
+      BlockArgument arg = op.getMatchingBlockArgument(extra);
+      if (arg.use_empty())
+        continue;
+      Type t = getElementTypeOrSelf(extra->get().getType());
+      if (!op.getMatchingIndexingMap(extra).isFunctionOfDim(inner)) {
+        Value v = b.create<memref::LoadOp>(loc, extra->get(), indices(b, *extra));
+        values.map(arg, b.create<vector::BroadcastOp>(
+                            loc, VectorType::get({count * rowSize}, t), v));
+        continue;
+      }
+      Value row = b.create<vector::LoadOp>(loc, VectorType::get({rowSize}, t),
+                                           extra->get(), indices(b, *extra));
+      SmallVector<int64_t> repeat;
+      for (int64_t k = 0; k < count * rowSize; ++k)
+        repeat.push_back(k % rowSize);
+      values.map(arg, b.create<vector::ShuffleOp>(loc, row, row, repeat));
+    }
+    for (Operation &bodyOp : op.getBody()->without_terminator()) {
+      OperationState state(loc, bodyOp.getName());
+      for (Value v : bodyOp.getOperands()) {
+        Value mapped = values.lookupOrDefault(v);
+        if (!isa<VectorType>(mapped.getType())) // a constant of the body
+          mapped = b.create<vector::BroadcastOp>(
+              loc, VectorType::get({count * rowSize}, mapped.getType()), mapped);
+        state.addOperands(mapped);
+      }
+      state.addAttributes(bodyOp.getAttrs());
+      state.addTypes(
+          VectorType::get({count * rowSize}, bodyOp.getResult(0).getType()));
+      values.map(bodyOp.getResult(0), b.create(state)->getResult(0));
+    }
+    Value result = values.lookupOrDefault(
+        op.getBody()->getTerminator()->getOperand(0));
+    assert(cast<VectorType>(result.getType()) == type && "a row per lane");
+    (void)type;
+    return result;
+  };
   // `count` positions along `along` from `start`.
   auto block = [&](OpBuilder &b, Value start, int64_t count) {
     iv[along] = start;
@@ -241,6 +304,7 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         transpose.push_back(c * count + k);
     Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
     iv[inner] = b.create<arith::ConstantIndexOp>(loc, 0);
+    rows = applyBody(b, rows, count);
     if (contiguous) {
       b.create<vector::StoreOp>(loc, rows, out->get(), indices(b, *out));
       return;

@@ -111,3 +111,80 @@ func.func @contraction_and_reduction(%x: tensor<4x8xf32>, %w: tensor<8x3xf32>) -
   } -> tensor<4xf32>
   return %y, %rows : tensor<4x3xf32>, tensor<4xf32>
 }
+
+// -----
+
+// A channels-first convolution's output back to channels last ([N, 1, 6,
+// 28, 28] to [N, 28, 28, 1, 6]), collapsed to [N, 28, 28, 6] for its bias
+// and ReLU: the collapse folds into the bias's generic (its loops expanded
+// to the copy's shape), which then takes in the copy: one generic reading
+// the channels-first tensor, adding the bias and taking the ReLU, its
+// result collapsed afterwards.
+// CHECK-DAG: #[[FROMCF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1, d2)>
+// CHECK-LABEL: func.func @transposed_bias_relu
+// CHECK: %[[B:.*]] = tensor.expand_shape %arg1 {{\[}}[0, 1]] output_shape [1, 6] : tensor<6xf32> into tensor<1x6xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[FROMCF]], {{.*}}]{{.*}} ins(%arg0, %[[B]] : tensor<?x1x6x28x28xf32>, tensor<1x6xf32>) outs(%{{.*}} : tensor<?x28x28x1x6xf32>)
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.collapse_shape %[[Y]] {{\[}}[0], [1], [2], [3, 4]] : tensor<?x28x28x1x6xf32> into tensor<?x28x28x6xf32>
+func.func @transposed_bias_relu(%x: tensor<?x1x6x28x28xf32>, %b: tensor<6xf32>) -> tensor<?x28x28x6xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x1x6x28x28xf32>
+  %e0 = tensor.empty(%n) : tensor<?x28x28x1x6xf32>
+  %last = linalg.generic {indexing_maps = [affine_map<(n, i, j, g, c) -> (n, g, c, i, j)>,
+                                           affine_map<(n, i, j, g, c) -> (n, i, j, g, c)>],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<?x1x6x28x28xf32>) outs(%e0 : tensor<?x28x28x1x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<?x28x28x1x6xf32>
+  %merged = tensor.collapse_shape %last [[0], [1], [2], [3, 4]] : tensor<?x28x28x1x6xf32> into tensor<?x28x28x6xf32>
+  %e1 = tensor.empty(%n) : tensor<?x28x28x6xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(n, i, j, c) -> (n, i, j, c)>, affine_map<(n, i, j, c) -> (c)>,
+                                        affine_map<(n, i, j, c) -> (n, i, j, c)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%merged, %b : tensor<?x28x28x6xf32>, tensor<6xf32>) outs(%e1 : tensor<?x28x28x6xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x28x28x6xf32>
+  return %y : tensor<?x28x28x6xf32>
+}
+
+// -----
+
+// A collapse of anything but a transposing copy stays where it is: the
+// consumer keeps its loops (here the producer scales, so it would merge
+// only by expanding the consumer for nothing the vector code uses).
+// CHECK-LABEL: func.func @collapsed_not_a_copy
+// CHECK: linalg.generic
+// CHECK: arith.mulf
+// CHECK: tensor.collapse_shape
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}}, %arg1 : tensor<?x6xf32>, tensor<6xf32>)
+func.func @collapsed_not_a_copy(%x: tensor<?x1x6xf32>, %b: tensor<6xf32>) -> tensor<?x6xf32> {
+  %c0 = arith.constant 0 : index
+  %two = arith.constant 2.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x1x6xf32>
+  %e0 = tensor.empty(%n) : tensor<?x1x6xf32>
+  %scaled = linalg.generic {indexing_maps = [affine_map<(n, g, c) -> (n, g, c)>, affine_map<(n, g, c) -> (n, g, c)>],
+                            iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<?x1x6xf32>) outs(%e0 : tensor<?x1x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %two : f32
+    linalg.yield %m : f32
+  } -> tensor<?x1x6xf32>
+  %merged = tensor.collapse_shape %scaled [[0], [1, 2]] : tensor<?x1x6xf32> into tensor<?x6xf32>
+  %e1 = tensor.empty(%n) : tensor<?x6xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(n, c) -> (n, c)>, affine_map<(n, c) -> (c)>, affine_map<(n, c) -> (n, c)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%merged, %b : tensor<?x6xf32>, tensor<6xf32>) outs(%e1 : tensor<?x6xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}

@@ -214,6 +214,65 @@ func.func @transpose_into_rows(%x: memref<2x6x20xf32>, %y: memref<2x20x6xf32>) {
   return
 }
 
+// The same copy carrying a bias over the channels and a ReLU (what
+// sinter-fuse-elementwise merges into it): the bias read once a block as a
+// row and repeated for each of the block's 16 rows, the body applied to
+// the whole block.
+// CHECK-LABEL: func.func @transpose_bias_relu
+// CHECK:       scf.for %[[N:.*]] = %c0 to %c2
+// CHECK:         %[[ROWS:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 16, 32, 48, 64, 80, 1, 17,
+// CHECK-SAME:      : vector<96xf32>, vector<96xf32>
+// CHECK-NEXT:    %[[BIAS:.*]] = vector.load %arg1[%c0] : memref<6xf32>, vector<6xf32>
+// CHECK-NEXT:    %[[BIASES:.*]] = vector.shuffle %[[BIAS]], %[[BIAS]] [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5,
+// CHECK-SAME:      : vector<6xf32>, vector<6xf32>
+// CHECK-NEXT:    %[[SUM:.*]] = arith.addf %[[ROWS]], %[[BIASES]] : vector<96xf32>
+// CHECK-NEXT:    %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : vector<96xf32>
+// CHECK-NEXT:    vector.store %[[RELU]], %arg2[%[[N]], %c0, %c0] : memref<2x20x6xf32>, vector<96xf32>
+// CHECK:         arith.addf %{{.*}} : vector<24xf32>
+// CHECK:         vector.store %{{.*}}, %arg2[%[[N]], %c16, %c0] : memref<2x20x6xf32>, vector<24xf32>
+func.func @transpose_bias_relu(%x: memref<2x6x20xf32>, %b: memref<6xf32>, %y: memref<2x20x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(n, w, c) -> (n, c, w)>, affine_map<(n, w, c) -> (c)>,
+                                   affine_map<(n, w, c) -> (n, w, c)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %b : memref<2x6x20xf32>, memref<6xf32>) outs(%y : memref<2x20x6xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Two per-channel inputs (a batch normalization's shift and scale over a
+// grouped [N, G, C/G, H, W] tensor), a compare and a select: each input's
+// row repeated, the compare a mask of the block's lanes.
+// CHECK-LABEL: func.func @transpose_normalize
+// CHECK:         %[[ROWS:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 6, 12, 1, 7, 13,
+// CHECK:         %[[SHIFT:.*]] = vector.load %arg1[%{{.*}}, %c0] : memref<1x3xf32>, vector<3xf32>
+// CHECK:         %[[SHIFTS:.*]] = vector.shuffle %[[SHIFT]], %[[SHIFT]] [0, 1, 2, 0, 1, 2,
+// CHECK:         %[[SCALE:.*]] = vector.load %arg2[%{{.*}}, %c0] : memref<1x3xf32>, vector<3xf32>
+// CHECK:         %[[SCALES:.*]] = vector.shuffle %[[SCALE]], %[[SCALE]]
+// CHECK:         %[[S:.*]] = arith.addf %[[ROWS]], %[[SHIFTS]] : vector<18xf32>
+// CHECK:         %[[M:.*]] = arith.mulf %[[S]], %[[SCALES]] : vector<18xf32>
+// CHECK:         %[[C:.*]] = arith.cmpf ogt, %[[M]], %{{.*}} : vector<18xf32>
+// CHECK:         %[[R:.*]] = arith.select %[[C]], %[[M]], %{{.*}} : vector<18xi1>, vector<18xf32>
+// CHECK:         vector.store %[[R]], %arg3[{{.*}}] : memref<2x6x6x1x3xf32>, vector<18xf32>
+func.func @transpose_normalize(%x: memref<2x1x3x6x6xf32>, %a: memref<1x3xf32>, %b: memref<1x3xf32>, %y: memref<2x6x6x1x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(n, i, j, g, c) -> (n, g, c, i, j)>, affine_map<(n, i, j, g, c) -> (g, c)>,
+                                   affine_map<(n, i, j, g, c) -> (g, c)>, affine_map<(n, i, j, g, c) -> (n, i, j, g, c)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %a, %b : memref<2x1x3x6x6xf32>, memref<1x3xf32>, memref<1x3xf32>) outs(%y : memref<2x6x6x1x3xf32>) {
+  ^bb0(%v: f32, %p: f32, %q: f32, %o: f32):
+    %s = arith.addf %v, %p : f32
+    %m = arith.mulf %s, %q : f32
+    %c = arith.cmpf ogt, %m, %zero : f32
+    %r = arith.select %c, %m, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // Rows of 3 whose block is not contiguous in the output (4 rows of h lie
 // between two channels): one store a row.
 // CHECK-LABEL: func.func @transpose_apart
