@@ -12,7 +12,10 @@
 // of the producer (the residual stream of a transformer, feeding every
 // block, became one op recomputing all blocks' sums); a reduction keeps
 // its loop scalar (LLVM does not reorder float sums), and the merged
-// elementwise work with it. See Passes.td.
+// elementwise work with it. A collapse_shape between a transposing copy and
+// its consumer is folded into the consumer first, so the two merge (a
+// convolution's output back to channels last with its bias and ReLU). See
+// Passes.td.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"

@@ -186,6 +186,12 @@ def FuseElementwise : Pass<"sinter-fuse-elementwise", "::mlir::func::FuncOp"> {
     their producers, and so does a result used twice: no element is ever
     computed twice.
 
+    A `tensor.collapse_shape` between a transposing copy (a generic
+    yielding its one input, used once) and its elementwise consumer is
+    folded into the consumer (its loops expanded to the copy's shape), so
+    that the two merge: a channels-first convolution's output goes back to
+    channels last with its bias and activation in the same loop.
+
     Example: `%b = generic {%x + bias}` then `%r = generic {max(%b, 0)}`
     becomes one generic computing `max(%x + bias, 0)`, with no tensor for
     the sum.
@@ -276,7 +282,10 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     whose length is known at run time only (over the batch: a weight
     gradient) runs in blocks of 256 terms, each block over all tiles, so
     the rows of both operands a block reads stay in the L2 cache; the
-    partial sums wait in the result between blocks. Each result element
+    partial sums wait in the result between blocks. So does a static sum
+    over more than 512 terms, and inside each block a right operand over
+    512 KiB runs in blocks of 256 result columns (its 256 x 256 panel
+    stays in L2 while every row tile passes over it). Each result element
     sums its terms in the same order for any thread count. A transposing
     copy of a static 2-D buffer becomes square tiles of one vector's width
     (`tile-n` / 2), each read as rows, transposed in registers and written
@@ -388,7 +397,9 @@ def VectorizeNarrowOps : Pass<"sinter-vectorize-narrow-ops", "::mlir::func::Func
     a vector (channels first to channels last) runs in blocks of `lanes`
     positions: a vector load per channel along the input's contiguous
     dimension, one shuffle into rows, one store (a store a row where the
-    rows are apart in the output).
+    rows are apart in the output); elementwise ops merged into the copy
+    (a bias and activation) apply to the block's rows, inputs that vary
+    along the row only (a bias) repeated for each.
 
     Example: a 2x2 max pool over `memref<?x14x2x14x2x6xf32>` into
     `memref<?x14x14x6xf32>` becomes three `scf.for` loops whose body holds

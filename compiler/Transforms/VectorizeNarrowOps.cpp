@@ -18,7 +18,8 @@
 // two registers first. A copy transposing rows
 // narrower than a vector (a channels-first convolution's output back to
 // channels last) runs in blocks of a vector's positions: one load per
-// channel, one shuffle into rows, one store.
+// channel, one shuffle into rows, the ops merged into the copy (a bias and
+// activation) on those rows, one store.
 //
 // Why: LLVM vectorizes innermost loops only. A 6-trip loop stays scalar,
 // and a 16-trip one is unrolled before the vectorizer sees it; the bias +
