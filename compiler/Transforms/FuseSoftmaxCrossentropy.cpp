@@ -1,4 +1,4 @@
-//===- FuseSoftmaxCrossentropy.cpp - softmax and its loss's gradient in one ===//
+//===- FuseSoftmaxCrossentropy.cpp - a softmax's loss gradient in one op -===//
 //
 // Expects Sinter ops with their gradients (after sinter-build-train-step).
 // Produces one sinter.softmax_crossentropy_grad for every sinter.softmax_grad
@@ -27,15 +27,14 @@ namespace {
 
 /// The fused op for `grad` if its cotangent is a `LossGrad` of its
 /// probabilities, else null.
-template <typename LossGrad>
-Value fused(SoftmaxGradOp grad, OpBuilder &b) {
+template <typename LossGrad> Value fused(SoftmaxGradOp grad, OpBuilder &b) {
   auto loss = grad.getGrad().getDefiningOp<LossGrad>();
   if (!loss || loss.getPrediction() != grad.getOutput() || !loss->hasOneUse())
     return {};
   b.setInsertionPoint(grad);
-  return b.create<SoftmaxCrossentropyGradOp>(
-      grad.getLoc(), grad.getType(), grad.getOutput(), loss.getTarget(),
-      loss.getSeed());
+  return b.create<SoftmaxCrossentropyGradOp>(grad.getLoc(), grad.getType(),
+                                             grad.getOutput(), loss.getTarget(),
+                                             loss.getSeed());
 }
 
 struct FuseSoftmaxCrossentropyPass

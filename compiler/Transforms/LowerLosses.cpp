@@ -45,8 +45,8 @@ SmallVector<Value> lower(MeanSquaredErrorGradOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   Ar ar{b, op.getLoc()};
   Value p = op.getPrediction();
-  Value scale = ar.div(ar.mul(ar.c(2), e.scalar(op.getSeed())),
-                       numElements(e, p));
+  Value scale =
+      ar.div(ar.mul(ar.c(2), e.scalar(op.getSeed())), numElements(e, p));
   return {e.map({p, op.getTarget()}, p,
                 [&](OpBuilder &nb, Location l, ValueRange a) {
                   Ar r{nb, l};
@@ -61,8 +61,9 @@ SmallVector<Value> lower(BinaryCrossentropyOp op, OpBuilder &b) {
         Ar ar{nb, l};
         Value pc = ar.min(ar.max(a[0], ar.c(kEpsilon)), ar.c(1 - kEpsilon));
         Value t = a[1];
-        Value ll = ar.add(ar.mul(t, ar.log(pc)),
-                          ar.mul(ar.sub(ar.c(1), t), ar.log(ar.sub(ar.c(1), pc))));
+        Value ll =
+            ar.add(ar.mul(t, ar.log(pc)),
+                   ar.mul(ar.sub(ar.c(1), t), ar.log(ar.sub(ar.c(1), pc))));
         return ar.sub(a[2], ll);
       })};
 }
@@ -146,14 +147,14 @@ Value crossentropy(OpBuilder &b, Location loc, Value p, Value target,
     // serial sum). The terms and their order are the one-hot sum's, whose
     // other terms were zeros; a label outside [0, classes) adds nothing.
     Value classes = b.create<tensor::DimOp>(loc, p, r - 1);
-    sum = e.reduceAll({target, sums}, {e.id(r - 1), e.id(r - 1)}, target,
-                      [&](OpBuilder &nb, Location l, ValueRange a) {
-                        Ar ar{nb, l};
-                        auto [valid, pl] = labelled(nb, l, p, classes, a[0], r);
-                        Value q = clipped(ar, ar.div(pl, a[1]));
-                        return ar.sub(a[2],
-                                      ar.select(valid, ar.log(q), ar.c(0)));
-                      });
+    sum =
+        e.reduceAll({target, sums}, {e.id(r - 1), e.id(r - 1)}, target,
+                    [&](OpBuilder &nb, Location l, ValueRange a) {
+                      Ar ar{nb, l};
+                      auto [valid, pl] = labelled(nb, l, p, classes, a[0], r);
+                      Value q = clipped(ar, ar.div(pl, a[1]));
+                      return ar.sub(a[2], ar.select(valid, ar.log(q), ar.c(0)));
+                    });
   } else {
     sum = e.reduceAll({p, target, sums}, {e.id(r), e.id(r), e.dropLast(r)}, p,
                       [&](OpBuilder &nb, Location l, ValueRange a) {
@@ -162,8 +163,7 @@ Value crossentropy(OpBuilder &b, Location loc, Value p, Value target,
                         return ar.sub(a[3], ar.mul(a[1], ar.log(q)));
                       });
   }
-  return e.scalarTensor(
-      Ar{b, loc}.div(e.scalar(sum), e.leadingCount(p, 1)));
+  return e.scalarTensor(Ar{b, loc}.div(e.scalar(sum), e.leadingCount(p, 1)));
 }
 
 /// The loss's cotangent of the prediction, from the loss's `seed`.
@@ -206,19 +206,18 @@ Value crossentropyGrad(OpBuilder &b, Location loc, Value p, Value target,
 }
 
 SmallVector<Value> lower(CategoricalCrossentropyOp op, OpBuilder &b) {
-  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
-                       false)};
+  return {
+      crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(), false)};
 }
 SmallVector<Value> lower(CategoricalCrossentropyGradOp op, OpBuilder &b) {
   return {crossentropyGrad(b, op.getLoc(), op.getPrediction(), op.getTarget(),
                            false, op.getSeed())};
 }
 SmallVector<Value> lower(SparseCategoricalCrossentropyOp op, OpBuilder &b) {
-  return {crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(),
-                       true)};
+  return {
+      crossentropy(b, op.getLoc(), op.getPrediction(), op.getTarget(), true)};
 }
-SmallVector<Value> lower(SparseCategoricalCrossentropyGradOp op,
-                         OpBuilder &b) {
+SmallVector<Value> lower(SparseCategoricalCrossentropyGradOp op, OpBuilder &b) {
   return {crossentropyGrad(b, op.getLoc(), op.getPrediction(), op.getTarget(),
                            true, op.getSeed())};
 }
@@ -234,8 +233,8 @@ SmallVector<Value> lower(SoftmaxCrossentropyGradOp op, OpBuilder &b) {
   Emitter e(b, loc);
   Value y = op.getProbabilities(), target = op.getTarget();
   int64_t r = Emitter::rankOf(y);
-  bool labels =
-      isa<IntegerType>(cast<RankedTensorType>(target.getType()).getElementType());
+  bool labels = isa<IntegerType>(
+      cast<RankedTensorType>(target.getType()).getElementType());
   Value sums = rowSums(e, y);
   Value kept; // T, per vector
   if (labels) {
@@ -244,7 +243,8 @@ SmallVector<Value> lower(SoftmaxCrossentropyGradOp op, OpBuilder &b) {
                      [&](OpBuilder &nb, Location l, ValueRange a) {
                        Ar ar{nb, l};
                        auto [valid, yl] = labelled(nb, l, y, classes, a[0], r);
-                       Value in = ar.andi(valid, unclipped(ar, ar.div(yl, a[1])));
+                       Value in =
+                           ar.andi(valid, unclipped(ar, ar.div(yl, a[1])));
                        return ar.select(in, ar.c(1), ar.c(0));
                      });
   } else {
@@ -257,21 +257,21 @@ SmallVector<Value> lower(SoftmaxCrossentropyGradOp op, OpBuilder &b) {
   }
   Value scale = Ar{b, loc}.div(e.scalar(op.getSeed()), e.leadingCount(y, 1));
   AffineMap rowMap = e.dropLast(r);
-  return {e.mapWith(
-      {y, target, sums, kept}, {e.id(r), labels ? rowMap : e.id(r), rowMap, rowMap},
-      y, [&](OpBuilder &nb, Location l, ValueRange a) {
-        Ar ar{nb, l};
-        Value q = ar.div(a[0], a[2]);
-        // t_i where q_i is unclipped: a label's one-hot entry is unclipped
-        // exactly when T is 1.
-        Value t = labels ? ar.mul(oneHotAt(nb, l, a[1], r), a[3])
-                         : ar.select(unclipped(ar, q), a[1], ar.c(0));
-        return ar.mul(scale, ar.sub(ar.mul(q, a[3]), t));
-      })};
+  return {e.mapWith({y, target, sums, kept},
+                    {e.id(r), labels ? rowMap : e.id(r), rowMap, rowMap}, y,
+                    [&](OpBuilder &nb, Location l, ValueRange a) {
+                      Ar ar{nb, l};
+                      Value q = ar.div(a[0], a[2]);
+                      // t_i where q_i is unclipped: a label's one-hot entry is
+                      // unclipped exactly when T is 1.
+                      Value t =
+                          labels ? ar.mul(oneHotAt(nb, l, a[1], r), a[3])
+                                 : ar.select(unclipped(ar, q), a[1], ar.c(0));
+                      return ar.mul(scale, ar.sub(ar.mul(q, a[3]), t));
+                    })};
 }
 
-template <typename... Ops>
-void addPatterns(RewritePatternSet &patterns) {
+template <typename... Ops> void addPatterns(RewritePatternSet &patterns) {
   (patterns.add<LowerPattern<Ops, &lower>>(patterns.getContext()), ...);
 }
 
@@ -281,6 +281,6 @@ void sinter::lowering::populateLossLowerings(RewritePatternSet &patterns) {
   addPatterns<MeanSquaredErrorOp, MeanSquaredErrorGradOp, BinaryCrossentropyOp,
               BinaryCrossentropyGradOp, CategoricalCrossentropyOp,
               CategoricalCrossentropyGradOp, SparseCategoricalCrossentropyOp,
-              SparseCategoricalCrossentropyGradOp,
-              SoftmaxCrossentropyGradOp>(patterns);
+              SparseCategoricalCrossentropyGradOp, SoftmaxCrossentropyGradOp>(
+      patterns);
 }

@@ -599,10 +599,10 @@ struct LowerToLinalgPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     addPatterns<RegularizationOp, RegularizationGradOp, SquaredNormOp,
-                ClipByNormOp, MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp, BiasAddGradOp, AddOp, SubOp, MulOp,
-                ScaleOp, DropoutMaskOp, ReshapeOp, TransposeOp, ConcatOp,
-                SliceLastOp, SgdUpdateOp, AdamUpdateOp, RmspropUpdateOp>(
-        patterns);
+                ClipByNormOp, MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp,
+                BiasAddGradOp, AddOp, SubOp, MulOp, ScaleOp, DropoutMaskOp,
+                ReshapeOp, TransposeOp, ConcatOp, SliceLastOp, SgdUpdateOp,
+                AdamUpdateOp, RmspropUpdateOp>(patterns);
     populateActivationLowerings(patterns);
     populateLossLowerings(patterns);
     populateNormalizeLowerings(patterns);

@@ -272,8 +272,8 @@ Value channelsFirst(Emitter &e, Value t, int64_t groups, int64_t rows,
                                        idx(left)};
   SmallVector<OpFoldResult> strides = {idx(1), idx(1), idx(1), idx(rowStep),
                                        idx(colStep)};
-  Value window = b.create<tensor::ExtractSliceOp>(e.loc, zeros, offsets,
-                                                  sizes, strides);
+  Value window =
+      b.create<tensor::ExtractSliceOp>(e.loc, zeros, offsets, sizes, strides);
   Value transposed = e.generic(
       t, AffineMap::get(5, 0, read, b.getContext()), window, e.id(5),
       e.parallel(5), [](OpBuilder &, Location, ValueRange a) { return a[0]; });

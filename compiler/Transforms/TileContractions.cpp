@@ -589,7 +589,7 @@ struct TileContractionsPass
           return signalPassFailure();
         for (linalg::GenericOp sums : blockTheBatchSum(*canonical, rewriter))
           for (linalg::GenericOp block : blockTheColumns(sums, rewriter))
-          work.push_back({block, *planFor(block, tileM, tileN)});
+            work.push_back({block, *planFor(block, tileM, tileN)});
       }
     if (work.empty() && transposes.empty())
       return;
@@ -747,9 +747,9 @@ struct TileContractionsPass
       for (unsigned d = 0; d < type.getRank(); ++d) {
         bool cut = map.getResult(d) == rewriter.getAffineDimExpr(col);
         offsets.push_back(cut ? start : rewriter.getIndexAttr(0));
-        sizes.push_back(cut ? rewriter.getIndexAttr(count)
-                            : memref::getMixedSize(rewriter, loc,
-                                                   operand.get(), d));
+        sizes.push_back(
+            cut ? rewriter.getIndexAttr(count)
+                : memref::getMixedSize(rewriter, loc, operand.get(), d));
       }
       views.push_back(rewriter.create<memref::SubViewOp>(
           loc, operand.get(), offsets, sizes, strides));

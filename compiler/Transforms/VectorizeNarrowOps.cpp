@@ -250,7 +250,8 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         continue;
       Type t = getElementTypeOrSelf(extra->get().getType());
       if (!op.getMatchingIndexingMap(extra).isFunctionOfDim(inner)) {
-        Value v = b.create<memref::LoadOp>(loc, extra->get(), indices(b, *extra));
+        Value v =
+            b.create<memref::LoadOp>(loc, extra->get(), indices(b, *extra));
         values.map(arg, b.create<vector::BroadcastOp>(
                             loc, VectorType::get({count * rowSize}, t), v));
         continue;
@@ -268,7 +269,8 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         Value mapped = values.lookupOrDefault(v);
         if (!isa<VectorType>(mapped.getType())) // a constant of the body
           mapped = b.create<vector::BroadcastOp>(
-              loc, VectorType::get({count * rowSize}, mapped.getType()), mapped);
+              loc, VectorType::get({count * rowSize}, mapped.getType()),
+              mapped);
         state.addOperands(mapped);
       }
       state.addAttributes(bodyOp.getAttrs());
@@ -276,8 +278,8 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
           VectorType::get({count * rowSize}, bodyOp.getResult(0).getType()));
       values.map(bodyOp.getResult(0), b.create(state)->getResult(0));
     }
-    Value result = values.lookupOrDefault(
-        op.getBody()->getTerminator()->getOperand(0));
+    Value result =
+        values.lookupOrDefault(op.getBody()->getTerminator()->getOperand(0));
     assert(cast<VectorType>(result.getType()) == type && "a row per lane");
     (void)type;
     return result;

@@ -532,9 +532,8 @@ static LogicalResult verifyLabels(Operation *op, RankedTensorType pred,
   for (int64_t i = 0; ok && i < labels.getRank(); ++i)
     ok = compatible(pred.getDimSize(i), labels.getDimSize(i));
   if (!ok)
-    return op->emitOpError("labels ")
-           << labels << " should have the shape of " << pred
-           << " without its class dimension";
+    return op->emitOpError("labels ") << labels << " should have the shape of "
+                                      << pred << " without its class dimension";
   return success();
 }
 
