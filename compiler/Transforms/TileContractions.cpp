@@ -56,6 +56,11 @@ constexpr int64_t kFmaLatencyRegisters = 8;
 /// both operands stay in the L2 cache.
 constexpr int64_t kSumBlock = 256;
 
+/// Whether a sum of `terms` (dynamic: the batch) runs in blocks.
+bool sumInBlocks(int64_t terms) {
+  return ShapedType::isDynamic(terms) || terms > 2 * kSumBlock;
+}
+
 /// Marks the tiles to vectorize until the loops around them settle.
 constexpr StringLiteral kTileMarker = "sinter.register_tile";
 constexpr StringLiteral kWindowTileMarker = "sinter.window_tile";
@@ -730,26 +735,30 @@ struct TileContractionsPass
     rewriter.replaceOp(loop, total);
   }
 
-  /// `op` (canonical (.., m, n, k) order) on columns [start, start +
-  /// count) of its result: every operand indexed by the column loop read
-  /// through a subview of those columns.
-  linalg::GenericOp onColumns(linalg::GenericOp op, OpFoldResult start,
-                              int64_t count, RewriterBase &rewriter) {
-    unsigned col = op.getNumLoops() - 2;
+  /// A clone of `op` over [start, start + count) of its loop `loop`: every
+  /// operand indexed by that loop read through a subview of that range,
+  /// created before the clone.
+  static linalg::GenericOp onRange(linalg::GenericOp op, unsigned loop,
+                                   OpFoldResult start, OpFoldResult count,
+                                   RewriterBase &rewriter) {
     Location loc = op.getLoc();
-    // The views first: the clone reads them.
+    AffineExpr along = rewriter.getAffineDimExpr(loop);
     SmallVector<Value> views;
     for (OpOperand &operand : op->getOpOperands()) {
       AffineMap map = op.getMatchingIndexingMap(&operand);
+      if (!llvm::is_contained(map.getResults(), along)) {
+        views.push_back(operand.get());
+        continue;
+      }
       auto type = cast<MemRefType>(operand.get().getType());
       SmallVector<OpFoldResult> offsets, sizes,
           strides(type.getRank(), rewriter.getIndexAttr(1));
       for (unsigned d = 0; d < type.getRank(); ++d) {
-        bool cut = map.getResult(d) == rewriter.getAffineDimExpr(col);
+        bool cut = map.getResult(d) == along;
         offsets.push_back(cut ? start : rewriter.getIndexAttr(0));
-        sizes.push_back(
-            cut ? rewriter.getIndexAttr(count)
-                : memref::getMixedSize(rewriter, loc, operand.get(), d));
+        sizes.push_back(cut ? count
+                            : memref::getMixedSize(rewriter, loc,
+                                                   operand.get(), d));
       }
       views.push_back(rewriter.create<memref::SubViewOp>(
           loc, operand.get(), offsets, sizes, strides));
@@ -779,7 +788,7 @@ struct TileContractionsPass
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t columns = ranges[op.getNumLoops() - 2];
     int64_t terms = ranges.back();
-    if (ShapedType::isDynamic(terms) || terms > 2 * kSumBlock)
+    if (sumInBlocks(terms))
       terms = kSumBlock;
     if (ShapedType::isDynamic(columns) || columns <= kColumnBlock ||
         terms * columns * 4 <= kPanelBytes)
@@ -789,7 +798,8 @@ struct TileContractionsPass
     rewriter.setInsertionPoint(op);
     SmallVector<linalg::GenericOp> blocks;
     auto block = [&](OpFoldResult start, int64_t count) {
-      linalg::GenericOp part = onColumns(op, start, count, rewriter);
+      linalg::GenericOp part = onRange(op, op.getNumLoops() - 2, start,
+                                       rewriter.getIndexAttr(count), rewriter);
       if (fill) {
         rewriter.setInsertionPoint(part);
         rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(),
@@ -828,7 +838,7 @@ struct TileContractionsPass
                                                   RewriterBase &rewriter) {
     unsigned sum = op.getNumLoops() - 1; // canonical (.., m, n, k) order
     int64_t terms = op.getStaticLoopRanges()[sum];
-    if (!ShapedType::isDynamic(terms) && terms <= 2 * kSumBlock)
+    if (!sumInBlocks(terms))
       return {op};
     Location loc = op.getLoc();
     linalg::FillOp fill = fillOfResult(op);
@@ -841,28 +851,7 @@ struct TileContractionsPass
     Value block = rewriter.create<arith::ConstantIndexOp>(loc, kSumBlock);
     // `op` over terms [start, start + count) of its sum.
     auto part = [&](Value start, Value count) {
-      // The views first: the clone reads them.
-      SmallVector<Value> views;
-      for (OpOperand *in : op.getDpsInputOperands()) {
-        AffineMap map = op.getMatchingIndexingMap(in);
-        auto type = cast<MemRefType>(in->get().getType());
-        SmallVector<OpFoldResult> offsets, sizes,
-            strides(type.getRank(), rewriter.getIndexAttr(1));
-        for (unsigned d = 0; d < type.getRank(); ++d) {
-          bool summed = map.getResult(d) == rewriter.getAffineDimExpr(sum);
-          offsets.push_back(summed ? OpFoldResult(start)
-                                   : rewriter.getIndexAttr(0));
-          sizes.push_back(summed ? OpFoldResult(count)
-                                 : memref::getMixedSize(rewriter, loc,
-                                                        in->get(), d));
-        }
-        views.push_back(rewriter.create<memref::SubViewOp>(
-            loc, in->get(), offsets, sizes, strides));
-      }
-      auto clone = cast<linalg::GenericOp>(rewriter.clone(*op));
-      for (auto [in, view] : llvm::zip(clone.getDpsInputOperands(), views))
-        in->set(view);
-      return clone;
+      return onRange(op, sum, start, count, rewriter);
     };
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     Value firstCount = rewriter.create<arith::MinSIOp>(loc, block, total);

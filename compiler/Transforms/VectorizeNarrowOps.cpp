@@ -135,6 +135,39 @@ SmallVector<Value> indicesAt(OpBuilder &b, Location loc, linalg::GenericOp op,
   return idx;
 }
 
+/// `op`'s body applied to vectors of `width` lanes: `values` maps its
+/// block arguments (to vectors, or to scalars that stay the same along the
+/// lanes), `iv` its loops' indices at the row. Ops on scalars only (work on
+/// a tap's index) stay scalar; the others take their scalar operands
+/// broadcast. The yielded value, as a vector.
+Value bodyOnVectors(OpBuilder &b, Location loc, linalg::GenericOp op,
+                    IRMapping &values, ArrayRef<Value> iv, int64_t width) {
+  for (Operation &bodyOp : op.getBody()->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(bodyOp)) {
+      values.map(index.getResult(), iv[index.getDim()]);
+      continue;
+    }
+    SmallVector<Value> operands = llvm::map_to_vector(
+        bodyOp.getOperands(), [&](Value v) { return values.lookupOrDefault(v); });
+    bool anyVector = llvm::any_of(
+        operands, [](Value v) { return isa<VectorType>(v.getType()); });
+    if (!anyVector) {
+      values.map(bodyOp.getResults(), b.clone(bodyOp, values)->getResults());
+      continue;
+    }
+    for (Value &v : operands)
+      v = asVector(b, loc, v, width);
+    OperationState state(loc, bodyOp.getName());
+    state.addOperands(operands);
+    state.addAttributes(bodyOp.getAttrs());
+    for (Type t : bodyOp.getResultTypes())
+      state.addTypes(VectorType::get({width}, t));
+    values.map(bodyOp.getResults(), b.create(state)->getResults());
+  }
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  return asVector(b, loc, values.lookupOrDefault(yield.getOperand(0)), width);
+}
+
 /// The dimension a transposing copy's input is contiguous along, where
 /// the copy's output has a narrow innermost dimension the input strides
 /// through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]); or nothing. The
@@ -240,7 +273,6 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
   // row): the other inputs' rows repeated for each, or their scalar
   // broadcast.
   auto applyBody = [&](OpBuilder &b, Value rows, int64_t count) -> Value {
-    auto type = VectorType::get({count * rowSize}, element);
     IRMapping values;
     values.map(op.getMatchingBlockArgument(in), rows);
     SmallVector<OpOperand *> inputs = op.getDpsInputOperands();
@@ -248,14 +280,12 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
       BlockArgument arg = op.getMatchingBlockArgument(extra);
       if (arg.use_empty())
         continue;
-      Type t = getElementTypeOrSelf(extra->get().getType());
       if (!op.getMatchingIndexingMap(extra).isFunctionOfDim(inner)) {
-        Value v =
-            b.create<memref::LoadOp>(loc, extra->get(), indices(b, *extra));
-        values.map(arg, b.create<vector::BroadcastOp>(
-                            loc, VectorType::get({count * rowSize}, t), v));
+        values.map(arg, b.create<memref::LoadOp>(loc, extra->get(),
+                                                 indices(b, *extra)));
         continue;
       }
+      Type t = getElementTypeOrSelf(extra->get().getType());
       Value row = b.create<vector::LoadOp>(loc, VectorType::get({rowSize}, t),
                                            extra->get(), indices(b, *extra));
       SmallVector<int64_t> repeat;
@@ -263,26 +293,7 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         repeat.push_back(k % rowSize);
       values.map(arg, b.create<vector::ShuffleOp>(loc, row, row, repeat));
     }
-    for (Operation &bodyOp : op.getBody()->without_terminator()) {
-      OperationState state(loc, bodyOp.getName());
-      for (Value v : bodyOp.getOperands()) {
-        Value mapped = values.lookupOrDefault(v);
-        if (!isa<VectorType>(mapped.getType())) // a constant of the body
-          mapped = b.create<vector::BroadcastOp>(
-              loc, VectorType::get({count * rowSize}, mapped.getType()),
-              mapped);
-        state.addOperands(mapped);
-      }
-      state.addAttributes(bodyOp.getAttrs());
-      state.addTypes(
-          VectorType::get({count * rowSize}, bodyOp.getResult(0).getType()));
-      values.map(bodyOp.getResult(0), b.create(state)->getResult(0));
-    }
-    Value result =
-        values.lookupOrDefault(op.getBody()->getTerminator()->getOperand(0));
-    assert(cast<VectorType>(result.getType()) == type && "a row per lane");
-    (void)type;
-    return result;
+    return bodyOnVectors(b, loc, op, values, iv, count * rowSize);
   };
   // `count` positions along `along` from `start`.
   auto block = [&](OpBuilder &b, Value start, int64_t count) {
@@ -462,32 +473,7 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
     }
     if (!acc.use_empty())
       values.map(acc, accRow ? accRow : read(b, *init));
-    for (Operation &bodyOp : op.getBody()->without_terminator()) {
-      if (auto index = dyn_cast<linalg::IndexOp>(bodyOp)) {
-        values.map(index.getResult(), iv[index.getDim()]);
-        continue;
-      }
-      SmallVector<Value> operands =
-          llvm::map_to_vector(bodyOp.getOperands(), [&](Value v) {
-            return values.lookupOrDefault(v);
-          });
-      bool anyVector = llvm::any_of(
-          operands, [](Value v) { return isa<VectorType>(v.getType()); });
-      if (!anyVector) { // scalar work, e.g. on a tap's index
-        values.map(bodyOp.getResults(), b.clone(bodyOp, values)->getResults());
-        continue;
-      }
-      for (Value &v : operands)
-        v = asVector(b, loc, v, width);
-      OperationState state(loc, bodyOp.getName());
-      state.addOperands(operands);
-      state.addAttributes(bodyOp.getAttrs());
-      for (Type t : bodyOp.getResultTypes())
-        state.addTypes(VectorType::get({width}, t));
-      values.map(bodyOp.getResults(), b.create(state)->getResults());
-    }
-    auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
-    return asVector(b, loc, values.lookupOrDefault(yield.getOperand(0)), width);
+    return bodyOnVectors(b, loc, op, values, iv, width);
   };
   auto write = [&](OpBuilder &b, Value value) {
     if (mask)
