@@ -285,7 +285,12 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     partial sums wait in the result between blocks. So does a static sum
     over more than 512 terms, and inside each block a right operand over
     512 KiB runs in blocks of 256 result columns (its 256 x 256 panel
-    stays in L2 while every row tile passes over it). Each result element
+    stays in L2 while every row tile passes over it). When such a product's
+    result has 512 Ki elements or more (tested at run time when its rows
+    are the batch), each column block first copies its panel into tiles of
+    its columns, and each sum block a left operand read transposed (a
+    weight gradient's inputs) into tiles of its rows, so that a tile reads
+    each term from consecutive addresses. Each result element
     sums its terms in the same order for any thread count. A transposing
     copy of a static 2-D buffer becomes square tiles of one vector's width
     (`tile-n` / 2), each read as rows, transposed in registers and written

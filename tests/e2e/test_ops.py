@@ -152,12 +152,23 @@ def trials(n):
         yield f"loss_{i}", keras3(shape, layers, loss, optimizer("SGD")), what
         yield f"loss_{i}_sharp", keras3(shape, layers, loss, optimizer("SGD")), \
             f"{what}, logits x100", 100
+    # Products beyond the L2 cache (sinter-tile-contractions: sums and
+    # columns in blocks), at a batch whose forward and input-gradient
+    # products copy their panels of the right operand into column tiles
+    # (900 x 1056 and 900 x 600 results) and at one whose do not; the
+    # weight gradients (600 or 512 x 1056) pack at both. The forward sum
+    # over 600 terms runs in blocks, the one over 512 in one. tanh: a ReLU
+    # kink within rounding of zero would flip a gradient (seen at 900 rows).
+    for fan_in, rows in ((600, 900), (600, 5), (512, 900)):
+        wide = [dense("pre", fan_in, "tanh"), dense("wide", 1056, "tanh")]
+        yield f"dense_blocks_{fan_in}_{rows}", sequential(8, wide), \
+            f"dense {fan_in} -> 1056 on {rows} rows", 1, rows
 
 
-def check(name, model, what, sharp=1):
+def check(name, model, what, sharp=1, rows=5):
     """Returns None, or what went wrong. `sharp` scales the kernel of a
-    layer named "head"."""
-    case = Case(name, model, [], rows=5)
+    layer named "head"; `rows` is the batch."""
+    case = Case(name, model, [], rows=rows)
     if sharp != 1:
         case.params["head.kernel"] *= sharp
         safetensors_io.write(case.path("w0.safetensors"), case.params)

@@ -473,9 +473,30 @@ func.func @columns_not_divisible(%x: memref<64x400xf32>, %w: memref<400x120xf32>
 // registers); the later ones add to the partial sums, every element's
 // terms still in order. The accumulator is read and written at one index
 // value (one affine.apply for the block's offset plus the tile's): it
-// stays in registers for the whole block of the sum.
+// stays in registers for the whole block of the sum. With 820 rows or more
+// (a result of 512 Ki elements) each column block first copies its panel
+// of W into column tiles (8 tiles of [256, 32], shared among the threads,
+// in one [2048, 32] buffer) and the tiles read their 32 columns of each
+// term from there; with fewer, from W.
 // CHECK-LABEL: func.func @large
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c820 : index
+// CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: scf.if %[[MANY]] {
+// CHECK: %[[TILES:.*]] = memref.expand_shape %[[PANEL]] {{\[\[}}0, 1], [2]] output_shape [8, 256, 32]
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256 {
+// CHECK: %[[SPLIT:.*]] = memref.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [%c256, 8, 32] : memref<?x256xf32, strided<[640, 1], offset: ?>> into memref<?x8x32xf32, strided<[640, 32, 1], offset: ?>>
+// CHECK: scf.parallel (%[[T:.*]]) = (%c0) to (%c8) step (%c1) {
+// CHECK: %[[FROM:.*]] = memref.subview %[[SPLIT]][0, %[[T]], 0]
+// CHECK: %[[TO:.*]] = memref.subview %[[TILES]][%[[T]], 0, 0] [1, 256, 32]
+// CHECK: linalg.generic {{.*}} ins(%[[FROM]] {{.*}} outs(%[[TO]]
+// CHECK: scf.parallel
+// CHECK: scf.for %[[PN:.*]] = %c0 to %c256 step %c32 {
+// CHECK: scf.for %[[PK:.*]] = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK: %[[ROW:.*]] = affine.apply #{{.*}}(%[[PN]], %[[PK]])
+// CHECK: vector.transfer_read %[[PANEL]][%[[ROW]], %c0]
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK: } else {
 // CHECK: scf.for %[[CB:.*]] = %c0 to %c512 step %c256 {
 // CHECK: scf.parallel (%[[M:.*]]) =
 // CHECK: scf.for %[[N:.*]] = %c0 to %c256 step %c32 {
@@ -500,6 +521,47 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
                                    affine_map<(m, k, n) -> (m, n)>],
                   iterator_types = ["parallel", "reduction", "parallel"]}
     ins(%x, %w : memref<?x1024xf32>, memref<1024x640xf32>) outs(%y : memref<?x640xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// A weight gradient beyond the L2 cache (1024 x 640, summed over the
+// batch): its 1024 rows make a result of 640 Ki elements, so it packs
+// without a test. Each sum block copies the block of X it reads transposed
+// into row tiles (128 tiles of [256, 8] in one [32768, 8] buffer), once for
+// all its column blocks, and each column block its panel of dY; a tile
+// reads its 8 rows and its 32 columns of each term from consecutive
+// addresses (in X, 4 KiB apart).
+// CHECK-LABEL: func.func @weight_gradient
+// CHECK-NOT: scf.if
+// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32768x8xf32>
+// CHECK: %[[ROWTILES:.*]] = memref.expand_shape %[[ROWS]] {{\[\[}}0, 1], [2]] output_shape [128, 256, 8]
+// CHECK: scf.parallel (%[[T:.*]]) = (%c0) to (%c128) step (%c1) {
+// CHECK: memref.subview %[[ROWTILES]][%[[T]], 0, 0] [1, %{{.*}}, 8]
+// CHECK: %[[COLS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256 {
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1) {
+// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c1024) step (%c8) {
+// CHECK: scf.for %[[N:.*]] = %c0 to %c256 step %c32 {
+// CHECK: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: %[[R:.*]] = affine.apply #{{.*}}(%[[M]], %[[K]])
+// CHECK: vector.transfer_read %[[ROWS]][%[[R]], %c0]{{.*}} : memref<32768x8xf32>, vector<8xf32>
+// CHECK: %[[C:.*]] = affine.apply #{{.*}}(%[[N]], %[[K]])
+// CHECK: vector.transfer_read %[[COLS]][%[[C]], %c0]{{.*}} : memref<2048x32xf32>, vector<32xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+func.func @weight_gradient(%x: memref<?x1024xf32>, %dy: memref<?x640xf32>, %dw: memref<1024x640xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dw : memref<1024x640xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%x, %dy : memref<?x1024xf32>, memref<?x640xf32>) outs(%dw : memref<1024x640xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %0 = arith.mulf %a, %b : f32
     %1 = arith.addf %c, %0 : f32
