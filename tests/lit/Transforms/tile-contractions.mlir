@@ -58,6 +58,29 @@ func.func @few_row_blocks(%x: memref<64x64xf32>, %w: memref<64x128xf32>, %y: mem
 
 // -----
 
+// 144 columns, not a multiple of 32 but four tiles or more: tiles of 32
+// and a vectorized edge tile of 16 (16 columns throughout had half the
+// accumulators).
+// CHECK-LABEL: func.func @wide_edge
+// CHECK: scf.parallel (%[[M:.*]]) =
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c32 {
+// CHECK: scf.for {{.*}} -> (vector<8x32xf32>)
+// CHECK: scf.for {{.*}} -> (vector<8x16xf32>)
+// CHECK: vector.transfer_write %{{.*}}, %arg2[%[[M]], %c128] {{.*}} : vector<8x16xf32>
+func.func @wide_edge(%x: memref<?x64xf32>, %w: memref<64x144xf32>, %y: memref<?x144xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>,
+                                   affine_map<(m, k, n) -> (m, n)>], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x64xf32>, memref<64x144xf32>) outs(%y : memref<?x144xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // The same product with its accumulator zeroed by a fill just before: no
 // memset of Y; each full tile's sum starts from zero in registers (the
 // fill forwarded into the loop's initial value, Y read never), and the
