@@ -949,8 +949,9 @@ struct TileContractionsPass
       return nullptr;
     rewriter.setInsertionPoint(top);
     Value tiles = rewriter.create<memref::AllocOp>(
-        loc, MemRefType::get({columns / width * mostTerms, width},
-                             rewriter.getF32Type()),
+        loc,
+        MemRefType::get({columns / width * mostTerms, width},
+                        rewriter.getF32Type()),
         rewriter.getI64IntegerAttr(64));
     rewriter.setInsertionPoint(entry.getTerminator());
     rewriter.create<memref::DeallocOp>(loc, tiles);
@@ -961,12 +962,13 @@ struct TileContractionsPass
                                        rewriter.getIndexAttr(columns / width),
                                        rewriter.getIndexAttr(width)};
     SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
-    FailureOr<MemRefType> splitType = memref::ExpandShapeOp::computeExpandedType(
-        type, {type.getDimSize(0), columns / width, width}, split);
+    FailureOr<MemRefType> splitType =
+        memref::ExpandShapeOp::computeExpandedType(
+            type, {type.getDimSize(0), columns / width, width}, split);
     if (failed(splitType))
       return nullptr;
-    Value from = rewriter.create<memref::ExpandShapeOp>(loc, *splitType,
-                                                        source, split, shape);
+    Value from = rewriter.create<memref::ExpandShapeOp>(loc, *splitType, source,
+                                                        split, shape);
     SmallVector<ReassociationIndices> perTile = {{0, 1}, {2}};
     Value tiles3 = rewriter.create<memref::ExpandShapeOp>(
         loc,
