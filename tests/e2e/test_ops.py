@@ -159,16 +159,20 @@ def trials(n):
     # weight gradients (600 or 512 x 1056) pack at both. The forward sum
     # over 600 terms runs in blocks, the one over 512 in one. tanh: a ReLU
     # kink within rounding of zero would flip a gradient (seen at 900 rows).
-    for fan_in, rows in ((600, 900), (600, 5), (512, 900)):
+    # The AVX2 and SSE tiles (16 and 8 columns, 6 and 4 rows) pack too.
+    for fan_in, rows, cpu in ((600, 900, None), (600, 5, None), (512, 900, None),
+                              (600, 900, "haswell"), (600, 900, "x86-64")):
         wide = [dense("pre", fan_in, "tanh"), dense("wide", 1056, "tanh")]
-        yield f"dense_blocks_{fan_in}_{rows}", sequential(8, wide), \
-            f"dense {fan_in} -> 1056 on {rows} rows", 1, rows
+        flags = [f"--target-cpu={cpu}"] if cpu else []
+        yield f"dense_blocks_{fan_in}_{rows}{'_' + cpu if cpu else ''}", \
+            sequential(8, wide), \
+            " ".join([f"dense {fan_in} -> 1056 on {rows} rows", *flags]), 1, rows, flags
 
 
-def check(name, model, what, sharp=1, rows=5):
+def check(name, model, what, sharp=1, rows=5, flags=()):
     """Returns None, or what went wrong. `sharp` scales the kernel of a
-    layer named "head"; `rows` is the batch."""
-    case = Case(name, model, [], rows=rows)
+    layer named "head"; `rows` is the batch; `flags` go to sinterc."""
+    case = Case(name, model, list(flags), rows=rows)
     if sharp != 1:
         case.params["head.kernel"] *= sharp
         safetensors_io.write(case.path("w0.safetensors"), case.params)
