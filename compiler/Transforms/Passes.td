@@ -290,7 +290,10 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     are the batch), each column block first copies its panel into tiles of
     its columns, and each sum block a left operand read transposed (a
     weight gradient's inputs) into tiles of its rows, so that a tile reads
-    each term from consecutive addresses. Each result element
+    each term from consecutive addresses. A right operand that a transposing
+    copy wrote for this product alone (an input gradient's Wᵀ) is then
+    packed straight from the copy's source, and the copy runs only when
+    the product does not pack. Each result element
     sums its terms in the same order for any thread count. A transposing
     copy of a static 2-D buffer becomes square tiles of one vector's width
     (`tile-n` / 2), each read as rows, transposed in registers and written

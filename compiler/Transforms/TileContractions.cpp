@@ -63,6 +63,19 @@ bool sumInBlocks(int64_t terms) {
   return ShapedType::isDynamic(terms) || terms > 2 * kSumBlock;
 }
 
+/// Result columns a block of a product beyond L2 takes (blockTheColumns).
+constexpr int64_t kColumnBlock = 256;
+
+/// Whether a product of `columns` summing `terms` runs in blocks of columns:
+/// its right operand's rows for a block of the sum exceed 512 KiB.
+bool blocksColumns(int64_t columns, int64_t terms) {
+  constexpr int64_t kPanelBytes = 512 * 1024;
+  if (sumInBlocks(terms))
+    terms = kSumBlock;
+  return !ShapedType::isDynamic(columns) && columns > kColumnBlock &&
+         terms * columns * 4 > kPanelBytes;
+}
+
 /// Marks the tiles to vectorize until the loops around them settle.
 constexpr StringLiteral kTileMarker = "sinter.register_tile";
 constexpr StringLiteral kWindowTileMarker = "sinter.window_tile";
@@ -585,11 +598,15 @@ struct TileContractionsPass
   /// Blocks of columns whose tiles read their left operand from a panel of
   /// row tiles (packRows).
   DenseMap<Operation *, Value> rowPanels;
+  /// Buffers whose transposing copy runs only when their product does not
+  /// pack, with the copy's source (conditionalTranspose).
+  DenseMap<Value, Value> transposedFrom;
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
     rowPanels.clear();
+    transposedFrom.clear();
     SmallVector<std::pair<linalg::GenericOp, TilePlan>> candidates, work;
     SmallVector<linalg::GenericOp> transposes;
     func.walk([&](linalg::GenericOp op) {
@@ -615,6 +632,7 @@ struct TileContractionsPass
             rewriter, ordered, planFor(ordered, tileM, tileN)->order);
         if (failed(canonical))
           return signalPassFailure();
+        conditionalTranspose(*canonical, transposes, rewriter);
         for (linalg::GenericOp sums : blockTheBatchSum(*canonical, rewriter))
           for (linalg::GenericOp block : blockTheColumns(sums, rewriter))
             work.push_back({block, *planFor(block, tileM, tileN)});
@@ -808,15 +826,9 @@ struct TileContractionsPass
   /// the batch, an scf.if on their number holds both forms.
   SmallVector<linalg::GenericOp> blockTheColumns(linalg::GenericOp op,
                                                  RewriterBase &rewriter) {
-    constexpr int64_t kColumnBlock = 256;
-    constexpr int64_t kPanelBytes = 512 * 1024;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t columns = ranges[op.getNumLoops() - 2];
-    int64_t terms = ranges.back();
-    if (sumInBlocks(terms))
-      terms = kSumBlock;
-    if (ShapedType::isDynamic(columns) || columns <= kColumnBlock ||
-        terms * columns * 4 <= kPanelBytes)
+    if (!blocksColumns(columns, ranges.back()))
       return {op};
     Location loc = op.getLoc();
     linalg::FillOp fill = fillOfResult(op);
@@ -923,6 +935,86 @@ struct TileContractionsPass
     return {first, later};
   }
 
+  /// A buffer for `count` tiles of [mostTerms, width] floats, one after
+  /// another ([count * mostTerms, width]), in the function's entry block
+  /// before the op holding the insertion point (sinter-plan-memory places
+  /// it), freed at the block's end; the insertion point is kept.
+  static Value allocTiles(int64_t count, int64_t mostTerms, int64_t width,
+                          Location loc, RewriterBase &rewriter) {
+    OpBuilder::InsertPoint here = rewriter.saveInsertionPoint();
+    Block &entry = here.getBlock()
+                       ->getParent()
+                       ->getParentOfType<func::FuncOp>()
+                       .getBody()
+                       .front();
+    Operation *top = here.getPoint() == here.getBlock()->end()
+                         ? nullptr
+                         : entry.findAncestorOpInBlock(*here.getPoint());
+    if (!top)
+      return nullptr;
+    rewriter.setInsertionPoint(top);
+    Value tiles = rewriter.create<memref::AllocOp>(
+        loc, MemRefType::get({count * mostTerms, width}, rewriter.getF32Type()),
+        rewriter.getI64IntegerAttr(64));
+    rewriter.setInsertionPoint(entry.getTerminator());
+    rewriter.create<memref::DeallocOp>(loc, tiles);
+    rewriter.restoreInsertionPoint(here);
+    return tiles;
+  }
+
+  /// Copies the transpose of `source` ([n, terms]: the right operand
+  /// [terms, n] is its transpose) into tiles of `width` columns like
+  /// copyIntoTiles, each tile a transposing copy in square register blocks
+  /// (tileTranspose), each thread copying some of the tiles.
+  Value copyTransposeIntoTiles(Value source, int64_t width, int64_t mostTerms,
+                               RewriterBase &rewriter) {
+    auto type = cast<MemRefType>(source.getType());
+    int64_t columns = type.getDimSize(0);
+    if (ShapedType::isDynamic(columns) || columns % width != 0)
+      return nullptr;
+    Location loc = source.getLoc();
+    Value tiles = allocTiles(columns / width, mostTerms, width, loc, rewriter);
+    if (!tiles)
+      return nullptr;
+    OpFoldResult count = memref::getMixedSize(rewriter, loc, source, 1);
+    auto eachTile = rewriter.create<scf::ForOp>(
+        loc, rewriter.create<arith::ConstantIndexOp>(loc, 0),
+        rewriter.create<arith::ConstantIndexOp>(loc, columns / width),
+        rewriter.create<arith::ConstantIndexOp>(loc, 1));
+    OpBuilder::InsertPoint after = rewriter.saveInsertionPoint();
+    rewriter.setInsertionPoint(eachTile.getBody()->getTerminator());
+    Value t = eachTile.getInductionVar();
+    AffineExpr d = rewriter.getAffineDimExpr(0);
+    OpFoldResult firstColumn = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, d * width, {t});
+    OpFoldResult firstRow = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, d * mostTerms, {t});
+    SmallVector<OpFoldResult> ones(2, rewriter.getIndexAttr(1));
+    Value from = rewriter.create<memref::SubViewOp>(
+        loc, source,
+        SmallVector<OpFoldResult>{firstColumn, rewriter.getIndexAttr(0)},
+        SmallVector<OpFoldResult>{rewriter.getIndexAttr(width), count}, ones);
+    Value to = rewriter.create<memref::SubViewOp>(
+        loc, tiles,
+        SmallVector<OpFoldResult>{firstRow, rewriter.getIndexAttr(0)},
+        SmallVector<OpFoldResult>{count, rewriter.getIndexAttr(width)}, ones);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
+    auto copy = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{}, ValueRange{from}, ValueRange{to},
+        SmallVector<AffineMap>{AffineMap::get(2, 0, {j, i}, ctx),
+                               AffineMap::get(2, 0, {i, j}, ctx)},
+        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+        [](OpBuilder &b, Location loc, ValueRange args) {
+          b.create<linalg::YieldOp>(loc, args[0]);
+        });
+    if (failed(tileTranspose(copy, rewriter, /*mayParallelize=*/false)))
+      return nullptr;
+    parallelize(eachTile, rewriter);
+    rewriter.restoreInsertionPoint(after);
+    return tiles;
+  }
+
   /// Copies `source` ([terms, n], contiguous along n) into tiles of
   /// `width` of its columns, [n / width, terms, width], just before the
   /// current insertion point, each thread copying some of the tiles; returns
@@ -937,26 +1029,9 @@ struct TileContractionsPass
       return nullptr;
     Location loc = source.getLoc();
     OpBuilder::InsertPoint here = rewriter.saveInsertionPoint();
-    Block &entry = here.getBlock()
-                       ->getParent()
-                       ->getParentOfType<func::FuncOp>()
-                       .getBody()
-                       .front();
-    Operation *top = here.getPoint() == here.getBlock()->end()
-                         ? nullptr
-                         : entry.findAncestorOpInBlock(*here.getPoint());
-    if (!top)
+    Value tiles = allocTiles(columns / width, mostTerms, width, loc, rewriter);
+    if (!tiles)
       return nullptr;
-    rewriter.setInsertionPoint(top);
-    Value tiles = rewriter.create<memref::AllocOp>(
-        loc,
-        MemRefType::get({columns / width * mostTerms, width},
-                        rewriter.getF32Type()),
-        rewriter.getI64IntegerAttr(64));
-    rewriter.setInsertionPoint(entry.getTerminator());
-    rewriter.create<memref::DeallocOp>(loc, tiles);
-
-    rewriter.restoreInsertionPoint(here);
     OpFoldResult count = memref::getMixedSize(rewriter, loc, source, 0);
     SmallVector<OpFoldResult> shape = {count,
                                        rewriter.getIndexAttr(columns / width),
@@ -1005,18 +1080,131 @@ struct TileContractionsPass
   /// of a tile 4 KiB from the last, all in the same sets of the L1 and L2
   /// caches, and the 256 x 256 panel filled a quarter of L2's sets (1024^3
   /// on two threads: 70 / 78 / 64 % of peak, packed 87 / 84 / 78 %).
-  Value packPanel(linalg::GenericOp op, const TilePlan &plan,
-                  RewriterBase &rewriter) {
+  /// Failure when the operand is a buffer whose transposing copy does not
+  /// run here (conditionalTranspose) and no panel could be made.
+  FailureOr<Value> packPanel(linalg::GenericOp op, const TilePlan &plan,
+                             RewriterBase &rewriter) {
     if (plan.window || op.getNumLoops() != 3)
-      return nullptr;
+      return Value();
     MLIRContext *ctx = op.getContext();
     AffineExpr n = getAffineDimExpr(1, ctx), k = getAffineDimExpr(2, ctx);
     if (op.getMatchingIndexingMap(op.getDpsInputOperand(1)) !=
         AffineMap::get(3, 0, {k, n}, ctx))
-      return nullptr;
+      return Value();
     rewriter.setInsertionPoint(op);
-    return copyIntoTiles(op.getDpsInputs()[1], plan.sizes[1],
-                         mostTerms(op.getStaticLoopRanges()[2]), rewriter);
+    Value rhs = op.getDpsInputs()[1];
+    int64_t terms = mostTerms(op.getStaticLoopRanges()[2]);
+    std::optional<Value> transposed = viewOfTransposed(rhs, rewriter);
+    if (!transposed)
+      return copyIntoTiles(rhs, plan.sizes[1], terms, rewriter);
+    Value panel = *transposed ? copyTransposeIntoTiles(
+                                    *transposed, plan.sizes[1], terms, rewriter)
+                              : nullptr;
+    if (!panel)
+      return failure();
+    return panel;
+  }
+
+  /// Makes the transposing copy `copy`, whose result only `op` (a product
+  /// in (m, n, k) order whose rows are the batch, rhs[k, n] the copy)
+  /// reads, run only when `op` will not pack its panels: when it packs,
+  /// packPanel copies the copy's source straight into the panels,
+  /// transposed (1024^3 dX: the copy was 4 MiB each way besides the
+  /// panels). Only where every block of columns packs (columns a multiple
+  /// of the block) and nothing between the copy and `op` but allocations,
+  /// `op`'s fill and pure ops.
+  void conditionalTranspose(linalg::GenericOp op,
+                            ArrayRef<linalg::GenericOp> copies,
+                            RewriterBase &rewriter) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    MLIRContext *ctx = op.getContext();
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    if (op.getNumLoops() != 3 || !ShapedType::isDynamic(ranges[0]) ||
+        !blocksColumns(ranges[1], ranges[2]) ||
+        ranges[1] % kColumnBlock != 0 ||
+        op.getMatchingIndexingMap(op.getDpsInputOperand(1)) !=
+            AffineMap::get(3, 0, {k, n}, ctx) ||
+        op.getMatchingIndexingMap(op.getDpsInputOperand(0)) !=
+            AffineMap::get(3, 0, {m, k}, ctx))
+      return;
+    Value transposed = op.getDpsInputs()[1];
+    auto found = llvm::find_if(copies, [&](linalg::GenericOp c) {
+      return c.getDpsInits()[0] == transposed;
+    });
+    if (found == copies.end())
+      return;
+    linalg::GenericOp copy = *found;
+    if (copy->getBlock() != op->getBlock() || !copy->isBeforeInBlock(op))
+      return;
+    for (Operation *user : transposed.getUsers())
+      if (user != copy && user != op && !isa<memref::DeallocOp>(user))
+        return;
+    // The batch's rows are read before the copy.
+    Value lhs = op.getDpsInputs()[0];
+    if (Operation *def = lhs.getDefiningOp();
+        def && def->getBlock() == copy->getBlock() &&
+        !def->isBeforeInBlock(copy))
+      return;
+    for (Operation *between = copy->getNextNode(); between != op;
+         between = between->getNextNode())
+      if (!isa<memref::AllocOp, linalg::FillOp>(between) &&
+          !isPure(between))
+        return;
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(copy);
+    Value rows = rewriter.create<memref::DimOp>(loc, lhs, 0);
+    Value few = rewriter.create<arith::CmpIOp>(
+        loc, arith::CmpIPredicate::slt, rows,
+        rewriter.create<arith::ConstantIndexOp>(
+            loc, llvm::divideCeil(kPackElements, ranges[1])));
+    auto onlyThen = rewriter.create<scf::IfOp>(loc, few);
+    rewriter.moveOpBefore(copy, onlyThen.thenBlock()->getTerminator());
+    transposedFrom[transposed] = copy.getDpsInputs()[0];
+  }
+
+  /// When `view` (a right operand's block) is a window of a buffer whose
+  /// transposing copy runs only when the product does not pack
+  /// (conditionalTranspose): the same window of the copy's source,
+  /// transposed, made at the insertion point (null when the window is not
+  /// of unit strides). Nothing for other views.
+  std::optional<Value> viewOfTransposed(Value view, RewriterBase &rewriter) {
+    Location loc = view.getLoc();
+    SmallVector<OpFoldResult> offsets(2, rewriter.getIndexAttr(0));
+    Value root = view;
+    bool unitStrides = true;
+    while (true) {
+      if (auto cast = root.getDefiningOp<memref::CastOp>()) {
+        root = cast.getSource();
+      } else if (auto sub = root.getDefiningOp<memref::SubViewOp>()) {
+        if (sub.getSourceType().getRank() != 2 ||
+            !llvm::all_of(sub.getStaticStrides(),
+                          [](int64_t s) { return s == 1; }))
+          unitStrides = false;
+        for (auto [offset, more] : llvm::zip(offsets, sub.getMixedOffsets()))
+          offset = affine::makeComposedFoldedAffineApply(
+              rewriter, loc,
+              rewriter.getAffineDimExpr(0) + rewriter.getAffineDimExpr(1),
+              {offset, more});
+        root = sub.getSource();
+      } else {
+        break;
+      }
+    }
+    auto source = transposedFrom.find(root);
+    if (source == transposedFrom.end())
+      return std::nullopt;
+    if (!unitStrides)
+      return Value();
+    SmallVector<OpFoldResult> sizes = {
+        memref::getMixedSize(rewriter, loc, view, 1),
+        memref::getMixedSize(rewriter, loc, view, 0)};
+    return rewriter
+        .create<memref::SubViewOp>(
+            loc, source->second,
+            SmallVector<OpFoldResult>{offsets[1], offsets[0]}, sizes,
+            SmallVector<OpFoldResult>(2, rewriter.getIndexAttr(1)))
+        .getResult();
   }
 
   /// The most terms a sum of `terms` takes in one block: a dynamic sum is a
@@ -1083,8 +1271,12 @@ struct TileContractionsPass
     bool large = iterationCount(op) >= minParallelIterations;
     linalg::FillOp fill = fillOfResult(op);
     Value panel;
-    if (op->removeAttr(kPackMarker))
-      panel = packPanel(op, plan, rewriter);
+    if (op->removeAttr(kPackMarker)) {
+      FailureOr<Value> packed = packPanel(op, plan, rewriter);
+      if (failed(packed))
+        return op.emitError("could not pack the transposed right operand");
+      panel = *packed;
+    }
     Value rowPanel = rowPanels.lookup(op);
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
@@ -1119,9 +1311,11 @@ struct TileContractionsPass
   /// them in registers (16x16 shuffles with AVX-512) and writes whole
   /// rows. As loops, LLVM vectorized the copy with gathers along columns
   /// (mnist-mlp's Wᵀ for its input gradient: 7 % of a step).
-  LogicalResult tileTranspose(linalg::GenericOp op, RewriterBase &rewriter) {
+  LogicalResult tileTranspose(linalg::GenericOp op, RewriterBase &rewriter,
+                              bool mayParallelize = true) {
     int64_t width = std::max<int64_t>(tileN / 2, 1);
-    bool large = iterationCount(op) >= minParallelIterations;
+    bool large =
+        mayParallelize && iterationCount(op) >= minParallelIterations;
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
         rewriter, op,

@@ -592,3 +592,52 @@ func.func @weight_gradient(%x: memref<?x1024xf32>, %dy: memref<?x640xf32>, %dw: 
   }
   return
 }
+
+// -----
+
+// An input gradient beyond L2: dY[?, 1024] times Wᵀ, which a transposing
+// copy of W wrote. The copy runs only when the product does not pack (fewer
+// than 512 rows); when it packs, each column block's panel comes straight
+// from W, transposed in 16 x 16 register blocks, each thread some of the
+// 8 column tiles.
+// CHECK-LABEL: func.func @input_gradient
+// CHECK: %[[WT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1024x1024xf32>
+// CHECK: %[[ROWS:.*]] = memref.dim %arg0, %c0
+// CHECK: %[[FEW:.*]] = arith.cmpi slt, %[[ROWS]], %c512 : index
+// CHECK: scf.if %[[FEW]] {
+// CHECK: vector.transfer_read %arg1{{.*}} vector<16x16xf32>
+// CHECK: vector.transfer_write %{{.*}}, %[[WT]]
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c512 : index
+// CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: scf.if %[[MANY]] {
+// CHECK-NOT: %[[WT]]{{[^_]}}
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1) {
+// CHECK: vector.transfer_read %arg1{{.*}} vector<16x16xf32>
+// CHECK: vector.transfer_write %{{.*}}, %[[PANEL]]
+// CHECK-NOT: %[[WT]]{{[^_]}}
+// CHECK: vector.transfer_read %[[PANEL]]
+// CHECK-NOT: %[[WT]]{{[^_]}}
+// CHECK: } else {
+// CHECK: vector.transfer_read %[[WT]]
+func.func @input_gradient(%dy: memref<?x1024xf32>, %w: memref<1024x1024xf32>, %dx: memref<?x1024xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %wt = memref.alloc() {alignment = 64 : i64} : memref<1024x1024xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+    ins(%w : memref<1024x1024xf32>) outs(%wt : memref<1024x1024xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%dx : memref<?x1024xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%dy, %wt : memref<?x1024xf32>, memref<1024x1024xf32>) outs(%dx : memref<?x1024xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  memref.dealloc %wt : memref<1024x1024xf32>
+  return
+}
