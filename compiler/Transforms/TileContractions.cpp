@@ -935,12 +935,17 @@ struct TileContractionsPass
     return {first, later};
   }
 
-  /// A buffer for `count` tiles of [mostTerms, width] floats, one after
-  /// another ([count * mostTerms, width]), in the function's entry block
-  /// before the op holding the insertion point (sinter-plan-memory places
-  /// it), freed at the block's end; the insertion point is kept.
-  static Value allocTiles(int64_t count, int64_t mostTerms, int64_t width,
-                          Location loc, RewriterBase &rewriter) {
+  /// A buffer for the tiles of `width` of the `columnDim` columns of the
+  /// 2-D `source`, each [mostTerms, width] floats, one after another, in the
+  /// function's entry block before the op holding the insertion point
+  /// (sinter-plan-memory places it), freed at the block's end; the
+  /// insertion point is kept. Null when the columns do not divide.
+  static Value allocTiles(Value source, unsigned columnDim, int64_t width,
+                          int64_t mostTerms, RewriterBase &rewriter) {
+    int64_t columns = cast<MemRefType>(source.getType()).getDimSize(columnDim);
+    if (ShapedType::isDynamic(columns) || columns % width != 0)
+      return nullptr;
+    Location loc = source.getLoc();
     OpBuilder::InsertPoint here = rewriter.saveInsertionPoint();
     Block &entry = here.getBlock()
                        ->getParent()
@@ -954,7 +959,9 @@ struct TileContractionsPass
       return nullptr;
     rewriter.setInsertionPoint(top);
     Value tiles = rewriter.create<memref::AllocOp>(
-        loc, MemRefType::get({count * mostTerms, width}, rewriter.getF32Type()),
+        loc,
+        MemRefType::get({columns / width * mostTerms, width},
+                        rewriter.getF32Type()),
         rewriter.getI64IntegerAttr(64));
     rewriter.setInsertionPoint(entry.getTerminator());
     rewriter.create<memref::DeallocOp>(loc, tiles);
@@ -968,14 +975,11 @@ struct TileContractionsPass
   /// (tileTranspose), each thread copying some of the tiles.
   Value copyTransposeIntoTiles(Value source, int64_t width, int64_t mostTerms,
                                RewriterBase &rewriter) {
-    auto type = cast<MemRefType>(source.getType());
-    int64_t columns = type.getDimSize(0);
-    if (ShapedType::isDynamic(columns) || columns % width != 0)
-      return nullptr;
-    Location loc = source.getLoc();
-    Value tiles = allocTiles(columns / width, mostTerms, width, loc, rewriter);
+    Value tiles = allocTiles(source, 0, width, mostTerms, rewriter);
     if (!tiles)
       return nullptr;
+    Location loc = source.getLoc();
+    int64_t columns = cast<MemRefType>(source.getType()).getDimSize(0);
     OpFoldResult count = memref::getMixedSize(rewriter, loc, source, 1);
     auto eachTile = rewriter.create<scf::ForOp>(
         loc, rewriter.create<arith::ConstantIndexOp>(loc, 0),
@@ -985,8 +989,8 @@ struct TileContractionsPass
     rewriter.setInsertionPoint(eachTile.getBody()->getTerminator());
     Value t = eachTile.getInductionVar();
     AffineExpr d = rewriter.getAffineDimExpr(0);
-    OpFoldResult firstColumn = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, d * width, {t});
+    OpFoldResult firstColumn =
+        affine::makeComposedFoldedAffineApply(rewriter, loc, d * width, {t});
     OpFoldResult firstRow = affine::makeComposedFoldedAffineApply(
         rewriter, loc, d * mostTerms, {t});
     SmallVector<OpFoldResult> ones(2, rewriter.getIndexAttr(1));
@@ -1023,15 +1027,13 @@ struct TileContractionsPass
   /// the columns do not divide.
   Value copyIntoTiles(Value source, int64_t width, int64_t mostTerms,
                       RewriterBase &rewriter) {
-    auto type = cast<MemRefType>(source.getType());
-    int64_t columns = type.getDimSize(1);
-    if (ShapedType::isDynamic(columns) || columns % width != 0)
-      return nullptr;
-    Location loc = source.getLoc();
-    OpBuilder::InsertPoint here = rewriter.saveInsertionPoint();
-    Value tiles = allocTiles(columns / width, mostTerms, width, loc, rewriter);
+    Value tiles = allocTiles(source, 1, width, mostTerms, rewriter);
     if (!tiles)
       return nullptr;
+    auto type = cast<MemRefType>(source.getType());
+    int64_t columns = type.getDimSize(1);
+    Location loc = source.getLoc();
+    OpBuilder::InsertPoint here = rewriter.saveInsertionPoint();
     OpFoldResult count = memref::getMixedSize(rewriter, loc, source, 0);
     SmallVector<OpFoldResult> shape = {count,
                                        rewriter.getIndexAttr(columns / width),
@@ -1121,8 +1123,7 @@ struct TileContractionsPass
     AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
                k = getAffineDimExpr(2, ctx);
     if (op.getNumLoops() != 3 || !ShapedType::isDynamic(ranges[0]) ||
-        !blocksColumns(ranges[1], ranges[2]) ||
-        ranges[1] % kColumnBlock != 0 ||
+        !blocksColumns(ranges[1], ranges[2]) || ranges[1] % kColumnBlock != 0 ||
         op.getMatchingIndexingMap(op.getDpsInputOperand(1)) !=
             AffineMap::get(3, 0, {k, n}, ctx) ||
         op.getMatchingIndexingMap(op.getDpsInputOperand(0)) !=
@@ -1148,8 +1149,7 @@ struct TileContractionsPass
       return;
     for (Operation *between = copy->getNextNode(); between != op;
          between = between->getNextNode())
-      if (!isa<memref::AllocOp, linalg::FillOp>(between) &&
-          !isPure(between))
+      if (!isa<memref::AllocOp, linalg::FillOp>(between) && !isPure(between))
         return;
     Location loc = op.getLoc();
     rewriter.setInsertionPoint(copy);
@@ -1314,8 +1314,7 @@ struct TileContractionsPass
   LogicalResult tileTranspose(linalg::GenericOp op, RewriterBase &rewriter,
                               bool mayParallelize = true) {
     int64_t width = std::max<int64_t>(tileN / 2, 1);
-    bool large =
-        mayParallelize && iterationCount(op) >= minParallelIterations;
+    bool large = mayParallelize && iterationCount(op) >= minParallelIterations;
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
         rewriter, op,
