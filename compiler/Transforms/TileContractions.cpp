@@ -79,8 +79,6 @@ bool blocksColumns(int64_t columns, int64_t terms) {
 /// Marks the tiles to vectorize until the loops around them settle.
 constexpr StringLiteral kTileMarker = "sinter.register_tile";
 constexpr StringLiteral kWindowTileMarker = "sinter.window_tile";
-/// Marks a block of columns whose panel of the right operand tile() packs.
-constexpr StringLiteral kPackMarker = "sinter.pack_panel";
 /// Result elements from which a blocked product packs its panels: the copy
 /// pays when many row tiles pass a panel, and costs most where the operand's
 /// rows alias in the caches (measured at 2 threads, B/A packed/unpacked:
@@ -595,9 +593,10 @@ struct TileContractionsPass
     : public sinter::impl::TileContractionsBase<TileContractionsPass> {
   using TileContractionsBase::TileContractionsBase;
 
-  /// Blocks of columns whose tiles read their left operand from a panel of
-  /// row tiles (packRows).
-  DenseMap<Operation *, Value> rowPanels;
+  /// Blocks of columns whose panel of the right operand tile() packs, each
+  /// with the panel of row tiles its tiles read the left operand from
+  /// (packRows), or null.
+  DenseMap<Operation *, Value> packedBlocks;
   /// Buffers whose transposing copy runs only when their product does not
   /// pack, with the copy's source (conditionalTranspose).
   DenseMap<Value, Value> transposedFrom;
@@ -605,7 +604,7 @@ struct TileContractionsPass
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
-    rowPanels.clear();
+    packedBlocks.clear();
     transposedFrom.clear();
     SmallVector<std::pair<linalg::GenericOp, TilePlan>> candidates, work;
     SmallVector<linalg::GenericOp> transposes;
@@ -839,9 +838,7 @@ struct TileContractionsPass
       linalg::GenericOp part = onRange(op, op.getNumLoops() - 2, start,
                                        rewriter.getIndexAttr(count), rewriter);
       if (pack)
-        part->setAttr(kPackMarker, rewriter.getUnitAttr());
-      if (rowPanel)
-        rowPanels[part] = rowPanel;
+        packedBlocks[part] = rowPanel;
       if (fill) {
         rewriter.setInsertionPoint(part);
         rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(),
@@ -1270,14 +1267,14 @@ struct TileContractionsPass
                      RewriterBase &rewriter) {
     bool large = iterationCount(op) >= minParallelIterations;
     linalg::FillOp fill = fillOfResult(op);
-    Value panel;
-    if (op->removeAttr(kPackMarker)) {
+    Value panel, rowPanel;
+    if (auto block = packedBlocks.find(op); block != packedBlocks.end()) {
       FailureOr<Value> packed = packPanel(op, plan, rewriter);
       if (failed(packed))
         return op.emitError("could not pack the transposed right operand");
       panel = *packed;
+      rowPanel = block->second;
     }
-    Value rowPanel = rowPanels.lookup(op);
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::TiledLinalgOp> tiled = linalg::tileLinalgOp(
         rewriter, op,
