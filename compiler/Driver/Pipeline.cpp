@@ -97,6 +97,9 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   // The register tiles' vector transfers, unrolled to 1-D vectors.
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll().setTargetRank(1)));
+  // Large nests into functions of their own: LLVM compiles them on
+  // separate cores and merges the ones that repeat.
+  pm.addPass(createOutlineLoopNests());
   pm.addPass(createBufferizationToMemRefPass());
   // Parallel loops become OpenMP regions (outlined by the translation to
   // LLVM IR); memref lowering precedes SCF's, whose OpenMP scopes it needs.

@@ -1,0 +1,112 @@
+//===- OutlineLoopNests.cpp - each large loop nest its own function -------===//
+//
+// Expects: bufferized func.funcs whose loops are scf loops (after linalg and
+// vector transfers are lowered to loops, before SCF and OpenMP lowering).
+// Produces: every op at a function's top level that holds regions and at
+// least `min-ops` ops moves into a new private function
+// `@<function>_nest<i>` (noinline, internal linkage) and is replaced by a
+// call; the values it uses from above become arguments, except constants,
+// which are cloned into the callee so that its loops keep their static
+// bounds. Results of the op become the callee's results.
+//
+// Why: LLVM's optimization and code generation cost grows faster than a
+// function's size, and sinterc compiles a module's functions on all cores
+// by whole functions. gpt-mini's training pass was one function of 18000
+// instructions outside its parallel regions; it alone took one core most
+// of the compile. Outlined, its nests spread over the cores, and nests
+// that repeat (the blocks of a network, the forward pass in training and
+// inference) are merged by LLVM's MergeFunctions before being compiled
+// once. Results do not change: the same ops run in the same order.
+// See Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+namespace sinter {
+#define GEN_PASS_DEF_OUTLINELOOPNESTS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace sinter
+
+using namespace mlir;
+using namespace sinter;
+
+namespace {
+
+int64_t nestedOpCount(Operation *op) {
+  int64_t count = 0;
+  op->walk([&](Operation *) { ++count; });
+  return count;
+}
+
+/// Moves `op` (at the top level of `caller`) into a new private function
+/// placed after `last` (which becomes it) and named in `symbols`, and calls
+/// it in its place.
+void outline(Operation *op, func::FuncOp caller, Operation *&last,
+             SymbolTable &symbols) {
+  SetVector<Value> used(op->getOperands().begin(), op->getOperands().end());
+  getUsedValuesDefinedAbove(op->getRegions(), used);
+  SmallVector<Value> arguments;
+  SmallVector<Operation *> constants;
+  for (Value v : used) {
+    Operation *def = v.getDefiningOp();
+    if (def && def->hasTrait<OpTrait::ConstantLike>())
+      constants.push_back(def);
+    else
+      arguments.push_back(v);
+  }
+
+  OpBuilder b(caller.getContext());
+  b.setInsertionPointAfter(last);
+  auto type =
+      b.getFunctionType(ValueRange(arguments).getTypes(), op->getResultTypes());
+  auto callee = b.create<func::FuncOp>(
+      op->getLoc(), (caller.getSymName() + "_nest").str(), type);
+  callee.setPrivate();
+  // Kept a function of its own: LLVM's inliner would fold a callee with
+  // one call site back into its caller.
+  callee->setAttr("passthrough", b.getStrArrayAttr({"noinline"}));
+  callee->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
+                                      b.getContext(), LLVM::Linkage::Internal));
+  symbols.insert(callee); // renamed if the name is taken
+  last = callee;
+
+  Block *body = callee.addEntryBlock();
+  IRMapping map;
+  map.map(arguments, body->getArguments());
+  b.setInsertionPointToStart(body);
+  for (Operation *c : constants)
+    b.clone(*c, map);
+  Operation *moved = b.clone(*op, map);
+  b.create<func::ReturnOp>(op->getLoc(), moved->getResults());
+
+  b.setInsertionPoint(op);
+  auto call = b.create<func::CallOp>(op->getLoc(), callee, arguments);
+  op->replaceAllUsesWith(call.getResults());
+  op->erase();
+}
+
+struct OutlineLoopNestsPass
+    : public sinter::impl::OutlineLoopNestsBase<OutlineLoopNestsPass> {
+  using OutlineLoopNestsBase::OutlineLoopNestsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    // Only the functions there were: the new ones hold one nest each.
+    for (func::FuncOp func : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      if (func.isExternal())
+        continue;
+      Operation *last = func;
+      for (Operation &op : llvm::make_early_inc_range(func.getBody().front()))
+        if (op.getNumRegions() > 0 && nestedOpCount(&op) >= minOps)
+          outline(&op, func, last, symbols);
+    }
+  }
+};
+
+} // namespace
