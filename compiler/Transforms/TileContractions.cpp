@@ -127,10 +127,17 @@ int64_t tileSize(int64_t size, int64_t preferred, bool rows,
     return preferred;
   if (size <= preferred)
     return size;
-  if (!rows)
-    return size % preferred == 0 || (wideEdge && size >= 4 * preferred)
+  if (!rows) {
+    // The edge of wide tiles must fit one register: a wider one (28 of
+    // 700 columns) is no vector width, and LLVM built it from single
+    // floats through the stack (that one tile in 22 halved dX of a 1500
+    // x 700 x 900 layer).
+    int64_t edge = size % preferred;
+    return edge == 0 ||
+                   (wideEdge && size >= 4 * preferred && edge <= preferred / 2)
                ? preferred
                : std::max<int64_t>(preferred / 2, 1);
+  }
   for (int64_t t = preferred; t >= preferred / 2 && t >= 1; --t)
     if (size % t == 0)
       return t;

@@ -161,9 +161,12 @@ def trials(n):
     # kink within rounding of zero would flip a gradient (seen at 900 rows).
     # The AVX2 and SSE tiles (16 and 8 columns, 6 and 4 rows) pack too.
     # 768 -> 1056: the input gradient's panels come straight from the
-    # kernel, transposed (its transposing copy runs only at 5 rows).
+    # kernel, transposed (its transposing copy runs only at 5 rows). 700:
+    # 700-column results (the input gradient's, the first layer's) in
+    # tiles of 16 and an edge of 12, where 32 would leave 28.
     for fan_in, rows, cpu in ((600, 900, None), (600, 5, None), (512, 900, None),
                               (768, 900, None), (768, 5, None),
+                              (700, 900, None), (700, 5, None),
                               (768, 900, "haswell"), (600, 900, "x86-64")):
         wide = [dense("pre", fan_in, "tanh"), dense("wide", 1056, "tanh")]
         flags = [f"--target-cpu={cpu}"] if cpu else []

@@ -81,6 +81,29 @@ func.func @wide_edge(%x: memref<?x64xf32>, %w: memref<64x144xf32>, %y: memref<?x
 
 // -----
 
+// 156 columns: tiles of 32 would leave an edge of 28, no register width
+// (LLVM built it from single floats): tiles of 16 and an edge of 12.
+// CHECK-LABEL: func.func @odd_wide_edge
+// CHECK-NOT: vector<8x28xf32>
+// CHECK-NOT: vector<8x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c144 step %c16 {
+// CHECK: scf.for {{.*}} -> (vector<8x16xf32>)
+// CHECK: scf.for {{.*}} -> (vector<8x12xf32>)
+// CHECK: vector.transfer_write %{{.*}}, %arg2[%{{.*}}, %c144] {{.*}} : vector<8x12xf32>
+func.func @odd_wide_edge(%x: memref<?x64xf32>, %w: memref<64x156xf32>, %y: memref<?x156xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>,
+                                   affine_map<(m, k, n) -> (m, n)>], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x64xf32>, memref<64x156xf32>) outs(%y : memref<?x156xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // The same product with its accumulator zeroed by a fill just before: no
 // memset of Y; each full tile's sum starts from zero in registers (the
 // fill forwarded into the loop's initial value, Y read never), and the
