@@ -110,14 +110,15 @@ struct TilePlan {
 };
 
 /// The tile size along a dimension of `size` (dynamic or static) for a
-/// register tile of up to `preferred`: the whole of a small static size.
+/// register tile of up to `preferred`: the whole of a small static size
+/// (of columns, one that fits one register or is two).
 /// Rows of a larger one: a divisor from preferred down to half of it (rows
 /// are separate registers), else `preferred`, its edge peeled. Columns (the
 /// vector lanes, `preferred` two registers): `preferred` if it divides the
 /// size, else one register, its edge peeled: lenet's 120 columns as 7
 /// tiles of 16 and one of 8 (8 throughout wasted half of every FMA: 9 %
 /// of a step). A contraction's columns (`wideEdge`) four tiles wide or
-/// more take `preferred` and a narrower vectorized edge tile: 1000
+/// more take `preferred` and a vectorized edge tile of one register: 1000
 /// columns as 31 tiles of 32 and one of 8 (62 of 16 had half the
 /// accumulators: 1000^3 4-8 % slower; lenet's window tiles lost 30 % with
 /// wide tiles and edges).
@@ -125,7 +126,7 @@ int64_t tileSize(int64_t size, int64_t preferred, bool rows,
                  bool wideEdge = false) {
   if (ShapedType::isDynamic(size))
     return preferred;
-  if (size <= preferred)
+  if (size <= preferred && (rows || size == preferred || size <= preferred / 2))
     return size;
   if (!rows) {
     // The edge of wide tiles must fit one register: a wider one (28 of

@@ -164,6 +164,9 @@ def trials(n):
     # kernel, transposed (its transposing copy runs only at 5 rows). 700:
     # 700-column results (the input gradient's, the first layer's) in
     # tiles of 16 and an edge of 12, where 32 would leave 28.
+    narrow = [dense("pre", 64, "tanh"), dense("narrow", 28, "tanh")]
+    yield "dense_28_900", sequential(8, narrow), \
+        "dense 64 -> 28 on 900 rows (a tile of 16 and one of 12)", 1, 900, []
     for fan_in, rows, cpu in ((600, 900, None), (600, 5, None), (512, 900, None),
                               (768, 900, None), (768, 5, None),
                               (700, 900, None), (700, 5, None),
