@@ -167,6 +167,12 @@ def trials(n):
     narrow = [dense("pre", 64, "tanh"), dense("narrow", 28, "tanh")]
     yield "dense_28_900", sequential(8, narrow), \
         "dense 64 -> 28 on 900 rows (a tile of 16 and one of 12)", 1, 900, []
+    # 24 and 28 filters: window tiles (3 input channels) and an im2col
+    # product (24) whose channels take a tile of 16 and an edge.
+    convs = [conv("pre", 3, (1, 1), "tanh"), conv("c24", 24, (3, 3), "tanh", padding="same"),
+             conv("c28", 28, (3, 3), "tanh")]
+    yield "conv_24_28_filters", sequential((10, 10, 3), convs), \
+        "conv 10x10x3 -> 24 filters (same) -> 28 filters (valid), 3x3", 1, 5, []
     for fan_in, rows, cpu in ((600, 900, None), (600, 5, None), (512, 900, None),
                               (768, 900, None), (768, 5, None),
                               (700, 900, None), (700, 5, None),
