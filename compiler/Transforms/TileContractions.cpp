@@ -432,9 +432,20 @@ void rowsFirst(linalg::GenericOp op, RewriterBase &rewriter) {
 /// `op` reading each operand through a rank-reducing subview without the
 /// dimensions its maps index at constant 0 (what linalg::dropUnitDims
 /// leaves of a buffer's unit dimensions): maps of plain loops, which the
-/// vectorizer takes.
+/// vectorizer takes. `op` itself when an operand is not static or a
+/// dimension indexed at a constant is not of size 1 (an SSE filter
+/// gradient's tile once crashed the compiler here).
 linalg::GenericOp withoutUnitOperandDims(linalg::GenericOp op,
                                          RewriterBase &rewriter) {
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = cast<MemRefType>(operand.get().getType());
+    if (!type.hasStaticShape())
+      return op;
+    for (auto [r, e] :
+         llvm::enumerate(op.getMatchingIndexingMap(&operand).getResults()))
+      if (isa<AffineConstantExpr>(e) && type.getDimSize(r) != 1)
+        return op;
+  }
   SmallVector<Value> operands;
   SmallVector<AffineMap> maps;
   rewriter.setInsertionPoint(op);

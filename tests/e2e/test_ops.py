@@ -173,6 +173,12 @@ def trials(n):
              conv("c28", 28, (3, 3), "tanh")]
     yield "conv_24_28_filters", sequential((10, 10, 3), convs), \
         "conv 10x10x3 -> 24 filters (same) -> 28 filters (valid), 3x3", 1, 5, []
+    # The filter gradient of one input channel into 8 filters with SSE's
+    # 8-column tiles (the compiler crashed on it once).
+    first = [conv("c8", 8, (5, 5), "tanh", padding="same")]
+    yield "conv_1_to_8_filters_x86-64", sequential((12, 12, 1), first), \
+        "conv 12x12x1 -> 8 filters 5x5 same --target-cpu=x86-64", 1, 5, \
+        ["--target-cpu=x86-64"]
     for fan_in, rows, cpu in ((600, 900, None), (600, 5, None), (512, 900, None),
                               (768, 900, None), (768, 5, None),
                               (700, 900, None), (700, 5, None),
