@@ -278,8 +278,13 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     contractions, whose input maps add loops (`g[n, i + a, j + b, o]`: a
     convolution's input gradient), tile into elementwise vector multiply-
     adds once their unit loops are dropped. Tiles at the result's edges are
-    peeled and stay scalar linalg ops. The outermost tile loop of an op of
-    at least `min-parallel-iterations` points is an `scf.parallel`. A sum
+    peeled (vectorized at their size when it is static). Rows of a number
+    known at run time only (the batch) in the outermost tile loop are split
+    first: the rows that fill whole tiles, and the rest in tiles of 4, 2
+    and 1 rows as needed (static shapes, vectorized), run as the loop's
+    last iteration. The outermost tile loop of an op of at least
+    `min-parallel-iterations` points (the whole op's, for each of its
+    blocks below) is an `scf.parallel`. A sum
     whose length is known at run time only (over the batch: a weight
     gradient) runs in blocks of 256 terms, each block over all tiles, so
     the rows of both operands a block reads stay in the L2 cache; the
@@ -302,8 +307,8 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
 
     Example: `Y[?, 512] += X[?, 784] * W[784, 512]` becomes a parallel loop
     over 8-row blocks of Y, a loop over 32-column blocks, and the sum over
-    784 carrying a `vector<8x32xf32>`; the last rows (the batch modulo 8)
-    are a scalar linalg op.
+    784 carrying a `vector<8x32xf32>`; its last iteration, when the batch
+    modulo 8 leaves rows, runs them in tiles of 4, 2 and 1 rows.
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
