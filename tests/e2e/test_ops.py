@@ -179,6 +179,12 @@ def trials(n):
     yield "conv_1_to_8_filters_x86-64", sequential((12, 12, 1), first), \
         "conv 12x12x1 -> 8 filters 5x5 same --target-cpu=x86-64", 1, 5, \
         ["--target-cpu=x86-64"]
+    # A weight gradient of 260 Ki elements packs its left operand's rows
+    # but not its right operand's panels; 300 rows leave 4 past the last
+    # whole tile of 8 (tiles of 4 rows) in the other products.
+    mid = [dense("pre", 520, "tanh"), dense("mid", 520, "tanh")]
+    yield "dense_row_panel_520_300", sequential(8, mid), \
+        "dense 520 -> 520 on 300 rows (dW packs X's rows only)", 1, 300, []
     for fan_in, rows, cpu in ((600, 900, None), (600, 5, None), (512, 900, None),
                               (768, 900, None), (768, 5, None),
                               (700, 900, None), (700, 5, None),

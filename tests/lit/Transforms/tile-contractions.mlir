@@ -659,6 +659,35 @@ func.func @weight_gradient(%x: memref<?x1024xf32>, %dy: memref<?x640xf32>, %dw: 
 
 // -----
 
+// A smaller weight gradient (512 x 520, 260 Ki elements) packs X's rows
+// only: each tile still reads dY's columns where they are, but its 8 rows
+// of a term from consecutive addresses, not one cache line of X each.
+// CHECK-LABEL: func.func @weight_gradient_rows
+// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16384x8xf32>
+// CHECK-NOT: memref<2048x32xf32>
+// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c512) step (%c8) {
+// CHECK: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: %[[R:.*]] = affine.apply #{{.*}}(%[[M]], %[[K]])
+// CHECK: vector.transfer_read %[[ROWS]][%[[R]], %c0]{{.*}} : memref<16384x8xf32>, vector<8xf32>
+// CHECK: vector.transfer_read %arg1[%[[K]], %{{.*}}]{{.*}} vector<32xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+func.func @weight_gradient_rows(%x: memref<?x512xf32>, %dy: memref<?x520xf32>, %dw: memref<512x520xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dw : memref<512x520xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%x, %dy : memref<?x512xf32>, memref<?x520xf32>) outs(%dw : memref<512x520xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // An input gradient beyond L2: dY[?, 1024] times Wᵀ, which a transposing
 // copy of W wrote. The copy runs only when the product does not pack (fewer
 // than 512 rows); when it packs, each column block's panel comes straight
