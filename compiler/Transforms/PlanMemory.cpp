@@ -148,7 +148,11 @@ public:
     }
     if (auto collapse = dyn_cast_or_null<memref::CollapseShapeOp>(def)) {
       Linear size{0, 1};
-      for (int64_t j : collapse.getReassociationIndices()[d]) {
+      // A copy: a range-for over an element of the temporary would read
+      // freed memory.
+      SmallVector<ReassociationIndices> groups =
+          collapse.getReassociationIndices();
+      for (int64_t j : groups[d]) {
         std::optional<Linear> part = dim(collapse.getSrc(), j);
         std::optional<Linear> next = part ? product(size, *part) : std::nullopt;
         if (!next)

@@ -10,12 +10,12 @@
 // store hoisted out of the summed loops). Tiles cut by the edge of the
 // result are peeled off: vectorized at their size when it is static, else
 // scalar linalg ops (which LLVM vectorizes along the columns); the rows of
-// a batch that leave a partial tile run in tiles of 4, 2 and 1 rows
-// instead (splitRows). The outermost tile loop of a large op is an
-// scf.parallel. A sum over the
-// batch runs in blocks of rows that stay in the L2 cache
-// (blockTheBatchSum). Transposing copies become square register tiles too
-// (tileTranspose).
+// a batch that leave a partial tile run in a tile of 4 rows and tiles of
+// one row instead (splitRows), and need none when the batch is merged
+// with positions that make whole tiles (rowsOfWholeTiles). The outermost tile
+// loop of a large op is an scf.parallel. A sum over the batch runs in blocks of
+// rows that stay in the L2 cache (blockTheBatchSum). Transposing copies become
+// square register tiles too (tileTranspose).
 //
 // Every result element still sums its terms in increasing order of the
 // summed loops, in one loop iteration: the result does not depend on the
@@ -1307,8 +1307,9 @@ struct TileContractionsPass
   /// column loops peeled so that all but the last tiles are full; a large
   /// op's outermost loop parallel. Rows of a dynamic number (the batch)
   /// outermost are split first: the rows that fill whole tiles, and the
-  /// rest (a batch of 100 in tiles of 8: 4 rows) in tiles of 4, 2 and 1
-  /// rows as needed, which have static shapes and vectorize. One loop runs
+  /// rest (a batch of 100 in tiles of 8: 4 rows) in a tile of 4 rows and
+  /// tiles of one row as needed, which have static shapes and vectorize
+  /// (tiles of 2 rows too made no difference to compile). One loop runs
   /// them all, the rest as its last iteration: on threads, one more
   /// iteration of the parallel loop. (Peeled, the rest was one scalar nest
   /// run on one thread after the parallel loop: a batch of 100 ran the
@@ -1319,7 +1320,9 @@ struct TileContractionsPass
         largeBlocks.contains(op) || iterationCount(op) >= minParallelIterations;
     FailureOr<scf::ForOp> outer = failure();
     Value panel;
-    if (std::optional<RowSplit> split = splitRows(op, plan, rewriter)) {
+    bool rowsDivide = batchRows(op, plan) && rowsOfWholeTiles(op, plan);
+    std::optional<RowSplit> split;
+    if (!rowsDivide && (split = splitRows(op, plan, rewriter))) {
       outer = tileLoops(split->whole, plan, rewriter, panel,
                         /*rowsDivide=*/true);
       SmallVector<scf::ForOp> rest;
@@ -1336,7 +1339,7 @@ struct TileContractionsPass
         return failure();
       outer = withRest(*outer, rest, split->rows, rewriter);
     } else {
-      outer = tileLoops(op, plan, rewriter, panel);
+      outer = tileLoops(op, plan, rewriter, panel, rowsDivide);
       if (failed(outer))
         return failure();
     }
@@ -1345,9 +1348,51 @@ struct TileContractionsPass
     return success();
   }
 
+  /// Whether `op`'s rows are the batch (a number known at run time only) in
+  /// the outermost tile loop, in tiles of several rows.
+  static bool batchRows(linalg::GenericOp op, const TilePlan &plan) {
+    if (plan.rowLoop != 0 || plan.window)
+      return false;
+    unsigned dim = plan.order[plan.rowLoop];
+    return plan.sizes[dim] > 1 &&
+           ShapedType::isDynamic(op.getStaticLoopRanges()[dim]);
+  }
+
+  /// Whether `op`'s rows of the batch fill whole tiles whatever the batch:
+  /// an operand reads them from the batch merged with static dimensions
+  /// whose sizes multiply to a multiple of the tile's rows (gpt-mini's
+  /// products: batch x 128 positions). No partial tile then, nor its code
+  /// (splitRows's made gpt-mini compile 1.4 s longer).
+  static bool rowsOfWholeTiles(linalg::GenericOp op, const TilePlan &plan) {
+    unsigned dim = plan.order[plan.rowLoop];
+    for (OpOperand &operand : op->getOpOperands()) {
+      auto collapse = operand.get().getDefiningOp<memref::CollapseShapeOp>();
+      if (!collapse)
+        continue;
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      for (auto [i, e] : llvm::enumerate(map.getResults())) {
+        auto d = dyn_cast<AffineDimExpr>(e);
+        if (!d || d.getPosition() != dim)
+          continue;
+        int64_t merged = 1;
+        // A copy: a range-for over an element of the temporary read freed
+        // memory (a crash in the e2e suite).
+        SmallVector<ReassociationIndices> groups =
+            collapse.getReassociationIndices();
+        for (int64_t src : groups[i])
+          if (int64_t n = collapse.getSrcType().getDimSize(src);
+              !ShapedType::isDynamic(n))
+            merged *= n;
+        if (merged % plan.sizes[dim] == 0)
+          return true;
+      }
+    }
+    return false;
+  }
+
   /// A contraction split by its rows: those that fill whole tiles, and the
   /// rest in parts of tiles of fewer rows, each with the rows of its tiles
-  /// (0 or 1 tile each: 4, 2 and 1 rows when tiles take 8). Each op after
+  /// (when tiles take 8: 0 or 1 tile of 4, 0-3 tiles of 1). Each op after
   /// a fill of its result if the contraction had one.
   struct RowSplit {
     linalg::GenericOp whole;
@@ -1356,12 +1401,10 @@ struct TileContractionsPass
   };
   std::optional<RowSplit> splitRows(linalg::GenericOp op, const TilePlan &plan,
                                     RewriterBase &rewriter) {
-    if (plan.rowLoop != 0 || plan.window)
+    if (!batchRows(op, plan))
       return std::nullopt;
     unsigned dim = plan.order[plan.rowLoop];
     int64_t size = plan.sizes[dim];
-    if (size <= 1 || !ShapedType::isDynamic(op.getStaticLoopRanges()[dim]))
-      return std::nullopt;
     Location loc = op.getLoc();
     linalg::FillOp fill = fillOfResult(op);
     rewriter.setInsertionPoint(fill ? fill.getOperation() : op.getOperation());
@@ -1391,13 +1434,14 @@ struct TileContractionsPass
     };
     AffineExpr start = n.floorDiv(size) * size;
     RowSplit split{part(rewriter.getAffineConstantExpr(0), start), {}, rows};
-    for (int64_t rowsOf = llvm::PowerOf2Ceil(size) / 2; rowsOf >= 1;
-         rowsOf /= 2) {
-      // Rows of the rest (n mod size < rowsOf * 2) a tile of rowsOf takes.
-      AffineExpr count = (n % size).floorDiv(rowsOf) % 2 * rowsOf;
-      split.rest.push_back({part(start, count), rowsOf});
-      start = start + count;
-    }
+    // A tile of the largest power of two under `size` rows if the rest
+    // (n mod size, under twice that) has them, then tiles of one row.
+    int64_t most = llvm::PowerOf2Ceil(size) / 2;
+    AffineExpr rest = n % size;
+    split.rest.push_back({part(start, rest.floorDiv(most) * most), most});
+    if (most > 1)
+      split.rest.push_back(
+          {part(start + rest.floorDiv(most) * most, rest % most), 1});
     if (auto block = packedBlocks.find(op); block != packedBlocks.end())
       packedBlocks[split.whole] = block->second;
     if (fill)

@@ -185,6 +185,13 @@ def trials(n):
     mid = [dense("pre", 520, "tanh"), dense("mid", 520, "tanh")]
     yield "dense_row_panel_520_300", sequential(8, mid), \
         "dense 520 -> 520 on 300 rows (dW packs X's rows only)", 1, 300, []
+    # 103 rows past the last whole row tile: 7 of 8 (AVX-512: a tile of 4
+    # rows and 3 of 1), 1 of 6 (AVX2), 3 of 4 (SSE: 2 and 1).
+    odd = [dense("pre", 200, "tanh"), dense("odd", 77, "tanh")]
+    for cpu in (None, "haswell", "x86-64"):
+        flags = [f"--target-cpu={cpu}"] if cpu else []
+        yield f"dense_rest_103{'_' + cpu if cpu else ''}", sequential(8, odd), \
+            " ".join(["dense 200 -> 77 on 103 rows", *flags]), 1, 103, flags
     for fan_in, rows, cpu in ((600, 900, None), (600, 5, None), (512, 900, None),
                               (768, 900, None), (768, 5, None),
                               (700, 900, None), (700, 5, None),
