@@ -12,10 +12,10 @@
 // scalar linalg ops (which LLVM vectorizes along the columns); the rows of
 // a batch that leave a partial tile run in a tile of 4 rows and tiles of
 // one row instead (splitRows), and need none when the batch is merged
-// with positions that make whole tiles (rowsOfWholeTiles). The outermost tile
-// loop of a large op is an scf.parallel. A sum over the batch runs in blocks of
-// rows that stay in the L2 cache (blockTheBatchSum). Transposing copies become
-// square register tiles too (tileTranspose).
+// with positions that make whole tiles (rowsOfWholeTiles). The outermost
+// tile loop of a large op is an scf.parallel. A sum over the batch runs in
+// blocks of rows that stay in the L2 cache (blockTheBatchSum). Transposing
+// copies become square register tiles too (tileTranspose).
 //
 // Every result element still sums its terms in increasing order of the
 // summed loops, in one loop iteration: the result does not depend on the
@@ -1320,13 +1320,14 @@ struct TileContractionsPass
         largeBlocks.contains(op) || iterationCount(op) >= minParallelIterations;
     FailureOr<scf::ForOp> outer = failure();
     Value panel;
-    bool rowsDivide = batchRows(op, plan) && rowsOfWholeTiles(op, plan);
-    std::optional<RowSplit> split;
-    if (!rowsDivide && (split = splitRows(op, plan, rewriter))) {
-      outer = tileLoops(split->whole, plan, rewriter, panel,
+    bool batch = batchRows(op, plan);
+    bool rowsDivide = batch && rowsOfWholeTiles(op, plan);
+    if (batch && !rowsDivide) {
+      RowSplit split = splitRows(op, plan, rewriter);
+      outer = tileLoops(split.whole, plan, rewriter, panel,
                         /*rowsDivide=*/true);
       SmallVector<scf::ForOp> rest;
-      for (auto [part, rows] : split->rest) {
+      for (auto [part, rows] : split.rest) {
         TilePlan fewer = plan;
         fewer.sizes[plan.order[plan.rowLoop]] = rows;
         FailureOr<scf::ForOp> loop =
@@ -1337,7 +1338,7 @@ struct TileContractionsPass
       }
       if (failed(outer))
         return failure();
-      outer = withRest(*outer, rest, split->rows, rewriter);
+      outer = withRest(*outer, rest, split.rows, rewriter);
     } else {
       outer = tileLoops(op, plan, rewriter, panel, rowsDivide);
       if (failed(outer))
@@ -1399,10 +1400,9 @@ struct TileContractionsPass
     SmallVector<std::pair<linalg::GenericOp, int64_t>> rest;
     Value rows;
   };
-  std::optional<RowSplit> splitRows(linalg::GenericOp op, const TilePlan &plan,
-                                    RewriterBase &rewriter) {
-    if (!batchRows(op, plan))
-      return std::nullopt;
+  /// `op`'s rows are the batch (batchRows).
+  RowSplit splitRows(linalg::GenericOp op, const TilePlan &plan,
+                     RewriterBase &rewriter) {
     unsigned dim = plan.order[plan.rowLoop];
     int64_t size = plan.sizes[dim];
     Location loc = op.getLoc();
