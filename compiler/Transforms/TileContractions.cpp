@@ -94,6 +94,12 @@ constexpr int64_t kPackElements = 512 * 1024;
 /// 555 x 777 over 333 terms, 431 Ki elements: 59 -> 74 % of peak).
 constexpr int64_t kPackRowElements = 256 * 1024;
 
+/// Elements of an input gradient's left operand (dY: rows x terms) under
+/// which its product runs by columns on threads (columnsOnThreads): each
+/// block of columns reads all of dY, from L2 when it is up to 2 MiB (dX of
+/// 1024 x 512 x 512: 1.01x the row tiles' speed, 1024^3: 0.93x).
+constexpr int64_t kColumnsOnThreadsElements = 512 * 1024;
+
 /// Collects the linalg.generic ops a rewrite creates.
 struct NewGenerics : public RewriterBase::Listener {
   SmallVector<linalg::LinalgOp> ops;
@@ -669,14 +675,20 @@ struct TileContractionsPass
             rewriter, ordered, planFor(ordered, tileM, tileN)->order);
         if (failed(canonical))
           return signalPassFailure();
-        conditionalTranspose(*canonical, transposes, rewriter);
-        bool large = iterationCount(*canonical) >= minParallelIterations;
-        for (linalg::GenericOp sums : blockTheBatchSum(*canonical, rewriter))
-          for (linalg::GenericOp block : blockTheColumns(sums, rewriter)) {
-            if (large)
-              largeBlocks.insert(block);
-            work.push_back({block, *planFor(block, tileM, tileN)});
-          }
+        FailureOr<SmallVector<linalg::GenericOp>> forms =
+            columnsOnThreads(*canonical, transposes, rewriter);
+        if (failed(forms))
+          return signalPassFailure();
+        for (linalg::GenericOp form : *forms) {
+          conditionalTranspose(form, transposes, rewriter);
+          bool large = iterationCount(form) >= minParallelIterations;
+          for (linalg::GenericOp sums : blockTheBatchSum(form, rewriter))
+            for (linalg::GenericOp block : blockTheColumns(sums, rewriter)) {
+              if (large)
+                largeBlocks.insert(block);
+              work.push_back({block, *planFor(block, tileM, tileN)});
+            }
+        }
       }
     if (work.empty() && transposes.empty())
       return;
@@ -975,17 +987,12 @@ struct TileContractionsPass
     return {first, later};
   }
 
-  /// A buffer for the tiles of `width` of the `columnDim` columns of the
-  /// 2-D `source`, each [mostTerms, width] floats, one after another, in the
-  /// function's entry block before the op holding the insertion point
-  /// (sinter-plan-memory places it), freed at the block's end; the
-  /// insertion point is kept. Null when the columns do not divide.
-  static Value allocTiles(Value source, unsigned columnDim, int64_t width,
-                          int64_t mostTerms, RewriterBase &rewriter) {
-    int64_t columns = cast<MemRefType>(source.getType()).getDimSize(columnDim);
-    if (ShapedType::isDynamic(columns) || columns % width != 0)
-      return nullptr;
-    Location loc = source.getLoc();
+  /// A buffer of `type` in the function's entry block before the op holding
+  /// the insertion point (sinter-plan-memory places it), freed at the
+  /// block's end; the insertion point is kept. Null when the insertion
+  /// point is at a block's end.
+  static Value allocInEntry(MemRefType type, Location loc,
+                            RewriterBase &rewriter) {
     OpBuilder::InsertPoint here = rewriter.saveInsertionPoint();
     Block &entry = here.getBlock()
                        ->getParent()
@@ -998,15 +1005,44 @@ struct TileContractionsPass
     if (!top)
       return nullptr;
     rewriter.setInsertionPoint(top);
-    Value tiles = rewriter.create<memref::AllocOp>(
-        loc,
-        MemRefType::get({columns / width * mostTerms, width},
-                        rewriter.getF32Type()),
-        rewriter.getI64IntegerAttr(64));
+    Value buffer = rewriter.create<memref::AllocOp>(
+        loc, type, rewriter.getI64IntegerAttr(64));
     rewriter.setInsertionPoint(entry.getTerminator());
-    rewriter.create<memref::DeallocOp>(loc, tiles);
+    rewriter.create<memref::DeallocOp>(loc, buffer);
     rewriter.restoreInsertionPoint(here);
-    return tiles;
+    return buffer;
+  }
+
+  /// A buffer for the tiles of `width` of the `columnDim` columns of the
+  /// 2-D `source`, each [mostTerms, width] floats, one after another
+  /// (allocInEntry). Null when the columns do not divide.
+  static Value allocTiles(Value source, unsigned columnDim, int64_t width,
+                          int64_t mostTerms, RewriterBase &rewriter) {
+    int64_t columns = cast<MemRefType>(source.getType()).getDimSize(columnDim);
+    if (ShapedType::isDynamic(columns) || columns % width != 0)
+      return nullptr;
+    return allocInEntry(MemRefType::get({columns / width * mostTerms, width},
+                                        rewriter.getF32Type()),
+                        source.getLoc(), rewriter);
+  }
+
+  /// Copies `from` ([n, k]) into its transpose `to` ([k, n]) in square
+  /// register blocks (tileTranspose), on threads when `mayParallelize`
+  /// and large; the insertion point is kept.
+  LogicalResult copyTransposed(Value from, Value to, RewriterBase &rewriter,
+                               bool mayParallelize) {
+    OpBuilder::InsertionGuard keep(rewriter);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
+    auto copy = rewriter.create<linalg::GenericOp>(
+        from.getLoc(), TypeRange{}, ValueRange{from}, ValueRange{to},
+        SmallVector<AffineMap>{AffineMap::get(2, 0, {j, i}, ctx),
+                               AffineMap::get(2, 0, {i, j}, ctx)},
+        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+        [](OpBuilder &b, Location loc, ValueRange args) {
+          b.create<linalg::YieldOp>(loc, args[0]);
+        });
+    return tileTranspose(copy, rewriter, mayParallelize);
   }
 
   /// Copies the transpose of `source` ([n, terms]: the right operand
@@ -1042,17 +1078,7 @@ struct TileContractionsPass
         loc, tiles,
         SmallVector<OpFoldResult>{firstRow, rewriter.getIndexAttr(0)},
         SmallVector<OpFoldResult>{count, rewriter.getIndexAttr(width)}, ones);
-    MLIRContext *ctx = rewriter.getContext();
-    AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx);
-    auto copy = rewriter.create<linalg::GenericOp>(
-        loc, TypeRange{}, ValueRange{from}, ValueRange{to},
-        SmallVector<AffineMap>{AffineMap::get(2, 0, {j, i}, ctx),
-                               AffineMap::get(2, 0, {i, j}, ctx)},
-        SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-        [](OpBuilder &b, Location loc, ValueRange args) {
-          b.create<linalg::YieldOp>(loc, args[0]);
-        });
-    if (failed(tileTranspose(copy, rewriter, /*mayParallelize=*/false)))
+    if (failed(copyTransposed(from, to, rewriter, /*mayParallelize=*/false)))
       return nullptr;
     parallelize(eachTile, rewriter);
     rewriter.restoreInsertionPoint(after);
@@ -1147,53 +1173,207 @@ struct TileContractionsPass
     return panel;
   }
 
+  /// The transposing copy among `copies` whose result `op` reads as its
+  /// right operand and nothing else does, when `op` is a product in (m, n,
+  /// k) order whose rows are the batch and the copy could run anywhere
+  /// from its place to `op`: in `op`'s block before it, after `op`'s left
+  /// operand, with nothing between but allocations, fills of other buffers
+  /// and pure ops. Null otherwise.
+  static linalg::GenericOp
+  transposingCopyFor(linalg::GenericOp op, ArrayRef<linalg::GenericOp> copies) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    MLIRContext *ctx = op.getContext();
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    if (op.getNumLoops() != 3 || !ShapedType::isDynamic(ranges[0]) ||
+        op.getMatchingIndexingMap(op.getDpsInputOperand(1)) !=
+            AffineMap::get(3, 0, {k, n}, ctx) ||
+        op.getMatchingIndexingMap(op.getDpsInputOperand(0)) !=
+            AffineMap::get(3, 0, {m, k}, ctx))
+      return nullptr;
+    Value transposed = op.getDpsInputs()[1];
+    auto found = llvm::find_if(copies, [&](linalg::GenericOp c) {
+      return c.getDpsInits()[0] == transposed;
+    });
+    if (found == copies.end())
+      return nullptr;
+    linalg::GenericOp copy = *found;
+    if (copy->getBlock() != op->getBlock() || !copy->isBeforeInBlock(op))
+      return nullptr;
+    for (Operation *user : transposed.getUsers())
+      if (user != copy && user != op && !isa<memref::DeallocOp>(user))
+        return nullptr;
+    // The batch's rows are read before the copy.
+    Value lhs = op.getDpsInputs()[0];
+    if (Operation *def = lhs.getDefiningOp();
+        def && def->getBlock() == copy->getBlock() &&
+        !def->isBeforeInBlock(copy))
+      return nullptr;
+    for (Operation *between = copy->getNextNode(); between != op;
+         between = between->getNextNode()) {
+      auto fill = dyn_cast<linalg::FillOp>(between);
+      if (fill && fill.getDpsInits()[0] == copy.getDpsInputs()[0])
+        return nullptr;
+      if (!isa<memref::AllocOp>(between) && !fill && !isPure(between))
+        return nullptr;
+    }
+    return copy;
+  }
+
+  /// Runs the product `op`, an input gradient dX = dY · Wᵀ whose right
+  /// operand is W's transposing copy (transposingCopyFor), in blocks of
+  /// tileN columns on threads when its rows are few: each block copies its
+  /// rows of W, transposed, into a panel of its own (in Wᵀ's buffer) and
+  /// runs all the rows' tiles over it. Row tiles on threads each read all
+  /// of Wᵀ, half of it written by the other core just before (two threads,
+  /// 37 x 512 x 512: 96 GFLOP/s, slower than one; 128 x 512 x 512: 240); by
+  /// columns, a core reads its own rows of W, writes and reads its own
+  /// panels and shares only dY and dX (282 and 395). Few: dY within
+  /// kColumnsOnThreadsElements, or rows x (terms + columns) under Wᵀ's
+  /// terms x columns. Not for sums shorter than a tile's width (dX of a
+  /// 10-wide layer: 0.86x), nor where the batch is merged with positions
+  /// that make enough rows. An scf.if on the rows holds both forms, the
+  /// other `op` after its copy as before. Returns the blocks and `op`; each
+  /// result element sums its terms in the same order in either form.
+  FailureOr<SmallVector<linalg::GenericOp>>
+  columnsOnThreads(linalg::GenericOp op, ArrayRef<linalg::GenericOp> copies,
+                   RewriterBase &rewriter) {
+    SmallVector<linalg::GenericOp> blocks = {op};
+    linalg::GenericOp copy = transposingCopyFor(op, copies);
+    if (!copy)
+      return blocks;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t columns = ranges[1], terms = ranges[2], width = tileN;
+    if (ShapedType::isDynamic(columns) || ShapedType::isDynamic(terms) ||
+        columns < 2 * width || terms < width)
+      return blocks;
+    int64_t fewRows = std::max(columns * terms / (columns + terms),
+                               kColumnsOnThreadsElements / terms);
+    if (llvm::any_of(mergedRowFactors(op, 0),
+                     [&](int64_t least) { return least >= fewRows; }))
+      return blocks;
+    Location loc = op.getLoc();
+    linalg::FillOp fill = fillOfResult(op);
+    rewriter.setInsertionPoint(fill ? fill.getOperation() : op.getOperation());
+    auto constant = [&](int64_t v) {
+      return rewriter.create<arith::ConstantIndexOp>(loc, v);
+    };
+    Value rows = rewriter.create<memref::DimOp>(loc, op.getDpsInputs()[0], 0);
+    Value few = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt,
+                                               rows, constant(fewRows));
+    auto choice = rewriter.create<scf::IfOp>(loc, few, /*withElse=*/true);
+    for (Operation *kept :
+         {copy.getOperation(), fill ? fill.getOperation() : nullptr,
+          op.getOperation()})
+      if (kept)
+        rewriter.moveOpBefore(kept, choice.elseBlock()->getTerminator());
+    // Before the panels take Wᵀ's buffer (a use the copy may not have).
+    conditionalTranspose(op, copies, rewriter);
+    rewriter.setInsertionPoint(choice.thenBlock()->getTerminator());
+    // The panels, one after another (the last `columns - whole * width`
+    // wide), take Wᵀ's place: this form does not write it.
+    int64_t whole = columns / width, all = llvm::divideCeil(columns, width);
+    Value transposed = copy.getDpsInits()[0], panels;
+    if (cast<MemRefType>(transposed.getType()).getLayout().isIdentity())
+      panels = rewriter.create<memref::CollapseShapeOp>(
+          loc, transposed, SmallVector<ReassociationIndices>{{0, 1}});
+    else
+      panels = allocInEntry(
+          MemRefType::get({columns * terms}, rewriter.getF32Type()), loc,
+          rewriter);
+    if (!panels)
+      return failure();
+    Value weight = copy.getDpsInputs()[0];
+    auto loop = rewriter.create<scf::ParallelOp>(loc, ValueRange{constant(0)},
+                                                 ValueRange{constant(all)},
+                                                 ValueRange{constant(1)});
+    rewriter.setInsertionPoint(loop.getBody()->getTerminator());
+    Value t = loop.getInductionVars()[0];
+    AffineExpr d = rewriter.getAffineDimExpr(0);
+    OpFoldResult first =
+        affine::makeComposedFoldedAffineApply(rewriter, loc, d * width, {t});
+    OpFoldResult start = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, d * (terms * width), {t});
+    SmallVector<OpFoldResult> ones(2, rewriter.getIndexAttr(1));
+    // The block of `count` columns from `first`.
+    auto block = [&](int64_t count) -> LogicalResult {
+      OpFoldResult size = rewriter.getIndexAttr(count),
+                   sum = rewriter.getIndexAttr(terms);
+      Value from = rewriter.create<memref::SubViewOp>(
+          loc, weight,
+          SmallVector<OpFoldResult>{first, rewriter.getIndexAttr(0)},
+          SmallVector<OpFoldResult>{size, sum}, ones);
+      Value span = rewriter.create<memref::SubViewOp>(
+          loc, panels, ArrayRef<OpFoldResult>{start},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(terms * count)},
+          ArrayRef<OpFoldResult>{ones[0]});
+      auto spanType = cast<MemRefType>(span.getType());
+      SmallVector<ReassociationIndices> split = {{0, 1}};
+      FailureOr<MemRefType> panelType =
+          memref::ExpandShapeOp::computeExpandedType(spanType, {terms, count},
+                                                     split);
+      if (failed(panelType))
+        return failure();
+      Value panel = rewriter.create<memref::ExpandShapeOp>(
+          loc, *panelType, span, split, SmallVector<OpFoldResult>{sum, size});
+      if (failed(copyTransposed(from, panel, rewriter,
+                                /*mayParallelize=*/false)))
+        return failure();
+      linalg::GenericOp part = onRange(op, 1, first, size, rewriter);
+      OpOperand &rhs = *part.getDpsInputOperand(1);
+      Value view = rhs.get();
+      rhs.set(panel);
+      rewriter.eraseOp(view.getDefiningOp());
+      if (fill) {
+        rewriter.setInsertionPoint(part);
+        rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(),
+                                        part.getDpsInits()[0]);
+        rewriter.setInsertionPointAfter(part);
+      }
+      blocks.push_back(part);
+      return success();
+    };
+    if (whole == all) {
+      if (failed(block(width)))
+        return failure();
+      return blocks;
+    }
+    // The edge block, the last iteration.
+    auto edge = rewriter.create<scf::IfOp>(
+        loc,
+        rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, t,
+                                       constant(whole)),
+        /*withElse=*/true);
+    rewriter.setInsertionPoint(edge.thenBlock()->getTerminator());
+    if (failed(block(width)))
+      return failure();
+    rewriter.setInsertionPoint(edge.elseBlock()->getTerminator());
+    if (failed(block(columns - whole * width)))
+      return failure();
+    return blocks;
+  }
+
   /// Makes the transposing copy `copy`, whose result only `op` (a product
   /// in (m, n, k) order whose rows are the batch, rhs[k, n] the copy)
   /// reads, run only when `op` will not pack its panels: when it packs,
   /// packPanel copies the copy's source straight into the panels,
   /// transposed (1024^3 dX: the copy was 4 MiB each way besides the
   /// panels). Only where every block of columns packs (columns a multiple
-  /// of the block) and nothing between the copy and `op` but allocations,
-  /// `op`'s fill and pure ops.
+  /// of the block) and the copy may move (transposingCopyFor).
   void conditionalTranspose(linalg::GenericOp op,
                             ArrayRef<linalg::GenericOp> copies,
                             RewriterBase &rewriter) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    MLIRContext *ctx = op.getContext();
-    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
-               k = getAffineDimExpr(2, ctx);
-    if (op.getNumLoops() != 3 || !ShapedType::isDynamic(ranges[0]) ||
-        !blocksColumns(ranges[1], ranges[2]) || ranges[1] % kColumnBlock != 0 ||
-        op.getMatchingIndexingMap(op.getDpsInputOperand(1)) !=
-            AffineMap::get(3, 0, {k, n}, ctx) ||
-        op.getMatchingIndexingMap(op.getDpsInputOperand(0)) !=
-            AffineMap::get(3, 0, {m, k}, ctx))
+    if (op.getNumLoops() != 3 || !blocksColumns(ranges[1], ranges[2]) ||
+        ranges[1] % kColumnBlock != 0)
       return;
-    Value transposed = op.getDpsInputs()[1];
-    auto found = llvm::find_if(copies, [&](linalg::GenericOp c) {
-      return c.getDpsInits()[0] == transposed;
-    });
-    if (found == copies.end())
+    linalg::GenericOp copy = transposingCopyFor(op, copies);
+    if (!copy)
       return;
-    linalg::GenericOp copy = *found;
-    if (copy->getBlock() != op->getBlock() || !copy->isBeforeInBlock(op))
-      return;
-    for (Operation *user : transposed.getUsers())
-      if (user != copy && user != op && !isa<memref::DeallocOp>(user))
-        return;
-    // The batch's rows are read before the copy.
-    Value lhs = op.getDpsInputs()[0];
-    if (Operation *def = lhs.getDefiningOp();
-        def && def->getBlock() == copy->getBlock() &&
-        !def->isBeforeInBlock(copy))
-      return;
-    for (Operation *between = copy->getNextNode(); between != op;
-         between = between->getNextNode())
-      if (!isa<memref::AllocOp, linalg::FillOp>(between) && !isPure(between))
-        return;
+    Value transposed = copy.getDpsInits()[0];
     Location loc = op.getLoc();
     rewriter.setInsertionPoint(copy);
-    Value rows = rewriter.create<memref::DimOp>(loc, lhs, 0);
+    Value rows = rewriter.create<memref::DimOp>(loc, op.getDpsInputs()[0], 0);
     Value few = rewriter.create<arith::CmpIOp>(
         loc, arith::CmpIPredicate::slt, rows,
         rewriter.create<arith::ConstantIndexOp>(
@@ -1316,8 +1496,10 @@ struct TileContractionsPass
   /// forward product at 68 % of a batch of 96's speed.)
   LogicalResult tile(linalg::GenericOp op, const TilePlan &plan,
                      RewriterBase &rewriter) {
-    bool large =
-        largeBlocks.contains(op) || iterationCount(op) >= minParallelIterations;
+    // A block on threads already (columnsOnThreads) runs its tiles in turn.
+    bool large = !op->getParentOfType<scf::ParallelOp>() &&
+                 (largeBlocks.contains(op) ||
+                  iterationCount(op) >= minParallelIterations);
     FailureOr<scf::ForOp> outer = failure();
     Value panel;
     bool batch = batchRows(op, plan);
@@ -1359,13 +1541,13 @@ struct TileContractionsPass
            ShapedType::isDynamic(op.getStaticLoopRanges()[dim]);
   }
 
-  /// Whether `op`'s rows of the batch fill whole tiles whatever the batch:
-  /// an operand reads them from the batch merged with static dimensions
-  /// whose sizes multiply to a multiple of the tile's rows (gpt-mini's
-  /// products: batch x 128 positions). No partial tile then, nor its code
-  /// (splitRows's made gpt-mini compile 1.4 s longer).
-  static bool rowsOfWholeTiles(linalg::GenericOp op, const TilePlan &plan) {
-    unsigned dim = plan.order[plan.rowLoop];
+  /// The products of the static sizes an operand of `op` merges with its
+  /// loop `dim` (through a memref.collapse_shape), one per such operand
+  /// dimension: what the batch's rows are a multiple of (gpt-mini's
+  /// products: batch x 128 positions).
+  static SmallVector<int64_t> mergedRowFactors(linalg::GenericOp op,
+                                               unsigned dim) {
+    SmallVector<int64_t> factors;
     for (OpOperand &operand : op->getOpOperands()) {
       auto collapse = operand.get().getDefiningOp<memref::CollapseShapeOp>();
       if (!collapse)
@@ -1384,11 +1566,21 @@ struct TileContractionsPass
           if (int64_t n = collapse.getSrcType().getDimSize(src);
               !ShapedType::isDynamic(n))
             merged *= n;
-        if (merged % plan.sizes[dim] == 0)
-          return true;
+        factors.push_back(merged);
       }
     }
-    return false;
+    return factors;
+  }
+
+  /// Whether `op`'s rows of the batch fill whole tiles whatever the batch:
+  /// an operand reads them from the batch merged with static dimensions
+  /// whose sizes multiply to a multiple of the tile's rows. No partial tile
+  /// then, nor its code (splitRows's made gpt-mini compile 1.4 s longer).
+  static bool rowsOfWholeTiles(linalg::GenericOp op, const TilePlan &plan) {
+    unsigned dim = plan.order[plan.rowLoop];
+    return llvm::any_of(mergedRowFactors(op, dim), [&](int64_t merged) {
+      return merged % plan.sizes[dim] == 0;
+    });
   }
 
   /// A contraction split by its rows: those that fill whole tiles, and the

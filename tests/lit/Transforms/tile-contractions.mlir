@@ -688,19 +688,34 @@ func.func @weight_gradient_rows(%x: memref<?x512xf32>, %dy: memref<?x520xf32>, %
 // -----
 
 // An input gradient beyond L2: dY[?, 1024] times Wᵀ, which a transposing
-// copy of W wrote. The copy runs only when the product does not pack (fewer
-// than 512 rows); when it packs, each column block's panel comes straight
-// from W, transposed in 16 x 16 register blocks, each thread some of the
-// 8 column tiles.
+// copy of W wrote. Under 512 rows the product runs by blocks of 32 columns
+// on threads, each block transposing its 32 rows of W into its own panel
+// (in Wᵀ's buffer) and running every row tile over it, not on threads
+// again. From 512 rows, row tiles on threads: the copy runs only when the
+// product does not pack; when it packs, each column block's panel comes
+// straight from W, transposed in 16 x 16 register blocks, each thread
+// some of the 8 column tiles.
 // CHECK-LABEL: func.func @input_gradient
 // CHECK: %[[WT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1024x1024xf32>
+// CHECK: %[[BYCOLS:.*]] = arith.cmpi slt, %{{.*}}, %c512 : index
+// CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: scf.if %[[BYCOLS]] {
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[WT]]
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c32) step (%c1) {
+// CHECK: %[[SPAN:.*]] = memref.subview %[[FLAT]]
+// CHECK: %[[OWN:.*]] = memref.expand_shape %[[SPAN]] {{.*}} into memref<1024x32xf32
+// CHECK: vector.transfer_read %arg1{{.*}} vector<16x16xf32>
+// CHECK: vector.transfer_write %{{.*}}, %[[OWN]]
+// CHECK-NOT: scf.parallel
+// CHECK: vector.transfer_read %[[OWN]]
+// CHECK-NOT: scf.parallel
+// CHECK: } else {
 // CHECK: %[[ROWS:.*]] = memref.dim %arg0, %c0
 // CHECK: %[[FEW:.*]] = arith.cmpi slt, %[[ROWS]], %c512 : index
 // CHECK: scf.if %[[FEW]] {
 // CHECK: vector.transfer_read %arg1{{.*}} vector<16x16xf32>
 // CHECK: vector.transfer_write %{{.*}}, %[[WT]]
 // CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c512 : index
-// CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 // CHECK: scf.if %[[MANY]] {
 // CHECK-NOT: %[[WT]]{{[^_]}}
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1) {
@@ -743,6 +758,62 @@ func.func @input_gradient(%dy: memref<?x1024xf32>, %w: memref<1024x1024xf32>, %d
     linalg.yield %1 : f32
   }
   memref.dealloc %wt : memref<1024x1024xf32>
+  return
+}
+
+// -----
+
+// dX[?, 80] = dY[?, 64] Wᵀ with few rows (under 512 Ki / 64): three
+// blocks of columns (32, 32 and the 16-wide edge, the last iteration) on
+// threads, each writing its rows of W transposed into its own panel in
+// Wᵀ's buffer and running all the row tiles over it. From 8192 rows, Wᵀ
+// is copied and the row tiles run on threads.
+// SMALL-LABEL: func.func @input_gradient_by_columns
+// SMALL: %[[WT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64x80xf32>
+// SMALL: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c8192 : index
+// SMALL: scf.if %[[FEW]] {
+// SMALL: %[[FLAT:.*]] = memref.collapse_shape %[[WT]] {{.*}} into memref<5120xf32>
+// SMALL: scf.parallel (%[[T:.*]]) = (%c0) to (%c3) step (%c1) {
+// SMALL: %[[WHOLE:.*]] = arith.cmpi slt, %[[T]], %c2 : index
+// SMALL: scf.if %[[WHOLE]] {
+// SMALL: %[[SPAN:.*]] = memref.subview %[[FLAT]][%{{.*}}] [2048] [1]
+// SMALL: %[[OWN:.*]] = memref.expand_shape %[[SPAN]] {{.*}} into memref<64x32xf32, strided<[32, 1], offset: ?>>
+// SMALL: vector.transfer_write %{{.*}}, %[[OWN]]
+// SMALL-NOT: scf.parallel
+// SMALL: vector.transfer_read %[[OWN]][%{{.*}}, %c0]{{.*}} vector<32xf32>
+// SMALL-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// SMALL: } else {
+// SMALL: %[[EDGE:.*]] = memref.subview %[[FLAT]][%{{.*}}] [1024] [1]
+// SMALL: %[[OWNEDGE:.*]] = memref.expand_shape %[[EDGE]] {{.*}} into memref<64x16xf32, strided<[16, 1], offset: ?>>
+// SMALL: vector.transfer_write %{{.*}}, %[[OWNEDGE]]
+// SMALL-NOT: scf.parallel
+// SMALL: vector.transfer_read %[[OWNEDGE]][%{{.*}}, %c0]{{.*}} vector<16xf32>
+// SMALL-COUNT-8: vector.fma {{.*}} : vector<16xf32>
+// SMALL: scf.reduce
+// SMALL: } else {
+// SMALL: vector.transfer_write %{{.*}}, %[[WT]]
+// SMALL: scf.parallel
+// SMALL: vector.transfer_read %[[WT]]
+func.func @input_gradient_by_columns(%dy: memref<?x64xf32>, %w: memref<80x64xf32>, %dx: memref<?x80xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %wt = memref.alloc() {alignment = 64 : i64} : memref<64x80xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+    ins(%w : memref<80x64xf32>) outs(%wt : memref<64x80xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%dx : memref<?x80xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%dy, %wt : memref<?x64xf32>, memref<64x80xf32>) outs(%dx : memref<?x80xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  memref.dealloc %wt : memref<64x80xf32>
   return
 }
 
