@@ -64,11 +64,12 @@ static std::optional<int64_t> tripCount(scf::ForOp loop) {
                            loop.getStep());
 }
 
-void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter) {
+void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter,
+                         unsigned parallelLoops) {
   // The band: `loop` and the loops nested alone in it, while few.
   SmallVector<scf::ForOp> band = {loop};
   int64_t trips = tripCount(loop).value_or(kMinParallelTrips);
-  while (trips < kMinParallelTrips) {
+  while (trips < kMinParallelTrips && band.size() < parallelLoops) {
     Block *body = band.back().getBody();
     auto inner = dyn_cast<scf::ForOp>(&body->front());
     if (!inner || body->getOperations().size() != 2 || inner.getNumResults() ||

@@ -21,8 +21,11 @@ namespace sinter {
 int64_t iterationCount(mlir::linalg::LinalgOp op);
 
 /// Replaces `loop` (no loop-carried values) by an scf.parallel over its
-/// induction variable with the same body.
-void parallelize(mlir::scf::ForOp loop, mlir::RewriterBase &rewriter);
+/// induction variable with the same body; a loop of few trips takes in the
+/// loops nested alone in it, up to `parallelLoops` in all: the nest's outer
+/// loops that write disjoint results (a sum's loop below them would race).
+void parallelize(mlir::scf::ForOp loop, mlir::RewriterBase &rewriter,
+                 unsigned parallelLoops);
 
 /// Replaces `op` by a loop over blocks of `size` of its loop `dim`, the op
 /// on each block inside (its other loops in their order); returns the loop.

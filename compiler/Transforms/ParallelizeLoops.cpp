@@ -68,14 +68,19 @@ struct ParallelizeLoopsPass
             op, first, blockSize(op.getStaticLoopRanges()[first]), rewriter);
         if (failed(blocks))
           return signalPassFailure();
-        parallelize(*blocks, rewriter);
+        parallelize(*blocks, rewriter, /*parallelLoops=*/1);
         continue;
       }
-      // The loops follow the iterators: the outermost is the first, parallel.
+      // The loops follow the iterators: the outermost is the first, parallel,
+      // and the band of threads takes no sum's loop (its trips would race
+      // on one result: 4 rows of a row sum).
+      unsigned leading =
+          std::find(parallel, iters.end(), utils::IteratorType::reduction) -
+          parallel;
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
       if (generic && isNarrowOp(generic, lanes)) {
         parallelize(lowerNarrowOpToLoops(rewriter, generic, lanes).front(),
-                    rewriter);
+                    rewriter, leading);
         continue;
       }
       rewriter.setInsertionPoint(op);
@@ -84,7 +89,7 @@ struct ParallelizeLoopsPass
       if (failed(loops))
         return signalPassFailure();
       rewriter.eraseOp(op);
-      parallelize(cast<scf::ForOp>(loops->front()), rewriter);
+      parallelize(cast<scf::ForOp>(loops->front()), rewriter, leading);
     }
   }
 };

@@ -127,17 +127,20 @@ struct TilePlan {
 /// register tile of up to `preferred`: the whole of a small static size
 /// (of columns, one that fits one register or is two).
 /// Rows of a larger one: a divisor from preferred down to half of it (rows
-/// are separate registers), else `preferred`, its edge peeled. Columns (the
-/// vector lanes, `preferred` two registers): `preferred` if it divides the
-/// size, else one register, its edge peeled: lenet's 120 columns as 7
-/// tiles of 16 and one of 8 (8 throughout wasted half of every FMA: 9 %
-/// of a step). A contraction's columns (`wideEdge`) four tiles wide or
-/// more take `preferred` and a vectorized edge tile of one register: 1000
-/// columns as 31 tiles of 32 and one of 8 (62 of 16 had half the
-/// accumulators: 1000^3 4-8 % slower; lenet's window tiles lost 30 % with
-/// wide tiles and edges).
-int64_t tileSize(int64_t size, int64_t preferred, bool rows,
-                 bool wideEdge = false) {
+/// are separate registers), else `preferred`, its edge peeled; in a
+/// `contraction` down to three quarters: 555 rows of a weight gradient in
+/// tiles of 5 (10 accumulators, 5 broadcasts and two loads of dY's rows
+/// for 10 FMAs) ran at 61 % of a core, as 69 tiles of 8 and an edge of 3
+/// at 85 % (a window tile's rows are shaped with its fan:
+/// shapeWindowTile). Columns (the vector lanes, `preferred` two
+/// registers): `preferred` if it divides the size, else one register, its
+/// edge peeled: lenet's 120 columns as 7 tiles of 16 and one of 8 (8
+/// throughout wasted half of every FMA: 9 % of a step). A contraction's
+/// columns four tiles wide or more take `preferred` and a vectorized edge
+/// tile of one register: 1000 columns as 31 tiles of 32 and one of 8 (62
+/// of 16 had half the accumulators: 1000^3 4-8 % slower; lenet's window
+/// tiles lost 30 % with wide tiles and edges).
+int64_t tileSize(int64_t size, int64_t preferred, bool rows, bool contraction) {
   if (ShapedType::isDynamic(size))
     return preferred;
   if (!rows) {
@@ -148,14 +151,16 @@ int64_t tileSize(int64_t size, int64_t preferred, bool rows,
     if (size <= preferred / 2)
       return size;
     int64_t edge = size % preferred;
-    return edge == 0 ||
-                   (wideEdge && size >= 4 * preferred && edge <= preferred / 2)
+    return edge == 0 || (contraction && size >= 4 * preferred &&
+                         edge <= preferred / 2)
                ? preferred
                : std::max<int64_t>(preferred / 2, 1);
   }
   if (size <= preferred)
     return size;
-  for (int64_t t = preferred; t >= preferred / 2 && t >= 1; --t)
+  int64_t least = contraction ? llvm::divideCeil(3 * preferred, 4)
+                              : std::max<int64_t>(preferred / 2, 1);
+  for (int64_t t = preferred; t >= least; --t)
     if (size % t == 0)
       return t;
   return preferred;
@@ -375,13 +380,13 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
   if (row) {
     plan.rowLoop = plan.order.size();
     plan.order.push_back(*row);
-    plan.sizes[*row] = tileSize(ranges[*row], tileM, /*rows=*/true);
+    plan.sizes[*row] =
+        tileSize(ranges[*row], tileM, /*rows=*/true, !plan.window);
   }
   plan.colLoop = plan.order.size();
   plan.order.push_back(col.getPosition());
   plan.sizes[col.getPosition()] =
-      tileSize(ranges[col.getPosition()], tileN, /*rows=*/false,
-               /*wideEdge=*/!plan.window);
+      tileSize(ranges[col.getPosition()], tileN, /*rows=*/false, !plan.window);
   for (unsigned d = 0; d < ranges.size(); ++d)
     if (iters[d] == utils::IteratorType::reduction)
       plan.order.push_back(d);
@@ -1080,7 +1085,7 @@ struct TileContractionsPass
         SmallVector<OpFoldResult>{count, rewriter.getIndexAttr(width)}, ones);
     if (failed(copyTransposed(from, to, rewriter, /*mayParallelize=*/false)))
       return nullptr;
-    parallelize(eachTile, rewriter);
+    parallelize(eachTile, rewriter, /*parallelLoops=*/3);
     rewriter.restoreInsertionPoint(after);
     return tiles;
   }
@@ -1135,7 +1140,7 @@ struct TileContractionsPass
         });
     FailureOr<scf::ForOp> eachTile = blocksOf(copy, 0, 1, rewriter);
     if (succeeded(eachTile))
-      parallelize(*eachTile, rewriter);
+      parallelize(*eachTile, rewriter, /*parallelLoops=*/1);
     rewriter.restoreInsertionPoint(here);
     return tiles;
   }
@@ -1447,7 +1452,8 @@ struct TileContractionsPass
             AffineMap::get(3, 0, {k, m}, ctx))
       return nullptr;
     return copyIntoTiles(op.getDpsInputs()[0],
-                         tileSize(ranges[0], tileM, /*rows=*/true),
+                         tileSize(ranges[0], tileM, /*rows=*/true,
+                                  /*contraction=*/true),
                          mostTerms(ranges[2]), rewriter);
   }
 
@@ -1500,6 +1506,12 @@ struct TileContractionsPass
     bool large = !op->getParentOfType<scf::ParallelOp>() &&
                  (largeBlocks.contains(op) ||
                   iterationCount(op) >= minParallelIterations);
+    // The band of threads may take the tile loops of the result, never a
+    // sum's (a 16 x 32 result summing 64 terms ran its terms on threads).
+    SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+    unsigned resultLoops = llvm::count_if(plan.order, [&](unsigned d) {
+      return iters[d] == utils::IteratorType::parallel;
+    });
     FailureOr<scf::ForOp> outer = failure();
     Value panel;
     bool batch = batchRows(op, plan);
@@ -1527,7 +1539,7 @@ struct TileContractionsPass
         return failure();
     }
     if (large)
-      parallelize(*outer, rewriter);
+      parallelize(*outer, rewriter, resultLoops);
     return success();
   }
 
@@ -1764,7 +1776,7 @@ struct TileContractionsPass
       edges.push_back(cast<scf::ForOp>(loop));
     linalg::peelLoops(rewriter, edges);
     if (large)
-      parallelize(edges.front(), rewriter);
+      parallelize(edges.front(), rewriter, /*parallelLoops=*/2);
     return success();
   }
 

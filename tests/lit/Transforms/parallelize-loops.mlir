@@ -140,3 +140,24 @@ func.func @narrow(%x: memref<?x784x6xf32>, %b: memref<6xf32>, %y: memref<?x784x6
   }
   return
 }
+
+// -----
+
+// Sums of 3 rows of 8192: the rows on threads, each row's sum in one
+// iteration. Three trips are too few for the threads alone, but the band
+// takes no sum's loop: its trips would write one result from two threads
+// (3 x 8192 split in two halves splits row 1).
+// CHECK-LABEL: func.func @row_sums
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c3) step (%c1) {
+// CHECK-NEXT: scf.for %[[J:.*]] = %c0 to %c8192 step %c1 {
+// CHECK: memref.load %arg0[%[[I]], %[[J]]]
+func.func @row_sums(%x: memref<3x8192xf32>, %s: memref<3xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+    ins(%x : memref<3x8192xf32>) outs(%s : memref<3xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %0 = arith.addf %b, %a : f32
+    linalg.yield %0 : f32
+  }
+  return
+}

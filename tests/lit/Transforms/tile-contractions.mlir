@@ -525,6 +525,34 @@ func.func @attention_values(%p: memref<2x4x16x16xf32>, %v: memref<2x16x4x32xf32>
 
 // -----
 
+// 20 rows: tiles of 8 and a peeled edge of 4, not 4 tiles of 5 (a divisor
+// under three quarters of the tile: 555 rows of a weight gradient ran at
+// 61 % of a core in tiles of 5, 85 % in tiles of 8 and an edge of 3). Two
+// row tiles are few for threads, but the sum's loop stays out of the
+// parallel band (its terms would race on one tile).
+// CHECK-LABEL: func.func @rows_not_divisible
+// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c16) step (%c8) {
+// CHECK-NEXT: vector.transfer_read %arg2[%[[M]], %c0]{{.*}} vector<8x32xf32>
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK: vector.transfer_read %arg2[%c16, %c0]{{.*}} vector<4x32xf32>
+// CHECK-COUNT-4: vector.fma {{.*}} : vector<32xf32>
+#rmk = affine_map<(m, k, n) -> (m, k)>
+#rkn = affine_map<(m, k, n) -> (k, n)>
+#rmn = affine_map<(m, k, n) -> (m, n)>
+func.func @rows_not_divisible(%x: memref<20x64xf32>, %w: memref<64x32xf32>, %y: memref<20x32xf32>) {
+  linalg.generic {indexing_maps = [#rmk, #rkn, #rmn], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<20x64xf32>, memref<64x32xf32>) outs(%y : memref<20x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // 120 columns (lenet's first dense layer): 32 does not divide them, so
 // tiles of one register (16 columns) and an edge of 8 peeled after them,
 // not 8-column tiles throughout (each FMA half a register).
