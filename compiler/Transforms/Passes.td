@@ -301,7 +301,15 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     each term from consecutive addresses. A right operand that a transposing
     copy wrote for this product alone (an input gradient's Wᵀ) is then
     packed straight from the copy's source, and the copy runs only when
-    the product does not pack. Each result element
+    the product does not pack. When such a product's rows are few (its
+    left operand within 512 Ki elements, or rows x (terms + columns) under
+    terms x columns), it runs instead by blocks of `tile-n` columns on
+    threads, each block copying its rows of the source, transposed, into
+    a panel of its own in the copy's buffer and running every row tile
+    over it (an `scf.if` on the rows holds both forms). A static number of
+    rows takes tiles of a divisor of `tile-m` down to three quarters of
+    it, else of `tile-m` and a peeled edge. No sum's loop joins a parallel
+    loop. Each result element
     sums its terms in the same order for any thread count. A transposing
     copy of a static 2-D buffer becomes square tiles of one vector's width
     (`tile-n` / 2), each read as rows, transposed in registers and written
