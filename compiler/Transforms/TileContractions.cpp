@@ -1247,10 +1247,10 @@ struct TileContractionsPass
     linalg::GenericOp copy = transposingCopyFor(op, copies);
     if (!copy)
       return blocks;
+    // Wᵀ is static (isTransposingCopy): so are the columns and terms.
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t columns = ranges[1], terms = ranges[2], width = tileN;
-    if (ShapedType::isDynamic(columns) || ShapedType::isDynamic(terms) ||
-        columns < 2 * width || terms < width)
+    if (columns < 2 * width || terms < width)
       return blocks;
     int64_t fewRows = std::max(columns * terms / (columns + terms),
                                kColumnsOnThreadsElements / terms);
@@ -1506,12 +1506,10 @@ struct TileContractionsPass
     bool large = !op->getParentOfType<scf::ParallelOp>() &&
                  (largeBlocks.contains(op) ||
                   iterationCount(op) >= minParallelIterations);
-    // The band of threads may take the tile loops of the result, never a
-    // sum's (a 16 x 32 result summing 64 terms ran its terms on threads).
-    SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
-    unsigned resultLoops = llvm::count_if(plan.order, [&](unsigned d) {
-      return iters[d] == utils::IteratorType::parallel;
-    });
+    // The band of threads may take the tile loops of the result (they come
+    // first), never a sum's (a 16 x 32 result summing 64 terms ran its
+    // terms on threads).
+    unsigned resultLoops = op.getNumParallelLoops();
     FailureOr<scf::ForOp> outer = failure();
     Value panel;
     bool batch = batchRows(op, plan);
