@@ -34,6 +34,29 @@ func.func private @chain(%x: memref<16xf32>, %out: memref<16xf32>) {
   return
 }
 
+// %a (128 bytes) is dead when %b (64) and %c (64) are allocated, but
+// neither takes part of its bytes: a buffer reuses only a slot of its own
+// size, so that each byte has the same writer from one step to the next
+// (the row split of one buffer, not the straddled rows of another).
+// CHECK-LABEL: func.func private @slots_of_one_size(
+// CHECK: memref.view %{{.*}}[%c0{{.*}}][] : memref<?xi8> to memref<32xf32>
+// CHECK: memref.view %{{.*}}[%c128{{.*}}][] : memref<?xi8> to memref<16xf32>
+// CHECK: memref.view %{{.*}}[%c192{{.*}}][] : memref<?xi8> to memref<16xf32>
+func.func private @slots_of_one_size(%x: memref<32xf32>, %y: memref<16xf32>, %out: memref<16xf32>) {
+  %a = memref.alloc() {alignment = 64 : i64} : memref<32xf32>
+  memref.copy %x, %a : memref<32xf32> to memref<32xf32>
+  memref.copy %a, %x : memref<32xf32> to memref<32xf32>
+  %b = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
+  memref.copy %y, %b : memref<16xf32> to memref<16xf32>
+  %c = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
+  memref.copy %b, %c : memref<16xf32> to memref<16xf32>
+  memref.copy %c, %out : memref<16xf32> to memref<16xf32>
+  memref.dealloc %a : memref<32xf32>
+  memref.dealloc %b : memref<16xf32>
+  memref.dealloc %c : memref<16xf32>
+  return
+}
+
 // A view of %a used after %b is allocated keeps %a alive: no sharing.
 // CHECK-LABEL: func.func private @view_keeps_alive(
 // CHECK: memref.view %{{.*}}[%c0{{.*}}][] : memref<?xi8> to memref<16xf32>
@@ -101,16 +124,19 @@ func.func private @in_loop(%x: memref<16xf32>) {
 
 // An entry point of the trainer ABI takes the workspace last. Its rows are
 // x.size / row size; the call to @rows is a buffer of @rows' workspace
-// (64 bytes a row of @rows' argument: the expanded rows of x), live at the
-// call only, so the scratch buffer %t, dead by then, shares its bytes.
+// (128 bytes a row of x: @rows' two buffers of its expanded rows), live at
+// the call only. The scratch buffer %t is dead by then, but it is not the
+// same size: it sits above the call's bytes instead of inside them.
 // CHECK-LABEL: func.func @sinter_predict(
 // CHECK-SAME: %[[X:.*]]: memref<?xf32>, %{{.*}}: memref<?xf32>, %[[WS:.*]]: memref<?xi8>)
 // CHECK: %[[D:.*]] = memref.dim %[[X]], %c0
 // CHECK: %[[N:.*]] = arith.divui %[[D]], %c4
-// CHECK: memref.view %[[WS]][%c0{{.*}}][] : memref<?xi8> to memref<16xf32>
+// CHECK: %[[ABOVE:.*]] = arith.muli %[[N]], %c128
+// CHECK: %[[T:.*]] = arith.addi %[[ABOVE]], %c0
+// CHECK: memref.view %[[WS]][%[[T]]][] : memref<?xi8> to memref<16xf32>
 // CHECK: %[[SCALED:.*]] = arith.muli %[[N]], %c128
 // CHECK: %[[SIZE:.*]] = arith.addi %[[SCALED]], %c0
-// CHECK: %[[SUB:.*]] = memref.view %[[WS]][%{{.*}}][%[[SIZE]]] : memref<?xi8> to memref<?xi8>
+// CHECK: %[[SUB:.*]] = memref.view %[[WS]][%c0{{.*}}][%[[SIZE]]] : memref<?xi8> to memref<?xi8>
 // CHECK: call @rows(%{{.*}}, %[[SUB]])
 func.func @sinter_predict(%x: memref<?xf32>, %out: memref<?xf32>) attributes {llvm.emit_c_interface} {
   %c0 = arith.constant 0 : index
