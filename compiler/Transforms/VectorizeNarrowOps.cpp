@@ -356,6 +356,28 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
   return loops;
 }
 
+/// How many rows of partial sums a narrow op's sum carries: where its body
+/// adds each term into the output (`out + term`, nothing else reading
+/// `out`) and the innermost sum's trip count is static, the largest of 4,
+/// 3 and 2 that divides it; else 1. One row makes every add wait for the
+/// one before (lenet's conv1 bias gradient: 784 dependent adds an image,
+/// a quarter of its backward chain). The order stays fixed at compile
+/// time, for any thread count.
+int64_t sumChains(linalg::GenericOp op, int64_t innermost) {
+  BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || !acc.hasOneUse() || (add.getLhs() != acc && add.getRhs() != acc))
+    return 1;
+  int64_t trips = op.getStaticLoopRanges()[innermost];
+  if (ShapedType::isDynamic(trips))
+    return 1;
+  for (int64_t chains : {4, 3, 2})
+    if (trips % chains == 0)
+      return chains;
+  return 1;
+}
+
 } // namespace
 
 // The checks, in order: buffers, the output's innermost dimension a
@@ -490,13 +512,54 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
           write(b, row(b, nullptr));
           return {};
         }
+        int64_t chains = sumChains(op, reductionDims.back());
+        if (chains == 1) {
+          scf::LoopNest sums = loopsOver(
+              b, loc, ranges, reductionDims, iv, ValueRange{read(b, *init)},
+              [&](OpBuilder &b, ValueRange sum) -> scf::ValueVector {
+                return {row(b, sum.front())};
+              });
+          write(b, sums.results.front());
+          loops.append(sums.loops.begin(), sums.loops.end());
+          return {};
+        }
+        // `chains` rows of partial sums, the first starting from the
+        // output's value, the others from zero; the innermost sum steps
+        // by `chains`, term k going to row k; the rows added in order at
+        // the end.
+        SmallVector<Value> start(
+            chains,
+            b.create<arith::ConstantOp>(
+                loc, b.getZeroAttr(VectorType::get({width}, acc.getType()))));
+        start.front() = read(b, *init);
+        int64_t innermost = reductionDims.back();
+        Value first =
+            getValueOrCreateConstantIndexOp(b, loc, ranges[innermost].offset);
+        Value last =
+            getValueOrCreateConstantIndexOp(b, loc, ranges[innermost].size);
         scf::LoopNest sums = loopsOver(
-            b, loc, ranges, reductionDims, iv, ValueRange{read(b, *init)},
-            [&](OpBuilder &b, ValueRange sum) -> scf::ValueVector {
-              return {row(b, sum.front())};
+            b, loc, ranges, ArrayRef<int64_t>(reductionDims).drop_back(), iv,
+            start, [&](OpBuilder &b, ValueRange outer) -> scf::ValueVector {
+              auto terms = b.create<scf::ForOp>(
+                  loc, first, last,
+                  b.create<arith::ConstantIndexOp>(loc, chains), outer,
+                  [&](OpBuilder &b, Location, Value at, ValueRange rows) {
+                    SmallVector<Value> next;
+                    for (int64_t k = 0; k < chains; ++k) {
+                      iv[innermost] = b.create<arith::AddIOp>(
+                          loc, at, b.create<arith::ConstantIndexOp>(loc, k));
+                      next.push_back(row(b, rows[k]));
+                    }
+                    b.create<scf::YieldOp>(loc, next);
+                  });
+              loops.push_back(terms);
+              return terms.getResults();
             });
-        write(b, sums.results.front());
-        loops.append(sums.loops.begin(), sums.loops.end());
+        Value total = sums.results.front();
+        for (Value partial : llvm::drop_begin(sums.results))
+          total = b.create<arith::AddFOp>(loc, total, partial);
+        write(b, total);
+        loops.insert(loops.end() - 1, sums.loops.begin(), sums.loops.end());
         return {};
       });
   loops.insert(loops.begin(), nest.loops.begin(), nest.loops.end());

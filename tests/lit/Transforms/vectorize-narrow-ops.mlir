@@ -107,17 +107,26 @@ func.func @spread(%g: memref<2x6xf32>, %arg: memref<2x6xf32>, %dx: memref<2x4x6x
 // -----
 
 // A bias gradient: per image, a sum over the positions. The parallel
-// loop first, the sums inside it in their order, the row of sums carried
-// in a register from the output's value to one write.
+// loop first, the sums inside it in their order: three rows of partial
+// sums (the innermost sum's 3 trips), term w into row w, the first row
+// starting from the output's value, the others from zero, added in order
+// before the one write.
 // CHECK-LABEL: func.func @bias_gradient
+// CHECK:       %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8xf32>
 // CHECK:       scf.for %[[N:.*]] = %c0 to %c2
 // CHECK-NEXT:    %[[INIT:.*]] = vector.maskedload %arg1[%[[N]], %c0]
-// CHECK-NEXT:    %[[SUM:.*]] = scf.for %[[H:.*]] = %c0 to %c4 step %c1 iter_args(%[[ACC:.*]] = %[[INIT]]) -> (vector<8xf32>) {
-// CHECK-NEXT:      %[[R:.*]] = scf.for %[[W:.*]] = %c0 to %c3 step %c1 iter_args(%[[ACC2:.*]] = %[[ACC]]) -> (vector<8xf32>) {
-// CHECK-NEXT:        %[[X:.*]] = vector.maskedload %arg0[%[[N]], %[[H]], %[[W]], %c0]
-// CHECK-NEXT:        %[[ADD:.*]] = arith.addf %[[ACC2]], %[[X]] : vector<8xf32>
-// CHECK-NEXT:        scf.yield %[[ADD]]
-// CHECK:         vector.maskedstore %arg1[%[[N]], %c0], %{{.*}}, %[[SUM]]
+// CHECK-NEXT:    %[[SUM:.*]]:3 = scf.for %[[H:.*]] = %c0 to %c4 step %c1 iter_args(%[[A0:.*]] = %[[INIT]], %[[A1:.*]] = %[[ZERO]], %[[A2:.*]] = %[[ZERO]]) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK-NEXT:      %[[X0:.*]] = vector.maskedload %arg0[%[[N]], %[[H]], %c0, %c0]
+// CHECK-NEXT:      %[[S0:.*]] = arith.addf %[[A0]], %[[X0]] : vector<8xf32>
+// CHECK-NEXT:      %[[X1:.*]] = vector.maskedload %arg0[%[[N]], %[[H]], %c1, %c0]
+// CHECK-NEXT:      %[[S1:.*]] = arith.addf %[[A1]], %[[X1]] : vector<8xf32>
+// CHECK-NEXT:      %[[X2:.*]] = vector.maskedload %arg0[%[[N]], %[[H]], %c2, %c0]
+// CHECK-NEXT:      %[[S2:.*]] = arith.addf %[[A2]], %[[X2]] : vector<8xf32>
+// CHECK-NEXT:      scf.yield %[[S0]], %[[S1]], %[[S2]]
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %[[T:.*]] = arith.addf %[[SUM]]#0, %[[SUM]]#1
+// CHECK-NEXT:    %[[TOTAL:.*]] = arith.addf %[[T]], %[[SUM]]#2
+// CHECK-NEXT:    vector.maskedstore %arg1[%[[N]], %c0], %{{.*}}, %[[TOTAL]]
 func.func @bias_gradient(%dy: memref<2x4x3x6xf32>, %db: memref<2x6xf32>) {
   linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (n, h, w, c)>, affine_map<(n, h, w, c) -> (n, c)>],
                   iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
@@ -161,19 +170,25 @@ func.func @wide_bias_gradient(%dy: memref<?x72xf32>, %db: memref<72xf32>) {
 // -----
 
 // A matmul's peeled 20-column edge sums innermost; its rows still run
-// along the output's columns: per output row, the row of sums (32 lanes,
-// 20 used) carried through the sum over k, A's element broadcast.
+// along the output's columns: per output row, four rows of partial sums
+// (32 lanes, 20 used) carried through the sum over k in steps of 4, A's
+// element broadcast.
 // CHECK-LABEL: func.func @matmul_edge
 // CHECK:       scf.for %[[M:.*]] = %c0 to %c8
 // CHECK-NEXT:    %[[INIT:.*]] = vector.maskedload %arg2[%[[M]], %c0]{{.*}} into vector<32xf32>
-// CHECK-NEXT:    %[[SUM:.*]] = scf.for %[[K:.*]] = %c0 to %c120 step %c1 iter_args(%[[ACC:.*]] = %[[INIT]]) -> (vector<32xf32>)
+// CHECK-NEXT:    %[[SUM:.*]]:4 = scf.for %[[K:.*]] = %c0 to %c120 step %c4 iter_args(%[[ACC:.*]] = %[[INIT]], {{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
 // CHECK-NEXT:      %[[A:.*]] = memref.load %arg0[%[[M]], %[[K]]]
 // CHECK-NEXT:      %[[B:.*]] = vector.maskedload %arg1[%[[K]], %c0]
 // CHECK-NEXT:      %[[AV:.*]] = vector.broadcast %[[A]] : f32 to vector<32xf32>
 // CHECK-NEXT:      %[[P:.*]] = arith.mulf %[[AV]], %[[B]] : vector<32xf32>
 // CHECK-NEXT:      %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : vector<32xf32>
-// CHECK-NEXT:      scf.yield %[[S]]
-// CHECK:         vector.maskedstore %arg2[%[[M]], %c0], %{{.*}}, %[[SUM]]
+// CHECK-NEXT:      %[[K1:.*]] = arith.addi %[[K]], %c1
+// CHECK-NEXT:      memref.load %arg0[%[[M]], %[[K1]]]
+// CHECK:         scf.yield %[[S]], %{{.*}}, %{{.*}}, %{{.*}}
+// CHECK:         %[[T1:.*]] = arith.addf %[[SUM]]#0, %[[SUM]]#1
+// CHECK-NEXT:    %[[T2:.*]] = arith.addf %[[T1]], %[[SUM]]#2
+// CHECK-NEXT:    %[[T3:.*]] = arith.addf %[[T2]], %[[SUM]]#3
+// CHECK-NEXT:    vector.maskedstore %arg2[%[[M]], %c0], %{{.*}}, %[[T3]]
 func.func @matmul_edge(%a: memref<8x120xf32>, %b: memref<120x20xf32, strided<[84, 1], offset: 64>>,
                        %c: memref<8x20xf32, strided<[84, 1], offset: 64>>) {
   linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
