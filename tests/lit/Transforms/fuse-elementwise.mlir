@@ -156,16 +156,18 @@ func.func @transposed_bias_relu(%x: tensor<?x1x6x28x28xf32>, %b: tensor<6xf32>) 
 
 // -----
 
-// A collapse of anything but a transposing copy stays where it is: the
-// consumer keeps its loops (here the producer scales, so it would merge
-// only by expanding the consumer for nothing the vector code uses).
-// CHECK-LABEL: func.func @collapsed_not_a_copy
-// CHECK: linalg.generic
+// Any elementwise producer's collapse folds the same way: the bias add's
+// loops expand to [N, 1, 6] and the scaling merges into it (a pool's
+// gradient spread over its taps merges so with the ReLU's gradient mask),
+// one result collapsed afterwards.
+// CHECK-LABEL: func.func @collapsed_producer
+// CHECK: %[[Y:.*]] = linalg.generic
+// CHECK-SAME: ins(%arg0, %{{.*}} : tensor<?x1x6xf32>, tensor<1x6xf32>)
 // CHECK: arith.mulf
-// CHECK: tensor.collapse_shape
-// CHECK: linalg.generic
-// CHECK-SAME: ins(%{{.*}}, %arg1 : tensor<?x6xf32>, tensor<6xf32>)
-func.func @collapsed_not_a_copy(%x: tensor<?x1x6xf32>, %b: tensor<6xf32>) -> tensor<?x6xf32> {
+// CHECK-NEXT: arith.addf
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.collapse_shape %[[Y]] {{\[}}[0], [1, 2]] : tensor<?x1x6xf32> into tensor<?x6xf32>
+func.func @collapsed_producer(%x: tensor<?x1x6xf32>, %b: tensor<6xf32>) -> tensor<?x6xf32> {
   %c0 = arith.constant 0 : index
   %two = arith.constant 2.0 : f32
   %n = tensor.dim %x, %c0 : tensor<?x1x6xf32>
@@ -187,4 +189,38 @@ func.func @collapsed_not_a_copy(%x: tensor<?x1x6xf32>, %b: tensor<6xf32>) -> ten
     linalg.yield %s : f32
   } -> tensor<?x6xf32>
   return %y : tensor<?x6xf32>
+}
+
+// -----
+
+// A producer with a second user does not fold: merged, it would be
+// computed twice (once for each).
+// CHECK-LABEL: func.func @collapsed_producer_used_twice
+// CHECK: %[[S:.*]] = linalg.generic
+// CHECK: arith.mulf
+// CHECK: tensor.collapse_shape %[[S]]
+// CHECK: linalg.generic
+// CHECK: arith.addf
+func.func @collapsed_producer_used_twice(%x: tensor<?x1x6xf32>, %b: tensor<6xf32>) -> (tensor<?x6xf32>, tensor<?x1x6xf32>) {
+  %c0 = arith.constant 0 : index
+  %two = arith.constant 2.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x1x6xf32>
+  %e0 = tensor.empty(%n) : tensor<?x1x6xf32>
+  %scaled = linalg.generic {indexing_maps = [affine_map<(n, g, c) -> (n, g, c)>, affine_map<(n, g, c) -> (n, g, c)>],
+                            iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<?x1x6xf32>) outs(%e0 : tensor<?x1x6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %two : f32
+    linalg.yield %m : f32
+  } -> tensor<?x1x6xf32>
+  %merged = tensor.collapse_shape %scaled [[0], [1, 2]] : tensor<?x1x6xf32> into tensor<?x6xf32>
+  %e1 = tensor.empty(%n) : tensor<?x6xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(n, c) -> (n, c)>, affine_map<(n, c) -> (c)>, affine_map<(n, c) -> (n, c)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%merged, %b : tensor<?x6xf32>, tensor<6xf32>) outs(%e1 : tensor<?x6xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<?x6xf32>
+  return %y, %scaled : tensor<?x6xf32>, tensor<?x1x6xf32>
 }
