@@ -187,11 +187,13 @@ def FuseElementwise : Pass<"sinter-fuse-elementwise", "::mlir::func::FuncOp"> {
     their producers, and so does a result used twice: no element is ever
     computed twice.
 
-    A `tensor.collapse_shape` between a transposing copy (a generic
-    yielding its one input, used once) and its elementwise consumer is
-    folded into the consumer (its loops expanded to the copy's shape), so
-    that the two merge: a channels-first convolution's output goes back to
-    channels last with its bias and activation in the same loop.
+    A `tensor.collapse_shape` between an elementwise generic used once
+    and its elementwise consumer is folded into the consumer (its loops
+    expanded to the producer's shape), so that the two merge: a
+    channels-first convolution's output goes back to channels last with
+    its bias and activation in the same loop, and a pool's gradient,
+    spread over the window's taps, is masked by the activation's gradient
+    in the loop that spreads it.
 
     Example: `%b = generic {%x + bias}` then `%r = generic {max(%b, 0)}`
     becomes one generic computing `max(%x + bias, 0)`, with no tensor for
@@ -207,8 +209,11 @@ def PlanMemory : Pass<"sinter-plan-memory", "::mlir::ModuleOp"> {
     (`memref.alloc` in the entry block, `memref.dealloc` at its end).
     Every buffer that stays inside its function becomes a `memref.view`
     into one `memref<?xi8>` workspace at an offset planned over the
-    buffers' live ranges (first to last use in the entry block), so
-    buffers that are not live at once share bytes. Sizes and offsets are
+    buffers' live ranges (first to last use in the entry block): a buffer
+    takes the slot of one that is dead by then and of its own size, or
+    bytes no other buffer uses. (Part of a larger buffer's bytes would
+    straddle its rows: written by another thread than in the step before,
+    each such line comes from the other core's cache.) Sizes and offsets are
     linear in one runtime value (for the entry points the batch), 64-byte
     aligned. The trainer ABI's entry points and private functions take
     the workspace as a new last argument (a call is a buffer of the
@@ -450,8 +455,12 @@ def VectorizeNarrowOps : Pass<"sinter-vectorize-narrow-ops", "::mlir::func::Func
     reads each operand's innermost row as one vector (operands that do not
     vary along it as one broadcast scalar) and writes one vector; a row
     narrower than a power of two is read and written masked. Sums over
-    outer dimensions run inside the parallel loops, in their order, the
-    row of partial sums carried in a register (results bit-identical).
+    outer dimensions run inside the parallel loops, rows of partial sums
+    carried in registers: one, or where the body adds each term into the
+    output and the innermost sum's trip count is static, the largest of 4,
+    3 and 2 dividing it (term k into row k, the rows added in order at the
+    end; one row made every add wait for the one before). The order is
+    fixed at compile time, the same for any thread count.
     LLVM vectorizes only innermost loops, and unrolls short ones before it
     could, so such a generic (a bias + ReLU or a pool over 6 or 16
     channels, a bias gradient) otherwise runs scalar. Generics whose

@@ -5,17 +5,22 @@
 // freed by `memref.dealloc` at its end (ownership-based deallocation frees
 // at block ends, so without a plan a function holds all its buffers at
 // once). Produces: every such buffer a `memref.view` into one workspace
-// (`memref<?xi8>`) at a planned offset, buffers whose lives do not overlap
-// sharing memory; a step then neither allocates nor frees them, and its
-// buffers stay warm in the caches from one op to the next.
+// (`memref<?xi8>`) at a planned offset, a buffer taking the slot of one of
+// its size whose life ended before its own began; a step then neither
+// allocates nor frees them, and its buffers stay warm in the caches from
+// one op to the next.
 //
 // A buffer lives from its alloc to the last op of the entry block that uses
 // it or a view of it. Sizes are linear in one runtime value, the function's
 // leaf: a dimension of an argument, possibly divided by a constant (the
 // entry points' batch is x.size / row size). The plan is made in that form,
 // bytes = perLeaf * leaf + fixed, greedily (largest first, each at the
-// lowest offset clear of the buffers live at the same time, for every leaf
-// value), with every size and offset a multiple of 64 bytes.
+// lowest offset that clears every placed buffer or is the slot of a dead
+// one of its size, for every leaf value), with every size and offset a
+// multiple of 64 bytes. Only whole slots are shared: a buffer in part of a
+// larger one's bytes straddles its rows, each thread writing lines the
+// other thread wrote in the op before, and a line from the other core's
+// cache costs more than one from memory on the development host.
 //
 // Where the workspace comes from:
 //   * the trainer ABI's entry points take it as a new last argument; the

@@ -11,9 +11,10 @@
 // where the operand does not vary along it), applies the generic's body to
 // whole vectors and writes one vector. A row narrower than a power of two
 // is read and written masked (6 floats as one masked 8-lane operation).
-// Sums over outer dimensions run inside the parallel loops in their order,
-// the row of partial sums in a register: every result sums its terms in
-// the order it did, so results are bit-identical. A sum into wider rows
+// Sums over outer dimensions run inside the parallel loops, rows of
+// partial sums in registers (up to four: see sumChains), in an order fixed
+// at compile time, so results are the same for any thread count. A sum
+// into wider rows
 // (a bias gradient over 120 or 512 features) is cut into such blocks of
 // two registers first. A copy transposing rows
 // narrower than a vector (a channels-first convolution's output back to
