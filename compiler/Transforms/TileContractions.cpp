@@ -81,6 +81,9 @@ bool blocksColumns(int64_t columns, int64_t terms) {
 /// Marks the tiles to vectorize until the loops around them settle.
 constexpr StringLiteral kTileMarker = "sinter.register_tile";
 constexpr StringLiteral kWindowTileMarker = "sinter.window_tile";
+/// A transpose's tile: vectorized if a whole square or a small edge.
+constexpr StringLiteral kTransposeTileMarker = "sinter.transpose_tile";
+constexpr int64_t kMostEdgeTransposeLanes = 160;
 /// Result elements from which a blocked product packs its panels: the copy
 /// pays when many row tiles pass a panel, and costs most where the operand's
 /// rows alias in the caches (measured at 2 threads, B/A packed/unpacked:
@@ -715,6 +718,20 @@ struct TileContractionsPass
       return signalPassFailure();
     SmallVector<linalg::LinalgOp> tiles, windowTiles;
     func.walk([&](linalg::LinalgOp op) {
+      // A transpose's tile is one shuffle of its elements: whole squares
+      // have AVX-512's shuffle network, edges up to 10 x 16 lowered fine,
+      // a 13 x 16 edge (of a 45 x 33 weight) was built partly through the
+      // stack. Larger edges stay copies (sinter-vectorize-narrow-ops'
+      // blocks of 8 rows).
+      if (op->removeAttr(kTransposeTileMarker)) {
+        int64_t width = std::max<int64_t>(tileN / 2, 1);
+        SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+        if (!ShapedType::isDynamicShape(sizes) &&
+            (sizes == SmallVector<int64_t>(2, width) ||
+             sizes[0] * sizes[1] <= kMostEdgeTransposeLanes))
+          tiles.push_back(op);
+        return;
+      }
       bool window = bool(op->removeAttr(kWindowTileMarker));
       if ((bool(op->removeAttr(kTileMarker)) || window) &&
           op.hasPureBufferSemantics() && !op.hasDynamicShape())
@@ -1767,7 +1784,7 @@ struct TileContractionsPass
         linalg::LinalgTilingOptions().setTileSizes({width, width}));
     if (failed(tiled))
       return op.emitError("could not tile this transpose");
-    tiled->op->setAttr(kTileMarker, rewriter.getUnitAttr());
+    tiled->op->setAttr(kTransposeTileMarker, rewriter.getUnitAttr());
     rewriter.eraseOp(op);
     SmallVector<scf::ForOp> edges;
     for (Operation *loop : tiled->loops)

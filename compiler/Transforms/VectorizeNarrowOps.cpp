@@ -53,6 +53,9 @@ using namespace mlir;
 
 namespace {
 
+/// The most lanes of one block's shuffle in a transposing copy.
+constexpr int64_t kMostShuffleLanes = 160;
+
 /// Whether the innermost dimensions of `type` are one contiguous run: LLVM
 /// then sees one long innermost loop once the loops are merged. (MLIR's
 /// trailingNDimsContiguous wants static sizes all along.)
@@ -337,15 +340,22 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
   scf::LoopNest nest = loopsOver(
       rewriter, loc, ranges, outer, iv, {},
       [&](OpBuilder &b, ValueRange) -> scf::ValueVector {
-        int64_t whole = span / lanes * lanes;
+        // A block is one shuffle of its positions x the row's floats: up
+        // to 160 lanes lowered fine (16 rows of 10), 208 (16 rows of 13)
+        // were built partly through the stack; such rows take half as
+        // many positions a block.
+        int64_t positions = rowSize * lanes > kMostShuffleLanes
+                                ? std::max<int64_t>(lanes / 2, 1)
+                                : lanes;
+        int64_t whole = span / positions * positions;
         if (whole > 0) {
           auto blocks = b.create<scf::ForOp>(
               loc, b.create<arith::ConstantIndexOp>(loc, 0),
               b.create<arith::ConstantIndexOp>(loc, whole),
-              b.create<arith::ConstantIndexOp>(loc, lanes));
+              b.create<arith::ConstantIndexOp>(loc, positions));
           OpBuilder::InsertionGuard g(b);
           b.setInsertionPoint(blocks.getBody()->getTerminator());
-          block(b, blocks.getInductionVar(), lanes);
+          block(b, blocks.getInductionVar(), positions);
           loops.push_back(blocks);
         }
         if (span > whole)

@@ -474,6 +474,27 @@ func.func @transposed(%w: memref<40x32xf32>, %wt: memref<32x40xf32>) {
 
 // -----
 
+// Its edges are vectorized up to 160 elements (10 x 16): a 45 x 33
+// weight's 13-row edge, a shuffle of 208 lanes, was built partly through
+// the stack. That edge stays a copy (for sinter-vectorize-narrow-ops);
+// the one-column edges are vectorized.
+// CHECK-LABEL: func.func @transposed_wide_edge
+// CHECK: vector.transfer_read %arg0[%{{.*}}, %{{.*}}]{{.*}} : memref<45x33xf32>, vector<16x16xf32>
+// CHECK-NOT: vector<13x16xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%{{.*}} : memref<13x16xf32, {{.*}}>) outs(%{{.*}} : memref<16x13xf32, {{.*}}>)
+// CHECK-NOT: vector<13x16xf32>
+func.func @transposed_wide_edge(%w: memref<45x33xf32>, %wt: memref<33x45xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+    ins(%w : memref<45x33xf32>) outs(%wt : memref<33x45xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// -----
+
 // A filter gradient over 6 channels and 5 taps: 5 accumulator registers,
 // fewer than cover the FMA's latency. The sum over the row's positions
 // takes two a trip into two sets of accumulators, added after the loop.

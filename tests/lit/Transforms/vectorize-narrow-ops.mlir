@@ -229,6 +229,25 @@ func.func @transpose_into_rows(%x: memref<2x6x20xf32>, %y: memref<2x20x6xf32>) {
   return
 }
 
+// Rows of 13 floats: a block of 16 would be a shuffle of 208 lanes
+// (built partly through the stack); blocks of 8 positions are 104.
+// CHECK-LABEL: func.func @transpose_into_wide_rows
+// CHECK:       scf.for %[[N:.*]] = %c0 to %c2
+// CHECK-NEXT:    scf.for %[[W:.*]] = %c0 to %c16 step %c8
+// CHECK-NEXT:      vector.load %arg0[%[[N]], %c0, %[[W]]] : memref<2x13x20xf32>, vector<8xf32>
+// CHECK:           vector.shuffle {{.*}} : vector<104xf32>, vector<104xf32>
+// CHECK-NEXT:      vector.store %{{.*}}, %arg1[%[[N]], %[[W]], %c0] : memref<2x20x13xf32>, vector<104xf32>
+// CHECK:         vector.load %arg0[%[[N]], %c0, %c16] : memref<2x13x20xf32>, vector<4xf32>
+// CHECK:         vector.store %{{.*}}, %arg1[%[[N]], %c16, %c0] : memref<2x20x13xf32>, vector<52xf32>
+func.func @transpose_into_wide_rows(%x: memref<2x13x20xf32>, %y: memref<2x20x13xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, w, c) -> (n, c, w)>, affine_map<(n, w, c) -> (n, w, c)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<2x13x20xf32>) outs(%y : memref<2x20x13xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
 // The same copy carrying a bias over the channels and a ReLU (what
 // sinter-fuse-elementwise merges into it): the bias read once a block as a
 // row and repeated for each of the block's 16 rows, the body applied to
