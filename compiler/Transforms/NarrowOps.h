@@ -14,6 +14,12 @@
 
 namespace sinter {
 
+/// The most lanes one shuffle of a transposing copy may move: 160 (16 rows
+/// of 10 floats) lowered well, 208 (16 rows of 13) was built partly
+/// through the stack. Both sinter-tile-contractions' transpose tiles and
+/// sinter-vectorize-narrow-ops' blocks keep within it.
+constexpr int64_t kMostShuffleLanes = 160;
+
 /// Whether `op` is a generic on buffers whose innermost dimension is
 /// parallel, static, at most 2 * `lanes` floats wide (any width with
 /// `wide`, for a sum: sinter-vectorize-narrow-ops cuts it into narrow

@@ -22,6 +22,7 @@
 // thread count. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Transforms/NarrowOps.h"
 #include "compiler/Transforms/ParallelLoopUtils.h"
 #include "compiler/Transforms/Passes.h"
 
@@ -83,7 +84,6 @@ constexpr StringLiteral kTileMarker = "sinter.register_tile";
 constexpr StringLiteral kWindowTileMarker = "sinter.window_tile";
 /// A transpose's tile: vectorized if a whole square or a small edge.
 constexpr StringLiteral kTransposeTileMarker = "sinter.transpose_tile";
-constexpr int64_t kMostEdgeTransposeLanes = 160;
 /// Result elements from which a blocked product packs its panels: the copy
 /// pays when many row tiles pass a panel, and costs most where the operand's
 /// rows alias in the caches (measured at 2 threads, B/A packed/unpacked:
@@ -728,7 +728,7 @@ struct TileContractionsPass
         SmallVector<int64_t> sizes = op.getStaticLoopRanges();
         if (!ShapedType::isDynamicShape(sizes) &&
             (sizes == SmallVector<int64_t>(2, width) ||
-             sizes[0] * sizes[1] <= kMostEdgeTransposeLanes))
+             sizes[0] * sizes[1] <= sinter::kMostShuffleLanes))
           tiles.push_back(op);
         return;
       }

@@ -53,9 +53,6 @@ using namespace mlir;
 
 namespace {
 
-/// The most lanes of one block's shuffle in a transposing copy.
-constexpr int64_t kMostShuffleLanes = 160;
-
 /// Whether the innermost dimensions of `type` are one contiguous run: LLVM
 /// then sees one long innermost loop once the loops are merged. (MLIR's
 /// trailingNDimsContiguous wants static sizes all along.)
@@ -344,7 +341,7 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         // to 160 lanes lowered fine (16 rows of 10), 208 (16 rows of 13)
         // were built partly through the stack; such rows take half as
         // many positions a block.
-        int64_t positions = rowSize * lanes > kMostShuffleLanes
+        int64_t positions = rowSize * lanes > sinter::kMostShuffleLanes
                                 ? std::max<int64_t>(lanes / 2, 1)
                                 : lanes;
         int64_t whole = span / positions * positions;
@@ -524,25 +521,16 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
           return {};
         }
         int64_t chains = sumChains(op, reductionDims.back());
-        if (chains == 1) {
-          scf::LoopNest sums = loopsOver(
-              b, loc, ranges, reductionDims, iv, ValueRange{read(b, *init)},
-              [&](OpBuilder &b, ValueRange sum) -> scf::ValueVector {
-                return {row(b, sum.front())};
-              });
-          write(b, sums.results.front());
-          loops.append(sums.loops.begin(), sums.loops.end());
-          return {};
-        }
-        // `chains` rows of partial sums, the first starting from the
-        // output's value, the others from zero; the innermost sum steps
-        // by `chains`, term k going to row k; the rows added in order at
-        // the end.
-        SmallVector<Value> start(
-            chains,
-            b.create<arith::ConstantOp>(
-                loc, b.getZeroAttr(VectorType::get({width}, acc.getType()))));
-        start.front() = read(b, *init);
+        // `chains` rows of partial sums (often one), the first starting
+        // from the output's value, the others from zero; the innermost sum
+        // steps by `chains`, term k going to row k; the rows added in order
+        // at the end.
+        SmallVector<Value> start = {read(b, *init)};
+        if (chains > 1)
+          start.append(
+              chains - 1,
+              b.create<arith::ConstantOp>(
+                  loc, b.getZeroAttr(VectorType::get({width}, acc.getType()))));
         int64_t innermost = reductionDims.back();
         Value first =
             getValueOrCreateConstantIndexOp(b, loc, ranges[innermost].offset);
@@ -557,8 +545,10 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
                   [&](OpBuilder &b, Location, Value at, ValueRange rows) {
                     SmallVector<Value> next;
                     for (int64_t k = 0; k < chains; ++k) {
-                      iv[innermost] = b.create<arith::AddIOp>(
-                          loc, at, b.create<arith::ConstantIndexOp>(loc, k));
+                      iv[innermost] = at;
+                      if (k > 0)
+                        iv[innermost] = b.create<arith::AddIOp>(
+                            loc, at, b.create<arith::ConstantIndexOp>(loc, k));
                       next.push_back(row(b, rows[k]));
                     }
                     b.create<scf::YieldOp>(loc, next);
