@@ -282,7 +282,11 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     `vector.contract`s lowered to outer products (vector FMAs). Window
     contractions, whose input maps add loops (`g[n, i + a, j + b, o]`: a
     convolution's input gradient), tile into elementwise vector multiply-
-    adds once their unit loops are dropped. Tiles at the result's edges are
+    adds once their unit loops are dropped; their tiles fan out over a
+    further result dimension that no input indexes together with the
+    columns (a channels-first convolution's output channels, read from the
+    broadcast filter; a filter gradient's output channels, read as rows of
+    vectors along the positions), sized for the most FMAs per load. Tiles at the result's edges are
     peeled (vectorized at their size when it is static). Rows of a number
     known at run time only (the batch) in the outermost tile loop are split
     first: the rows that fill whole tiles, and the rest in a tile of 4
@@ -474,7 +478,11 @@ def VectorizeNarrowOps : Pass<"sinter-vectorize-narrow-ops", "::mlir::func::Func
     dimension, one shuffle into rows, one store (a store a row where the
     rows are apart in the output); elementwise ops merged into the copy
     (a bias and activation) apply to the block's rows, inputs that vary
-    along the row only (a bias) repeated for each.
+    along the row only (a bias) repeated for each. The mirror copy, narrow
+    input rows into output rows along the positions (channels last to
+    channels first, for a filter gradient along the positions), runs in
+    blocks of positions too: the block's input rows read (one load where
+    they follow each other), one shuffle, one store per output row.
 
     Example: a 2x2 max pool over `memref<?x14x2x14x2x6xf32>` into
     `memref<?x14x14x6xf32>` becomes three `scf.for` loops whose body holds

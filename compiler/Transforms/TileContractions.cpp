@@ -233,9 +233,22 @@ bool readWithColumns(linalg::GenericOp op, unsigned d, unsigned col) {
   });
 }
 
+/// Whether an input of `op` indexes one dimension by both loop `d` and the
+/// column loop (`j + b`): a tile can then not read it as rows of vectors.
+bool indexedWithColumns(linalg::GenericOp op, unsigned d, unsigned col) {
+  return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+    return llvm::any_of(op.getMatchingIndexingMap(in).getResults(),
+                        [&](AffineExpr e) {
+                          return e.isFunctionOfDim(d) && e.isFunctionOfDim(col);
+                        });
+  });
+}
+
 /// Shapes a window tile: its rows and its fan, the innermost other result
-/// dimension that no input with the columns reads (the channels of a
-/// channels-first convolution, whose filter is broadcast). Each vector
+/// dimension that no input indexes together with the columns (the
+/// channels of a channels-first convolution, whose filter is broadcast;
+/// the output channels of a filter gradient with its lanes along the
+/// positions, read as rows of vectors). Each vector
 /// loaded from the operand with the columns feeds the fan's accumulators,
 /// each broadcast value the rows'. Of the sizes that divide their
 /// dimensions (no edge tiles) and keep the accumulators within 2 * tile-m
@@ -255,7 +268,7 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
     if (d == row || d == col || ShapedType::isDynamic(ranges[d]) ||
         ranges[d] == 1)
       continue;
-    if (!readWithColumns(op, d, col) && unitStepIn(op, d))
+    if (!indexedWithColumns(op, d, col) && unitStepIn(op, d))
       fan = d;
     break;
   }

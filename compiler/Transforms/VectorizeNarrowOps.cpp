@@ -20,7 +20,9 @@
 // narrower than a vector (a channels-first convolution's output back to
 // channels last) runs in blocks of a vector's positions: one load per
 // channel, one shuffle into rows, the ops merged into the copy (a bias and
-// activation) on those rows, one store.
+// activation) on those rows, one store; the mirror copy (channels last
+// into channels-first rows of positions) in blocks of positions, one
+// shuffle each.
 //
 // Why: LLVM vectorizes innermost loops only. A 6-trip loop stays scalar,
 // and a 16-trip one is unrolled before the vectorizer sees it; the bias +
@@ -169,6 +171,105 @@ Value bodyOnVectors(OpBuilder &b, Location loc, linalg::GenericOp op,
   return asVector(b, loc, values.lookupOrDefault(yield.getOperand(0)), width);
 }
 
+/// Whether `operand`'s rows of `rowSize` elements at consecutive
+/// positions of loop `d` are one contiguous run: d's stride is a row and
+/// the dimensions between it and the row are single.
+bool rowsFollow(linalg::GenericOp op, OpOperand &operand, int64_t d,
+                int64_t rowSize) {
+  auto type = cast<MemRefType>(operand.get().getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  (void)getStridesAndOffset(type, strides, offset);
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  int64_t pos = *map.getResultPosition(getAffineDimExpr(d, op.getContext()));
+  bool follow = strides[pos] == rowSize;
+  for (int64_t p = pos + 1; p + 1 < map.getNumResults(); ++p)
+    follow &= type.getDimSize(p) == 1;
+  return follow;
+}
+
+/// The loops of a transposing copy outside its blocks: all but the
+/// innermost and `d`.
+SmallVector<int64_t> loopsOutside(linalg::GenericOp op, int64_t d) {
+  SmallVector<int64_t> outer;
+  for (int64_t l = 0; l + 1 < op.getNumLoops(); ++l)
+    if (l != d)
+      outer.push_back(l);
+  return outer;
+}
+
+/// `first` and `second` end to end, as one vector.
+Value concatenate(OpBuilder &b, Location loc, Value first, Value second) {
+  int64_t n = cast<VectorType>(first.getType()).getNumElements() +
+              cast<VectorType>(second.getType()).getNumElements();
+  return b.create<vector::ShuffleOp>(loc, first, second,
+                                     llvm::to_vector(llvm::seq<int64_t>(0, n)));
+}
+
+/// Positions a block of a transposing copy takes: a block is one shuffle
+/// of its positions x the row's floats, up to kMostShuffleLanes (rows of
+/// more than 10 floats take half a vector's positions).
+int64_t blockPositions(int64_t rowSize, int64_t lanes) {
+  return rowSize * lanes > sinter::kMostShuffleLanes
+             ? std::max<int64_t>(lanes / 2, 1)
+             : lanes;
+}
+
+/// A transposing copy's `op` replaced by loops over its `outer` dimensions
+/// (`iv[d]` set to their indices) around `block(b, start, count)` over its
+/// innermost loop's `span` positions: a loop over the whole blocks of
+/// `positions`, then the rest as one block. Returns the loops, outermost
+/// first.
+SmallVector<scf::ForOp>
+replaceByBlocks(RewriterBase &rewriter, linalg::GenericOp op,
+                ArrayRef<int64_t> outer, MutableArrayRef<Value> iv,
+                int64_t span, int64_t positions,
+                function_ref<void(OpBuilder &, Value, int64_t)> block) {
+  Location loc = op.getLoc();
+  SmallVector<Range, 4> ranges =
+      cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter, loc);
+  SmallVector<scf::ForOp> loops;
+  scf::LoopNest nest = loopsOver(
+      rewriter, loc, ranges, outer, iv, {},
+      [&](OpBuilder &b, ValueRange) -> scf::ValueVector {
+        int64_t whole = span / positions * positions;
+        if (whole > 0) {
+          auto blocks = b.create<scf::ForOp>(
+              loc, b.create<arith::ConstantIndexOp>(loc, 0),
+              b.create<arith::ConstantIndexOp>(loc, whole),
+              b.create<arith::ConstantIndexOp>(loc, positions));
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(blocks.getBody()->getTerminator());
+          block(b, blocks.getInductionVar(), positions);
+          loops.push_back(blocks);
+        }
+        if (span > whole)
+          block(b, b.create<arith::ConstantIndexOp>(loc, whole),
+                span - whole);
+        return {};
+      });
+  loops.insert(loops.begin(), nest.loops.begin(), nest.loops.end());
+  rewriter.eraseOp(op);
+  return loops;
+}
+
+/// Whether every operand of `op` is a buffer of vector-loadable elements
+/// indexed by dimensions and constants, at unit stride along its last
+/// result, a dimension.
+bool rowsOfDims(linalg::GenericOp op) {
+  return llvm::all_of(op->getOpOperands(), [&](OpOperand &operand) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    return type && loadsAsVector(type.getElementType()) &&
+           map.getNumResults() != 0 &&
+           isa<AffineDimExpr>(map.getResults().back()) &&
+           isLastMemrefDimUnitStride(type) &&
+           llvm::all_of(map.getResults(), [](AffineExpr e) {
+             return isa<AffineDimExpr, AffineConstantExpr>(e);
+           });
+  });
+}
+
 /// The dimension a transposing copy's input is contiguous along, where
 /// the copy's output has a narrow innermost dimension the input strides
 /// through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]); or nothing. The
@@ -189,20 +290,8 @@ std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
   if (ShapedType::isDynamic(ranges[inner]) || ranges[inner] < 2 ||
       ranges[inner] >= lanes)
     return std::nullopt;
-  // Maps of dimensions and constants, each operand at unit stride along
-  // its last result.
-  for (OpOperand &operand : op->getOpOperands()) {
-    AffineMap map = op.getMatchingIndexingMap(&operand);
-    auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !loadsAsVector(type.getElementType()) ||
-        map.getNumResults() == 0 ||
-        !isa<AffineDimExpr>(map.getResults().back()) ||
-        !isLastMemrefDimUnitStride(type) ||
-        llvm::any_of(map.getResults(), [](AffineExpr e) {
-          return !isa<AffineDimExpr, AffineConstantExpr>(e);
-        }))
-      return std::nullopt;
-  }
+  if (!rowsOfDims(op))
+    return std::nullopt;
   AffineMap in = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   int64_t along = cast<AffineDimExpr>(in.getResults().back()).getPosition();
@@ -245,26 +334,9 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
   int64_t rowSize = sizes[inner], span = sizes[along];
   OpOperand *in = op.getDpsInputOperand(0), *out = op.getDpsInitOperand(0);
-  // The block's rows are one contiguous run of the output when they
-  // follow each other: `along`'s stride is a row, and the dimensions
-  // between are single.
-  auto outType = cast<MemRefType>(out->get().getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  (void)getStridesAndOffset(outType, strides, offset);
-  AffineMap outMap = op.getMatchingIndexingMap(out);
-  int64_t alongPos =
-      *outMap.getResultPosition(getAffineDimExpr(along, op.getContext()));
-  bool contiguous = strides[alongPos] == rowSize;
-  for (int64_t p = alongPos + 1; p + 1 < outMap.getNumResults(); ++p)
-    contiguous &= outType.getDimSize(p) == 1;
-
-  SmallVector<Range, 4> ranges =
-      cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter, loc);
-  SmallVector<int64_t> outer;
-  for (int64_t d = 0; d < inner; ++d)
-    if (d != along)
-      outer.push_back(d);
+  // The block's rows are one contiguous run of the output.
+  bool contiguous = rowsFollow(op, *out, along, rowSize);
+  SmallVector<int64_t> outer = loopsOutside(op, along);
   SmallVector<Value> iv(op.getNumLoops());
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
     return indicesAt(b, loc, op, operand, iv);
@@ -304,13 +376,7 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
       iv[inner] = b.create<arith::ConstantIndexOp>(loc, c);
       Value column = b.create<vector::LoadOp>(
           loc, VectorType::get({count}, element), in->get(), indices(b, *in));
-      if (!all) {
-        all = column;
-        continue;
-      }
-      int64_t n = cast<VectorType>(all.getType()).getNumElements() + count;
-      all = b.create<vector::ShuffleOp>(
-          loc, all, column, llvm::to_vector(llvm::seq<int64_t>(0, n)));
+      all = all ? concatenate(b, loc, all, column) : column;
     }
     // Row k of the block is lane k of every column.
     SmallVector<int64_t> transpose;
@@ -333,35 +399,113 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
       b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
     }
   };
-  SmallVector<scf::ForOp> loops;
-  scf::LoopNest nest = loopsOver(
-      rewriter, loc, ranges, outer, iv, {},
-      [&](OpBuilder &b, ValueRange) -> scf::ValueVector {
-        // A block is one shuffle of its positions x the row's floats: up
-        // to 160 lanes lowered fine (16 rows of 10), 208 (16 rows of 13)
-        // were built partly through the stack; such rows take half as
-        // many positions a block.
-        int64_t positions = rowSize * lanes > sinter::kMostShuffleLanes
-                                ? std::max<int64_t>(lanes / 2, 1)
-                                : lanes;
-        int64_t whole = span / positions * positions;
-        if (whole > 0) {
-          auto blocks = b.create<scf::ForOp>(
-              loc, b.create<arith::ConstantIndexOp>(loc, 0),
-              b.create<arith::ConstantIndexOp>(loc, whole),
-              b.create<arith::ConstantIndexOp>(loc, positions));
-          OpBuilder::InsertionGuard g(b);
-          b.setInsertionPoint(blocks.getBody()->getTerminator());
-          block(b, blocks.getInductionVar(), positions);
-          loops.push_back(blocks);
-        }
-        if (span > whole)
-          block(b, b.create<arith::ConstantIndexOp>(loc, whole), span - whole);
-        return {};
-      });
-  loops.insert(loops.begin(), nest.loops.begin(), nest.loops.end());
-  rewriter.eraseOp(op);
-  return loops;
+  return replaceByBlocks(rewriter, op, outer, iv, span,
+                         blockPositions(rowSize, lanes), block);
+}
+
+/// The dimension a transposing copy's output rows run along, where its
+/// input has a narrow innermost dimension (`narrow`, returned with it)
+/// that the output strides through: the mirror of transposedAlong
+/// (lenet's [N, 28, 28, 6] gradient into the [N, 6, 28, 32] rows of a
+/// filter gradient along the positions); or nothing. One input, its body
+/// elementwise ops on it.
+struct RowsOutOf {
+  int64_t inner, narrow;
+};
+std::optional<RowsOutOf> transposedOutOfRows(linalg::GenericOp op,
+                                             int64_t lanes) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
+      op.getNumLoops() < 2)
+    return std::nullopt;
+  if (!rowsOfDims(op))
+    return std::nullopt;
+  AffineMap in = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  int64_t inner = op.getNumLoops() - 1;
+  int64_t narrow = cast<AffineDimExpr>(in.getResults().back()).getPosition();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (narrow == inner || ShapedType::isDynamic(ranges[narrow]) ||
+      ranges[narrow] < 2 || ranges[narrow] >= lanes ||
+      ShapedType::isDynamic(ranges[inner]) || !in.isFunctionOfDim(inner) ||
+      !out.isFunctionOfDim(narrow) ||
+      cast<AffineDimExpr>(out.getResults().back()).getPosition() != inner)
+    return std::nullopt;
+  if (!op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty())
+    return std::nullopt;
+  for (Operation &bodyOp : op.getBody()->without_terminator())
+    if (bodyOp.getNumRegions() != 0 || bodyOp.getNumResults() != 1 ||
+        !OpTrait::hasElementwiseMappableTraits(&bodyOp))
+      return std::nullopt;
+  return RowsOutOf{inner, narrow};
+}
+
+/// Replaces the transposing copy `op` (transposedOutOfRows) by loops over
+/// its other dimensions around blocks of positions along the output's
+/// rows: the block's narrow input rows read (one load where they follow
+/// each other), transposed by one shuffle, and written as one vector per
+/// output row.
+SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
+                                                linalg::GenericOp op,
+                                                RowsOutOf dims, int64_t lanes) {
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  int64_t rowSize = sizes[dims.narrow], span = sizes[dims.inner];
+  OpOperand *in = op.getDpsInputOperand(0), *out = op.getDpsInitOperand(0);
+  // The input rows of the block's positions are one contiguous run.
+  bool contiguous = rowsFollow(op, *in, dims.inner, rowSize);
+  SmallVector<int64_t> outer = loopsOutside(op, dims.narrow);
+  SmallVector<Value> iv(op.getNumLoops());
+  auto indices = [&](OpBuilder &b, OpOperand &operand) {
+    return indicesAt(b, loc, op, operand, iv);
+  };
+  Type element = getElementTypeOrSelf(in->get().getType());
+  auto at = [&](OpBuilder &b, Value start, int64_t k) -> Value {
+    if (k == 0)
+      return start;
+    return b.create<arith::AddIOp>(loc, start,
+                                   b.create<arith::ConstantIndexOp>(loc, k));
+  };
+  // `count` positions from `start`.
+  auto block = [&](OpBuilder &b, Value start, int64_t count) {
+    iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, 0);
+    Value all;
+    if (contiguous) {
+      iv[dims.inner] = start;
+      all = b.create<vector::LoadOp>(
+          loc, VectorType::get({count * rowSize}, element), in->get(),
+          indices(b, *in));
+    } else {
+      for (int64_t k = 0; k < count; ++k) {
+        iv[dims.inner] = at(b, start, k);
+        Value row =
+            b.create<vector::LoadOp>(loc, VectorType::get({rowSize}, element),
+                                     in->get(), indices(b, *in));
+        all = all ? concatenate(b, loc, all, row) : row;
+      }
+    }
+    // Output row c is lane c of every position's row.
+    SmallVector<int64_t> transpose;
+    for (int64_t c = 0; c < rowSize; ++c)
+      for (int64_t k = 0; k < count; ++k)
+        transpose.push_back(k * rowSize + c);
+    Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
+    IRMapping values;
+    values.map(op.getMatchingBlockArgument(in), rows);
+    iv[dims.inner] = start;
+    rows = bodyOnVectors(b, loc, op, values, iv, count * rowSize);
+    for (int64_t c = 0; c < rowSize; ++c) {
+      iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, c);
+      Value row = b.create<vector::ExtractStridedSliceOp>(
+          loc, rows, ArrayRef<int64_t>{c * count}, ArrayRef<int64_t>{count},
+          ArrayRef<int64_t>{1});
+      b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
+    }
+  };
+  return replaceByBlocks(rewriter, op, outer, iv, span,
+                         blockPositions(rowSize, lanes), block);
 }
 
 /// How many rows of partial sums a narrow op's sum carries: where its body
@@ -393,7 +537,7 @@ int64_t sumChains(linalg::GenericOp op, int64_t innermost) {
 // constants with the innermost dimension last and at unit stride where it is
 // used, a body of elementwise ops, and not already vectorizable by LLVM.
 bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes, bool wide) {
-  if (!wide && transposedAlong(op, lanes))
+  if (!wide && (transposedAlong(op, lanes) || transposedOutOfRows(op, lanes)))
     return true;
   std::optional<int64_t> row = rowLoop(op);
   if (!op.hasPureBufferSemantics() || op.getNumLoops() < 2 || !row)
@@ -450,6 +594,8 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
                                                      int64_t lanes) {
   if (std::optional<int64_t> along = transposedAlong(op, lanes))
     return lowerTranspose(rewriter, op, *along, lanes);
+  if (std::optional<RowsOutOf> dims = transposedOutOfRows(op, lanes))
+    return lowerTransposeOutOfRows(rewriter, op, *dims, lanes);
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   Location loc = op.getLoc();

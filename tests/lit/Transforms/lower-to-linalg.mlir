@@ -255,6 +255,41 @@ func.func @conv_rows(%x: tensor<?x12x12x1xf32>, %w: tensor<3x3x1x4xf32>) -> tens
 
 // -----
 
+// Its filter gradient likewise, with the positions along the vectors
+// (sinter-tile-contractions would fill 4 lanes of 16 with the channels):
+// the padded input and the cotangent channels first, the cotangent's rows
+// padded to whole vectors of 16 lanes (20 -> 32, read as 2 x 16), lane l
+// of partial[b, g, c, o, a, l] summing the positions 16 * jb + l of the
+// batch and rows, the input read at column 16 * jb + l + b * dilation
+// (32 + 5 - 1 = 36 columns); then the 16 lanes summed into [a, b, c, g,
+// o].
+// CHECK-DAG: #[[GLANES:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d6, d1, d3, d7, d8, d5)>
+// CHECK-DAG: #[[XLANES:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d6, d1, d2, d7 + d4, d8 * 16 + d5 + d0 * 2)>
+// CHECK-DAG: #[[PARTIAL:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d0, d1, d2, d3, d4, d5)>
+// CHECK-DAG: #[[LANESUM:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d3, d2, d4, d0, d5)>
+// CHECK-LABEL: func.func @conv_filter_grad_rows
+// CHECK: %[[XZ:.*]] = linalg.fill {{.*}} -> tensor<?x2x1x14x36xf32>
+// CHECK: %[[XW:.*]] = tensor.extract_slice %[[XZ]][0, 0, 0, 1, 2] [%{{.*}}, 2, 1, 12, 20]
+// CHECK: %[[XT:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<?x12x20x2xf32>) outs(%[[XW]] : tensor<?x2x1x12x20xf32>)
+// CHECK: %[[X:.*]] = tensor.insert_slice %[[XT]] into %[[XZ]]
+// CHECK: %[[GZ:.*]] = linalg.fill {{.*}} -> tensor<?x2x2x12x32xf32>
+// CHECK: %[[GW:.*]] = tensor.extract_slice %[[GZ]][0, 0, 0, 0, 0] [%{{.*}}, 2, 2, 12, 20]
+// CHECK: %[[GT:.*]] = linalg.generic {{.*}} ins(%arg1 : tensor<?x12x20x4xf32>) outs(%[[GW]] : tensor<?x2x2x12x20xf32>)
+// CHECK: %[[GP:.*]] = tensor.insert_slice %[[GT]] into %[[GZ]]
+// CHECK: %[[G:.*]] = tensor.expand_shape %[[GP]] {{\[\[}}0], [1], [2], [3], [4, 5]] {{.*}} into tensor<?x2x2x12x2x16xf32>
+// CHECK: %[[P:.*]] = linalg.generic {indexing_maps = [#[[GLANES]], #[[XLANES]], #[[PARTIAL]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[G]], %[[X]] : tensor<?x2x2x12x2x16xf32>, tensor<?x2x1x14x36xf32>) outs(%{{.*}} : tensor<3x2x1x2x3x16xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: %[[DW:.*]] = linalg.generic {indexing_maps = [#[[LANESUM]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%[[P]] : tensor<3x2x1x2x3x16xf32>) outs(%{{.*}} : tensor<3x3x1x2x2xf32>)
+// CHECK: tensor.collapse_shape %[[DW]] {{\[\[}}0], [1], [2], [3, 4]] : tensor<3x3x1x2x2xf32> into tensor<3x3x1x4xf32>
+func.func @conv_filter_grad_rows(%x: tensor<?x12x20x2xf32>, %g: tensor<?x12x20x4xf32>) -> tensor<3x3x1x4xf32> {
+  %0 = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 1, 1>, dilations = array<i64: 1, 2>, padding = array<i64: 1, 1, 2, 2>, groups = 2}
+      : tensor<?x12x20x2xf32>, tensor<?x12x20x4xf32> -> tensor<3x3x1x4xf32>
+  return %0 : tensor<3x3x1x4xf32>
+}
+
+// -----
+
 // The input gradient is a gather: the cotangent is spread at stride steps
 // after extent - 1 - pad zeros, and read through the flipped filter. With
 // at least as many channels as the input has columns it stays channels

@@ -427,6 +427,39 @@ func.func @rows_input_grad(%g: memref<?x16x18x20xf32>, %f: memref<5x5x16x6xf32>,
 
 // -----
 
+// A filter gradient with the positions along the vectors
+// (sinter-lower-to-linalg): both inputs are read as vectors along the
+// lanes l, the cotangent for each output channel o, the input for each
+// row of taps a (its column `16 * jb + l + b` holds the column tap b, one
+// per tile). The tile's rows are the taps a and its fan the channels o:
+// 3 x 4 accumulators from 3 + 4 vector loads a step.
+// CHECK-LABEL: func.func @filter_grad_lanes
+// CHECK: scf.parallel (%[[B:.*]]) = (%c0) to (%c3) step (%c1)
+// CHECK: vector.transfer_read %arg2{{.*}} vector<4x3x16xf32>
+// CHECK: scf.for {{.*}} -> (vector<4x3x16xf32>)
+// CHECK: scf.for {{.*}} -> (vector<4x3x16xf32>)
+// CHECK: scf.for %[[JB:.*]] = %c0 to %c2 step %c1 {{.*}} -> (vector<4x3x16xf32>)
+// CHECK: %[[G:.*]] = vector.transfer_read %arg0{{.*}} : memref<?x1x4x10x2x16xf32>, vector<4x3x16xf32>
+// CHECK: %[[COL:.*]] = affine.apply #{{.*}}(%[[B]], %[[JB]])
+// CHECK: %[[X:.*]] = vector.transfer_read %arg1[{{.*}}, %[[COL]]]{{.*}} : memref<?x1x1x12x34xf32>, vector<3x16xf32>
+// CHECK: %[[XX:.*]] = vector.broadcast %[[X]] : vector<3x16xf32> to vector<4x3x16xf32>
+// CHECK: vector.fma %[[G]], %[[XX]], %{{.*}} : vector<4x3x16xf32>
+#fg = affine_map<(b, g, c, o, a, l, n, i, jb) -> (n, g, o, i, jb, l)>
+#fx = affine_map<(b, g, c, o, a, l, n, i, jb) -> (n, g, c, i + a, jb * 16 + l + b)>
+#fp = affine_map<(b, g, c, o, a, l, n, i, jb) -> (b, g, c, o, a, l)>
+func.func @filter_grad_lanes(%g: memref<?x1x4x10x2x16xf32>, %x: memref<?x1x1x12x34xf32>, %p: memref<3x1x1x4x3x16xf32>) {
+  linalg.generic {indexing_maps = [#fg, #fx, #fp], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+    ins(%g, %x : memref<?x1x4x10x2x16xf32>, memref<?x1x1x12x34xf32>) outs(%p : memref<3x1x1x4x3x16xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %0 = arith.mulf %u, %v : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // A window read at stride 2 along the rows (a strided convolution) cannot
 // load a tile's rows as one vector: the op is left to plain loops.
 // CHECK-LABEL: func.func @strided_window

@@ -248,6 +248,52 @@ func.func @transpose_into_wide_rows(%x: memref<2x13x20xf32>, %y: memref<2x20x13x
   return
 }
 
+// The mirror copy: rows of 6 channels into channels first, each output
+// row (a channel) along the positions, in rows of 32 (the filter gradient
+// along the positions pads them to whole vectors). Blocks of 16 positions
+// along the output rows: the block's 16 input rows, contiguous, one load;
+// one shuffle; one store a channel. The last 4 positions are one block.
+// CHECK-LABEL: func.func @transpose_out_of_rows
+// CHECK:       scf.for %[[N:.*]] = %c0 to %c2
+// CHECK-NEXT:    %[[ALL:.*]] = vector.load %arg0[%[[N]], %c0, %c0] : memref<2x20x6xf32>, vector<96xf32>
+// CHECK-NEXT:    %[[ROWS:.*]] = vector.shuffle %[[ALL]], %[[ALL]] [0, 6, 12, 18, 24, 30, 36, 42, 48, 54, 60, 66, 72, 78, 84, 90, 1, 7,
+// CHECK-NEXT:    %[[C0:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [0], sizes = [16], strides = [1]}
+// CHECK-NEXT:    vector.store %[[C0]], %arg1[%[[N]], %c0, %c0] : memref<2x6x20xf32, strided<[192, 32, 1]>>, vector<16xf32>
+// CHECK:         %[[C5:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [80], sizes = [16], strides = [1]}
+// CHECK-NEXT:    vector.store %[[C5]], %arg1[%[[N]], %c5, %c0] : memref<2x6x20xf32, strided<[192, 32, 1]>>, vector<16xf32>
+// CHECK-NEXT:    %[[REST:.*]] = vector.load %arg0[%[[N]], %c16, %c0] : memref<2x20x6xf32>, vector<24xf32>
+// CHECK-NEXT:    vector.shuffle %[[REST]], %[[REST]] [0, 6, 12, 18, 1, 7, 13, 19, 2, 8, 14, 20, 3, 9, 15, 21, 4, 10, 16, 22, 5, 11, 17, 23]
+// CHECK:         vector.store %{{.*}}, %arg1[%[[N]], %c5, %c16] : memref<2x6x20xf32, strided<[192, 32, 1]>>, vector<4xf32>
+// CHECK-NOT:     memref.load
+func.func @transpose_out_of_rows(%x: memref<2x20x6xf32>, %y: memref<2x6x20xf32, strided<[192, 32, 1]>>) {
+  linalg.generic {indexing_maps = [affine_map<(n, c, w) -> (n, w, c)>, affine_map<(n, c, w) -> (n, c, w)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<2x20x6xf32>) outs(%y : memref<2x6x20xf32, strided<[192, 32, 1]>>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// Input rows apart (6 channels of rows of 8): one load a position,
+// joined; the body (a ReLU) on the whole transposed block.
+// CHECK-LABEL: func.func @transpose_out_of_spaced_rows
+// CHECK:       %[[R0:.*]] = vector.load %arg0[%[[N:.*]], %c0, %c0] : memref<2x20x6xf32, strided<[160, 8, 1]>>, vector<6xf32>
+// CHECK-NEXT:  %[[R1:.*]] = vector.load %arg0[%[[N]], %c1, %c0] : memref<2x20x6xf32, strided<[160, 8, 1]>>, vector<6xf32>
+// CHECK-NEXT:  vector.shuffle %[[R0]], %[[R1]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] : vector<6xf32>, vector<6xf32>
+// CHECK:       %[[T:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 6, 12, 18, 24, 30, 36, 42, 48, 54, 60, 66, 72, 78, 84, 90, 1, 7,
+// CHECK-NEXT:  %[[RELU:.*]] = arith.maximumf %[[T]], %{{.*}} : vector<96xf32>
+// CHECK-NEXT:  vector.extract_strided_slice %[[RELU]] {offsets = [0], sizes = [16], strides = [1]}
+func.func @transpose_out_of_spaced_rows(%x: memref<2x20x6xf32, strided<[160, 8, 1]>>, %y: memref<2x6x20xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(n, c, w) -> (n, w, c)>, affine_map<(n, c, w) -> (n, c, w)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<2x20x6xf32, strided<[160, 8, 1]>>) outs(%y : memref<2x6x20xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // The same copy carrying a bias over the channels and a ReLU (what
 // sinter-fuse-elementwise merges into it): the bias read once a block as a
 // row and repeated for each of the block's 16 rows, the body applied to
