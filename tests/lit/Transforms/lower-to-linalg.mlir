@@ -57,19 +57,64 @@ func.func @bias(%x: tensor<?x3xf32>, %b: tensor<3xf32>) -> (tensor<?x3xf32>, ten
 
 // -----
 
-// Softmax: max, exp(x - max), sum, divide; the max starts at -inf.
+// Softmax in three passes over x: the max (from -inf), the sum of
+// exp(x - max) (no tensor of exponentials), and exp(x - max) / sum.
 // CHECK-LABEL: func.func @softmax
 // CHECK: arith.constant 0xFF800000 : f32
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%arg0 : tensor<?x3xf32>)
+// CHECK-NOT: linalg.index
 // CHECK: arith.maximumf
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%arg0, %[[MAX]] : tensor<?x3xf32>, tensor<?xf32>)
+// CHECK: arith.subf
 // CHECK: math.exp
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%arg0, %[[MAX]], %[[SUM]] : tensor<?x3xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK: arith.subf
+// CHECK: math.exp
 // CHECK: arith.divf
+// CHECK-NOT: linalg.generic
 func.func @softmax(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %0 = sinter.softmax %x : tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
+}
+
+// -----
+
+// Attention's softmax over causally masked scores: each pass reads the
+// scores themselves and hides the future (key s > query t) as -inf; the
+// masked scores are never written.
+// CHECK-LABEL: func.func @causal_softmax
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<?x2x5x5xf32>)
+// CHECK: %[[T:.*]] = linalg.index 2 : index
+// CHECK: %[[S:.*]] = linalg.index 3 : index
+// CHECK: %[[FUTURE:.*]] = arith.cmpi ugt, %[[S]], %[[T]] : index
+// CHECK: %[[X:.*]] = arith.select %[[FUTURE]], %{{.*}}, %in : f32
+// CHECK: arith.maximumf %out, %[[X]] : f32
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%arg0, %[[MAX]] : tensor<?x2x5x5xf32>, tensor<?x2x5xf32>)
+// CHECK: arith.cmpi ugt
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[MAX]], %[[SUM]] : tensor<?x2x5x5xf32>, tensor<?x2x5xf32>, tensor<?x2x5xf32>)
+// CHECK: arith.cmpi ugt
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK-NOT: linalg.generic
+func.func @causal_softmax(%x: tensor<?x2x5x5xf32>) -> tensor<?x2x5x5xf32> {
+  %0 = sinter.causal_mask %x {value = 0xFF800000 : f32} : tensor<?x2x5x5xf32>
+  %1 = sinter.softmax %0 : tensor<?x2x5x5xf32>
+  return %1 : tensor<?x2x5x5xf32>
+}
+
+// -----
+
+// With another value (the mask's gradient, 0) the mask is its own pass.
+// CHECK-LABEL: func.func @zero_mask_softmax
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%arg0 : tensor<?x2x5x5xf32>)
+// CHECK: arith.cmpi ugt
+// CHECK: arith.select
+func.func @zero_mask_softmax(%x: tensor<?x2x5x5xf32>) -> tensor<?x2x5x5xf32> {
+  %0 = sinter.causal_mask %x {value = 0.0 : f32} : tensor<?x2x5x5xf32>
+  %1 = sinter.softmax %0 : tensor<?x2x5x5xf32>
+  return %1 : tensor<?x2x5x5xf32>
 }
 
 // -----
