@@ -21,14 +21,14 @@ void sinter::addTrainPasses(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createFuseSoftmaxCrossentropy());
 }
 
-void sinter::addLinalgPasses(OpPassManager &pm) {
+void sinter::addLinalgPasses(OpPassManager &pm, int64_t lanes) {
   // The manifest reads the argument attributes that packing removes.
   pm.addPass(createEmbedManifest());
   pm.addPass(createPackTrainerABI());
   // On Sinter ops still: the optimizer steps are found by their interface.
   pm.addNestedPass<func::FuncOp>(createFuseOptimizerUpdates());
   pm.addPass(createResultsIntoDestinations());
-  pm.addPass(createLowerToLinalg());
+  pm.addPass(createLowerToLinalg({lanes}));
   // No CSE here: it would merge the zero-filled accumulators of different
   // matmuls, and each merged use then costs a copy in bufferization.
   pm.addPass(createCanonicalizerPass());

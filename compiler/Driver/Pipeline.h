@@ -16,8 +16,9 @@ enum class Stage { Graph, Train, Linalg, LLVM, LLVMIR, Obj, Exe };
 /// graph -> train: forward + loss + gradients + optimizer updates.
 void addTrainPasses(mlir::OpPassManager &pm);
 /// train -> linalg: linalg on tensors with the flat trainer ABI and the
-/// embedded manifest.
-void addLinalgPasses(mlir::OpPassManager &pm);
+/// embedded manifest; `lanes`, floats in a vector register of the target,
+/// picks the layouts that depend on it.
+void addLinalgPasses(mlir::OpPassManager &pm, int64_t lanes = 16);
 /// How linalg becomes loops.
 struct LoopOptions {
   /// Ops with at least this many points run their outer loop on threads.

@@ -244,7 +244,9 @@ void populateActivationLowerings(RewritePatternSet &patterns);
 void populateLossLowerings(RewritePatternSet &patterns);
 void populateNormalizeLowerings(RewritePatternSet &patterns);
 void populateSequenceLowerings(RewritePatternSet &patterns);
-void populateWindowLowerings(RewritePatternSet &patterns);
+/// `lanes`: floats in a vector register of the target (the filter
+/// gradient's layout depends on it).
+void populateWindowLowerings(RewritePatternSet &patterns, int64_t lanes);
 
 } // namespace sinter::lowering
 

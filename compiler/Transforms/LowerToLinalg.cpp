@@ -596,6 +596,7 @@ void addPatterns(RewritePatternSet &patterns) {
 
 struct LowerToLinalgPass
     : public sinter::impl::LowerToLinalgBase<LowerToLinalgPass> {
+  using LowerToLinalgBase::LowerToLinalgBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     addPatterns<RegularizationOp, RegularizationGradOp, SquaredNormOp,
@@ -607,7 +608,7 @@ struct LowerToLinalgPass
     populateLossLowerings(patterns);
     populateNormalizeLowerings(patterns);
     populateSequenceLowerings(patterns);
-    populateWindowLowerings(patterns);
+    populateWindowLowerings(patterns, lanes);
     GreedyRewriteConfig config;
     config.strictMode = GreedyRewriteStrictness::ExistingOps;
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),

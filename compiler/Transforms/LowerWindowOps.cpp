@@ -600,10 +600,14 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
   return {castTo(b, op.getLoc(), mergeChannels(e, dx), in)};
 }
 
-// Ungrouped with enough channels: windowRowsᵀ · grad. Else: iteration
-// (n, oh, ow, a, b, g, c, o), the batch and output positions outermost, so
-// each step sweeps the small filter gradient contiguously.
-SmallVector<Value> lower(Conv2DFilterGradOp op, OpBuilder &b) {
+// Ungrouped with enough channels: windowRowsᵀ · grad. With output
+// channels filling at most half of a vector of `lanes`: along the
+// positions (filterGradAlongRows; on AVX2 lenet's 6 channels fill 6 of 8
+// lanes channels last, and the transposes along the positions cost more
+// than they save). Else: iteration (n, oh, ow, a, b, g, c, o), the batch
+// and output positions outermost, so each step sweeps the small filter
+// gradient contiguously.
+SmallVector<Value> lower(Conv2DFilterGradOp op, OpBuilder &b, int64_t lanes) {
   Emitter e(b, op.getLoc());
   Conv c(op, op.getType());
   if (c.groups == 1 && c.inPerGroup >= kIm2colMinChannels) {
@@ -618,7 +622,8 @@ SmallVector<Value> lower(Conv2DFilterGradOp op, OpBuilder &b) {
         SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
     return {castTo(b, op.getLoc(), shaped, type)};
   }
-  if (alongRows(c, c.outPerGroup, op.getGrad().getType().getDimSize(2)))
+  if (2 * c.outPerGroup <= lanes &&
+      alongRows(c, c.outPerGroup, op.getGrad().getType().getDimSize(2)))
     return {
         castTo(b, op.getLoc(), filterGradAlongRows(e, op, c), op.getType())};
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
@@ -1021,9 +1026,23 @@ void addPatterns(RewritePatternSet &patterns) {
   (patterns.add<LowerPattern<Ops, &lower>>(patterns.getContext()), ...);
 }
 
+/// The filter gradient, whose layout depends on the vector width.
+struct LowerFilterGrad : public OpRewritePattern<Conv2DFilterGradOp> {
+  LowerFilterGrad(MLIRContext *ctx, int64_t lanes)
+      : OpRewritePattern(ctx), lanes(lanes) {}
+  LogicalResult matchAndRewrite(Conv2DFilterGradOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, lower(op, rewriter, lanes));
+    return success();
+  }
+  int64_t lanes;
+};
+
 } // namespace
 
-void sinter::lowering::populateWindowLowerings(RewritePatternSet &patterns) {
-  addPatterns<Conv2DOp, Conv2DInputGradOp, Conv2DFilterGradOp, MaxPool2DOp,
-              MaxPool2DGradOp, AvgPool2DOp, AvgPool2DGradOp>(patterns);
+void sinter::lowering::populateWindowLowerings(RewritePatternSet &patterns,
+                                               int64_t lanes) {
+  addPatterns<Conv2DOp, Conv2DInputGradOp, MaxPool2DOp, MaxPool2DGradOp,
+              AvgPool2DOp, AvgPool2DGradOp>(patterns);
+  patterns.add<LowerFilterGrad>(patterns.getContext(), lanes);
 }

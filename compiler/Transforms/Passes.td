@@ -139,8 +139,17 @@ def LowerToLinalg : Pass<"sinter-lower-to-linalg", "::mlir::ModuleOp"> {
     Produces destination-passing linalg on tensors: matmuls and reductions
     as `linalg.generic` over `tensor.empty` + `linalg.fill`, optimizer
     updates as one `linalg.generic` whose outputs are the parameter and its
-    slots. Dynamic sizes come from `tensor.dim` of the operands.
+    slots. Dynamic sizes come from `tensor.dim` of the operands. `lanes`,
+    the target's floats in a vector register, picks a convolution filter
+    gradient's layout: along the positions (channels first, 16-lane
+    partial sums) when its output channels per group fill at most half a
+    vector and a row holds more positions than channels, else channels
+    last.
   }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "floats in a vector register of the target">,
+  ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",

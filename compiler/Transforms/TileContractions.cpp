@@ -273,6 +273,15 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
     break;
   }
   int64_t lanes = std::max<int64_t>(tileN / 2, 1);
+  // Where the fan is loaded as vectors too (a filter gradient along the
+  // positions), each accumulator costs two vector loads per column
+  // vector, with no broadcast shared along the columns: one vector of
+  // columns a tile leaves the accumulators to rows and fan. (AVX2, 16
+  // columns of lenet's first filter gradient: 6 channels x 2 vectors, one
+  // row of taps, read all 6 channels' rows once per tap; 2.6x the time of
+  // 5 rows x 2 channels x 1 vector.)
+  if (fan && readWithColumns(op, *fan, col) && plan.sizes[col] % lanes == 0)
+    plan.sizes[col] = lanes;
   int64_t vectors = llvm::divideCeil(plan.sizes[col], lanes);
   int64_t budget = 2 * tileM;
   // Loads a step: per input, the vectors (with the columns) or values it

@@ -199,14 +199,16 @@ int main(int argc, char **argv) {
   pm.enableVerifier(verifyEach);
   if (at < Stage::Train && emit >= Stage::Train)
     addTrainPasses(pm);
+  // Layouts and tiles fit the target's vector registers (--target-cpu, or
+  // this host).
+  unsigned vectorBits = vectorRegisterBits(targetCpu);
   if (at < Stage::Linalg && emit >= Stage::Linalg)
-    addLinalgPasses(pm);
+    addLinalgPasses(pm, std::max(vectorBits, 128u) / 32);
   if (at < Stage::LLVM && emit >= Stage::LLVM) {
     LoopOptions loops;
     loops.minParallelIterations = minParallelIterations;
     loops.registerTiles = registerTiles;
-    // Tiles fit the target's vector registers (--target-cpu, or this host).
-    loops.fitRegisters(vectorRegisterBits(targetCpu));
+    loops.fitRegisters(vectorBits);
     addLLVMPasses(pm, loops);
   }
   if (failed(pm.run(*module)))

@@ -1,4 +1,5 @@
 // RUN: sinter-opt %s --split-input-file --sinter-lower-to-linalg | FileCheck %s
+// RUN: sinter-opt %s --split-input-file --sinter-lower-to-linalg=lanes=8 | FileCheck %s --check-prefix=LANES8
 
 // Iteration order (m, k, n): the innermost loop runs along the output's
 // contiguous dimension.
@@ -331,6 +332,24 @@ func.func @conv_filter_grad_rows(%x: tensor<?x12x20x2xf32>, %g: tensor<?x12x20x4
   %0 = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 1, 1>, dilations = array<i64: 1, 2>, padding = array<i64: 1, 1, 2, 2>, groups = 2}
       : tensor<?x12x20x2xf32>, tensor<?x12x20x4xf32> -> tensor<3x3x1x4xf32>
   return %0 : tensor<3x3x1x4xf32>
+}
+
+// -----
+
+// 6 output channels fill at most half of a 16-lane vector: along the
+// positions. With vectors of 8 lanes (AVX2) they fill 6 of 8 channels
+// last, and the filter gradient keeps the window maps (no transposes).
+// CHECK-LABEL: func.func @conv_filter_grad_six_channels
+// CHECK: tensor.expand_shape {{.*}} into tensor<?x1x6x12x2x16xf32>
+// LANES8-LABEL: func.func @conv_filter_grad_six_channels
+// LANES8-NOT: tensor.expand_shape {{.*}} into tensor<?x1x6x12x2x16xf32>
+// LANES8: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x14x22x1x1xf32>, tensor<?x12x20x1x6xf32>) outs(%{{.*}} : tensor<3x3x1x1x6xf32>)
+// LANES8-NOT: linalg.generic
+// LANES8: return
+func.func @conv_filter_grad_six_channels(%x: tensor<?x12x20x1xf32>, %g: tensor<?x12x20x6xf32>) -> tensor<3x3x1x6xf32> {
+  %0 = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1}
+      : tensor<?x12x20x1xf32>, tensor<?x12x20x6xf32> -> tensor<3x3x1x6xf32>
+  return %0 : tensor<3x3x1x6xf32>
 }
 
 // -----

@@ -1,5 +1,6 @@
 // RUN: sinter-opt %s --split-input-file --sinter-tile-contractions=min-parallel-iterations=1000 | FileCheck %s
 // RUN: sinter-opt %s --split-input-file --sinter-tile-contractions | FileCheck %s --check-prefix=SMALL
+// RUN: sinter-opt %s --split-input-file --sinter-tile-contractions="min-parallel-iterations=1000 tile-m=6 tile-n=16" | FileCheck %s --check-prefix=AVX2
 
 // Y[?, 128] += X[?, 64] W[64, 128]: 8-row blocks on threads, 32 columns,
 // the sum over 64 innermost carrying the 8x32 accumulator in registers
@@ -444,6 +445,13 @@ func.func @rows_input_grad(%g: memref<?x16x18x20xf32>, %f: memref<5x5x16x6xf32>,
 // CHECK: %[[X:.*]] = vector.transfer_read %arg1[{{.*}}, %[[COL]]]{{.*}} : memref<?x1x1x12x34xf32>, vector<3x16xf32>
 // CHECK: %[[XX:.*]] = vector.broadcast %[[X]] : vector<3x16xf32> to vector<4x3x16xf32>
 // CHECK: vector.fma %[[G]], %[[XX]], %{{.*}} : vector<4x3x16xf32>
+// With AVX2's tiles (6 rows of two 8-lane vectors) each tile takes one
+// vector of the 16 lanes: 4 x 3 accumulators of 8 lanes again, not 2 rows
+// of 2 vectors.
+// AVX2-LABEL: func.func @filter_grad_lanes
+// AVX2: scf.parallel (%{{.*}}, %[[L:.*]]) = (%c0, %c0) to (%c3, %c16) step (%c1, %c8)
+// AVX2: vector.transfer_read %arg0[{{.*}}, %[[L]]]{{.*}} vector<4x3x8xf32>
+// AVX2: vector.fma {{.*}} : vector<4x3x8xf32>
 #fg = affine_map<(b, g, c, o, a, l, n, i, jb) -> (n, g, o, i, jb, l)>
 #fx = affine_map<(b, g, c, o, a, l, n, i, jb) -> (n, g, c, i + a, jb * 16 + l + b)>
 #fp = affine_map<(b, g, c, o, a, l, n, i, jb) -> (b, g, c, o, a, l)>
