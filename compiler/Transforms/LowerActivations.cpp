@@ -82,8 +82,9 @@ SmallVector<Value> lower(TanhGradOp op, OpBuilder &b) {
 // softmax(x) over the last dimension in three passes over x: its max m,
 // the sum z of exp(x - m), and exp(x - m) / z. The exponentials are
 // computed twice rather than written out and read back twice (gpt-mini's
-// attention weights, [16, 4, 128, 128] a layer: a third of the time of
-// attention's forward region went to storing them). A causal mask of -inf
+// attention weights, [16, 4, 128, 128] a layer: stores of such tensors
+// were a third of the samples of attention's forward region). A causal
+// mask of -inf
 // in front (attention's scores) is applied in each pass, its masked
 // scores not written at all. The values are those of the four-pass form
 // (exp of the same arguments, summed in the same order).

@@ -482,8 +482,8 @@ Value filterGradAlongRows(Emitter &e, Conv2DFilterGradOp op, const Conv &c) {
   int64_t blocks = cols / kPositionLanes;
   auto idx = [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); };
   auto d = [&](unsigned i) { return dimExpr(b, i); };
-  // The input as convAlongRows reads it (the same tensor when its rows pad
-  // to the same width: one transposing copy for both).
+  // The input padded as convAlongRows pads it, in a copy of its own (no
+  // CSE runs before bufferization: merged fills would cost copies).
   Value x = channelsFirst(e, op.getInput(), c.groups,
                           in.getDimSize(1) + h.padBefore + h.padAfter,
                           cols + w.extent() - 1, h.padBefore, w.padBefore);

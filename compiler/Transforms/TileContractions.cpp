@@ -278,7 +278,7 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
   // vector, with no broadcast shared along the columns: one vector of
   // columns a tile leaves the accumulators to rows and fan. (AVX2, 16
   // columns of lenet's first filter gradient: 6 channels x 2 vectors, one
-  // row of taps, read all 6 channels' rows once per tap; 2.6x the time of
+  // row of taps, read all 6 channels' rows once per tap; 2.1x the time of
   // 5 rows x 2 channels x 1 vector.)
   if (fan && readWithColumns(op, *fan, col) && plan.sizes[col] % lanes == 0)
     plan.sizes[col] = lanes;
