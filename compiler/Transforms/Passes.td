@@ -315,7 +315,8 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     result has 512 Ki elements or more (tested at run time when its rows
     are the batch), each column block first copies its panel into tiles of
     its columns, and each sum block a left operand read transposed (a
-    weight gradient's inputs) into tiles of its rows, so that a tile reads
+    weight gradient's inputs) into tiles of its rows (the last tile partly
+    filled where the tile's rows do not divide them), so that a tile reads
     each term from consecutive addresses. A right operand that a transposing
     copy wrote for this product alone (an input gradient's Wᵀ) is then
     packed straight from the copy's source, and the copy runs only when

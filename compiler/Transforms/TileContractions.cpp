@@ -1057,17 +1057,15 @@ struct TileContractionsPass
     return buffer;
   }
 
-  /// A buffer for the tiles of `width` of the `columnDim` columns of the
-  /// 2-D `source`, each [mostTerms, width] floats, one after another
-  /// (allocInEntry). Null when the columns do not divide.
-  static Value allocTiles(Value source, unsigned columnDim, int64_t width,
+  /// A buffer for the tiles of `width` of the `columns` of a 2-D source,
+  /// each [mostTerms, width] floats, one after another (allocInEntry); the
+  /// last tile partly used when the columns do not divide.
+  static Value allocTiles(Location loc, int64_t columns, int64_t width,
                           int64_t mostTerms, RewriterBase &rewriter) {
-    int64_t columns = cast<MemRefType>(source.getType()).getDimSize(columnDim);
-    if (ShapedType::isDynamic(columns) || columns % width != 0)
-      return nullptr;
-    return allocInEntry(MemRefType::get({columns / width * mostTerms, width},
-                                        rewriter.getF32Type()),
-                        source.getLoc(), rewriter);
+    return allocInEntry(
+        MemRefType::get({llvm::divideCeil(columns, width) * mostTerms, width},
+                        rewriter.getF32Type()),
+        loc, rewriter);
   }
 
   /// Copies `from` ([n, k]) into its transpose `to` ([k, n]) in square
@@ -1095,7 +1093,10 @@ struct TileContractionsPass
   /// (tileTranspose), each thread copying some of the tiles.
   Value copyTransposeIntoTiles(Value source, int64_t width, int64_t mostTerms,
                                RewriterBase &rewriter) {
-    Value tiles = allocTiles(source, 0, width, mostTerms, rewriter);
+    int64_t rows = cast<MemRefType>(source.getType()).getDimSize(0);
+    if (ShapedType::isDynamic(rows) || rows % width != 0)
+      return nullptr;
+    Value tiles = allocTiles(source.getLoc(), rows, width, mostTerms, rewriter);
     if (!tiles)
       return nullptr;
     Location loc = source.getLoc();
@@ -1133,18 +1134,54 @@ struct TileContractionsPass
   /// `width` of its columns, [n / width, terms, width], just before the
   /// current insertion point, each thread copying some of the tiles; returns
   /// the tiles. They are a buffer of the function's entry block
-  /// (sinter-plan-memory places it) sized for `mostTerms`. Nothing when
-  /// the columns do not divide.
+  /// (sinter-plan-memory places it) sized for `mostTerms`. When the columns
+  /// do not divide, nothing, or with `partialTile` a last tile holding the
+  /// rest (AVX2's row tiles of 6 in 1024 rows).
   Value copyIntoTiles(Value source, int64_t width, int64_t mostTerms,
-                      RewriterBase &rewriter) {
-    Value tiles = allocTiles(source, 1, width, mostTerms, rewriter);
-    if (!tiles)
-      return nullptr;
+                      RewriterBase &rewriter, bool partialTile = false) {
     auto type = cast<MemRefType>(source.getType());
     int64_t columns = type.getDimSize(1);
+    if (ShapedType::isDynamic(columns) ||
+        (columns % width != 0 && !partialTile))
+      return nullptr;
     Location loc = source.getLoc();
+    Value tiles = allocTiles(loc, columns, width, mostTerms, rewriter);
+    if (!tiles)
+      return nullptr;
     OpBuilder::InsertPoint here = rewriter.saveInsertionPoint();
     OpFoldResult count = memref::getMixedSize(rewriter, loc, source, 0);
+    int64_t whole = columns / width * width;
+    if (whole < columns) {
+      // The rest: source[:, whole:] into the last tile's first columns.
+      auto ones = SmallVector<OpFoldResult>(2, rewriter.getIndexAttr(1));
+      Value rest = rewriter.create<memref::SubViewOp>(
+          loc, source,
+          SmallVector<OpFoldResult>{rewriter.getIndexAttr(0),
+                                    rewriter.getIndexAttr(whole)},
+          SmallVector<OpFoldResult>{count,
+                                    rewriter.getIndexAttr(columns - whole)},
+          ones);
+      Value last = rewriter.create<memref::SubViewOp>(
+          loc, tiles,
+          SmallVector<OpFoldResult>{
+              rewriter.getIndexAttr(columns / width * mostTerms),
+              rewriter.getIndexAttr(0)},
+          SmallVector<OpFoldResult>{count,
+                                    rewriter.getIndexAttr(columns - whole)},
+          ones);
+      // A loop nest, not memref.copy: strided, that would call MLIR's C
+      // runner library.
+      rewriter.create<linalg::CopyOp>(loc, rest, last);
+      if (whole == 0) {
+        rewriter.restoreInsertionPoint(here);
+        return tiles;
+      }
+      source = rewriter.create<memref::SubViewOp>(
+          loc, source, SmallVector<OpFoldResult>(2, rewriter.getIndexAttr(0)),
+          SmallVector<OpFoldResult>{count, rewriter.getIndexAttr(whole)}, ones);
+      type = cast<MemRefType>(source.getType());
+      columns = whole;
+    }
     SmallVector<OpFoldResult> shape = {count,
                                        rewriter.getIndexAttr(columns / width),
                                        rewriter.getIndexAttr(width)};
@@ -1157,11 +1194,23 @@ struct TileContractionsPass
     Value from = rewriter.create<memref::ExpandShapeOp>(loc, *splitType, source,
                                                         split, shape);
     SmallVector<ReassociationIndices> perTile = {{0, 1}, {2}};
-    Value tiles3 = rewriter.create<memref::ExpandShapeOp>(
-        loc,
-        MemRefType::get({columns / width, mostTerms, width},
-                        rewriter.getF32Type()),
-        tiles, perTile);
+    Value wholeTiles = tiles;
+    if (cast<MemRefType>(tiles.getType()).getDimSize(0) !=
+        columns / width * mostTerms)
+      wholeTiles = rewriter.create<memref::SubViewOp>(
+          loc, tiles, SmallVector<OpFoldResult>(2, rewriter.getIndexAttr(0)),
+          SmallVector<OpFoldResult>{
+              rewriter.getIndexAttr(columns / width * mostTerms),
+              rewriter.getIndexAttr(width)},
+          SmallVector<OpFoldResult>(2, rewriter.getIndexAttr(1)));
+    auto wholeType = cast<MemRefType>(wholeTiles.getType());
+    FailureOr<MemRefType> tilesType =
+        memref::ExpandShapeOp::computeExpandedType(
+            wholeType, {columns / width, mostTerms, width}, perTile);
+    if (failed(tilesType))
+      return nullptr;
+    Value tiles3 = rewriter.create<memref::ExpandShapeOp>(loc, *tilesType,
+                                                          wholeTiles, perTile);
     Value to = rewriter.create<memref::SubViewOp>(
         loc, tiles3, SmallVector<OpFoldResult>(3, rewriter.getIndexAttr(0)),
         SmallVector<OpFoldResult>{shape[1], count, shape[2]},
@@ -1493,7 +1542,7 @@ struct TileContractionsPass
     return copyIntoTiles(op.getDpsInputs()[0],
                          tileSize(ranges[0], tileM, /*rows=*/true,
                                   /*contraction=*/true),
-                         mostTerms(ranges[2]), rewriter);
+                         mostTerms(ranges[2]), rewriter, /*partialTile=*/true);
   }
 
   /// Makes the register tile `tile` read its operand `number` (a view [k,
@@ -1511,8 +1560,9 @@ struct TileContractionsPass
     int64_t width = cast<MemRefType>(panel.getType()).getDimSize(1);
     SmallVector<OpFoldResult> offsets = view.getMixedOffsets(),
                               sizes = view.getMixedSizes();
+    // A whole tile, or the edge tile of a panel with a partial last one.
     std::optional<int64_t> columns = getConstantIntValue(sizes[1]);
-    if (!columns || *columns != width)
+    if (columns && *columns > width)
       return failure();
     rewriter.setInsertionPoint(view);
     AffineExpr x = rewriter.getAffineDimExpr(0),

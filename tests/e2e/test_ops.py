@@ -185,6 +185,14 @@ def trials(n):
     mid = [dense("pre", 520, "tanh"), dense("mid", 520, "tanh")]
     yield "dense_row_panel_520_300", sequential(8, mid), \
         "dense 520 -> 520 on 300 rows (dW packs X's rows only)", 1, 300, []
+    # A weight gradient of 1024 x 600 (its columns in blocks, its panels
+    # and rows packed) with AVX2's and SSE's row tiles: 1024 rows are 170
+    # tiles of 6 and a partial last tile of 4 (AVX2), 256 tiles of 4 (SSE).
+    deep = [dense("pre", 1024, "tanh"), dense("deep", 600, "tanh")]
+    for cpu in ("haswell", "x86-64"):
+        yield f"dense_partial_row_tile_{cpu}", sequential(8, deep), \
+            f"dense 1024 -> 600 on 40 rows --target-cpu={cpu}", 1, 40, \
+            [f"--target-cpu={cpu}"]
     # 103 rows past the last whole row tile: 7 of 8 (AVX-512: a tile of 4
     # rows and 3 of 1), 1 of 6 (AVX2), 3 of 4 (SSE: 2 and 1).
     odd = [dense("pre", 200, "tanh"), dense("odd", 77, "tanh")]

@@ -731,6 +731,16 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // CHECK: %[[C:.*]] = affine.apply #{{.*}}(%[[N]], %[[K]])
 // CHECK: vector.transfer_read %[[COLS]][%[[C]], %c0]{{.*}} : memref<2048x32xf32>, vector<32xf32>
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// With AVX2's tiles of 6 rows, which do not divide 1024, the row tiles
+// still pack: 170 whole tiles and a last one holding the 4 rows left
+// ([171 x 256, 6]), copied on their own; the edge tile of 4 rows reads
+// its 4 floats of each term from that last tile.
+// AVX2-LABEL: func.func @weight_gradient(%arg0: memref<?x1024xf32>
+// AVX2: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<43776x6xf32>
+// AVX2: linalg.copy ins(%{{.*}} : memref<?x4xf32, strided<[1024, 1], offset: 1020>>) outs(%{{.*}} : memref<?x4xf32, strided<[6, 1], offset: 261120>>)
+// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c170) step (%c1)
+// AVX2: vector.transfer_read %[[ROWS]][%{{.*}}, %c0]{{.*}} : memref<43776x6xf32>, vector<6xf32>
+// AVX2: vector.transfer_read %[[ROWS]][%{{.*}}, %c0]{{.*}} : memref<43776x6xf32>, vector<4xf32>
 func.func @weight_gradient(%x: memref<?x1024xf32>, %dy: memref<?x640xf32>, %dw: memref<1024x640xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%dw : memref<1024x640xf32>)
