@@ -1062,9 +1062,9 @@ struct TileContractionsPass
   /// last tile partly used when the columns do not divide.
   static Value allocTiles(Location loc, int64_t columns, int64_t width,
                           int64_t mostTerms, RewriterBase &rewriter) {
+    int64_t tiles = llvm::divideCeilSigned(columns, width);
     return allocInEntry(
-        MemRefType::get({llvm::divideCeil(columns, width) * mostTerms, width},
-                        rewriter.getF32Type()),
+        MemRefType::get({tiles * mostTerms, width}, rewriter.getF32Type()),
         loc, rewriter);
   }
 
