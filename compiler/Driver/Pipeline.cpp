@@ -78,6 +78,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
     tiles.minParallelIterations = options.minParallelIterations;
     tiles.tileM = options.tileRows;
     tiles.tileN = options.tileColumns;
+    tiles.registers = options.registers;
     pm.addNestedPass<func::FuncOp>(createTileContractions(tiles));
     pm.addNestedPass<func::FuncOp>(createSplitBatchSums());
   }

@@ -29,13 +29,17 @@ struct LoopOptions {
   /// A register tile: rows by columns (floats) of the result held in
   /// vector registers during a sum.
   int64_t tileRows = 8, tileColumns = 32;
+  /// Vector registers of the target.
+  int64_t registers = 32;
 
-  /// The register tile for vector registers of `bits`: half the register
-  /// file as accumulators, two registers a row (AVX-512: 8 x 32 in 16 of
-  /// 32 zmm; AVX2: 6 x 16 in 12 of 16 ymm; SSE: 4 x 8 in 8 of 16 xmm).
+  /// The register tile for vector registers of `bits` (x86): at most
+  /// half the register file as accumulators, two registers a row (AVX-512:
+  /// 8 x 32 in 16 of 32 zmm; AVX2: 6 x 16 in 12 of 16 ymm; SSE: 4 x 8 in
+  /// 8 of 16 xmm).
   void fitRegisters(unsigned bits) {
     tileColumns = 2 * std::max(bits, 128u) / 32;
     tileRows = bits >= 512 ? 8 : bits >= 256 ? 6 : 4;
+    registers = bits >= 512 ? 32 : 16;
   }
 };
 /// linalg -> LLVM dialect: bufferization (parameters in place), loops

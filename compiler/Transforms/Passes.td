@@ -295,8 +295,12 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     further result dimension that no input indexes together with the
     columns (a channels-first convolution's output channels, read from the
     broadcast filter; a filter gradient's output channels, read as rows of
-    vectors along the positions), sized for the most FMAs per load. Tiles at the result's edges are
-    peeled (vectorized at their size when it is static). Rows of a number
+    vectors along the positions), sized for the most FMAs per load among
+    the shapes whose accumulators and loaded values fit in `registers`.
+    Values a tile broadcasts (a column of the left operand, a fan's filter
+    values) are loaded one by one where a vector holds 8 floats or more
+    (`tile-n` >= 16: AVX, which broadcasts from memory in one load).
+    Tiles at the result's edges are peeled (vectorized at their size when it is static). Rows of a number
     known at run time only (the batch) in the outermost tile loop are split
     first: the rows that fill whole tiles, and the rest in a tile of 4
     rows and tiles of one row as needed (static shapes, vectorized), run
@@ -344,6 +348,10 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
            "Rows of the result in a register tile">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
            "Columns of the result in a register tile (two AVX-512 vectors)">,
+    Option<"registers", "registers", "int64_t", /*default=*/"32",
+           "Vector registers of the target (AVX-512: 32; AVX2, SSE: 16); a "
+           "window tile's accumulators and the values a step keeps loaded "
+           "fit in them">,
     Option<"minParallelIterations", "min-parallel-iterations", "int64_t",
            /*default=*/"::sinter::kMinParallelIterations",
            "Smallest iteration space worth a parallel region">,

@@ -43,6 +43,8 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
+#include <limits>
+
 namespace sinter {
 #define GEN_PASS_DEF_TILECONTRACTIONS
 #include "compiler/Transforms/Passes.h.inc"
@@ -252,12 +254,14 @@ bool indexedWithColumns(linalg::GenericOp op, unsigned d, unsigned col) {
 /// loaded from the operand with the columns feeds the fan's accumulators,
 /// each broadcast value the rows'. Of the sizes that divide their
 /// dimensions (no edge tiles) and keep the accumulators within 2 * tile-m
-/// vectors of tile-n / 2 lanes, the one with the most FMAs per load (then
+/// vectors of tile-n / 2 lanes and, with the values a step holds, within
+/// the `registers`, the one with the most FMAs per load (then
 /// the most accumulators, to cover the FMA latency): lenet's first
 /// convolution, 32 columns by 7 rows (14 FMAs for 15 loads a step), is 2
 /// rows by 3 channels (12 for 7); its input gradient 7 rows by 2 channels.
 void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
-                     unsigned col, int64_t tileM, int64_t tileN) {
+                     unsigned col, int64_t tileM, int64_t tileN,
+                     int64_t registers) {
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (ShapedType::isDynamic(ranges[row]))
@@ -286,19 +290,44 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
   int64_t budget = 2 * tileM;
   // Loads a step: per input, the vectors (with the columns) or values it
   // reads for the tile's rows and fan.
+  auto loadsOf = [&](OpOperand *in, int64_t r, int64_t f) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    int64_t k = map.isFunctionOfDim(col) ? vectors : 1;
+    if (map.isFunctionOfDim(row))
+      k *= r;
+    if (fan && map.isFunctionOfDim(*fan))
+      k *= f;
+    return k;
+  };
   auto loads = [&](int64_t r, int64_t f) {
     int64_t n = 0;
-    for (OpOperand *in : op.getDpsInputOperands()) {
-      AffineMap map = op.getMatchingIndexingMap(in);
-      int64_t k = map.isFunctionOfDim(col) ? vectors : 1;
-      if (map.isFunctionOfDim(row))
-        k *= r;
-      if (fan && map.isFunctionOfDim(*fan))
-        k *= f;
-      n += k;
-    }
+    for (OpOperand *in : op.getDpsInputOperands())
+      n += loadsOf(in, r, f);
     return n;
   };
+  // Registers a step needs: the accumulators; the vectors of an input
+  // read with the columns, which LLVM loads first and keeps while the
+  // other input's values stream past (of two such inputs, the one with
+  // fewer: an FMA reads the other from memory); one for a broadcast value
+  // (AVX2 has no broadcast operand); and one spare. Over the register
+  // file, LLVM spills accumulators inside the sum: AVX2's 2 rows x 3
+  // channels x 2 vectors (12 + 4 + 2 on 16 ymm) stored and reloaded an
+  // accumulator every step, 47 % of lenet's second input gradient, and so
+  // did 3 rows x 2 channels (12 + 6 + 2); 1 row x 6 channels (12 + 2 + 2)
+  // did not.
+  auto fits = [&](int64_t r, int64_t f) {
+    int64_t held = std::numeric_limits<int64_t>::max(), broadcasts = 0;
+    for (OpOperand *in : op.getDpsInputOperands()) {
+      if (op.getMatchingIndexingMap(in).isFunctionOfDim(col))
+        held = std::min(held, loadsOf(in, r, f));
+      else
+        broadcasts = 1;
+    }
+    int64_t accumulators = r * f * vectors;
+    return accumulators <= budget &&
+           accumulators + held + broadcasts + 1 <= registers;
+  };
+
   auto divisors = [](int64_t n, int64_t limit) {
     SmallVector<int64_t> ds;
     for (int64_t d = 1; d <= std::min(n, limit); ++d)
@@ -318,8 +347,11 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
   llvm::sort(rowSizes, std::greater<int64_t>());
   SmallVector<int64_t> fanSizes =
       fan ? divisors(ranges[*fan], budget) : SmallVector<int64_t>{1};
-  int64_t bestR = plan.sizes[row], bestF = 1;
+  // None yet (a tile of one row and fan always fits).
+  int64_t bestR = 0, bestF = 1;
   auto better = [&](int64_t r, int64_t f) {
+    if (bestR == 0)
+      return true;
     // a / b > c / d without division.
     int64_t fmas = r * f * vectors, best = bestR * bestF * vectors;
     int64_t lhs = fmas * loads(bestR, bestF), rhs = best * loads(r, f);
@@ -330,10 +362,12 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
   };
   for (int64_t r : rowSizes)
     for (int64_t f : fanSizes)
-      if (r * f * vectors <= budget && better(r, f)) {
+      if (fits(r, f) && better(r, f)) {
         bestR = r;
         bestF = f;
       }
+  if (bestR == 0)
+    return;
   plan.sizes[row] = bestR;
   if (fan)
     plan.sizes[*fan] = bestF;
@@ -342,7 +376,7 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
 /// The plan for `op`, or nothing when it is not a (window) contraction
 /// whose result is contiguous along a loop that no operand strides through.
 std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
-                                int64_t tileN) {
+                                int64_t tileN, int64_t registers) {
   if (!op.hasPureBufferSemantics() || !isMultiplyAccumulate(op))
     return std::nullopt;
   auto resultType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
@@ -416,7 +450,7 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
     if (iters[d] == utils::IteratorType::reduction)
       plan.order.push_back(d);
   if (plan.window && row)
-    shapeWindowTile(op, plan, *row, col.getPosition(), tileM, tileN);
+    shapeWindowTile(op, plan, *row, col.getPosition(), tileM, tileN, registers);
   return plan;
 }
 
@@ -654,6 +688,46 @@ struct SplatsForLeadingBroadcast : public OpRewritePattern<vector::TransposeOp> 
   }
 };
 
+/// A read whose values are only extracted one by one, to be broadcast (a
+/// row tile's column of the left operand, a fan tile's filter values),
+/// as one load per value: with AVX, a broadcast from memory. LLVM made a
+/// read of 6 values 4 broadcasts, a pair load and a permute with an index
+/// vector: one register more than AVX2's 16 ymm held beside 12
+/// accumulators, and an accumulator went to the stack every step (a
+/// quarter of gpt-mini's step on AVX2; lenet's second input gradient).
+/// Not for SSE, which has no broadcast load: a load and a shuffle each
+/// (lenet 9 % slower).
+struct ElementLoads : public OpRewritePattern<vector::ExtractOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ExtractOp extract,
+                                PatternRewriter &rewriter) const override {
+    auto read = extract.getVector().getDefiningOp<vector::TransferReadOp>();
+    if (!read || read.getMask() || read.hasOutOfBoundsDim() ||
+        !isa<MemRefType>(read.getShapedType()) ||
+        !read.getPermutationMap().isMinorIdentity() ||
+        isa<VectorType>(extract.getResult().getType()) ||
+        extract.hasDynamicPosition())
+      return failure();
+    if (!llvm::all_of(read->getUsers(), [](Operation *user) {
+          auto other = dyn_cast<vector::ExtractOp>(user);
+          return other && !other.hasDynamicPosition() &&
+                 !isa<VectorType>(other.getResult().getType());
+        }))
+      return failure();
+    // The vector's dimensions are the memref's last ones.
+    SmallVector<Value> at(read.getIndices());
+    size_t first = at.size() - extract.getStaticPosition().size();
+    Location loc = extract.getLoc();
+    for (auto [i, offset] : llvm::enumerate(extract.getStaticPosition()))
+      if (offset != 0)
+        at[first + i] = rewriter.create<arith::AddIOp>(
+            loc, at[first + i],
+            rewriter.create<arith::ConstantIndexOp>(loc, offset));
+    rewriter.replaceOpWithNewOp<memref::LoadOp>(extract, read.getSource(), at);
+    return success();
+  }
+};
+
 struct TileContractionsPass
     : public sinter::impl::TileContractionsBase<TileContractionsPass> {
   using TileContractionsBase::TileContractionsBase;
@@ -687,7 +761,8 @@ struct TileContractionsPass
         return;
       if (isTransposingCopy(op))
         transposes.push_back(op);
-      else if (std::optional<TilePlan> plan = planFor(op, tileM, tileN))
+      else if (std::optional<TilePlan> plan =
+                   planFor(op, tileM, tileN, registers))
         candidates.push_back({op, std::move(*plan)});
     });
     for (auto &[op, plan] : candidates)
@@ -702,7 +777,8 @@ struct TileContractionsPass
         rowsFirst(ordered, rewriter);
         rewriter.setInsertionPoint(ordered);
         FailureOr<linalg::GenericOp> canonical = linalg::interchangeGenericOp(
-            rewriter, ordered, planFor(ordered, tileM, tileN)->order);
+            rewriter, ordered,
+            planFor(ordered, tileM, tileN, registers)->order);
         if (failed(canonical))
           return signalPassFailure();
         FailureOr<SmallVector<linalg::GenericOp>> forms =
@@ -716,7 +792,7 @@ struct TileContractionsPass
             for (linalg::GenericOp block : blockTheColumns(sums, rewriter)) {
               if (large)
                 largeBlocks.insert(block);
-              work.push_back({block, *planFor(block, tileM, tileN)});
+              work.push_back({block, *planFor(block, tileM, tileN, registers)});
             }
         }
       }
@@ -1932,16 +2008,21 @@ struct TileContractionsPass
   LogicalResult lowerTiles(func::FuncOp func) {
     // Reads and writes address the whole buffers, so the accumulator's are
     // the same at every step of the sum, and hoistable.
-    if (failed(applyPatterns(func, [](RewritePatternSet &p) {
+    if (failed(applyPatterns(func, [&](RewritePatternSet &p) {
           memref::populateFoldMemRefAliasOpPatterns(p);
           vector::populateVectorReductionToContractPatterns(p);
           vector::populateVectorTransferPermutationMapLoweringPatterns(p);
           p.add<SplatsForLeadingBroadcast>(p.getContext(), /*benefit=*/2);
+          if (tileN / 2 >= 8)
+            p.add<ElementLoads>(p.getContext());
           addCanonicalization(p);
         })))
       return failure();
     // Apart: the permutation lowering above would put the unit dimensions
-    // back.
+    // back. After merging the indices that folded views computed for the
+    // read and the write apart (a window tile of one row in a band of a
+    // larger result: its accumulator went to memory at every step).
+    mergeEqualAffineApplies(func);
     if (failed(applyPatterns(func, [](RewritePatternSet &p) {
           p.add<DropUnitDimsOfWrite>(p.getContext());
         })))
@@ -1978,6 +2059,8 @@ struct TileContractionsPass
       vector::populateVectorTransposeLoweringPatterns(p, outerProducts);
       vector::populateVectorShapeCastLoweringPatterns(p);
       p.add<MultiplyAddToFMA>(p.getContext());
+      if (tileN / 2 >= 8)
+        p.add<ElementLoads>(p.getContext());
       addCanonicalization(p);
     });
   }

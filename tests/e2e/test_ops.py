@@ -179,6 +179,13 @@ def trials(n):
     yield "conv_1_to_8_filters_x86-64", sequential((12, 12, 1), first), \
         "conv 12x12x1 -> 8 filters 5x5 same --target-cpu=x86-64", 1, 5, \
         ["--target-cpu=x86-64"]
+    # lenet's second convolution on AVX2: its input gradient's window
+    # tiles of one row by 6 channels, in bands of rows (the middle band's
+    # tile loops over rows), the filter values loaded one by one.
+    second = [conv("c16", 16, (5, 5), "tanh")]
+    yield "conv_6_to_16_haswell", sequential((14, 14, 6), second), \
+        "conv 14x14x6 -> 16 filters 5x5 valid --target-cpu=haswell", 1, 5, \
+        ["--target-cpu=haswell"]
     # A weight gradient of 260 Ki elements packs its left operand's rows
     # but not its right operand's panels; 300 rows leave 4 past the last
     # whole tile of 8 (tiles of 4 rows) in the other products.
