@@ -401,8 +401,11 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
   // Rows: the result dimension nearest the columns that is not of size 1
   // (a grouped convolution's [n, oh, ow, groups=1, o] tiles ow); for a
   // contraction, one further out if that one is shorter than a tile and
-  // another fills it (attention's P·V into [b, t, heads=4, d] tiles t:
-  // 8 rows of 32, not 4 heads, each broadcast value 64 KiB from the next).
+  // another fills tiles (attention's P·V into [b, t, heads=4, d] tiles t:
+  // 8 rows of 32, not 4 heads, each broadcast value 64 KiB from the next),
+  // the nearest that divides into whole tiles, else the nearest with a
+  // peeled edge (AVX2's 6-row tiles divide no 128: 4 heads of 2 vectors
+  // were 8 FMAs for 12 loads, 6 positions 12 for 8).
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   std::optional<unsigned> row;
   for (AffineExpr e : llvm::reverse(out.getResults().drop_back()))
@@ -411,15 +414,22 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
       break;
     }
   if (row && linalg::isaContractionOpInterface(op) &&
-      !ShapedType::isDynamic(ranges[*row]) && ranges[*row] < tileM)
+      !ShapedType::isDynamic(ranges[*row]) && ranges[*row] < tileM) {
+    std::optional<unsigned> fills, divides;
     for (AffineExpr e : llvm::reverse(out.getResults().drop_back())) {
       unsigned d = cast<AffineDimExpr>(e).getPosition();
-      if (!ShapedType::isDynamic(ranges[d]) && ranges[d] >= tileM &&
-          ranges[d] % tileM == 0) {
-        row = d;
+      if (ShapedType::isDynamic(ranges[d]) || ranges[d] < tileM)
+        continue;
+      if (!fills)
+        fills = d;
+      if (ranges[d] % tileM == 0) {
+        divides = d;
         break;
       }
     }
+    if (divides || fills)
+      row = divides ? divides : fills;
+  }
 
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
   TilePlan plan;

@@ -186,6 +186,16 @@ def trials(n):
     yield "conv_6_to_16_haswell", sequential((14, 14, 6), second), \
         "conv 14x14x6 -> 16 filters 5x5 valid --target-cpu=haswell", 1, 5, \
         ["--target-cpu=haswell"]
+    # Attention's products on AVX2 with 4 heads, fewer than a tile's 6
+    # rows: the rows are 6 positions of 16 and an edge tile of 4.
+    mha = simple("MultiHeadAttention", "mha", num_heads=4, key_dim=4, use_bias=True)
+    yield "attention_4_heads_haswell", functional3(
+        [("x", [16, 8])], [called(mha, (kt("x"), kt("x")), use_causal_mask=True),
+                           called(simple("Flatten", "flat"), kt("mha")),
+                           called(dense("head", 2, None), kt("flat"))],
+        "head", "mse", optimizer("SGD")), \
+        "attention t=16 d=8 heads=4 key_dim=4 causal --target-cpu=haswell", 1, 5, \
+        ["--target-cpu=haswell"]
     # A weight gradient of 260 Ki elements packs its left operand's rows
     # but not its right operand's panels; 300 rows leave 4 past the last
     # whole tile of 8 (tiles of 4 rows) in the other products.

@@ -625,6 +625,15 @@ func.func @split_accumulators(%x: memref<4x32xf32>, %dy: memref<4x28x6xf32>, %dw
 // CHECK:         scf.for %[[S:.*]] = %c0 to %c16 step %c1 iter_args(%{{.*}}) -> (vector<1x8x1x32xf32>)
 // CHECK:           memref.load %arg0[%[[B]], %[[H]], %[[T]], %[[S]]] : memref<2x4x16x16xf32>
 // CHECK:         vector.transfer_write %{{.*}}, %arg2[%[[B]], %[[T]], %[[H]], %c0]{{.*}} : vector<8x1x32xf32>, memref<2x16x4x32xf32>
+// AVX2's tiles of 6 rows divide no 16: still 6 positions (12
+// accumulators), not the 4 heads, and an edge tile of the last 4.
+// AVX2-LABEL: func.func @attention_values(%arg0: memref<2x4x16x16xf32>
+// AVX2: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%c2, %c4) step (%c1, %c1)
+// AVX2: scf.for %{{.*}} = %c0 to %c12 step %c6
+// AVX2: -> (vector<1x6x1x16xf32>)
+// AVX2: vector.transfer_write {{.*}} : vector<6x1x16xf32>, memref<2x16x4x32xf32>
+// AVX2: -> (vector<1x4x1x16xf32>)
+// AVX2: vector.transfer_write %{{.*}}, %arg2[%{{.*}}, %c12, %{{.*}}, %{{.*}}]{{.*}} : vector<4x1x16xf32>
 func.func @attention_values(%p: memref<2x4x16x16xf32>, %v: memref<2x16x4x32xf32>, %o: memref<2x16x4x32xf32>) {
   linalg.generic {indexing_maps = [affine_map<(b, t, h, d, s) -> (b, h, t, s)>, affine_map<(b, t, h, d, s) -> (b, s, h, d)>, affine_map<(b, t, h, d, s) -> (b, t, h, d)>],
                   iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
