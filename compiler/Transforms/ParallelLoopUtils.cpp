@@ -66,6 +66,10 @@ static std::optional<int64_t> tripCount(scf::ForOp loop) {
 
 void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter,
                          unsigned parallelLoops) {
+  // A loop carrying values is a sum (a narrow op whose only other loops
+  // are its sums): it stays sequential.
+  if (loop.getNumResults() != 0)
+    return;
   // The band: `loop` and the loops nested alone in it, while few.
   SmallVector<scf::ForOp> band = {loop};
   int64_t trips = tripCount(loop).value_or(kMinParallelTrips);

@@ -20,8 +20,9 @@ namespace sinter {
 /// positions collapsed into its batch).
 int64_t iterationCount(mlir::linalg::LinalgOp op);
 
-/// Replaces `loop` (no loop-carried values) by an scf.parallel over its
-/// induction variable with the same body; a loop of few trips takes in the
+/// Replaces `loop` by an scf.parallel over its induction variable with the
+/// same body (a loop with loop-carried values, a sum, is left as it is);
+/// a loop of few trips takes in the
 /// loops nested alone in it, up to `parallelLoops` in all: the nest's outer
 /// loops that write disjoint results (a sum's loop below them would race).
 void parallelize(mlir::scf::ForOp loop, mlir::RewriterBase &rewriter,

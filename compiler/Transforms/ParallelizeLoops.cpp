@@ -79,8 +79,12 @@ struct ParallelizeLoopsPass
           parallel;
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
       if (generic && isNarrowOp(generic, lanes)) {
-        parallelize(lowerNarrowOpToLoops(rewriter, generic, lanes).front(),
-                    rewriter, leading);
+        // A transposing copy of one block (a 5 x 6 kernel, large enough
+        // with a small min-iterations) has no loop.
+        SmallVector<scf::ForOp> loops =
+            lowerNarrowOpToLoops(rewriter, generic, lanes);
+        if (!loops.empty())
+          parallelize(loops.front(), rewriter, leading);
         continue;
       }
       rewriter.setInsertionPoint(op);

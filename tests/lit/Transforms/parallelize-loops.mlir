@@ -1,4 +1,5 @@
 // RUN: sinter-opt %s --split-input-file --sinter-parallelize-loops=min-iterations=1000 --canonicalize | FileCheck %s
+// RUN: sinter-opt %s --split-input-file --sinter-parallelize-loops=min-iterations=1 | FileCheck %s --check-prefix=ONE
 
 // An elementwise op: its outer loop parallel, the inner one sequential (one
 // dimension only, so the inner loop stays a plain vectorizable loop).
@@ -158,6 +159,48 @@ func.func @row_sums(%x: memref<3x8192xf32>, %s: memref<3xf32>) {
   ^bb0(%a: f32, %b: f32):
     %0 = arith.addf %b, %a : f32
     linalg.yield %0 : f32
+  }
+  return
+}
+
+// -----
+
+// A bias gradient of 6 channels, large with min-iterations=1, its loops
+// in (channel, batch) order: narrow, its row a masked vector, the batch
+// sum the only loop, which stays sequential (the pass made the sum's
+// loop parallel, dropped the sum, and crashed).
+// ONE-LABEL: func.func @single_row
+// ONE-NOT: scf.parallel
+// ONE: scf.for
+// ONE: vector.maskedload %arg0
+// ONE: vector.maskedstore %arg1
+func.func @single_row(%x: memref<5x6xf32>, %y: memref<6xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(c, n) -> (n, c)>, affine_map<(c, n) -> (c)>],
+                  iterator_types = ["parallel", "reduction"]}
+    ins(%x : memref<5x6xf32>) outs(%y : memref<6xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A transposing copy of a 5 x 6 kernel, large with min-iterations=1: one
+// block transposed in registers, no loop at all (the pass took the first
+// of no loops and crashed).
+// ONE-LABEL: func.func @one_block_transpose
+// ONE-NOT: scf.parallel
+// ONE-NOT: scf.for
+// ONE: vector.shuffle
+// ONE: return
+func.func @one_block_transpose(%w: memref<5x6xf32>, %wt: memref<6x5xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+    ins(%w : memref<5x6xf32>) outs(%wt : memref<6x5xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
   }
   return
 }
