@@ -302,8 +302,8 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     (`tile-n` >= 16: AVX, which broadcasts from memory in one load).
     Tiles at the result's edges are peeled (vectorized at their size when it is static). Rows of a number
     known at run time only (the batch) in the outermost tile loop are split
-    first: the rows that fill whole tiles, and the rest in a tile of 4
-    rows and tiles of one row as needed (static shapes, vectorized), run
+    first: the rows that fill whole tiles, and the rest in at most one
+    tile each of 4, 2 and 1 rows (static shapes, vectorized), run
     as the loop's last iteration; not when an operand merges the batch
     with static dimensions that make whole tiles (positions). The
     outermost tile loop of an op of at least `min-parallel-iterations`
@@ -341,7 +341,7 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     Example: `Y[?, 512] += X[?, 784] * W[784, 512]` becomes a parallel loop
     over 8-row blocks of Y, a loop over 32-column blocks, and the sum over
     784 carrying a `vector<8x32xf32>`; its last iteration, when the batch
-    modulo 8 leaves rows, runs them in a tile of 4 rows and tiles of 1.
+    modulo 8 leaves rows, runs them in tiles of 4, 2 and 1 rows.
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", /*default=*/"8",

@@ -10,8 +10,8 @@
 // store hoisted out of the summed loops). Tiles cut by the edge of the
 // result are peeled off: vectorized at their size when it is static, else
 // scalar linalg ops (which LLVM vectorizes along the columns); the rows of
-// a batch that leave a partial tile run in a tile of 4 rows and tiles of
-// one row instead (splitRows), and need none when the batch is merged
+// a batch that leave a partial tile run in tiles of 4, 2 and 1 rows
+// instead (splitRows), and need none when the batch is merged
 // with positions that make whole tiles (rowsOfWholeTiles). The outermost
 // tile loop of a large op is an scf.parallel. A sum over the batch runs in
 // blocks of rows that stay in the L2 cache (blockTheBatchSum). Transposing
@@ -1668,9 +1668,8 @@ struct TileContractionsPass
   /// column loops peeled so that all but the last tiles are full; a large
   /// op's outermost loop parallel. Rows of a dynamic number (the batch)
   /// outermost are split first: the rows that fill whole tiles, and the
-  /// rest (a batch of 100 in tiles of 8: 4 rows) in a tile of 4 rows and
-  /// tiles of one row as needed, which have static shapes and vectorize
-  /// (tiles of 2 rows too made no difference to compile). One loop runs
+  /// rest (a batch of 100 in tiles of 8: 4 rows) in at most one tile each
+  /// of 4, 2 and 1 rows, which have static shapes and vectorize. One loop runs
   /// them all, the rest as its last iteration: on threads, one more
   /// iteration of the parallel loop. (Peeled, the rest was one scalar nest
   /// run on one thread after the parallel loop: a batch of 100 ran the
@@ -1770,7 +1769,7 @@ struct TileContractionsPass
 
   /// A contraction split by its rows: those that fill whole tiles, and the
   /// rest in parts of tiles of fewer rows, each with the rows of its tiles
-  /// (when tiles take 8: 0 or 1 tile of 4, 0-3 tiles of 1). Each op after
+  /// (when tiles take 8: 0 or 1 tile of 4, of 2 and of 1). Each op after
   /// a fill of its result if the contraction had one.
   struct RowSplit {
     linalg::GenericOp whole;
@@ -1811,14 +1810,17 @@ struct TileContractionsPass
     };
     AffineExpr start = n.floorDiv(size) * size;
     RowSplit split{part(rewriter.getAffineConstantExpr(0), start), {}, rows};
-    // A tile of the largest power of two under `size` rows if the rest
-    // (n mod size, under twice that) has them, then tiles of one row.
-    int64_t most = llvm::PowerOf2Ceil(size) / 2;
-    AffineExpr rest = n % size;
-    split.rest.push_back({part(start, rest.floorDiv(most) * most), most});
-    if (most > 1)
-      split.rest.push_back(
-          {part(start + rest.floorDiv(most) * most, rest % most), 1});
+    // The rest (n mod size) in at most one tile of each power of two under
+    // `size` rows: 4, 2 and 1. (Tiles of 4 and then of one row ran a batch
+    // of 128 in AVX2's tiles of 6 as 21 tiles and 2 of one row: its forward
+    // product 8 % slower than 126 rows.)
+    AffineExpr from = start, left = n % size;
+    for (int64_t rows = llvm::PowerOf2Ceil(size) / 2; rows >= 1; rows /= 2) {
+      AffineExpr count = left.floorDiv(rows) * rows;
+      split.rest.push_back({part(from, count), rows});
+      from = from + count;
+      left = left % rows;
+    }
     if (auto block = packedBlocks.find(op); block != packedBlocks.end())
       packedBlocks[split.whole] = block->second;
     if (fill)

@@ -210,8 +210,8 @@ def trials(n):
         yield f"dense_partial_row_tile_{cpu}", sequential(8, deep), \
             f"dense 1024 -> 600 on 40 rows --target-cpu={cpu}", 1, 40, \
             [f"--target-cpu={cpu}"]
-    # 103 rows past the last whole row tile: 7 of 8 (AVX-512: a tile of 4
-    # rows and 3 of 1), 1 of 6 (AVX2), 3 of 4 (SSE: 2 and 1).
+    # 103 rows past the last whole row tile: 7 of 8 (AVX-512: tiles of 4,
+    # 2 and 1 rows), 1 of 6 (AVX2), 3 of 4 (SSE: 2 and 1).
     odd = [dense("pre", 200, "tanh"), dense("odd", 77, "tanh")]
     for cpu in (None, "haswell", "x86-64"):
         flags = [f"--target-cpu={cpu}"] if cpu else []

@@ -7,15 +7,17 @@
 // the sum over 64 innermost carrying the 8x32 accumulator in registers
 // (loaded once before it, stored once after it) as 8 vector FMAs a step.
 // The last batch rows (batch mod 8) are the parallel loop's last
-// iteration, in vectorized tiles: one of 4 rows if they have them, the
-// others of one row.
+// iteration, in vectorized tiles: at most one of 4 rows, one of 2 and one
+// of 1.
 // CHECK: #[[FLOOR8:.*]] = affine_map<()[s0] -> ((s0 floordiv 8) * 8)>
 // CHECK: #[[FOURS:.*]] = affine_map<()[s0] -> (((s0 mod 8) floordiv 4) * 4)>
-// CHECK: #[[ONES:.*]] = affine_map<()[s0] -> (s0 mod 4)>
+// CHECK: #[[TWOS:.*]] = affine_map<()[s0] -> (((s0 mod 4) floordiv 2) * 2)>
+// CHECK: #[[ONES:.*]] = affine_map<()[s0] -> (s0 mod 2)>
 // CHECK-LABEL: func.func @forward
 // CHECK: %[[ROWS:.*]] = memref.dim %arg0, %c0
 // CHECK: %[[FULL:.*]] = affine.apply #[[FLOOR8]]()[%[[ROWS]]]
 // CHECK: %[[FOUR:.*]] = affine.apply #[[FOURS]]()[%[[ROWS]]]
+// CHECK: %[[TWO:.*]] = affine.apply #[[TWOS]]()[%[[ROWS]]]
 // CHECK: %[[ONE:.*]] = affine.apply #[[ONES]]()[%[[ROWS]]]
 // CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%[[ROWS]]) step (%c8) {
 // CHECK-NEXT: %[[WHOLE:.*]] = arith.cmpi slt, %[[M]], %[[FULL]]
@@ -30,6 +32,8 @@
 // CHECK-NEXT: scf.for %{{.*}} = %c0 to %[[FOUR]] step %c4 {
 // CHECK: iter_args({{.*}}) -> (vector<4x32xf32>)
 // CHECK-COUNT-4: vector.fma {{.*}} : vector<32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %[[TWO]] step %c2 {
+// CHECK: iter_args({{.*}}) -> (vector<2x32xf32>)
 // CHECK: scf.for %{{.*}} = %c0 to %[[ONE]] step %c1 {
 // CHECK: iter_args({{.*}}) -> (vector<1x32xf32>)
 // CHECK-NOT: linalg.generic
