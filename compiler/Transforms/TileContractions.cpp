@@ -347,7 +347,9 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
   llvm::sort(rowSizes, std::greater<int64_t>());
   SmallVector<int64_t> fanSizes =
       fan ? divisors(ranges[*fan], budget) : SmallVector<int64_t>{1};
-  // None yet (a tile of one row and fan always fits).
+  // None yet. A tile of one row and fan fits the register files sinterc
+  // sets; with fewer `registers` (sinter-opt) nothing may fit, and the
+  // plan keeps its sizes.
   int64_t bestR = 0, bestF = 1;
   auto better = [&](int64_t r, int64_t f) {
     if (bestR == 0)
