@@ -84,9 +84,8 @@ SmallVector<Value> lower(TanhGradOp op, OpBuilder &b) {
 // computed twice rather than written out and read back twice (gpt-mini's
 // attention weights, [16, 4, 128, 128] a layer: stores of such tensors
 // were a third of the samples of attention's forward region). A causal
-// mask of -inf
-// in front (attention's scores) is applied in each pass, its masked
-// scores not written at all. The values are those of the four-pass form
+// mask of -inf in front (attention's scores) is applied in each pass, its
+// masked scores not written at all. The values are those of the four-pass form
 // (exp of the same arguments, summed in the same order).
 SmallVector<Value> lower(SoftmaxOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
