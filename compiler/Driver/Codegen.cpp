@@ -86,7 +86,13 @@ sinter::translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
   // blocks, the forward pass in both training and inference): their
   // outlined parallel bodies are identical but for names. Merged before
   // optimization, LLVM optimizes and compiles each once: half the IR and
-  // half the compile time for gpt-mini.
+  // half the compile time for gpt-mini. Their addresses mean nothing (no
+  // code compares them), so a duplicate is replaced outright, not by a
+  // thunk: a parallel body is passed by address to the OpenMP runtime, and
+  // nests calling different thunks of one body would not merge.
+  for (llvm::Function &f : *llvmModule)
+    if (f.hasLocalLinkage())
+      f.setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
   llvm::ModuleAnalysisManager analyses;
   llvm::MergeFunctionsPass().run(*llvmModule, analyses);
   if (optimize && !optimizeModule(*llvmModule, *tm, optLevel, error))

@@ -7,7 +7,10 @@
 // `@<function>_nest<i>` (noinline, internal linkage) and is replaced by a
 // call; the values it uses from above become arguments, except constants,
 // which are cloned into the callee so that its loops keep their static
-// bounds. Results of the op become the callee's results.
+// bounds, and windows of a buffer at constant offsets (a layer's weights
+// in the parameters), which are passed with the offset dynamic so that
+// repeated blocks' nests are one function. Results of the op become the
+// callee's results.
 //
 // Why: LLVM's optimization and code generation cost grows faster than a
 // function's size, and sinterc compiles a module's functions on all cores
@@ -23,6 +26,8 @@
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -41,6 +46,57 @@ int64_t nestedOpCount(Operation *op) {
   int64_t count = 0;
   op->walk([&](Operation *) { ++count; });
   return count;
+}
+
+/// `type` with its static offset made dynamic, when it is a strided memref
+/// with a static offset; else null.
+MemRefType withDynamicOffset(Type type) {
+  auto memref = dyn_cast<MemRefType>(type);
+  auto layout =
+      memref ? dyn_cast<StridedLayoutAttr>(memref.getLayout()) : nullptr;
+  if (!layout || ShapedType::isDynamic(layout.getOffset()))
+    return nullptr;
+  return MemRefType::get(memref.getShape(), memref.getElementType(),
+                         StridedLayoutAttr::get(type.getContext(),
+                                                ShapedType::kDynamic,
+                                                layout.getStrides()),
+                         memref.getMemorySpace());
+}
+
+/// Whether every use of the memref `v`, and of the views made of it, still
+/// verifies with `v`'s offset dynamic: uses whose results do not carry the
+/// layout (loads, stores, vector transfers), and views (subview,
+/// collapse_shape, expand_shape) whose results can take a dynamic offset.
+bool offsetMayBeDynamic(Value v) {
+  return llvm::all_of(v.getUsers(), [](Operation *user) {
+    if (isa<memref::SubViewOp, memref::CollapseShapeOp, memref::ExpandShapeOp>(
+            user))
+      return offsetMayBeDynamic(user->getResult(0));
+    return isa<memref::LoadOp, memref::StoreOp, memref::DimOp, vector::LoadOp,
+               vector::StoreOp, vector::MaskedLoadOp, vector::MaskedStoreOp,
+               vector::TransferReadOp, vector::TransferWriteOp>(user);
+  });
+}
+
+/// Gives the memref `v` the type `type` (its offset made dynamic) and the
+/// views made of it the types that follow (offsetMayBeDynamic holds).
+void setOffsetDynamic(Value v, MemRefType type) {
+  v.setType(type);
+  for (Operation *user : v.getUsers()) {
+    MemRefType view;
+    if (auto subview = dyn_cast<memref::SubViewOp>(user))
+      view = cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+          subview.getType().getShape(), type, subview.getMixedOffsets(),
+          subview.getMixedSizes(), subview.getMixedStrides()));
+    else if (auto collapse = dyn_cast<memref::CollapseShapeOp>(user))
+      view = memref::CollapseShapeOp::computeCollapsedType(
+          type, collapse.getReassociationIndices());
+    else if (auto expand = dyn_cast<memref::ExpandShapeOp>(user))
+      view = *memref::ExpandShapeOp::computeExpandedType(
+          type, expand.getType().getShape(), expand.getReassociationIndices());
+    if (view)
+      setOffsetDynamic(user->getResult(0), view);
+  }
 }
 
 /// Moves `op` (at the top level of `caller`) into a new private function
@@ -84,7 +140,20 @@ void outline(Operation *op, func::FuncOp caller, Operation *&last,
   Operation *moved = b.clone(*op, map);
   b.create<func::ReturnOp>(op->getLoc(), moved->getResults());
 
+  // Windows of one buffer at constant offsets (each block's weights in
+  // the parameters) are passed with the offset in the descriptor, not in
+  // the type: the nests of repeated blocks are then the same function,
+  // which LLVM merges and compiles once (gpt-mini's four blocks).
   b.setInsertionPoint(op);
+  for (auto [i, argument] : llvm::enumerate(arguments)) {
+    MemRefType dynamic = withDynamicOffset(argument.getType());
+    if (!dynamic || !offsetMayBeDynamic(body->getArgument(i)))
+      continue;
+    setOffsetDynamic(body->getArgument(i), dynamic);
+    argument = b.create<memref::CastOp>(op->getLoc(), dynamic, argument);
+  }
+  callee.setFunctionType(
+      b.getFunctionType(body->getArgumentTypes(), op->getResultTypes()));
   auto call = b.create<func::CallOp>(op->getLoc(), callee, arguments);
   op->replaceAllUsesWith(call.getResults());
   op->erase();

@@ -395,7 +395,10 @@ def OutlineLoopNests : Pass<"sinter-outline-loop-nests", "::mlir::ModuleOp"> {
     level of a function that holds regions and at least `min-ops` ops
     becomes a call to a new private function (`noinline`, internal
     linkage) holding it; the values it uses from above are the callee's
-    arguments, except constants, which are cloned into it. LLVM's cost per
+    arguments, except constants, which are cloned into it; a window of a
+    buffer at a constant offset (a layer's weights in the parameters) is
+    passed with the offset dynamic, so that repeated blocks' nests are the
+    same function, which LLVM merges. LLVM's cost per
     function grows faster than its size, and sinterc compiles whole
     functions on separate cores: split into nests, a training pass
     spreads over the cores, and nests that repeat are merged by LLVM

@@ -97,3 +97,48 @@ func.func private @two_nest(%v: f32) -> f32 {
   return %v : f32
 }
 func.func private @external(memref<8xf32>)
+
+// -----
+
+// Two windows of one buffer at constant offsets (two blocks' weights in the
+// parameters): each is passed with its offset made dynamic, so both nests
+// have one signature and one body, which LLVM's MergeFunctions merges. A
+// view made inside (the subview) follows the dynamic offset. A window used
+// by an op whose result would carry the layout (memref.cast) keeps its
+// static type.
+// CHECK-LABEL: func.func @windows
+// CHECK: %[[A:.*]] = memref.subview %{{.*}}[0] [8] [1]
+// CHECK: %[[B:.*]] = memref.subview %{{.*}}[8] [8] [1]
+// CHECK: %[[CA:.*]] = memref.cast %[[A]] : memref<8xf32, strided<[1]>> to memref<8xf32, strided<[1], offset: ?>>
+// CHECK: call @[[F:windows_nest[_0-9]*]](%[[CA]])
+// CHECK: %[[CB:.*]] = memref.cast %[[B]] : memref<8xf32, strided<[1], offset: 8>> to memref<8xf32, strided<[1], offset: ?>>
+// CHECK: call @[[G:windows_nest[_0-9]*]](%[[CB]])
+// CHECK: call @[[H:windows_nest[_0-9]*]](%[[B]]) : (memref<8xf32, strided<[1], offset: 8>>) -> ()
+// CHECK: func.func private @[[F]](%[[X:.*]]: memref<8xf32, strided<[1], offset: ?>>)
+// CHECK: memref.subview %[[X]][4] [4] [1] : memref<8xf32, strided<[1], offset: ?>> to memref<4xf32, strided<[1], offset: ?>>
+// CHECK: func.func private @[[G]](%{{.*}}: memref<8xf32, strided<[1], offset: ?>>)
+// CHECK: func.func private @[[H]](%{{.*}}: memref<8xf32, strided<[1], offset: 8>>)
+// CHECK: memref.cast
+func.func @windows(%params: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c1 = arith.constant 1 : index
+  %a = memref.subview %params[0] [8] [1] : memref<16xf32> to memref<8xf32, strided<[1]>>
+  %b = memref.subview %params[8] [8] [1] : memref<16xf32> to memref<8xf32, strided<[1], offset: 8>>
+  scf.for %i = %c0 to %c4 step %c1 {
+    %high = memref.subview %a[4] [4] [1] : memref<8xf32, strided<[1]>> to memref<4xf32, strided<[1], offset: 4>>
+    %v = memref.load %high[%i] : memref<4xf32, strided<[1], offset: 4>>
+    memref.store %v, %a[%i] : memref<8xf32, strided<[1]>>
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    %high = memref.subview %b[4] [4] [1] : memref<8xf32, strided<[1], offset: 8>> to memref<4xf32, strided<[1], offset: 12>>
+    %v = memref.load %high[%i] : memref<4xf32, strided<[1], offset: 12>>
+    memref.store %v, %b[%i] : memref<8xf32, strided<[1], offset: 8>>
+  }
+  scf.for %i = %c0 to %c4 step %c1 {
+    %any = memref.cast %b : memref<8xf32, strided<[1], offset: 8>> to memref<?xf32, strided<[1], offset: 8>>
+    %v = memref.load %any[%i] : memref<?xf32, strided<[1], offset: 8>>
+    memref.store %v, %b[%i] : memref<8xf32, strided<[1], offset: 8>>
+  }
+  return
+}
