@@ -72,13 +72,14 @@ bool sumInBlocks(int64_t terms) {
 constexpr int64_t kColumnBlock = 256;
 
 /// Whether a product of `columns` summing `terms` runs in blocks of columns:
-/// its right operand's rows for a block of the sum exceed 512 KiB.
-bool blocksColumns(int64_t columns, int64_t terms) {
+/// its right operand's rows for a block of the sum exceed 512 KiB, or,
+/// with `linePanels`, it has more than a block's columns.
+bool blocksColumns(int64_t columns, int64_t terms, bool linePanels) {
   constexpr int64_t kPanelBytes = 512 * 1024;
   if (sumInBlocks(terms))
     terms = kSumBlock;
   return !ShapedType::isDynamic(columns) && columns > kColumnBlock &&
-         terms * columns * 4 > kPanelBytes;
+         (linePanels || terms * columns * 4 > kPanelBytes);
 }
 
 /// Marks the tiles to vectorize until the loops around them settle.
@@ -92,6 +93,15 @@ constexpr StringLiteral kTransposeTileMarker = "sinter.transpose_tile";
 /// 128 x 512 x 512 0.62, 512 x 512 x 512 0.90, 256 x 1024 x 1024 1.0,
 /// 512 x 1024 x 1024 1.2, 1024 x 1024 x 1024 1.3).
 constexpr int64_t kPackElements = 512 * 1024;
+/// The same for tiles whose row is one cache line (AVX2's 16 floats; every
+/// product of more than kColumnBlock columns is then blocked): unpacked, a
+/// tile's terms lie a row of the operand apart, 2 KiB for 512 columns,
+/// which puts a 256-term panel in 2 of the L1 cache's 64 sets and 32 of
+/// L2's 1024 (Zen 3) and every term comes from L2 or beyond. Packed, at 2
+/// threads on Zen 3: X·W of 128 x 784 -> 512 102 -> 112-144 GFLOP/s,
+/// 128 x 512 -> 512 93 -> 152, 2048 x 128 -> 512 75 -> 164; the weight
+/// gradient 128 x 512 over 2048 rows 74 -> 104; none slower.
+constexpr int64_t kLinePackElements = 16 * 1024;
 /// Result elements from which a blocked product with its left operand read
 /// transposed (a weight gradient) packs that operand's rows (packRows)
 /// even when its right operand's panels are not packed: a term of a tile's
@@ -761,6 +771,13 @@ struct TileContractionsPass
   /// pack, with the copy's source (conditionalTranspose).
   DenseMap<Value, Value> transposedFrom;
 
+  /// Whether a tile's row of a panel is one cache line (AVX2): products
+  /// then pack from kLinePackElements.
+  bool linePanels() const { return tileN == 16; }
+  int64_t packElements() const {
+    return linePanels() ? kLinePackElements : kPackElements;
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
@@ -1007,14 +1024,14 @@ struct TileContractionsPass
   /// Each result element sums the same terms in the same order. The
   /// result's fill moves into the blocks, each filling its columns just
   /// before its sum (its tiles then start in registers). Blocks of a result
-  /// of at least kPackElements are marked for packPanel (and packRows), of
+  /// of at least packElements() are marked for packPanel (and packRows), of
   /// kPackRowElements for packRows only; when its rows are the batch, an
   /// scf.if on their number holds both forms.
   SmallVector<linalg::GenericOp> blockTheColumns(linalg::GenericOp op,
                                                  RewriterBase &rewriter) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t columns = ranges[op.getNumLoops() - 2];
-    if (!blocksColumns(columns, ranges.back()))
+    if (!blocksColumns(columns, ranges.back(), linePanels()))
       return {op};
     Location loc = op.getLoc();
     linalg::FillOp fill = fillOfResult(op);
@@ -1049,7 +1066,7 @@ struct TileContractionsPass
     };
     // Rows in canonical (m, n, k) order; packPanel takes no other.
     int64_t rows = op.getNumLoops() == 3 ? ranges[0] : 0;
-    int64_t fewestRows = llvm::divideCeil(kPackElements, columns);
+    int64_t fewestRows = llvm::divideCeil(packElements(), columns);
     if (!ShapedType::isDynamic(rows)) {
       allBlocks(rows >= fewestRows, rows * columns >= kPackRowElements);
     } else {
@@ -1545,7 +1562,8 @@ struct TileContractionsPass
                             ArrayRef<linalg::GenericOp> copies,
                             RewriterBase &rewriter) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    if (op.getNumLoops() != 3 || !blocksColumns(ranges[1], ranges[2]) ||
+    if (op.getNumLoops() != 3 ||
+        !blocksColumns(ranges[1], ranges[2], linePanels()) ||
         ranges[1] % kColumnBlock != 0)
       return;
     linalg::GenericOp copy = transposingCopyFor(op, copies);
@@ -1558,7 +1576,7 @@ struct TileContractionsPass
     Value few = rewriter.create<arith::CmpIOp>(
         loc, arith::CmpIPredicate::slt, rows,
         rewriter.create<arith::ConstantIndexOp>(
-            loc, llvm::divideCeil(kPackElements, ranges[1])));
+            loc, llvm::divideCeil(packElements(), ranges[1])));
     auto onlyThen = rewriter.create<scf::IfOp>(loc, few);
     rewriter.moveOpBefore(copy, onlyThen.thenBlock()->getTerminator());
     transposedFrom[transposed] = copy.getDpsInputs()[0];

@@ -1041,3 +1041,45 @@ func.func @positions(%x: memref<?x16x64xf32>, %w: memref<64x128xf32>, %y: memref
   }
   return
 }
+
+// -----
+
+// mnist-mlp's first layer. On AVX2 a tile's row of a panel is one cache
+// line, and W's rows (2 KiB apart) would put a tile's 256 terms in 2 of
+// L1's 64 sets: a product of more than 256 columns is blocked and, from
+// 32 rows (16 Ki result elements), packs its panels (16 tiles of
+// [256, 16] in one [4096, 16] buffer) like @large. With AVX-512's tiles
+// it stays unpacked and unblocked (packing lost there below 512 Ki
+// result elements).
+// CHECK-LABEL: func.func @line_panels
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: arith.cmpi sge
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c32 {
+// CHECK: vector.transfer_read %arg1
+// CHECK-NOT: memref.alloc
+// CHECK: return
+// AVX2-LABEL: func.func @line_panels
+// AVX2: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
+// AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x16xf32>
+// AVX2: scf.if %[[MANY]] {
+// AVX2: scf.for %{{.*}} = %c0 to %c512 step %c256 {
+// AVX2: scf.parallel
+// AVX2: linalg.generic
+// AVX2: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}}) -> (vector<6x16xf32>)
+// AVX2: vector.transfer_read %[[PANEL]]
+// AVX2: } else {
+// AVX2: vector.transfer_read %arg1
+func.func @line_panels(%x: memref<?x784xf32>, %w: memref<784x512xf32>, %y: memref<?x512xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<?x512xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>,
+                                   affine_map<(m, k, n) -> (m, n)>],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x784xf32>, memref<784x512xf32>) outs(%y : memref<?x512xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
