@@ -848,13 +848,16 @@ struct TileContractionsPass
       // A transpose's tile is one shuffle of its elements: whole squares
       // have AVX-512's shuffle network, edges up to 10 x 16 lowered fine,
       // a 13 x 16 edge (of a 45 x 33 weight) was built partly through the
-      // stack. Larger edges stay copies (sinter-vectorize-narrow-ops'
-      // blocks of 8 rows).
+      // stack, and so was a 9 x 13 corner (of a 365 x 601 weight, in a
+      // trainer: its values spilled and reloaded one by one). Larger edges
+      // and the corners stay copies (sinter-vectorize-narrow-ops' blocks
+      // of 8 rows): a transpose has one corner.
       if (op->removeAttr(kTransposeTileMarker)) {
         int64_t width = std::max<int64_t>(tileN / 2, 1);
         SmallVector<int64_t> sizes = op.getStaticLoopRanges();
         if (!ShapedType::isDynamicShape(sizes) &&
-            (sizes == SmallVector<int64_t>(2, width) ||
+            llvm::is_contained(sizes, width) &&
+            (sizes[0] == sizes[1] ||
              sizes[0] * sizes[1] <= sinter::kMostShuffleLanes))
           tiles.push_back(op);
         return;
