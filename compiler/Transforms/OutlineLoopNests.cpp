@@ -63,15 +63,32 @@ MemRefType withDynamicOffset(Type type) {
                          memref.getMemorySpace());
 }
 
-/// Whether every use of the memref `v`, and of the views made of it, still
-/// verifies with `v`'s offset dynamic: uses whose results do not carry the
-/// layout (loads, stores, vector transfers), and views (subview,
-/// collapse_shape, expand_shape) whose results can take a dynamic offset.
-bool offsetMayBeDynamic(Value v) {
-  return llvm::all_of(v.getUsers(), [](Operation *user) {
-    if (isa<memref::SubViewOp, memref::CollapseShapeOp, memref::ExpandShapeOp>(
-            user))
-      return offsetMayBeDynamic(user->getResult(0));
+/// The type of the view `user` (subview, collapse_shape, expand_shape)
+/// makes of a memref of `type`, whose offset is dynamic; null when `user`
+/// is not such a view or its result cannot take that.
+MemRefType viewType(Operation *user, MemRefType type) {
+  if (auto subview = dyn_cast<memref::SubViewOp>(user))
+    return dyn_cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+        subview.getType().getShape(), type, subview.getMixedOffsets(),
+        subview.getMixedSizes(), subview.getMixedStrides()));
+  if (auto collapse = dyn_cast<memref::CollapseShapeOp>(user))
+    return memref::CollapseShapeOp::computeCollapsedType(
+        type, collapse.getReassociationIndices());
+  if (auto expand = dyn_cast<memref::ExpandShapeOp>(user)) {
+    FailureOr<MemRefType> expanded = memref::ExpandShapeOp::computeExpandedType(
+        type, expand.getType().getShape(), expand.getReassociationIndices());
+    return succeeded(expanded) ? *expanded : nullptr;
+  }
+  return nullptr;
+}
+
+/// Whether every use of the memref `v` still verifies with its type
+/// `type` (offset dynamic): uses whose results do not carry the layout
+/// (loads, stores, vector transfers), and views whose own uses do.
+bool offsetMayBeDynamic(Value v, MemRefType type) {
+  return llvm::all_of(v.getUsers(), [&](Operation *user) {
+    if (MemRefType view = viewType(user, type))
+      return offsetMayBeDynamic(user->getResult(0), view);
     return isa<memref::LoadOp, memref::StoreOp, memref::DimOp, vector::LoadOp,
                vector::StoreOp, vector::MaskedLoadOp, vector::MaskedStoreOp,
                vector::TransferReadOp, vector::TransferWriteOp>(user);
@@ -82,21 +99,9 @@ bool offsetMayBeDynamic(Value v) {
 /// views made of it the types that follow (offsetMayBeDynamic holds).
 void setOffsetDynamic(Value v, MemRefType type) {
   v.setType(type);
-  for (Operation *user : v.getUsers()) {
-    MemRefType view;
-    if (auto subview = dyn_cast<memref::SubViewOp>(user))
-      view = cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-          subview.getType().getShape(), type, subview.getMixedOffsets(),
-          subview.getMixedSizes(), subview.getMixedStrides()));
-    else if (auto collapse = dyn_cast<memref::CollapseShapeOp>(user))
-      view = memref::CollapseShapeOp::computeCollapsedType(
-          type, collapse.getReassociationIndices());
-    else if (auto expand = dyn_cast<memref::ExpandShapeOp>(user))
-      view = *memref::ExpandShapeOp::computeExpandedType(
-          type, expand.getType().getShape(), expand.getReassociationIndices());
-    if (view)
+  for (Operation *user : v.getUsers())
+    if (MemRefType view = viewType(user, type))
       setOffsetDynamic(user->getResult(0), view);
-  }
 }
 
 /// Moves `op` (at the top level of `caller`) into a new private function
@@ -147,7 +152,7 @@ void outline(Operation *op, func::FuncOp caller, Operation *&last,
   b.setInsertionPoint(op);
   for (auto [i, argument] : llvm::enumerate(arguments)) {
     MemRefType dynamic = withDynamicOffset(argument.getType());
-    if (!dynamic || !offsetMayBeDynamic(body->getArgument(i)))
+    if (!dynamic || !offsetMayBeDynamic(body->getArgument(i), dynamic))
       continue;
     setOffsetDynamic(body->getArgument(i), dynamic);
     argument = b.create<memref::CastOp>(op->getLoc(), dynamic, argument);
