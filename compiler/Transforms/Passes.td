@@ -321,7 +321,10 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     its columns, and each sum block a left operand read transposed (a
     weight gradient's inputs) into tiles of its rows (the last tile partly
     filled where the tile's rows do not divide them), so that a tile reads
-    each term from consecutive addresses. A right operand that a transposing
+    each term from consecutive addresses. With `tile-n` = 16 (AVX2: a
+    tile's row is one cache line) every product of 64 columns or more runs
+    in such blocks (one block may take all its columns), and packs both
+    from 16 Ki result elements. A right operand that a transposing
     copy wrote for this product alone (an input gradient's Wᵀ) is then
     packed straight from the copy's source, and the copy runs only when
     the product does not pack. When such a product's rows are few (its

@@ -71,15 +71,24 @@ bool sumInBlocks(int64_t terms) {
 /// Result columns a block of a product beyond L2 takes (blockTheColumns).
 constexpr int64_t kColumnBlock = 256;
 
-/// Whether a product of `columns` summing `terms` runs in blocks of columns:
-/// its right operand's rows for a block of the sum exceed 512 KiB, or,
-/// with `linePanels`, it has more than a block's columns.
+/// Columns from which a product with line panels (AVX2) is blocked, though
+/// one block may take them all: unpacked, its panel's terms lie 256 bytes
+/// or more apart, in at most 16 of the L1 cache's 64 sets, 128 lines for a
+/// block's 256 terms (see kLinePackElements).
+constexpr int64_t kLineBlockColumns = 64;
+
+/// Whether a product of `columns` summing `terms` runs in blocks of columns
+/// (and may pack): its right operand's rows for a block of the sum exceed
+/// 512 KiB, or, with `linePanels`, it has kLineBlockColumns or more.
 bool blocksColumns(int64_t columns, int64_t terms, bool linePanels) {
   constexpr int64_t kPanelBytes = 512 * 1024;
   if (sumInBlocks(terms))
     terms = kSumBlock;
-  return !ShapedType::isDynamic(columns) && columns > kColumnBlock &&
-         (linePanels || terms * columns * 4 > kPanelBytes);
+  if (ShapedType::isDynamic(columns))
+    return false;
+  if (linePanels)
+    return columns >= kLineBlockColumns;
+  return columns > kColumnBlock && terms * columns * 4 > kPanelBytes;
 }
 
 /// Marks the tiles to vectorize until the loops around them settle.
@@ -94,13 +103,16 @@ constexpr StringLiteral kTransposeTileMarker = "sinter.transpose_tile";
 /// 512 x 1024 x 1024 1.2, 1024 x 1024 x 1024 1.3).
 constexpr int64_t kPackElements = 512 * 1024;
 /// The same for tiles whose row is one cache line (AVX2's 16 floats; every
-/// product of more than kColumnBlock columns is then blocked): unpacked, a
+/// product of kLineBlockColumns or more is then blocked): unpacked, a
 /// tile's terms lie a row of the operand apart, 2 KiB for 512 columns,
 /// which puts a 256-term panel in 2 of the L1 cache's 64 sets and 32 of
 /// L2's 1024 (Zen 3) and every term comes from L2 or beyond. Packed, at 2
 /// threads on Zen 3: X·W of 128 x 784 -> 512 102 -> 112-144 GFLOP/s,
 /// 128 x 512 -> 512 93 -> 152, 2048 x 128 -> 512 75 -> 164; the weight
-/// gradient 128 x 512 over 2048 rows 74 -> 104; none slower.
+/// gradient 128 x 512 over 2048 rows 74 -> 104; none slower. Blocked and
+/// packed from 64 columns (it was from 257): 2048 x 512 -> 128 133 -> 148,
+/// 2048 x 128 -> 128 137 -> 150-160, 2048 x 128 -> 256 135 -> 161, their
+/// input gradients 154 -> 166 (-> 128), 147 -> 158 (-> 256).
 constexpr int64_t kLinePackElements = 16 * 1024;
 /// Result elements from which a blocked product with its left operand read
 /// transposed (a weight gradient) packs that operand's rows (packRows)
@@ -108,6 +120,12 @@ constexpr int64_t kLinePackElements = 16 * 1024;
 /// rows then takes consecutive addresses, not a cache line each (dW of
 /// 555 x 777 over 333 terms, 431 Ki elements: 59 -> 74 % of peak).
 constexpr int64_t kPackRowElements = 256 * 1024;
+/// The same with line panels: a tile's 6 rows are 24 bytes of a line, the
+/// next term's a row of the operand away (512 bytes for gpt-mini's 128
+/// inputs, 8 L1 sets). At 2 threads on Zen 3, the weight gradients over
+/// 2048 rows: 128 x 512 114 -> 122-138 GFLOP/s, 128 x 256 95 -> 115,
+/// 128 x 128 59-105 -> 74-119 (with the blocks from 64 columns).
+constexpr int64_t kLinePackRowElements = 16 * 1024;
 
 /// Elements of an input gradient's left operand (dY: rows x terms) under
 /// which its product runs by columns on threads (columnsOnThreads): each
@@ -777,6 +795,9 @@ struct TileContractionsPass
   int64_t packElements() const {
     return linePanels() ? kLinePackElements : kPackElements;
   }
+  int64_t packRowElements() const {
+    return linePanels() ? kLinePackRowElements : kPackRowElements;
+  }
 
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -1016,20 +1037,21 @@ struct TileContractionsPass
   }
 
   /// Splits a block of a sum (blockTheBatchSum) whose right operand does
-  /// not fit the L2 cache (over kPanelBytes for the block's terms) into
-  /// blocks of kColumnBlock result columns, an scf.for over them, the last
-  /// block peeled when the columns do not divide: a block's panel of the
-  /// operand (256 x 256 floats) stays in L2 while every row tile passes
-  /// over it, and each thread's rows of the left operand for the sum block
-  /// stay there while it passes the column blocks. Unsplit, each tile of 8
-  /// rows streamed the whole operand from beyond L2 (1024 x 1024 x 1024:
-  /// 53 % of peak, 70 % blocked; columns outside the sum blocks, 65 %).
-  /// Each result element sums the same terms in the same order. The
-  /// result's fill moves into the blocks, each filling its columns just
-  /// before its sum (its tiles then start in registers). Blocks of a result
-  /// of at least packElements() are marked for packPanel (and packRows), of
-  /// kPackRowElements for packRows only; when its rows are the batch, an
-  /// scf.if on their number holds both forms.
+  /// not fit the L2 cache (over kPanelBytes for the block's terms; with
+  /// line panels, of kLineBlockColumns or more, which one block may take
+  /// whole) into blocks of kColumnBlock result columns, an scf.for over
+  /// them, the last block peeled when the columns do not divide: a block's
+  /// panel of the operand (256 x 256 floats) stays in L2 while every row tile
+  /// passes over it, and each thread's rows of the left operand for the sum
+  /// block stay there while it passes the column blocks. Unsplit, each tile of
+  /// 8 rows streamed the whole operand from beyond L2 (1024 x 1024 x 1024: 53 %
+  /// of peak, 70 % blocked; columns outside the sum blocks, 65 %). Each result
+  /// element sums the same terms in the same order. The result's fill moves
+  /// into the blocks, each filling its columns just before its sum (its tiles
+  /// then start in registers). Blocks of a result of at least packElements()
+  /// are marked for packPanel (and packRows), of packRowElements() for packRows
+  /// only; when its rows are the batch, an scf.if on their number holds both
+  /// forms.
   SmallVector<linalg::GenericOp> blockTheColumns(linalg::GenericOp op,
                                                  RewriterBase &rewriter) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -1056,22 +1078,23 @@ struct TileContractionsPass
     auto allBlocks = [&](bool pack, bool packTheRows) {
       rowPanel = packTheRows ? packRows(op, rewriter) : nullptr;
       int64_t whole = columns / kColumnBlock * kColumnBlock;
-      auto loop = rewriter.create<scf::ForOp>(
-          loc, rewriter.create<arith::ConstantIndexOp>(loc, 0),
-          rewriter.create<arith::ConstantIndexOp>(loc, whole),
-          rewriter.create<arith::ConstantIndexOp>(loc, kColumnBlock));
-      rewriter.setInsertionPoint(loop.getBody()->getTerminator());
-      block(loop.getInductionVar(), kColumnBlock, pack);
-      if (whole < columns) {
+      if (whole > 0) { // fewer columns than a block (line panels): one block
+        auto loop = rewriter.create<scf::ForOp>(
+            loc, rewriter.create<arith::ConstantIndexOp>(loc, 0),
+            rewriter.create<arith::ConstantIndexOp>(loc, whole),
+            rewriter.create<arith::ConstantIndexOp>(loc, kColumnBlock));
+        rewriter.setInsertionPoint(loop.getBody()->getTerminator());
+        block(loop.getInductionVar(), kColumnBlock, pack);
         rewriter.setInsertionPointAfter(loop);
-        block(rewriter.getIndexAttr(whole), columns - whole, pack);
       }
+      if (whole < columns)
+        block(rewriter.getIndexAttr(whole), columns - whole, pack);
     };
     // Rows in canonical (m, n, k) order; packPanel takes no other.
     int64_t rows = op.getNumLoops() == 3 ? ranges[0] : 0;
     int64_t fewestRows = llvm::divideCeil(packElements(), columns);
     if (!ShapedType::isDynamic(rows)) {
-      allBlocks(rows >= fewestRows, rows * columns >= kPackRowElements);
+      allBlocks(rows >= fewestRows, rows * columns >= packRowElements());
     } else {
       Value count = getValueOrCreateConstantIndexOp(
           rewriter, loc,

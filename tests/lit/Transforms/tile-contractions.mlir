@@ -1046,7 +1046,7 @@ func.func @positions(%x: memref<?x16x64xf32>, %w: memref<64x128xf32>, %y: memref
 
 // mnist-mlp's first layer. On AVX2 a tile's row of a panel is one cache
 // line, and W's rows (2 KiB apart) would put a tile's 256 terms in 2 of
-// L1's 64 sets: a product of more than 256 columns is blocked and, from
+// L1's 64 sets: a product of 64 columns or more is blocked and, from
 // 32 rows (16 Ki result elements), packs its panels (16 tiles of
 // [256, 16] in one [4096, 16] buffer) like @large. With AVX-512's tiles
 // it stays unpacked and unblocked (packing lost there below 512 Ki
@@ -1076,6 +1076,78 @@ func.func @line_panels(%x: memref<?x784xf32>, %w: memref<784x512xf32>, %y: memre
                                    affine_map<(m, k, n) -> (m, n)>],
                   iterator_types = ["parallel", "reduction", "parallel"]}
     ins(%x, %w : memref<?x784xf32>, memref<784x512xf32>) outs(%y : memref<?x512xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// gpt-mini's FFN down-projection, 128 columns: on AVX2 W's rows are 512
+// bytes apart (a 512-term panel in 8 of L1's 64 sets), so from 64 columns
+// a product is blocked, here in one block of all 128 columns, and packs
+// from 128 rows (16 Ki result elements): 8 tiles of [512, 16]. AVX-512
+// keeps it unblocked.
+// CHECK-LABEL: func.func @narrow_line_panels
+// CHECK-NOT: memref.alloc
+// CHECK: vector.transfer_read %arg1
+// CHECK: return
+// AVX2-LABEL: func.func @narrow_line_panels
+// AVX2: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c128 : index
+// AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x16xf32>
+// AVX2: scf.if %[[MANY]] {
+// AVX2-NOT: scf.for %{{.*}} step %c256
+// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1)
+// AVX2: linalg.generic
+// AVX2: scf.for %{{.*}} = %c0 to %c512 step %c1 iter_args(%{{.*}}) -> (vector<6x16xf32>)
+// AVX2: vector.transfer_read %[[PANEL]]
+// AVX2: } else {
+// AVX2: vector.transfer_read %arg1
+func.func @narrow_line_panels(%x: memref<?x512xf32>, %w: memref<512x128xf32>, %y: memref<?x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<?x128xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>,
+                                   affine_map<(m, k, n) -> (m, n)>],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x512xf32>, memref<512x128xf32>) outs(%y : memref<?x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// gpt-mini's attention output projection's weight gradient, 128 x 128 over
+// the batch: on AVX2 each block of 256 terms packs x's rows into tiles of
+// 6 (22 tiles, the last holding rows 126-127) from 16 Ki result elements,
+// and dY's columns into 8 panels of [256, 16]; a tile reads both from
+// consecutive addresses. AVX-512 reads both operands where they are.
+// CHECK-LABEL: func.func @line_panel_rows
+// CHECK-NOT: memref.alloc
+// CHECK: memref.load %arg0
+// CHECK: return
+// AVX2-LABEL: func.func @line_panel_rows
+// AVX2: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<5632x6xf32>
+// AVX2: linalg.copy
+// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c21) step (%c1)
+// AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x16xf32>
+// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1)
+// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c126) step (%c6)
+// AVX2: vector.transfer_read %[[PANEL]]
+// AVX2: memref.load %[[ROWS]]
+func.func @line_panel_rows(%x: memref<?x128xf32>, %dy: memref<?x128xf32>, %dw: memref<128x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dw : memref<128x128xf32>)
+  linalg.generic {indexing_maps = [affine_map<(k, m, n) -> (k, m)>, affine_map<(k, m, n) -> (k, n)>,
+                                   affine_map<(k, m, n) -> (m, n)>],
+                  iterator_types = ["reduction", "parallel", "parallel"]}
+    ins(%x, %dy : memref<?x128xf32>, memref<?x128xf32>) outs(%dw : memref<128x128xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %0 = arith.mulf %a, %b : f32
     %1 = arith.addf %c, %0 : f32
