@@ -317,7 +317,8 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     512 KiB runs in blocks of 256 result columns (its 256 x 256 panel
     stays in L2 while every row tile passes over it). When such a product's
     result has 512 Ki elements or more (tested at run time when its rows
-    are the batch), each column block first copies its panel into tiles of
+    are the batch, unless the batch is merged with static dimensions that
+    make enough rows), each column block first copies its panel into tiles of
     its columns, and each sum block a left operand read transposed (a
     weight gradient's inputs) into tiles of its rows (the last tile partly
     filled where the tile's rows do not divide them), so that a tile reads

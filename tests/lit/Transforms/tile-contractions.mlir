@@ -1155,3 +1155,34 @@ func.func @line_panel_rows(%x: memref<?x128xf32>, %dy: memref<?x128xf32>, %dw: m
   }
   return
 }
+
+// -----
+
+// The same product on gpt-mini's rows, the batch merged with 128
+// positions: any batch makes at least the 128 rows from which it packs,
+// so on AVX2 only the packed form is made (no test of the rows, no
+// unpacked copy of the tiles to compile).
+// AVX2-LABEL: func.func @positions_pack
+// AVX2-NOT: arith.cmpi sge
+// AVX2-NOT: vector.transfer_read %arg1
+// AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x16xf32>
+// AVX2-NOT: arith.cmpi sge
+// AVX2-NOT: vector.transfer_read %arg1
+// AVX2: vector.transfer_read %[[PANEL]]
+// AVX2-NOT: vector.transfer_read %arg1
+// AVX2: return
+func.func @positions_pack(%h: memref<?x128x512xf32>, %w: memref<512x128xf32>, %y: memref<?x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %x = memref.collapse_shape %h [[0, 1], [2]] : memref<?x128x512xf32> into memref<?x512xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<?x128xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>,
+                                   affine_map<(m, k, n) -> (m, n)>],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x512xf32>, memref<512x128xf32>) outs(%y : memref<?x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
