@@ -8,9 +8,17 @@
 // of gpt-mini's step lasts tens of microseconds, and a thread that waits
 // in sched_yield (a system call, dearer still in a virtual machine) starts
 // its share late, which the other thread then waits for at the end.
+//
+// A region's loops split in proportion to how fast each thread ran that
+// region before (see Balance): on a shared machine one core is often
+// slower for a while (on a Zen 3 VM one thread took 1.3-2x as long over
+// the same work, which of the two changing from run to run). Every
+// iteration computes whole results, so the split changes no result.
 #include "threads.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdarg>
 #include <cstdint>
@@ -18,6 +26,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -31,6 +40,15 @@ using Microtask = void (*)(int32_t *gtid, int32_t *btid, ...);
 thread_local int32_t tThread = 0;
 thread_local int32_t tTeamSize = 1;
 thread_local bool tInRegion = false;
+// Nanoseconds the calling thread waited at barriers in its current region.
+thread_local int64_t tWaitNs = 0;
+
+using Clock = std::chrono::steady_clock;
+int64_t nanosSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() -
+                                                              start)
+      .count();
+}
 
 /// Pauses the CPU briefly: a spinning thread leaves the core's other
 /// resources to its sibling and does not flood the memory system.
@@ -65,13 +83,70 @@ public:
       sense.store(mine, std::memory_order_release);
       return;
     }
+    Clock::time_point start = Clock::now();
     waitUntil([&] { return sense.load(std::memory_order_acquire) == mine; });
+    tWaitNs += nanosSince(start);
   }
 
 private:
   int count = 1;
   std::atomic<int> waiting{0};
   std::atomic<bool> sense{false};
+};
+
+/// The shares of one region's loops the threads take: thread t starts at
+/// `cut[t]` / 2^32 of a loop's iterations and stops where t + 1 starts.
+/// After each run every thread's share moves a quarter of the way to what
+/// would have made all finish together (share over the time it worked,
+/// barrier waits excluded), within half and 1.5 times an even share.
+/// Regions under kMinBalanceNs of work stay even: their times are mostly
+/// the fork's.
+class Balance {
+public:
+  static constexpr int64_t kMinBalanceNs = 20000;
+
+  /// The cuts for `threads`, or null while the split is still even.
+  const uint64_t *cuts(int threads) {
+    if (int(share.size()) != threads) {
+      share.assign(size_t(threads), 1.0 / threads);
+      cut.clear();
+    }
+    return cut.empty() ? nullptr : cut.data();
+  }
+
+  /// Moves the shares toward the threads' speeds in the last run.
+  void update(const std::vector<int64_t> &workNs) {
+    int n = int(share.size());
+    int64_t total = 0;
+    for (int64_t ns : workNs)
+      total += ns;
+    if (n < 2 || total < kMinBalanceNs * n)
+      return;
+    std::vector<double> speed(size_t(n), 0.0);
+    double sum = 0;
+    for (int t = 0; t < n; ++t)
+      sum += speed[size_t(t)] =
+          share[size_t(t)] / double(std::max<int64_t>(workNs[size_t(t)], 1));
+    double even = 1.0 / n, norm = 0;
+    for (int t = 0; t < n; ++t) {
+      double &s = share[size_t(t)];
+      s += 0.25 * (speed[size_t(t)] / sum - s);
+      s = std::clamp(s, 0.5 * even, 1.5 * even);
+      norm += s;
+    }
+    cut.assign(size_t(n) + 1, 0);
+    double start = 0;
+    for (int t = 0; t < n; ++t) {
+      share[size_t(t)] /= norm;
+      cut[size_t(t)] = uint64_t(start * 4294967296.0);
+      start += share[size_t(t)];
+    }
+    cut[size_t(n)] = uint64_t(1) << 32;
+  }
+
+private:
+  std::vector<double> share;
+  std::vector<uint64_t> cut;
 };
 
 class Team {
@@ -99,10 +174,13 @@ public:
   /// Runs `task(&tid, &tid, arg)` on every thread of the team.
   void run(Microtask task, void *arg) {
     barrier.reset(size());
+    Balance &balance = balances[task];
+    workNs.resize(size_t(size()));
     {
       std::lock_guard<std::mutex> lock(mutex);
       current = task;
       currentArg = arg;
+      cuts = balance.cuts(size());
       remaining.store(int(workers.size()), std::memory_order_relaxed);
       ++generation;
       published.store(generation, std::memory_order_release);
@@ -110,18 +188,23 @@ public:
     wake.notify_all();
     execute(0, size(), task, arg);
     waitUntil([&] { return remaining.load(std::memory_order_acquire) == 0; });
+    balance.update(workNs);
   }
 
   Barrier barrier;
+  /// The running region's Balance cuts (null: even blocks, staticBlock).
+  const uint64_t *cuts = nullptr;
 
 private:
-  static void execute(int32_t index, int32_t teamSize, Microtask task,
-                      void *arg) {
+  void execute(int32_t index, int32_t teamSize, Microtask task, void *arg) {
     int32_t gtid = index, btid = 0;
     tThread = index;
     tTeamSize = teamSize;
     tInRegion = true;
+    tWaitNs = 0;
+    Clock::time_point start = Clock::now();
     task(&gtid, &btid, arg);
+    workNs[size_t(index)] = nanosSince(start) - tWaitNs;
     tInRegion = false;
     tTeamSize = 1;
     tThread = 0;
@@ -160,6 +243,9 @@ private:
   Microtask current = nullptr;
   void *currentArg = nullptr;
   std::atomic<int> remaining{0};
+  // Written by each thread for its index before it counts itself done.
+  std::vector<int64_t> workNs;
+  std::unordered_map<Microtask, Balance> balances;
 };
 
 Team &team() {
@@ -237,6 +323,13 @@ void __kmpc_for_static_init_8u(ident_t *, int32_t gtid, int32_t,
   }
   uint64_t trip = (*upper - *lower) / uint64_t(incr) + 1;
   auto [first, count] = sinter::staticBlock(trip, n, t);
+  if (const uint64_t *cut = team().cuts) {
+    auto at = [&](uint64_t c) {
+      return uint64_t((unsigned __int128)trip * c >> 32);
+    };
+    first = at(cut[t]);
+    count = at(cut[t + 1]) - first;
+  }
   uint64_t begin = *lower + first * uint64_t(incr);
   *lower = begin;
   *upper = begin + count * uint64_t(incr) - 1; // count 0: upper = lower - 1

@@ -1,9 +1,10 @@
 // The threads compiled code runs on. Parallel loops in the emitted object
 // are OpenMP-dialect loops lowered to calls of the `__kmpc_*` entry points
 // an OpenMP runtime exports; threads.cpp implements the few the compiler
-// emits, so a trainer needs no OpenMP library. Loops are split statically
-// into contiguous blocks of whole iterations, and no sum is ever split
-// across threads, so results do not depend on the thread count.
+// emits, so a trainer needs no OpenMP library. Loops are split into
+// contiguous blocks of whole iterations, sized by how fast each thread ran
+// the region before, and no sum is ever split across threads, so results
+// depend neither on the thread count nor on the split.
 #pragma once
 
 #include <cstdint>
@@ -19,10 +20,11 @@ int threadCount();
 int hardwareThreads();
 
 // Runs `block(begin, end)` on every thread of the team over [0, trips) split
-// as the compiled code splits a parallel loop of `trips` iterations: each
-// thread then writes the rows of a batch that its share of the compiled
-// per-example loops reads (on a machine whose cores do not share a cache,
-// rows written by another core are read from that core's).
+// as the compiled code splits a parallel loop of `trips` iterations before
+// its region adapts to the threads' speeds: each thread then writes about
+// the rows of a batch that its share of the compiled per-example loops
+// reads (on a machine whose cores do not share a cache, rows written by
+// another core are read from that core's).
 void parallelBlocks(int64_t trips,
                     const std::function<void(int64_t, int64_t)> &block);
 

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -95,6 +97,55 @@ TEST(Threads, ParallelBlocksSplitAsCompiledLoops) {
       });
       EXPECT_EQ(owner, compiled) << threads << " threads, " << trips;
     }
+  sinter::setThreadCount(1);
+}
+
+// A loop whose iterations take thread 1 three times as long as thread 0.
+void unevenRegion(int32_t *gtid, int32_t *, void *arg) {
+  auto *loop = static_cast<Loop *>(arg);
+  int32_t tid = *gtid, last = 0;
+  uint64_t lower = 0, upper = loop->trips - 1;
+  int64_t stride = 1;
+  __kmpc_for_static_init_8u(nullptr, tid, 34, &last, &lower, &upper, &stride, 1,
+                            0);
+  for (uint64_t i = lower; i < upper + 1; ++i) {
+    auto until = std::chrono::steady_clock::now() +
+                 std::chrono::microseconds(tid == 0 ? 2 : 6);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    (*loop->visits)[i]++;
+    (*loop->owner)[i] = tid;
+  }
+  __kmpc_for_static_fini(nullptr, tid);
+  __kmpc_barrier(nullptr, tid);
+}
+
+TEST(Threads, SlowerThreadsTakeFewerIterations) {
+  // A region's loops split by how fast each thread ran it before (within
+  // half and 1.5 times an even share): still every iteration once, in
+  // contiguous blocks.
+  sinter::setThreadCount(2);
+  constexpr uint64_t kTrips = 100;
+  std::vector<int> owner;
+  int64_t most = 0; // thread 0's largest share in the last 10 runs
+  for (int run = 0; run < 30; ++run) {
+    std::vector<std::atomic<int>> visits(kTrips);
+    owner.assign(kTrips, -1);
+    std::atomic<int> afterBarrier{0};
+    Loop loop{kTrips, &visits, &owner, &afterBarrier, 2};
+    __kmpc_fork_call(nullptr, 1, reinterpret_cast<Microtask>(unevenRegion),
+                     &loop);
+    for (uint64_t i = 0; i < kTrips; ++i) {
+      ASSERT_EQ(visits[i].load(), 1) << "iteration " << i << ", run " << run;
+      if (i)
+        ASSERT_LE(owner[i - 1], owner[i]) << "blocks are contiguous";
+    }
+    int64_t first = std::count(owner.begin(), owner.end(), 0);
+    EXPECT_LE(first, 75) << "at most 1.5 times an even share, run " << run;
+    if (run >= 20) // a preempted thread may look slow for a run or two
+      most = std::max(most, first);
+  }
+  EXPECT_GE(most, 70) << "the faster thread's share";
   sinter::setThreadCount(1);
 }
 
