@@ -1051,7 +1051,7 @@ struct TileContractionsPass
   /// then start in registers). Blocks of a result of at least packElements()
   /// are marked for packPanel (and packRows), of packRowElements() for packRows
   /// only; when its rows are the batch, an scf.if on their number holds both
-  /// forms.
+  /// forms, unless the batch is merged with enough static rows to pack.
   SmallVector<linalg::GenericOp> blockTheColumns(linalg::GenericOp op,
                                                  RewriterBase &rewriter) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -1078,7 +1078,9 @@ struct TileContractionsPass
     auto allBlocks = [&](bool pack, bool packTheRows) {
       rowPanel = packTheRows ? packRows(op, rewriter) : nullptr;
       int64_t whole = columns / kColumnBlock * kColumnBlock;
-      if (whole > 0) { // fewer columns than a block (line panels): one block
+      // No whole block with line panels under kColumnBlock columns: then
+      // the peeled block below takes them all.
+      if (whole > 0) {
         auto loop = rewriter.create<scf::ForOp>(
             loc, rewriter.create<arith::ConstantIndexOp>(loc, 0),
             rewriter.create<arith::ConstantIndexOp>(loc, whole),
