@@ -122,15 +122,17 @@ public:
       total += ns;
     if (n < 2 || total < kMinBalanceNs * n)
       return;
-    std::vector<double> speed(size_t(n), 0.0);
+    // Iterations a thread did per nanosecond, in units of the loops' trips.
+    auto speed = [&](int t) {
+      return share[size_t(t)] / double(std::max<int64_t>(workNs[size_t(t)], 1));
+    };
     double sum = 0;
     for (int t = 0; t < n; ++t)
-      sum += speed[size_t(t)] =
-          share[size_t(t)] / double(std::max<int64_t>(workNs[size_t(t)], 1));
+      sum += speed(t);
     double even = 1.0 / n, norm = 0;
     for (int t = 0; t < n; ++t) {
       double &s = share[size_t(t)];
-      s += 0.25 * (speed[size_t(t)] / sum - s);
+      s += 0.25 * (speed(t) / sum - s);
       s = std::clamp(s, 0.5 * even, 1.5 * even);
       norm += s;
     }
@@ -322,14 +324,14 @@ void __kmpc_for_static_init_8u(ident_t *, int32_t gtid, int32_t,
     return;
   }
   uint64_t trip = (*upper - *lower) / uint64_t(incr) + 1;
-  auto [first, count] = sinter::staticBlock(trip, n, t);
-  if (const uint64_t *cut = team().cuts) {
-    auto at = [&](uint64_t c) {
-      return uint64_t((unsigned __int128)trip * c >> 32);
-    };
-    first = at(cut[t]);
-    count = at(cut[t + 1]) - first;
-  }
+  const uint64_t *cut = team().cuts;
+  auto at = [&](uint64_t c) {
+    return uint64_t((unsigned __int128)trip * c >> 32);
+  };
+  auto [first, count] =
+      cut ? std::pair<uint64_t, uint64_t>{at(cut[t]),
+                                          at(cut[t + 1]) - at(cut[t])}
+          : sinter::staticBlock(trip, n, t);
   uint64_t begin = *lower + first * uint64_t(incr);
   *lower = begin;
   *upper = begin + count * uint64_t(incr) - 1; // count 0: upper = lower - 1

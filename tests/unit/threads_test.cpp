@@ -32,6 +32,7 @@ struct Loop {
   std::atomic<int> *afterBarrier;
   int threads;
   bool nested = false;
+  bool uneven = false; // thread 1's iterations take 3 times thread 0's
 };
 
 // What MLIR's translation emits for one `omp.wsloop` in a region.
@@ -44,6 +45,12 @@ void body(int32_t *gtid, int32_t *, Loop *loop) {
   __kmpc_for_static_init_8u(nullptr, tid, 34, &last, &lower, &upper, &stride,
                             1, 0);
   for (uint64_t i = lower; i < upper + 1; ++i) {
+    if (loop->uneven) {
+      auto until = std::chrono::steady_clock::now() +
+                   std::chrono::microseconds(tid == 0 ? 2 : 6);
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    }
     (*loop->visits)[i]++;
     (*loop->owner)[i] = tid;
   }
@@ -100,24 +107,10 @@ TEST(Threads, ParallelBlocksSplitAsCompiledLoops) {
   sinter::setThreadCount(1);
 }
 
-// A loop whose iterations take thread 1 three times as long as thread 0.
-void unevenRegion(int32_t *gtid, int32_t *, void *arg) {
-  auto *loop = static_cast<Loop *>(arg);
-  int32_t tid = *gtid, last = 0;
-  uint64_t lower = 0, upper = loop->trips - 1;
-  int64_t stride = 1;
-  __kmpc_for_static_init_8u(nullptr, tid, 34, &last, &lower, &upper, &stride, 1,
-                            0);
-  for (uint64_t i = lower; i < upper + 1; ++i) {
-    auto until = std::chrono::steady_clock::now() +
-                 std::chrono::microseconds(tid == 0 ? 2 : 6);
-    while (std::chrono::steady_clock::now() < until) {
-    }
-    (*loop->visits)[i]++;
-    (*loop->owner)[i] = tid;
-  }
-  __kmpc_for_static_fini(nullptr, tid);
-  __kmpc_barrier(nullptr, tid);
+// The uneven loop: a region of its own, so that its threads' speeds are
+// its own.
+void unevenRegion(int32_t *gtid, int32_t *btid, void *arg) {
+  body(gtid, btid, static_cast<Loop *>(arg));
 }
 
 TEST(Threads, SlowerThreadsTakeFewerIterations) {
@@ -133,6 +126,7 @@ TEST(Threads, SlowerThreadsTakeFewerIterations) {
     owner.assign(kTrips, -1);
     std::atomic<int> afterBarrier{0};
     Loop loop{kTrips, &visits, &owner, &afterBarrier, 2};
+    loop.uneven = true;
     __kmpc_fork_call(nullptr, 1, reinterpret_cast<Microtask>(unevenRegion),
                      &loop);
     for (uint64_t i = 0; i < kTrips; ++i) {
