@@ -483,7 +483,9 @@ def VectorizeNarrowOps : Pass<"sinter-vectorize-narrow-ops", "::mlir::func::Func
     body is elementwise, into loops over its other dimensions: the body
     reads each operand's innermost row as one vector (operands that do not
     vary along it as one broadcast scalar) and writes one vector; a row
-    narrower than a power of two is read and written masked. Sums over
+    narrower than a power of two is read and written masked where masks
+    are cheap (`lanes` 16, AVX-512), elsewhere in power-of-two pieces (6
+    floats: 4 + 2; AVX2's masked store is microcoded on AMD). Sums over
     outer dimensions run inside the parallel loops, rows of partial sums
     carried in registers: one, or where the body adds each term into the
     output and the innermost sum's trip count is static, the largest of 4,

@@ -10,7 +10,8 @@
 // reads each operand's innermost row as one vector (a scalar, broadcast,
 // where the operand does not vary along it), applies the generic's body to
 // whole vectors and writes one vector. A row narrower than a power of two
-// is read and written masked (6 floats as one masked 8-lane operation).
+// is read and written masked (6 floats as one masked 8-lane operation) on
+// AVX-512, in power-of-two pieces (4 + 2) elsewhere.
 // Sums over outer dimensions run inside the parallel loops, rows of
 // partial sums in registers (up to four: see sumChains), in an order fixed
 // at compile time, so results are the same for any thread count. A sum
@@ -45,6 +46,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/bit.h"
 
 namespace sinter {
 #define GEN_PASS_DEF_VECTORIZENARROWOPS
@@ -54,6 +56,10 @@ namespace sinter {
 using namespace mlir;
 
 namespace {
+
+/// Targets with this many lanes or more (AVX-512) have masked loads and
+/// stores as cheap as plain ones.
+constexpr int64_t kCheapMaskLanes = 16;
 
 /// Whether the innermost dimensions of `type` are one contiguous run: LLVM
 /// then sees one long innermost loop once the loops are merged. (MLIR's
@@ -602,8 +608,13 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
   int64_t inner = *rowLoop(op);
   int64_t channels = op.getStaticLoopRanges()[inner];
   // A whole register of lanes, the ones past the row masked off: 6 floats
-  // in one masked ymm operation rather than an xmm and a pair.
+  // in one masked ymm operation rather than an xmm and a pair, where
+  // masks are cheap (AVX-512). AVX2's masked store is microcoded on AMD
+  // (a 6-float one took ~12 cycles on Zen 3, two thirds of a weight
+  // gradient's packing) and SSE has none: there the row is read and
+  // written in power-of-two pieces (6 floats: 4 + 2).
   int64_t width = llvm::PowerOf2Ceil(channels);
+  bool pieces = width != channels && lanes < kCheapMaskLanes;
   SmallVector<Range, 4> ranges =
       cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter, loc);
   // Loops: the parallel dimensions, then the reductions (each result sums
@@ -615,13 +626,26 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
           .push_back(d);
   Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
   Value mask;
-  if (width != channels)
+  if (width != channels && !pieces)
     mask = rewriter.create<vector::CreateMaskOp>(
         loc, VectorType::get({width}, rewriter.getI1Type()),
         ValueRange{rewriter.create<arith::ConstantIndexOp>(loc, channels)});
   SmallVector<Value> iv(op.getNumLoops(), zero); // the innermost stays 0
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
     return indicesAt(b, loc, op, operand, iv);
+  };
+  // Calls `piece(at, offset, size)` for the row's power-of-two pieces,
+  // largest first: `at` the indices of `size` floats `offset` into the row
+  // that starts at `row` (the row is the innermost, last index).
+  auto forEachPiece = [&](OpBuilder &b, SmallVector<Value> row, auto piece) {
+    Value start = row.back();
+    for (int64_t offset = 0; offset < channels;) {
+      int64_t size = int64_t(llvm::bit_floor(uint64_t(channels - offset)));
+      row.back() = b.create<arith::AddIOp>(
+          loc, start, b.create<arith::ConstantIndexOp>(loc, offset));
+      piece(ValueRange(row), offset, size);
+      offset += size;
+    }
   };
   // An operand's row as a vector, or its value (a scalar, broadcast when
   // it meets a vector) where it does not vary along the row.
@@ -634,8 +658,19 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
     if (mask)
       return b.create<vector::MaskedLoadOp>(loc, type, operand.get(),
                                             indices(b, operand), mask, pad);
-    return b.create<vector::LoadOp>(loc, type, operand.get(),
-                                    indices(b, operand));
+    if (!pieces)
+      return b.create<vector::LoadOp>(loc, type, operand.get(),
+                                      indices(b, operand));
+    Value rowVector = pad;
+    forEachPiece(b, indices(b, operand),
+                 [&](ValueRange at, int64_t offset, int64_t size) {
+                   Value piece = b.create<vector::LoadOp>(
+                       loc, VectorType::get({size}, element), operand.get(),
+                       at);
+                   rowVector = b.create<vector::InsertStridedSliceOp>(
+                       loc, piece, rowVector, offset, 1);
+                 });
+    return rowVector;
   };
   OpOperand *init = op.getDpsInitOperand(0);
   BlockArgument acc = op.getMatchingBlockArgument(init);
@@ -655,8 +690,15 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
     if (mask)
       b.create<vector::MaskedStoreOp>(loc, init->get(), indices(b, *init), mask,
                                       value);
-    else
+    else if (!pieces)
       b.create<vector::StoreOp>(loc, value, init->get(), indices(b, *init));
+    else
+      forEachPiece(b, indices(b, *init),
+                   [&](ValueRange at, int64_t offset, int64_t size) {
+                     Value piece = b.create<vector::ExtractStridedSliceOp>(
+                         loc, value, offset, size, 1);
+                     b.create<vector::StoreOp>(loc, piece, init->get(), at);
+                   });
   };
   SmallVector<scf::ForOp> loops;
   scf::LoopNest nest = loopsOver(
