@@ -335,7 +335,8 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     a panel of its own in the copy's buffer and running every row tile
     over it (an `scf.if` on the rows holds both forms). A static number of
     rows takes tiles of a divisor of `tile-m` down to three quarters of
-    it, else of `tile-m` and a peeled edge. No sum's loop joins a parallel
+    it, else of `tile-m` and a peeled edge, which in a parallel loop runs
+    as its last iteration. No sum's loop joins a parallel
     loop. Each result element
     sums its terms in the same order for any thread count. A transposing
     copy of a static 2-D buffer becomes square tiles of one vector's width

@@ -656,14 +656,19 @@ func.func @attention_values(%p: memref<2x4x16x16xf32>, %v: memref<2x16x4x32xf32>
 // under three quarters of the tile: 555 rows of a weight gradient ran at
 // 61 % of a core in tiles of 5, 85 % in tiles of 8 and an edge of 3). Two
 // row tiles are few for threads, but the sum's loop stays out of the
-// parallel band (its terms would race on one tile).
+// parallel band (its terms would race on one tile). The edge is the
+// parallel loop's last iteration, not a loop on one thread after it.
 // CHECK-LABEL: func.func @rows_not_divisible
-// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c16) step (%c8) {
+// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c20) step (%c8) {
+// CHECK-NEXT: %[[WHOLE:.*]] = arith.cmpi slt, %[[M]], %c16
+// CHECK-NEXT: scf.if %[[WHOLE]] {
 // CHECK-NEXT: vector.transfer_read %arg2[%[[M]], %c0]{{.*}} vector<8x32xf32>
 // CHECK-NEXT: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
-// CHECK: vector.transfer_read %arg2[%c16, %c0]{{.*}} vector<4x32xf32>
+// CHECK: } else {
+// CHECK-NEXT: vector.transfer_read %arg2[%c16, %c0]{{.*}} vector<4x32xf32>
 // CHECK-COUNT-4: vector.fma {{.*}} : vector<32xf32>
+// CHECK: scf.reduce
 #rmk = affine_map<(m, k, n) -> (m, k)>
 #rkn = affine_map<(m, k, n) -> (k, n)>
 #rmn = affine_map<(m, k, n) -> (m, n)>
@@ -1138,7 +1143,7 @@ func.func @narrow_line_panels(%x: memref<?x512xf32>, %w: memref<512x128xf32>, %y
 // AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c21) step (%c1)
 // AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x16xf32>
 // AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1)
-// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c126) step (%c6)
+// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c128) step (%c6)
 // AVX2: vector.transfer_read %[[PANEL]]
 // AVX2: memref.load %[[ROWS]]
 func.func @line_panel_rows(%x: memref<?x128xf32>, %dy: memref<?x128xf32>, %dw: memref<128x128xf32>) {
