@@ -239,6 +239,15 @@ struct LowerPattern : public OpRewritePattern<OpTy> {
   }
 };
 
+/// Contractions whose terms (or results) where one letter exceeds another
+/// are zero (or unused) carry those two letters: `sinter.causal_letters`
+/// "ts" on a contraction means that where s > t a term is zero or a result
+/// element is not read. Its lowering passes the fact on to its generic as
+/// kSkipAboveAttr. Set on the sinter ops before lowering (their producers
+/// and users are lowered in no fixed order).
+constexpr llvm::StringLiteral kCausalLettersAttr = "sinter.causal_letters";
+void markCausalContractions(Operation *root);
+
 /// Lowerings kept in their own files.
 void populateActivationLowerings(RewritePatternSet &patterns);
 void populateLossLowerings(RewritePatternSet &patterns);

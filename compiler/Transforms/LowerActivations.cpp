@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/LinalgEmitter.h"
+#include "compiler/Transforms/Passes.h"
 #include "dialects/Sinter/IR/SinterDialect.h"
 
 #include <limits>
@@ -117,6 +118,12 @@ SmallVector<Value> lower(SoftmaxOp op, OpBuilder &b) {
         Ar ar{nb, l};
         return ar.add(a[2], ar.exp(ar.sub(element(nb, l, a[0]), a[1])));
       });
+  // Masked keys add the max's and the sum's identities (-inf, 0): their
+  // loops may end at the query (sinter-bound-skipped-loops).
+  if (causal)
+    for (Value reduced : {mx, sum})
+      reduced.getDefiningOp()->setAttr(kSkipAboveAttr,
+                                       b.getDenseI64ArrayAttr({r - 2, r - 1}));
   return {e.mapWith({x, mx, sum}, {e.id(r), e.dropLast(r), e.dropLast(r)}, x,
                     [&](OpBuilder &nb, Location l, ValueRange a) {
                       Ar ar{nb, l};

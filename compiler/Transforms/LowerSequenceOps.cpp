@@ -106,12 +106,52 @@ SmallVector<Value> lower(CausalMaskOp op, OpBuilder &b) {
                    })};
 }
 
+/// Whether `v` is zero wherever its last dimension's index exceeds the one
+/// before it: the mask's gradient (value 0), the softmax of a causal mask
+/// of -inf (exp(-inf) is 0), and the softmax gradient, dropout mask of
+/// such (they multiply it).
+bool zeroAboveDiagonal(Value v) {
+  Operation *def = v.getDefiningOp();
+  if (auto mask = dyn_cast_or_null<CausalMaskOp>(def))
+    return mask.getValue().isZero();
+  if (auto softmax = dyn_cast_or_null<SoftmaxOp>(def)) {
+    auto mask = softmax.getInput().getDefiningOp<CausalMaskOp>();
+    return mask && mask.getValue().isInfinity() && mask.getValue().isNegative();
+  }
+  if (auto grad = dyn_cast_or_null<SoftmaxGradOp>(def))
+    return zeroAboveDiagonal(grad.getOutput());
+  if (auto dropout = dyn_cast_or_null<DropoutMaskOp>(def))
+    return zeroAboveDiagonal(dropout.getInput());
+  return false;
+}
+
 template <typename... Ops>
 void addPatterns(RewritePatternSet &patterns) {
   (patterns.add<LowerPattern<Ops, &lower>>(patterns.getContext()), ...);
 }
 
 } // namespace
+
+// Attention's products: the scores feed a causal mask, which replaces
+// their upper triangle; the weights and the scores' gradient are zero
+// there, so products reading them along a summed letter skip those terms.
+void sinter::lowering::markCausalContractions(Operation *root) {
+  root->walk([](ContractOp op) {
+    auto [lhs, rhs, res] = op.getTerms();
+    auto mark = [&](StringRef term) {
+      op->setAttr(kCausalLettersAttr,
+                  StringAttr::get(op.getContext(), term.take_back(2)));
+    };
+    if (zeroAboveDiagonal(op.getLhs()))
+      return mark(lhs);
+    if (zeroAboveDiagonal(op.getRhs()))
+      return mark(rhs);
+    if (!op->use_empty() && llvm::all_of(op->getUsers(), [](Operation *user) {
+          return isa<CausalMaskOp>(user);
+        }))
+      mark(res);
+  });
+}
 
 void sinter::lowering::populateSequenceLowerings(RewritePatternSet &patterns) {
   addPatterns<EmbeddingOp, EmbeddingGradOp, CausalMaskOp>(patterns);

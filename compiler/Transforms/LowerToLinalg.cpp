@@ -211,7 +211,17 @@ SmallVector<Value> lower(ContractOp op, OpBuilder &b) {
                           Ar ar{nb, l};
                           return ar.add(a[2], ar.mul(a[0], a[1]));
                         });
-  out = withMergedLoops(out.getDefiningOp<linalg::GenericOp>(), b);
+  auto generic = out.getDefiningOp<linalg::GenericOp>();
+  if (auto letters = op->getAttrOfType<StringAttr>(kCausalLettersAttr))
+    generic->setAttr(
+        kSkipAboveAttr,
+        b.getDenseI64ArrayAttr({int64_t(order.find(letters.getValue()[0])),
+                                int64_t(order.find(letters.getValue()[1]))}));
+  out = withMergedLoops(generic, b);
+  // Merged loops are renumbered: the fact is dropped then.
+  if (auto merged = out.getDefiningOp<linalg::GenericOp>();
+      merged && merged.getNumLoops() != order.size())
+    merged->removeAttr(kSkipAboveAttr);
   if (out.getType() != op.getType())
     out = b.create<tensor::CastOp>(op.getLoc(), op.getType(), out);
   return {out};
@@ -598,6 +608,7 @@ struct LowerToLinalgPass
     : public sinter::impl::LowerToLinalgBase<LowerToLinalgPass> {
   using LowerToLinalgBase::LowerToLinalgBase;
   void runOnOperation() override {
+    markCausalContractions(getOperation());
     RewritePatternSet patterns(&getContext());
     addPatterns<RegularizationOp, RegularizationGradOp, SquaredNormOp,
                 ClipByNormOp, MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp,

@@ -1,5 +1,6 @@
 //===- ParallelLoopUtils.cpp - what the threading passes share -------------===//
 #include "compiler/Transforms/ParallelLoopUtils.h"
+#include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -106,6 +107,34 @@ void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter,
   rewriter.eraseOp(loop);
 }
 
+FailureOr<linalg::LinalgLoops> sinter::loopsOf(linalg::LinalgOp op,
+                                               RewriterBase &rewriter) {
+  auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
+  size_t count = op.getNumLoops();
+  // Loop b a reduction inside loop a: its skipped terms may go.
+  bool bounded =
+      skip && skip[0] < skip[1] && skip[1] < int64_t(count) &&
+      linalg::isReductionIterator(op.getIteratorTypesArray()[skip[1]]);
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::LinalgLoops> loops = linalg::linalgOpToLoops(rewriter, op);
+  if (failed(loops))
+    return failure();
+  rewriter.eraseOp(op);
+  if (!bounded || loops->size() != count)
+    return loops;
+  auto outer = cast<scf::ForOp>((*loops)[skip[0]]);
+  auto inner = cast<scf::ForOp>((*loops)[skip[1]]);
+  rewriter.setInsertionPoint(inner);
+  Location loc = inner.getLoc();
+  Value end = rewriter.create<arith::MinSIOp>(
+      loc, inner.getUpperBound(),
+      rewriter.create<arith::AddIOp>(
+          loc, outer.getInductionVar(),
+          rewriter.create<arith::ConstantIndexOp>(loc, 1)));
+  rewriter.modifyOpInPlace(inner, [&] { inner.setUpperBound(end); });
+  return loops;
+}
+
 FailureOr<scf::ForOp> sinter::blocksOf(linalg::LinalgOp op, unsigned dim,
                                        int64_t size, RewriterBase &rewriter) {
   SmallVector<int64_t> sizes(op.getNumLoops(), 0);
@@ -115,6 +144,11 @@ FailureOr<scf::ForOp> sinter::blocksOf(linalg::LinalgOp op, unsigned dim,
       rewriter, op, linalg::LinalgTilingOptions().setTileSizes(sizes));
   if (failed(tiled))
     return failure();
+  // A block's loop `dim` counts from the block's start: a skip fact holds
+  // in the block when it does not involve that loop.
+  if (auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
+      skip && !llvm::is_contained(skip.asArrayRef(), int64_t(dim)))
+    tiled->op->setAttr(kSkipAboveAttr, skip);
   rewriter.eraseOp(op);
   return cast<scf::ForOp>(tiled->loops.front());
 }

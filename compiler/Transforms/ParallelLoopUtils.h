@@ -10,6 +10,7 @@
 #define SINTER_TRANSFORMS_PARALLELLOOPUTILS_H
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -27,6 +28,13 @@ int64_t iterationCount(mlir::linalg::LinalgOp op);
 /// loops that write disjoint results (a sum's loop below them would race).
 void parallelize(mlir::scf::ForOp loop, mlir::RewriterBase &rewriter,
                  unsigned parallelLoops);
+
+/// Replaces `op` by scf.for loops, one a loop of it, outermost first (as
+/// convert-linalg-to-loops makes them); where `op` is marked kSkipAboveAttr
+/// [a, b] with loop b a reduction inside loop a, loop b ends after a's
+/// index (causal attention's softmax sums keys up to the query).
+mlir::FailureOr<mlir::linalg::LinalgLoops>
+loopsOf(mlir::linalg::LinalgOp op, mlir::RewriterBase &rewriter);
 
 /// Replaces `op` by a loop over blocks of `size` of its loop `dim`, the op
 /// on each block inside (its other loops in their order); returns the loop.

@@ -87,12 +87,9 @@ struct ParallelizeLoopsPass
           parallelize(loops.front(), rewriter, leading);
         continue;
       }
-      rewriter.setInsertionPoint(op);
-      FailureOr<linalg::LinalgLoops> loops =
-          linalg::linalgOpToLoops(rewriter, op);
+      FailureOr<linalg::LinalgLoops> loops = loopsOf(op, rewriter);
       if (failed(loops))
         return signalPassFailure();
-      rewriter.eraseOp(op);
       parallelize(cast<scf::ForOp>(loops->front()), rewriter, leading);
     }
   }

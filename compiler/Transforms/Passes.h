@@ -23,6 +23,13 @@ namespace sinter {
 /// for mnist-mlp.
 constexpr int64_t kMinParallelIterations = 16384;
 
+/// On a linalg.generic, `[a, b]`: its iterations where loop b's index
+/// exceeds loop a's contribute nothing that is read (their terms are zero,
+/// or their result elements are replaced before any read), so a pass may
+/// skip them. sinter-lower-to-linalg sets it on causal attention's
+/// products; sinter-tile-contractions bounds their tile loops by it.
+constexpr llvm::StringLiteral kSkipAboveAttr = "sinter.skip_above";
+
 #define GEN_PASS_DECL
 #include "compiler/Transforms/Passes.h.inc"
 

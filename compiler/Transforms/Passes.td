@@ -144,7 +144,12 @@ def LowerToLinalg : Pass<"sinter-lower-to-linalg", "::mlir::ModuleOp"> {
     gradient's layout: along the positions (channels first, 16-lane
     partial sums) when its output channels per group fill at most half a
     vector and a row holds more positions than channels, else channels
-    last.
+    last. Causal attention's products and softmax reductions are marked
+    `sinter.skip_above = [a, b]` (iterations where loop b exceeds loop a
+    contribute nothing read): a contraction reading the softmax of a -inf
+    causal mask, the mask's 0-valued gradient or a softmax gradient or
+    dropout of such along its last two letters, or whose result only a
+    causal mask reads; the softmax's max and sum over masked keys.
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"16",
@@ -172,7 +177,9 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
     across threads, so each result is computed by one iteration in one
     order, and the thread count cannot change it. A generic with a narrow
     innermost dimension becomes the loops sinter-vectorize-narrow-ops
-    writes (`lanes` as there). Other linalg ops are left for
+    writes (`lanes` as there). A generic marked `sinter.skip_above` [a,
+    b] with loop b a reduction inside loop a ends loop b after a's index
+    (see sinter-bound-skipped-loops). Other linalg ops are left for
     convert-linalg-to-loops.
   }];
   let options = [
@@ -261,6 +268,28 @@ def ReassociateSums : Pass<"sinter-reassociate-sums", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def BoundSkippedLoops : Pass<"sinter-bound-skipped-loops", "::mlir::func::FuncOp"> {
+  let summary = "Ends a marked reduction's loop where its skipped terms begin";
+  let description = [{
+    Expects linalg generics on buffers. A generic marked
+    `sinter.skip_above = [a, b]` (iterations where loop b exceeds loop a
+    contribute nothing) whose loop b is a reduction inside loop a becomes
+    scf.for loops (as convert-linalg-to-loops makes them) with loop b
+    ending after loop a's index. sinter-lower-to-linalg marks causal
+    attention's softmax reductions, the row max and the sum of
+    exponentials over keys s <= t: the skipped terms are the max's and
+    the sum's identities, and half of the exponentials go. The sum's
+    vectorized order depends on the row's length, fixed at compile time
+    for each row: results do not depend on the thread count.
+
+    Example: `linalg.generic {..., sinter.skip_above = array<i64: 2, 3>}`
+    over `memref<1x4x128x128xf32>` into `memref<1x4x128xf32>` becomes four
+    nested scf.for loops, the innermost from 0 to min(128, %t + 1).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def ApproximateMath : Pass<"sinter-approximate-math", "::mlir::func::FuncOp"> {
   let summary = "Replaces libm calls (exp, log, tanh, erf, ...) by polynomials";
   let description = [{
@@ -341,7 +370,12 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     sums its terms in the same order for any thread count. A transposing
     copy of a static 2-D buffer becomes square tiles of one vector's width
     (`tile-n` / 2), each read as rows, transposed in registers and written
-    as rows.
+    as rows. A product marked `sinter.skip_above` (causal attention's)
+    has its tile loops bounded before peeling: a sum ends at the tile end
+    of the loop it may not exceed (P·V, dQ) or starts at the tile start of
+    the loop it may not be below (dK, dV); the column tiles of a result
+    whose upper triangle is not read (QKᵀ) end at the first tile past the
+    row tile, when the columns fill whole tiles. Skipped terms are zero.
 
     Example: `Y[?, 512] += X[?, 784] * W[784, 512]` becomes a parallel loop
     over 8-row blocks of Y, a loop over 32-column blocks, and the sum over

@@ -521,6 +521,8 @@ std::optional<linalg::GenericOp> withOneSum(linalg::GenericOp op,
   if (failed(merged))
     return std::nullopt;
   rewriter.eraseOp(op);
+  // Merged loops are renumbered: a skip fact is dropped.
+  merged->collapsedOp->removeAttr(kSkipAboveAttr);
   return cast<linalg::GenericOp>(merged->collapsedOp.getOperation());
 }
 
@@ -827,11 +829,22 @@ struct TileContractionsPass
         linalg::GenericOp ordered = *merged;
         rowsFirst(ordered, rewriter);
         rewriter.setInsertionPoint(ordered);
-        FailureOr<linalg::GenericOp> canonical = linalg::interchangeGenericOp(
-            rewriter, ordered,
-            planFor(ordered, tileM, tileN, registers)->order);
+        SmallVector<unsigned> order =
+            planFor(ordered, tileM, tileN, registers)->order;
+        auto skip = ordered->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
+        FailureOr<linalg::GenericOp> canonical =
+            linalg::interchangeGenericOp(rewriter, ordered, order);
         if (failed(canonical))
           return signalPassFailure();
+        // Loop i of the interchanged op is loop order[i] of the old one.
+        if (skip) {
+          auto at = [&](int64_t loop) {
+            return int64_t(llvm::find(order, loop) - order.begin());
+          };
+          (*canonical)
+              ->setAttr(kSkipAboveAttr, rewriter.getDenseI64ArrayAttr(
+                                            {at(skip[0]), at(skip[1])}));
+        }
         FailureOr<SmallVector<linalg::GenericOp>> forms =
             columnsOnThreads(*canonical, transposes, rewriter);
         if (failed(forms))
@@ -1034,6 +1047,12 @@ struct TileContractionsPass
     auto clone = cast<linalg::GenericOp>(rewriter.clone(*op));
     for (auto [operand, view] : llvm::zip(clone->getOpOperands(), views))
       operand.set(view);
+    // A block's loops count from its start: a skip fact along the cut loop
+    // holds only for a block starting at 0.
+    if (auto skip = clone->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
+        skip && llvm::is_contained(skip.asArrayRef(), int64_t(loop)) &&
+        !isConstantIntValue(start, 0))
+      clone->removeAttr(kSkipAboveAttr);
     return clone;
   }
 
@@ -1938,6 +1957,7 @@ struct TileContractionsPass
       return op.emitError("could not read the packed panel in a tile");
     tiled->op->setAttr(plan.window ? kWindowTileMarker : kTileMarker,
                        rewriter.getUnitAttr());
+    bool columnsBounded = skipAbove(op, *tiled, plan, rewriter);
     forget(op, rewriter);
     if (fill)
       fillEachTile(fill, *tiled, plan, rewriter);
@@ -1947,7 +1967,8 @@ struct TileContractionsPass
     bool restApart = rowRest && plan.rowLoop == 0 && !rowsDivide;
     SmallVector<scf::ForOp> edges;
     for (int loop : {plan.rowLoop, plan.colLoop})
-      if (loop >= 0 && !(loop == plan.rowLoop && (rowsDivide || restApart)))
+      if (loop >= 0 && !(loop == plan.rowLoop && (rowsDivide || restApart)) &&
+          !(loop == plan.colLoop && columnsBounded))
         edges.push_back(cast<scf::ForOp>(tiled->loops[loop]));
     auto outer = cast<scf::ForOp>(tiled->loops.front());
     linalg::peelLoops(rewriter, edges);
@@ -1959,6 +1980,92 @@ struct TileContractionsPass
         *rowRest = rest;
     }
     return outer;
+  }
+
+  /// The tile loop over loop `dim` of `op` tiled by `plan`, and its tile
+  /// size; null where that loop is not tiled.
+  static std::pair<scf::ForOp, int64_t>
+  tileLoopOf(const linalg::TiledLinalgOp &tiled, const TilePlan &plan,
+             int64_t dim) {
+    size_t at = 0;
+    for (unsigned d : plan.order) {
+      if (plan.sizes[d] == 0)
+        continue;
+      if (int64_t(d) == dim)
+        return {dyn_cast<scf::ForOp>(tiled.loops[at]), plan.sizes[d]};
+      ++at;
+    }
+    return {nullptr, 0};
+  }
+
+  /// Skips what `op`'s kSkipAboveAttr [a, b] allows (iterations where loop
+  /// b exceeds loop a: causal attention's masked half) by bounding its tile
+  /// loops, before any peeling; whole tiles stay whole. With `a` a result
+  /// loop tiled by `ta` around the sum: the sum stops at a's tile end
+  /// (P·V, dQ = dS·K sum their keys up to the query); with the sum as `a`
+  /// and `b` a result loop: the sum starts at b's tile (dK = dSᵀ·Q, dV =
+  /// Pᵀ·dO sum queries from the key). With `b` the result's columns and
+  /// `a` its rows (QKᵀ feeding the mask): the column tiles stop at the
+  /// first one past the row tile's end, when the columns fill whole tiles.
+  /// Returns whether it bounded the column loop (which is then not
+  /// peeled). A skipped term is zero, so each result changes at most in
+  /// the sign of a zero; skipped results are never read.
+  static bool skipAbove(linalg::GenericOp op,
+                        const linalg::TiledLinalgOp &tiled,
+                        const TilePlan &plan, RewriterBase &rewriter) {
+    auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
+    if (!skip || plan.window)
+      return false;
+    int64_t sum = op.getNumLoops() - 1, columns = op.getNumLoops() - 2;
+    if (op.getNumReductionLoops() != 1 ||
+        !linalg::isReductionIterator(op.getIteratorTypesArray()[sum]))
+      return false;
+    auto [outer, outerTile] = tileLoopOf(tiled, plan, skip[0]);
+    auto [inner, innerTile] = tileLoopOf(tiled, plan, skip[1]);
+    if (!outer || !inner)
+      return false;
+    // `loop`'s new bound, computed just before it: the max (`lower`) or
+    // min of `old` and `bound` of the index of `by`, a loop around it.
+    auto boundOf = [&](scf::ForOp loop, scf::ForOp by, AffineExpr bound,
+                       Value old, bool lower) -> Value {
+      rewriter.setInsertionPoint(loop);
+      AffineMap map = AffineMap::get(
+          2, 0, {bound, rewriter.getAffineDimExpr(1)}, rewriter.getContext());
+      SmallVector<OpFoldResult> operands = {by.getInductionVar(), old};
+      return getValueOrCreateConstantIndexOp(
+          rewriter, loop.getLoc(),
+          lower ? affine::makeComposedFoldedAffineMax(rewriter, loop.getLoc(),
+                                                      map, operands)
+                : affine::makeComposedFoldedAffineMin(rewriter, loop.getLoc(),
+                                                      map, operands));
+    };
+    AffineExpr d0 = rewriter.getAffineDimExpr(0);
+    // The sum's tiles are single terms: its loop may start and end anywhere.
+    if (skip[1] == sum && skip[0] != sum && innerTile == 1 &&
+        outer->isAncestor(inner)) {
+      Value end = boundOf(inner, outer, d0 + outerTile, inner.getUpperBound(),
+                          /*lower=*/false);
+      rewriter.modifyOpInPlace(inner, [&] { inner.setUpperBound(end); });
+      return false;
+    }
+    if (skip[0] == sum && skip[1] != sum && outerTile == 1 &&
+        inner->isAncestor(outer)) {
+      Value start = boundOf(outer, inner, d0, outer.getLowerBound(),
+                            /*lower=*/true);
+      rewriter.modifyOpInPlace(outer, [&] { outer.setLowerBound(start); });
+      return false;
+    }
+    std::optional<int64_t> width = getConstantIntValue(inner.getUpperBound());
+    if (skip[1] == columns && skip[0] != sum && outer->isAncestor(inner) &&
+        width && isConstantIntValue(inner.getLowerBound(), 0) &&
+        *width % innerTile == 0) {
+      Value end =
+          boundOf(inner, outer, (d0 + outerTile).ceilDiv(innerTile) * innerTile,
+                  inner.getUpperBound(), /*lower=*/false);
+      rewriter.modifyOpInPlace(inner, [&] { inner.setUpperBound(end); });
+      return true;
+    }
+    return false;
   }
 
   /// Gives the tiles of `rows`, a loop over rows that fill whole tiles of

@@ -69,6 +69,20 @@ LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
                            "function plans");
     return success();
   }
+  if (name == "sinter.causal_letters") {
+    auto letters = dyn_cast<StringAttr>(attr.getValue());
+    if (!letters || letters.size() != 2)
+      return op->emitError("'sinter.causal_letters' must be a string of two "
+                           "letters of the contraction's terms");
+    return success();
+  }
+  if (name == "sinter.skip_above") {
+    auto loops = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!loops || loops.size() != 2)
+      return op->emitError("'sinter.skip_above' must be an array of two loop "
+                           "indices");
+    return success();
+  }
   if (name == "sinter.layers" || name == "sinter.model_name")
     return success();
   return op->emitError("unknown Sinter attribute '") << name << "'";

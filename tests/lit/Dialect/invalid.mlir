@@ -466,3 +466,19 @@ func.func @transpose_shape(%x: tensor<?x8x3xf32>) {
   %0 = sinter.transpose %x {permutation = array<i64: 0, 2, 1>} : tensor<?x8x3xf32> -> tensor<?x8x3xf32>
   return
 }
+
+// -----
+
+func.func @skip_above_not_a_pair(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'sinter.skip_above' must be an array of two loop indices}}
+  %0 = sinter.relu %x {sinter.skip_above = array<i64: 1>} : tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @causal_letters_not_two(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'sinter.causal_letters' must be a string of two letters of the contraction's terms}}
+  %0 = sinter.relu %x {sinter.causal_letters = "t"} : tensor<8xf32>
+  return
+}

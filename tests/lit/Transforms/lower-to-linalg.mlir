@@ -545,6 +545,34 @@ func.func @attention_scores(%q: tensor<?x8x2x4xf32>, %k: tensor<?x6x2x4xf32>) ->
 
 // -----
 
+// Causal attention: the scores feed the mask, so only their lower
+// triangle is read (skip s > t: loops 2, 4 of b, h, t, k, s); the
+// softmax's max and sum skip the masked keys (loops 2, 3); the weights are
+// zero above the diagonal, so P·V skips those terms (t, s: loops 1, 3 of
+// b, t, h, s, e), and so do the gradient's products reading the mask's
+// gradient, dQ (loops 1, 3) and dK (t, s: loops 3, 1 of b, s, h, t, k).
+// CHECK-LABEL: func.func @causal_attention
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} {{.*}} attrs =  {sinter.skip_above = array<i64: 2, 4>}
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction"]} {{.*}} attrs =  {sinter.skip_above = array<i64: 2, 3>}
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction"]} {{.*}} attrs =  {sinter.skip_above = array<i64: 2, 3>}
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} {{.*}} attrs =  {sinter.skip_above = array<i64: 1, 3>}
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} {{.*}} attrs =  {sinter.skip_above = array<i64: 1, 3>}
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} {{.*}} attrs =  {sinter.skip_above = array<i64: 3, 1>}
+// CHECK-NOT: sinter.skip_above
+// CHECK-NOT: sinter.causal_letters
+func.func @causal_attention(%q: tensor<?x8x2x4xf32>, %k: tensor<?x8x2x4xf32>, %v: tensor<?x8x2x4xf32>, %g: tensor<?x2x8x8xf32>) -> (tensor<?x8x2x4xf32>, tensor<?x8x2x4xf32>, tensor<?x8x2x4xf32>) {
+  %s = sinter.contract %q, %k {spec = "bthk,bshk->bhts"} : tensor<?x8x2x4xf32>, tensor<?x8x2x4xf32> -> tensor<?x2x8x8xf32>
+  %m = sinter.causal_mask %s {value = 0xFF800000 : f32} : tensor<?x2x8x8xf32>
+  %p = sinter.softmax %m : tensor<?x2x8x8xf32>
+  %o = sinter.contract %p, %v {spec = "bhts,bshe->bthe"} : tensor<?x2x8x8xf32>, tensor<?x8x2x4xf32> -> tensor<?x8x2x4xf32>
+  %ds = sinter.causal_mask %g {value = 0.0 : f32} : tensor<?x2x8x8xf32>
+  %dq = sinter.contract %ds, %k {spec = "bhts,bshk->bthk"} : tensor<?x2x8x8xf32>, tensor<?x8x2x4xf32> -> tensor<?x8x2x4xf32>
+  %dk = sinter.contract %ds, %q {spec = "bhts,bthk->bshk"} : tensor<?x2x8x8xf32>, tensor<?x8x2x4xf32> -> tensor<?x8x2x4xf32>
+  return %o, %dq, %dk : tensor<?x8x2x4xf32>, tensor<?x8x2x4xf32>, tensor<?x8x2x4xf32>
+}
+
+// -----
+
 // A projection onto heads, btd,dhk->bthk: b and t always go together, and
 // so do h and k: the contraction is the matmul [b*t, d] x [d, h*k], whose
 // register tiles are rows of b*t by columns of h*k (the product unmerged

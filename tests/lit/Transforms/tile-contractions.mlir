@@ -1191,3 +1191,59 @@ func.func @positions_pack(%h: memref<?x128x512xf32>, %w: memref<512x128xf32>, %y
   }
   return
 }
+
+// -----
+
+// Causal attention's products (sinter.skip_above from
+// sinter-lower-to-linalg), loops in (m, n, k) order. Scores: the column
+// tiles stop at the first past the row tile (whole tiles of 16, not
+// peeled). P·V: the sum over keys stops at the row tile's end. dV = Pᵀ·dO:
+// the sum over queries starts at the row tile.
+// AVX2-LABEL: func.func @causal_scores
+// AVX2: scf.parallel (%[[T:.*]]) = (%c0) to (%c128) step (%c6)
+// AVX2: %[[END:.*]] = affine.min #{{.*}}(%[[T]])
+// AVX2-NEXT: scf.for %{{.*}} = %c0 to %[[END]] step %c16
+// AVX2-NOT: sinter.skip_above
+// AVX2-LABEL: func.func @causal_mix
+// AVX2: scf.parallel (%[[T:.*]]) = (%c0) to (%c128) step (%c6)
+// AVX2: %[[END:.*]] = affine.{{min|apply}} #{{.*}}(%[[T]])
+// AVX2: scf.for %{{.*}} = %c0 to %[[END]] step %c1 iter_args
+// AVX2-LABEL: func.func @causal_values_gradient
+// AVX2: scf.parallel (%[[S:.*]]) = (%c0) to (%c128) step (%c6)
+// AVX2: scf.for %{{.*}} = %[[S]] to %c128 step %c1 iter_args
+func.func @causal_scores(%q: memref<128x32xf32>, %kt: memref<32x128xf32>, %s: memref<128x128xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%q, %kt : memref<128x32xf32>, memref<32x128xf32>) outs(%s : memref<128x128xf32>) attrs = {sinter.skip_above = array<i64: 0, 1>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+func.func @causal_mix(%p: memref<128x128xf32>, %v: memref<128x32xf32>, %o: memref<128x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%p, %v : memref<128x128xf32>, memref<128x32xf32>) outs(%o : memref<128x32xf32>) attrs = {sinter.skip_above = array<i64: 0, 2>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+func.func @causal_values_gradient(%pt: memref<128x128xf32>, %do: memref<128x32xf32>, %dv: memref<128x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%pt, %do : memref<128x128xf32>, memref<128x32xf32>) outs(%dv : memref<128x32xf32>) attrs = {sinter.skip_above = array<i64: 2, 0>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}

@@ -1,0 +1,47 @@
+//===- BoundSkippedLoops.cpp - loops of a masked reduction end early ------===//
+//
+// Expects: linalg generics on buffers, some marked kSkipAboveAttr [a, b]
+// (causal attention's softmax: its row max and its sum of exponentials
+// over the keys s of each query t, [t, s]). Produces: each marked generic
+// whose loop b is a reduction inside loop a as scf.for loops, loop b
+// ending after a's index (loopsOf): the terms past it are the max's and
+// the sum's identities (-inf, exp(-inf) = 0), half of the softmax's
+// exponentials. Large ones were made loops so by sinter-parallelize-loops
+// already; other generics are left to convert-linalg-to-loops. See
+// Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/ParallelLoopUtils.h"
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+
+namespace sinter {
+#define GEN_PASS_DEF_BOUNDSKIPPEDLOOPS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace sinter
+
+using namespace mlir;
+
+namespace {
+
+struct BoundSkippedLoopsPass
+    : public sinter::impl::BoundSkippedLoopsBase<BoundSkippedLoopsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> marked;
+    getOperation().walk([&](linalg::GenericOp op) {
+      auto skip = op->getAttrOfType<DenseI64ArrayAttr>(sinter::kSkipAboveAttr);
+      if (skip && op.hasPureBufferSemantics() && skip[0] < skip[1] &&
+          skip[1] < int64_t(op.getNumLoops()) &&
+          linalg::isReductionIterator(op.getIteratorTypesArray()[skip[1]]))
+        marked.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : marked)
+      if (failed(sinter::loopsOf(op, rewriter)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
