@@ -31,10 +31,7 @@ struct BoundSkippedLoopsPass
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> marked;
     getOperation().walk([&](linalg::GenericOp op) {
-      auto skip = op->getAttrOfType<DenseI64ArrayAttr>(sinter::kSkipAboveAttr);
-      if (skip && op.hasPureBufferSemantics() && skip[0] < skip[1] &&
-          skip[1] < int64_t(op.getNumLoops()) &&
-          linalg::isReductionIterator(op.getIteratorTypesArray()[skip[1]]))
+      if (op.hasPureBufferSemantics() && sinter::skippedReduction(op))
         marked.push_back(op);
     });
     IRRewriter rewriter(&getContext());

@@ -107,14 +107,18 @@ void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter,
   rewriter.eraseOp(loop);
 }
 
+bool sinter::skippedReduction(linalg::LinalgOp op) {
+  auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
+  return skip && skip[0] < skip[1] && skip[1] < int64_t(op.getNumLoops()) &&
+         linalg::isReductionIterator(op.getIteratorTypesArray()[skip[1]]);
+}
+
 FailureOr<linalg::LinalgLoops> sinter::loopsOf(linalg::LinalgOp op,
                                                RewriterBase &rewriter) {
+  // Read before `op` is erased.
+  bool bounded = skippedReduction(op);
   auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
   size_t count = op.getNumLoops();
-  // Loop b a reduction inside loop a: its skipped terms may go.
-  bool bounded =
-      skip && skip[0] < skip[1] && skip[1] < int64_t(count) &&
-      linalg::isReductionIterator(op.getIteratorTypesArray()[skip[1]]);
   rewriter.setInsertionPoint(op);
   FailureOr<linalg::LinalgLoops> loops = linalg::linalgOpToLoops(rewriter, op);
   if (failed(loops))

@@ -29,10 +29,14 @@ int64_t iterationCount(mlir::linalg::LinalgOp op);
 void parallelize(mlir::scf::ForOp loop, mlir::RewriterBase &rewriter,
                  unsigned parallelLoops);
 
+/// Whether `op` is marked kSkipAboveAttr [a, b] with loop b a reduction
+/// inside loop a: the terms of b past a's index are the reduction's
+/// identity and its loop may end early (causal attention's softmax).
+bool skippedReduction(mlir::linalg::LinalgOp op);
+
 /// Replaces `op` by scf.for loops, one a loop of it, outermost first (as
-/// convert-linalg-to-loops makes them); where `op` is marked kSkipAboveAttr
-/// [a, b] with loop b a reduction inside loop a, loop b ends after a's
-/// index (causal attention's softmax sums keys up to the query).
+/// convert-linalg-to-loops makes them); where skippedReduction(op), loop b
+/// ends after a's index (the softmax sums keys up to the query).
 mlir::FailureOr<mlir::linalg::LinalgLoops>
 loopsOf(mlir::linalg::LinalgOp op, mlir::RewriterBase &rewriter);
 
