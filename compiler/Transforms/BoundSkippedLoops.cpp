@@ -1,12 +1,15 @@
-//===- BoundSkippedLoops.cpp - loops of a masked reduction end early ------===//
+//===- BoundSkippedLoops.cpp - loops of a masked row end early ------------===//
 //
 // Expects: linalg generics on buffers, some marked kSkipAboveAttr [a, b]
 // (causal attention's softmax: its row max and its sum of exponentials
-// over the keys s of each query t, [t, s]). Produces: each marked generic
-// whose loop b is a reduction inside loop a as scf.for loops, loop b
-// ending after a's index (loopsOf): the terms past it are the max's and
-// the sum's identities (-inf, exp(-inf) = 0), half of the softmax's
-// exponentials. Large ones were made loops so by sinter-parallelize-loops
+// over the keys s of each query t, [t, s]; the softmax gradient's sum),
+// and elementwise ones that yield zero where loop b exceeds loop a
+// (zeroedAbove: the softmax's weights, its gradient). Produces: each such
+// generic whose loop b is inside loop a as scf.for loops, loop b ending
+// after a's index (loopsOf): the terms past it are the max's and the
+// sum's identities (-inf, exp(-inf) = 0), half of the softmax's
+// exponentials; the zeros past it are stored by a copy of loop b from
+// there, which stores only zeros. Large ones were made loops so by sinter-parallelize-loops
 // already; other generics are left to convert-linalg-to-loops. See
 // Passes.td.
 //
@@ -31,7 +34,8 @@ struct BoundSkippedLoopsPass
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> marked;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (op.hasPureBufferSemantics() && sinter::skippedReduction(op))
+      if (op.hasPureBufferSemantics() &&
+          (sinter::skippedReduction(op) || sinter::zeroedAbove(op)))
         marked.push_back(op);
     });
     IRRewriter rewriter(&getContext());

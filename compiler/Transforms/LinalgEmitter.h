@@ -227,6 +227,15 @@ struct Ar {
     return b.create<arith::SelectOp>(l, c, x, y);
   }
   Value andi(Value x, Value y) { return b.create<arith::AndIOp>(l, x, y); }
+  /// In a rank-`r` body: `value` where the last loop's index exceeds the
+  /// one's before it (a key past its query), else `v`. The form
+  /// zeroedAbove (ParallelLoopUtils) recognizes for a value of 0.
+  Value pastQuery(int64_t r, double value, Value v) {
+    Value t = b.create<linalg::IndexOp>(l, r - 2);
+    Value s = b.create<linalg::IndexOp>(l, r - 1);
+    return select(b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, s, t),
+                  c(value), v);
+  }
 };
 /// Replaces an op by the values `Lower` gives for it.
 template <typename OpTy, SmallVector<Value> (*Lower)(OpTy, OpBuilder &)>
@@ -243,10 +252,16 @@ struct LowerPattern : public OpRewritePattern<OpTy> {
 /// are zero (or unused) carry those two letters: `sinter.causal_letters`
 /// "ts" on a contraction means that where s > t a term is zero or a result
 /// element is not read. Its lowering passes the fact on to its generic as
-/// kSkipAboveAttr. Set on the sinter ops before lowering (their producers
-/// and users are lowered in no fixed order).
+/// kSkipAboveAttr. On a sinter op whose loops are its result's dimensions
+/// (an activation's gradient), `sinter.zero_above = [a, b]`: its result is
+/// zero where dimension b's index exceeds a's, and so is an operand that
+/// the lowering may then leave unwritten there (the softmax gradient of
+/// causal attention's weights, and dP = dO·Vᵀ that it reads). Both set on
+/// the sinter ops before lowering (their producers and users are lowered
+/// in no fixed order).
 constexpr llvm::StringLiteral kCausalLettersAttr = "sinter.causal_letters";
-void markCausalContractions(Operation *root);
+constexpr llvm::StringLiteral kZeroAboveAttr = "sinter.zero_above";
+void markCausalOps(Operation *root);
 
 /// Lowerings kept in their own files.
 void populateActivationLowerings(RewritePatternSet &patterns);

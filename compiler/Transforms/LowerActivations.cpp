@@ -98,25 +98,21 @@ SmallVector<Value> lower(SoftmaxOp op, OpBuilder &b) {
       mask && mask.getValue().isInfinity() && mask.getValue().isNegative();
   if (causal)
     x = mask.getInput();
-  // x at the body's element, -inf where a causal mask hides it.
-  auto element = [&](OpBuilder &nb, Location l, Value v) -> Value {
-    if (!causal)
-      return v;
-    Value t = nb.create<linalg::IndexOp>(l, r - 2);
-    Value s = nb.create<linalg::IndexOp>(l, r - 1);
-    Ar ar{nb, l};
-    return ar.select(
-        nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, s, t),
-        ar.c(kMinusInf), v);
+  // `v` at the body's element, `masked` past the query of a causal mask.
+  auto element = [&](OpBuilder &nb, Location l, Value v,
+                     double masked) -> Value {
+    return causal ? Ar{nb, l}.pastQuery(r, masked, v) : v;
   };
   Value mx = e.reduceLast(x, {}, kMinusInf,
                           [&](OpBuilder &nb, Location l, ValueRange a) {
-                            return Ar{nb, l}.max(a[1], element(nb, l, a[0]));
+                            return Ar{nb, l}.max(
+                                a[1], element(nb, l, a[0], kMinusInf));
                           });
   Value sum =
       e.reduceLast(x, mx, 0.0, [&](OpBuilder &nb, Location l, ValueRange a) {
         Ar ar{nb, l};
-        return ar.add(a[2], ar.exp(ar.sub(element(nb, l, a[0]), a[1])));
+        return ar.add(a[2],
+                      ar.exp(ar.sub(element(nb, l, a[0], kMinusInf), a[1])));
       });
   // Masked keys add the max's and the sum's identities (-inf, 0): their
   // loops may end at the query (sinter-bound-skipped-loops).
@@ -124,26 +120,43 @@ SmallVector<Value> lower(SoftmaxOp op, OpBuilder &b) {
     for (Value reduced : {mx, sum})
       reduced.getDefiningOp()->setAttr(kSkipAboveAttr,
                                        b.getDenseI64ArrayAttr({r - 2, r - 1}));
+  // The weights past the query, exp(-inf) / z, are zero: selected, so
+  // that their loop stores zeros there without computing (zeroedAbove).
   return {e.mapWith({x, mx, sum}, {e.id(r), e.dropLast(r), e.dropLast(r)}, x,
                     [&](OpBuilder &nb, Location l, ValueRange a) {
                       Ar ar{nb, l};
-                      return ar.div(ar.exp(ar.sub(element(nb, l, a[0]), a[1])),
-                                    a[2]);
+                      return element(
+                          nb, l, ar.div(ar.exp(ar.sub(a[0], a[1])), a[2]),
+                          0.0);
                     })};
 }
+// dx = y (g - sum(y g)) over the last dimension. Of causal attention's
+// weights (marked kZeroAboveAttr by markCausalOps), y is zero past each
+// query and g, dP = dO·Vᵀ, not computed there: both passes select zero
+// instead of multiplying (0 x an unwritten g may be NaN), the sum ends at
+// the query, and the result's zeros there are stored without computing
+// (zeroedAbove).
 SmallVector<Value> lower(SoftmaxGradOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   Value y = op.getOutput(), g = op.getGrad();
   int64_t r = Emitter::rankOf(y);
+  auto zeroAbove = op->getAttrOfType<DenseI64ArrayAttr>(kZeroAboveAttr);
+  // `v` at the body's element, zero past the query.
+  auto element = [&](OpBuilder &nb, Location l, Value v) -> Value {
+    return zeroAbove ? Ar{nb, l}.pastQuery(r, 0.0, v) : v;
+  };
   Value dot = e.reduceLast({y, g}, {}, 0.0,
-                           [](OpBuilder &nb, Location l, ValueRange a) {
+                           [&](OpBuilder &nb, Location l, ValueRange a) {
                              Ar ar{nb, l};
-                             return ar.add(a[2], ar.mul(a[0], a[1]));
+                             return ar.add(
+                                 a[2], element(nb, l, ar.mul(a[0], a[1])));
                            });
+  if (zeroAbove)
+    dot.getDefiningOp()->setAttr(kSkipAboveAttr, zeroAbove);
   return {e.mapWith({y, g, dot}, {e.id(r), e.id(r), e.dropLast(r)}, y,
-                    [](OpBuilder &nb, Location l, ValueRange a) {
+                    [&](OpBuilder &nb, Location l, ValueRange a) {
                       Ar ar{nb, l};
-                      return ar.mul(a[0], ar.sub(a[1], a[2]));
+                      return element(nb, l, ar.mul(a[0], ar.sub(a[1], a[2])));
                     })};
 }
 

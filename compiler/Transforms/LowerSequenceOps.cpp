@@ -97,12 +97,7 @@ SmallVector<Value> lower(CausalMaskOp op, OpBuilder &b) {
   return {Emitter(b, op.getLoc())
               .map(op.getInput(), op.getInput(),
                    [&](OpBuilder &nb, Location l, ValueRange a) {
-                     Value t = nb.create<linalg::IndexOp>(l, r - 2);
-                     Value s = nb.create<linalg::IndexOp>(l, r - 1);
-                     Value future = nb.create<arith::CmpIOp>(
-                         l, arith::CmpIPredicate::ugt, s, t);
-                     Ar ar{nb, l};
-                     return ar.select(future, ar.c(value), a[0]);
+                     return Ar{nb, l}.pastQuery(r, value, a[0]);
                    })};
 }
 
@@ -135,8 +130,24 @@ void addPatterns(RewritePatternSet &patterns) {
 // Attention's products: the scores feed a causal mask, which replaces
 // their upper triangle; the weights and the scores' gradient are zero
 // there, so products reading them along a summed letter skip those terms.
-void sinter::lowering::markCausalContractions(Operation *root) {
-  root->walk([](ContractOp op) {
+// The weights' gradient dP = dO·Vᵀ is read only by softmax gradients of
+// such weights, which select zero there (marked here: by the time they
+// are lowered, the softmax they read may be a generic already), so its
+// upper triangle need not be computed either.
+void sinter::lowering::markCausalOps(Operation *root) {
+  root->walk([](SoftmaxGradOp op) {
+    if (zeroAboveDiagonal(op.getOutput())) {
+      int64_t r = cast<ShapedType>(op.getGrad().getType()).getRank();
+      op->setAttr(kZeroAboveAttr, Builder(op.getContext())
+                                      .getDenseI64ArrayAttr({r - 2, r - 1}));
+    }
+  });
+  auto causalGradient = [](OpOperand &use) {
+    auto grad = dyn_cast<SoftmaxGradOp>(use.getOwner());
+    return grad && &use == &grad.getGradMutable() &&
+           grad.getOutput() != use.get() && grad->hasAttr(kZeroAboveAttr);
+  };
+  root->walk([&](ContractOp op) {
     auto [lhs, rhs, res] = op.getTerms();
     auto mark = [&](StringRef term) {
       op->setAttr(kCausalLettersAttr,
@@ -146,9 +157,11 @@ void sinter::lowering::markCausalContractions(Operation *root) {
       return mark(lhs);
     if (zeroAboveDiagonal(op.getRhs()))
       return mark(rhs);
-    if (!op->use_empty() && llvm::all_of(op->getUsers(), [](Operation *user) {
-          return isa<CausalMaskOp>(user);
-        }))
+    Value result = op.getResult();
+    if (!result.use_empty() &&
+        (llvm::all_of(result.getUsers(),
+                      [](Operation *user) { return isa<CausalMaskOp>(user); }) ||
+         llvm::all_of(result.getUses(), causalGradient)))
       mark(res);
   });
 }

@@ -608,7 +608,7 @@ struct LowerToLinalgPass
     : public sinter::impl::LowerToLinalgBase<LowerToLinalgPass> {
   using LowerToLinalgBase::LowerToLinalgBase;
   void runOnOperation() override {
-    markCausalContractions(getOperation());
+    markCausalOps(getOperation());
     RewritePatternSet patterns(&getContext());
     addPatterns<RegularizationOp, RegularizationGradOp, SquaredNormOp,
                 ClipByNormOp, MatmulOp, ContractOp, BiasAddOp, ScaleChannelsOp,

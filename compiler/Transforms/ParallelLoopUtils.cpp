@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 
@@ -113,21 +114,46 @@ bool sinter::skippedReduction(linalg::LinalgOp op) {
          linalg::isReductionIterator(op.getIteratorTypesArray()[skip[1]]);
 }
 
+std::optional<std::pair<int64_t, int64_t>>
+sinter::zeroedAbove(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops())
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(op.getBlock()->getTerminator());
+  auto select = yield.getOperand(0).getDefiningOp<arith::SelectOp>();
+  auto past = select ? select.getCondition().getDefiningOp<arith::CmpIOp>()
+                     : nullptr;
+  if (!past || past.getPredicate() != arith::CmpIPredicate::ugt ||
+      !matchPattern(select.getTrueValue(), m_PosZeroFloat()))
+    return std::nullopt;
+  auto b = past.getLhs().getDefiningOp<linalg::IndexOp>();
+  auto a = past.getRhs().getDefiningOp<linalg::IndexOp>();
+  if (!a || !b || a.getDim() >= b.getDim())
+    return std::nullopt;
+  return std::make_pair(int64_t(a.getDim()), int64_t(b.getDim()));
+}
+
 FailureOr<linalg::LinalgLoops> sinter::loopsOf(linalg::LinalgOp op,
                                                RewriterBase &rewriter) {
   // Read before `op` is erased.
-  bool bounded = skippedReduction(op);
-  auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
+  std::optional<std::pair<int64_t, int64_t>> pair, zeros = zeroedAbove(op);
+  if (skippedReduction(op)) {
+    auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
+    pair = {skip[0], skip[1]};
+  } else {
+    pair = zeros;
+  }
+  Value out = zeros ? op.getDpsInits()[0] : Value();
   size_t count = op.getNumLoops();
   rewriter.setInsertionPoint(op);
   FailureOr<linalg::LinalgLoops> loops = linalg::linalgOpToLoops(rewriter, op);
   if (failed(loops))
     return failure();
   rewriter.eraseOp(op);
-  if (!bounded || loops->size() != count)
+  if (!pair || loops->size() != count)
     return loops;
-  auto outer = cast<scf::ForOp>((*loops)[skip[0]]);
-  auto inner = cast<scf::ForOp>((*loops)[skip[1]]);
+  auto outer = cast<scf::ForOp>((*loops)[pair->first]);
+  auto inner = cast<scf::ForOp>((*loops)[pair->second]);
   rewriter.setInsertionPoint(inner);
   Location loc = inner.getLoc();
   Value end = rewriter.create<arith::MinSIOp>(
@@ -135,6 +161,21 @@ FailureOr<linalg::LinalgLoops> sinter::loopsOf(linalg::LinalgOp op,
       rewriter.create<arith::AddIOp>(
           loc, outer.getInductionVar(),
           rewriter.create<arith::ConstantIndexOp>(loc, 1)));
+  if (zeros) {
+    // Past a's index the same loop stores zeros (its other work is dead).
+    rewriter.setInsertionPointAfter(inner);
+    auto rest = cast<scf::ForOp>(rewriter.clone(*inner));
+    rewriter.modifyOpInPlace(rest, [&] { rest.setLowerBound(end); });
+    rewriter.setInsertionPointToStart(rest.getBody());
+    Type element = cast<MemRefType>(out.getType()).getElementType();
+    Value zero = rewriter.create<arith::ConstantOp>(
+        loc, element, rewriter.getZeroAttr(element));
+    rest.walk([&](memref::StoreOp store) {
+      if (store.getMemRef() == out)
+        rewriter.modifyOpInPlace(
+            store, [&] { store.getValueMutable().assign(zero); });
+    });
+  }
   rewriter.modifyOpInPlace(inner, [&] { inner.setUpperBound(end); });
   return loops;
 }
@@ -150,9 +191,11 @@ FailureOr<scf::ForOp> sinter::blocksOf(linalg::LinalgOp op, unsigned dim,
     return failure();
   // A block's loop `dim` counts from the block's start: a skip fact holds
   // in the block when it does not involve that loop.
-  if (auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
-      skip && !llvm::is_contained(skip.asArrayRef(), int64_t(dim)))
+  auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
+  if (skip && !llvm::is_contained(skip.asArrayRef(), int64_t(dim)))
     tiled->op->setAttr(kSkipAboveAttr, skip);
+  else
+    tiled->op->removeAttr(kSkipAboveAttr);
   rewriter.eraseOp(op);
   return cast<scf::ForOp>(tiled->loops.front());
 }

@@ -34,9 +34,18 @@ void parallelize(mlir::scf::ForOp loop, mlir::RewriterBase &rewriter,
 /// identity and its loop may end early (causal attention's softmax).
 bool skippedReduction(mlir::linalg::LinalgOp op);
 
+/// The loops [a, b] of `op`, elementwise on buffers with one result, when
+/// its body yields `select(index b > index a, 0.0, v)` (b inside a): past
+/// a's index, loop b may store zeros instead of running the body (causal
+/// attention's softmax weights and their gradient, a causal mask of 0).
+std::optional<std::pair<int64_t, int64_t>>
+zeroedAbove(mlir::linalg::LinalgOp op);
+
 /// Replaces `op` by scf.for loops, one a loop of it, outermost first (as
 /// convert-linalg-to-loops makes them); where skippedReduction(op), loop b
-/// ends after a's index (the softmax sums keys up to the query).
+/// ends after a's index (the softmax sums keys up to the query); where
+/// zeroedAbove(op), it does too, and a copy of it from there on stores
+/// zeros.
 mlir::FailureOr<mlir::linalg::LinalgLoops>
 loopsOf(mlir::linalg::LinalgOp op, mlir::RewriterBase &rewriter);
 

@@ -269,7 +269,7 @@ def ReassociateSums : Pass<"sinter-reassociate-sums", "::mlir::func::FuncOp"> {
 }
 
 def BoundSkippedLoops : Pass<"sinter-bound-skipped-loops", "::mlir::func::FuncOp"> {
-  let summary = "Ends a marked reduction's loop where its skipped terms begin";
+  let summary = "Ends a marked row's loop where its skipped or zero part begins";
   let description = [{
     Expects linalg generics on buffers. A generic marked
     `sinter.skip_above = [a, b]` (iterations where loop b exceeds loop a
@@ -277,10 +277,15 @@ def BoundSkippedLoops : Pass<"sinter-bound-skipped-loops", "::mlir::func::FuncOp
     scf.for loops (as convert-linalg-to-loops makes them) with loop b
     ending after loop a's index. sinter-lower-to-linalg marks causal
     attention's softmax reductions, the row max and the sum of
-    exponentials over keys s <= t: the skipped terms are the max's and
-    the sum's identities, and half of the exponentials go. The sum's
-    vectorized order depends on the row's length, fixed at compile time
-    for each row: results do not depend on the thread count.
+    exponentials over keys s <= t, and the softmax gradient's sum of y·g:
+    the skipped terms are the identities, and half of the exponentials
+    go. An elementwise generic with one result whose body yields
+    `arith.select` of `linalg.index b > linalg.index a` (loop b inside
+    loop a) and 0.0 gets the same bounded loop b, followed by a copy of it
+    from a's index + 1 on that stores zeros (the softmax's weights and its
+    gradient past each query: no exp, no divide). The
+    sums' vectorized order depends on the row's length, fixed at compile
+    time for each row: results do not depend on the thread count.
 
     Example: `linalg.generic {..., sinter.skip_above = array<i64: 2, 3>}`
     over `memref<1x4x128x128xf32>` into `memref<1x4x128xf32>` becomes four

@@ -76,11 +76,11 @@ LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
                            "letters of the contraction's terms");
     return success();
   }
-  if (name == "sinter.skip_above") {
+  if (name == "sinter.skip_above" || name == "sinter.zero_above") {
     auto loops = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
     if (!loops || loops.size() != 2)
-      return op->emitError("'sinter.skip_above' must be an array of two loop "
-                           "indices");
+      return op->emitError("'") << name << "' must be an array of two loop "
+                                   "indices";
     return success();
   }
   if (name == "sinter.layers" || name == "sinter.model_name")

@@ -477,6 +477,14 @@ func.func @skip_above_not_a_pair(%x: tensor<8xf32>) {
 
 // -----
 
+func.func @zero_above_not_a_pair(%x: tensor<8x8xf32>) {
+  // expected-error @+1 {{'sinter.zero_above' must be an array of two loop indices}}
+  %0 = sinter.relu %x {sinter.zero_above = "ts"} : tensor<8x8xf32>
+  return
+}
+
+// -----
+
 func.func @causal_letters_not_two(%x: tensor<8xf32>) {
   // expected-error @+1 {{'sinter.causal_letters' must be a string of two letters of the contraction's terms}}
   %0 = sinter.relu %x {sinter.causal_letters = "t"} : tensor<8xf32>

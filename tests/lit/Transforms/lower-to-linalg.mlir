@@ -82,8 +82,9 @@ func.func @softmax(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // -----
 
 // Attention's softmax over causally masked scores: each pass reads the
-// scores themselves and hides the future (key s > query t) as -inf; the
-// masked scores are never written.
+// scores themselves; the max and the sum hide the future (key s > query
+// t) as -inf, the last pass selects its weights zero there; the masked
+// scores are never written.
 // CHECK-LABEL: func.func @causal_softmax
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<?x2x5x5xf32>)
 // CHECK: %[[T:.*]] = linalg.index 2 : index
@@ -95,9 +96,10 @@ func.func @softmax(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // CHECK: arith.cmpi ugt
 // CHECK: math.exp
 // CHECK: linalg.generic {{.*}} ins(%arg0, %[[MAX]], %[[SUM]] : tensor<?x2x5x5xf32>, tensor<?x2x5xf32>, tensor<?x2x5xf32>)
-// CHECK: arith.cmpi ugt
 // CHECK: math.exp
 // CHECK: arith.divf
+// CHECK: arith.cmpi ugt
+// CHECK: arith.select
 // CHECK-NOT: linalg.generic
 func.func @causal_softmax(%x: tensor<?x2x5x5xf32>) -> tensor<?x2x5x5xf32> {
   %0 = sinter.causal_mask %x {value = 0xFF800000 : f32} : tensor<?x2x5x5xf32>
@@ -569,6 +571,42 @@ func.func @causal_attention(%q: tensor<?x8x2x4xf32>, %k: tensor<?x8x2x4xf32>, %v
   %dq = sinter.contract %ds, %k {spec = "bhts,bshk->bthk"} : tensor<?x2x8x8xf32>, tensor<?x8x2x4xf32> -> tensor<?x8x2x4xf32>
   %dk = sinter.contract %ds, %q {spec = "bhts,bthk->bshk"} : tensor<?x2x8x8xf32>, tensor<?x8x2x4xf32> -> tensor<?x8x2x4xf32>
   return %o, %dq, %dk : tensor<?x8x2x4xf32>, tensor<?x8x2x4xf32>, tensor<?x8x2x4xf32>
+}
+
+// -----
+
+// Causal attention's softmax and its gradient. The weights past each query
+// are selected zero (sinter-bound-skipped-loops then stores zeros there
+// without the exp and the divide). The gradient dP = dO·Vᵀ is read only by
+// the softmax gradient, which selects zero past the query in its sum
+// (ending there) and in its result: dP's product skips its upper triangle
+// like the scores' (t, s: loops 2, 4 of b, h, t, e, s).
+// CHECK-LABEL: func.func @causal_softmax_gradient
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-NOT: attrs
+// CHECK: math.exp
+// CHECK-NEXT: %[[W:.*]] = arith.divf
+// CHECK-NEXT: %[[T:.*]] = linalg.index 2
+// CHECK-NEXT: %[[S:.*]] = linalg.index 3
+// CHECK-NEXT: %[[PAST:.*]] = arith.cmpi ugt, %[[S]], %[[T]]
+// CHECK-NEXT: %[[Y:.*]] = arith.select %[[PAST]], %[[ZERO:.*]], %[[W]]
+// CHECK-NEXT: linalg.yield %[[Y]]
+// CHECK: %[[DP:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel"]} {{.*}} attrs =  {sinter.skip_above = array<i64: 2, 4>}
+// CHECK: linalg.generic {{.*}} ins(%[[P]], %[[DP]] : {{.*}} attrs =  {sinter.skip_above = array<i64: 2, 3>}
+// CHECK: %[[YG:.*]] = arith.mulf
+// CHECK: arith.select %{{.*}}, %[[ZERO]], %[[YG]]
+// CHECK: linalg.generic {{.*}} ins(%[[P]], %[[DP]], %{{.*}} : {{.*}} {
+// CHECK: %[[DX:.*]] = arith.mulf
+// CHECK: %[[DY:.*]] = arith.select %{{.*}}, %[[ZERO]], %[[DX]]
+// CHECK-NEXT: linalg.yield %[[DY]]
+// CHECK-NOT: sinter.zero_above
+func.func @causal_softmax_gradient(%s: tensor<?x2x8x8xf32>, %go: tensor<?x8x2x4xf32>, %v: tensor<?x8x2x4xf32>) -> (tensor<?x2x8x8xf32>, tensor<?x2x8x8xf32>) {
+  %m = sinter.causal_mask %s {value = 0xFF800000 : f32} : tensor<?x2x8x8xf32>
+  %p = sinter.softmax %m : tensor<?x2x8x8xf32>
+  %dp = sinter.contract %go, %v {spec = "bthe,bshe->bhts"} : tensor<?x8x2x4xf32>, tensor<?x8x2x4xf32> -> tensor<?x2x8x8xf32>
+  %d = sinter.softmax_grad %p, %dp : tensor<?x2x8x8xf32>
+  %dm = sinter.causal_mask %d {value = 0.0 : f32} : tensor<?x2x8x8xf32>
+  return %p, %dm : tensor<?x2x8x8xf32>, tensor<?x2x8x8xf32>
 }
 
 // -----
