@@ -58,12 +58,15 @@ SmallVector<Value> lower(MatmulOp op, OpBuilder &b) {
   return {out};
 }
 
-/// `t`, whose dimensions the letters of `term` name, copied with letter `c`
-/// moved last; `term` becomes the copy's.
-Value withLetterLast(Emitter &e, Value t, std::string &term, char c) {
-  std::string moved = term;
-  moved.erase(moved.find(c), 1);
-  moved.push_back(c);
+/// `t`, whose dimensions the letters of `term` name, copied with the
+/// letters of `group` moved last, in its order; `term` becomes the copy's.
+Value withLettersLast(Emitter &e, Value t, std::string &term,
+                      StringRef group) {
+  std::string moved;
+  for (char l : term)
+    if (!group.contains(l))
+      moved.push_back(l);
+  moved += group.str();
   SmallVector<OpFoldResult> from = e.sizes(t), sizes;
   SmallVector<AffineExpr> read;
   for (char l : moved)
@@ -76,6 +79,20 @@ Value withLetterLast(Emitter &e, Value t, std::string &term, char c) {
   return e.generic(t, AffineMap::get(r, 0, read, e.b.getContext()), init,
                    e.id(r), e.parallel(r),
                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+/// The result's last letter and the letters before it in `res` that
+/// `term` holds and `other` does not: the columns an operand's copy keeps
+/// last, in the result's order, so that they merge into one loop (the
+/// gradient through attention's output projection, `btd,hed->bthe`: its
+/// weight copied as `dhe`, not `hde`, is the matmul [b*t, d] x [d, h*e],
+/// not 4 heads of one row a tile).
+std::string trailingColumns(StringRef res, StringRef term, StringRef other) {
+  size_t start = res.size() - 1;
+  while (start > 0 && term.contains(res[start - 1]) &&
+         !other.contains(res[start - 1]))
+    --start;
+  return res.drop_front(start).str();
 }
 
 /// `op` with each chain of loops of one kind that every operand indexes
@@ -170,19 +187,24 @@ Value withMergedLoops(linalg::GenericOp op, OpBuilder &b) {
 // summed letters (in order of appearance), then the result's last letter,
 // which the result is contiguous along. An operand with that letter
 // elsewhere than last is copied with it last first (attention's
-// `bthk,bshk->bhts` would otherwise stride through keys in its inner loop):
-// a copy of an operand costs far less than strided reads in every
-// multiply-add.
+// `bthk,bshk->bhts` would otherwise stride through keys in its inner loop),
+// together with the result letters before it that only that operand has
+// (trailingColumns): a copy of an operand costs far less than strided
+// reads in every multiply-add.
 SmallVector<Value> lower(ContractOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   auto [lhsTerm, rhsTerm, res] = op.getTerms();
   std::string lhs = lhsTerm.str(), rhs = rhsTerm.str();
   Value lhsValue = op.getLhs(), rhsValue = op.getRhs();
   char inner = res.back();
-  if (lhs.find(inner) != std::string::npos && lhs.back() != inner)
-    lhsValue = withLetterLast(e, lhsValue, lhs, inner);
-  if (rhs.find(inner) != std::string::npos && rhs.back() != inner)
-    rhsValue = withLetterLast(e, rhsValue, rhs, inner);
+  std::string lhsColumns = trailingColumns(res, lhs, rhs),
+              rhsColumns = trailingColumns(res, rhs, lhs);
+  if (lhs.find(inner) != std::string::npos &&
+      !StringRef(lhs).ends_with(lhsColumns))
+    lhsValue = withLettersLast(e, lhsValue, lhs, lhsColumns);
+  if (rhs.find(inner) != std::string::npos &&
+      !StringRef(rhs).ends_with(rhsColumns))
+    rhsValue = withLettersLast(e, rhsValue, rhs, rhsColumns);
   std::string order(res.drop_back());
   for (char c : lhs + rhs)
     if (!res.contains(c) && order.find(c) == std::string::npos)

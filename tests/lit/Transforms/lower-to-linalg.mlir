@@ -611,6 +611,22 @@ func.func @causal_softmax_gradient(%s: tensor<?x2x8x8xf32>, %go: tensor<?x8x2x4x
 
 // -----
 
+// The gradient through attention's output projection, btd,hed->bthe: the
+// weight is copied with its summed letter first (dhe), so that h and e
+// merge into the columns of one matmul [b*t, d] x [d, h*e] (copied as
+// hde, the product had 4 heads of one row a tile).
+// CHECK-LABEL: func.func @output_projection_gradient
+// CHECK: %[[W:.*]] = linalg.generic {{.*}} ins(%arg1 : tensor<2x4x16xf32>) outs(%{{.*}} : tensor<16x2x4xf32>)
+// CHECK: %[[X:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1], [2]] : tensor<?x8x16xf32> into tensor<?x16xf32>
+// CHECK: %[[WM:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0], [1, 2]] : tensor<16x2x4xf32> into tensor<16x8xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[X]], %[[WM]] : tensor<?x16xf32>, tensor<16x8xf32>)
+func.func @output_projection_gradient(%g: tensor<?x8x16xf32>, %w: tensor<2x4x16xf32>) -> tensor<?x8x2x4xf32> {
+  %0 = sinter.contract %g, %w {spec = "btd,hed->bthe"} : tensor<?x8x16xf32>, tensor<2x4x16xf32> -> tensor<?x8x2x4xf32>
+  return %0 : tensor<?x8x2x4xf32>
+}
+
+// -----
+
 // A projection onto heads, btd,dhk->bthk: b and t always go together, and
 // so do h and k: the contraction is the matmul [b*t, d] x [d, h*k], whose
 // register tiles are rows of b*t by columns of h*k (the product unmerged
