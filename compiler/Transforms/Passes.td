@@ -361,9 +361,7 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     are the batch, unless the batch is merged with static dimensions that
     make enough rows), each column block first copies its panel into tiles of
     its columns, and each sum block a left operand read transposed (a
-    weight gradient's inputs; a product with its columns' operand first,
-    as the backward writes dW, has its inputs swapped first) into tiles of
-    its rows (the last tile partly
+    weight gradient's inputs) into tiles of its rows (the last tile partly
     filled where the tile's rows do not divide them), so that a tile reads
     each term from consecutive addresses. With `tile-n` = 16 (AVX2: a
     tile's row is one cache line) every product of 64 columns or more runs
