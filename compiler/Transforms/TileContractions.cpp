@@ -552,44 +552,6 @@ void rowsFirst(linalg::GenericOp op, RewriterBase &rewriter) {
   });
 }
 
-/// `op` with its two inputs swapped when the first reads the result's
-/// column loop and the second does not (a weight gradient as the backward
-/// makes it, dW[m, n] += dY[k, n] * x[k, m]): packRows and packPanel take
-/// the rows' operand first. The product in the body keeps its order.
-linalg::GenericOp inputsRowsFirst(linalg::GenericOp op,
-                                  RewriterBase &rewriter) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
-    return op;
-  AffineExpr col =
-      op.getMatchingIndexingMap(op.getDpsInitOperand(0)).getResults().back();
-  auto readsColumns = [&](unsigned input) {
-    return llvm::is_contained(
-        op.getMatchingIndexingMap(op.getDpsInputOperand(input)).getResults(),
-        col);
-  };
-  if (!readsColumns(0) || readsColumns(1))
-    return op;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  std::swap(maps[0], maps[1]);
-  Block *body = op.getBody();
-  rewriter.setInsertionPoint(op);
-  auto swapped = rewriter.create<linalg::GenericOp>(
-      op.getLoc(), op->getResultTypes(),
-      ValueRange{op.getDpsInputs()[1], op.getDpsInputs()[0]}, op.getDpsInits(),
-      maps, op.getIteratorTypesArray(),
-      [&](OpBuilder &b, Location, ValueRange args) {
-        IRMapping map;
-        map.map(body->getArgument(0), args[1]);
-        map.map(body->getArgument(1), args[0]);
-        map.map(body->getArgument(2), args[2]);
-        for (Operation &inner : *body)
-          b.clone(inner, map);
-      });
-  swapped->setDiscardableAttrs(op->getDiscardableAttrDictionary());
-  rewriter.replaceOp(op, swapped->getResults());
-  return swapped;
-}
-
 /// `op` reading each operand through a rank-reducing subview without the
 /// dimensions its maps index at constant 0 (what linalg::dropUnitDims
 /// leaves of a buffer's unit dimensions): maps of plain loops, which the
@@ -864,7 +826,7 @@ struct TileContractionsPass
         // Loops in tile order (other result dimensions, rows, columns, the
         // sum): vector.contract lowers to FMAs along the columns only from
         // this (m, n, k) form.
-        linalg::GenericOp ordered = inputsRowsFirst(*merged, rewriter);
+        linalg::GenericOp ordered = *merged;
         rowsFirst(ordered, rewriter);
         rewriter.setInsertionPoint(ordered);
         SmallVector<unsigned> order =

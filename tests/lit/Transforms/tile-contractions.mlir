@@ -861,35 +861,6 @@ func.func @weight_gradient_rows(%x: memref<?x512xf32>, %dy: memref<?x520xf32>, %
 
 // -----
 
-// The same weight gradient as the backward writes it, dY first (dW[m, n]
-// += dY[k, n] * x[k, m]): its inputs are swapped so that X's rows pack
-// as above (unpacked, a tile's 8 rows of each term were a cache line of X
-// 2 KiB from the last).
-// CHECK-LABEL: func.func @weight_gradient_columns_first
-// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16384x8xf32>
-// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c512) step (%c8) {
-// CHECK: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
-// CHECK: %[[R:.*]] = affine.apply #{{.*}}(%[[M]], %[[K]])
-// CHECK: vector.transfer_read %arg0[%[[K]], %{{.*}}]{{.*}} vector<32xf32>
-// CHECK: memref.load %[[ROWS]][%[[R]], %c0] : memref<16384x8xf32>
-// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
-func.func @weight_gradient_columns_first(%dy: memref<?x520xf32>, %x: memref<?x512xf32>, %dw: memref<512x520xf32>) {
-  %zero = arith.constant 0.0 : f32
-  linalg.fill ins(%zero : f32) outs(%dw : memref<512x520xf32>)
-  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (k, m)>,
-                                   affine_map<(m, n, k) -> (m, n)>],
-                  iterator_types = ["parallel", "parallel", "reduction"]}
-    ins(%dy, %x : memref<?x520xf32>, memref<?x512xf32>) outs(%dw : memref<512x520xf32>) {
-  ^bb0(%a: f32, %b: f32, %c: f32):
-    %0 = arith.mulf %a, %b : f32
-    %1 = arith.addf %c, %0 : f32
-    linalg.yield %1 : f32
-  }
-  return
-}
-
-// -----
-
 // An input gradient beyond L2: dY[?, 1024] times Wᵀ, which a transposing
 // copy of W wrote. Under 512 rows the product runs by blocks of 32 columns
 // on threads, each block transposing its 32 rows of W into its own panel
