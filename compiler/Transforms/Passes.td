@@ -149,7 +149,14 @@ def LowerToLinalg : Pass<"sinter-lower-to-linalg", "::mlir::ModuleOp"> {
     contribute nothing read): a contraction reading the softmax of a -inf
     causal mask, the mask's 0-valued gradient or a softmax gradient or
     dropout of such along its last two letters, or whose result only a
-    causal mask reads; the softmax's max and sum over masked keys.
+    causal mask reads or softmax gradients of such weights (dP = dO·Vᵀ);
+    the softmax's max and sum over masked keys and its gradient's sum of
+    y·g. The softmax's weights and its gradient past each query are
+    selected zero in their bodies (`select(s > t, 0.0, v)`, which
+    sinter-bound-skipped-loops turns into stores of zeros). A contraction
+    operand copied to put the result's last letter last keeps the result
+    letters only it has together with it, so that they merge into the
+    product's columns (`btd,hed->bthe`'s weight copied as `dhe`).
   }];
   let options = [
     Option<"lanes", "lanes", "int64_t", /*default=*/"16",
