@@ -9,9 +9,9 @@
 // after a's index (loopsOf): the terms past it are the max's and the
 // sum's identities (-inf, exp(-inf) = 0), half of the softmax's
 // exponentials; the zeros past it are stored by a copy of loop b from
-// there, which stores only zeros. Large ones were made loops so by sinter-parallelize-loops
-// already; other generics are left to convert-linalg-to-loops. See
-// Passes.td.
+// there, which stores only zeros. Large ones were made loops so by
+// sinter-parallelize-loops already; other generics are left to
+// convert-linalg-to-loops. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/ParallelLoopUtils.h"

@@ -228,8 +228,8 @@ struct Ar {
   }
   Value andi(Value x, Value y) { return b.create<arith::AndIOp>(l, x, y); }
   /// In a rank-`r` body: `value` where the last loop's index exceeds the
-  /// one's before it (a key past its query), else `v`. The form
-  /// zeroedAbove (ParallelLoopUtils) recognizes for a value of 0.
+  /// index of the loop before it (a key past its query), else `v`. The
+  /// form zeroedAbove (ParallelLoopUtils) recognizes for a value of 0.
   Value pastQuery(int64_t r, double value, Value v) {
     Value t = b.create<linalg::IndexOp>(l, r - 2);
     Value s = b.create<linalg::IndexOp>(l, r - 1);

@@ -103,11 +103,10 @@ SmallVector<Value> lower(SoftmaxOp op, OpBuilder &b) {
                      double masked) -> Value {
     return causal ? Ar{nb, l}.pastQuery(r, masked, v) : v;
   };
-  Value mx = e.reduceLast(x, {}, kMinusInf,
-                          [&](OpBuilder &nb, Location l, ValueRange a) {
-                            return Ar{nb, l}.max(
-                                a[1], element(nb, l, a[0], kMinusInf));
-                          });
+  Value mx = e.reduceLast(
+      x, {}, kMinusInf, [&](OpBuilder &nb, Location l, ValueRange a) {
+        return Ar{nb, l}.max(a[1], element(nb, l, a[0], kMinusInf));
+      });
   Value sum =
       e.reduceLast(x, mx, 0.0, [&](OpBuilder &nb, Location l, ValueRange a) {
         Ar ar{nb, l};
@@ -126,8 +125,7 @@ SmallVector<Value> lower(SoftmaxOp op, OpBuilder &b) {
                     [&](OpBuilder &nb, Location l, ValueRange a) {
                       Ar ar{nb, l};
                       return element(
-                          nb, l, ar.div(ar.exp(ar.sub(a[0], a[1])), a[2]),
-                          0.0);
+                          nb, l, ar.div(ar.exp(ar.sub(a[0], a[1])), a[2]), 0.0);
                     })};
 }
 // dx = y (g - sum(y g)) over the last dimension. Of causal attention's
@@ -145,12 +143,11 @@ SmallVector<Value> lower(SoftmaxGradOp op, OpBuilder &b) {
   auto element = [&](OpBuilder &nb, Location l, Value v) -> Value {
     return zeroAbove ? Ar{nb, l}.pastQuery(r, 0.0, v) : v;
   };
-  Value dot = e.reduceLast({y, g}, {}, 0.0,
-                           [&](OpBuilder &nb, Location l, ValueRange a) {
-                             Ar ar{nb, l};
-                             return ar.add(
-                                 a[2], element(nb, l, ar.mul(a[0], a[1])));
-                           });
+  Value dot = e.reduceLast(
+      {y, g}, {}, 0.0, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        return ar.add(a[2], element(nb, l, ar.mul(a[0], a[1])));
+      });
   if (zeroAbove)
     dot.getDefiningOp()->setAttr(kSkipAboveAttr, zeroAbove);
   return {e.mapWith({y, g, dot}, {e.id(r), e.id(r), e.dropLast(r)}, y,

@@ -138,8 +138,9 @@ void sinter::lowering::markCausalOps(Operation *root) {
   root->walk([](SoftmaxGradOp op) {
     if (zeroAboveDiagonal(op.getOutput())) {
       int64_t r = cast<ShapedType>(op.getGrad().getType()).getRank();
-      op->setAttr(kZeroAboveAttr, Builder(op.getContext())
-                                      .getDenseI64ArrayAttr({r - 2, r - 1}));
+      op->setAttr(
+          kZeroAboveAttr,
+          Builder(op.getContext()).getDenseI64ArrayAttr({r - 2, r - 1}));
     }
   });
   auto causalGradient = [](OpOperand &use) {
@@ -158,10 +159,11 @@ void sinter::lowering::markCausalOps(Operation *root) {
     if (zeroAboveDiagonal(op.getRhs()))
       return mark(rhs);
     Value result = op.getResult();
-    if (!result.use_empty() &&
-        (llvm::all_of(result.getUsers(),
-                      [](Operation *user) { return isa<CausalMaskOp>(user); }) ||
-         llvm::all_of(result.getUses(), causalGradient)))
+    if (!result.use_empty() && (llvm::all_of(result.getUsers(),
+                                             [](Operation *user) {
+                                               return isa<CausalMaskOp>(user);
+                                             }) ||
+                                llvm::all_of(result.getUses(), causalGradient)))
       mark(res);
   });
 }

@@ -60,8 +60,7 @@ SmallVector<Value> lower(MatmulOp op, OpBuilder &b) {
 
 /// `t`, whose dimensions the letters of `term` name, copied with the
 /// letters of `group` moved last, in its order; `term` becomes the copy's.
-Value withLettersLast(Emitter &e, Value t, std::string &term,
-                      StringRef group) {
+Value withLettersLast(Emitter &e, Value t, std::string &term, StringRef group) {
   std::string moved;
   for (char l : term)
     if (!group.contains(l))

@@ -121,8 +121,8 @@ sinter::zeroedAbove(linalg::LinalgOp op) {
     return std::nullopt;
   auto yield = cast<linalg::YieldOp>(op.getBlock()->getTerminator());
   auto select = yield.getOperand(0).getDefiningOp<arith::SelectOp>();
-  auto past = select ? select.getCondition().getDefiningOp<arith::CmpIOp>()
-                     : nullptr;
+  auto past =
+      select ? select.getCondition().getDefiningOp<arith::CmpIOp>() : nullptr;
   if (!past || past.getPredicate() != arith::CmpIPredicate::ugt ||
       !matchPattern(select.getTrueValue(), m_PosZeroFloat()))
     return std::nullopt;
@@ -172,8 +172,8 @@ FailureOr<linalg::LinalgLoops> sinter::loopsOf(linalg::LinalgOp op,
         loc, element, rewriter.getZeroAttr(element));
     rest.walk([&](memref::StoreOp store) {
       if (store.getMemRef() == out)
-        rewriter.modifyOpInPlace(
-            store, [&] { store.getValueMutable().assign(zero); });
+        rewriter.modifyOpInPlace(store,
+                                 [&] { store.getValueMutable().assign(zero); });
     });
   }
   rewriter.modifyOpInPlace(inner, [&] { inner.setUpperBound(end); });

@@ -79,7 +79,8 @@ LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
   if (name == "sinter.skip_above" || name == "sinter.zero_above") {
     auto loops = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
     if (!loops || loops.size() != 2)
-      return op->emitError("'") << name << "' must be an array of two loop "
+      return op->emitError("'") << name
+                                << "' must be an array of two loop "
                                    "indices";
     return success();
   }
