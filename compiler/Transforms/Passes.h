@@ -27,7 +27,8 @@ constexpr int64_t kMinParallelIterations = 16384;
 /// exceeds loop a's contribute nothing that is read (their terms are zero,
 /// or their result elements are replaced before any read), so a pass may
 /// skip them. sinter-lower-to-linalg sets it on causal attention's
-/// products; sinter-tile-contractions bounds their tile loops by it.
+/// products and softmax sums; sinter-tile-contractions bounds the
+/// products' tile loops by it, loopsOf the sums' loops.
 constexpr llvm::StringLiteral kSkipAboveAttr = "sinter.skip_above";
 
 #define GEN_PASS_DECL
