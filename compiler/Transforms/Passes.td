@@ -329,7 +329,10 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     loop innermost, the accumulator loaded before the sums and stored after
     them. Contractions (summed loops merged into one where they are
     adjacent and contiguous, loops put in (batch, m, n, k) order) tile into
-    `vector.contract`s lowered to outer products (vector FMAs). Window
+    `vector.contract`s lowered to outer products (vector FMAs); a product
+    whose first input reads the result's columns and second its rows (the
+    backward's dW += dY[k, n] * x[k, m]) has its inputs swapped first, so
+    that its operands pack like X·dY's (below). Window
     contractions, whose input maps add loops (`g[n, i + a, j + b, o]`: a
     convolution's input gradient), tile into elementwise vector multiply-
     adds once their unit loops are dropped; their tiles fan out over a
@@ -353,7 +356,10 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     whose length is known at run time only (over the batch: a weight
     gradient) runs in blocks of 256 terms, each block over all tiles, so
     the rows of both operands a block reads stay in the L2 cache; the
-    partial sums wait in the result between blocks. So does a static sum
+    partial sums wait in the result between blocks (one loop over all the
+    blocks after the result's fill when the product is blocked by columns
+    below, else the first block, its tiles starting from zero in
+    registers, and a loop over the others). So does a static sum
     over more than 512 terms, and inside each block a right operand over
     512 KiB runs in blocks of 256 result columns (its 256 x 256 panel
     stays in L2 while every row tile passes over it). When such a product's
