@@ -105,19 +105,23 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   pm.addPass(createBufferizationToMemRefPass());
   // Parallel loops become OpenMP regions (outlined by the translation to
   // LLVM IR); memref lowering precedes SCF's, whose OpenMP scopes it needs.
+  // The conversions that touch nothing outside a function run nested, one
+  // function per thread (the outlined nests are many); those that declare
+  // functions (malloc, libm) or convert the functions themselves run on
+  // the module.
   pm.addPass(createConvertSCFToOpenMPPass());
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
+  pm.addNestedPass<func::FuncOp>(memref::createExpandStridedMetadataPass());
+  pm.addNestedPass<func::FuncOp>(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertSCFToCFPass());
-  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createConvertSCFToCFPass());
+  pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   // Instructions first (the polynomials' fma must not become libm's fmaf),
   // libm for what has none.
-  pm.addPass(createConvertMathToLLVMPass());
+  pm.addNestedPass<func::FuncOp>(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToLLVMPass());
+  pm.addNestedPass<func::FuncOp>(createArithToLLVMConversionPass());
+  pm.addNestedPass<func::FuncOp>(createConvertIndexToLLVMPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
