@@ -108,10 +108,13 @@ void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter,
   rewriter.eraseOp(loop);
 }
 
-bool sinter::skippedReduction(linalg::LinalgOp op) {
+std::optional<std::pair<int64_t, int64_t>>
+sinter::skippedReduction(linalg::LinalgOp op) {
   auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
-  return skip && skip[0] < skip[1] && skip[1] < int64_t(op.getNumLoops()) &&
-         linalg::isReductionIterator(op.getIteratorTypesArray()[skip[1]]);
+  if (!skip || skip[0] >= skip[1] || skip[1] >= int64_t(op.getNumLoops()) ||
+      !linalg::isReductionIterator(op.getIteratorTypesArray()[skip[1]]))
+    return std::nullopt;
+  return std::make_pair(skip[0], skip[1]);
 }
 
 std::optional<std::pair<int64_t, int64_t>>
@@ -136,13 +139,10 @@ sinter::zeroedAbove(linalg::LinalgOp op) {
 FailureOr<linalg::LinalgLoops> sinter::loopsOf(linalg::LinalgOp op,
                                                RewriterBase &rewriter) {
   // Read before `op` is erased.
-  std::optional<std::pair<int64_t, int64_t>> pair, zeros = zeroedAbove(op);
-  if (skippedReduction(op)) {
-    auto skip = op->getAttrOfType<DenseI64ArrayAttr>(kSkipAboveAttr);
-    pair = {skip[0], skip[1]};
-  } else {
+  std::optional<std::pair<int64_t, int64_t>> zeros = zeroedAbove(op),
+                                             pair = skippedReduction(op);
+  if (!pair)
     pair = zeros;
-  }
   Value out = zeros ? op.getDpsInits()[0] : Value();
   size_t count = op.getNumLoops();
   rewriter.setInsertionPoint(op);

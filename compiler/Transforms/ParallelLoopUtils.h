@@ -29,10 +29,12 @@ int64_t iterationCount(mlir::linalg::LinalgOp op);
 void parallelize(mlir::scf::ForOp loop, mlir::RewriterBase &rewriter,
                  unsigned parallelLoops);
 
-/// Whether `op` is marked kSkipAboveAttr [a, b] with loop b a reduction
-/// inside loop a: the terms of b past a's index are the reduction's
-/// identity and its loop may end early (causal attention's softmax).
-bool skippedReduction(mlir::linalg::LinalgOp op);
+/// The loops [a, b] of `op`, when it is marked kSkipAboveAttr [a, b] with
+/// loop b a reduction inside loop a: the terms of b past a's index are the
+/// reduction's identity and its loop may end early (causal attention's
+/// softmax).
+std::optional<std::pair<int64_t, int64_t>>
+skippedReduction(mlir::linalg::LinalgOp op);
 
 /// The loops [a, b] of `op`, elementwise on buffers with one result, when
 /// its body yields `select(index b > index a, 0.0, v)` (b inside a): past
