@@ -32,9 +32,9 @@ namespace {
 /// 2e-9 in exact arithmetic; evaluated in f32 with FMAs, at most 4.7 units
 /// in the last place and 0.66 on average over (0, 4.5] (the same script
 /// checks). MLIR's approximation picks one of three rationals per element:
-/// 21 selects and 36 constants a GELU, its coefficients spilled from the
-/// vector registers; this is 13 FMAs or multiplies and one division.
-/// NaN stays NaN (through the clamp), -0 stays -0.
+/// 21 selects and 36 constants in GELU's body, its coefficients spilled
+/// from the vector registers; this is 13 FMAs or multiplies and one
+/// division. NaN stays NaN (arith.maximumf propagates it), -0 stays -0.
 struct ErfAsRational : public OpRewritePattern<math::ErfOp> {
   static constexpr float kClamp = 4.0f;
   static constexpr float kP[] = {
