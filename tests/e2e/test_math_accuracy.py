@@ -89,13 +89,14 @@ def main():
     parser.add_argument("--workdir", required=True)
     args = parser.parse_args()
     import torch
+    references = _reference(torch)
     failed = 0
-    for name, (reference, rel, per_x) in _reference(torch).items():
+    for name, (reference, rel, per_x) in references.items():
         problem = check(args, name, reference, rel, per_x)
         if problem:
             failed += 1
             print(f"FAIL {problem}")
-    print(f"{len(_reference(torch)) - failed} passed, {failed} failed")
+    print(f"{len(references) - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
 
