@@ -94,7 +94,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   pm.addPass(createPlanMemory());
   pm.addNestedPass<func::FuncOp>(
       createVectorizeNarrowOps({lanes}));
-  pm.addNestedPass<func::FuncOp>(createBoundSkippedLoops());
+  pm.addNestedPass<func::FuncOp>(createBoundSkippedLoops({lanes}));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   // The register tiles' vector transfers, unrolled to 1-D vectors.
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass(

@@ -9,8 +9,10 @@
 // after a's index (loopsOf): the terms past it are the max's and the
 // sum's identities (-inf, exp(-inf) = 0), half of the softmax's
 // exponentials; the zeros past it are stored by a copy of loop b from
-// there, which stores only zeros. Large ones were made loops so by
-// sinter-parallelize-loops already; other generics are left to
+// there, which stores only zeros. A reduction's running value is carried
+// in a register; with `lanes`, loop b runs on vectors of them up to its
+// bound rounded up (the terms past it masked). Large ones were made loops
+// so by sinter-parallelize-loops already; other generics are left to
 // convert-linalg-to-loops. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
@@ -31,6 +33,8 @@ namespace {
 
 struct BoundSkippedLoopsPass
     : public sinter::impl::BoundSkippedLoopsBase<BoundSkippedLoopsPass> {
+  using BoundSkippedLoopsBase::BoundSkippedLoopsBase;
+
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> marked;
     getOperation().walk([&](linalg::GenericOp op) {
@@ -40,7 +44,7 @@ struct BoundSkippedLoopsPass
     });
     IRRewriter rewriter(&getContext());
     for (linalg::GenericOp op : marked)
-      if (failed(sinter::loopsOf(op, rewriter)))
+      if (failed(sinter::loopsOf(op, rewriter, lanes)))
         return signalPassFailure();
   }
 };

@@ -1,6 +1,7 @@
 //===- ParallelLoopUtils.cpp - what the threading passes share -------------===//
 #include "compiler/Transforms/ParallelLoopUtils.h"
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/RowLoops.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -136,8 +137,8 @@ sinter::zeroedAbove(linalg::LinalgOp op) {
   return std::make_pair(int64_t(a.getDim()), int64_t(b.getDim()));
 }
 
-FailureOr<linalg::LinalgLoops> sinter::loopsOf(linalg::LinalgOp op,
-                                               RewriterBase &rewriter) {
+FailureOr<linalg::LinalgLoops>
+sinter::loopsOf(linalg::LinalgOp op, RewriterBase &rewriter, int64_t lanes) {
   // Read before `op` is erased.
   std::optional<std::pair<int64_t, int64_t>> zeros = zeroedAbove(op),
                                              pair = skippedReduction(op);
@@ -161,10 +162,12 @@ FailureOr<linalg::LinalgLoops> sinter::loopsOf(linalg::LinalgOp op,
       rewriter.create<arith::AddIOp>(
           loc, outer.getInductionVar(),
           rewriter.create<arith::ConstantIndexOp>(loc, 1)));
+  std::optional<int64_t> extent = getConstantIntValue(inner.getUpperBound());
+  scf::ForOp rest;
   if (zeros) {
     // Past a's index the same loop stores zeros (its other work is dead).
     rewriter.setInsertionPointAfter(inner);
-    auto rest = cast<scf::ForOp>(rewriter.clone(*inner));
+    rest = cast<scf::ForOp>(rewriter.clone(*inner));
     rewriter.modifyOpInPlace(rest, [&] { rest.setLowerBound(end); });
     rewriter.setInsertionPointToStart(rest.getBody());
     Type element = cast<MemRefType>(out.getType()).getElementType();
@@ -177,6 +180,19 @@ FailureOr<linalg::LinalgLoops> sinter::loopsOf(linalg::LinalgOp op,
     });
   }
   rewriter.modifyOpInPlace(inner, [&] { inner.setUpperBound(end); });
+  if (inner != loops->back())
+    return loops;
+  scf::ForOp row = zeros ? inner : carryAccumulators(inner, rewriter);
+  loops->back() = row;
+  if (lanes > 1 && extent)
+    if (FailureOr<scf::ForOp> vectors =
+            vectorizeRow(row, lanes, *extent, rewriter);
+        succeeded(vectors)) {
+      loops->back() = *vectors;
+      if (rest)
+        rewriter.modifyOpInPlace(
+            rest, [&] { rest.setLowerBound(vectors->getUpperBound()); });
+    }
   return loops;
 }
 

@@ -45,11 +45,13 @@ zeroedAbove(mlir::linalg::LinalgOp op);
 
 /// Replaces `op` by scf.for loops, one a loop of it, outermost first (as
 /// convert-linalg-to-loops makes them); where skippedReduction(op), loop b
-/// ends after a's index (the softmax sums keys up to the query); where
-/// zeroedAbove(op), it does too, and a copy of it from there on stores
-/// zeros.
+/// ends after a's index (the softmax sums keys up to the query), its
+/// running values in registers; where zeroedAbove(op), it does too, and a
+/// copy of it from there on stores zeros. Such a loop b, when innermost and
+/// of a static length that `lanes` (> 1) divides, runs on vectors of
+/// `lanes` to a's index rounded up (the sums' terms past it masked).
 mlir::FailureOr<mlir::linalg::LinalgLoops>
-loopsOf(mlir::linalg::LinalgOp op, mlir::RewriterBase &rewriter);
+loopsOf(mlir::linalg::LinalgOp op, mlir::RewriterBase &rewriter, int64_t lanes);
 
 /// Replaces `op` by a loop over blocks of `size` of its loop `dim`, the op
 /// on each block inside (its other loops in their order); returns the loop.

@@ -87,7 +87,7 @@ struct ParallelizeLoopsPass
           parallelize(loops.front(), rewriter, leading);
         continue;
       }
-      FailureOr<linalg::LinalgLoops> loops = loopsOf(op, rewriter);
+      FailureOr<linalg::LinalgLoops> loops = loopsOf(op, rewriter, lanes);
       if (failed(loops))
         return signalPassFailure();
       parallelize(cast<scf::ForOp>(loops->front()), rewriter, leading);

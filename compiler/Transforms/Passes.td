@@ -290,16 +290,32 @@ def BoundSkippedLoops : Pass<"sinter-bound-skipped-loops", "::mlir::func::FuncOp
     `arith.select` of `linalg.index b > linalg.index a` (loop b inside
     loop a) and 0.0 gets the same bounded loop b, followed by a copy of it
     from a's index + 1 on that stores zeros (the softmax's weights and its
-    gradient past each query: no exp, no divide). The
-    sums' vectorized order depends on the row's length, fixed at compile
-    time for each row: results do not depend on the thread count.
+    gradient past each query: no exp, no divide). A bounded reduction
+    keeps its running value in an iteration argument (loaded before loop
+    b, stored after it). With `lanes` of 2 or more and loop b innermost
+    over a static length they divide, loop b runs on vectors of `lanes`
+    up to a's index + 1 rounded up to a multiple of `lanes`: a sum or max
+    in `lanes` partial results, the lanes past a's index masked to the
+    identity (-0.0, -inf), reduced after the loop; a zeroed loop stores
+    whole vectors (its own select writes the zeros past a's index) and
+    its zeros' loop starts at the rounded bound. The sums' order depends
+    on `lanes` only, fixed at compile time: results do not depend on the
+    thread count.
 
     Example: `linalg.generic {..., sinter.skip_above = array<i64: 2, 3>}`
     over `memref<1x4x128x128xf32>` into `memref<1x4x128xf32>` becomes four
-    nested scf.for loops, the innermost from 0 to min(128, %t + 1).
+    nested scf.for loops, the innermost from 0 to min(128, %t + 1); with
+    `lanes=8`, from 0 to that rounded up to 8 by 8, on vector<8xf32>.
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::scf::SCFDialect"];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"0",
+           "floats in a vector register; from 2 on, loop b runs on vectors "
+           "of them when innermost and of a length they divide">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def ApproximateMath : Pass<"sinter-approximate-math", "::mlir::func::FuncOp"> {
