@@ -34,16 +34,25 @@ using namespace mlir;
 
 namespace {
 
+/// Whether `operand`'s owner is an elementwise generic that reads each of
+/// its elements once (through a permutation of its loops).
+bool readsEachElementOnce(OpOperand *operand) {
+  auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
+  return consumer && consumer.getNumParallelLoops() == consumer.getNumLoops() &&
+         consumer.getMatchingIndexingMap(operand).isPermutation();
+}
+
 /// Whether `operand`'s producer can merge into its consumer without any
 /// element computed twice: the consumer is elementwise, reads each element
-/// of the operand once, and is its only user.
+/// of the operand once, and is the only user of every result of the
+/// producer (one that yields a result for later users too, merged into
+/// one of those, stayed for the others and was merged back: no end).
 bool mergesWithoutRecomputing(OpOperand *operand) {
-  auto consumer = dyn_cast<linalg::GenericOp>(operand->getOwner());
-  return consumer &&
-         consumer.getNumParallelLoops() == consumer.getNumLoops() &&
-         consumer.getMatchingIndexingMap(operand).isPermutation() &&
-         llvm::all_of(operand->get().getUsers(),
-                      [&](Operation *user) { return user == consumer; });
+  Operation *producer = operand->get().getDefiningOp();
+  return readsEachElementOnce(operand) && producer &&
+         llvm::all_of(producer->getUsers(), [&](Operation *user) {
+           return user == operand->getOwner();
+         });
 }
 
 /// Whether the collapse_shape that `operand` reads may fold into its
@@ -67,17 +76,90 @@ bool foldsCollapsedProducer(OpOperand *operand) {
          producer.getNumParallelLoops() == producer.getNumLoops();
 }
 
+/// Makes the first user of an elementwise result with several users also
+/// yield that result, for the others, when it is elementwise and can take
+/// the result's producer in (the producer then has one user, and merges):
+/// a Dense layer's pre-activation x·W + b, which the activation's gradient
+/// reads again, is written by the activation's loop, not in a pass of its
+/// own. Only when every other user comes after that first one: the
+/// residual stream of a transformer (its next layer norm, a reduction,
+/// reads it first) stays apart.
+struct YieldForLaterUsers : public OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp producer,
+                                PatternRewriter &rewriter) const override {
+    if (producer->getNumResults() != 1 || producer->hasOneUse() ||
+        producer->use_empty())
+      return failure();
+    Value result = producer->getResult(0);
+    Block *block = producer->getBlock();
+    SmallVector<Operation *> users;
+    for (Operation *user : result.getUsers()) {
+      Operation *at = block->findAncestorOpInBlock(*user);
+      if (!at)
+        return failure();
+      users.push_back(at);
+    }
+    llvm::sort(users, [](Operation *a, Operation *b) {
+      return a != b && a->isBeforeInBlock(b);
+    });
+    auto consumer = dyn_cast<linalg::GenericOp>(users.front());
+    if (!consumer || users[1] == consumer)
+      return failure();
+    OpOperand *read = nullptr;
+    for (OpOperand &operand : consumer->getOpOperands())
+      if (operand.get() == result) {
+        if (read || !linalg::areElementwiseOpsFusable(&operand) ||
+            !readsEachElementOnce(&operand))
+          return failure();
+        read = &operand;
+      }
+    if (!read)
+      return failure();
+
+    // The consumer with one more output, the value it read.
+    SmallVector<Value> inits = consumer.getDpsInits();
+    inits.push_back(producer.getDpsInits()[0]);
+    SmallVector<AffineMap> maps = consumer.getIndexingMapsArray();
+    maps.push_back(consumer.getMatchingIndexingMap(read));
+    SmallVector<Type> types(consumer->getResultTypes());
+    types.push_back(result.getType());
+    rewriter.setInsertionPoint(consumer);
+    auto yielding = rewriter.create<linalg::GenericOp>(
+        consumer.getLoc(), types, consumer.getDpsInputs(), inits, maps,
+        consumer.getIteratorTypesArray());
+    yielding->setDiscardableAttrs(consumer->getDiscardableAttrDictionary());
+    rewriter.inlineRegionBefore(consumer.getRegion(), yielding.getRegion(),
+                                yielding.getRegion().begin());
+    Block &body = yielding.getRegion().front();
+    body.addArgument(getElementTypeOrSelf(result.getType()), result.getLoc());
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    rewriter.modifyOpInPlace(yield, [&] {
+      yield->insertOperands(yield->getNumOperands(),
+                            body.getArgument(read->getOperandNumber()));
+    });
+    rewriter.replaceAllUsesExcept(result, yielding->getResults().back(),
+                                  yielding);
+    rewriter.replaceOp(consumer, yielding->getResults().drop_back());
+    return success();
+  }
+};
+
 struct FuseElementwisePass
     : public sinter::impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
+    patterns.add<YieldForLaterUsers>(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(patterns,
                                                  mergesWithoutRecomputing);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,
                                                       foldsCollapsedProducer);
     if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns))))
+                                            std::move(patterns)))) {
+      getOperation().emitError("elementwise fusion did not converge");
       signalPassFailure();
+    }
   }
 };
 

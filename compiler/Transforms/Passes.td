@@ -204,10 +204,13 @@ def FuseElementwise : Pass<"sinter-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "Merges chains of elementwise linalg ops into one loop nest";
   let description = [{
     Expects linalg on tensors. Merges each elementwise `linalg.generic`
-    into the generic that consumes it, where that consumer is its only
-    user, is elementwise too and reads every element once (through a
-    permutation of its loops). Contractions, window ops and reductions keep
-    their producers, and so does a result used twice: no element is ever
+    into the generic that consumes it, where that consumer is elementwise
+    too, reads every element once (through a permutation of its loops) and
+    is the result's only user or comes before its other users in their
+    block; the merged op then also yields the result for them (a Dense
+    layer's pre-activation, which the activation's gradient reads).
+    Contractions, window ops and reductions keep their producers, and so
+    does a result with a user before the consumer: no element is ever
     computed twice.
 
     A `tensor.collapse_shape` between an elementwise generic used once

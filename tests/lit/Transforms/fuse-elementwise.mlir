@@ -36,16 +36,17 @@ func.func @bias_relu(%x: tensor<?x8xf32>, %b: tensor<8xf32>) -> tensor<?x8xf32> 
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 
-// The sum has a second user: merging it into both would compute it twice
-// (a transformer's residual stream), so both generics stay.
-// CHECK-LABEL: func.func @two_users
-// CHECK: %[[SUM:.*]] = linalg.generic
-// CHECK: arith.addf
-// CHECK: linalg.generic
-// CHECK-SAME: ins(%[[SUM]] :
-// CHECK: arith.mulf
-// CHECK: return %[[SUM]],
-func.func @two_users(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+// The sum has a second user after its consumer (a Dense layer's
+// pre-activation, read again by the activation's gradient): one generic
+// computes both, yielding the sum for that user.
+// CHECK-LABEL: func.func @second_user_after
+// CHECK: %[[BOTH:.*]]:2 = linalg.generic
+// CHECK: %[[S:.*]] = arith.addf
+// CHECK-NEXT: %[[M:.*]] = arith.mulf %[[S]], %[[S]]
+// CHECK-NEXT: linalg.yield %[[M]], %[[S]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[BOTH]]#1, %[[BOTH]]#0
+func.func @second_user_after(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
   %e0 = tensor.empty() : tensor<4x8xf32>
   %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%x, %y : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e0 : tensor<4x8xf32>) {
@@ -61,6 +62,51 @@ func.func @two_users(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4x8xf3
     linalg.yield %m : f32
   } -> tensor<4x8xf32>
   return %sum, %sq : tensor<4x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// The sum has a user before its elementwise consumer (a transformer's
+// residual stream: the next layer norm's row sum, then the next block's
+// sum): merged, the sum would be defined after that user, or computed
+// twice, so both generics stay.
+// CHECK-LABEL: func.func @second_user_before
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[SUM]] :
+// CHECK: arith.addf
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[SUM]], %{{.*}} :
+// CHECK: arith.mulf
+func.func @second_user_before(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4xf32>, tensor<4x8xf32>) {
+  %e0 = tensor.empty() : tensor<4x8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %y : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e0 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8xf32>
+  %z = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<4xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e1 : tensor<4xf32>) -> tensor<4xf32>
+  %rows = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%sum : tensor<4x8xf32>) outs(%f : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %o, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<4xf32>
+  %e2 = tensor.empty() : tensor<4x8xf32>
+  %next = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%sum, %y : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e2 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  return %rows, %next : tensor<4xf32>, tensor<4x8xf32>
 }
 
 // -----
