@@ -77,8 +77,9 @@ bool foldsCollapsedProducer(OpOperand *operand) {
 }
 
 /// Makes the first user of an elementwise result with several users also
-/// yield that result, for the others, when it is elementwise and can take
-/// the result's producer in (the producer then has one user, and merges):
+/// yield that result, for the others, when it is elementwise, reads the
+/// result in its own order, and can take the result's producer in (the
+/// producer then has one user, and merges):
 /// a Dense layer's pre-activation x·W + b, which the activation's gradient
 /// reads again, is written by the activation's loop, not in a pass of its
 /// own. Only when every other user comes after that first one: the
@@ -110,8 +111,12 @@ struct YieldForLaterUsers : public OpRewritePattern<linalg::GenericOp> {
     OpOperand *read = nullptr;
     for (OpOperand &operand : consumer->getOpOperands())
       if (operand.get() == result) {
+        // Read in its own order: the loop stores it along its rows. (A
+        // transposing consumer, attention's Kᵀ, would store it across
+        // them, 512 bytes apart: slower than the pass it saves.)
         if (read || !linalg::areElementwiseOpsFusable(&operand) ||
-            !readsEachElementOnce(&operand))
+            !readsEachElementOnce(&operand) ||
+            !consumer.getMatchingIndexingMap(&operand).isIdentity())
           return failure();
         read = &operand;
       }

@@ -206,9 +206,10 @@ def FuseElementwise : Pass<"sinter-fuse-elementwise", "::mlir::func::FuncOp"> {
     Expects linalg on tensors. Merges each elementwise `linalg.generic`
     into the generic that consumes it, where that consumer is elementwise
     too, reads every element once (through a permutation of its loops) and
-    is the result's only user or comes before its other users in their
-    block; the merged op then also yields the result for them (a Dense
-    layer's pre-activation, which the activation's gradient reads).
+    is the result's only user, or comes before its other users in their
+    block and reads the result in its own order (an identity map); the
+    merged op then also yields the result for them (a Dense layer's
+    pre-activation, which the activation's gradient reads).
     Contractions, window ops and reductions keep their producers, and so
     does a result with a user before the consumer: no element is ever
     computed twice.

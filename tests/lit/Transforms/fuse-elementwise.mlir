@@ -270,3 +270,33 @@ func.func @collapsed_producer_used_twice(%x: tensor<?x1x6xf32>, %b: tensor<6xf32
   } -> tensor<?x6xf32>
   return %y, %scaled : tensor<?x6xf32>, tensor<?x1x6xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#t = affine_map<(d0, d1) -> (d1, d0)>
+
+// The first user reads the sum transposed (attention's Kᵀ): yielding the
+// sum from its loop would store it across rows, so nothing merges.
+// CHECK-LABEL: func.func @second_user_after_transposed
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK: arith.addf
+// CHECK: %[[T:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[SUM]] :
+// CHECK: return %[[SUM]], %[[T]]
+func.func @second_user_after_transposed(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>) -> (tensor<4x8xf32>, tensor<8x4xf32>) {
+  %e0 = tensor.empty() : tensor<4x8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %y : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e0 : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<4x8xf32>
+  %e1 = tensor.empty() : tensor<8x4xf32>
+  %tr = linalg.generic {indexing_maps = [#t, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%sum : tensor<4x8xf32>) outs(%e1 : tensor<8x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<8x4xf32>
+  return %sum, %tr : tensor<4x8xf32>, tensor<8x4xf32>
+}
