@@ -7,12 +7,15 @@
 //
 // A producer merges only into its one user, and only where that user is
 // elementwise and reads each element once (through a permutation of its
-// loops). Anything else computes elements twice: a contraction or window
-// op reads each element many times; a second user would need its own copy
-// of the producer (the residual stream of a transformer, feeding every
-// block, became one op recomputing all blocks' sums); a reduction keeps
-// its loop scalar (LLVM does not reorder float sums), and the merged
-// elementwise work with it. A collapse_shape between an elementwise
+// loops). A result with other users too is first yielded by its first
+// user, when that one reads it in its own order and comes before the
+// others (YieldForLaterUsers): then it has one user. Anything else
+// computes elements twice: a contraction or window op reads each element
+// many times; a user before the consumer would need its own copy of the
+// producer (the residual stream of a transformer, feeding every block,
+// became one op recomputing all blocks' sums); a reduction keeps its loop
+// scalar (LLVM does not reorder float sums), and the merged elementwise
+// work with it. A collapse_shape between an elementwise
 // producer and its consumer is folded into the consumer first, so the two
 // merge (a convolution's output back to channels last with its bias and
 // ReLU; a pool's gradient with the ReLU's gradient mask). See Passes.td.
@@ -79,12 +82,11 @@ bool foldsCollapsedProducer(OpOperand *operand) {
 /// Makes the first user of an elementwise result with several users also
 /// yield that result, for the others, when it is elementwise, reads the
 /// result in its own order, and can take the result's producer in (the
-/// producer then has one user, and merges):
-/// a Dense layer's pre-activation x·W + b, which the activation's gradient
-/// reads again, is written by the activation's loop, not in a pass of its
-/// own. Only when every other user comes after that first one: the
-/// residual stream of a transformer (its next layer norm, a reduction,
-/// reads it first) stays apart.
+/// producer then has one user, and merges): a Dense layer's pre-activation
+/// x·W + b, which the activation's gradient reads again, is written by the
+/// activation's loop, not in a pass of its own. Only when every other user
+/// comes after that first one: the residual stream of a transformer (its
+/// next layer norm, a reduction, reads it first) stays apart.
 struct YieldForLaterUsers : public OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
 
