@@ -145,8 +145,8 @@ FailureOr<scf::ForOp> sinter::vectorizeRow(scf::ForOp loop, int64_t lanes,
       return failure();
     combines[combine] = i;
   }
-  // A buffer the loop stores to it reads at the same place only: lanes
-  // run side by side, not one after the other.
+  // The loop may read a buffer it stores to only where it stores (an
+  // elementwise op in place): its lanes run side by side, not in turn.
   DenseMap<Value, memref::StoreOp> stores;
   for (auto store : loop.getBody()->getOps<memref::StoreOp>())
     if (!stores.try_emplace(store.getMemRef(), store).second)
