@@ -81,6 +81,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
     tiles.registers = options.registers;
     pm.addNestedPass<func::FuncOp>(createTileContractions(tiles));
     pm.addNestedPass<func::FuncOp>(createSplitBatchSums());
+    pm.addNestedPass<func::FuncOp>(createFuseEpilogues());
   }
   pm.addNestedPass<func::FuncOp>(
       createParallelizeLoops({options.minParallelIterations, lanes}));

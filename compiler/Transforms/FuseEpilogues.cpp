@@ -1,0 +1,708 @@
+//===- FuseEpilogues.cpp - elementwise consumers on finished result tiles -===//
+//
+// Expects: the register-tiled loop nests of sinter-tile-contractions (and
+// sinter-split-batch-sums), before sinter-parallelize-loops. Produces: each
+// short top-level elementwise `linalg.generic` that reads a contraction's
+// result with broadcast operands besides (a bias add, with or without an
+// activation) applied inside the contraction's nest, on each row of each
+// result tile right after the tile's final write, and no longer as a pass
+// of its own over the whole result. A static tile's epilogue is vectorized
+// and takes the accumulator's values from the write (the registers), not
+// from memory; a result nothing reads afterwards is not stored at all.
+// See Passes.td.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Dominance.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace sinter {
+#define GEN_PASS_DEF_FUSEEPILOGUES
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace sinter
+
+using namespace mlir;
+using namespace sinter;
+
+namespace {
+
+/// Operations an epilogue's body may have (its yield aside); see
+/// isEpilogueShaped.
+constexpr size_t kMostEpilogueOps = 8;
+
+/// A box of a buffer: where a tile write puts its values.
+struct Region {
+  SmallVector<OpFoldResult> offsets, sizes;
+  /// False when a size is known at run time only and was not built.
+  bool knownSizes = true;
+};
+
+/// The buffer `view` is a unit-stride window of, through subviews (defined
+/// inside `nest`) and casts, with the windows' offsets added to `offsets`
+/// when a builder is given (else `offsets` is left alone and the windows'
+/// offset values are appended to `moving`); null for another op, a stride,
+/// or a window defined outside `nest` (the tiled op must have written the
+/// whole buffer).
+Value rootOf(Value view, Operation *nest, SmallVector<OpFoldResult> &offsets,
+             SmallVector<Value> *moving, OpBuilder *b, Location loc) {
+  while (Operation *def = view.getDefiningOp()) {
+    if (auto cast = dyn_cast<memref::CastOp>(def)) {
+      view = cast.getSource();
+      continue;
+    }
+    auto sub = dyn_cast<memref::SubViewOp>(def);
+    if (!sub)
+      break;
+    if (!nest->isAncestor(sub) ||
+        !llvm::all_of(
+            sub.getMixedStrides(),
+            [](OpFoldResult s) { return isConstantIntValue(s, 1); }) ||
+        sub.getSourceType().getRank() != sub.getType().getRank())
+      return {};
+    for (auto [offset, add] : llvm::zip(offsets, sub.getMixedOffsets())) {
+      if (isConstantIntValue(add, 0))
+        continue;
+      if (auto value = dyn_cast<Value>(add); value && moving)
+        moving->push_back(value);
+      if (b)
+        offset = b->createOrFold<arith::AddIOp>(
+            loc, getValueOrCreateConstantIndexOp(*b, loc, offset),
+            getValueOrCreateConstantIndexOp(*b, loc, add));
+    }
+    view = sub.getSource();
+  }
+  return view;
+}
+
+/// The region of `root` a tile write inside `nest` covers: a
+/// minor-identity, in-bounds vector write (leading dimensions of size 1
+/// where the vector has fewer), or a linalg op's whole output window. With
+/// a builder, the offsets and sizes are built at its insertion point; else
+/// the region's index values (what moves it) go to `moving`.
+std::optional<Region> regionOf(Operation *write, Value root, Operation *nest,
+                               OpBuilder &b, SmallVector<Value> *moving) {
+  Location loc = write->getLoc();
+  Region region;
+  Value view;
+  if (auto vec = dyn_cast<vector::TransferWriteOp>(write)) {
+    if (!vec.getPermutationMap().isMinorIdentity() || vec.hasOutOfBoundsDim() ||
+        vec.getMask())
+      return std::nullopt;
+    view = vec.getSource();
+    auto type = cast<MemRefType>(view.getType());
+    ArrayRef<int64_t> shape = vec.getVectorType().getShape();
+    int64_t lead = type.getRank() - int64_t(shape.size());
+    for (auto [d, index] : llvm::enumerate(vec.getIndices())) {
+      region.offsets.push_back(index);
+      region.sizes.push_back(
+          b.getIndexAttr(int64_t(d) < lead ? 1 : shape[d - lead]));
+      if (moving)
+        moving->push_back(index);
+    }
+  } else if (auto op = dyn_cast<linalg::LinalgOp>(write)) {
+    if (op.getNumDpsInits() != 1)
+      return std::nullopt;
+    view = op.getDpsInits().front();
+    auto type = cast<MemRefType>(view.getType());
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      region.offsets.push_back(b.getIndexAttr(0));
+      if (!moving)
+        region.sizes.push_back(memref::getMixedSize(b, loc, view, d));
+      else if (!type.isDynamicDim(d))
+        region.sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
+      else {
+        region.sizes.push_back(b.getIndexAttr(0));
+        region.knownSizes = false;
+      }
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (rootOf(view, nest, region.offsets, moving, moving ? nullptr : &b, loc) !=
+      root)
+    return std::nullopt;
+  return region;
+}
+
+/// Whether `value` depends on `iv` through index arithmetic.
+bool dependsOn(Value value, Value iv) {
+  if (value == iv)
+    return true;
+  SetVector<Operation *> slice;
+  BackwardSliceOptions options;
+  options.inclusive = true;
+  options.omitBlockArguments = true;
+  getBackwardSlice(value, &slice, options);
+  return llvm::any_of(slice, [&](Operation *op) {
+    return llvm::is_contained(op->getOperands(), iv);
+  });
+}
+
+/// Whether `op` (or an op nested in it) writes into a view of `root`
+/// other than at constant offsets clear of `region` (a tile beside it).
+bool writesInto(Operation *op, Value root, const Region &region,
+                Operation *nest);
+
+/// Whether `write` runs in one iteration of `loop` at most: it sits in the
+/// else branch of an `scf.if (iv < (ub floordiv step) * step)` inside the
+/// loop from 0 (the partial row tile sinter-tile-contractions runs as the
+/// last iteration of a row loop).
+bool inLastIterationOnly(Operation *write, scf::ForOp loop) {
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  if (!step || !isConstantIntValue(loop.getLowerBound(), 0))
+    return false;
+  for (Operation *op = write->getParentOp(); op != loop;
+       op = op->getParentOp()) {
+    auto branch = dyn_cast<scf::IfOp>(op);
+    if (!branch || !branch.getElseRegion().isAncestor(write->getParentRegion()))
+      continue;
+    auto cmp = branch.getCondition().getDefiningOp<arith::CmpIOp>();
+    if (!cmp || cmp.getPredicate() != arith::CmpIPredicate::slt ||
+        cmp.getLhs() != loop.getInductionVar())
+      continue;
+    auto whole = cmp.getRhs().getDefiningOp<affine::AffineApplyOp>();
+    if (!whole || whole.getMapOperands().size() != 1 ||
+        whole.getMapOperands().front() != loop.getUpperBound())
+      continue;
+    AffineExpr s0 = getAffineSymbolExpr(0, loop.getContext());
+    AffineMap rounded = AffineMap::get(0, 1, s0.floorDiv(*step) * *step);
+    if (whole.getAffineMap() == rounded)
+      return true;
+  }
+  return false;
+}
+
+/// Whether no later write inside `nest` writes the region of `write`
+/// again: no op after it in its block writes there, and every `scf.for`
+/// between it and `nest` (both included) moves the region with its indices
+/// (a sum's loop would not). An `scf.parallel`'s iterations write disjoint
+/// elements by its semantics (a partial row tile is its last iteration's,
+/// at offsets that do not depend on its index).
+bool isFinal(Operation *write, Value root, const Region &region,
+             ArrayRef<Value> moving, Operation *nest) {
+  for (Operation *after = write->getNextNode(); after;
+       after = after->getNextNode())
+    if (writesInto(after, root, region, nest))
+      return false;
+  for (Operation *op = write->getParentOp(); op;
+       op = op == nest ? nullptr : op->getParentOp()) {
+    if (isa<scf::IfOp, scf::ParallelOp>(op))
+      continue;
+    auto loop = dyn_cast<scf::ForOp>(op);
+    if (!loop || (llvm::none_of(moving,
+                                [&](Value index) {
+                                  return dependsOn(index,
+                                                   loop.getInductionVar());
+                                }) &&
+                  !inLastIterationOnly(write, loop)))
+      return false;
+  }
+  return true;
+}
+
+/// The buffer a memref value is a view of (through views of any kind).
+Value baseOf(Value view) {
+  while (Operation *def = view.getDefiningOp()) {
+    auto viewLike = dyn_cast<ViewLikeOpInterface>(def);
+    if (!viewLike)
+      break;
+    view = viewLike.getViewSource();
+  }
+  return view;
+}
+
+/// The buffers `op` writes into: a vector write's, a store's, a linalg
+/// op's outputs; nullopt for a write of another kind.
+std::optional<SmallVector<Value>> writtenBy(Operation *op) {
+  if (auto vec = dyn_cast<vector::TransferWriteOp>(op))
+    return SmallVector<Value>{vec.getSource()};
+  if (auto store = dyn_cast<memref::StoreOp>(op))
+    return SmallVector<Value>{store.getMemRef()};
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+    return SmallVector<Value>(linalgOp.getDpsInits());
+  return std::nullopt;
+}
+
+/// Whether `op` itself may write memory (its nested ops aside).
+bool mayWrite(Operation *op) {
+  if (auto effects = dyn_cast<MemoryEffectOpInterface>(op))
+    return effects.hasEffect<MemoryEffects::Write>();
+  return !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>();
+}
+
+/// Whether two regions provably do not overlap: along some dimension both
+/// offsets and sizes are constants and the ranges are apart.
+bool disjoint(const Region &a, const Region &b) {
+  if (!a.knownSizes || !b.knownSizes)
+    return false;
+  for (unsigned d = 0; d < a.offsets.size(); ++d) {
+    std::optional<int64_t> ao = getConstantIntValue(a.offsets[d]),
+                           as = getConstantIntValue(a.sizes[d]),
+                           bo = getConstantIntValue(b.offsets[d]),
+                           bs = getConstantIntValue(b.sizes[d]);
+    if (ao && as && bo && bs && (*ao + *as <= *bo || *bo + *bs <= *ao))
+      return true;
+  }
+  return false;
+}
+
+bool writesInto(Operation *op, Value root, const Region &region,
+                Operation *nest) {
+  WalkResult walk = op->walk([&](Operation *inner) {
+    if (!mayWrite(inner))
+      return WalkResult::advance();
+    std::optional<SmallVector<Value>> dests = writtenBy(inner);
+    if (!dests)
+      return WalkResult::interrupt();
+    for (Value dest : *dests) {
+      if (baseOf(dest) != root)
+        continue;
+      // Beside the tile (the 2 columns after a tile of 8)?
+      OpBuilder b(inner->getContext());
+      SmallVector<Value> moving;
+      std::optional<Region> other = regionOf(inner, root, nest, b, &moving);
+      if (!other || !disjoint(region, *other))
+        return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return walk.wasInterrupted();
+}
+
+/// An elementwise consumer and the contraction nest it can run inside.
+struct Epilogue {
+  linalg::GenericOp op;
+  Value result;    // the contraction's result buffer the epilogue reads
+  Operation *nest; // the top-level op whose tiles write it
+  SmallVector<Operation *> writes;
+};
+
+/// Whether `op` is elementwise with outputs in the iteration order (not
+/// read), reading `result` in that order too and its other inputs broadcast
+/// (projections that drop a loop: a bias), with a short body. Measured on
+/// gpt-mini (Zen 3): bias adds on the tiles made the step a few per cent
+/// faster; the GELU (22 ops, polynomial constants rematerialized between
+/// tiles) and its gradient (51) on the tiles made their products 16 %
+/// slower than as passes of their own, and epilogues reading a second
+/// tensor whole (a residual add, ReLU's gradient) gained nothing: their
+/// reads miss the cache between the tiles where a pass of their own
+/// streams them.
+bool isEpilogueShaped(linalg::GenericOp op, Value result) {
+  if (!op.hasPureBufferSemantics() ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      !op.getBody()->getOps<linalg::IndexOp>().empty() ||
+      op.getBody()->getOperations().size() > kMostEpilogueOps + 1)
+    return false;
+  bool reads = false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation())
+      return false;
+    bool identity = map.isIdentity();
+    if (op.isDpsInit(&operand) &&
+        (!identity || !op.getMatchingBlockArgument(&operand).use_empty()))
+      return false;
+    if (operand.get() == result) {
+      if (!identity)
+        return false;
+      reads |= op.isDpsInput(&operand);
+    } else if (op.isDpsInput(&operand) &&
+               map.getNumResults() == op.getNumLoops()) {
+      return false;
+    }
+  }
+  return reads;
+}
+
+/// Whether the top-level ops before `nest` write `result` at most by
+/// filling it whole.
+bool onlyFilledBefore(Value result, Operation *nest) {
+  for (Operation *user : result.getUsers()) {
+    Operation *top = nest->getBlock()->findAncestorOpInBlock(*user);
+    if (!top || !top->isBeforeInBlock(nest))
+      continue;
+    auto fill = dyn_cast<linalg::FillOp>(user);
+    if (!isa<memref::DimOp, memref::DeallocOp>(user) &&
+        !(fill && fill.getDpsInits().front() == result))
+      return false;
+  }
+  return true;
+}
+
+/// Whether `op` writes into one of `reads` (buffers, not views), uses one
+/// of `outputs`, or writes where it cannot be told.
+bool interferes(Operation *op, const SetVector<Value> &reads,
+                const SetVector<Value> &outputs) {
+  WalkResult walk = op->walk([&](Operation *inner) {
+    if (isa<ViewLikeOpInterface>(inner))
+      return WalkResult::advance();
+    for (Value v : inner->getOperands())
+      if (isa<MemRefType>(v.getType()) && outputs.contains(baseOf(v)))
+        return WalkResult::interrupt();
+    if (!mayWrite(inner))
+      return WalkResult::advance();
+    std::optional<SmallVector<Value>> dests = writtenBy(inner);
+    if (!dests || llvm::any_of(*dests, [&](Value dest) {
+          return reads.contains(baseOf(dest));
+        }))
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return walk.wasInterrupted();
+}
+
+/// The ops defining `v` that must move before `nest` for `v` to be
+/// available there (an output's allocation, and a reshape of it), in
+/// order; nullopt when `v` cannot be.
+std::optional<SmallVector<Operation *>> toMoveBefore(Value v, Operation *nest,
+                                                     DominanceInfo &dominance) {
+  SmallVector<Operation *> chain;
+  while (!dominance.properlyDominates(v, nest)) {
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getBlock() != nest->getBlock() ||
+        !isa<memref::AllocOp, memref::CollapseShapeOp>(def))
+      return std::nullopt;
+    chain.push_back(def);
+    if (auto alloc = dyn_cast<memref::AllocOp>(def)) {
+      if (!llvm::all_of(alloc->getOperands(), [&](Value size) {
+            return dominance.properlyDominates(size, nest);
+          }))
+        return std::nullopt;
+      break;
+    }
+    v = cast<memref::CollapseShapeOp>(def).getSrc();
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+/// The epilogue `op` can be when it reads, in its own order, a buffer
+/// allocated in the function whose only writes since its fill are final
+/// tile writes of the nearest top-level op before `op` using it.
+std::optional<Epilogue> epilogueFor(linalg::GenericOp op,
+                                    DominanceInfo &dominance) {
+  Block *block = op->getBlock();
+  for (Value input : op.getDpsInputs()) {
+    if (!input.getDefiningOp<memref::AllocOp>() || !isEpilogueShaped(op, input))
+      continue;
+    SetVector<Value> inputBases, outputBases;
+    for (OpOperand &operand : op->getOpOperands())
+      if (operand.get() != input)
+        (op.isDpsInit(&operand) ? outputBases : inputBases)
+            .insert(baseOf(operand.get()));
+    // The nest: the nearest op before with regions that uses the buffer;
+    // the ops in between write none of `op`'s inputs and use none of its
+    // outputs (gpt-mini's weight gradients run between an input gradient
+    // and the activation's gradient that reads it).
+    inputBases.insert(input);
+    Operation *nest = nullptr;
+    bool blocked = false;
+    for (Operation *prev = op->getPrevNode(); prev && !blocked && !nest;
+         prev = prev->getPrevNode()) {
+      // A view of the result is no access (its users are).
+      if (isa<ViewLikeOpInterface>(prev))
+        continue;
+      bool usesResult = false;
+      prev->walk([&](Operation *inner) {
+        usesResult |= llvm::is_contained(inner->getOperands(), input);
+      });
+      if (usesResult)
+        nest = prev;
+      else
+        blocked = interferes(prev, inputBases, outputBases);
+    }
+    inputBases.remove(input);
+    if (blocked || !nest || nest->getNumRegions() == 0 ||
+        nest->getBlock() != block || !onlyFilledBefore(input, nest))
+      continue;
+    // Its operands defined before the nest, or outputs allocated after it
+    // (they move up).
+    if (!llvm::all_of(op->getOperands(), [&](Value v) {
+          return toMoveBefore(v, nest, dominance).has_value();
+        }))
+      continue;
+    // Inside the nest: views of the buffer, reads of it, final tile writes
+    // into it, writes into buffers of its own (packed panels); none of
+    // `op`'s other operands written, its outputs not used.
+    Epilogue epilogue{op, input, nest, {}};
+    OpBuilder b(op->getContext());
+    WalkResult walk = nest->walk([&](Operation *inner) {
+      for (Value v : inner->getOperands())
+        if (isa<MemRefType>(v.getType()) && outputBases.contains(baseOf(v)))
+          return WalkResult::interrupt();
+      if (isa<ViewLikeOpInterface>(inner) || !mayWrite(inner))
+        return WalkResult::advance();
+      std::optional<SmallVector<Value>> dests = writtenBy(inner);
+      if (!dests)
+        return WalkResult::interrupt();
+      for (Value dest : *dests) {
+        Value base = baseOf(dest);
+        if (base == input) {
+          SmallVector<Value> moving;
+          std::optional<Region> region =
+              regionOf(inner, input, nest, b, &moving);
+          if (!region || !isFinal(inner, input, *region, moving, nest))
+            return WalkResult::interrupt();
+          epilogue.writes.push_back(inner);
+        } else if (!base.getDefiningOp<memref::AllocOp>() ||
+                   inputBases.contains(base)) {
+          return WalkResult::interrupt();
+        }
+      }
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted() || epilogue.writes.empty())
+      continue;
+    return epilogue;
+  }
+  return std::nullopt;
+}
+
+/// The window of `operand` (read by `map` over the epilogue's iterations)
+/// that `region` of the iteration space touches.
+Value windowOf(OpBuilder &b, Location loc, Value operand, AffineMap map,
+               const Region &region) {
+  SmallVector<OpFoldResult> offsets, sizes;
+  for (unsigned r = 0; r < map.getNumResults(); ++r) {
+    unsigned d = map.getDimPosition(r);
+    offsets.push_back(region.offsets[d]);
+    sizes.push_back(region.sizes[d]);
+  }
+  SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
+  return b.create<memref::SubViewOp>(loc, operand, offsets, sizes, strides);
+}
+
+/// Replaces the epilogue's vectorized reads of the whole window
+/// `tileView` from its origin by `value`, the values just written there.
+void forwardTile(Value value, Value tileView, RewriterBase &rewriter) {
+  auto window = cast<MemRefType>(tileView.getType());
+  auto from = cast<VectorType>(value.getType());
+  for (Operation *user : llvm::make_early_inc_range(tileView.getUsers())) {
+    auto read = dyn_cast<vector::TransferReadOp>(user);
+    if (!read || !read.getPermutationMap().isMinorIdentity() ||
+        read.getMask() ||
+        read.getVectorType().getShape() != window.getShape() ||
+        !llvm::all_of(read.getIndices(),
+                      [](Value i) { return isConstantIntValue(i, 0); }))
+      continue;
+    VectorType to = read.getVectorType();
+    if (from.getNumElements() != to.getNumElements())
+      continue;
+    rewriter.setInsertionPoint(read);
+    Value forwarded = value;
+    if (from != to)
+      forwarded =
+          rewriter.create<vector::ShapeCastOp>(read.getLoc(), to, value);
+    rewriter.replaceOp(read, forwarded);
+  }
+}
+
+/// A copy of `op` over `region` of its iterations, at the rewriter's
+/// insertion point; vectorized when static, taking `written` (when given)
+/// for its reads of `result`.
+LogicalResult runOnRegion(linalg::GenericOp op, Value result,
+                          const Region &region, Value written,
+                          RewriterBase &rewriter) {
+  // Vectorizing moves the insertion point to the tile, which it erases.
+  OpBuilder::InsertionGuard guard(rewriter);
+  IRMapping map;
+  Value tileView;
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (map.contains(operand.get()))
+      continue;
+    Value view = windowOf(rewriter, op.getLoc(), operand.get(),
+                          op.getMatchingIndexingMap(&operand), region);
+    if (operand.get() == result)
+      tileView = view;
+    map.map(operand.get(), view);
+  }
+  auto tile = cast<linalg::GenericOp>(rewriter.clone(*op, map));
+  if (tile.hasDynamicShape() || failed(linalg::vectorizeOpPrecondition(tile)))
+    return success(); // a scalar edge tile: loops later
+  if (failed(linalg::vectorize(rewriter, tile)))
+    return tile.emitError("could not vectorize this epilogue tile");
+  if (written)
+    forwardTile(written, tileView, rewriter);
+  return success();
+}
+
+/// `op` over the iterations of a buffer it reads through an expand_shape
+/// (a matmul's [B * T, N] result read as [B, T, N]), built before it: each
+/// operand indexed by a group of those dimensions read through a
+/// collapse_shape of them (the expanded buffer itself for an expand_shape
+/// of the same groups), the others unchanged; null when an operand reads a
+/// group's dimensions apart or out of order, or cannot collapse.
+linalg::GenericOp collapsedLike(linalg::GenericOp op, RewriterBase &rewriter) {
+  if (!op.hasPureBufferSemantics() ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      !op.getBody()->getOps<linalg::IndexOp>().empty())
+    return {};
+  SmallVector<ReassociationIndices> groups;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto expand = input->get().getDefiningOp<memref::ExpandShapeOp>();
+    if (expand && expand.getSrc().getDefiningOp<memref::AllocOp>() &&
+        op.getMatchingIndexingMap(input).isIdentity()) {
+      groups = expand.getReassociationIndices();
+      break;
+    }
+  }
+  if (groups.empty())
+    return {};
+  // Loop d of `op` is loop groupOf[d] of the collapsed op.
+  SmallVector<unsigned> groupOf(op.getNumLoops());
+  for (auto [g, group] : llvm::enumerate(groups))
+    for (int64_t d : group)
+      groupOf[d] = g;
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Value> operands;
+  SmallVector<AffineMap> maps;
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    SmallVector<AffineExpr> results;
+    SmallVector<ReassociationIndices> operandGroups;
+    for (unsigned r = 0; r < map.getNumResults();) {
+      const ReassociationIndices &group =
+          groups[groupOf[map.getDimPosition(r)]];
+      ReassociationIndices taken;
+      for (int64_t d : group) {
+        if (r + taken.size() >= map.getNumResults() ||
+            map.getDimPosition(r + taken.size()) != unsigned(d))
+          return {};
+        taken.push_back(r + taken.size());
+      }
+      results.push_back(rewriter.getAffineDimExpr(groupOf[group.front()]));
+      operandGroups.push_back(taken);
+      r += taken.size();
+    }
+    maps.push_back(AffineMap::get(groups.size(), 0, results, op.getContext()));
+    Value value = operand.get();
+    auto type = cast<MemRefType>(value.getType());
+    if (operandGroups.size() == size_t(type.getRank())) {
+      operands.push_back(value);
+      continue;
+    }
+    auto expand = value.getDefiningOp<memref::ExpandShapeOp>();
+    if (expand && expand.getReassociationIndices() == operandGroups) {
+      operands.push_back(expand.getSrc());
+      continue;
+    }
+    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(type, operandGroups))
+      return {};
+    operands.push_back(
+        rewriter.create<memref::CollapseShapeOp>(loc, value, operandGroups));
+  }
+  SmallVector<utils::IteratorType> iterators(groups.size(),
+                                             utils::IteratorType::parallel);
+  auto collapsed = rewriter.create<linalg::GenericOp>(
+      loc, TypeRange{}, ValueRange(operands).take_front(op.getNumDpsInputs()),
+      ValueRange(operands).drop_front(op.getNumDpsInputs()), maps, iterators);
+  IRMapping body;
+  op.getRegion().cloneInto(&collapsed.getRegion(), body);
+  return collapsed;
+}
+
+/// Erases `buffer` when nothing reads it any more: its uses, through views,
+/// are vector writes and its deallocation (an epilogue took every tile's
+/// values from the registers, and the result is no other op's operand).
+void eraseIfWriteOnly(Value buffer, RewriterBase &rewriter) {
+  SmallVector<Operation *> writes, views, frees;
+  SmallVector<Value> worklist{buffer};
+  while (!worklist.empty()) {
+    Value view = worklist.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      if (auto write = dyn_cast<vector::TransferWriteOp>(user);
+          write && write.getSource() == view)
+        writes.push_back(user);
+      else if (isa<memref::DeallocOp>(user))
+        frees.push_back(user);
+      else if (auto viewLike = dyn_cast<ViewLikeOpInterface>(user);
+               viewLike && viewLike.getViewSource() == view) {
+        views.push_back(user);
+        llvm::append_range(worklist, user->getResults());
+      } else
+        return;
+    }
+  }
+  for (Operation *op : llvm::concat<Operation *>(writes, frees))
+    rewriter.eraseOp(op);
+  // Views after the views they are of: erase the last made first.
+  for (Operation *op : llvm::reverse(views))
+    rewriter.eraseOp(op);
+  rewriter.eraseOp(buffer.getDefiningOp());
+}
+
+/// Runs `epilogue` after each of its tile writes and erases it.
+LogicalResult fuse(Epilogue &epilogue, DominanceInfo &dominance,
+                   RewriterBase &rewriter) {
+  linalg::GenericOp op = epilogue.op;
+  for (Value v : op->getOperands())
+    for (Operation *def : *toMoveBefore(v, epilogue.nest, dominance))
+      rewriter.moveOpBefore(def, epilogue.nest);
+  for (Operation *write : epilogue.writes) {
+    rewriter.setInsertionPointAfter(write);
+    std::optional<Region> region =
+        regionOf(write, epilogue.result, epilogue.nest, rewriter, nullptr);
+    auto vec = dyn_cast<vector::TransferWriteOp>(write);
+    if (!vec || vec.getVectorType().getRank() < 2) {
+      Value written = vec ? vec.getVector() : Value();
+      if (failed(runOnRegion(op, epilogue.result, *region, written, rewriter)))
+        return failure();
+      continue;
+    }
+    // A tile's rows one by one: the epilogue of all its rows at once
+    // (gpt-mini's GELU on 6 x 16) kept every row's values live in
+    // registers, and LLVM spilled them.
+    VectorType type = vec.getVectorType();
+    unsigned rowDim = region->offsets.size() - type.getRank();
+    for (int64_t r = 0; r < type.getDimSize(0); ++r) {
+      Region row = *region;
+      Location loc = write->getLoc();
+      row.offsets[rowDim] = rewriter.createOrFold<arith::AddIOp>(
+          loc,
+          getValueOrCreateConstantIndexOp(rewriter, loc, row.offsets[rowDim]),
+          rewriter.create<arith::ConstantIndexOp>(loc, r));
+      row.sizes[rowDim] = rewriter.getIndexAttr(1);
+      Value values =
+          rewriter.create<vector::ExtractOp>(loc, vec.getVector(), r);
+      if (failed(runOnRegion(op, epilogue.result, row, values, rewriter)))
+        return failure();
+    }
+  }
+  rewriter.eraseOp(op);
+  eraseIfWriteOnly(epilogue.result, rewriter);
+  return success();
+}
+
+struct FuseEpiloguesPass
+    : public sinter::impl::FuseEpiloguesBase<FuseEpiloguesPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::GenericOp> candidates;
+    for (Operation &op : func.getBody().front())
+      if (auto generic = dyn_cast<linalg::GenericOp>(op))
+        candidates.push_back(generic);
+    for (linalg::GenericOp op : candidates) {
+      // Each fusion moves ops: dominance is recomputed for the next.
+      DominanceInfo dominance(func);
+      std::optional<Epilogue> epilogue = epilogueFor(op, dominance);
+      // Over the product's rows when it reads them reshaped; kept only if
+      // it then fuses (a per-image op stays per image for the threads).
+      if (!epilogue)
+        if (linalg::GenericOp collapsed = collapsedLike(op, rewriter)) {
+          epilogue = epilogueFor(collapsed, dominance);
+          rewriter.eraseOp(epilogue ? op : collapsed);
+        }
+      if (epilogue && failed(fuse(*epilogue, dominance, rewriter)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

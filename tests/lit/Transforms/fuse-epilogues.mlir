@@ -1,0 +1,341 @@
+// RUN: sinter-opt %s --split-input-file --allow-unregistered-dialect --sinter-fuse-epilogues | FileCheck %s
+
+// A Dense layer's product in register tiles of 2 x 8 (rows on threads,
+// the batch's odd row as the loop's last iteration), then its bias and
+// ReLU. The bias and ReLU run on each tile's rows right after the tile's
+// write, on the written vectors; the pass over the whole product goes, and
+// so does the product's buffer, which nothing reads any more.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK-SAME: (%[[X:.*]]: memref<?x4xf32>, %[[W:.*]]: memref<4x8xf32>, %[[B:.*]]: memref<8xf32>, %[[OUT:.*]]: memref<?x8xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK: scf.parallel (%[[I:.*]]) =
+// CHECK: scf.if
+// CHECK: %[[ACC:.*]] = scf.for
+// CHECK-NOT: vector.transfer_write
+// CHECK: %[[ROW0:.*]] = vector.extract %[[ACC]][0] : vector<8xf32> from vector<2x8xf32>
+// CHECK: %[[BIAS0:.*]] = memref.subview %[[B]][%{{.*}}] [8] [1]
+// CHECK: %[[OUT0:.*]] = memref.subview %[[OUT]][%[[I]], %{{.*}}] [1, 8] [1, 1]
+// CHECK: %[[V0:.*]] = vector.shape_cast %[[ROW0]] : vector<8xf32> to vector<1x8xf32>
+// CHECK: %[[BV0:.*]] = vector.transfer_read %[[BIAS0]]
+// CHECK: %[[S0:.*]] = arith.addf %[[V0]], %[[BV0]] : vector<1x8xf32>
+// CHECK: arith.cmpf ogt, %[[S0]]
+// CHECK: %[[R0:.*]] = arith.select
+// CHECK: vector.transfer_write %[[R0]], %[[OUT0]]
+// CHECK: %[[NEXT:.*]] = arith.addi %[[I]], %c1
+// CHECK: vector.extract %[[ACC]][1] : vector<8xf32> from vector<2x8xf32>
+// CHECK: memref.subview %[[OUT]][%[[NEXT]], %{{.*}}] [1, 8] [1, 1]
+// CHECK: } else {
+// CHECK: %[[LAST:.*]] = scf.for
+// CHECK: %[[L1:.*]] = vector.shape_cast %[[LAST]] : vector<8xf32> to vector<1x8xf32>
+// CHECK: arith.addf %[[L1]]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @bias_relu(%x: memref<?x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %out: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %tile0 = arith.constant dense<0.0> : vector<2x8xf32>
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %y = memref.alloc(%n) : memref<?x8xf32>
+  %whole = affine.apply affine_map<()[s0] -> ((s0 floordiv 2) * 2)>()[%n]
+  scf.parallel (%i) = (%c0) to (%n) step (%c2) {
+    %full = arith.cmpi slt, %i, %whole : index
+    scf.if %full {
+      %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %tile0) -> (vector<2x8xf32>) {
+        %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+        %x0 = memref.load %x[%i, %k] : memref<?x4xf32>
+        %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+        %a0 = vector.extract %a[0] : vector<8xf32> from vector<2x8xf32>
+        %f0 = vector.fma %b0, %wk, %a0 : vector<8xf32>
+        %i1 = arith.addi %i, %c1 : index
+        %x1 = memref.load %x[%i1, %k] : memref<?x4xf32>
+        %b1 = vector.broadcast %x1 : f32 to vector<8xf32>
+        %a1 = vector.extract %a[1] : vector<8xf32> from vector<2x8xf32>
+        %f1 = vector.fma %b1, %wk, %a1 : vector<8xf32>
+        %t0 = vector.insert %f0, %tile0 [0] : vector<8xf32> into vector<2x8xf32>
+        %t1 = vector.insert %f1, %t0 [1] : vector<8xf32> into vector<2x8xf32>
+        scf.yield %t1 : vector<2x8xf32>
+      }
+      vector.transfer_write %acc, %y[%i, %c0] {in_bounds = [true, true]} : vector<2x8xf32>, memref<?x8xf32>
+    } else {
+      %last = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+        %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+        %x0 = memref.load %x[%whole, %k] : memref<?x4xf32>
+        %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+        %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+        scf.yield %f0 : vector<8xf32>
+      }
+      vector.transfer_write %last, %y[%whole, %c0] {in_bounds = [true]} : vector<8xf32>, memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y, %b : memref<?x8xf32>, memref<8xf32>) outs(%out : memref<?x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    %p = arith.cmpf ogt, %s, %zero : f32
+    %r = arith.select %p, %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %y : memref<?x8xf32>
+  return
+}
+
+// -----
+
+// The product read as [images, positions, columns] (a Dense layer on
+// sequences: the product's rows are the images' positions together): the
+// bias add runs over the product's rows instead, and fuses. Its output is
+// allocated after the nest: the allocation and its reshape move before it.
+// The product's buffer is also read later (by a weight gradient, say): it
+// stays, with its tile writes.
+// CHECK-LABEL: func.func @reshaped_rows
+// CHECK: %[[Y:.*]] = memref.alloc() : memref<4x8xf32>
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<2x2x8xf32>
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[OUT]] {{\[}}[0, 1], [2]]
+// CHECK: scf.parallel (%[[I:.*]]) =
+// CHECK: vector.transfer_write %{{.*}}, %[[Y]][%[[I]], %c0]
+// CHECK: memref.subview %[[FLAT]][%[[I]], %{{.*}}] [1, 8] [1, 1]
+// CHECK: arith.addf {{.*}} : vector<1x8xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: "test.use"(%[[Y]])
+func.func @reshaped_rows(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>) -> memref<2x2x8xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %y = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+      %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+      %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+      %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+      %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+      scf.yield %f0 : vector<8xf32>
+    }
+    vector.transfer_write %acc, %y[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    scf.reduce
+  }
+  %y3 = memref.expand_shape %y [[0, 1], [2]] output_shape [2, 2, 8] : memref<4x8xf32> into memref<2x2x8xf32>
+  %out = memref.alloc() : memref<2x2x8xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%y3, %b : memref<2x2x8xf32>, memref<8xf32>) outs(%out : memref<2x2x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    linalg.yield %s : f32
+  }
+  "test.use"(%y) : (memref<4x8xf32>) -> ()
+  return %out : memref<2x2x8xf32>
+}
+
+// -----
+
+// Left alone: a sum in blocks (the tiles written again by the next block:
+// the loop over blocks does not move them).
+// CHECK-LABEL: func.func @sum_in_blocks
+// CHECK: linalg.generic
+func.func @sum_in_blocks(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %h: memref<4x8xf32>, %out: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %z = memref.alloc() : memref<4x8xf32>
+  scf.for %blk = %c0 to %c4 step %c2 {
+    scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+      %init = vector.transfer_read %z[%i, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+      %acc = scf.for %k = %blk to %c4 step %c1 iter_args(%a = %init) -> (vector<8xf32>) {
+        %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+        %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+        %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+        %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+        scf.yield %f0 : vector<8xf32>
+      }
+      vector.transfer_write %acc, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+      scf.reduce
+    }
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%z, %b : memref<4x8xf32>, memref<8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left alone: a consumer reading a second tensor whole (a residual add:
+// its reads between the tiles gained nothing over a pass of its own).
+// CHECK-LABEL: func.func @residual
+// CHECK: linalg.generic
+func.func @residual(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %h: memref<4x8xf32>, %out: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %z = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+      %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+      %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+      %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+      %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+      scf.yield %f0 : vector<8xf32>
+    }
+    vector.transfer_write %acc, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%z, %h : memref<4x8xf32>, memref<4x8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%v: f32, %r: f32, %o: f32):
+    %s = arith.addf %v, %r : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left alone: the nest reads the consumer's output.
+// CHECK-LABEL: func.func @output_read_in_nest
+// CHECK: linalg.generic
+func.func @output_read_in_nest(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %h: memref<4x8xf32>, %out: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %z = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+      %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+      %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+      %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+      %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+      scf.yield %f0 : vector<8xf32>
+    }
+    vector.transfer_write %acc, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    %seen = vector.transfer_read %out[%i, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+    vector.transfer_write %seen, %h[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%z, %b : memref<4x8xf32>, memref<8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left alone: the bias is written between the nest and the consumer.
+// CHECK-LABEL: func.func @input_written_between
+// CHECK: linalg.fill
+// CHECK: linalg.generic
+func.func @input_written_between(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %h: memref<4x8xf32>, %out: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %z = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+      %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+      %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+      %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+      %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+      scf.yield %f0 : vector<8xf32>
+    }
+    vector.transfer_write %acc, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    
+    scf.reduce
+  }
+  linalg.fill ins(%zero : f32) outs(%b : memref<8xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%z, %b : memref<4x8xf32>, memref<8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Left alone: a long body (a polynomial: its constants come back between
+// the tiles; gpt-mini's GELU was slower so).
+// CHECK-LABEL: func.func @long_body
+// CHECK: linalg.generic
+func.func @long_body(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %h: memref<4x8xf32>, %out: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %z = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+      %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+      %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+      %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+      %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+      scf.yield %f0 : vector<8xf32>
+    }
+    vector.transfer_write %acc, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%z, %b : memref<4x8xf32>, memref<8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s1 = arith.addf %v, %bias : f32
+    %s2 = arith.mulf %s1, %s1 : f32
+    %s3 = arith.mulf %s2, %s1 : f32
+    %s4 = arith.addf %s3, %s1 : f32
+    %s5 = arith.mulf %s4, %s1 : f32
+    %s6 = arith.addf %s5, %s1 : f32
+    %s7 = arith.mulf %s6, %s1 : f32
+    %s8 = arith.addf %s7, %s1 : f32
+    %s9 = arith.mulf %s8, %s1 : f32
+    linalg.yield %s9 : f32
+  }
+  return
+}
+
+// -----
+
+// The same nest and bias add as above, fused: the cases above are left
+// alone for their reasons, not for the nest.
+// CHECK-LABEL: func.func @fused_control
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @fused_control(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %h: memref<4x8xf32>, %out: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %z = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+      %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+      %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+      %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+      %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+      scf.yield %f0 : vector<8xf32>
+    }
+    vector.transfer_write %acc, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%z, %b : memref<4x8xf32>, memref<8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    linalg.yield %s : f32
+  }
+  return
+}
