@@ -320,16 +320,25 @@ bool isEpilogueShaped(linalg::GenericOp op, Value result) {
 }
 
 /// Whether the top-level ops before `nest` write `result` at most by
-/// filling it whole.
+/// filling it whole (through views of it too).
 bool onlyFilledBefore(Value result, Operation *nest) {
-  for (Operation *user : result.getUsers()) {
-    Operation *top = nest->getBlock()->findAncestorOpInBlock(*user);
-    if (!top || !top->isBeforeInBlock(nest))
-      continue;
-    auto fill = dyn_cast<linalg::FillOp>(user);
-    if (!isa<memref::DimOp, memref::DeallocOp>(user) &&
-        !(fill && fill.getDpsInits().front() == result))
-      return false;
+  SmallVector<Value> views{result};
+  while (!views.empty()) {
+    Value view = views.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      Operation *top = nest->getBlock()->findAncestorOpInBlock(*user);
+      if (!top || !top->isBeforeInBlock(nest))
+        continue;
+      if (auto viewLike = dyn_cast<ViewLikeOpInterface>(user);
+          viewLike && viewLike.getViewSource() == view) {
+        llvm::append_range(views, user->getResults());
+        continue;
+      }
+      auto fill = dyn_cast<linalg::FillOp>(user);
+      if (!isa<memref::DimOp, memref::DeallocOp>(user) &&
+          !(fill && fill.getDpsInits().front() == result))
+        return false;
+    }
   }
   return true;
 }
