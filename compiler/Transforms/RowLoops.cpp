@@ -252,7 +252,10 @@ FailureOr<scf::ForOp> sinter::vectorizeRow(scf::ForOp loop, int64_t lanes,
         rewriter.create<vector::BroadcastOp>(loc, laneNumbers.getType(),
                                              narrow));
   };
-  Value inRow = compareLanes(arith::CmpIPredicate::slt, loop.getUpperBound());
+  // The lanes up to the row's end, for the reductions' terms.
+  Value inRow = combines.empty() ? Value()
+                                 : compareLanes(arith::CmpIPredicate::slt,
+                                                loop.getUpperBound());
   auto indices = [&](ValueRange old) {
     return llvm::map_to_vector(old,
                                [&](Value v) { return map.lookupOrDefault(v); });
