@@ -13,8 +13,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/TileWrites.h"
 
-#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -34,245 +34,6 @@ namespace {
 /// Operations an epilogue's body may have (its yield aside); see
 /// isEpilogueShaped.
 constexpr size_t kMostEpilogueOps = 8;
-
-/// A box of a buffer: where a tile write puts its values.
-struct Region {
-  SmallVector<OpFoldResult> offsets, sizes;
-  /// False when a size is known at run time only and was not built.
-  bool knownSizes = true;
-};
-
-/// The buffer `view` is a unit-stride window of, through subviews (defined
-/// inside `nest`) and casts, with the windows' offsets added to `offsets`
-/// when a builder is given (else `offsets` is left alone and the windows'
-/// offset values are appended to `moving`); null for another op, a stride,
-/// or a window defined outside `nest` (the tiled op must have written the
-/// whole buffer).
-Value rootOf(Value view, Operation *nest, SmallVector<OpFoldResult> &offsets,
-             SmallVector<Value> *moving, OpBuilder *b, Location loc) {
-  while (Operation *def = view.getDefiningOp()) {
-    if (auto cast = dyn_cast<memref::CastOp>(def)) {
-      view = cast.getSource();
-      continue;
-    }
-    auto sub = dyn_cast<memref::SubViewOp>(def);
-    if (!sub)
-      break;
-    if (!nest->isAncestor(sub) ||
-        !llvm::all_of(
-            sub.getMixedStrides(),
-            [](OpFoldResult s) { return isConstantIntValue(s, 1); }) ||
-        sub.getSourceType().getRank() != sub.getType().getRank())
-      return {};
-    for (auto [offset, add] : llvm::zip(offsets, sub.getMixedOffsets())) {
-      if (isConstantIntValue(add, 0))
-        continue;
-      if (auto value = dyn_cast<Value>(add); value && moving)
-        moving->push_back(value);
-      if (b)
-        offset = b->createOrFold<arith::AddIOp>(
-            loc, getValueOrCreateConstantIndexOp(*b, loc, offset),
-            getValueOrCreateConstantIndexOp(*b, loc, add));
-    }
-    view = sub.getSource();
-  }
-  return view;
-}
-
-/// The region of `root` a tile write inside `nest` covers: a
-/// minor-identity, in-bounds vector write (leading dimensions of size 1
-/// where the vector has fewer), or a linalg op's whole output window. With
-/// a builder, the offsets and sizes are built at its insertion point; else
-/// the region's index values (what moves it) go to `moving`.
-std::optional<Region> regionOf(Operation *write, Value root, Operation *nest,
-                               OpBuilder &b, SmallVector<Value> *moving) {
-  Location loc = write->getLoc();
-  Region region;
-  Value view;
-  if (auto vec = dyn_cast<vector::TransferWriteOp>(write)) {
-    if (!vec.getPermutationMap().isMinorIdentity() || vec.hasOutOfBoundsDim() ||
-        vec.getMask())
-      return std::nullopt;
-    view = vec.getSource();
-    auto type = cast<MemRefType>(view.getType());
-    ArrayRef<int64_t> shape = vec.getVectorType().getShape();
-    int64_t lead = type.getRank() - int64_t(shape.size());
-    for (auto [d, index] : llvm::enumerate(vec.getIndices())) {
-      region.offsets.push_back(index);
-      region.sizes.push_back(
-          b.getIndexAttr(int64_t(d) < lead ? 1 : shape[d - lead]));
-      if (moving)
-        moving->push_back(index);
-    }
-  } else if (auto op = dyn_cast<linalg::LinalgOp>(write)) {
-    if (op.getNumDpsInits() != 1)
-      return std::nullopt;
-    view = op.getDpsInits().front();
-    auto type = cast<MemRefType>(view.getType());
-    for (int64_t d = 0; d < type.getRank(); ++d) {
-      region.offsets.push_back(b.getIndexAttr(0));
-      if (!moving)
-        region.sizes.push_back(memref::getMixedSize(b, loc, view, d));
-      else if (!type.isDynamicDim(d))
-        region.sizes.push_back(b.getIndexAttr(type.getDimSize(d)));
-      else {
-        region.sizes.push_back(b.getIndexAttr(0));
-        region.knownSizes = false;
-      }
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (rootOf(view, nest, region.offsets, moving, moving ? nullptr : &b, loc) !=
-      root)
-    return std::nullopt;
-  return region;
-}
-
-/// Whether `value` depends on `iv` through index arithmetic.
-bool dependsOn(Value value, Value iv) {
-  if (value == iv)
-    return true;
-  SetVector<Operation *> slice;
-  BackwardSliceOptions options;
-  options.inclusive = true;
-  options.omitBlockArguments = true;
-  getBackwardSlice(value, &slice, options);
-  return llvm::any_of(slice, [&](Operation *op) {
-    return llvm::is_contained(op->getOperands(), iv);
-  });
-}
-
-/// Whether `op` (or an op nested in it) writes into a view of `root`
-/// other than at constant offsets clear of `region` (a tile beside it).
-bool writesInto(Operation *op, Value root, const Region &region,
-                Operation *nest);
-
-/// Whether `write` runs in one iteration of `loop` at most: it sits in the
-/// else branch of an `scf.if (iv < (ub floordiv step) * step)` inside the
-/// loop from 0 (the partial row tile sinter-tile-contractions runs as the
-/// last iteration of a row loop).
-bool inLastIterationOnly(Operation *write, scf::ForOp loop) {
-  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-  if (!step || !isConstantIntValue(loop.getLowerBound(), 0))
-    return false;
-  for (Operation *op = write->getParentOp(); op != loop;
-       op = op->getParentOp()) {
-    auto branch = dyn_cast<scf::IfOp>(op);
-    if (!branch || !branch.getElseRegion().isAncestor(write->getParentRegion()))
-      continue;
-    auto cmp = branch.getCondition().getDefiningOp<arith::CmpIOp>();
-    if (!cmp || cmp.getPredicate() != arith::CmpIPredicate::slt ||
-        cmp.getLhs() != loop.getInductionVar())
-      continue;
-    auto whole = cmp.getRhs().getDefiningOp<affine::AffineApplyOp>();
-    if (!whole || whole.getMapOperands().size() != 1 ||
-        whole.getMapOperands().front() != loop.getUpperBound())
-      continue;
-    AffineExpr s0 = getAffineSymbolExpr(0, loop.getContext());
-    AffineMap rounded = AffineMap::get(0, 1, s0.floorDiv(*step) * *step);
-    if (whole.getAffineMap() == rounded)
-      return true;
-  }
-  return false;
-}
-
-/// Whether no later write inside `nest` writes the region of `write`
-/// again: no op after it in its block writes there, and every `scf.for`
-/// between it and `nest` (both included) moves the region with its indices
-/// (a sum's loop would not). An `scf.parallel`'s iterations write disjoint
-/// elements by its semantics (a partial row tile is its last iteration's,
-/// at offsets that do not depend on its index).
-bool isFinal(Operation *write, Value root, const Region &region,
-             ArrayRef<Value> moving, Operation *nest) {
-  for (Operation *after = write->getNextNode(); after;
-       after = after->getNextNode())
-    if (writesInto(after, root, region, nest))
-      return false;
-  for (Operation *op = write->getParentOp(); op;
-       op = op == nest ? nullptr : op->getParentOp()) {
-    if (isa<scf::IfOp, scf::ParallelOp>(op))
-      continue;
-    auto loop = dyn_cast<scf::ForOp>(op);
-    if (!loop || (llvm::none_of(moving,
-                                [&](Value index) {
-                                  return dependsOn(index,
-                                                   loop.getInductionVar());
-                                }) &&
-                  !inLastIterationOnly(write, loop)))
-      return false;
-  }
-  return true;
-}
-
-/// The buffer a memref value is a view of (through views of any kind).
-Value baseOf(Value view) {
-  while (Operation *def = view.getDefiningOp()) {
-    auto viewLike = dyn_cast<ViewLikeOpInterface>(def);
-    if (!viewLike)
-      break;
-    view = viewLike.getViewSource();
-  }
-  return view;
-}
-
-/// The buffers `op` writes into: a vector write's, a store's, a linalg
-/// op's outputs; nullopt for a write of another kind.
-std::optional<SmallVector<Value>> writtenBy(Operation *op) {
-  if (auto vec = dyn_cast<vector::TransferWriteOp>(op))
-    return SmallVector<Value>{vec.getSource()};
-  if (auto store = dyn_cast<memref::StoreOp>(op))
-    return SmallVector<Value>{store.getMemRef()};
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
-    return SmallVector<Value>(linalgOp.getDpsInits());
-  return std::nullopt;
-}
-
-/// Whether `op` itself may write memory (its nested ops aside).
-bool mayWrite(Operation *op) {
-  if (auto effects = dyn_cast<MemoryEffectOpInterface>(op))
-    return effects.hasEffect<MemoryEffects::Write>();
-  return !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>();
-}
-
-/// Whether two regions provably do not overlap: along some dimension both
-/// offsets and sizes are constants and the ranges are apart.
-bool disjoint(const Region &a, const Region &b) {
-  if (!a.knownSizes || !b.knownSizes)
-    return false;
-  for (unsigned d = 0; d < a.offsets.size(); ++d) {
-    std::optional<int64_t> ao = getConstantIntValue(a.offsets[d]),
-                           as = getConstantIntValue(a.sizes[d]),
-                           bo = getConstantIntValue(b.offsets[d]),
-                           bs = getConstantIntValue(b.sizes[d]);
-    if (ao && as && bo && bs && (*ao + *as <= *bo || *bo + *bs <= *ao))
-      return true;
-  }
-  return false;
-}
-
-bool writesInto(Operation *op, Value root, const Region &region,
-                Operation *nest) {
-  WalkResult walk = op->walk([&](Operation *inner) {
-    if (!mayWrite(inner))
-      return WalkResult::advance();
-    std::optional<SmallVector<Value>> dests = writtenBy(inner);
-    if (!dests)
-      return WalkResult::interrupt();
-    for (Value dest : *dests) {
-      if (baseOf(dest) != root)
-        continue;
-      // Beside the tile (the 2 columns after a tile of 8)?
-      OpBuilder b(inner->getContext());
-      SmallVector<Value> moving;
-      std::optional<Region> other = regionOf(inner, root, nest, b, &moving);
-      if (!other || !disjoint(region, *other))
-        return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return walk.wasInterrupted();
-}
 
 /// An elementwise consumer and the contraction nest it can run inside.
 struct Epilogue {
@@ -351,13 +112,13 @@ bool interferes(Operation *op, const SetVector<Value> &reads,
     if (isa<ViewLikeOpInterface>(inner))
       return WalkResult::advance();
     for (Value v : inner->getOperands())
-      if (isa<MemRefType>(v.getType()) && outputs.contains(baseOf(v)))
+      if (isa<MemRefType>(v.getType()) && outputs.contains(bufferOf(v)))
         return WalkResult::interrupt();
     if (!mayWrite(inner))
       return WalkResult::advance();
-    std::optional<SmallVector<Value>> dests = writtenBy(inner);
+    std::optional<SmallVector<Value>> dests = buffersWrittenBy(inner);
     if (!dests || llvm::any_of(*dests, [&](Value dest) {
-          return reads.contains(baseOf(dest));
+          return reads.contains(bufferOf(dest));
         }))
       return WalkResult::interrupt();
     return WalkResult::advance();
@@ -403,7 +164,7 @@ std::optional<Epilogue> epilogueFor(linalg::GenericOp op,
     for (OpOperand &operand : op->getOpOperands())
       if (operand.get() != input)
         (op.isDpsInit(&operand) ? outputBases : inputBases)
-            .insert(baseOf(operand.get()));
+            .insert(bufferOf(operand.get()));
     // The nest: the nearest op before with regions that uses the buffer;
     // the ops in between write none of `op`'s inputs and use none of its
     // outputs (gpt-mini's weight gradients run between an input gradient
@@ -442,20 +203,20 @@ std::optional<Epilogue> epilogueFor(linalg::GenericOp op,
     OpBuilder b(op->getContext());
     WalkResult walk = nest->walk([&](Operation *inner) {
       for (Value v : inner->getOperands())
-        if (isa<MemRefType>(v.getType()) && outputBases.contains(baseOf(v)))
+        if (isa<MemRefType>(v.getType()) && outputBases.contains(bufferOf(v)))
           return WalkResult::interrupt();
       if (isa<ViewLikeOpInterface>(inner) || !mayWrite(inner))
         return WalkResult::advance();
-      std::optional<SmallVector<Value>> dests = writtenBy(inner);
+      std::optional<SmallVector<Value>> dests = buffersWrittenBy(inner);
       if (!dests)
         return WalkResult::interrupt();
       for (Value dest : *dests) {
-        Value base = baseOf(dest);
+        Value base = bufferOf(dest);
         if (base == input) {
           SmallVector<Value> moving;
-          std::optional<Region> region =
+          std::optional<TileRegion> region =
               regionOf(inner, input, nest, b, &moving);
-          if (!region || !isFinal(inner, input, *region, moving, nest))
+          if (!region || !isFinalWrite(inner, input, *region, moving, nest))
             return WalkResult::interrupt();
           epilogue.writes.push_back(inner);
         } else if (!base.getDefiningOp<memref::AllocOp>() ||
@@ -475,7 +236,7 @@ std::optional<Epilogue> epilogueFor(linalg::GenericOp op,
 /// The window of `operand` (read by `map` over the epilogue's iterations)
 /// that `region` of the iteration space touches.
 Value windowOf(OpBuilder &b, Location loc, Value operand, AffineMap map,
-               const Region &region) {
+               const TileRegion &region) {
   SmallVector<OpFoldResult> offsets, sizes;
   for (unsigned r = 0; r < map.getNumResults(); ++r) {
     unsigned d = map.getDimPosition(r);
@@ -515,7 +276,7 @@ void forwardTile(Value value, Value tileView, RewriterBase &rewriter) {
 /// insertion point; vectorized when static, taking `written` (when given)
 /// for its reads of `result`.
 LogicalResult runOnRegion(linalg::GenericOp op, Value result,
-                          const Region &region, Value written,
+                          const TileRegion &region, Value written,
                           RewriterBase &rewriter) {
   // Vectorizing moves the insertion point to the tile, which it erases.
   OpBuilder::InsertionGuard guard(rewriter);
@@ -650,12 +411,15 @@ void eraseIfWriteOnly(Value buffer, RewriterBase &rewriter) {
 LogicalResult fuse(Epilogue &epilogue, DominanceInfo &dominance,
                    RewriterBase &rewriter) {
   linalg::GenericOp op = epilogue.op;
-  for (Value v : op->getOperands())
-    for (Operation *def : *toMoveBefore(v, epilogue.nest, dominance))
+  for (Value v : op->getOperands()) {
+    std::optional<SmallVector<Operation *>> defs =
+        toMoveBefore(v, epilogue.nest, dominance);
+    for (Operation *def : *defs)
       rewriter.moveOpBefore(def, epilogue.nest);
+  }
   for (Operation *write : epilogue.writes) {
     rewriter.setInsertionPointAfter(write);
-    std::optional<Region> region =
+    std::optional<TileRegion> region =
         regionOf(write, epilogue.result, epilogue.nest, rewriter, nullptr);
     auto vec = dyn_cast<vector::TransferWriteOp>(write);
     if (!vec || vec.getVectorType().getRank() < 2) {
@@ -670,7 +434,7 @@ LogicalResult fuse(Epilogue &epilogue, DominanceInfo &dominance,
     VectorType type = vec.getVectorType();
     unsigned rowDim = region->offsets.size() - type.getRank();
     for (int64_t r = 0; r < type.getDimSize(0); ++r) {
-      Region row = *region;
+      TileRegion row = *region;
       Location loc = write->getLoc();
       row.offsets[rowDim] = rewriter.createOrFold<arith::AddIOp>(
           loc,
