@@ -43,20 +43,26 @@ struct Epilogue {
   SmallVector<Operation *> writes;
 };
 
+/// Whether `op` is elementwise on buffers: every loop parallel, no
+/// `linalg.index` (a copy over a window of its loops computes the same).
+bool isPlainElementwise(linalg::GenericOp op) {
+  return op.hasPureBufferSemantics() &&
+         op.getNumParallelLoops() == op.getNumLoops() &&
+         op.getBody()->getOps<linalg::IndexOp>().empty();
+}
+
 /// Whether `op` is elementwise with outputs in the iteration order (not
 /// read), reading `result` in that order too and its other inputs broadcast
 /// (projections that drop a loop: a bias), with a short body. Measured on
-/// gpt-mini (Zen 3): bias adds on the tiles made the step a few per cent
-/// faster; the GELU (22 ops, polynomial constants rematerialized between
+/// gpt-mini (Zen 3): bias adds on the tiles cost nothing (within the
+/// host's noise); the GELU (22 ops, polynomial constants rematerialized between
 /// tiles) and its gradient (51) on the tiles made their products 16 %
 /// slower than as passes of their own, and epilogues reading a second
 /// tensor whole (a residual add, ReLU's gradient) gained nothing: their
 /// reads miss the cache between the tiles where a pass of their own
 /// streams them.
 bool isEpilogueShaped(linalg::GenericOp op, Value result) {
-  if (!op.hasPureBufferSemantics() ||
-      op.getNumParallelLoops() != op.getNumLoops() ||
-      !op.getBody()->getOps<linalg::IndexOp>().empty() ||
+  if (!isPlainElementwise(op) ||
       op.getBody()->getOperations().size() > kMostEpilogueOps + 1)
     return false;
   bool reads = false;
@@ -308,9 +314,7 @@ LogicalResult runOnRegion(linalg::GenericOp op, Value result,
 /// of the same groups), the others unchanged; null when an operand reads a
 /// group's dimensions apart or out of order, or cannot collapse.
 linalg::GenericOp collapsedLike(linalg::GenericOp op, RewriterBase &rewriter) {
-  if (!op.hasPureBufferSemantics() ||
-      op.getNumParallelLoops() != op.getNumLoops() ||
-      !op.getBody()->getOps<linalg::IndexOp>().empty())
+  if (!isPlainElementwise(op))
     return {};
   SmallVector<ReassociationIndices> groups;
   for (OpOperand *input : op.getDpsInputOperands()) {

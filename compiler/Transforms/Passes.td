@@ -476,7 +476,7 @@ def FuseEpilogues : Pass<"sinter-fuse-epilogues", "::mlir::func::FuncOp"> {
     results are bit-identical.
 
     Short bodies and broadcast inputs only, as measured on gpt-mini (Zen
-    3): bias adds on the tiles made its step a few per cent faster; the
+    3): bias adds on the tiles cost nothing (within the host's noise); the
     GELU and its gradient (22 and 51 ops: polynomial constants that come
     back between the tiles) made their products 16 % slower than as passes
     of their own; a residual add or ReLU's gradient (a second tensor read
