@@ -157,6 +157,33 @@ struct TilePlan {
   bool window = false;
 };
 
+/// The fill of a contraction's result just before it (its zeroed
+/// accumulator): a linalg.fill, or one an scf.if holds (a block of a sum
+/// over the batch run in a loop over the blocks fills only in the loop's
+/// first iteration: blockTheBatchSum). The rewrites that split the
+/// contraction give each part the same fill of its own result.
+struct ResultFill {
+  linalg::FillOp fill;
+  scf::IfOp guard; // null: unconditional
+
+  explicit operator bool() const { return bool(fill); }
+  /// The op in the contraction's block: the guard, else the fill.
+  Operation *op() { return guard ? guard.getOperation() : fill.getOperation(); }
+  /// The same fill of `out` at the insertion point (after which the
+  /// insertion point stays), under the same condition; returns the
+  /// linalg.fill.
+  linalg::FillOp createFor(Value out, RewriterBase &rewriter) {
+    OpBuilder::InsertionGuard keep(rewriter);
+    if (guard) {
+      auto inner =
+          rewriter.create<scf::IfOp>(guard.getLoc(), guard.getCondition());
+      rewriter.setInsertionPoint(inner.thenBlock()->getTerminator());
+    }
+    return rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(),
+                                           out);
+  }
+};
+
 /// The tile size along a dimension of `size` (dynamic or static) for a
 /// register tile of up to `preferred`: the whole of a small static size
 /// (of columns, one that fits one register or is two).
@@ -1117,7 +1144,7 @@ struct TileContractionsPass
     if (!blocksColumns(columns, ranges.back(), linePanels()))
       return {op};
     Location loc = op.getLoc();
-    linalg::FillOp fill = fillOfResult(op);
+    ResultFill fill = fillOfResult(op);
     rewriter.setInsertionPoint(op);
     SmallVector<linalg::GenericOp> blocks;
     Value rowPanel;
@@ -1128,8 +1155,7 @@ struct TileContractionsPass
         packedBlocks[part] = {pack, rowPanel};
       if (fill) {
         rewriter.setInsertionPoint(part);
-        rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(),
-                                        part.getDpsInitOperand(0)->get());
+        fill.createFor(part.getDpsInitOperand(0)->get(), rewriter);
       }
       blocks.push_back(part);
     };
@@ -1177,7 +1203,7 @@ struct TileContractionsPass
       allBlocks(false, false);
     }
     if (fill)
-      rewriter.eraseOp(fill);
+      rewriter.eraseOp(fill.op());
     rewriter.eraseOp(op);
     return blocks;
   }
@@ -1193,10 +1219,10 @@ struct TileContractionsPass
   /// (dynamic) whose product blockTheColumns splits further is one scf.for
   /// over all the blocks after the result's fill: its blocks of columns,
   /// their packing and their tiles are code once, not twice (with packing,
-  /// gpt-mini compiled 20 % slower as two copies); the first block pays a
-  /// read of the zeroed result (128 x 512 floats against 2048 terms in
-  /// gpt-mini's largest). Others are the first block, which keeps the fill
-  /// just before it (its tiles start in registers, and
+  /// gpt-mini compiled 20 % slower as two copies); the first block's tiles
+  /// each zero their result just before their sum and read it back (an
+  /// scf.if on the block's start). Others are the first block, which keeps
+  /// the fill just before it (its tiles start in registers, and
   /// sinter-split-batch-sums finds its sum), and an scf.for over the rest,
   /// whose tiles add to the result.
   SmallVector<linalg::GenericOp> blockTheBatchSum(linalg::GenericOp op,
@@ -1209,7 +1235,7 @@ struct TileContractionsPass
     bool oneLoop = ShapedType::isDynamic(terms) &&
                    blocksColumns(sizes[sum - 1], terms, linePanels());
     Location loc = op.getLoc();
-    linalg::FillOp fill = fillOfResult(op);
+    ResultFill fill = fillOfResult(op);
     rewriter.setInsertionPoint(op);
     SmallVector<Range> ranges =
         cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter,
@@ -1233,12 +1259,30 @@ struct TileContractionsPass
         loc, block, rewriter.create<arith::SubIOp>(loc, total, start));
     linalg::GenericOp later = part(start, count);
     rewriter.eraseOp(op);
+    if (oneLoop && fill && !fill.guard) {
+      // The loop's first block fills the result, its tiles each their own
+      // (fillEachTile) and read the zeros back from L1, not from where a
+      // memset of the whole result left them (mnist-mlp's weight gradients:
+      // 2.6 MiB a step); the fill itself is for an empty batch only.
+      rewriter.setInsertionPoint(later);
+      auto firstBlock = rewriter.create<scf::IfOp>(
+          loc, rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                              start, zero));
+      rewriter.setInsertionPoint(firstBlock.thenBlock()->getTerminator());
+      rewriter.create<linalg::FillOp>(fill.fill.getLoc(), fill.fill.getInputs(),
+                                      later.getDpsInitOperand(0)->get());
+      rewriter.setInsertionPoint(rest);
+      auto noBlock = rewriter.create<scf::IfOp>(
+          loc, rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                              total, zero));
+      rewriter.moveOpBefore(fill.fill, noBlock.thenBlock()->getTerminator());
+    }
     if (oneLoop)
       return {later};
     // The result's fill goes just before the first block, whose tiles
     // then take it over (fillEachTile).
     if (fill)
-      fill->moveBefore(first);
+      fill.op()->moveBefore(first);
     return {first, later};
   }
 
@@ -1557,8 +1601,8 @@ struct TileContractionsPass
                      [&](int64_t least) { return least >= fewRows; }))
       return blocks;
     Location loc = op.getLoc();
-    linalg::FillOp fill = fillOfResult(op);
-    rewriter.setInsertionPoint(fill ? fill.getOperation() : op.getOperation());
+    ResultFill fill = fillOfResult(op);
+    rewriter.setInsertionPoint(fill ? fill.op() : op.getOperation());
     auto constant = [&](int64_t v) {
       return rewriter.create<arith::ConstantIndexOp>(loc, v);
     };
@@ -1567,8 +1611,7 @@ struct TileContractionsPass
                                                rows, constant(fewRows));
     auto choice = rewriter.create<scf::IfOp>(loc, few, /*withElse=*/true);
     for (Operation *kept :
-         {copy.getOperation(), fill ? fill.getOperation() : nullptr,
-          op.getOperation()})
+         {copy.getOperation(), fill ? fill.op() : nullptr, op.getOperation()})
       if (kept)
         rewriter.moveOpBefore(kept, choice.elseBlock()->getTerminator());
     // Before the panels take Wᵀ's buffer (a use the copy may not have).
@@ -1630,8 +1673,7 @@ struct TileContractionsPass
       rewriter.eraseOp(view.getDefiningOp());
       if (fill) {
         rewriter.setInsertionPoint(part);
-        rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(),
-                                        part.getDpsInits()[0]);
+        fill.createFor(part.getDpsInits()[0], rewriter);
         rewriter.setInsertionPointAfter(part);
       }
       blocks.push_back(part);
@@ -1917,8 +1959,8 @@ struct TileContractionsPass
     unsigned dim = plan.order[plan.rowLoop];
     int64_t size = plan.sizes[dim];
     Location loc = op.getLoc();
-    linalg::FillOp fill = fillOfResult(op);
-    rewriter.setInsertionPoint(fill ? fill.getOperation() : op.getOperation());
+    ResultFill fill = fillOfResult(op);
+    rewriter.setInsertionPoint(fill ? fill.op() : op.getOperation());
     Value rows = getValueOrCreateConstantIndexOp(
         rewriter, loc,
         cast<linalg::LinalgOp>(op.getOperation())
@@ -1934,13 +1976,11 @@ struct TileContractionsPass
       linalg::GenericOp clone = onRange(op, dim, from, to, rewriter);
       if (fill) {
         rewriter.setInsertionPoint(clone);
-        rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(),
-                                        clone.getDpsInitOperand(0)->get());
+        fill.createFor(clone.getDpsInitOperand(0)->get(), rewriter);
       }
       if (largeBlocks.contains(op))
         largeBlocks.insert(clone);
-      rewriter.setInsertionPoint(fill ? fill.getOperation()
-                                      : op.getOperation());
+      rewriter.setInsertionPoint(fill ? fill.op() : op.getOperation());
       return clone;
     };
     AffineExpr start = n.floorDiv(size) * size;
@@ -1959,7 +1999,7 @@ struct TileContractionsPass
     if (auto block = packedBlocks.find(op); block != packedBlocks.end())
       packedBlocks[split.whole] = block->second;
     if (fill)
-      rewriter.eraseOp(fill);
+      rewriter.eraseOp(fill.op());
     forget(op, rewriter);
     return split;
   }
@@ -1984,7 +2024,7 @@ struct TileContractionsPass
                                   RewriterBase &rewriter, Value &panel,
                                   bool rowsDivide = false,
                                   scf::ForOp *rowRest = nullptr) {
-    linalg::FillOp fill = fillOfResult(op);
+    ResultFill fill = fillOfResult(op);
     Value rowPanel;
     if (auto block = packedBlocks.find(op); block != packedBlocks.end()) {
       if (block->second.columns) {
@@ -2191,14 +2231,23 @@ struct TileContractionsPass
   }
 
   /// The fill of `op`'s result just before it (a matmul's zeroed
-  /// accumulator), if nothing else reads or writes that buffer in between.
-  static linalg::FillOp fillOfResult(linalg::GenericOp op) {
-    auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+  /// accumulator), if nothing else reads or writes that buffer in between;
+  /// alone or the one op of an scf.if without results or else.
+  static ResultFill fillOfResult(linalg::GenericOp op) {
+    ResultFill found;
+    Operation *prev = op->getPrevNode();
+    if (auto guard = dyn_cast_or_null<scf::IfOp>(prev);
+        guard && guard->getNumResults() == 0 && guard.getElseRegion().empty() &&
+        guard.thenBlock()->getOperations().size() == 2) {
+      found.guard = guard;
+      prev = &guard.thenBlock()->front();
+    }
+    found.fill = dyn_cast_or_null<linalg::FillOp>(prev);
     Value out = op.getDpsInitOperand(0)->get();
-    if (!fill || fill.getDpsInitOperand(0)->get() != out ||
+    if (!found.fill || found.fill.getDpsInitOperand(0)->get() != out ||
         llvm::is_contained(op.getDpsInputs(), out))
-      return nullptr;
-    return fill;
+      return {};
+    return found;
   }
 
   /// Moves `fill` into the tile loops: each tile fills its own result just
@@ -2206,7 +2255,7 @@ struct TileContractionsPass
   /// filled once before it is summed into; once vectorized, the tile's
   /// accumulator starts as the fill value in registers instead of being
   /// loaded from memory a memset wrote (transferOpflowOpt forwards it).
-  static void fillEachTile(linalg::FillOp fill, linalg::TiledLinalgOp &tiled,
+  static void fillEachTile(ResultFill fill, linalg::TiledLinalgOp &tiled,
                            const TilePlan &plan, RewriterBase &rewriter) {
     SmallVector<utils::IteratorType> iters = tiled.op.getIteratorTypesArray();
     size_t firstSum = llvm::count_if(plan.order, [&](unsigned d) {
@@ -2223,11 +2272,11 @@ struct TileContractionsPass
     if (!DominanceInfo().properlyDominates(window, sums))
       return;
     rewriter.setInsertionPoint(sums);
-    auto tileFill =
-        rewriter.create<linalg::FillOp>(fill.getLoc(), fill.getInputs(), window);
-    // Vectorized with the tile, so that its write can be forwarded.
+    linalg::FillOp tileFill = fill.createFor(window, rewriter);
+    // Vectorized with the tile, so that its write can be forwarded (not
+    // from a guarded fill: its tile then reads its zeros back from L1).
     tileFill->setAttr(kTileMarker, rewriter.getUnitAttr());
-    rewriter.eraseOp(fill);
+    rewriter.eraseOp(fill.op());
   }
 
   /// Replaces each affine.apply by an equal one earlier in its block (same
