@@ -385,8 +385,8 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     blocks when the product is blocked by columns below, the first
     block's tiles each zeroing their own tile before their sum, the
     result's fill left for an empty batch; else the first block, its
-    tiles starting from zero in registers, and a loop over the others). So does a static sum
-    over more than 512 terms, and inside each block a right operand over
+    tiles starting from zero in registers, and a loop over the others).
+    So does a static sum over more than 512 terms, and inside each block a right operand over
     512 KiB runs in blocks of 256 result columns (its 256 x 256 panel
     stays in L2 while every row tile passes over it). When such a product's
     result has 512 Ki elements or more (tested at run time when its rows

@@ -1217,9 +1217,9 @@ struct TileContractionsPass
   /// Every result element still sums its terms in order: its blocks follow
   /// each other, the partial sum kept in the result. A sum over the batch
   /// (dynamic) whose product blockTheColumns splits further is one scf.for
-  /// over all the blocks after the result's fill: its blocks of columns,
-  /// their packing and their tiles are code once, not twice (with packing,
-  /// gpt-mini compiled 20 % slower as two copies); the first block's tiles
+  /// over all the blocks: its blocks of columns, their packing and their
+  /// tiles are code once, not twice (with packing, gpt-mini compiled 20 %
+  /// slower as two copies); the first block's tiles
   /// each zero their result just before their sum and read it back (an
   /// scf.if on the block's start). Others are the first block, which keeps
   /// the fill just before it (its tiles start in registers, and
