@@ -40,6 +40,9 @@ struct Epilogue {
   linalg::GenericOp op;
   Value result;    // the contraction's result buffer the epilogue reads
   Operation *nest; // the top-level op whose tiles write it
+  // Allocations of its operands made after the nest (and reshapes of
+  // them), in order: they move before it.
+  SmallVector<Operation *> moveUp;
   SmallVector<Operation *> writes;
 };
 
@@ -198,14 +201,19 @@ std::optional<Epilogue> epilogueFor(linalg::GenericOp op,
       continue;
     // Its operands defined before the nest, or outputs allocated after it
     // (they move up).
+    SetVector<Operation *> moveUp;
     if (!llvm::all_of(op->getOperands(), [&](Value v) {
-          return toMoveBefore(v, nest, dominance).has_value();
+          std::optional<SmallVector<Operation *>> chain =
+              toMoveBefore(v, nest, dominance);
+          if (chain)
+            moveUp.insert(chain->begin(), chain->end());
+          return chain.has_value();
         }))
       continue;
     // Inside the nest: views of the buffer, reads of it, final tile writes
     // into it, writes into buffers of its own (packed panels); none of
     // `op`'s other operands written, its outputs not used.
-    Epilogue epilogue{op, input, nest, {}};
+    Epilogue epilogue{op, input, nest, moveUp.takeVector(), {}};
     OpBuilder b(op->getContext());
     WalkResult walk = nest->walk([&](Operation *inner) {
       for (Value v : inner->getOperands())
@@ -412,15 +420,10 @@ void eraseIfWriteOnly(Value buffer, RewriterBase &rewriter) {
 }
 
 /// Runs `epilogue` after each of its tile writes and erases it.
-LogicalResult fuse(Epilogue &epilogue, DominanceInfo &dominance,
-                   RewriterBase &rewriter) {
+LogicalResult fuse(Epilogue &epilogue, RewriterBase &rewriter) {
   linalg::GenericOp op = epilogue.op;
-  for (Value v : op->getOperands()) {
-    std::optional<SmallVector<Operation *>> defs =
-        toMoveBefore(v, epilogue.nest, dominance);
-    for (Operation *def : *defs)
-      rewriter.moveOpBefore(def, epilogue.nest);
-  }
+  for (Operation *def : epilogue.moveUp)
+    rewriter.moveOpBefore(def, epilogue.nest);
   for (Operation *write : epilogue.writes) {
     rewriter.setInsertionPointAfter(write);
     std::optional<TileRegion> region =
@@ -476,7 +479,7 @@ struct FuseEpiloguesPass
           epilogue = epilogueFor(collapsed, dominance);
           rewriter.eraseOp(epilogue ? op : collapsed);
         }
-      if (epilogue && failed(fuse(*epilogue, dominance, rewriter)))
+      if (epilogue && failed(fuse(*epilogue, rewriter)))
         return signalPassFailure();
     }
   }
