@@ -398,7 +398,9 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     each term from consecutive addresses. With `tile-n` = 16 (AVX2: a
     tile's row is one cache line) every product of 64 columns or more runs
     in such blocks (one block may take all its columns), and packs both
-    from 16 Ki result elements. A right operand that a transposing
+    from 16 Ki result elements; so does, with `tile-n` = 32 (AVX-512: two
+    lines), a product of 512 columns or more (its operand's rows 2 KiB or
+    more apart). A right operand that a transposing
     copy wrote for this product alone (an input gradient's Wᵀ) is then
     packed straight from the copy's source, and the copy runs only when
     the product does not pack. When such a product's rows are few (its

@@ -719,14 +719,15 @@ func.func @columns_not_divisible(%x: memref<64x400xf32>, %w: memref<400x120xf32>
 // registers); the later ones add to the partial sums, every element's
 // terms still in order. The accumulator is read and written at one index
 // value (one affine.apply for the block's offset plus the tile's): it
-// stays in registers for the whole block of the sum. With 820 rows or more
-// (a result of 512 Ki elements) each column block first copies its panel
-// of W into column tiles (8 tiles of [256, 32], shared among the threads,
-// in one [2048, 32] buffer) and the tiles read their 32 columns of each
-// term from there; with fewer, from W.
+// stays in registers for the whole block of the sum. With 26 rows or more
+// (a result of 16 Ki elements: W's rows are 512 floats or more, which
+// AVX-512's tiles take as line panels) each column block first copies its
+// panel of W into column tiles (8 tiles of [256, 32], shared among the
+// threads, in one [2048, 32] buffer) and the tiles read their 32 columns of
+// each term from there; with fewer, from W.
 // CHECK-LABEL: func.func @large
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
-// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c820 : index
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c26 : index
 // CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 // CHECK: scf.if %[[MANY]] {
 // CHECK: %[[TILES:.*]] = memref.expand_shape %[[PANEL]] {{\[\[}}0, 1], [2]] output_shape [8, 256, 32]
@@ -848,20 +849,24 @@ func.func @weight_gradient(%x: memref<?x1024xf32>, %dy: memref<?x640xf32>, %dw: 
 
 // -----
 
-// A smaller weight gradient (512 x 520, 260 Ki elements) packs X's rows
-// only: each tile still reads dY's columns where they are, but its 8 rows
-// of a term from consecutive addresses, not one cache line of X each.
+// A smaller weight gradient (512 x 520, 260 Ki elements). With SSE's
+// tiles (8 floats a row: no line panels) it packs X's rows only: each
+// tile still reads dY's columns where they are, but its 4 rows of a term
+// from consecutive addresses, not one cache line of X each. AVX-512's
+// tiles take dY's rows of 520 floats as line panels and pack both (below).
+// SSE-LABEL: func.func @weight_gradient_rows
+// SSE: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32768x4xf32>
+// SSE-NOT: memref.alloc
+// SSE: scf.for %[[KB:.*]] = %c0 to %{{.*}} step %c256 {
+// SSE: scf.parallel (%[[M:.*]]) = (%c0) to (%c512) step (%c4) {
+// SSE: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (vector<4x8xf32>)
+// SSE: %[[R:.*]] = affine.apply #{{.*}}(%[[M]], %[[K]])
+// SSE: vector.transfer_read %[[ROWS]][%[[R]], %c0]{{.*}} vector<4xf32>
+// SSE: %[[TERM:.*]] = affine.apply #{{.*}}()[%[[KB]], %[[K]]]
+// SSE: vector.transfer_read %arg1[%[[TERM]], %{{.*}}]{{.*}} vector<8xf32>
 // CHECK-LABEL: func.func @weight_gradient_rows
-// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16384x8xf32>
-// CHECK-NOT: memref<2048x32xf32>
-// CHECK: scf.for %[[KB:.*]] = %c0 to %{{.*}} step %c256 {
-// CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c512) step (%c8) {
-// CHECK: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
-// CHECK: %[[R:.*]] = affine.apply #{{.*}}(%[[M]], %[[K]])
-// CHECK: %[[TERM:.*]] = affine.apply #{{.*}}()[%[[KB]], %[[K]]]
-// CHECK: vector.transfer_read %arg1[%[[TERM]], %{{.*}}]{{.*}} vector<32xf32>
-// CHECK: memref.load %[[ROWS]][%[[R]], %c0] : memref<16384x8xf32>
-// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<16384x8xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 func.func @weight_gradient_rows(%x: memref<?x512xf32>, %dy: memref<?x520xf32>, %dw: memref<512x520xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%dw : memref<512x520xf32>)
@@ -882,15 +887,18 @@ func.func @weight_gradient_rows(%x: memref<?x512xf32>, %dy: memref<?x520xf32>, %
 // The same weight gradient as the backward writes it, dY first (dW[m, n]
 // += dY[k, n] * x[k, m]): its inputs are swapped so that X's rows pack
 // as above (unpacked, a tile's 8 rows of each term were a cache line of X
-// 2 KiB from the last).
+// 2 KiB from the last), and dY's panels pack too (line panels: its rows
+// are 520 floats).
 // CHECK-LABEL: func.func @weight_gradient_columns_first
 // CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16384x8xf32>
-// CHECK: scf.for %[[KB:.*]] = %c0 to %{{.*}} step %c256 {
+// CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c256 {
 // CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c512) step (%c8) {
+// CHECK: scf.for %[[N:.*]] = %c0 to %c256 step %c32 {
 // CHECK: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
 // CHECK: %[[R:.*]] = affine.apply #{{.*}}(%[[M]], %[[K]])
-// CHECK: %[[TERM:.*]] = affine.apply #{{.*}}()[%[[KB]], %[[K]]]
-// CHECK: vector.transfer_read %arg0[%[[TERM]], %{{.*}}]{{.*}} vector<32xf32>
+// CHECK: %[[TERM:.*]] = affine.apply #{{.*}}(%[[N]], %[[K]])
+// CHECK: vector.transfer_read %[[PANEL]][%[[TERM]], %c0]{{.*}} vector<32xf32>
 // CHECK: memref.load %[[ROWS]][%[[R]], %c0] : memref<16384x8xf32>
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
 func.func @weight_gradient_columns_first(%dy: memref<?x520xf32>, %x: memref<?x512xf32>, %dw: memref<512x520xf32>) {
@@ -915,9 +923,10 @@ func.func @weight_gradient_columns_first(%dy: memref<?x520xf32>, %x: memref<?x51
 // on threads, each block transposing its 32 rows of W into its own panel
 // (in Wᵀ's buffer) and running every row tile over it, not on threads
 // again. From 512 rows, row tiles on threads: the copy runs only when the
-// product does not pack; when it packs, each column block's panel comes
-// straight from W, transposed in 16 x 16 register blocks, each thread
-// some of the 8 column tiles.
+// product does not pack (under 16 rows: W's rows of 1024 floats take line
+// panels); when it packs, each column block's panel comes straight from W,
+// transposed in 16 x 16 register blocks, each thread some of the 8 column
+// tiles.
 // CHECK-LABEL: func.func @input_gradient
 // CHECK: %[[WT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1024x1024xf32>
 // CHECK: %[[BYCOLS:.*]] = arith.cmpi slt, %{{.*}}, %c512 : index
@@ -934,11 +943,11 @@ func.func @weight_gradient_columns_first(%dy: memref<?x520xf32>, %x: memref<?x51
 // CHECK-NOT: scf.parallel
 // CHECK: } else {
 // CHECK: %[[ROWS:.*]] = memref.dim %arg0, %c0
-// CHECK: %[[FEW:.*]] = arith.cmpi slt, %[[ROWS]], %c512 : index
+// CHECK: %[[FEW:.*]] = arith.cmpi slt, %[[ROWS]], %c16 : index
 // CHECK: scf.if %[[FEW]] {
 // CHECK: vector.transfer_read %arg1{{.*}} vector<16x16xf32>
 // CHECK: vector.transfer_write %{{.*}}, %[[WT]]
-// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c512 : index
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c16 : index
 // CHECK: scf.if %[[MANY]] {
 // CHECK-NOT: %[[WT]]{{[^_]}}
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1) {
@@ -1102,16 +1111,18 @@ func.func @positions(%x: memref<?x16x64xf32>, %w: memref<64x128xf32>, %y: memref
 // line, and W's rows (2 KiB apart) would put a tile's 256 terms in 2 of
 // L1's 64 sets: a product of 64 columns or more is blocked and, from
 // 32 rows (16 Ki result elements), packs its panels (16 tiles of
-// [256, 16] in one [4096, 16] buffer) like @large. With AVX-512's tiles
-// it stays unpacked and unblocked (packing lost there below 512 Ki
-// result elements).
+// [256, 16] in one [4096, 16] buffer) like @large. AVX-512's tiles are two
+// lines a row: the same from 512 columns (kWideLineColumns), in 8 tiles
+// of [256, 32].
 // CHECK-LABEL: func.func @line_panels
-// CHECK-NOT: memref.alloc
-// CHECK-NOT: arith.cmpi sge
-// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c32 {
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
+// CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: scf.if %[[MANY]] {
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256 {
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_read %[[PANEL]]
+// CHECK: } else {
 // CHECK: vector.transfer_read %arg1
-// CHECK-NOT: memref.alloc
-// CHECK: return
 // AVX2-LABEL: func.func @line_panels
 // AVX2: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
 // AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x16xf32>
