@@ -64,6 +64,15 @@ constexpr int64_t kFmaLatencyRegisters = 8;
 /// both operands stay in the L2 cache.
 constexpr int64_t kSumBlock = 256;
 
+/// Parts a long sum over the batch runs in side by side (blockTheBatchSum),
+/// each on one thread with a partial result of its own, and the terms from
+/// which it does: kPartTerms a part or more.
+constexpr int64_t kParts = 2;
+constexpr int64_t kPartTerms = 1024;
+/// Marks the scf.parallel over the parts while their blocks are tiled:
+/// buffers allocated in it are one per part (allocInEntry).
+constexpr StringLiteral kPartsMarker = "sinter.parts";
+
 /// Whether a sum of `terms` (dynamic: the batch) runs in blocks.
 bool sumInBlocks(int64_t terms) {
   return ShapedType::isDynamic(terms) || terms > 2 * kSumBlock;
@@ -1012,6 +1021,7 @@ struct TileContractionsPass
     }
     if (failed(lowerTiles(func)))
       return signalPassFailure();
+    func.walk([](scf::ParallelOp loop) { loop->removeAttr(kPartsMarker); });
     func.walk([&](scf::ForOp loop) { splitAccumulator(loop, rewriter); });
   }
 
@@ -1263,6 +1273,22 @@ struct TileContractionsPass
       return onRange(op, sum, start, count, rewriter);
     };
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    bool filled = oneLoop && fill && !fill.guard;
+    SmallVector<linalg::GenericOp> blocks;
+    if (ShapedType::isDynamic(terms) && fill && !fill.guard) {
+      // From kParts * kPartTerms terms, the parts form (inParts); else the
+      // one loop below.
+      auto many = rewriter.create<scf::IfOp>(
+          loc,
+          rewriter.create<arith::CmpIOp>(
+              loc, arith::CmpIPredicate::sge, total,
+              rewriter.create<arith::ConstantIndexOp>(loc,
+                                                      kParts * kPartTerms)),
+          /*withElse=*/true);
+      rewriter.setInsertionPoint(many.thenBlock()->getTerminator());
+      blocks.push_back(inParts(op, fill, total, rewriter));
+      rewriter.setInsertionPoint(many.elseBlock()->getTerminator());
+    }
     linalg::GenericOp first;
     if (!oneLoop)
       first = part(zero, rewriter.create<arith::MinSIOp>(loc, block, total));
@@ -1274,37 +1300,142 @@ struct TileContractionsPass
         loc, block, rewriter.create<arith::SubIOp>(loc, total, start));
     linalg::GenericOp later = part(start, count);
     rewriter.eraseOp(op);
-    if (oneLoop && fill && !fill.guard) {
+    if (filled) {
       // The loop's first block fills the result, its tiles each their own
       // (fillEachTile) and read the zeros back from L1, not from where a
       // memset of the whole result left them (mnist-mlp's weight gradients:
       // 2.6 MiB a step); the fill itself is for an empty batch only.
-      rewriter.setInsertionPoint(later);
-      auto firstBlock = rewriter.create<scf::IfOp>(
-          loc, rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
-                                              start, zero));
-      rewriter.setInsertionPoint(firstBlock.thenBlock()->getTerminator());
-      rewriter.create<linalg::FillOp>(fill.fill.getLoc(), fill.fill.getInputs(),
-                                      later.getDpsInitOperand(0)->get());
+      fillInFirstBlock(later, fill, start, zero, rewriter);
       rewriter.setInsertionPoint(rest);
       auto noBlock = rewriter.create<scf::IfOp>(
           loc, rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
                                               total, zero));
       rewriter.moveOpBefore(fill.fill, noBlock.thenBlock()->getTerminator());
     }
-    if (oneLoop)
-      return {later};
+    if (oneLoop) {
+      blocks.push_back(later);
+      return blocks;
+    }
     // The result's fill goes just before the first block, whose tiles
     // then take it over (fillEachTile).
     if (fill)
       fill.op()->moveBefore(first);
-    return {first, later};
+    blocks.append({first, later});
+    return blocks;
+  }
+
+  /// Fills `block`'s result (with `fill`'s value) when `start`, its first
+  /// term, is `first`: the first block of a loop over the sum's blocks.
+  static void fillInFirstBlock(linalg::GenericOp block, ResultFill fill,
+                               Value start, Value first,
+                               RewriterBase &rewriter) {
+    rewriter.setInsertionPoint(block);
+    auto isFirst = rewriter.create<scf::IfOp>(
+        block.getLoc(),
+        rewriter.create<arith::CmpIOp>(block.getLoc(), arith::CmpIPredicate::eq,
+                                       start, first));
+    rewriter.setInsertionPoint(isFirst.thenBlock()->getTerminator());
+    rewriter.create<linalg::FillOp>(fill.fill.getLoc(), fill.fill.getInputs(),
+                                    block.getDpsInitOperand(0)->get());
+  }
+
+  /// `op`, a sum of `total` terms (the batch, at least kParts * kPartTerms)
+  /// whose result `fill` zeroes, as kParts parts side by side: an
+  /// scf.parallel over the parts (marked kPartsMarker), part p summing its
+  /// share of the blocks of kSumBlock terms (contiguous, in order) into
+  /// its own partial result, one loop over its blocks as in the one-loop
+  /// form; then the result is the partials added in part order. Returns the
+  /// part's block of the sum. In one product on two threads, each block
+  /// of gpt-mini's weight gradients over 2048 rows took ~40 parallel
+  /// regions, its threads waiting at each; two independent halves ran
+  /// 1.3-1.6x as fast (docs/performance.md). The parts do not depend on
+  /// the thread count.
+  linalg::GenericOp inParts(linalg::GenericOp op, ResultFill fill, Value total,
+                            RewriterBase &rewriter) {
+    Location loc = op.getLoc();
+    unsigned sum = op.getNumLoops() - 1;
+    Value result = op.getDpsInitOperand(0)->get();
+    auto resultType = cast<MemRefType>(result.getType());
+    SmallVector<int64_t> partialShape{kParts};
+    llvm::append_range(partialShape, resultType.getShape());
+    Value partials =
+        allocInEntry(MemRefType::get(partialShape, resultType.getElementType()),
+                     loc, rewriter);
+    auto index = [&](int64_t v) {
+      return rewriter.create<arith::ConstantIndexOp>(loc, v);
+    };
+    Value block = index(kSumBlock), parts = index(kParts);
+    Value blocks = rewriter.create<arith::DivUIOp>(
+        loc, rewriter.create<arith::AddIOp>(loc, total, index(kSumBlock - 1)),
+        block);
+    Value zero = index(0), one = index(1);
+    auto byPart = rewriter.create<scf::ParallelOp>(
+        loc, ValueRange{zero}, ValueRange{parts}, ValueRange{one});
+    byPart->setAttr(kPartsMarker, rewriter.getUnitAttr());
+    rewriter.setInsertionPointToStart(byPart.getBody());
+    Value p = byPart.getInductionVars().front();
+    // Part p: blocks [p * blocks / kParts, (p + 1) * blocks / kParts).
+    auto firstTerm = [&](Value part) {
+      return rewriter.create<arith::MulIOp>(
+          loc,
+          rewriter.create<arith::DivUIOp>(
+              loc, rewriter.create<arith::MulIOp>(loc, part, blocks), parts),
+          block);
+    };
+    Value begin = firstTerm(p);
+    Value end = rewriter.create<arith::MinSIOp>(
+        loc, total, firstTerm(rewriter.create<arith::AddIOp>(loc, p, one)));
+    Value partial = partOf(partials, p, rewriter);
+    auto loop = rewriter.create<scf::ForOp>(loc, begin, end, block);
+    rewriter.setInsertionPointToStart(loop.getBody());
+    Value start = loop.getInductionVar();
+    Value count = rewriter.create<arith::MinSIOp>(
+        loc, block, rewriter.create<arith::SubIOp>(loc, end, start));
+    linalg::GenericOp mine = onRange(op, sum, start, count, rewriter);
+    rewriter.modifyOpInPlace(mine,
+                             [&] { mine.getDpsInitOperand(0)->set(partial); });
+    fillInFirstBlock(mine, fill, start, begin, rewriter);
+    // result = part 0 + part 1 + ..., in that order.
+    rewriter.setInsertionPointAfter(byPart);
+    SmallVector<Value> terms;
+    for (int64_t q = 0; q < kParts; ++q)
+      terms.push_back(partOf(partials, index(q), rewriter));
+    int64_t rank = resultType.getRank();
+    rewriter.create<linalg::GenericOp>(
+        loc, terms, ValueRange{result},
+        SmallVector<AffineMap>(kParts + 1,
+                               rewriter.getMultiDimIdentityMap(rank)),
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [](OpBuilder &b, Location loc, ValueRange args) {
+          Value total = args.front();
+          for (Value term : args.drop_front().drop_back())
+            total = b.create<arith::AddFOp>(loc, total, term);
+          b.create<linalg::YieldOp>(loc, total);
+        });
+    return mine;
+  }
+
+  /// Part `part` of `partials` [parts, ...], shaped as one part.
+  static Value partOf(Value partials, Value part, RewriterBase &rewriter) {
+    auto type = cast<MemRefType>(partials.getType());
+    SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0)),
+        sizes{rewriter.getIndexAttr(1)},
+        strides(type.getRank(), rewriter.getIndexAttr(1));
+    offsets[0] = part;
+    for (int64_t size : type.getShape().drop_front())
+      sizes.push_back(rewriter.getIndexAttr(size));
+    auto partType =
+        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+            type.getShape().drop_front(), type, offsets, sizes, strides));
+    return rewriter.create<memref::SubViewOp>(part.getLoc(), partType, partials,
+                                              offsets, sizes, strides);
   }
 
   /// A buffer of `type` in the function's entry block before the op holding
   /// the insertion point (sinter-plan-memory places it), freed at the
   /// block's end; the insertion point is kept. Null when the insertion
-  /// point is at a block's end.
+  /// point is at a block's end. Inside the parts of a sum (inParts), each
+  /// part's own: one buffer of kParts times the rows, the part's rows of it.
   static Value allocInEntry(MemRefType type, Location loc,
                             RewriterBase &rewriter) {
     OpBuilder::InsertPoint here = rewriter.saveInsertionPoint();
@@ -1318,13 +1449,34 @@ struct TileContractionsPass
                          : entry.findAncestorOpInBlock(*here.getPoint());
     if (!top)
       return nullptr;
+    scf::ParallelOp parts;
+    for (Operation *parent = here.getBlock()->getParentOp();
+         parent && !parts && !isa<func::FuncOp>(parent);
+         parent = parent->getParentOp())
+      if (parent->hasAttr(kPartsMarker))
+        parts = cast<scf::ParallelOp>(parent);
+    SmallVector<int64_t> shape(type.getShape());
+    if (parts)
+      shape.front() *= kParts;
     rewriter.setInsertionPoint(top);
     Value buffer = rewriter.create<memref::AllocOp>(
-        loc, type, rewriter.getI64IntegerAttr(64));
+        loc, MemRefType::get(shape, type.getElementType()),
+        rewriter.getI64IntegerAttr(64));
     rewriter.setInsertionPoint(entry.getTerminator());
     rewriter.create<memref::DeallocOp>(loc, buffer);
     rewriter.restoreInsertionPoint(here);
-    return buffer;
+    if (!parts)
+      return buffer;
+    // The part's rows: [part * rows, (part + 1) * rows).
+    SmallVector<OpFoldResult> offsets(shape.size(), rewriter.getIndexAttr(0)),
+        sizes, strides(shape.size(), rewriter.getIndexAttr(1));
+    offsets.front() = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, rewriter.getAffineDimExpr(0) * type.getDimSize(0),
+        {OpFoldResult(parts.getInductionVars().front())});
+    for (int64_t size : type.getShape())
+      sizes.push_back(rewriter.getIndexAttr(size));
+    return rewriter.create<memref::SubViewOp>(loc, buffer, offsets, sizes,
+                                              strides);
   }
 
   /// A buffer for the tiles of `width` of the `columns` of a 2-D source,
@@ -1496,8 +1648,10 @@ struct TileContractionsPass
         [](OpBuilder &b, Location loc, ValueRange args) {
           b.create<linalg::YieldOp>(loc, args[0]);
         });
+    // A part of a sum (inParts) copies its own on its thread.
+    bool onThreads = !copy->getParentOfType<scf::ParallelOp>();
     FailureOr<scf::ForOp> eachTile = blocksOf(copy, 0, 1, rewriter);
-    if (succeeded(eachTile))
+    if (succeeded(eachTile) && onThreads)
       parallelize(*eachTile, rewriter, /*parallelLoops=*/1);
     rewriter.restoreInsertionPoint(here);
     return tiles;

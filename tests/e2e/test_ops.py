@@ -196,12 +196,27 @@ def trials(n):
         "head", "mse", optimizer("SGD")), \
         "attention t=16 d=8 heads=4 key_dim=4 causal --target-cpu=haswell", 1, 5, \
         ["--target-cpu=haswell"]
-    # A weight gradient of 260 Ki elements packs its left operand's rows
-    # but not its right operand's panels; 300 rows leave 4 past the last
-    # whole tile of 8 (tiles of 4 rows) in the other products.
+    # A weight gradient of 260 Ki elements: with SSE's tiles it packs its
+    # left operand's rows but not its right operand's panels; AVX-512 packs
+    # both (520 columns: line panels). 300 rows leave 4 past the last whole
+    # tile of 8 (tiles of 4 rows) in the other products.
     mid = [dense("pre", 520, "tanh"), dense("mid", 520, "tanh")]
-    yield "dense_row_panel_520_300", sequential(8, mid), \
-        "dense 520 -> 520 on 300 rows (dW packs X's rows only)", 1, 300, []
+    for cpu in (None, "x86-64"):
+        flags = [f"--target-cpu={cpu}"] if cpu else []
+        yield f"dense_row_panel_520_300{'_' + cpu if cpu else ''}", sequential(8, mid), \
+            " ".join(["dense 520 -> 520 on 300 rows (dW packs X's rows)", *flags]), \
+            1, 300, flags
+    # Weight gradients over 2100 rows (9 blocks of 256, the last of 52):
+    # from 2048 they run in two parts, 4 and 5 blocks, each into its own
+    # partial result, then added. 160 columns: unblocked on AVX-512,
+    # blocked and packed on AVX2; 520: blocked and packed (the parts' own
+    # panels and row tiles) on AVX-512.
+    for width, cpu in ((160, None), (160, "haswell"), (520, None)):
+        parts = [dense("pre", 96, "tanh"), dense("parts", width, "tanh")]
+        flags = [f"--target-cpu={cpu}"] if cpu else []
+        yield f"dense_parts_{width}_2100{'_' + cpu if cpu else ''}", sequential(8, parts), \
+            " ".join([f"dense 96 -> {width} on 2100 rows (dW in two parts)", *flags]), \
+            1, 2100, flags
     # A weight gradient of 1024 x 600 (its columns in blocks, its panels
     # and rows packed) with AVX2's and SSE's row tiles: 1024 rows are 170
     # tiles of 6 and a partial last tile of 4 (AVX2), 256 tiles of 4 (SSE).

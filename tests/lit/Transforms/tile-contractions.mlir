@@ -789,14 +789,44 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // consecutive addresses (in X, 4 KiB apart).
 // The result's fill is for an empty batch only: the first block's tiles
 // each write their zeros just before their sum.
+// From 2048 rows (kParts x kPartTerms) the same runs as two parts side by
+// side, an scf.parallel over them: part p takes half of the sum's blocks,
+// one loop over them as above, on its own thread (nothing inside on
+// threads again), into its own partial result (its tiles zero it in its
+// first block) with its own row tiles and panels (each buffer twice the
+// rows, the part's half of it); then the result is part 0 + part 1.
 // CHECK-LABEL: func.func @weight_gradient
 // CHECK: %[[BATCH:.*]] = memref.dim %arg0, %c0
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %[[BATCH]], %c2048
+// CHECK: %[[PARTIALS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x1024x640xf32>
+// CHECK: %[[PARTROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<65536x8xf32>
+// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32768x8xf32>
+// CHECK: %[[PARTCOLS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x32xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: %[[COLS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: scf.if %[[MANY]] {
+// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c2) step (%c1) {
+// CHECK: %[[MYROWS:.*]] = affine.apply #{{.*}}(%[[P]])
+// CHECK: memref.subview %[[PARTROWS]][%[[MYROWS]], 0] [32768, 8]
+// CHECK: scf.for %[[PKB:.*]] = %[[BEGIN:.*]] to %{{.*}} step %c256 {
+// CHECK: %[[PFIRST:.*]] = arith.cmpi eq, %[[PKB]], %[[BEGIN]]
+// CHECK-NOT: scf.parallel
+// CHECK: scf.if %[[PFIRST]] {
+// CHECK: vector.transfer_write %{{.*}}, %[[PARTIALS]][%[[P]], {{.*}} : vector<8x32xf32>, memref<2x1024x640xf32>
+// CHECK-NOT: scf.parallel
+// CHECK: vector.transfer_read %[[PARTCOLS]]
+// CHECK-NOT: scf.parallel
+// CHECK: scf.reduce
+// CHECK: %[[PART0:.*]] = memref.subview %[[PARTIALS]][0, 0, 0] [1, 1024, 640]
+// CHECK: %[[PART1:.*]] = memref.subview %[[PARTIALS]][1, 0, 0] [1, 1024, 640]
+// CHECK: linalg.generic {{.*}} ins(%[[PART0]], %[[PART1]] : {{.*}}) outs(%arg2 : memref<1024x640xf32>)
+// CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: arith.addf %[[A]], %[[B]] : f32
+// CHECK: } else {
 // CHECK: %[[EMPTY:.*]] = arith.cmpi eq, %[[BATCH]], %c0
 // CHECK: scf.if %[[EMPTY]] {
 // CHECK-NEXT: linalg.fill {{.*}} outs(%arg2 : memref<1024x640xf32>)
 // CHECK-NEXT: }
-// CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32768x8xf32>
-// CHECK: %[[COLS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 // CHECK: %[[ROWTILES:.*]] = memref.expand_shape %[[ROWS]] {{\[\[}}0, 1], [2]] output_shape [128, 256, 8]
 // CHECK-NOT: linalg.fill
 // CHECK: scf.for %[[KB:.*]] = %c0 to %{{.*}} step %c256 {
@@ -855,8 +885,11 @@ func.func @weight_gradient(%x: memref<?x1024xf32>, %dy: memref<?x640xf32>, %dw: 
 // from consecutive addresses, not one cache line of X each. AVX-512's
 // tiles take dY's rows of 520 floats as line panels and pack both (below).
 // SSE-LABEL: func.func @weight_gradient_rows
+// SSE: memref.alloc() {alignment = 64 : i64} : memref<2x512x520xf32>
+// SSE: memref.alloc() {alignment = 64 : i64} : memref<65536x4xf32>
 // SSE: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32768x4xf32>
 // SSE-NOT: memref.alloc
+// SSE: } else {
 // SSE: scf.for %[[KB:.*]] = %c0 to %{{.*}} step %c256 {
 // SSE: scf.parallel (%[[M:.*]]) = (%c0) to (%c512) step (%c4) {
 // SSE: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (vector<4x8xf32>)
@@ -1192,8 +1225,11 @@ func.func @narrow_line_panels(%x: memref<?x512xf32>, %w: memref<512x128xf32>, %y
 // the batch: on AVX2 each block of 256 terms packs x's rows into tiles of
 // 6 (22 tiles, the last holding rows 126-127) from 16 Ki result elements,
 // and dY's columns into 8 panels of [256, 16]; a tile reads both from
-// consecutive addresses. AVX-512 reads both operands where they are.
+// consecutive addresses. AVX-512 reads both operands where they are; its
+// only buffer holds the partial results of the two parts from 2048 rows
+// (@weight_gradient).
 // CHECK-LABEL: func.func @line_panel_rows
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<2x128x128xf32>
 // CHECK-NOT: memref.alloc
 // CHECK: memref.load %arg0
 // CHECK: return
