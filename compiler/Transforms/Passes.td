@@ -386,7 +386,12 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     block's tiles each zeroing their own tile before their sum, the
     result's fill left for an empty batch; else the first block, its
     tiles starting from zero in registers, and a loop over the others).
-    So does a static sum over more than 512 terms, and inside each block a right operand over
+    From 2048 terms (tested at run time) such a sum whose result is
+    zeroed first runs instead as two parts side by side, an
+    `scf.parallel` over them: each part sums its half of the blocks in
+    one loop, on its thread alone, into a partial result of its own (its
+    packed panels and row tiles its own too), and the result is part 0 +
+    part 1. So does a static sum over more than 512 terms, and inside each block a right operand over
     512 KiB runs in blocks of 256 result columns (its 256 x 256 panel
     stays in L2 while every row tile passes over it). When such a product's
     result has 512 Ki elements or more (tested at run time when its rows
@@ -408,7 +413,10 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     terms x columns), it runs instead by blocks of `tile-n` columns on
     threads, each block copying its rows of the source, transposed, into
     a panel of its own in the copy's buffer and running every row tile
-    over it (an `scf.if` on the rows holds both forms). A static number of
+    over it (an `scf.if` on the rows holds both forms). So does a product
+    with a static right operand that would pack line panels (X · W) when
+    rows x (terms + columns) is under terms x columns, each block copying
+    its columns of the operand. A static number of
     rows takes tiles of a divisor of `tile-m` down to three quarters of
     it, else of `tile-m` and a peeled edge, which in a parallel loop runs
     as its last iteration. No sum's loop joins a parallel

@@ -725,10 +725,28 @@ func.func @columns_not_divisible(%x: memref<64x400xf32>, %w: memref<400x120xf32>
 // panel of W into column tiles (8 tiles of [256, 32], shared among the
 // threads, in one [2048, 32] buffer) and the tiles read their 32 columns of
 // each term from there; with fewer, from W.
+// With fewer rows than W's 1024 x 640 / (1024 + 640) = 393 (X and Y
+// smaller than W) the product runs by column tiles on threads instead,
+// each tile copying its 32 columns of W into a [1024, 32] panel of its
+// own and running every row tile over it (as @input_gradient_by_columns):
+// row tiles on threads each read all of a panel the two threads packed,
+// half of it from the other core (mnist-mlp's forward products on
+// AVX-512, 128 x 784 -> 512: 235 -> 333 GFLOP/s).
 // CHECK-LABEL: func.func @large
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
-// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c26 : index
+// CHECK: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c393 : index
+// CHECK: %[[OWN:.*]] = memref.alloc() {alignment = 64 : i64} : memref<655360xf32>
 // CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: scf.if %[[FEW]] {
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c20) step (%c1) {
+// CHECK: %[[MINE:.*]] = memref.subview %[[OWN]]
+// CHECK: %[[TILEPANEL:.*]] = memref.expand_shape %[[MINE]] {{.*}} output_shape [1024, 32]
+// CHECK: linalg.copy ins(%{{.*}} : memref<1024x32xf32, strided<[640, 1], offset: ?>>) outs(%[[TILEPANEL]]
+// CHECK-NOT: scf.parallel
+// CHECK: vector.transfer_read %[[TILEPANEL]]
+// CHECK-NOT: scf.parallel
+// CHECK: } else {
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c26 : index
 // CHECK: scf.if %[[MANY]] {
 // CHECK: %[[TILES:.*]] = memref.expand_shape %[[PANEL]] {{\[\[}}0, 1], [2]] output_shape [8, 256, 32]
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256 {
@@ -1088,8 +1106,14 @@ func.func @input_gradient_by_columns(%dy: memref<?x64xf32>, %w: memref<80x64xf32
 // block of dynamic size) and of columns (256, 256 and 8 wide): every block
 // runs its row tiles on threads like the whole product, the later sum
 // blocks' 8 last columns too (alone, a block of a dynamic number of terms
-// looked too small for threads: counted as a guess of 32 terms).
+// looked too small for threads: counted as a guess of 32 terms). Under
+// 278 rows (600 x 520 / (600 + 520)) by column tiles on threads (@large),
+// 16 of 32 columns and one of 8.
 // SMALL-LABEL: func.func @edge_block
+// SMALL: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c278 : index
+// SMALL: scf.if %[[FEW]] {
+// SMALL: scf.parallel (%{{.*}}) = (%c0) to (%c17) step (%c1) {
+// SMALL: arith.cmpi sge, %{{.*}}, %c32 : index
 // SMALL: scf.for %[[K:.*]] = %c256 to %c600 step %c256 {
 // SMALL: %[[TERMS:.*]] = arith.minsi
 // SMALL: } else {
@@ -1146,10 +1170,18 @@ func.func @positions(%x: memref<?x16x64xf32>, %w: memref<64x128xf32>, %y: memref
 // 32 rows (16 Ki result elements), packs its panels (16 tiles of
 // [256, 16] in one [4096, 16] buffer) like @large. AVX-512's tiles are two
 // lines a row: the same from 512 columns (kWideLineColumns), in 8 tiles
-// of [256, 32].
+// of [256, 32]. Under 309 rows (784 x 512 / (784 + 512): X and Y smaller
+// than W) either runs by column tiles on threads, each with a panel of
+// its own (@large).
 // CHECK-LABEL: func.func @line_panels
-// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
+// CHECK: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c309 : index
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<401408xf32>
 // CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: scf.if %[[FEW]] {
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c16) step (%c1) {
+// CHECK: linalg.copy
+// CHECK: } else {
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
 // CHECK: scf.if %[[MANY]] {
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256 {
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
@@ -1157,8 +1189,13 @@ func.func @positions(%x: memref<?x16x64xf32>, %w: memref<64x128xf32>, %y: memref
 // CHECK: } else {
 // CHECK: vector.transfer_read %arg1
 // AVX2-LABEL: func.func @line_panels
-// AVX2: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
+// AVX2: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c309 : index
+// AVX2: memref.alloc() {alignment = 64 : i64} : memref<401408xf32>
 // AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x16xf32>
+// AVX2: scf.if %[[FEW]] {
+// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c32) step (%c1) {
+// AVX2: } else {
+// AVX2: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
 // AVX2: scf.if %[[MANY]] {
 // AVX2: scf.for %{{.*}} = %c0 to %c512 step %c256 {
 // AVX2: scf.parallel
@@ -1187,15 +1224,21 @@ func.func @line_panels(%x: memref<?x784xf32>, %w: memref<784x512xf32>, %y: memre
 // gpt-mini's FFN down-projection, 128 columns: on AVX2 W's rows are 512
 // bytes apart (a 512-term panel in 8 of L1's 64 sets), so from 64 columns
 // a product is blocked, here in one block of all 128 columns, and packs
-// from 128 rows (16 Ki result elements): 8 tiles of [512, 16]. AVX-512
-// keeps it unblocked.
+// from 128 rows (16 Ki result elements): 8 tiles of [512, 16]; under 102
+// rows by column tiles on threads (@large). AVX-512 keeps it unblocked.
 // CHECK-LABEL: func.func @narrow_line_panels
 // CHECK-NOT: memref.alloc
 // CHECK: vector.transfer_read %arg1
 // CHECK: return
 // AVX2-LABEL: func.func @narrow_line_panels
-// AVX2: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c128 : index
+// AVX2: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c102 : index
+// AVX2: memref.alloc() {alignment = 64 : i64} : memref<65536xf32>
 // AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x16xf32>
+// AVX2: scf.if %[[FEW]] {
+// AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1) {
+// AVX2: linalg.copy
+// AVX2: } else {
+// AVX2: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c128 : index
 // AVX2: scf.if %[[MANY]] {
 // AVX2-NOT: scf.for %{{.*}} step %c256
 // AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1)
