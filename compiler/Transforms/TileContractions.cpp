@@ -1248,7 +1248,10 @@ struct TileContractionsPass
   /// scf.if on the block's start). Others are the first block, which keeps
   /// the fill just before it (its tiles start in registers, and
   /// sinter-split-batch-sums finds its sum), and an scf.for over the rest,
-  /// whose tiles add to the result.
+  /// whose tiles add to the result. A dynamic sum whose result is zeroed
+  /// first runs, from kParts * kPartTerms terms, as parts side by side
+  /// instead (inParts; an scf.if on the terms holds both forms). Returns
+  /// the blocks, each for blockTheColumns.
   SmallVector<linalg::GenericOp> blockTheBatchSum(linalg::GenericOp op,
                                                   RewriterBase &rewriter) {
     unsigned sum = op.getNumLoops() - 1; // canonical (.., m, n, k) order
@@ -1348,7 +1351,7 @@ struct TileContractionsPass
   /// part's block of the sum. In one product on two threads, each block
   /// of gpt-mini's weight gradients over 2048 rows took ~40 parallel
   /// regions, its threads waiting at each; two independent halves ran
-  /// 1.3-1.6x as fast (docs/performance.md). The parts do not depend on
+  /// 1.4-1.6x as fast (docs/performance.md). The parts do not depend on
   /// the thread count.
   linalg::GenericOp inParts(linalg::GenericOp op, ResultFill fill, Value total,
                             RewriterBase &rewriter) {
@@ -1739,9 +1742,10 @@ struct TileContractionsPass
 
   /// Whether `op`, a product in (m, n, k) order whose rows are the batch,
   /// reads a static right operand rhs[k, n] whose panels it would pack
-  /// shared among the threads (line panels): like Wᵀ (columnsOnThreads),
-  /// half of each panel would come from the other core.
-  bool packsOwnPanels(linalg::GenericOp op) const {
+  /// (line panels) for all the threads' row tiles: like Wᵀ's
+  /// (columnsOnThreads), half of each panel would come from the other
+  /// core.
+  bool packsSharedPanels(linalg::GenericOp op) const {
     if (op.getNumLoops() != 3)
       return false;
     MLIRContext *ctx = op.getContext();
@@ -1767,7 +1771,7 @@ struct TileContractionsPass
   /// terms x columns. Not for sums shorter than a tile's width (dX of a
   /// 10-wide layer: 0.86x), nor where the batch is merged with positions
   /// that make enough rows. A product that would pack its right operand's
-  /// panels (packsOwnPanels: mnist-mlp's X · W) runs so too, each block
+  /// panels (packsSharedPanels: mnist-mlp's X · W) runs so too, each block
   /// copying its columns of that operand into its panel, when rows x
   /// (terms + columns) is under terms x columns (128 x 784 -> 512 on
   /// AVX-512, 2 threads: 235 -> 333 GFLOP/s; mnist-mlp's step 1.89 -> 1.69
@@ -1781,7 +1785,7 @@ struct TileContractionsPass
                    RewriterBase &rewriter) {
     SmallVector<linalg::GenericOp> blocks = {op};
     linalg::GenericOp copy = transposingCopyFor(op, copies);
-    if (!copy && !packsOwnPanels(op))
+    if (!copy && !packsSharedPanels(op))
       return blocks;
     // Wᵀ is static (isTransposingCopy), and so is a right operand that
     // packs: so are the columns and terms.
