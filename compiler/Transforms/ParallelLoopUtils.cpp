@@ -67,6 +67,22 @@ static std::optional<int64_t> tripCount(scf::ForOp loop) {
                            loop.getStep());
 }
 
+Value sinter::partOf(OpBuilder &b, Location loc, Value partials,
+                     OpFoldResult part) {
+  auto type = cast<MemRefType>(partials.getType());
+  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
+      strides(type.getRank(), b.getIndexAttr(1));
+  offsets[0] = part;
+  sizes.push_back(b.getIndexAttr(1));
+  for (int64_t s : type.getShape().drop_front())
+    sizes.push_back(b.getIndexAttr(s));
+  auto partType =
+      cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
+          type.getShape().drop_front(), type, offsets, sizes, strides));
+  return b.create<memref::SubViewOp>(loc, partType, partials, offsets, sizes,
+                                     strides);
+}
+
 void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter,
                          unsigned parallelLoops) {
   // A loop carrying values is a sum (a narrow op whose only other loops

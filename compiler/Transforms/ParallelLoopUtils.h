@@ -1,9 +1,11 @@
-//===- ParallelLoopUtils.h - what the threading passes share ---------------===//
+//===- ParallelLoopUtils.h - what the threading passes share
+//---------------===//
 //
 // How big an op must be to run on threads, how one sequential loop
-// becomes a parallel one, and an op cut into blocks along one loop: used
-// by sinter-parallelize-loops (plain linalg ops), sinter-tile-contractions
-// (the tile loops of contractions) and sinter-vectorize-narrow-ops.
+// becomes a parallel one, an op cut into blocks along one loop, and the
+// partial results of a sum in parts: used by sinter-parallelize-loops
+// (plain linalg ops), sinter-tile-contractions (the tile loops of
+// contractions), sinter-split-batch-sums and sinter-vectorize-narrow-ops.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SINTER_TRANSFORMS_PARALLELLOOPUTILS_H
@@ -15,6 +17,13 @@
 #include "mlir/IR/PatternMatch.h"
 
 namespace sinter {
+
+/// Part `part` of `partials` [parts, ...], shaped as one part (a rank-
+/// reduced subview): the partial result of one part of a sum split into
+/// parts run side by side (sinter-split-batch-sums, and the weight
+/// gradients' parts of sinter-tile-contractions).
+mlir::Value partOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value partials,
+                   mlir::OpFoldResult part);
 
 /// The points in `op`'s iteration space, a dynamic size counted as a guess
 /// at the batch (32), times the static sizes merged with it (a convolution's

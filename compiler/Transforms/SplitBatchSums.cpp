@@ -10,6 +10,7 @@
 // Passes.td.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Transforms/ParallelLoopUtils.h"
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -94,22 +95,6 @@ bool coversOnce(scf::ParallelOp par, vector::TransferWriteOp write) {
     used[k] = true;
   }
   return llvm::all_of(used, [](bool u) { return u; });
-}
-
-/// Part `part` of `partial` [parts, ...], shaped as the result.
-Value partOf(OpBuilder &b, Location loc, Value partial, OpFoldResult part) {
-  auto type = cast<MemRefType>(partial.getType());
-  SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)), sizes,
-      strides(type.getRank(), b.getIndexAttr(1));
-  offsets[0] = part;
-  sizes.push_back(b.getIndexAttr(1));
-  for (int64_t s : type.getShape().drop_front())
-    sizes.push_back(b.getIndexAttr(s));
-  auto sliceType =
-      cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-          type.getShape().drop_front(), type, offsets, sizes, strides));
-  return b.create<memref::SubViewOp>(loc, sliceType, partial, offsets, sizes,
-                                     strides);
 }
 
 /// `par` over (part, its iterations), its batch sum `sum` over the part's

@@ -1388,7 +1388,7 @@ struct TileContractionsPass
     Value begin = firstTerm(p);
     Value end = rewriter.create<arith::MinSIOp>(
         loc, total, firstTerm(rewriter.create<arith::AddIOp>(loc, p, one)));
-    Value partial = partOf(partials, p, rewriter);
+    Value partial = partOf(rewriter, loc, partials, p);
     auto loop = rewriter.create<scf::ForOp>(loc, begin, end, block);
     rewriter.setInsertionPointToStart(loop.getBody());
     Value start = loop.getInductionVar();
@@ -1402,7 +1402,8 @@ struct TileContractionsPass
     rewriter.setInsertionPointAfter(byPart);
     SmallVector<Value> terms;
     for (int64_t q = 0; q < kParts; ++q)
-      terms.push_back(partOf(partials, index(q), rewriter));
+      terms.push_back(
+          partOf(rewriter, loc, partials, rewriter.getIndexAttr(q)));
     int64_t rank = resultType.getRank();
     rewriter.create<linalg::GenericOp>(
         loc, terms, ValueRange{result},
@@ -1416,22 +1417,6 @@ struct TileContractionsPass
           b.create<linalg::YieldOp>(loc, total);
         });
     return mine;
-  }
-
-  /// Part `part` of `partials` [parts, ...], shaped as one part.
-  static Value partOf(Value partials, Value part, RewriterBase &rewriter) {
-    auto type = cast<MemRefType>(partials.getType());
-    SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0)),
-        sizes{rewriter.getIndexAttr(1)},
-        strides(type.getRank(), rewriter.getIndexAttr(1));
-    offsets[0] = part;
-    for (int64_t size : type.getShape().drop_front())
-      sizes.push_back(rewriter.getIndexAttr(size));
-    auto partType =
-        cast<MemRefType>(memref::SubViewOp::inferRankReducedResultType(
-            type.getShape().drop_front(), type, offsets, sizes, strides));
-    return rewriter.create<memref::SubViewOp>(part.getLoc(), partType, partials,
-                                              offsets, sizes, strides);
   }
 
   /// A buffer of `type` in the function's entry block before the op holding
