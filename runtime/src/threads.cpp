@@ -311,8 +311,15 @@ void __kmpc_fork_call(ident_t *, int32_t argc, sinter::Microtask task, ...) {
   team().run(task, arg);
 }
 
+// Loops of fewer trips a thread split evenly, whatever the region's
+// shares: a share moves whole iterations, and a loop of two parts on two
+// threads (a weight gradient's, sinter-tile-contractions) gave both to one
+// thread whenever the other's share fell below one half.
+constexpr uint64_t kMinBalancedTrips = 8;
+
 // Static schedule without chunks: thread t of n takes the t-th of n
-// contiguous blocks of [lower, upper] (the last `trip % n` one longer).
+// contiguous blocks of [lower, upper] (the last `trip % n` one longer), or
+// its share of them (Balance).
 void __kmpc_for_static_init_8u(ident_t *, int32_t gtid, int32_t,
                                int32_t *lastIter, uint64_t *lower,
                                uint64_t *upper, int64_t *stride, int64_t incr,
@@ -329,7 +336,8 @@ void __kmpc_for_static_init_8u(ident_t *, int32_t gtid, int32_t,
     return uint64_t((unsigned __int128)trip * c >> 32);
   };
   auto [first, count] =
-      cut ? std::pair<uint64_t, uint64_t>{at(cut[t]),
+      cut && trip >= kMinBalancedTrips * n
+          ? std::pair<uint64_t, uint64_t>{at(cut[t]),
                                           at(cut[t + 1]) - at(cut[t])}
           : sinter::staticBlock(trip, n, t);
   uint64_t begin = *lower + first * uint64_t(incr);

@@ -32,7 +32,8 @@ struct Loop {
   std::atomic<int> *afterBarrier;
   int threads;
   bool nested = false;
-  bool uneven = false; // thread 1's iterations take 3 times thread 0's
+  bool uneven = false; // thread `slow`'s iterations take 3 times the other's
+  int slow = 1;
 };
 
 // What MLIR's translation emits for one `omp.wsloop` in a region.
@@ -47,7 +48,7 @@ void body(int32_t *gtid, int32_t *, Loop *loop) {
   for (uint64_t i = lower; i < upper + 1; ++i) {
     if (loop->uneven) {
       auto until = std::chrono::steady_clock::now() +
-                   std::chrono::microseconds(tid == 0 ? 2 : 6);
+                   std::chrono::microseconds(tid == loop->slow ? 6 : 2);
       while (std::chrono::steady_clock::now() < until) {
       }
     }
@@ -140,6 +141,38 @@ TEST(Threads, SlowerThreadsTakeFewerIterations) {
       most = std::max(most, first);
   }
   EXPECT_GE(most, 70) << "the faster thread's share";
+  sinter::setThreadCount(1);
+}
+
+struct TwoLoops {
+  Loop uneven, parts;
+};
+
+void unevenThenParts(int32_t *gtid, int32_t *btid, TwoLoops *loops) {
+  body(gtid, btid, &loops->uneven);
+  body(gtid, btid, &loops->parts);
+}
+
+TEST(Threads, FewTripsSplitEvenly) {
+  // Thread 0 is slower in the region's long loop, so its share falls to a
+  // quarter; the region's loop of two trips still gives each thread one.
+  sinter::setThreadCount(2);
+  for (int run = 0; run < 20; ++run) {
+    std::vector<std::atomic<int>> visits(100), partVisits(2);
+    std::vector<int> owner(100, -1), partOwner(2, -1);
+    std::atomic<int> afterBarrier{0}, afterPartBarrier{0};
+    TwoLoops loops{{100, &visits, &owner, &afterBarrier, 2},
+                   {2, &partVisits, &partOwner, &afterPartBarrier, 2}};
+    loops.uneven.uneven = true;
+    loops.uneven.slow = 0;
+    __kmpc_fork_call(nullptr, 1, reinterpret_cast<Microtask>(unevenThenParts),
+                     &loops);
+    if (run >= 10) {
+      EXPECT_LT(std::count(owner.begin(), owner.end(), 0), 50)
+          << "the slower thread's share of the long loop, run " << run;
+      EXPECT_EQ(partOwner, (std::vector<int>{0, 1})) << "run " << run;
+    }
+  }
   sinter::setThreadCount(1);
 }
 
