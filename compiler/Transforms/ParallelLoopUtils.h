@@ -1,5 +1,4 @@
-//===- ParallelLoopUtils.h - what the threading passes share
-//---------------===//
+//===- ParallelLoopUtils.h - what the threading passes share ---------------===//
 //
 // How big an op must be to run on threads, how one sequential loop
 // becomes a parallel one, an op cut into blocks along one loop, and the
