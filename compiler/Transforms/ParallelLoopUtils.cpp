@@ -83,6 +83,25 @@ Value sinter::partOf(OpBuilder &b, Location loc, Value partials,
                                      strides);
 }
 
+void sinter::addPartsInOrder(OpBuilder &b, Location loc, Value partials,
+                             Value out) {
+  int64_t parts = cast<MemRefType>(partials.getType()).getDimSize(0);
+  int64_t rank = cast<MemRefType>(out.getType()).getRank();
+  SmallVector<Value> terms;
+  for (int64_t p = 0; p < parts; ++p)
+    terms.push_back(partOf(b, loc, partials, b.getIndexAttr(p)));
+  b.create<linalg::GenericOp>(
+      loc, terms, ValueRange{out},
+      SmallVector<AffineMap>(parts + 1, b.getMultiDimIdentityMap(rank)),
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value total = args.front();
+        for (Value term : args.drop_front().drop_back())
+          total = nb.create<arith::AddFOp>(nl, total, term);
+        nb.create<linalg::YieldOp>(nl, total);
+      });
+}
+
 void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter,
                          unsigned parallelLoops) {
   // A loop carrying values is a sum (a narrow op whose only other loops

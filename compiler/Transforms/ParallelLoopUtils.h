@@ -24,6 +24,12 @@ namespace sinter {
 mlir::Value partOf(mlir::OpBuilder &b, mlir::Location loc, mlir::Value partials,
                    mlir::OpFoldResult part);
 
+/// `out` = part 0 + part 1 + ... of `partials` [parts, ...], in that order
+/// (a linalg.generic at the insertion point): each element sums its parts
+/// in one fixed order, whatever ran them.
+void addPartsInOrder(mlir::OpBuilder &b, mlir::Location loc,
+                     mlir::Value partials, mlir::Value out);
+
 /// The points in `op`'s iteration space, a dynamic size counted as a guess
 /// at the batch (32), times the static sizes merged with it (a convolution's
 /// positions collapsed into its batch).

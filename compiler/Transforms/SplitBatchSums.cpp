@@ -144,23 +144,8 @@ void split(scf::ParallelOp par, scf::ForOp sum, vector::TransferWriteOp write,
     }
   }
   // result = part 0 + part 1 + ..., in that order.
-  b.setInsertionPoint(par);
-  SmallVector<Value> slices;
-  for (int64_t p = 0; p < parts; ++p)
-    slices.push_back(partOf(b, loc, partial, b.getIndexAttr(p)));
-  SmallVector<AffineMap> maps(parts + 1,
-                              b.getMultiDimIdentityMap(outType.getRank()));
   b.setInsertionPointAfter(par);
-  b.create<linalg::GenericOp>(
-      loc, slices, ValueRange{out}, maps,
-      SmallVector<utils::IteratorType>(outType.getRank(),
-                                       utils::IteratorType::parallel),
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value total = args[0];
-        for (Value term : args.drop_front().drop_back())
-          total = nb.create<arith::AddFOp>(nl, total, term);
-        nb.create<linalg::YieldOp>(nl, total);
-      });
+  addPartsInOrder(b, loc, partial, out);
   b.create<memref::DeallocOp>(loc, partial);
   par.erase();
 }

@@ -1276,9 +1276,9 @@ struct TileContractionsPass
       return onRange(op, sum, start, count, rewriter);
     };
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
-    bool filled = oneLoop && fill && !fill.guard;
+    bool zeroed = fill && !fill.guard; // the result's fill, unconditional
     SmallVector<linalg::GenericOp> blocks;
-    if (ShapedType::isDynamic(terms) && fill && !fill.guard) {
+    if (ShapedType::isDynamic(terms) && zeroed) {
       // From kParts * kPartTerms terms, the parts form (inParts); else the
       // one loop below.
       auto many = rewriter.create<scf::IfOp>(
@@ -1303,7 +1303,7 @@ struct TileContractionsPass
         loc, block, rewriter.create<arith::SubIOp>(loc, total, start));
     linalg::GenericOp later = part(start, count);
     rewriter.eraseOp(op);
-    if (filled) {
+    if (oneLoop && zeroed) {
       // The loop's first block fills the result, its tiles each their own
       // (fillEachTile) and read the zeros back from L1, not from where a
       // memset of the whole result left them (mnist-mlp's weight gradients:
@@ -1400,22 +1400,7 @@ struct TileContractionsPass
     fillInFirstBlock(mine, fill, start, begin, rewriter);
     // result = part 0 + part 1 + ..., in that order.
     rewriter.setInsertionPointAfter(byPart);
-    SmallVector<Value> terms;
-    for (int64_t q = 0; q < kParts; ++q)
-      terms.push_back(
-          partOf(rewriter, loc, partials, rewriter.getIndexAttr(q)));
-    int64_t rank = resultType.getRank();
-    rewriter.create<linalg::GenericOp>(
-        loc, terms, ValueRange{result},
-        SmallVector<AffineMap>(kParts + 1,
-                               rewriter.getMultiDimIdentityMap(rank)),
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [](OpBuilder &b, Location loc, ValueRange args) {
-          Value total = args.front();
-          for (Value term : args.drop_front().drop_back())
-            total = b.create<arith::AddFOp>(loc, total, term);
-          b.create<linalg::YieldOp>(loc, total);
-        });
+    addPartsInOrder(rewriter, loc, partials, result);
     return mine;
   }
 
