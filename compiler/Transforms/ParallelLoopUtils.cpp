@@ -105,8 +105,9 @@ void sinter::addPartsInOrder(OpBuilder &b, Location loc, Value partials,
 void sinter::parallelize(scf::ForOp loop, RewriterBase &rewriter,
                          unsigned parallelLoops) {
   // A loop carrying values is a sum (a narrow op whose only other loops
-  // are its sums): it stays sequential.
-  if (loop.getNumResults() != 0)
+  // are its sums): it stays sequential. So does a loop inside a parallel
+  // one, whose thread runs it (a part of a weight gradient's sum).
+  if (loop.getNumResults() != 0 || loop->getParentOfType<scf::ParallelOp>())
     return;
   // The band: `loop` and the loops nested alone in it, while few.
   SmallVector<scf::ForOp> band = {loop};

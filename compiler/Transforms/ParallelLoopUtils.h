@@ -36,7 +36,8 @@ void addPartsInOrder(mlir::OpBuilder &b, mlir::Location loc,
 int64_t iterationCount(mlir::linalg::LinalgOp op);
 
 /// Replaces `loop` by an scf.parallel over its induction variable with the
-/// same body (a loop with loop-carried values, a sum, is left as it is);
+/// same body (a loop with loop-carried values, a sum, or one inside a
+/// parallel loop is left as it is);
 /// a loop of few trips takes in the
 /// loops nested alone in it, up to `parallelLoops` in all: the nest's outer
 /// loops that write disjoint results (a sum's loop below them would race).

@@ -1621,10 +1621,8 @@ struct TileContractionsPass
         [](OpBuilder &b, Location loc, ValueRange args) {
           b.create<linalg::YieldOp>(loc, args[0]);
         });
-    // A part of a sum (inParts) copies its own on its thread.
-    bool onThreads = !copy->getParentOfType<scf::ParallelOp>();
     FailureOr<scf::ForOp> eachTile = blocksOf(copy, 0, 1, rewriter);
-    if (succeeded(eachTile) && onThreads)
+    if (succeeded(eachTile))
       parallelize(*eachTile, rewriter, /*parallelLoops=*/1);
     rewriter.restoreInsertionPoint(here);
     return tiles;
