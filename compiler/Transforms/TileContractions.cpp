@@ -106,6 +106,9 @@ constexpr StringLiteral kTileMarker = "sinter.register_tile";
 constexpr StringLiteral kWindowTileMarker = "sinter.window_tile";
 /// A transpose's tile: vectorized if a whole square or a small edge.
 constexpr StringLiteral kTransposeTileMarker = "sinter.transpose_tile";
+/// Marks the two parts of a split column edge while their sum loop is
+/// split in two (splitWideEdges).
+constexpr StringLiteral kEdgePart = "sinter.edge_part";
 /// Result elements from which a blocked product packs its panels: the copy
 /// pays when many row tiles pass a panel, and costs most where the operand's
 /// rows alias in the caches (measured at 2 threads, B/A packed/unpacked:
@@ -217,9 +220,13 @@ struct ResultFill {
 /// edge peeled: lenet's 120 columns as 7 tiles of 16 and one of 8 (8
 /// throughout wasted half of every FMA: 9 % of a step). A contraction's
 /// columns four tiles wide or more take `preferred` and a vectorized edge
-/// tile of one register: 1000 columns as 31 tiles of 32 and one of 8 (62
-/// of 16 had half the accumulators: 1000^3 4-8 % slower; lenet's window
-/// tiles lost 30 % with wide tiles and edges).
+/// tile of one register, or of one register and the rest when it is wider
+/// (splitWideEdge): 1000 columns as 31 tiles of 32 and one of 8 (62 of 16
+/// had half the accumulators: 1000^3 4-8 % slower), 500 as 15 of 32, one
+/// of 16 and one of 4 (31 of 16 and one of 4, with its right operand
+/// unpacked: 2000 x 1024 -> 500 at 44 % of a core's peak; 700 and 1500
+/// columns 13-18 % slower than 704 and 1504). lenet's window tiles lost
+/// 30 % with wide tiles and edges.
 int64_t tileSize(int64_t size, int64_t preferred, bool rows, bool contraction) {
   if (ShapedType::isDynamic(size))
     return preferred;
@@ -231,8 +238,7 @@ int64_t tileSize(int64_t size, int64_t preferred, bool rows, bool contraction) {
     if (size <= preferred / 2)
       return size;
     int64_t edge = size % preferred;
-    return edge == 0 || (contraction && size >= 4 * preferred &&
-                         edge <= preferred / 2)
+    return edge == 0 || (contraction && size >= 4 * preferred)
                ? preferred
                : std::max<int64_t>(preferred / 2, 1);
   }
@@ -878,10 +884,15 @@ struct TileContractionsPass
 
   /// Whether a product of `columns` takes line panels: a tile's row of a
   /// panel is one cache line (AVX2), or two of a wide operand (AVX-512,
-  /// kWideLineColumns). Such products pack from kLinePackElements.
+  /// kWideLineColumns) or of one whose rows are not whole vectors apart
+  /// (500 columns: every row of the operand starts elsewhere in a line, and
+  /// a tile's loads of it cross lines). Such products pack from
+  /// kLinePackElements. Blocked and packed, on two threads: X·W of 2000 x
+  /// 1024 -> 500 329 -> 362 GFLOP/s, -> 120 249 -> 295; their weight
+  /// gradients over 2048 rows 242 -> 357 and 164 -> 247.
   bool linePanels(int64_t columns) const {
     return tileN == 16 || (tileN == 32 && !ShapedType::isDynamic(columns) &&
-                           columns >= kWideLineColumns);
+                           (columns >= kWideLineColumns || columns % 16 != 0));
   }
   int64_t packElements(int64_t columns) const {
     return linePanels(columns) ? kLinePackElements : kPackElements;
@@ -966,6 +977,8 @@ struct TileContractionsPass
           addCanonicalization(p);
         })))
       return signalPassFailure();
+    if (failed(splitWideEdges(func, rewriter)))
+      return signalPassFailure();
     SmallVector<linalg::LinalgOp> tiles, windowTiles;
     func.walk([&](linalg::LinalgOp op) {
       // A transpose's tile is one shuffle of its elements: whole squares
@@ -1023,6 +1036,83 @@ struct TileContractionsPass
       return signalPassFailure();
     func.walk([](scf::ParallelOp loop) { loop->removeAttr(kPartsMarker); });
     func.walk([&](scf::ForOp loop) { splitAccumulator(loop, rewriter); });
+  }
+
+  /// Splits each contraction tile (and its fill) whose columns are more
+  /// than one register but not two (the edge of 500 columns in tiles of
+  /// 32: 20) into a tile of one register and the rest, 16 and 4: 20
+  /// floats are no vector width (see tileSize). Expects the tiles' shapes
+  /// static (canonicalized); leaves them so.
+  LogicalResult splitWideEdges(func::FuncOp func, RewriterBase &rewriter) {
+    int64_t lanes = std::max<int64_t>(tileN / 2, 1);
+    // The loop of `op` along its result's columns, if it is wider than
+    // `lanes` and narrower than two registers.
+    auto wideColumns = [&](linalg::LinalgOp op) -> std::optional<unsigned> {
+      if (op.getNumDpsInits() != 1 || op.hasDynamicShape())
+        return std::nullopt;
+      AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+      auto col = dyn_cast<AffineDimExpr>(out.getResults().back());
+      if (!col)
+        return std::nullopt;
+      int64_t width = op.getStaticLoopRanges()[col.getPosition()];
+      if (width <= lanes || width >= 2 * lanes)
+        return std::nullopt;
+      return col.getPosition();
+    };
+    SmallVector<std::pair<linalg::LinalgOp, unsigned>> edges;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op->hasAttr(kTileMarker) || !op.hasPureBufferSemantics())
+        return;
+      if (std::optional<unsigned> col = wideColumns(op))
+        edges.push_back({op, *col});
+    });
+    if (edges.empty())
+      return success();
+    for (auto [op, col] : edges) {
+      // The tile's own sum loop (its terms one a step), if it is in one.
+      auto sum = dyn_cast<scf::ForOp>(op->getParentOp());
+      if (sum && !llvm::all_of(sum.getBody()->without_terminator(),
+                               [&](Operation &inside) {
+                                 return &inside == op || isPure(&inside);
+                               }))
+        sum = nullptr;
+      SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+      sizes[col] = lanes;
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::TiledLinalgOp> split = linalg::tileLinalgOp(
+          rewriter, op, linalg::LinalgTilingOptions().setTileSizes(sizes));
+      if (failed(split))
+        return op->emitError("could not split this tile's column edge");
+      split->op->setAttr(kTileMarker, rewriter.getUnitAttr());
+      rewriter.eraseOp(op);
+      auto whole = cast<scf::ForOp>(split->loops.front());
+      scf::ForOp rest;
+      if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, whole, rest)) ||
+          !sum)
+        continue;
+      // Each part its own sum loop: in one, neither's accumulator would
+      // stay in registers (the hoisting proves transfers of different
+      // shapes apart only through other ops).
+      whole->setAttr(kEdgePart, rewriter.getI64IntegerAttr(0));
+      rest->setAttr(kEdgePart, rewriter.getI64IntegerAttr(1));
+      rewriter.setInsertionPointAfter(sum);
+      Operation *second = rewriter.clone(*sum);
+      for (auto [loop, keep] :
+           {std::pair(sum.getOperation(), 0), std::pair(second, 1)})
+        loop->walk([&, keep = keep](scf::ForOp part) {
+          auto number = part->getAttrOfType<IntegerAttr>(kEdgePart);
+          if (!number)
+            return;
+          if (number.getInt() != keep)
+            rewriter.eraseOp(part);
+          else
+            part->removeAttr(kEdgePart);
+        });
+    }
+    return applyPatterns(func, [](RewritePatternSet &p) {
+      scf::populateSCFForLoopCanonicalizationPatterns(p);
+      addCanonicalization(p);
+    });
   }
 
   /// The vector.fma a tile's sum loop accumulates into its one iteration
@@ -1652,7 +1742,10 @@ struct TileContractionsPass
     int64_t terms = mostTerms(op.getStaticLoopRanges()[2]);
     std::optional<Value> transposed = viewOfTransposed(rhs, rewriter);
     if (!transposed)
-      return copyIntoTiles(rhs, plan.sizes[1], terms, rewriter);
+      // The columns' last tile may be partial (500 columns in tiles of 32):
+      // unpacked, that block's tiles read the operand in place.
+      return copyIntoTiles(rhs, plan.sizes[1], terms, rewriter,
+                           /*partialTile=*/true);
     Value panel = *transposed ? copyTransposeIntoTiles(
                                     *transposed, plan.sizes[1], terms, rewriter)
                               : nullptr;

@@ -163,7 +163,7 @@ def trials(n):
     # 768 -> 1056: the input gradient's panels come straight from the
     # kernel, transposed (its transposing copy runs only at 5 rows). 700:
     # 700-column results (the input gradient's, the first layer's) in
-    # tiles of 16 and an edge of 12, where 32 would leave 28.
+    # tiles of 32 and an edge of 28 split into tiles of 16 and 12.
     narrow = [dense("pre", 64, "tanh"), dense("narrow", 28, "tanh")]
     yield "dense_28_900", sequential(8, narrow), \
         "dense 64 -> 28 on 900 rows (a tile of 16 and one of 12)", 1, 900, []
@@ -217,6 +217,20 @@ def trials(n):
         yield f"dense_parts_{width}_2100{'_' + cpu if cpu else ''}", sequential(8, parts), \
             " ".join([f"dense 96 -> {width} on 2100 rows (dW in two parts)", *flags]), \
             1, 2100, flags
+    # Column edges more than one register wide but not two, split into a
+    # register's tile and the rest, each its own sum: 500 columns on
+    # AVX-512 (15 tiles of 32, then 16 and 4), 460 on AVX2 (28 of 16, then
+    # 8 and 4). Rows of 500 or 460 floats are no whole vectors apart: the
+    # products take line panels, the panels' last tile partly filled; at
+    # 300 rows every product packs, at 5 the forward one runs by column
+    # tiles on threads.
+    for width, rows, cpu in ((500, 300, None), (500, 5, None), (460, 300, "haswell")):
+        edge = [dense("pre", 136, "tanh"), dense("edge", width, "tanh")]
+        flags = [f"--target-cpu={cpu}"] if cpu else []
+        yield f"dense_wide_edge_{width}_{rows}{'_' + cpu if cpu else ''}", \
+            sequential(8, edge), \
+            " ".join([f"dense 136 -> {width} on {rows} rows (split column edge)", *flags]), \
+            1, rows, flags
     # A weight gradient of 1024 x 600 (its columns in blocks, its panels
     # and rows packed) with AVX2's and SSE's row tiles: 1024 rows are 170
     # tiles of 6 and a partial last tile of 4 (AVX2), 256 tiles of 4 (SSE).

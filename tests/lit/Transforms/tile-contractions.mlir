@@ -124,15 +124,31 @@ func.func @narrow_odd(%x: memref<?x64xf32>, %w: memref<64x28xf32>, %y: memref<?x
 
 // -----
 
-// 156 columns: tiles of 32 would leave an edge of 28, no register width
-// (LLVM built it from single floats): tiles of 16 and an edge of 12.
+// 156 columns: tiles of 32 leave an edge of 28, no register width (LLVM
+// built it from single floats): it is split into a tile of 16 and one of
+// 12, each summing in its own loop (in one, neither accumulator stayed in
+// registers). The operand's rows, 156 floats, are not whole vectors
+// apart: line panels, whose last tile holds the 28 columns.
 // CHECK-LABEL: func.func @odd_wide_edge
 // CHECK-NOT: vector<8x28xf32>
-// CHECK-NOT: vector<8x32xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c144 step %c16 {
+// Few rows: a column tile a thread, each copying its own panel.
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c5) step (%c1)
+// CHECK: linalg.copy ins(%{{.*}} : memref<64x28xf32, {{.*}}>)
 // CHECK: scf.for {{.*}} -> (vector<8x16xf32>)
+// CHECK: vector.transfer_write {{.*}} : vector<8x16xf32>, memref<?x156xf32>
+// CHECK: scf.for {{.*}} -> (vector<8x12xf32>)
+// CHECK: vector.transfer_write {{.*}} : vector<8x12xf32>, memref<?x156xf32>
+// CHECK-NOT: vector<8x28xf32>
+// Many rows: one panel, its last tile partly filled.
+// CHECK: } else {
+// CHECK: linalg.copy ins(%{{.*}} : memref<64x28xf32, strided<[156, 1], offset: 128>>) outs(%{{.*}} : memref<64x28xf32, strided<[32, 1], offset: 8192>>)
+// CHECK: scf.for %{{.*}} = %c0 to %c128 step %c32 {
+// CHECK: scf.for {{.*}} -> (vector<8x32xf32>)
+// CHECK: scf.for {{.*}} -> (vector<8x16xf32>)
+// CHECK: vector.transfer_write %{{.*}}, %arg2[%{{.*}}, %c128] {{.*}} : vector<8x16xf32>
 // CHECK: scf.for {{.*}} -> (vector<8x12xf32>)
 // CHECK: vector.transfer_write %{{.*}}, %arg2[%{{.*}}, %c144] {{.*}} : vector<8x12xf32>
+// CHECK-NOT: vector<8x28xf32>
 func.func @odd_wide_edge(%x: memref<?x64xf32>, %w: memref<64x156xf32>, %y: memref<?x156xf32>) {
   linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>,
                                    affine_map<(m, k, n) -> (m, n)>], iterator_types = ["parallel", "reduction", "parallel"]}
