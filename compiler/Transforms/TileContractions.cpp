@@ -1091,8 +1091,8 @@ struct TileContractionsPass
           !sum)
         continue;
       // Each part its own sum loop: in one, neither's accumulator would
-      // stay in registers (the hoisting proves transfers of different
-      // shapes apart only through other ops).
+      // stay in registers (linalg's hoisting proves two transfers of a
+      // buffer apart only when their vectors have the same shape).
       whole->setAttr(kEdgePart, rewriter.getI64IntegerAttr(0));
       rest->setAttr(kEdgePart, rewriter.getI64IntegerAttr(1));
       rewriter.setInsertionPointAfter(sum);
