@@ -1071,10 +1071,11 @@ struct TileContractionsPass
     for (auto [op, col] : edges) {
       // The tile's own sum loop (its terms one a step), if it is in one.
       auto sum = dyn_cast<scf::ForOp>(op->getParentOp());
-      if (sum && !llvm::all_of(sum.getBody()->without_terminator(),
-                               [&](Operation &inside) {
-                                 return &inside == op || isPure(&inside);
-                               }))
+      if (sum && (sum.getNumResults() != 0 ||
+                  !llvm::all_of(sum.getBody()->without_terminator(),
+                                [&](Operation &inside) {
+                                  return &inside == op || isPure(&inside);
+                                })))
         sum = nullptr;
       SmallVector<int64_t> sizes(op.getNumLoops(), 0);
       sizes[col] = lanes;
