@@ -66,9 +66,17 @@ constexpr int64_t kSumBlock = 256;
 
 /// Parts a long sum over the batch runs in side by side (blockTheBatchSum),
 /// each on one thread with a partial result of its own, and the terms from
-/// which it does: kPartTerms a part or more.
+/// which it does: kPartTerms a part or more, or kSumBlock when the result
+/// has at most kFewRowTiles row tiles. With few row tiles the threads split
+/// little work many times (a block of the sum is a pack and a product for
+/// each block of columns, each a parallel region): on two threads, weight
+/// gradients over 1000 rows of 100 x 1000 ran 205 -> 323 GFLOP/s in parts,
+/// 128 x 512 245 -> 320-358, 256 x 1000 295 -> 358 (over 520 rows: 300 ->
+/// 347); 512 x 512 (64 row tiles) 344 -> 357 over 1000 rows but 353 -> 320
+/// over 600.
 constexpr int64_t kParts = 2;
 constexpr int64_t kPartTerms = 1024;
+constexpr int64_t kFewRowTiles = 32;
 /// Marks the scf.parallel over the parts while their blocks are tiled:
 /// buffers allocated in it are one per part (allocInEntry).
 constexpr StringLiteral kPartsMarker = "sinter.parts";
@@ -1372,12 +1380,17 @@ struct TileContractionsPass
     if (ShapedType::isDynamic(terms) && zeroed) {
       // From kParts * kPartTerms terms, the parts form (inParts); else the
       // one loop below.
+      int64_t rows = sizes[0];
+      int64_t fromTerms = !ShapedType::isDynamic(rows) &&
+                                  op.getNumLoops() == 3 &&
+                                  llvm::divideCeil(rows, tileM) <= kFewRowTiles
+                              ? kParts * kSumBlock
+                              : kParts * kPartTerms;
       auto many = rewriter.create<scf::IfOp>(
           loc,
           rewriter.create<arith::CmpIOp>(
               loc, arith::CmpIPredicate::sge, total,
-              rewriter.create<arith::ConstantIndexOp>(loc,
-                                                      kParts * kPartTerms)),
+              rewriter.create<arith::ConstantIndexOp>(loc, fromTerms)),
           /*withElse=*/true);
       rewriter.setInsertionPoint(many.thenBlock()->getTerminator());
       blocks.push_back(inParts(op, fill, total, rewriter));
@@ -1433,15 +1446,15 @@ struct TileContractionsPass
                                     block.getDpsInitOperand(0)->get());
   }
 
-  /// `op`, a sum of `total` terms (the batch, at least kParts * kPartTerms)
-  /// whose result `fill` zeroes, as kParts parts side by side: an
-  /// scf.parallel over the parts (marked kPartsMarker), part p summing its
-  /// share of the blocks of kSumBlock terms (contiguous, in order) into
-  /// its own partial result, one loop over its blocks as in the one-loop
-  /// form; then the result is the partials added in part order. Returns the
-  /// part's block of the sum. In one product on two threads, each block
-  /// of gpt-mini's weight gradients over 2048 rows took ~40 parallel
-  /// regions, its threads waiting at each; two independent halves ran
+  /// `op`, a sum of `total` terms (the batch, at least kParts * kPartTerms,
+  /// or kParts * kSumBlock for few row tiles) whose result `fill` zeroes,
+  /// as kParts parts side by side: an scf.parallel over the parts (marked
+  /// kPartsMarker), part p summing its share of the terms (contiguous, in
+  /// order, in blocks of kSumBlock) into its own partial result, one loop over
+  /// its blocks as in the one-loop form; then the result is the partials added
+  /// in part order. Returns the part's block of the sum. In one product on two
+  /// threads, each block of gpt-mini's weight gradients over 2048 rows took ~40
+  /// parallel regions, its threads waiting at each; two independent halves ran
   /// 1.4-1.6x as fast (docs/performance.md). The parts do not depend on
   /// the thread count.
   linalg::GenericOp inParts(linalg::GenericOp op, ResultFill fill, Value total,
@@ -1459,22 +1472,18 @@ struct TileContractionsPass
       return rewriter.create<arith::ConstantIndexOp>(loc, v);
     };
     Value block = index(kSumBlock), parts = index(kParts);
-    Value blocks = rewriter.create<arith::DivUIOp>(
-        loc, rewriter.create<arith::AddIOp>(loc, total, index(kSumBlock - 1)),
-        block);
     Value zero = index(0), one = index(1);
     auto byPart = rewriter.create<scf::ParallelOp>(
         loc, ValueRange{zero}, ValueRange{parts}, ValueRange{one});
     byPart->setAttr(kPartsMarker, rewriter.getUnitAttr());
     rewriter.setInsertionPointToStart(byPart.getBody());
     Value p = byPart.getInductionVars().front();
-    // Part p: blocks [p * blocks / kParts, (p + 1) * blocks / kParts).
+    // Part p: terms [p * total / kParts, (p + 1) * total / kParts), in
+    // blocks of kSumBlock from its first (600 terms as 300 and 300, not
+    // 256 and 344).
     auto firstTerm = [&](Value part) {
-      return rewriter.create<arith::MulIOp>(
-          loc,
-          rewriter.create<arith::DivUIOp>(
-              loc, rewriter.create<arith::MulIOp>(loc, part, blocks), parts),
-          block);
+      return rewriter.create<arith::DivUIOp>(
+          loc, rewriter.create<arith::MulIOp>(loc, part, total), parts);
     };
     Value begin = firstTerm(p);
     Value end = rewriter.create<arith::MinSIOp>(

@@ -231,6 +231,11 @@ def trials(n):
             sequential(8, edge), \
             " ".join([f"dense 136 -> {width} on {rows} rows (split column edge)", *flags]), \
             1, rows, flags
+    # Weight gradients of few row tiles (96 x 300, 8 x 96) run in parts
+    # from 512 rows: over 600 rows each part sums 300 terms (256 and 44).
+    few = [dense("pre", 96, "tanh"), dense("few", 300, "tanh")]
+    yield "dense_parts_few_rows_600", sequential(8, few), \
+        "dense 96 -> 300 on 600 rows (dW of 12 row tiles in two parts)", 1, 600, []
     # A weight gradient of 1024 x 600 (its columns in blocks, its panels
     # and rows packed) with AVX2's and SSE's row tiles: 1024 rows are 170
     # tiles of 6 and a partial last tile of 4 (AVX2), 256 tiles of 4 (SSE).

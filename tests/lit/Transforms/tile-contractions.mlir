@@ -824,8 +824,8 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // The result's fill is for an empty batch only: the first block's tiles
 // each write their zeros just before their sum.
 // From 2048 rows (kParts x kPartTerms) the same runs as two parts side by
-// side, an scf.parallel over them: part p takes half of the sum's blocks,
-// one loop over them as above, on its own thread (nothing inside on
+// side, an scf.parallel over them: part p takes half of the sum's terms,
+// one loop over their blocks as above, on its own thread (nothing inside on
 // threads again), into its own partial result (its tiles zero it in its
 // first block) with its own row tiles and panels (each buffer twice the
 // rows, the part's half of it); then the result is part 0 + part 1.
@@ -903,6 +903,37 @@ func.func @weight_gradient(%x: memref<?x1024xf32>, %dy: memref<?x640xf32>, %dw: 
                                    affine_map<(m, n, k) -> (m, n)>],
                   iterator_types = ["parallel", "parallel", "reduction"]}
     ins(%x, %dy : memref<?x1024xf32>, memref<?x640xf32>) outs(%dw : memref<1024x640xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// A weight gradient of few row tiles (96 rows: 12 tiles of 8) runs in
+// parts from 512 rows (kParts x kSumBlock): its row tiles alone would split
+// the work between threads in small pieces, once for each block of the
+// sum and of the columns. Part p sums the terms from p x batch / 2 on, in
+// blocks of 256.
+// CHECK-LABEL: func.func @weight_gradient_few_rows
+// CHECK: %[[BATCH:.*]] = memref.dim %arg0, %c0
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %[[BATCH]], %c512
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<2x96x256xf32>
+// CHECK: scf.if %[[MANY]] {
+// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c2) step (%c1) {
+// CHECK: %[[FROM:.*]] = arith.muli %[[P]], %[[BATCH]]
+// CHECK: %[[BEGIN:.*]] = arith.divui %[[FROM]], %c2
+// CHECK: scf.for %{{.*}} = %[[BEGIN]] to %{{.*}} step %c256 {
+func.func @weight_gradient_few_rows(%x: memref<?x96xf32>, %dy: memref<?x256xf32>, %dw: memref<96x256xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dw : memref<96x256xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%x, %dy : memref<?x96xf32>, memref<?x256xf32>) outs(%dw : memref<96x256xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %0 = arith.mulf %a, %b : f32
     %1 = arith.addf %c, %0 : f32
