@@ -1584,19 +1584,44 @@ struct TileContractionsPass
 
   /// Copies the transpose of `source` ([n, terms]: the right operand
   /// [terms, n] is its transpose) into tiles of `width` columns like
-  /// copyIntoTiles, each tile a transposing copy in square register blocks
+  /// copyIntoTiles (a last tile partly filled when the columns do not
+  /// divide), each tile a transposing copy in square register blocks
   /// (tileTranspose), each thread copying some of the tiles.
   Value copyTransposeIntoTiles(Value source, int64_t width, int64_t mostTerms,
                                RewriterBase &rewriter) {
     int64_t rows = cast<MemRefType>(source.getType()).getDimSize(0);
-    if (ShapedType::isDynamic(rows) || rows % width != 0)
+    if (ShapedType::isDynamic(rows))
       return nullptr;
     Value tiles = allocTiles(source.getLoc(), rows, width, mostTerms, rewriter);
     if (!tiles)
       return nullptr;
     Location loc = source.getLoc();
-    int64_t columns = cast<MemRefType>(source.getType()).getDimSize(0);
+    int64_t columns = rows / width * width;
     OpFoldResult count = memref::getMixedSize(rewriter, loc, source, 1);
+    SmallVector<OpFoldResult> ones(2, rewriter.getIndexAttr(1));
+    if (columns < rows) {
+      // The rest, source[columns:, :] transposed, into the last tile's
+      // first columns (1500 rows in tiles of 32: 28).
+      Value from = rewriter.create<memref::SubViewOp>(
+          loc, source,
+          SmallVector<OpFoldResult>{rewriter.getIndexAttr(columns),
+                                    rewriter.getIndexAttr(0)},
+          SmallVector<OpFoldResult>{rewriter.getIndexAttr(rows - columns),
+                                    count},
+          ones);
+      Value to = rewriter.create<memref::SubViewOp>(
+          loc, tiles,
+          SmallVector<OpFoldResult>{
+              rewriter.getIndexAttr(columns / width * mostTerms),
+              rewriter.getIndexAttr(0)},
+          SmallVector<OpFoldResult>{count,
+                                    rewriter.getIndexAttr(rows - columns)},
+          ones);
+      if (failed(copyTransposed(from, to, rewriter, /*mayParallelize=*/false)))
+        return nullptr;
+      if (columns == 0)
+        return tiles;
+    }
     auto eachTile = rewriter.create<scf::ForOp>(
         loc, rewriter.create<arith::ConstantIndexOp>(loc, 0),
         rewriter.create<arith::ConstantIndexOp>(loc, columns / width),
@@ -1609,7 +1634,6 @@ struct TileContractionsPass
         affine::makeComposedFoldedAffineApply(rewriter, loc, d * width, {t});
     OpFoldResult firstRow = affine::makeComposedFoldedAffineApply(
         rewriter, loc, d * mostTerms, {t});
-    SmallVector<OpFoldResult> ones(2, rewriter.getIndexAttr(1));
     Value from = rewriter.create<memref::SubViewOp>(
         loc, source,
         SmallVector<OpFoldResult>{firstColumn, rewriter.getIndexAttr(0)},
@@ -1990,8 +2014,7 @@ struct TileContractionsPass
                             RewriterBase &rewriter) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     if (op.getNumLoops() != 3 ||
-        !blocksColumns(ranges[1], ranges[2], linePanels(ranges[1])) ||
-        ranges[1] % kColumnBlock != 0)
+        !blocksColumns(ranges[1], ranges[2], linePanels(ranges[1])))
       return;
     linalg::GenericOp copy = transposingCopyFor(op, copies);
     if (!copy)

@@ -1093,6 +1093,45 @@ func.func @input_gradient(%dy: memref<?x1024xf32>, %w: memref<1024x1024xf32>, %d
 
 // -----
 
+// An input gradient whose result columns (300, W's rows) end in a partial
+// tile: from 55 rows (line panels: W's rows are not whole vectors apart)
+// each block's panel comes straight from W, the last block's (44 columns:
+// tiles of 16, then 12) with its last tile holding W's last 12 rows,
+// transposed; Wᵀ is not written.
+// CHECK-LABEL: func.func @input_gradient_partial_tile
+// CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1536x16xf32>
+// CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c55 : index
+// CHECK: scf.if %[[MANY]] {
+// CHECK: memref.subview %arg1[288, %{{.*}}] [12, 16] [1, 1]
+// CHECK: memref.subview %[[PANEL]][%{{.*}}, 0] [16, 12] [1, 1]
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c2) step (%c1) {
+// CHECK: vector.transfer_write %{{.*}}, %[[PANEL]]
+// CHECK: vector.transfer_read %[[PANEL]]{{.*}} vector<12xf32>
+func.func @input_gradient_partial_tile(%dy: memref<?x512xf32>, %w: memref<300x512xf32>, %dx: memref<?x300xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %wt = memref.alloc() {alignment = 64 : i64} : memref<512x300xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (j, i)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+    ins(%w : memref<300x512xf32>) outs(%wt : memref<512x300xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    linalg.yield %a : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%dx : memref<?x300xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>,
+                                   affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%dy, %wt : memref<?x512xf32>, memref<512x300xf32>) outs(%dx : memref<?x300xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  memref.dealloc %wt : memref<512x300xf32>
+  return
+}
+
+// -----
+
 // dX[?, 80] = dY[?, 64] Wᵀ with few rows (under 512 Ki / 64): three
 // blocks of columns (32, 32 and the 16-wide edge, the last iteration) on
 // threads, each writing its rows of W transposed into its own panel in
