@@ -369,7 +369,10 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     Values a tile broadcasts (a column of the left operand, a fan's filter
     values) are loaded one by one where a vector holds 8 floats or more
     (`tile-n` >= 16: AVX, which broadcasts from memory in one load).
-    Tiles at the result's edges are peeled (vectorized at their size when it is static). Rows of a number
+    Tiles at the result's edges are peeled (vectorized at their size when it is static); a
+    contraction's column edge wider than one vector register but narrower
+    than two (20 of 500 columns in tiles of 32) is split into a tile of
+    one register and one of the rest, each with its own sum loop. Rows of a number
     known at run time only (the batch) in the outermost tile loop are split
     first: the rows that fill whole tiles, and the rest in at most one
     tile each of 4, 2 and 1 rows (static shapes, vectorized), run
@@ -386,10 +389,11 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     block's tiles each zeroing their own tile before their sum, the
     result's fill left for an empty batch; else the first block, its
     tiles starting from zero in registers, and a loop over the others).
-    From 2048 terms (tested at run time) such a sum whose result is
-    zeroed first runs instead as two parts side by side, an
-    `scf.parallel` over them: each part sums its half of the blocks in
-    one loop, on its thread alone, into a partial result of its own (its
+    From 2048 terms (tested at run time; from 512 when the result has at
+    most 32 row tiles) such a sum whose result is zeroed first runs
+    instead as two parts side by side, an `scf.parallel` over them: each
+    part sums its half of the terms, in blocks, in one loop, on its
+    thread alone, into a partial result of its own (its
     packed panels and row tiles its own too), and the result is part 0 +
     part 1. So does a static sum over more than 512 terms, and inside each block a right operand over
     512 KiB runs in blocks of 256 result columns (its 256 x 256 panel
