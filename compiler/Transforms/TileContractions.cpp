@@ -225,16 +225,18 @@ struct ResultFill {
 /// at 85 % (a window tile's rows are shaped with its fan:
 /// shapeWindowTile). Columns (the vector lanes, `preferred` two
 /// registers): `preferred` if it divides the size, else one register, its
-/// edge peeled: lenet's 120 columns as 7 tiles of 16 and one of 8 (8
-/// throughout wasted half of every FMA: 9 % of a step). A contraction's
-/// columns four tiles wide or more take `preferred` and a vectorized edge
-/// tile of one register, or of one register and the rest when it is wider
-/// (splitWideEdge): 1000 columns as 31 tiles of 32 and one of 8 (62 of 16
-/// had half the accumulators: 1000^3 4-8 % slower), 500 as 15 of 32, one
-/// of 16 and one of 4 (31 of 16 and one of 4, with its right operand
-/// unpacked: 2000 x 1024 -> 500 at 44 % of a core's peak; 700 and 1500
-/// columns 13-18 % slower than 704 and 1504). lenet's window tiles lost
-/// 30 % with wide tiles and edges.
+/// edge peeled (8 throughout wasted half of every FMA of lenet's 120
+/// columns: 9 % of a step). A contraction's columns a whole tile wide or
+/// more take `preferred` and a vectorized edge tile of one register, or of
+/// one register and the rest when it is wider (splitWideEdges): 1000
+/// columns as 31 tiles of 32 and one of 8 (62 of 16 had half the
+/// accumulators: 1000^3 4-8 % slower), 500 as 15 of 32, one of 16 and one
+/// of 4 (in 31 of 16 and one of 4, with its right operand unpacked, 2000 x
+/// 1024 -> 500 ran at 44 % of a core's peak; 700 and 1500 columns 13-18 %
+/// slower than 704 and 1504), 60 as 32, 16 and 12 (25600 x 900 -> 60, 40,
+/// 100, 120 on two threads: 9-25 % faster than in tiles of 16; AVX2's
+/// tiles of 16 and 8: 17-33 %). lenet's window tiles lost 30 % with wide
+/// tiles and edges.
 int64_t tileSize(int64_t size, int64_t preferred, bool rows, bool contraction) {
   if (ShapedType::isDynamic(size))
     return preferred;
@@ -246,7 +248,7 @@ int64_t tileSize(int64_t size, int64_t preferred, bool rows, bool contraction) {
     if (size <= preferred / 2)
       return size;
     int64_t edge = size % preferred;
-    return edge == 0 || (contraction && size >= 4 * preferred)
+    return edge == 0 || (contraction && size >= preferred)
                ? preferred
                : std::max<int64_t>(preferred / 2, 1);
   }

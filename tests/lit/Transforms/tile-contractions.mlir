@@ -702,13 +702,19 @@ func.func @rows_not_divisible(%x: memref<20x64xf32>, %w: memref<64x32xf32>, %y: 
 // -----
 
 // 120 columns (lenet's first dense layer): 32 does not divide them, so
-// tiles of one register (16 columns) and an edge of 8 peeled after them,
-// not 8-column tiles throughout (each FMA half a register).
+// three tiles of two registers and an edge of 24, split into a tile of one
+// register and one of 8, each summing on its own (not tiles of 16
+// throughout: 8 accumulators, a load for each FMA; nor 8-column tiles,
+// each FMA half a register).
 // CHECK-LABEL: func.func @columns_not_divisible
-// CHECK: scf.for %[[N:.*]] = %c0 to %c112 step %c16 {
-// CHECK: vector.transfer_read %arg2[%{{.*}}, %[[N]]]{{.*}} vector<8x16xf32>
+// CHECK: scf.for %[[N:.*]] = %c0 to %c96 step %c32 {
+// CHECK: vector.transfer_read %arg2[%{{.*}}, %[[N]]]{{.*}} vector<8x32xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// CHECK: vector.transfer_read %arg2[%{{.*}}, %c96]{{.*}} vector<8x16xf32>
+// CHECK-NEXT: scf.for {{.*}} -> (vector<8x16xf32>)
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<16xf32>
 // CHECK: vector.transfer_read %arg2[%{{.*}}, %c112]{{.*}} vector<8x8xf32>
+// CHECK-NEXT: scf.for {{.*}} -> (vector<8x8xf32>)
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<8xf32>
 #cmk = affine_map<(m, k, n) -> (m, k)>
 #ckn = affine_map<(m, k, n) -> (k, n)>
@@ -1096,15 +1102,14 @@ func.func @input_gradient(%dy: memref<?x1024xf32>, %w: memref<1024x1024xf32>, %d
 // An input gradient whose result columns (300, W's rows) end in a partial
 // tile: from 55 rows (line panels: W's rows are not whole vectors apart)
 // each block's panel comes straight from W, the last block's (44 columns:
-// tiles of 16, then 12) with its last tile holding W's last 12 rows,
+// a tile of 32, then 12) with its last tile holding W's last 12 rows,
 // transposed; Wᵀ is not written.
 // CHECK-LABEL: func.func @input_gradient_partial_tile
-// CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1536x16xf32>
+// CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<1024x32xf32>
 // CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c55 : index
 // CHECK: scf.if %[[MANY]] {
 // CHECK: memref.subview %arg1[288, %{{.*}}] [12, 16] [1, 1]
 // CHECK: memref.subview %[[PANEL]][%{{.*}}, 0] [16, 12] [1, 1]
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c2) step (%c1) {
 // CHECK: vector.transfer_write %{{.*}}, %[[PANEL]]
 // CHECK: vector.transfer_read %[[PANEL]]{{.*}} vector<12xf32>
 func.func @input_gradient_partial_tile(%dy: memref<?x512xf32>, %w: memref<300x512xf32>, %dx: memref<?x300xf32>) {
