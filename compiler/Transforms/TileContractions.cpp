@@ -1380,8 +1380,8 @@ struct TileContractionsPass
     bool zeroed = fill && !fill.guard; // the result's fill, unconditional
     SmallVector<linalg::GenericOp> blocks;
     if (ShapedType::isDynamic(terms) && zeroed) {
-      // From kParts * kPartTerms terms, the parts form (inParts); else the
-      // one loop below.
+      // From kParts * kPartTerms terms (kParts * kSumBlock with few row
+      // tiles), the parts form (inParts); else the one loop below.
       int64_t rows = sizes[0];
       int64_t fromTerms = !ShapedType::isDynamic(rows) &&
                                   op.getNumLoops() == 3 &&
@@ -1778,8 +1778,8 @@ struct TileContractionsPass
     int64_t terms = mostTerms(op.getStaticLoopRanges()[2]);
     std::optional<Value> transposed = viewOfTransposed(rhs, rewriter);
     if (!transposed)
-      // The columns' last tile may be partial (500 columns in tiles of 32):
-      // unpacked, that block's tiles read the operand in place.
+      // The panel may end in a partial tile (the block of 244 of 500
+      // columns in tiles of 32), else that block read the operand in place.
       return copyIntoTiles(rhs, plan.sizes[1], terms, rewriter,
                            /*partialTile=*/true);
     Value panel = *transposed ? copyTransposeIntoTiles(
