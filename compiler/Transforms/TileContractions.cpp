@@ -1565,6 +1565,19 @@ struct TileContractionsPass
         loc, rewriter);
   }
 
+  /// The first `rest` columns of the partial last tile of `tiles`
+  /// (allocTiles), which starts at row `firstRow`, for `count` terms.
+  static Value lastTile(Location loc, Value tiles, int64_t firstRow,
+                        OpFoldResult count, int64_t rest,
+                        RewriterBase &rewriter) {
+    return rewriter.create<memref::SubViewOp>(
+        loc, tiles,
+        SmallVector<OpFoldResult>{rewriter.getIndexAttr(firstRow),
+                                  rewriter.getIndexAttr(0)},
+        SmallVector<OpFoldResult>{count, rewriter.getIndexAttr(rest)},
+        SmallVector<OpFoldResult>(2, rewriter.getIndexAttr(1)));
+  }
+
   /// Copies `from` ([n, k]) into its transpose `to` ([k, n]) in square
   /// register blocks (tileTranspose), on threads when `mayParallelize`
   /// and large; the insertion point is kept.
@@ -1611,14 +1624,8 @@ struct TileContractionsPass
           SmallVector<OpFoldResult>{rewriter.getIndexAttr(rows - columns),
                                     count},
           ones);
-      Value to = rewriter.create<memref::SubViewOp>(
-          loc, tiles,
-          SmallVector<OpFoldResult>{
-              rewriter.getIndexAttr(columns / width * mostTerms),
-              rewriter.getIndexAttr(0)},
-          SmallVector<OpFoldResult>{count,
-                                    rewriter.getIndexAttr(rows - columns)},
-          ones);
+      Value to = lastTile(loc, tiles, rows / width * mostTerms, count,
+                          rows - columns, rewriter);
       if (failed(copyTransposed(from, to, rewriter, /*mayParallelize=*/false)))
         return nullptr;
       if (columns == 0)
@@ -1682,14 +1689,8 @@ struct TileContractionsPass
           SmallVector<OpFoldResult>{count,
                                     rewriter.getIndexAttr(columns - whole)},
           ones);
-      Value last = rewriter.create<memref::SubViewOp>(
-          loc, tiles,
-          SmallVector<OpFoldResult>{
-              rewriter.getIndexAttr(columns / width * mostTerms),
-              rewriter.getIndexAttr(0)},
-          SmallVector<OpFoldResult>{count,
-                                    rewriter.getIndexAttr(columns - whole)},
-          ones);
+      Value last = lastTile(loc, tiles, columns / width * mostTerms, count,
+                            columns - whole, rewriter);
       // A loop nest, not memref.copy: strided, that would call MLIR's C
       // runner library.
       rewriter.create<linalg::CopyOp>(loc, rest, last);
