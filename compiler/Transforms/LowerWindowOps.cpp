@@ -32,10 +32,16 @@ using namespace sinter::lowering;
 
 /// Input channels from which a convolution copies its windows into rows
 /// (im2col) and runs as a matmul. With fewer, the copy (KH*KW*C floats per
-/// output position, read back once) costs more than the matmul's better
+/// output position, written for the whole batch and read back by the
+/// product and the filter gradient) costs more than the matmul's better
 /// tiles save: lenet (1 and 6 input channels) ran 20-25 % faster per step
-/// with window tiles.
-constexpr int64_t kIm2colMinChannels = 8;
+/// with window tiles. From 8 (it was), on a Xeon with AVX-512 at two
+/// threads (bench/run --convs): 3x3 convolutions of 16 channels at 64x64
+/// (wide-early) 38.5 -> 19.4 ms a step with window tiles, of 24 channels at
+/// 16x16 (deep-narrow) 30-31 -> 27 ms, 5x5 of 20 channels (lenet-caffe)
+/// 7.6-8.1 -> 7.2 ms; of 32 channels (cifar-small) 11.4 -> 15.6 ms, so
+/// im2col from 32.
+constexpr int64_t kIm2colMinChannels = 32;
 
 namespace {
 

@@ -167,12 +167,15 @@ def trials(n):
     narrow = [dense("pre", 64, "tanh"), dense("narrow", 28, "tanh")]
     yield "dense_28_900", sequential(8, narrow), \
         "dense 64 -> 28 on 900 rows (a tile of 16 and one of 12)", 1, 900, []
-    # 24 and 28 filters: window tiles (3 input channels) and an im2col
-    # product (24) whose channels take a tile of 16 and an edge.
-    convs = [conv("pre", 3, (1, 1), "tanh"), conv("c24", 24, (3, 3), "tanh", padding="same"),
-             conv("c28", 28, (3, 3), "tanh")]
-    yield "conv_24_28_filters", sequential((10, 10, 3), convs), \
-        "conv 10x10x3 -> 24 filters (same) -> 28 filters (valid), 3x3", 1, 5, []
+    # 24 and 28 filters on 3 input channels: window tiles; 28 filters on
+    # 24 channels: window tiles too (im2col from 32), on 32: an im2col
+    # product whose 28 columns take a tile of 16 and an edge of 12.
+    for first in (24, 32):
+        convs = [conv("pre", 3, (1, 1), "tanh"),
+                 conv(f"c{first}", first, (3, 3), "tanh", padding="same"),
+                 conv("c28", 28, (3, 3), "tanh")]
+        yield f"conv_{first}_28_filters", sequential((10, 10, 3), convs), \
+            f"conv 10x10x3 -> {first} filters (same) -> 28 filters (valid), 3x3", 1, 5, []
     # The filter gradient of one input channel into 8 filters with SSE's
     # 8-column tiles (the compiler crashed on it once).
     first = [conv("c8", 8, (5, 5), "tanh", padding="same")]
