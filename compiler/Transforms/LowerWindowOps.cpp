@@ -188,7 +188,15 @@ Value windowContraction(Emitter &e, Value in, AffineMap inMap, Value f,
 /// register tiles; the filter gradient is the transposed product.
 Value windowRows(Emitter &e, Value x, const Conv &c, int64_t oh, int64_t ow) {
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
-  int64_t ch = cast<RankedTensorType>(x.getType()).getDimSize(3);
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t ch = type.getDimSize(3);
+  // A 1x1 window over every position (stride 1, no pads): the rows are
+  // x's positions as they are, no copy (a pointwise convolution's im2col
+  // was a copy of its whole input).
+  if (c.kh == 1 && c.kw == 1 && type.getDimSize(1) == oh &&
+      type.getDimSize(2) == ow)
+    return e.b.create<tensor::CollapseShapeOp>(
+        e.loc, x, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
   Value init = e.b.create<tensor::EmptyOp>(
       e.loc,
       SmallVector<OpFoldResult>{e.sizes(x)[0], e.b.getIndexAttr(oh),

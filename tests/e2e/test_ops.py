@@ -176,6 +176,12 @@ def trials(n):
                  conv("c28", 28, (3, 3), "tanh")]
         yield f"conv_{first}_28_filters", sequential((10, 10, 3), convs), \
             f"conv 10x10x3 -> {first} filters (same) -> 28 filters (valid), 3x3", 1, 5, []
+    # A pointwise (1x1) convolution of 40 channels: its im2col rows are
+    # the input's positions themselves, then a 3x3 one of 24 (window tiles).
+    pointwise = [conv("pre", 40, (3, 3), "tanh", padding="same"),
+                 conv("pw", 24, (1, 1), "tanh"), conv("c3", 12, (3, 3), "tanh")]
+    yield "conv_pointwise_40", sequential((7, 7, 2), pointwise), \
+        "conv 7x7x2 -> 40 filters 3x3 same -> 24 filters 1x1 -> 12 filters 3x3", 1, 5, []
     # The filter gradient of one input channel into 8 filters with SSE's
     # 8-column tiles (the compiler crashed on it once).
     first = [conv("c8", 8, (5, 5), "tanh", padding="same")]

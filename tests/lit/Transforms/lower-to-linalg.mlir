@@ -251,6 +251,32 @@ func.func @conv_filter_grad_as_matmul(%x: tensor<?x8x8x32xf32>, %g: tensor<?x4x4
 
 // -----
 
+// A 1x1 window at stride 1 without pads (a pointwise convolution): its
+// rows are the input's positions as they are, no copy, for the
+// convolution and its filter gradient alike.
+// CHECK-LABEL: func.func @pointwise_conv
+// CHECK-NOT: linalg.generic
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<?x6x6x32xf32> into tensor<?x32xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %{{.*}} : tensor<?x32xf32>, tensor<32x8xf32>)
+// CHECK-LABEL: func.func @pointwise_filter_grad
+// CHECK-NOT: linalg.generic
+// CHECK: %[[ROWS2:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<?x6x6x32xf32> into tensor<?x32xf32>
+// CHECK-NOT: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x6x6x1x1x32xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[ROWS2]], %{{.*}} : tensor<?x32xf32>, tensor<?x8xf32>)
+func.func @pointwise_conv(%x: tensor<?x6x6x32xf32>, %w: tensor<1x1x32x8xf32>) -> tensor<?x6x6x8xf32> {
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 1}
+      : tensor<?x6x6x32xf32>, tensor<1x1x32x8xf32> -> tensor<?x6x6x8xf32>
+  return %0 : tensor<?x6x6x8xf32>
+}
+func.func @pointwise_filter_grad(%x: tensor<?x6x6x32xf32>, %g: tensor<?x6x6x8xf32>) -> tensor<1x1x32x8xf32> {
+  %0 = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 1}
+      : tensor<?x6x6x32xf32>, tensor<?x6x6x8xf32> -> tensor<1x1x32x8xf32>
+  return %0 : tensor<1x1x32x8xf32>
+}
+
+// -----
+
 // With fewer input channels (2; up to 31) the windows are not copied: the
 // convolution and its filter gradient read the padded input through
 // window maps.
