@@ -1087,24 +1087,18 @@ struct TileContractionsPass
                                   return &inside == op || isPure(&inside);
                                 })))
         sum = nullptr;
-      SmallVector<int64_t> sizes(op.getNumLoops(), 0);
-      sizes[col] = lanes;
-      rewriter.setInsertionPoint(op);
-      FailureOr<linalg::TiledLinalgOp> split = linalg::tileLinalgOp(
-          rewriter, op, linalg::LinalgTilingOptions().setTileSizes(sizes));
-      if (failed(split))
+      // The tile's clones keep its marker.
+      FailureOr<scf::ForOp> whole = blocksOf(op, col, lanes, rewriter);
+      if (failed(whole))
         return op->emitError("could not split this tile's column edge");
-      split->op->setAttr(kTileMarker, rewriter.getUnitAttr());
-      rewriter.eraseOp(op);
-      auto whole = cast<scf::ForOp>(split->loops.front());
       scf::ForOp rest;
-      if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, whole, rest)) ||
+      if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, *whole, rest)) ||
           !sum)
         continue;
       // Each part its own sum loop: in one, neither's accumulator would
       // stay in registers (linalg's hoisting proves two transfers of a
       // buffer apart only when their vectors have the same shape).
-      whole->setAttr(kEdgePart, rewriter.getI64IntegerAttr(0));
+      (*whole)->setAttr(kEdgePart, rewriter.getI64IntegerAttr(0));
       rest->setAttr(kEdgePart, rewriter.getI64IntegerAttr(1));
       rewriter.setInsertionPointAfter(sum);
       Operation *second = rewriter.clone(*sum);
