@@ -55,12 +55,6 @@ int64_t sinter::iterationCount(linalg::LinalgOp op) {
   return n;
 }
 
-/// A parallel loop with fewer iterations than this takes in the loops
-/// nested directly in it: a convolution's filter gradient tiled over 5 taps
-/// split 3 / 2 between two threads (a fifth of it idle), over 5 x 5 taps
-/// 13 / 12.
-constexpr int64_t kMinParallelTrips = 16;
-
 /// The trip count of `loop` if its bounds are constants.
 static std::optional<int64_t> tripCount(scf::ForOp loop) {
   return constantTripCount(loop.getLowerBound(), loop.getUpperBound(),

@@ -17,6 +17,12 @@
 
 namespace sinter {
 
+/// A parallel loop with fewer iterations than this takes in the loops
+/// nested directly in it: a convolution's filter gradient tiled over 5 taps
+/// split 3 / 2 between two threads (a fifth of it idle), over 5 x 5 taps
+/// 13 / 12.
+constexpr int64_t kMinParallelTrips = 16;
+
 /// Part `part` of `partials` [parts, ...], shaped as one part (a rank-
 /// reduced subview): the partial result of one part of a sum split into
 /// parts run side by side (sinter-split-batch-sums, and the weight

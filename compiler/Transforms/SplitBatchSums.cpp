@@ -30,7 +30,8 @@ namespace {
 
 /// Parallel loops with fewer iterations get parts: lenet's first filter
 /// gradient (5 rows of taps) ran 3 rows on one thread and 2 on the other.
-constexpr int64_t kSplitBelow = 16;
+/// (sinter-tile-contractions leaves the sums of such loops whole for this.)
+constexpr int64_t kSplitBelow = kMinParallelTrips;
 
 /// The loop's one sum over the batch, or null.
 scf::ForOp batchSum(scf::ParallelOp par) {

@@ -176,6 +176,13 @@ def trials(n):
                  conv("c28", 28, (3, 3), "tanh")]
         yield f"conv_{first}_28_filters", sequential((10, 10, 3), convs), \
             f"conv 10x10x3 -> {first} filters (same) -> 28 filters (valid), 3x3", 1, 5, []
+    # The same at 34x34: the 28-filter gradient's sum over the batch runs
+    # in blocks of 2 images (223 KiB an image), 2 + 2 + 1 over 5 rows.
+    convs = [conv("pre", 3, (1, 1), "tanh"),
+             conv("c24", 24, (3, 3), "tanh", padding="same"),
+             conv("c28", 28, (3, 3), "tanh")]
+    yield "conv_24_28_image_blocks", sequential((34, 34, 3), convs), \
+        "conv 34x34x3 -> 24 filters (same) -> 28 filters (valid), 3x3", 1, 5, []
     # A pointwise (1x1) convolution of 40 channels: its im2col rows are
     # the input's positions themselves, then a 3x3 one of 24 (window tiles).
     pointwise = [conv("pre", 40, (3, 3), "tanh", padding="same"),

@@ -540,6 +540,52 @@ func.func @filter_grad_lanes(%g: memref<?x1x4x10x2x16xf32>, %x: memref<?x1x1x12x
 
 // -----
 
+// A channels-last filter gradient sums over the batch outermost: its sum
+// runs in blocks of images (6 here: 80 KiB an image of both inputs, 512
+// KiB a block), each block's tiles reading the result and adding to it, so
+// that a block's images stay in L2 for all 54 tiles.
+// CHECK-LABEL: func.func @filter_grad_blocks
+// CHECK: %[[N:.*]] = memref.dim %arg0, %c0
+// CHECK: scf.for %[[S:.*]] = %c0 to %[[N]] step %c6 {
+// CHECK: %[[COUNT:.*]] = arith.minsi %{{.*}}, %c6
+// CHECK: scf.parallel
+// CHECK: %[[ACC:.*]] = vector.transfer_read %arg2{{.*}} vector<3x4x16xf32>
+// CHECK: scf.for %[[I:.*]] = %c0 to %[[COUNT]] step %c1 iter_args(%{{.*}} = %[[ACC]])
+// CHECK: %[[IMAGE:.*]] = affine.apply #{{.*}}()[%[[S]], %[[I]]]
+// CHECK: vector.transfer_read %arg0[%[[IMAGE]],
+// CHECK: vector.transfer_write {{.*}}, %arg2
+// A filter gradient of 3 tiles keeps its sum whole: the threads split it
+// in parts (sinter-split-batch-sums), each tile streaming the batch once.
+// CHECK-LABEL: func.func @filter_grad_few_tiles
+// CHECK-NOT: step %c6
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c3) step (%c1)
+// CHECK: scf.for %{{.*}} = %c0 to %dim step %c1
+#wx = affine_map<(n, i, j, a, b, g, c, o) -> (n, i + a, j + b, g, c)>
+#wg = affine_map<(n, i, j, a, b, g, c, o) -> (n, i, j, g, o)>
+#wp = affine_map<(n, i, j, a, b, g, c, o) -> (a, b, c, g, o)>
+func.func @filter_grad_blocks(%x: memref<?x18x18x1x24xf32>, %g: memref<?x16x16x1x48xf32>, %dw: memref<3x3x24x1x48xf32>) {
+  linalg.generic {indexing_maps = [#wx, #wg, #wp], iterator_types = ["reduction", "reduction", "reduction", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+    ins(%x, %g : memref<?x18x18x1x24xf32>, memref<?x16x16x1x48xf32>) outs(%dw : memref<3x3x24x1x48xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %0 = arith.mulf %u, %v : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+func.func @filter_grad_few_tiles(%x: memref<?x18x18x1x3xf32>, %g: memref<?x16x16x1x16xf32>, %dw: memref<3x3x3x1x16xf32>) {
+  linalg.generic {indexing_maps = [#wx, #wg, #wp], iterator_types = ["reduction", "reduction", "reduction", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+    ins(%x, %g : memref<?x18x18x1x3xf32>, memref<?x16x16x1x16xf32>) outs(%dw : memref<3x3x3x1x16xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %0 = arith.mulf %u, %v : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // A window read at stride 2 along the rows (a strided convolution) cannot
 // load a tile's rows as one vector: the op is left to plain loops.
 // CHECK-LABEL: func.func @strided_window
