@@ -10,10 +10,11 @@
 //     stride steps and padded by the window, and each input element sums
 //     the flipped window over it. No atomics, and each sum has one fixed
 //     order.
-// Ungrouped convolutions with at least kIm2colMinChannels input channels,
-// and their filter gradients, copy the windows into the rows of a matrix
-// (im2col) and become one matmul each, which sinter-tile-contractions
-// register-tiles. The others keep the window maps: groups become an
+// Ungrouped convolutions with at least kIm2colMinChannels input channels
+// that are strided, pointwise or of a large filter (asProduct), and their
+// filter gradients, copy the windows into the rows of a matrix (im2col; a
+// pointwise one's rows are its input) and become one matmul each, which
+// sinter-tile-contractions register-tiles. The others keep the window maps: groups become an
 // explicit dimension, channels [.., C] viewed as [.., G, C/G] with
 // tensor.expand_shape. With fewer channels than positions in a row, the
 // convolution, its input gradient and its filter gradient run channels
@@ -30,18 +31,26 @@ using namespace mlir;
 using namespace sinter;
 using namespace sinter::lowering;
 
-/// Input channels from which a convolution copies its windows into rows
-/// (im2col) and runs as a matmul. With fewer, the copy (KH*KW*C floats per
-/// output position, written for the whole batch and read back by the
-/// product and the filter gradient) costs more than the matmul's better
-/// tiles save: lenet (1 and 6 input channels) ran 20-25 % faster per step
-/// with window tiles. From 8 (it was), on a Xeon with AVX-512 at two
-/// threads (bench/run --convs): 3x3 convolutions of 16 channels at 64x64
-/// (wide-early) 38.5 -> 19.4 ms a step with window tiles, of 24 channels at
-/// 16x16 (deep-narrow) 30-31 -> 27 ms, 5x5 of 20 channels (lenet-caffe)
-/// 7.6-8.1 -> 7.2 ms; of 32 channels (cifar-small) 11.4 -> 15.6 ms, so
-/// im2col from 32.
+/// Input channels from which a strided or pointwise convolution copies its
+/// windows into rows (im2col) and runs as a matmul. With fewer, the copy
+/// (KH*KW*C floats per output position, written for the whole batch and
+/// read back by the product and the filter gradient) costs more than the
+/// matmul's better tiles save: lenet (1 and 6 input channels) ran 20-25 %
+/// faster per step with window tiles. From 8 (it was), on a Xeon with
+/// AVX-512 at two threads (bench/run --convs): 3x3 convolutions of 16
+/// channels at 64x64 (wide-early) 38.5 -> 19.4 ms a step with window tiles,
+/// of 24 channels at 16x16 (deep-narrow) 30-31 -> 27 ms, 5x5 of 20 channels
+/// (lenet-caffe) 7.6-8.1 -> 7.2 ms; of 32 channels (cifar-small) 11.4 ->
+/// 15.6 ms, so im2col from 32.
 constexpr int64_t kIm2colMinChannels = 32;
+
+/// Filter bytes over which an unstrided convolution runs as im2col ·
+/// filter: a window tile reads the filter's rows where they lie (a row of
+/// taps each step), the product packs it into panels. 3x3 at two threads:
+/// 192 -> 192 channels at 12x12 (1.3 MiB) 40 -> 33 ms a step as window
+/// tiles, 160 -> 160 at 16x16 (0.9 MiB) 52 -> 41; 256 -> 256 at 8x8 and at
+/// 16x16 (2.3 MiB) 36 -> 41 and 76 -> 84.
+constexpr int64_t kWindowFilterBytes = 2 * 1024 * 1024;
 
 namespace {
 
@@ -165,6 +174,25 @@ struct Conv {
         inPerGroup(filter.getDimSize(2)), groups(op.getGroups()),
         outPerGroup(filter.getDimSize(3) / op.getGroups()) {}
 };
+
+/// Whether `c` runs as im2col rows · filter: ungrouped, of
+/// kIm2colMinChannels or more, and strided (a window tile reads its rows
+/// as one vector only at stride 1: strided windows are plain loops),
+/// pointwise (a 1x1 window without pads: the rows are the input's
+/// positions, no copy), or with a filter over kWindowFilterBytes. Other
+/// windows at stride 1 take window tiles at any channels: since their
+/// filter gradients sum the batch in blocks of images
+/// (sinter-tile-contractions), faster than the copy and the product (see
+/// kIm2colMinChannels).
+bool asProduct(const Conv &c) {
+  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
+  bool strided = h.stride > 1 || w.stride > 1;
+  bool pointwise = c.kh == 1 && c.kw == 1 && !c.sweep.padded();
+  int64_t filterBytes =
+      c.kh * c.kw * c.inPerGroup * c.groups * c.outPerGroup * 4;
+  return c.groups == 1 && c.inPerGroup >= kIm2colMinChannels &&
+         (strided || pointwise || filterBytes > kWindowFilterBytes);
+}
 
 /// The nest conv2d and its input gradient share: iteration (n, i, j, g, a,
 /// b, k, c), summing in[inMap] * f[fMap] over (a, b, k) into
@@ -549,7 +577,7 @@ Value filterGradAlongRows(Emitter &e, Conv2DFilterGradOp op, const Conv &c) {
 SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   Conv c(op, op.getFilter().getType());
-  if (c.groups == 1 && c.inPerGroup >= kIm2colMinChannels) {
+  if (asProduct(c)) {
     Value rows = windowRows(e, padInput(e, op.getInput(), c.sweep, 0.0), c,
                             op.getType().getDimSize(1),
                             op.getType().getDimSize(2));
@@ -624,7 +652,7 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
 SmallVector<Value> lower(Conv2DFilterGradOp op, OpBuilder &b, int64_t lanes) {
   Emitter e(b, op.getLoc());
   Conv c(op, op.getType());
-  if (c.groups == 1 && c.inPerGroup >= kIm2colMinChannels) {
+  if (asProduct(c)) {
     auto grad = cast<RankedTensorType>(op.getGrad().getType());
     Value rows = windowRows(e, padInput(e, op.getInput(), c.sweep, 0.0), c,
                             grad.getDimSize(1), grad.getDimSize(2));

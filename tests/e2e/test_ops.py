@@ -168,14 +168,16 @@ def trials(n):
     yield "dense_28_900", sequential(8, narrow), \
         "dense 64 -> 28 on 900 rows (a tile of 16 and one of 12)", 1, 900, []
     # 24 and 28 filters on 3 input channels: window tiles; 28 filters on
-    # 24 channels: window tiles too (im2col from 32), on 32: an im2col
-    # product whose 28 columns take a tile of 16 and an edge of 12.
-    for first in (24, 32):
+    # 24 channels: window tiles too (im2col from 32 channels at stride 2
+    # only), on 32 at stride 2: an im2col product whose 28 columns take a
+    # tile of 16 and an edge of 12.
+    for first, strides in ((24, 1), (32, 2)):
         convs = [conv("pre", 3, (1, 1), "tanh"),
                  conv(f"c{first}", first, (3, 3), "tanh", padding="same"),
-                 conv("c28", 28, (3, 3), "tanh")]
+                 conv("c28", 28, (3, 3), "tanh", strides=(strides, strides))]
         yield f"conv_{first}_28_filters", sequential((10, 10, 3), convs), \
-            f"conv 10x10x3 -> {first} filters (same) -> 28 filters (valid), 3x3", 1, 5, []
+            f"conv 10x10x3 -> {first} filters (same) -> 28 filters (valid, " \
+            f"stride {strides}), 3x3", 1, 5, []
     # The same at 34x34: the 28-filter gradient's sum over the batch runs
     # in blocks of 2 images (223 KiB an image), 2 + 2 + 1 over 5 rows.
     convs = [conv("pre", 3, (1, 1), "tanh"),
@@ -183,6 +185,15 @@ def trials(n):
              conv("c28", 28, (3, 3), "tanh")]
     yield "conv_24_28_image_blocks", sequential((34, 34, 3), convs), \
         "conv 34x34x3 -> 24 filters (same) -> 28 filters (valid), 3x3", 1, 5, []
+    # 3x3 at stride 1 on 48 and 40 channels: window tiles; on 256 channels
+    # into 256 filters (2.25 MiB of filter): an im2col product.
+    wide = [conv("pre", 3, (1, 1), "tanh"),
+            conv("c48", 48, (3, 3), "tanh", padding="same"),
+            conv("c40", 40, (3, 3), "tanh", padding="same"),
+            conv("c256", 256, (3, 3), "tanh", padding="same"),
+            conv("c256b", 256, (3, 3), "tanh")]
+    yield "conv_wide_channels", sequential((6, 6, 3), wide), \
+        "conv 6x6x3 -> 48 -> 40 -> 256 filters (same) -> 256 filters (valid), 3x3", 1, 5, []
     # A pointwise (1x1) convolution of 40 channels: its im2col rows are
     # the input's positions themselves, then a 3x3 one of 24 (window tiles).
     pointwise = [conv("pre", 40, (3, 3), "tanh", padding="same"),

@@ -220,8 +220,8 @@ func.func @conv(%x: tensor<?x8x8x2xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x4x
 
 // -----
 
-// Ungrouped convolution with 32 input channels or more: the windows become
-// the rows of a matrix (im2col, [N*OH*OW, KH*KW*C]) and the convolution
+// Ungrouped strided convolution with 32 input channels or more: the windows
+// become the rows of a matrix (im2col, [N*OH*OW, KH*KW*C]) and the convolution
 // one matmul with the filter viewed as [KH*KW*C, O]; the filter gradient
 // is windowsᵀ · grad.
 // CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
@@ -247,6 +247,36 @@ func.func @conv_filter_grad_as_matmul(%x: tensor<?x8x8x32xf32>, %g: tensor<?x4x4
   %0 = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 1}
       : tensor<?x8x8x32xf32>, tensor<?x4x4x4xf32> -> tensor<3x3x32x4xf32>
   return %0 : tensor<3x3x32x4xf32>
+}
+
+// -----
+
+// At stride 1 the windows are not copied, whatever the channels, up to a
+// filter of 2 MiB (window tiles read the filter where it lies); over it
+// (3x3 of 256 -> 256 channels, 2.25 MiB) the convolution is im2col · filter.
+// CHECK-LABEL: func.func @unstrided_conv
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x10x10x1x32xf32>, tensor<3x3x32x1x64xf32>)
+// CHECK-LABEL: func.func @unstrided_filter_grad
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x10x10x1x32xf32>, tensor<?x8x8x1x64xf32>)
+// CHECK-LABEL: func.func @large_filter_conv
+// CHECK: tensor.collapse_shape {{.*}} : tensor<?x8x8x3x3x256xf32> into tensor<?x2304xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x2304xf32>, tensor<2304x256xf32>)
+func.func @unstrided_conv(%x: tensor<?x8x8x32xf32>, %w: tensor<3x3x32x64xf32>) -> tensor<?x8x8x64xf32> {
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1}
+      : tensor<?x8x8x32xf32>, tensor<3x3x32x64xf32> -> tensor<?x8x8x64xf32>
+  return %0 : tensor<?x8x8x64xf32>
+}
+func.func @unstrided_filter_grad(%x: tensor<?x8x8x32xf32>, %g: tensor<?x8x8x64xf32>) -> tensor<3x3x32x64xf32> {
+  %0 = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1}
+      : tensor<?x8x8x32xf32>, tensor<?x8x8x64xf32> -> tensor<3x3x32x64xf32>
+  return %0 : tensor<3x3x32x64xf32>
+}
+func.func @large_filter_conv(%x: tensor<?x8x8x256xf32>, %w: tensor<3x3x256x256xf32>) -> tensor<?x8x8x256xf32> {
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 1}
+      : tensor<?x8x8x256xf32>, tensor<3x3x256x256xf32> -> tensor<?x8x8x256xf32>
+  return %0 : tensor<?x8x8x256xf32>
 }
 
 // -----
