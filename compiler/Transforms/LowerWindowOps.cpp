@@ -604,6 +604,108 @@ SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
   return {castTo(b, op.getLoc(), mergeChannels(e, y), out)};
 }
 
+/// Where one phase of a strided input gradient reads, along one spatial
+/// dimension (stride s, dilation 1): the spread cotangent S (g[o] at row
+/// Q + o * s, Q = K - 1 - padBefore) is non-zero at input row s * q + p
+/// plus tap a only for a = first + s * u, u < taps, where it holds
+/// g[q + u + shift]; the phase has `rows` input rows (p, p + s, ...).
+struct Phase {
+  int64_t first, taps, shift, rows;
+
+  Phase(const WindowDim &d, int64_t p, int64_t inputSize) {
+    int64_t s = d.stride, q0 = d.window - 1 - d.padBefore;
+    first = ((q0 - p) % s + s) % s;
+    taps = first < d.window ? llvm::divideCeil(d.window - first, s) : 0;
+    shift = (p + first - q0) / s;
+    rows = p < inputSize ? llvm::divideCeil(inputSize - p, s) : 0;
+  }
+};
+
+/// A strided convolution's input gradient (dilation 1) as one stride-1
+/// window sum per phase of the input (its rows p, p + s, ... and columns
+/// likewise): each phase gathers the cotangent itself, not the spread one
+/// (s_h * s_w times its size, all but one in s_h * s_w zeros), with the
+/// taps of the flipped filter that land on it; the phases are written
+/// into the result at stride steps. Each input element sums the same
+/// non-zero terms in the same order as through the spread.
+Value inputGradByPhases(Emitter &e, Conv2DInputGradOp op, const Conv &c,
+                        Value flipped) {
+  auto in = op.getType();
+  Value g = op.getGrad();
+  auto gType = cast<RankedTensorType>(g.getType());
+  OpFoldResult batch = e.sizes(g)[0];
+  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
+  // The cotangent rows [from, to) a phase reads (at o - shift in a zero
+  // tensor of rows + taps - 1); empty when no tap reaches the phase.
+  auto span = [&](const Phase &ph,
+                  int64_t size) -> std::pair<int64_t, int64_t> {
+    if (!ph.taps || !ph.rows)
+      return {0, 0};
+    return {std::max<int64_t>(0, ph.shift),
+            std::min(size, ph.rows + ph.taps - 1 + ph.shift)};
+  };
+  // Zeros first only where some phase reads nothing: else the phases
+  // write every element.
+  bool everyPhase = true;
+  for (int64_t ph = 0; ph < h.stride; ++ph)
+    for (int64_t pw = 0; pw < w.stride; ++pw) {
+      auto [fromY, toY] =
+          span(Phase(h, ph, in.getDimSize(1)), gType.getDimSize(1));
+      auto [fromX, toX] =
+          span(Phase(w, pw, in.getDimSize(2)), gType.getDimSize(2));
+      everyPhase &= toY > fromY && toX > fromX;
+    }
+  SmallVector<OpFoldResult> dxSizes = {
+      batch, e.b.getIndexAttr(in.getDimSize(1)),
+      e.b.getIndexAttr(in.getDimSize(2)), e.b.getIndexAttr(in.getDimSize(3))};
+  Value dx = everyPhase
+                 ? e.b.create<tensor::EmptyOp>(e.loc, dxSizes, e.b.getF32Type())
+                 : e.filled(dxSizes, 0.0);
+  auto idx = [&](ArrayRef<int64_t> v) {
+    return llvm::to_vector(llvm::map_range(
+        v, [&](int64_t x) -> OpFoldResult { return e.b.getIndexAttr(x); }));
+  };
+  auto d = [&](unsigned i) { return dimExpr(e.b, i); };
+  for (int64_t ph = 0; ph < h.stride; ++ph)
+    for (int64_t pw = 0; pw < w.stride; ++pw) {
+      Phase y(h, ph, in.getDimSize(1)), x(w, pw, in.getDimSize(2));
+      auto [fromY, toY] = span(y, gType.getDimSize(1));
+      auto [fromX, toX] = span(x, gType.getDimSize(2));
+      if (toY <= fromY || toX <= fromX)
+        continue; // no tap reaches these input elements: their zeros stay
+      int64_t gh = y.rows + y.taps - 1, gw = x.rows + x.taps - 1;
+      Value cut = e.b.create<tensor::ExtractSliceOp>(
+          e.loc, g, SmallVector<OpFoldResult>(idx({0, fromY, fromX, 0})),
+          SmallVector<OpFoldResult>{batch, e.b.getIndexAttr(toY - fromY),
+                                    e.b.getIndexAttr(toX - fromX),
+                                    e.b.getIndexAttr(gType.getDimSize(3))},
+          SmallVector<OpFoldResult>(idx({1, 1, 1, 1})));
+      // Cut to exactly the phase's window: no zeros around it, no copy.
+      bool exact = fromY == y.shift && fromX == x.shift &&
+                   toY - fromY == gh && toX - fromX == gw;
+      Value gathered = splitChannels(
+          e,
+          exact ? cut
+                : placed(e, cut, gh, gw, 0.0, fromY - y.shift, fromX - x.shift),
+          c.groups);
+      auto fType = cast<RankedTensorType>(flipped.getType());
+      Value taps = e.b.create<tensor::ExtractSliceOp>(
+          e.loc, flipped, idx({y.first, x.first, 0, 0, 0}),
+          idx({y.taps, x.taps, fType.getDimSize(2), fType.getDimSize(3),
+               fType.getDimSize(4)}),
+          idx({h.stride, w.stride, 1, 1, 1}));
+      Value sum = windowContraction(
+          e, gathered, map8(e.b, {d(0), d(1) + d(4), d(2) + d(5), d(3), d(6)}),
+          taps, map8(e.b, {d(4), d(5), d(3), d(6), d(7)}),
+          zeros5(e, batch, y.rows, x.rows, c.groups, c.inPerGroup));
+      Value phase = mergeChannels(e, sum);
+      dx = e.b.create<tensor::InsertSliceOp>(
+          e.loc, phase, dx, idx({0, ph, pw, 0}), e.sizes(phase),
+          idx({1, h.stride, w.stride, 1}));
+    }
+  return dx;
+}
+
 // dx[n, i, j, g, c] = sum_{a, b, o} spread(g)[n, i + a*dh, j + b*dw, g, o] *
 // flipped[a, b, g, o, c], where flipped[a, b, g, o, c] = filter[kh-1-a,
 // kw-1-b, c, g, o] is built once so the inner loop (over c) is contiguous.
@@ -630,6 +732,8 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
   // unit steps.
   if (in.getDimSize(2) > c.inPerGroup)
     return {castTo(b, op.getLoc(), inputGradAlongRows(e, op, c, flipped), in)};
+  if ((h.stride > 1 || w.stride > 1) && h.dilation == 1 && w.dilation == 1)
+    return {castTo(b, op.getLoc(), inputGradByPhases(e, op, c, flipped), in)};
   Value g = splitChannels(
       e, spreadForGather(e, op.getGrad(), in, c.sweep, 0.0), c.groups);
   Value init = zeros5(e, e.sizes(op.getGrad())[0], in.getDimSize(1),

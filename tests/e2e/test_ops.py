@@ -194,6 +194,18 @@ def trials(n):
             conv("c256b", 256, (3, 3), "tanh")]
     yield "conv_wide_channels", sequential((6, 6, 3), wide), \
         "conv 6x6x3 -> 48 -> 40 -> 256 filters (same) -> 256 filters (valid), 3x3", 1, 5, []
+    # Strided input gradients with the channels last (8 channels, rows of
+    # 6 or 7): one stride-1 window sum per phase of the input's rows and
+    # columns. Phases no tap reaches (1x1 at stride 2), uneven phases (7
+    # rows at stride 2 and 3), pads cutting the cotangent.
+    for kernel, strides, padding in (((3, 3), (2, 2), "same"), ((3, 3), (3, 3), "valid"),
+                                     ((1, 1), (2, 2), "valid"), ((2, 3), (2, 1), "same"),
+                                     ((5, 4), (3, 2), "same")):
+        phased = [conv("pre", 8, (1, 1), "tanh"),
+                  conv("c", 5, kernel, "tanh", strides=strides, padding=padding)]
+        name = "x".join(map(str, kernel)) + "_s" + "x".join(map(str, strides)) + "_" + padding
+        yield f"conv_phases_{name}", sequential((7, 6, 8), phased), \
+            f"conv 7x6x8 -> 5 filters {kernel} strides={strides} {padding}", 1, 5, []
     # A pointwise (1x1) convolution of 40 channels: its im2col rows are
     # the input's positions themselves, then a 3x3 one of 24 (window tiles).
     pointwise = [conv("pre", 40, (3, 3), "tanh", padding="same"),
