@@ -11,12 +11,12 @@
 //     the flipped window over it. No atomics, and each sum has one fixed
 //     order.
 // Ungrouped convolutions with at least kIm2colMinChannels input channels
-// that are strided, pointwise or of a large filter (asProduct), and their
-// filter gradients, copy the windows into the rows of a matrix (im2col; a
+// that are strided or pointwise (asProduct), and their filter gradients,
+// copy the windows into the rows of a matrix (im2col; a
 // pointwise one's rows are its input) and become one matmul each, which
-// sinter-tile-contractions register-tiles. The others keep the window maps: groups become an
-// explicit dimension, channels [.., C] viewed as [.., G, C/G] with
-// tensor.expand_shape. With fewer channels than positions in a row, the
+// sinter-tile-contractions register-tiles. The others keep the window maps:
+// groups become an explicit dimension, channels [.., C] viewed as [.., G, C/G]
+// with tensor.expand_shape. With fewer channels than positions in a row, the
 // convolution, its input gradient and its filter gradient run channels
 // first, the vectors along the rows of positions.
 //
@@ -43,14 +43,6 @@ using namespace sinter::lowering;
 /// (lenet-caffe) 7.6-8.1 -> 7.2 ms; of 32 channels (cifar-small) 11.4 ->
 /// 15.6 ms, so im2col from 32.
 constexpr int64_t kIm2colMinChannels = 32;
-
-/// Filter bytes over which an unstrided convolution runs as im2col ·
-/// filter: a window tile reads the filter's rows where they lie (a row of
-/// taps each step), the product packs it into panels. 3x3 at two threads:
-/// 192 -> 192 channels at 12x12 (1.3 MiB) 40 -> 33 ms a step as window
-/// tiles, 160 -> 160 at 16x16 (0.9 MiB) 52 -> 41; 256 -> 256 at 8x8 and at
-/// 16x16 (2.3 MiB) 36 -> 41 and 76 -> 84.
-constexpr int64_t kWindowFilterBytes = 2 * 1024 * 1024;
 
 namespace {
 
@@ -177,21 +169,22 @@ struct Conv {
 
 /// Whether `c` runs as im2col rows · filter: ungrouped, of
 /// kIm2colMinChannels or more, and strided (a window tile reads its rows
-/// as one vector only at stride 1: strided windows are plain loops),
+/// as one vector only at stride 1: strided windows are plain loops) or
 /// pointwise (a 1x1 window without pads: the rows are the input's
-/// positions, no copy), or with a filter over kWindowFilterBytes. Other
-/// windows at stride 1 take window tiles at any channels: since their
-/// filter gradients sum the batch in blocks of images
-/// (sinter-tile-contractions), faster than the copy and the product (see
-/// kIm2colMinChannels).
+/// positions, no copy). Other windows take window tiles at any channels,
+/// faster than the copy and the product since sinter-tile-contractions
+/// sums their filter gradients over blocks of images and runs their taps
+/// outside an image's tiles. 3x3 at two threads, im2col -> window tiles:
+/// 64 -> 64 channels at 32x32 49 -> 28 ms a step, 128 at 16x16 31 -> 24,
+/// 5x5 of 48 -> 64 at 24x24 37 -> 22, 40 at 20x20 17 -> 12, 96 at 14x14
+/// 31 -> 21, 192 at 12x12 40 -> 30, 256 at 16x16 76 -> 48, 256 at 8x8
+/// 36 -> 25; bench/run --convs k1-mix (60 of 100 channels) 62 -> 39.
 bool asProduct(const Conv &c) {
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   bool strided = h.stride > 1 || w.stride > 1;
   bool pointwise = c.kh == 1 && c.kw == 1 && !c.sweep.padded();
-  int64_t filterBytes =
-      c.kh * c.kw * c.inPerGroup * c.groups * c.outPerGroup * 4;
   return c.groups == 1 && c.inPerGroup >= kIm2colMinChannels &&
-         (strided || pointwise || filterBytes > kWindowFilterBytes);
+         (strided || pointwise);
 }
 
 /// The nest conv2d and its input gradient share: iteration (n, i, j, g, a,

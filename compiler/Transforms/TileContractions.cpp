@@ -190,6 +190,9 @@ struct TilePlan {
   /// A window contraction: its tiles keep several unit-size summed loops
   /// in maps like `i + a`, which vectorize once those are dropped.
   bool window = false;
+  /// Summed loops run outside the tile loops (tapsOutsideTheImage): the
+  /// result is filled before them, not by each tile.
+  bool tapsOutside = false;
 };
 
 /// The fill of a contraction's result just before it (its zeroed
@@ -471,6 +474,63 @@ void shapeWindowTile(linalg::GenericOp op, TilePlan &plan, unsigned row,
     plan.sizes[*fan] = bestF;
 }
 
+/// Bytes of the filter's rows a window tile reads over its whole sum up to
+/// which its taps stay inside the tile (tapsOutsideTheImage): they stay
+/// in L1 (32 KiB on AVX2) across the tile's taps.
+constexpr int64_t kTileFilterBytes = 32 * 1024;
+
+/// Moves a window contraction's summed loops but the innermost (its taps;
+/// the channels stay inside the tiles) just inside its first loop when
+/// that is over the batch (parallel, of dynamic size) and a tile reads
+/// more than kTileFilterBytes of the operand the batch does not index
+/// (the filter): for each tap, every tile of an image adds that tap's
+/// terms. The filter's rows of one tap for a column tile (256 channels x
+/// 32 columns: 32 KiB) then stay in L1 across the image's tiles, where
+/// each tile read all taps' rows from L2 (3x3 of 256 channels: 288 KiB).
+/// Each element sums its terms in the same order. A 3x3 convolution of
+/// 256 -> 256 channels at 8x8 over 32 images: 36 -> 28 ms a training step
+/// (two threads), its input gradient's window tiles 165 -> ~300 GFLOP/s.
+void tapsOutsideTheImage(linalg::GenericOp op, TilePlan &plan,
+                         ArrayRef<utils::IteratorType> iters,
+                         ArrayRef<int64_t> ranges) {
+  unsigned batch = plan.order[0];
+  if (iters[batch] != utils::IteratorType::parallel ||
+      !ShapedType::isDynamic(ranges[batch]))
+    return;
+  SmallVector<unsigned> taps;
+  for (unsigned d : plan.order)
+    if (iters[d] == utils::IteratorType::reduction)
+      taps.push_back(d);
+  if (taps.size() < 2)
+    return;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (map.isFunctionOfDim(batch))
+      continue;
+    int64_t bytes = 4;
+    for (unsigned d = 0; d < map.getNumDims(); ++d) {
+      if (!map.isFunctionOfDim(d))
+        continue;
+      if (ShapedType::isDynamic(ranges[d]))
+        return;
+      bytes *= iters[d] == utils::IteratorType::reduction ? ranges[d]
+                                                          : plan.sizes[d];
+    }
+    if (bytes <= kTileFilterBytes)
+      return;
+  }
+  taps.pop_back();
+  SmallVector<unsigned> order = {batch};
+  order.append(taps);
+  for (unsigned d : ArrayRef<unsigned>(plan.order).drop_front())
+    if (!llvm::is_contained(taps, d))
+      order.push_back(d);
+  plan.order = order;
+  plan.rowLoop += taps.size();
+  plan.colLoop += taps.size();
+  plan.tapsOutside = true;
+}
+
 /// The plan for `op`, or nothing when it is not a (window) contraction
 /// whose result is contiguous along a loop that no operand strides through.
 std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
@@ -559,6 +619,8 @@ std::optional<TilePlan> planFor(linalg::GenericOp op, int64_t tileM,
       plan.order.push_back(d);
   if (plan.window && row)
     shapeWindowTile(op, plan, *row, col.getPosition(), tileM, tileN, registers);
+  if (plan.window)
+    tapsOutsideTheImage(op, plan, iters, ranges);
   return plan;
 }
 
@@ -2635,6 +2697,8 @@ struct TileContractionsPass
     size_t firstSum = llvm::count_if(plan.order, [&](unsigned d) {
       return iters[d] == utils::IteratorType::parallel;
     });
+    if (plan.tapsOutside)
+      return fillEachImage(fill, tiled, plan, rewriter);
     if (firstSum == 0 || firstSum >= tiled.loops.size())
       return;
     // The tile's result window depends on the tile loops only: hoist it
@@ -2650,6 +2714,36 @@ struct TileContractionsPass
     // Vectorized with the tile, so that its write can be forwarded (not
     // from a guarded fill: its tile then reads its zeros back from L1).
     tileFill->setAttr(kTileMarker, rewriter.getUnitAttr());
+    rewriter.eraseOp(fill.op());
+  }
+
+  /// Moves `fill` into the loop over the images of a window contraction
+  /// whose taps run outside its tiles (tapsOutsideTheImage): each image's
+  /// result is filled just before its taps, and stays in cache for them.
+  static void fillEachImage(ResultFill fill, linalg::TiledLinalgOp &tiled,
+                            const TilePlan &plan, RewriterBase &rewriter) {
+    auto images = dyn_cast<scf::ForOp>(tiled.loops.front());
+    Value out = fill.fill.getDpsInitOperand(0)->get();
+    auto type = cast<MemRefType>(out.getType());
+    AffineMap map =
+        tiled.op.getMatchingIndexingMap(tiled.op.getDpsInitOperand(0));
+    AffineExpr batch = rewriter.getAffineDimExpr(plan.order.front());
+    if (!images || !llvm::is_contained(map.getResults(), batch))
+      return;
+    rewriter.setInsertionPointToStart(images.getBody());
+    Location loc = fill.fill.getLoc();
+    SmallVector<OpFoldResult> offsets, sizes,
+        strides(type.getRank(), rewriter.getIndexAttr(1));
+    for (unsigned d = 0; d < type.getRank(); ++d) {
+      bool image = map.getResult(d) == batch;
+      offsets.push_back(image ? OpFoldResult(images.getInductionVar())
+                              : rewriter.getIndexAttr(0));
+      sizes.push_back(image ? rewriter.getIndexAttr(1)
+                            : memref::getMixedSize(rewriter, loc, out, d));
+    }
+    Value slice =
+        rewriter.create<memref::SubViewOp>(loc, out, offsets, sizes, strides);
+    fill.createFor(slice, rewriter);
     rewriter.eraseOp(fill.op());
   }
 

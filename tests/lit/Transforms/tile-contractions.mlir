@@ -385,6 +385,42 @@ func.func @conv_input_grad(%g: memref<?x18x18x16xf32>, %f: memref<5x5x16x6xf32>,
 
 // -----
 
+// A window contraction over images whose tiles would each read 288 KiB of
+// filter rows (3x3 taps of 256 channels for 32 columns): the taps run
+// outside the image's tiles, each tile summing one tap's 256 channels, the
+// filter rows of a tap (32 KiB) staying in L1 across the tiles; each
+// image's result is zeroed just before its taps.
+// CHECK-LABEL: func.func @taps_outside
+// CHECK-NOT: linalg.fill
+// CHECK: scf.parallel (%[[N:.*]]) =
+// CHECK: %[[IMAGE:.*]] = memref.subview %arg2[%[[N]], 0, 0, 0] [1, 8, 8, 64]
+// CHECK: linalg.fill {{.*}} outs(%[[IMAGE]]
+// CHECK: scf.for %[[A:.*]] = %c0 to %c3 step %c1 {
+// CHECK: scf.for %[[B:.*]] = %c0 to %c3 step %c1 {
+// CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c1 {
+// CHECK: scf.for %[[J:.*]] = %c0 to %c64 step %c32 {
+// CHECK: %[[ACC:.*]] = vector.transfer_read %arg2[%[[N]], %[[I]], %c0, %[[J]]]{{.*}} vector<8x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[ACC]])
+// CHECK: vector.fma {{.*}} : vector<8x32xf32>
+// CHECK: vector.transfer_write {{.*}}, %arg2[%[[N]], %[[I]], %c0, %[[J]]]
+#tg = affine_map<(n, i, j, a, b, o, c) -> (n, i + a, j + b, o)>
+#tf = affine_map<(n, i, j, a, b, o, c) -> (a, b, o, c)>
+#tdx = affine_map<(n, i, j, a, b, o, c) -> (n, i, j, c)>
+func.func @taps_outside(%g: memref<?x10x10x256xf32>, %f: memref<3x3x256x64xf32>, %dx: memref<?x8x8x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dx : memref<?x8x8x64xf32>)
+  linalg.generic {indexing_maps = [#tg, #tf, #tdx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%g, %f : memref<?x10x10x256xf32>, memref<3x3x256x64xf32>) outs(%dx : memref<?x8x8x64xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // The same input gradient in a grouped convolution's layout (a unit group
 // dimension in the result) and zeroed by a fill just before: the
 // accumulator's write drops the unit dimension as its read does, so the
