@@ -185,8 +185,9 @@ def trials(n):
              conv("c28", 28, (3, 3), "tanh")]
     yield "conv_24_28_image_blocks", sequential((34, 34, 3), convs), \
         "conv 34x34x3 -> 24 filters (same) -> 28 filters (valid), 3x3", 1, 5, []
-    # 3x3 at stride 1 on 48 and 40 channels: window tiles; on 256 channels
-    # into 256 filters (2.25 MiB of filter): an im2col product.
+    # 3x3 at stride 1 on 3 to 256 channels: window tiles, those reading
+    # over 32 KiB of filter rows (from 40 channels) with their taps outside
+    # an image's tiles, each image's result zeroed before its taps.
     wide = [conv("pre", 3, (1, 1), "tanh"),
             conv("c48", 48, (3, 3), "tanh", padding="same"),
             conv("c40", 40, (3, 3), "tanh", padding="same"),
