@@ -251,8 +251,16 @@ func.func @conv_filter_grad_as_matmul(%x: tensor<?x8x8x32xf32>, %g: tensor<?x4x4
 
 // -----
 
-// At stride 1 the windows are not copied, whatever the channels.
+// At stride 1 the windows are not copied, whatever the channels. The
+// padded copy of the input zeroes only its border: the rows above and
+// below, the columns beside.
 // CHECK-LABEL: func.func @unstrided_conv
+// CHECK-NOT: linalg.fill {{.*}} -> tensor<?x10x10x32xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x1x10x32xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x1x10x32xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x8x1x32xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x8x1x32xf32>
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 1, 1, 0] [%{{.*}}, 8, 8, 32] [1, 1, 1, 1]
 // CHECK-NOT: tensor.collapse_shape
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x10x10x1x32xf32>, tensor<3x3x32x1x64xf32>)
 // CHECK-LABEL: func.func @unstrided_filter_grad
