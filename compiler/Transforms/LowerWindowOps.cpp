@@ -10,9 +10,9 @@
 //     stride steps and padded by the window, and each input element sums
 //     the flipped window over it. No atomics, and each sum has one fixed
 //     order.
-// Ungrouped convolutions with at least kIm2colMinChannels input channels
-// that are strided or pointwise (asProduct), and their filter gradients,
-// copy the windows into the rows of a matrix (im2col; a
+// Ungrouped strided convolutions, and pointwise ones with at least
+// kIm2colMinChannels input channels (asProduct), and their filter
+// gradients, copy the windows into the rows of a matrix (im2col; a
 // pointwise one's rows are its input) and become one matmul each, which
 // sinter-tile-contractions register-tiles. The others keep the window maps:
 // groups become an explicit dimension, channels [.., C] viewed as [.., G, C/G]
@@ -31,8 +31,9 @@ using namespace mlir;
 using namespace sinter;
 using namespace sinter::lowering;
 
-/// Input channels from which a strided or pointwise convolution copies its
-/// windows into rows (im2col) and runs as a matmul. With fewer, the copy
+/// Input channels from which a convolution copied its windows into rows
+/// (im2col) and ran as a matmul, and from which a pointwise one still does
+/// (a strided one at any channels: asProduct). With fewer, the copy
 /// (KH*KW*C floats per output position, written for the whole batch and
 /// read back by the product and the filter gradient) costs more than the
 /// matmul's better tiles save: lenet (1 and 6 input channels) ran 20-25 %
@@ -198,11 +199,13 @@ struct Conv {
         outPerGroup(filter.getDimSize(3) / op.getGroups()) {}
 };
 
-/// Whether `c` runs as im2col rows · filter: ungrouped, of
-/// kIm2colMinChannels or more, and strided (a window tile reads its rows
-/// as one vector only at stride 1: strided windows are plain loops) or
-/// pointwise (a 1x1 window without pads: the rows are the input's
-/// positions, no copy). Other windows take window tiles at any channels,
+/// Whether `c` runs as im2col rows · filter: ungrouped, and strided (a
+/// window tile reads its rows as one vector only at stride 1: strided
+/// windows are plain loops; as im2col, 3x3 at stride 2 of 3 channels at
+/// 32x32 into 32 ran 2.9 -> 2.5 ms a step, of 16 channels 2.4 -> 1.8, of 8
+/// and 24 channels 5.8 -> 3.4) or pointwise of kIm2colMinChannels or more
+/// (a 1x1 window without pads: the rows are the input's positions, no
+/// copy). Other windows take window tiles at any channels,
 /// faster than the copy and the product since sinter-tile-contractions
 /// sums their filter gradients over blocks of images and runs their taps
 /// outside an image's tiles. 3x3 at two threads, im2col -> window tiles:
@@ -214,8 +217,8 @@ bool asProduct(const Conv &c) {
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   bool strided = h.stride > 1 || w.stride > 1;
   bool pointwise = c.kh == 1 && c.kw == 1 && !c.sweep.padded();
-  return c.groups == 1 && c.inPerGroup >= kIm2colMinChannels &&
-         (strided || pointwise);
+  return c.groups == 1 &&
+         (strided || (pointwise && c.inPerGroup >= kIm2colMinChannels));
 }
 
 /// The nest conv2d and its input gradient share: iteration (n, i, j, g, a,
@@ -628,6 +631,13 @@ SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
   return {castTo(b, op.getLoc(), mergeChannels(e, y), out)};
 }
 
+/// Input channels from which a strided input gradient with more columns
+/// than channels runs by phases, channels last (half of AVX-512's lanes),
+/// not along the rows over the spread cotangent (half of whose columns are
+/// zeros at stride 2): a 3x3 at stride 2 of 8 channels at 32x32 into 24,
+/// then of 24 at 16x16, ran 3.36 -> 3.19 ms a step.
+constexpr int64_t kPhaseMinChannels = 8;
+
 /// Where one phase of a strided input gradient reads, along one spatial
 /// dimension (stride s, dilation 1): the spread cotangent S (g[o] at row
 /// Q + o * s, Q = K - 1 - padBefore) is non-zero at input row s * q + p
@@ -754,10 +764,13 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   // As alongRows, at any stride: the gather reads the spread cotangent at
   // unit steps.
+  // Strided, by phases (channels last) from kPhaseMinChannels: along the
+  // rows the spread's zero columns are summed too.
+  if ((h.stride > 1 || w.stride > 1) && h.dilation == 1 && w.dilation == 1 &&
+      (in.getDimSize(2) <= c.inPerGroup || c.inPerGroup >= kPhaseMinChannels))
+    return {castTo(b, op.getLoc(), inputGradByPhases(e, op, c, flipped), in)};
   if (in.getDimSize(2) > c.inPerGroup)
     return {castTo(b, op.getLoc(), inputGradAlongRows(e, op, c, flipped), in)};
-  if ((h.stride > 1 || w.stride > 1) && h.dilation == 1 && w.dilation == 1)
-    return {castTo(b, op.getLoc(), inputGradByPhases(e, op, c, flipped), in)};
   Value g = splitChannels(
       e, spreadForGather(e, op.getGrad(), in, c.sweep, 0.0), c.groups);
   Value init = zeros5(e, e.sizes(op.getGrad())[0], in.getDimSize(1),

@@ -207,6 +207,14 @@ def trials(n):
         name = "x".join(map(str, kernel)) + "_s" + "x".join(map(str, strides)) + "_" + padding
         yield f"conv_phases_{name}", sequential((7, 6, 8), phased), \
             f"conv 7x6x8 -> 5 filters {kernel} strides={strides} {padding}", 1, 5, []
+    # Strided on more columns than channels: by phases from 8 channels (12
+    # columns), along the rows over the spread cotangent with 4; the
+    # forward products im2col at any channels.
+    for channels in (8, 4):
+        strided = [conv("pre", channels, (1, 1), "tanh"),
+                   conv("c", 6, (3, 3), "tanh", strides=(2, 2), padding="same")]
+        yield f"conv_strided_12x12x{channels}", sequential((12, 12, channels), strided), \
+            f"conv 12x12x{channels} -> 6 filters 3x3 strides=2 same", 1, 5, []
     # A pointwise (1x1) convolution of 40 channels: its im2col rows are
     # the input's positions themselves, then a 3x3 one of 24 (window tiles).
     pointwise = [conv("pre", 40, (3, 3), "tanh", padding="same"),
