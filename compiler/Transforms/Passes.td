@@ -391,7 +391,7 @@ def TileContractions : Pass<"sinter-tile-contractions", "::mlir::func::FuncOp"> 
     tiles starting from zero in registers, and a loop over the others).
     A window contraction that sums over the batch outermost (a
     channels-last filter gradient) with at least 16 result tiles runs
-    in blocks of images whose rows of both inputs take 512 KiB, each
+    in blocks of images whose rows of both inputs take 256 KiB, each
     block over all tiles, the partial sums in the result between blocks
     (with fewer tiles sinter-split-batch-sums splits the sum instead).
     From 2048 terms (tested at run time; from 512 when the result has at

@@ -178,13 +178,13 @@ def trials(n):
         yield f"conv_{first}_28_filters", sequential((10, 10, 3), convs), \
             f"conv 10x10x3 -> {first} filters (same) -> 28 filters (valid, " \
             f"stride {strides}), 3x3", 1, 5, []
-    # The same at 34x34: the 28-filter gradient's sum over the batch runs
-    # in blocks of 2 images (223 KiB an image), 2 + 2 + 1 over 5 rows.
+    # The same at 23x23: the 28-filter gradient's sum over the batch runs
+    # in blocks of 2 images (98 KiB an image), 2 + 2 + 1 over 5 rows.
     convs = [conv("pre", 3, (1, 1), "tanh"),
              conv("c24", 24, (3, 3), "tanh", padding="same"),
              conv("c28", 28, (3, 3), "tanh")]
-    yield "conv_24_28_image_blocks", sequential((34, 34, 3), convs), \
-        "conv 34x34x3 -> 24 filters (same) -> 28 filters (valid), 3x3", 1, 5, []
+    yield "conv_24_28_image_blocks", sequential((23, 23, 3), convs), \
+        "conv 23x23x3 -> 24 filters (same) -> 28 filters (valid), 3x3", 1, 5, []
     # 3x3 at stride 1 on 3 to 256 channels: window tiles, those reading
     # over 32 KiB of filter rows (from 40 channels) with their taps outside
     # an image's tiles, each image's result zeroed before its taps.

@@ -577,13 +577,13 @@ func.func @filter_grad_lanes(%g: memref<?x1x4x10x2x16xf32>, %x: memref<?x1x1x12x
 // -----
 
 // A channels-last filter gradient sums over the batch outermost: its sum
-// runs in blocks of images (6 here: 80 KiB an image of both inputs, 512
+// runs in blocks of images (3 here: 80 KiB an image of both inputs, 256
 // KiB a block), each block's tiles reading the result and adding to it, so
 // that a block's images stay in L2 for all 54 tiles.
 // CHECK-LABEL: func.func @filter_grad_blocks
 // CHECK: %[[N:.*]] = memref.dim %arg0, %c0
-// CHECK: scf.for %[[S:.*]] = %c0 to %[[N]] step %c6 {
-// CHECK: %[[COUNT:.*]] = arith.minsi %{{.*}}, %c6
+// CHECK: scf.for %[[S:.*]] = %c0 to %[[N]] step %c3 {
+// CHECK: %[[COUNT:.*]] = arith.minsi %{{.*}}, %c3
 // CHECK: scf.parallel
 // CHECK: %[[ACC:.*]] = vector.transfer_read %arg2{{.*}} vector<3x4x16xf32>
 // CHECK: scf.for %[[I:.*]] = %c0 to %[[COUNT]] step %c1 iter_args(%{{.*}} = %[[ACC]])
@@ -593,7 +593,7 @@ func.func @filter_grad_lanes(%g: memref<?x1x4x10x2x16xf32>, %x: memref<?x1x1x12x
 // A filter gradient of 3 tiles keeps its sum whole: the threads split it
 // in parts (sinter-split-batch-sums), each tile streaming the batch once.
 // CHECK-LABEL: func.func @filter_grad_few_tiles
-// CHECK-NOT: step %c6
+// CHECK-NOT: step %c3
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c3) step (%c1)
 // CHECK: scf.for %{{.*}} = %c0 to %dim step %c1
 #wx = affine_map<(n, i, j, a, b, g, c, o) -> (n, i + a, j + b, g, c)>
