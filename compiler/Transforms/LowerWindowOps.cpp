@@ -762,13 +762,13 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
                      ctx),
       flippedInit, e.id(5), e.parallel(5),
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-  // As alongRows, at any stride: the gather reads the spread cotangent at
-  // unit steps.
   // Strided, by phases (channels last) from kPhaseMinChannels: along the
   // rows the spread's zero columns are summed too.
   if ((h.stride > 1 || w.stride > 1) && h.dilation == 1 && w.dilation == 1 &&
       (in.getDimSize(2) <= c.inPerGroup || c.inPerGroup >= kPhaseMinChannels))
     return {castTo(b, op.getLoc(), inputGradByPhases(e, op, c, flipped), in)};
+  // As alongRows, at any stride: the gather reads the spread cotangent at
+  // unit steps.
   if (in.getDimSize(2) > c.inPerGroup)
     return {castTo(b, op.getLoc(), inputGradAlongRows(e, op, c, flipped), in)};
   Value g = splitChannels(
