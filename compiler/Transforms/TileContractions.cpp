@@ -1092,6 +1092,7 @@ struct TileContractionsPass
     // rewriting is for tensors); withoutUnitOperandDims does the operands.
     NewGenerics created;
     IRRewriter dropper(&getContext(), &created);
+    int64_t lanes = std::max<int64_t>(tileN / 2, 1);
     for (linalg::LinalgOp op : windowTiles) {
       dropper.setInsertionPoint(op);
       created.ops.clear();
@@ -1100,9 +1101,16 @@ struct TileContractionsPass
               linalg::ControlDropUnitDims())) ||
           created.ops.size() != 1)
         continue; // stays a scalar tile
-      tiles.push_back(withoutUnitOperandDims(
+      linalg::GenericOp tile = withoutUnitOperandDims(
           cast<linalg::GenericOp>(created.ops.front().getOperation()),
-          rewriter));
+          rewriter);
+      // An edge of one column leaves the rows innermost: 11 of them on
+      // AVX2 are no vector width (LLVM built them float by float through
+      // the stack). Such a tile stays scalar.
+      int64_t inner = tile.getStaticLoopRanges().back();
+      if (inner > lanes && inner % lanes != 0)
+        continue;
+      tiles.push_back(tile);
     }
     // A tile the vectorizer does not take (a window read at a stride along
     // the rows, say) stays a scalar linalg op: slower, never wrong.

@@ -622,6 +622,33 @@ func.func @filter_grad_few_tiles(%x: memref<?x18x18x1x3xf32>, %g: memref<?x16x16
 
 // -----
 
+// A 1x1 window over 57 output channels with AVX2's tiles: 7 tiles of 8
+// columns and an edge of one, whose tile, its unit loops dropped, has the
+// 11 positions innermost: no vector width on AVX2 (LLVM built it float by
+// float through the stack), so it stays a scalar linalg op.
+// AVX2-LABEL: func.func @one_column_edge
+// AVX2: scf.for %{{.*}} = %c0 to %c56 step %c8
+// AVX2: vector.fma {{.*}} : vector<11x8xf32>
+// AVX2-NOT: vector<11xf32>
+// AVX2: linalg.generic {{.*}} outs(%{{.*}} : memref<11xf32, strided<[627], offset: ?>>)
+// AVX2-NOT: vector<11xf32>
+// AVX2: return
+#ex = affine_map<(n, i, j, a, b, k, c) -> (n, i + a, j + b, k)>
+#ef = affine_map<(n, i, j, a, b, k, c) -> (a, b, k, c)>
+#ey = affine_map<(n, i, j, a, b, k, c) -> (n, i, j, c)>
+func.func @one_column_edge(%x: memref<?x11x11x26xf32>, %f: memref<1x1x26x57xf32>, %y: memref<?x11x11x57xf32>) {
+  linalg.generic {indexing_maps = [#ex, #ef, #ey], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%x, %f : memref<?x11x11x26xf32>, memref<1x1x26x57xf32>) outs(%y : memref<?x11x11x57xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %0 = arith.mulf %u, %v : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // A window read at stride 2 along the rows (a strided convolution) cannot
 // load a tile's rows as one vector: the op is left to plain loops.
 // CHECK-LABEL: func.func @strided_window
