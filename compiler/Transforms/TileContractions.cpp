@@ -1320,6 +1320,21 @@ struct TileContractionsPass
     return clone;
   }
 
+  /// An scf.for from `first` to `end` by `block` at the insertion point,
+  /// and in it `op` over that block of its loop `loop` (the last block cut
+  /// at `end`: onRange); the insertion point is left after that op.
+  static std::pair<scf::ForOp, linalg::GenericOp>
+  onEachBlock(linalg::GenericOp op, unsigned loop, Value first, Value end,
+              Value block, RewriterBase &rewriter) {
+    Location loc = op.getLoc();
+    auto blocks = rewriter.create<scf::ForOp>(loc, first, end, block);
+    rewriter.setInsertionPointToStart(blocks.getBody());
+    Value start = blocks.getInductionVar();
+    Value count = rewriter.create<arith::MinSIOp>(
+        loc, block, rewriter.create<arith::SubIOp>(loc, end, start));
+    return {blocks, onRange(op, loop, start, count, rewriter)};
+  }
+
   /// Splits a block of a sum (blockTheBatchSum) whose right operand does
   /// not fit the L2 cache (over kPanelBytes for the block's terms; with
   /// line panels, of kLineBlockColumns or more, which one block may take
@@ -1446,10 +1461,6 @@ struct TileContractionsPass
     Value total = getValueOrCreateConstantIndexOp(rewriter, loc,
                                                   ranges[sum].size);
     Value block = rewriter.create<arith::ConstantIndexOp>(loc, kSumBlock);
-    // `op` over terms [start, start + count) of its sum.
-    auto part = [&](Value start, Value count) {
-      return onRange(op, sum, start, count, rewriter);
-    };
     Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     bool zeroed = fill && !fill.guard; // the result's fill, unconditional
     SmallVector<linalg::GenericOp> blocks;
@@ -1474,14 +1485,13 @@ struct TileContractionsPass
     }
     linalg::GenericOp first;
     if (!oneLoop)
-      first = part(zero, rewriter.create<arith::MinSIOp>(loc, block, total));
-    auto rest =
-        rewriter.create<scf::ForOp>(loc, oneLoop ? zero : block, total, block);
-    rewriter.setInsertionPointToStart(rest.getBody());
+      first = onRange(
+          op, sum, zero,
+          rewriter.create<arith::MinSIOp>(loc, block, total).getResult(),
+          rewriter);
+    auto [rest, later] =
+        onEachBlock(op, sum, oneLoop ? zero : block, total, block, rewriter);
     Value start = rest.getInductionVar();
-    Value count = rewriter.create<arith::MinSIOp>(
-        loc, block, rewriter.create<arith::SubIOp>(loc, total, start));
-    linalg::GenericOp later = part(start, count);
     rewriter.eraseOp(op);
     if (oneLoop && zeroed) {
       // The loop's first block fills the result, its tiles each their own
@@ -1562,13 +1572,10 @@ struct TileContractionsPass
     Value total =
         getValueOrCreateConstantIndexOp(rewriter, loc, ranges[0].size);
     Value block = rewriter.create<arith::ConstantIndexOp>(loc, images);
-    auto loop = rewriter.create<scf::ForOp>(
-        loc, rewriter.create<arith::ConstantIndexOp>(loc, 0), total, block);
-    rewriter.setInsertionPointToStart(loop.getBody());
-    Value start = loop.getInductionVar();
-    Value count = rewriter.create<arith::MinSIOp>(
-        loc, block, rewriter.create<arith::SubIOp>(loc, total, start));
-    linalg::GenericOp blocked = onRange(op, 0, start, count, rewriter);
+    linalg::GenericOp blocked =
+        onEachBlock(op, 0, rewriter.create<arith::ConstantIndexOp>(loc, 0),
+                    total, block, rewriter)
+            .second;
     if (largeBlocks.contains(op) ||
         iterationCount(op) >= minParallelIterations)
       largeBlocks.insert(blocked);
@@ -1634,12 +1641,8 @@ struct TileContractionsPass
     Value end = rewriter.create<arith::MinSIOp>(
         loc, total, firstTerm(rewriter.create<arith::AddIOp>(loc, p, one)));
     Value partial = partOf(rewriter, loc, partials, p);
-    auto loop = rewriter.create<scf::ForOp>(loc, begin, end, block);
-    rewriter.setInsertionPointToStart(loop.getBody());
+    auto [loop, mine] = onEachBlock(op, sum, begin, end, block, rewriter);
     Value start = loop.getInductionVar();
-    Value count = rewriter.create<arith::MinSIOp>(
-        loc, block, rewriter.create<arith::SubIOp>(loc, end, start));
-    linalg::GenericOp mine = onRange(op, sum, start, count, rewriter);
     rewriter.modifyOpInPlace(mine,
                              [&] { mine.getDpsInitOperand(0)->set(partial); });
     fillInFirstBlock(mine, fill, start, begin, rewriter);
