@@ -77,8 +77,7 @@ Value placed(Emitter &e, Value src, int64_t h, int64_t w, double fill,
   SmallVector<OpFoldResult> sizes = {srcSizes[0], e.b.getIndexAttr(h),
                                      e.b.getIndexAttr(w), srcSizes[3]};
   auto idx = [&](ArrayRef<int64_t> v) {
-    return llvm::to_vector(llvm::map_range(
-        v, [&](int64_t x) -> OpFoldResult { return e.b.getIndexAttr(x); }));
+    return getAsIndexOpFoldResult(e.b.getContext(), v);
   };
   auto srcType = cast<RankedTensorType>(src.getType());
   int64_t sh = srcType.getDimSize(1), sw = srcType.getDimSize(2);
@@ -642,17 +641,26 @@ constexpr int64_t kPhaseMinChannels = 8;
 /// dimension (stride s, dilation 1): the spread cotangent S (g[o] at row
 /// Q + o * s, Q = K - 1 - padBefore) is non-zero at input row s * q + p
 /// plus tap a only for a = first + s * u, u < taps, where it holds
-/// g[q + u + shift]; the phase has `rows` input rows (p, p + s, ...).
+/// g[q + u + shift]; the phase has `rows` input rows (p, p + s, ...) and
+/// reads the cotangent's rows [from, to), at o - shift in a zero tensor of
+/// rows + taps - 1 (empty when no tap reaches the phase).
 struct Phase {
-  int64_t first, taps, shift, rows;
+  int64_t first, taps, shift, rows, from = 0, to = 0;
 
-  Phase(const WindowDim &d, int64_t p, int64_t inputSize) {
+  Phase(const WindowDim &d, int64_t p, int64_t inputSize, int64_t gradSize) {
     int64_t s = d.stride, q0 = d.window - 1 - d.padBefore;
     first = ((q0 - p) % s + s) % s;
     taps = first < d.window ? llvm::divideCeil(d.window - first, s) : 0;
     shift = (p + first - q0) / s;
     rows = p < inputSize ? llvm::divideCeil(inputSize - p, s) : 0;
+    if (taps && rows) {
+      from = std::max<int64_t>(0, shift);
+      to = std::max(from, std::min(gradSize, rows + taps - 1 + shift));
+    }
   }
+  bool reads() const { return to > from; }
+  /// Rows of the zero tensor the phase gathers the cotangent into.
+  int64_t gathered() const { return rows + taps - 1; }
 };
 
 /// A strided convolution's input gradient (dilation 1) as one stride-1
@@ -669,74 +677,63 @@ Value inputGradByPhases(Emitter &e, Conv2DInputGradOp op, const Conv &c,
   auto gType = cast<RankedTensorType>(g.getType());
   OpFoldResult batch = e.sizes(g)[0];
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
-  // The cotangent rows [from, to) a phase reads (at o - shift in a zero
-  // tensor of rows + taps - 1); empty when no tap reaches the phase.
-  auto span = [&](const Phase &ph,
-                  int64_t size) -> std::pair<int64_t, int64_t> {
-    if (!ph.taps || !ph.rows)
-      return {0, 0};
-    return {std::max<int64_t>(0, ph.shift),
-            std::min(size, ph.rows + ph.taps - 1 + ph.shift)};
+  struct Live {
+    int64_t ph, pw;
+    Phase y, x;
   };
-  // Zeros first only where some phase reads nothing: else the phases
-  // write every element.
-  bool everyPhase = true;
+  SmallVector<Live> live;
   for (int64_t ph = 0; ph < h.stride; ++ph)
     for (int64_t pw = 0; pw < w.stride; ++pw) {
-      auto [fromY, toY] =
-          span(Phase(h, ph, in.getDimSize(1)), gType.getDimSize(1));
-      auto [fromX, toX] =
-          span(Phase(w, pw, in.getDimSize(2)), gType.getDimSize(2));
-      everyPhase &= toY > fromY && toX > fromX;
+      Phase y(h, ph, in.getDimSize(1), gType.getDimSize(1)),
+          x(w, pw, in.getDimSize(2), gType.getDimSize(2));
+      // No tap reaches the others' input elements: they stay zeros.
+      if (y.reads() && x.reads())
+        live.push_back({ph, pw, y, x});
     }
+  // Zeros first only where some phase reads nothing: else the phases
+  // write every element.
   SmallVector<OpFoldResult> dxSizes = {
       batch, e.b.getIndexAttr(in.getDimSize(1)),
       e.b.getIndexAttr(in.getDimSize(2)), e.b.getIndexAttr(in.getDimSize(3))};
-  Value dx = everyPhase
+  Value dx = int64_t(live.size()) == h.stride * w.stride
                  ? e.b.create<tensor::EmptyOp>(e.loc, dxSizes, e.b.getF32Type())
                  : e.filled(dxSizes, 0.0);
+  MLIRContext *ctx = e.b.getContext();
   auto idx = [&](ArrayRef<int64_t> v) {
-    return llvm::to_vector(llvm::map_range(
-        v, [&](int64_t x) -> OpFoldResult { return e.b.getIndexAttr(x); }));
+    return getAsIndexOpFoldResult(ctx, v);
   };
   auto d = [&](unsigned i) { return dimExpr(e.b, i); };
-  for (int64_t ph = 0; ph < h.stride; ++ph)
-    for (int64_t pw = 0; pw < w.stride; ++pw) {
-      Phase y(h, ph, in.getDimSize(1)), x(w, pw, in.getDimSize(2));
-      auto [fromY, toY] = span(y, gType.getDimSize(1));
-      auto [fromX, toX] = span(x, gType.getDimSize(2));
-      if (toY <= fromY || toX <= fromX)
-        continue; // no tap reaches these input elements: their zeros stay
-      int64_t gh = y.rows + y.taps - 1, gw = x.rows + x.taps - 1;
-      Value cut = e.b.create<tensor::ExtractSliceOp>(
-          e.loc, g, SmallVector<OpFoldResult>(idx({0, fromY, fromX, 0})),
-          SmallVector<OpFoldResult>{batch, e.b.getIndexAttr(toY - fromY),
-                                    e.b.getIndexAttr(toX - fromX),
-                                    e.b.getIndexAttr(gType.getDimSize(3))},
-          SmallVector<OpFoldResult>(idx({1, 1, 1, 1})));
-      // Cut to exactly the phase's window: no zeros around it, no copy.
-      bool exact = fromY == y.shift && fromX == x.shift &&
-                   toY - fromY == gh && toX - fromX == gw;
-      Value gathered = splitChannels(
-          e,
-          exact ? cut
-                : placed(e, cut, gh, gw, 0.0, fromY - y.shift, fromX - x.shift),
-          c.groups);
-      auto fType = cast<RankedTensorType>(flipped.getType());
-      Value taps = e.b.create<tensor::ExtractSliceOp>(
-          e.loc, flipped, idx({y.first, x.first, 0, 0, 0}),
-          idx({y.taps, x.taps, fType.getDimSize(2), fType.getDimSize(3),
-               fType.getDimSize(4)}),
-          idx({h.stride, w.stride, 1, 1, 1}));
-      Value sum = windowContraction(
-          e, gathered, map8(e.b, {d(0), d(1) + d(4), d(2) + d(5), d(3), d(6)}),
-          taps, map8(e.b, {d(4), d(5), d(3), d(6), d(7)}),
-          zeros5(e, batch, y.rows, x.rows, c.groups, c.inPerGroup));
-      Value phase = mergeChannels(e, sum);
-      dx = e.b.create<tensor::InsertSliceOp>(
-          e.loc, phase, dx, idx({0, ph, pw, 0}), e.sizes(phase),
-          idx({1, h.stride, w.stride, 1}));
-    }
+  auto fType = cast<RankedTensorType>(flipped.getType());
+  for (const auto &[ph, pw, y, x] : live) {
+    Value cut = e.b.create<tensor::ExtractSliceOp>(
+        e.loc, g, idx({0, y.from, x.from, 0}),
+        SmallVector<OpFoldResult>{batch, e.b.getIndexAttr(y.to - y.from),
+                                  e.b.getIndexAttr(x.to - x.from),
+                                  e.b.getIndexAttr(gType.getDimSize(3))},
+        idx({1, 1, 1, 1}));
+    // Cut to exactly the phase's window: no zeros around it, no copy.
+    bool exact = y.from == y.shift && x.from == x.shift &&
+                 y.to - y.from == y.gathered() && x.to - x.from == x.gathered();
+    Value gathered =
+        splitChannels(e,
+                      exact ? cut
+                            : placed(e, cut, y.gathered(), x.gathered(), 0.0,
+                                     y.from - y.shift, x.from - x.shift),
+                      c.groups);
+    Value taps = e.b.create<tensor::ExtractSliceOp>(
+        e.loc, flipped, idx({y.first, x.first, 0, 0, 0}),
+        idx({y.taps, x.taps, fType.getDimSize(2), fType.getDimSize(3),
+             fType.getDimSize(4)}),
+        idx({h.stride, w.stride, 1, 1, 1}));
+    Value sum = windowContraction(
+        e, gathered, map8(e.b, {d(0), d(1) + d(4), d(2) + d(5), d(3), d(6)}),
+        taps, map8(e.b, {d(4), d(5), d(3), d(6), d(7)}),
+        zeros5(e, batch, y.rows, x.rows, c.groups, c.inPerGroup));
+    Value phase = mergeChannels(e, sum);
+    dx = e.b.create<tensor::InsertSliceOp>(e.loc, phase, dx,
+                                           idx({0, ph, pw, 0}), e.sizes(phase),
+                                           idx({1, h.stride, w.stride, 1}));
+  }
   return dx;
 }
 
