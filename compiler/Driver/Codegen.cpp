@@ -96,10 +96,10 @@ sinter::translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
     if (f.hasLocalLinkage())
       f.setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
   // LLVM's vectorizers fill the registers the tiles were fitted to: its
-  // tuning for most AVX-512 CPUs prefers 256-bit vectors (for a clock the
-  // register tiles' 512-bit FMAs set anyway), which ran the loops LLVM
-  // vectorizes itself (GELU, the layer norms' rows) at half width:
-  // gpt-mini's GELU gradient took 30 % longer.
+  // tuning for most AVX-512 CPUs prefers 256-bit vectors (to spare the
+  // clock, which the register tiles' 512-bit FMAs lower anyway), which ran
+  // the loops LLVM vectorizes itself (GELU, the layer norms' rows) at half
+  // width: gpt-mini's GELU gradient took 45 % longer.
   std::string width = std::to_string(registerBits(*tm));
   for (llvm::Function &f : *llvmModule)
     if (!f.isDeclaration())
