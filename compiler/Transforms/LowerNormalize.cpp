@@ -17,53 +17,59 @@ using namespace sinter::lowering;
 
 namespace {
 
-/// Per-vector statistics of `x`: the sum (with centering) and the sum of
-/// squares of the (centered) elements.
+/// Per-vector statistics of `x` (rank r - 1 tensors): the mean (with
+/// centering) and the reciprocal of sqrt(mean of squares + epsilon) of the
+/// (centered) elements. The maps over x multiply by it: a square root and
+/// a division per vector, not per element (PyTorch computes rstd so too).
 struct Stats {
-  Value sum, squares;
+  Value mean, rstd;
   int64_t n;
-  double epsilon;
   bool center;
 
   Stats(Emitter &e, Value x, double epsilon, bool center)
       : n(cast<RankedTensorType>(x.getType()).getShape().back()),
-        epsilon(epsilon), center(center) {
-    if (center)
-      sum = e.reduceLast(x, {}, 0.0, [](OpBuilder &nb, Location l,
-                                        ValueRange a) {
-        return Ar{nb, l}.add(a[1], a[0]);
-      });
+        center(center) {
     SmallVector<Value> extra;
-    if (center)
-      extra.push_back(sum);
-    squares = e.reduceLast(x, extra, 0.0,
-                           [&](OpBuilder &nb, Location l, ValueRange a) {
-                             Ar ar{nb, l};
-                             Value d = centered(ar, a[0], a.drop_front());
-                             return ar.add(a.back(), ar.mul(d, d));
-                           });
+    if (center) {
+      Value sum =
+          e.reduceLast(x, {}, 0.0, [](OpBuilder &nb, Location l, ValueRange a) {
+            return Ar{nb, l}.add(a[1], a[0]);
+          });
+      mean = e.map(sum, sum, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        return ar.div(a[0], ar.c(n));
+      });
+      extra.push_back(mean);
+    }
+    Value squares = e.reduceLast(x, extra, 0.0,
+                                 [&](OpBuilder &nb, Location l, ValueRange a) {
+                                   Ar ar{nb, l};
+                                   Value d = centered(ar, a[0], a.drop_front());
+                                   return ar.add(a.back(), ar.mul(d, d));
+                                 });
+    rstd =
+        e.map(squares, squares, [&](OpBuilder &nb, Location l, ValueRange a) {
+          Ar ar{nb, l};
+          Value variance = ar.add(ar.div(a[0], ar.c(n)), ar.c(epsilon));
+          return ar.div(ar.c(1.0), ar.sqrt(variance));
+        });
   }
 
   /// The statistics as extra operands of a map over x, in this order.
   SmallVector<Value> operands() const {
     if (center)
-      return {sum, squares};
-    return {squares};
+      return {mean, rstd};
+    return {rstd};
   }
-  /// x minus the mean; `stats` are the bound operands() (first the sum).
+  /// x minus the mean; `stats` are the bound operands() (first the mean).
   Value centered(Ar &ar, Value x, ValueRange stats) const {
-    if (!center)
-      return x;
-    return ar.sub(x, ar.div(stats[0], ar.c(n)));
+    return center ? ar.sub(x, stats[0]) : x;
   }
-  /// sqrt(mean of squares + epsilon).
-  Value divisor(Ar &ar, ValueRange stats) const {
-    Value sq = stats[center ? 1 : 0];
-    return ar.sqrt(ar.add(ar.div(sq, ar.c(n)), ar.c(epsilon)));
-  }
-  /// y = centered x / divisor.
+  /// 1 / sqrt(mean of squares + epsilon), of the bound operands().
+  Value reciprocal(ValueRange stats) const { return stats[center ? 1 : 0]; }
+  /// y = centered x / sqrt(mean of squares + epsilon).
   Value normalized(Ar &ar, Value x, ValueRange stats) const {
-    return ar.div(centered(ar, x, stats), divisor(ar, stats));
+    return ar.mul(centered(ar, x, stats), reciprocal(stats));
   }
 };
 
@@ -120,7 +126,7 @@ SmallVector<Value> lower(NormalizeGradOp op, OpBuilder &b) {
         Value d = ar.sub(a[1], ar.mul(y, ar.div(a[2 + k], n)));
         if (s.center)
           d = ar.sub(d, ar.div(a[3 + k], n));
-        return ar.div(d, s.divisor(ar, st));
+        return ar.mul(d, s.reciprocal(st));
       })};
 }
 

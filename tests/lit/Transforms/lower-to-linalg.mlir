@@ -716,3 +716,46 @@ func.func @head_projection(%x: tensor<?x8x16xf32>, %w: tensor<16x2x4xf32>) -> te
   %0 = sinter.contract %x, %w {spec = "btd,dhk->bthk"} : tensor<?x8x16xf32>, tensor<16x2x4xf32> -> tensor<?x8x2x4xf32>
   return %0 : tensor<?x8x2x4xf32>
 }
+
+// -----
+
+// A layer norm's statistics are per vector: the mean, then 1 / sqrt(mean
+// of squares + epsilon), each in a map over the vectors; the map over the
+// elements subtracts and multiplies (no square root or division there).
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0 : tensor<?x6x8xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[SUM]] : tensor<?x6xf32>)
+// CHECK: arith.divf
+// CHECK: %[[SQ:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %[[MEAN]] :
+// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[SQ]] : tensor<?x6xf32>)
+// CHECK: math.sqrt
+// CHECK: arith.divf
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0, %[[MEAN]], %[[RSTD]] :
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: linalg.yield
+func.func @layer_norm(%x: tensor<?x6x8xf32>) -> tensor<?x6x8xf32> {
+  %0 = sinter.normalize %x {center, epsilon = 1.0e-3 : f32} : tensor<?x6x8xf32>
+  return %0 : tensor<?x6x8xf32>
+}
+
+// -----
+
+// Its gradient multiplies by the same per-vector reciprocal: in y, and
+// in dx.
+// CHECK-LABEL: func.func @layer_norm_grad
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]}
+// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]}
+// CHECK: math.sqrt
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0, %arg1, %[[MEAN]], %[[RSTD]],
+// CHECK-NEXT: ^bb0(%{{[a-z0-9_]+}}: f32, %{{[a-z0-9_]+}}: f32, %{{[a-z0-9_]+}}: f32, %[[R:[a-z0-9_]+]]: f32
+// CHECK-NOT: math.sqrt
+// CHECK: arith.mulf %{{.*}}, %[[R]]
+// CHECK-NOT: math.sqrt
+// CHECK: arith.mulf %{{.*}}, %[[R]]
+// CHECK-NEXT: linalg.yield
+func.func @layer_norm_grad(%x: tensor<?x6x8xf32>, %g: tensor<?x6x8xf32>) -> tensor<?x6x8xf32> {
+  %0 = sinter.normalize_grad %x, %g {center, epsilon = 1.0e-3 : f32} : tensor<?x6x8xf32>
+  return %0 : tensor<?x6x8xf32>
+}
