@@ -67,6 +67,14 @@ bool sinter::printMemoryReport(ModuleOp module, int64_t batch,
        << " + workspace " << mib(workspace) << " = planned peak "
        << mib(args + workspace) << "\n";
   }
+  int64_t stack = 0;
+  for (NamedAttribute fn : plans)
+    stack = std::max<int64_t>(stack, cast<DictionaryAttr>(fn.getValue())
+                                         .getAs<IntegerAttr>("stack")
+                                         .getInt());
+  if (stack > 0)
+    os << "stack: up to " << mib(stack)
+       << " a thread (a block's packed panel, outside the plan)\n";
   os << "(buffers on the heap: what a shared pass returns to its entry "
         "point, such as the predictions, and any buffer the plan could not "
         "size)\n";

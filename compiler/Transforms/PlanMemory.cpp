@@ -31,8 +31,8 @@
 //   * other public functions allocate it on entry and free it on return.
 // Buffers the plan cannot place stay on the heap: those a function returns,
 // those allocated inside loops or whose size is not linear in the leaf. The
-// module attribute `sinter.memory_plan` records each function's plan and
-// what it left on the heap, for `sinterc --report`.
+// module attribute `sinter.memory_plan` records each function's plan, what
+// it left on the heap and its largest stack buffer, for `sinterc --report`.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"
@@ -573,6 +573,15 @@ struct PlanMemoryPass : public sinter::impl::PlanMemoryBase<PlanMemoryPass> {
       plans[fn] = plan;
       if (plan.planned == 0 && plan.heap == 0)
         continue;
+      // Stack buffers (a thread's packed panel, sinter-tile-contractions)
+      // are outside the plan: their largest is reported beside it.
+      int64_t stack = 0;
+      fn.walk([&](memref::AllocaOp alloca) {
+        MemRefType type = alloca.getType();
+        if (type.hasStaticShape())
+          stack = std::max(stack, type.getNumElements() *
+                                      type.getElementTypeBitWidth() / 8);
+      });
       if (isABIEntryPoint(fn))
         entryWorkspace = {
             std::max(entryWorkspace.perLeaf, plan.workspace.perLeaf),
@@ -589,6 +598,7 @@ struct PlanMemoryPass : public sinter::impl::PlanMemoryBase<PlanMemoryPass> {
               b.getNamedAttr("planned", b.getI64IntegerAttr(plan.planned)),
               b.getNamedAttr("heap", b.getI64IntegerAttr(plan.heap)),
               b.getNamedAttr("arguments", b.getI64IntegerAttr(plan.staticArgs)),
+              b.getNamedAttr("stack", b.getI64IntegerAttr(stack)),
           })));
     }
     module->setAttr(kMemoryPlanAttr, b.getDictionaryAttr(report));

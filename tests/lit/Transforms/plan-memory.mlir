@@ -1,11 +1,13 @@
 // RUN: sinter-opt %s --sinter-plan-memory | FileCheck %s
 
 // The plan is recorded for `sinterc --report`: per function, buffers
-// placed, buffers left on the heap, workspace {bytes per row, fixed}.
+// placed, buffers left on the heap, the largest stack buffer in bytes,
+// workspace {bytes per row, fixed}.
 // CHECK: module attributes {sinter.memory_plan = {
-// CHECK-SAME: chain = {arguments = 128 : i64, heap = 0 : i64, planned = 3 : i64, unshared = array<i64: 0, 192>, workspace = array<i64: 0, 128>}
+// CHECK-SAME: chain = {arguments = 128 : i64, heap = 0 : i64, planned = 3 : i64, stack = 0 : i64, unshared = array<i64: 0, 192>, workspace = array<i64: 0, 128>}
 // CHECK-SAME: escapes = {arguments = 64 : i64, heap = 1 : i64, planned = 0 : i64
-// CHECK-SAME: rows = {arguments = 0 : i64, heap = 0 : i64, planned = 2 : i64, unshared = array<i64: 128, 0>, workspace = array<i64: 128, 0>}
+// CHECK-SAME: in_loop = {arguments = 64 : i64, heap = 1 : i64, planned = 0 : i64, stack = 1024 : i64
+// CHECK-SAME: rows = {arguments = 0 : i64, heap = 0 : i64, planned = 2 : i64, stack = 0 : i64, unshared = array<i64: 128, 0>, workspace = array<i64: 128, 0>}
 
 // The entry points' workspace size, {bytes per batch row, fixed bytes}.
 // CHECK: llvm.mlir.global external constant @sinter_workspace(dense<[128, 64]> : tensor<2xi64>)
@@ -98,7 +100,8 @@ func.func private @rows(%x: memref<?x4xf32>) -> f32 {
 
 // A returned buffer leaves the function: it stays on the heap, and with
 // nothing to plan the signature stays as it was. So does a buffer
-// allocated inside a loop.
+// allocated inside a loop. A stack buffer is not planned; the largest
+// (8 x 32 floats here) is recorded beside the plan.
 // CHECK-LABEL: func.func private @escapes(%{{.*}}: memref<16xf32>) -> memref<16xf32>
 // CHECK: memref.alloc()
 // CHECK-LABEL: func.func private @in_loop(%{{.*}}: memref<16xf32>) {
@@ -115,6 +118,8 @@ func.func private @in_loop(%x: memref<16xf32>) {
   %c4 = arith.constant 4 : index
   scf.for %i = %c0 to %c4 step %c1 {
     %a = memref.alloc() {alignment = 64 : i64} : memref<16xf32>
+    %panel = memref.alloca() {alignment = 64 : i64} : memref<8x32xf32>
+    %small = memref.alloca() : memref<4xf32>
     memref.copy %x, %a : memref<16xf32> to memref<16xf32>
     memref.copy %a, %x : memref<16xf32> to memref<16xf32>
     memref.dealloc %a : memref<16xf32>

@@ -859,19 +859,20 @@ func.func @columns_not_divisible(%x: memref<64x400xf32>, %w: memref<400x120xf32>
 // With fewer rows than W's 1024 x 640 / (1024 + 640) = 393 (X and Y
 // smaller than W) the product runs by column tiles on threads instead,
 // each tile copying its 32 columns of W into a [1024, 32] panel of its
-// own and running every row tile over it (as @input_gradient_by_columns):
+// own, on its thread's stack (the same lines for every tile a thread runs,
+// hot in its caches; 128 KiB at most, @panels_beyond_the_stack), and
+// running every row tile over it (as @input_gradient_by_columns):
 // row tiles on threads each read all of a panel the two threads packed,
 // half of it from the other core (mnist-mlp's forward products on
 // AVX-512, 128 x 784 -> 512: 235 -> 333 GFLOP/s).
 // CHECK-LABEL: func.func @large
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
 // CHECK: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c393 : index
-// CHECK: %[[OWN:.*]] = memref.alloc() {alignment = 64 : i64} : memref<655360xf32>
+// CHECK-NOT: memref<655360xf32>
 // CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 // CHECK: scf.if %[[FEW]] {
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c20) step (%c1) {
-// CHECK: %[[MINE:.*]] = memref.subview %[[OWN]]
-// CHECK: %[[TILEPANEL:.*]] = memref.expand_shape %[[MINE]] {{.*}} output_shape [1024, 32]
+// CHECK: %[[TILEPANEL:.*]] = memref.alloca() {alignment = 64 : i64} : memref<1024x32xf32>
 // CHECK: linalg.copy ins(%{{.*}} : memref<1024x32xf32, strided<[640, 1], offset: ?>>) outs(%[[TILEPANEL]]
 // CHECK-NOT: scf.parallel
 // CHECK: vector.transfer_read %[[TILEPANEL]]
@@ -1134,7 +1135,7 @@ func.func @weight_gradient_columns_first(%dy: memref<?x520xf32>, %x: memref<?x51
 // An input gradient beyond L2: dY[?, 1024] times Wᵀ, which a transposing
 // copy of W wrote. Under 512 rows the product runs by blocks of 32 columns
 // on threads, each block transposing its 32 rows of W into its own panel
-// (in Wᵀ's buffer) and running every row tile over it, not on threads
+// (on its thread's stack, as @large) and running every row tile over it, not on threads
 // again. From 512 rows, row tiles on threads: the copy runs only when the
 // product does not pack (under 16 rows: W's rows of 1024 floats take line
 // panels); when it packs, each column block's panel comes straight from W,
@@ -1145,10 +1146,8 @@ func.func @weight_gradient_columns_first(%dy: memref<?x520xf32>, %x: memref<?x51
 // CHECK: %[[BYCOLS:.*]] = arith.cmpi slt, %{{.*}}, %c512 : index
 // CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 // CHECK: scf.if %[[BYCOLS]] {
-// CHECK: %[[FLAT:.*]] = memref.collapse_shape %[[WT]]
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c32) step (%c1) {
-// CHECK: %[[SPAN:.*]] = memref.subview %[[FLAT]]
-// CHECK: %[[OWN:.*]] = memref.expand_shape %[[SPAN]] {{.*}} into memref<1024x32xf32
+// CHECK: %[[OWN:.*]] = memref.alloca() {alignment = 64 : i64} : memref<1024x32xf32>
 // CHECK: vector.transfer_read %arg1{{.*}} vector<16x16xf32>
 // CHECK: vector.transfer_write %{{.*}}, %[[OWN]]
 // CHECK-NOT: scf.parallel
@@ -1248,26 +1247,23 @@ func.func @input_gradient_partial_tile(%dy: memref<?x512xf32>, %w: memref<300x51
 
 // dX[?, 80] = dY[?, 64] Wᵀ with few rows (under 512 Ki / 64): three
 // blocks of columns (32, 32 and the 16-wide edge, the last iteration) on
-// threads, each writing its rows of W transposed into its own panel in
-// Wᵀ's buffer and running all the row tiles over it. From 8192 rows, Wᵀ
+// threads, each writing its rows of W transposed into its own panel on
+// its thread's stack and running all the row tiles over it. From 8192 rows, Wᵀ
 // is copied and the row tiles run on threads.
 // SMALL-LABEL: func.func @input_gradient_by_columns
 // SMALL: %[[WT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<64x80xf32>
 // SMALL: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c8192 : index
 // SMALL: scf.if %[[FEW]] {
-// SMALL: %[[FLAT:.*]] = memref.collapse_shape %[[WT]] {{.*}} into memref<5120xf32>
 // SMALL: scf.parallel (%[[T:.*]]) = (%c0) to (%c3) step (%c1) {
 // SMALL: %[[WHOLE:.*]] = arith.cmpi slt, %[[T]], %c2 : index
 // SMALL: scf.if %[[WHOLE]] {
-// SMALL: %[[SPAN:.*]] = memref.subview %[[FLAT]][%{{.*}}] [2048] [1]
-// SMALL: %[[OWN:.*]] = memref.expand_shape %[[SPAN]] {{.*}} into memref<64x32xf32, strided<[32, 1], offset: ?>>
+// SMALL: %[[OWN:.*]] = memref.alloca() {alignment = 64 : i64} : memref<64x32xf32>
 // SMALL: vector.transfer_write %{{.*}}, %[[OWN]]
 // SMALL-NOT: scf.parallel
 // SMALL: vector.transfer_read %[[OWN]][%{{.*}}, %c0]{{.*}} vector<32xf32>
 // SMALL-COUNT-8: vector.fma {{.*}} : vector<32xf32>
 // SMALL: } else {
-// SMALL: %[[EDGE:.*]] = memref.subview %[[FLAT]][%{{.*}}] [1024] [1]
-// SMALL: %[[OWNEDGE:.*]] = memref.expand_shape %[[EDGE]] {{.*}} into memref<64x16xf32, strided<[16, 1], offset: ?>>
+// SMALL: %[[OWNEDGE:.*]] = memref.alloca() {alignment = 64 : i64} : memref<64x16xf32>
 // SMALL: vector.transfer_write %{{.*}}, %[[OWNEDGE]]
 // SMALL-NOT: scf.parallel
 // SMALL: vector.transfer_read %[[OWNEDGE]][%{{.*}}, %c0]{{.*}} vector<16xf32>
@@ -1375,10 +1371,10 @@ func.func @positions(%x: memref<?x16x64xf32>, %w: memref<64x128xf32>, %y: memref
 // its own (@large).
 // CHECK-LABEL: func.func @line_panels
 // CHECK: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c309 : index
-// CHECK: memref.alloc() {alignment = 64 : i64} : memref<401408xf32>
 // CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 // CHECK: scf.if %[[FEW]] {
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c16) step (%c1) {
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<784x32xf32>
 // CHECK: linalg.copy
 // CHECK: } else {
 // CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
@@ -1390,10 +1386,10 @@ func.func @positions(%x: memref<?x16x64xf32>, %w: memref<64x128xf32>, %y: memref
 // CHECK: vector.transfer_read %arg1
 // AVX2-LABEL: func.func @line_panels
 // AVX2: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c309 : index
-// AVX2: memref.alloc() {alignment = 64 : i64} : memref<401408xf32>
 // AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x16xf32>
 // AVX2: scf.if %[[FEW]] {
 // AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c32) step (%c1) {
+// AVX2: memref.alloca() {alignment = 64 : i64} : memref<784x16xf32>
 // AVX2: } else {
 // AVX2: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
 // AVX2: scf.if %[[MANY]] {
@@ -1432,10 +1428,10 @@ func.func @line_panels(%x: memref<?x784xf32>, %w: memref<784x512xf32>, %y: memre
 // CHECK: return
 // AVX2-LABEL: func.func @narrow_line_panels
 // AVX2: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c102 : index
-// AVX2: memref.alloc() {alignment = 64 : i64} : memref<65536xf32>
 // AVX2: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x16xf32>
 // AVX2: scf.if %[[FEW]] {
 // AVX2: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1) {
+// AVX2: memref.alloca() {alignment = 64 : i64} : memref<512x16xf32>
 // AVX2: linalg.copy
 // AVX2: } else {
 // AVX2: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c128 : index
@@ -1579,6 +1575,37 @@ func.func @causal_values_gradient(%pt: memref<128x128xf32>, %do: memref<128x32xf
                                    affine_map<(m, n, k) -> (m, n)>],
                   iterator_types = ["parallel", "parallel", "reduction"]}
     ins(%pt, %do : memref<128x128xf32>, memref<128x32xf32>) outs(%dv : memref<128x32xf32>) attrs = {sinter.skip_above = array<i64: 2, 0>} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// @large's form with panels beyond a thread's stack (1100 terms of 32
+// columns: 137.5 KiB, over kMostStackPanelBytes): the column tiles' panels
+// lie one after another in one buffer of all 16, each tile's its own part.
+// CHECK-LABEL: func.func @panels_beyond_the_stack
+// CHECK: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c349 : index
+// CHECK: %[[ALL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<563200xf32>
+// CHECK: scf.if %[[FEW]] {
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c16) step (%c1) {
+// CHECK-NOT: memref.alloca
+// CHECK: %[[MINE:.*]] = memref.subview %[[ALL]]
+// CHECK: %[[TILEPANEL:.*]] = memref.expand_shape %[[MINE]] {{.*}} output_shape [1100, 32]
+// CHECK: linalg.copy ins(%{{.*}} : memref<1100x32xf32, strided<[512, 1], offset: ?>>) outs(%[[TILEPANEL]]
+// CHECK: vector.transfer_read %[[TILEPANEL]]
+// CHECK: } else {
+func.func @panels_beyond_the_stack(%x: memref<?x1100xf32>, %w: memref<1100x512xf32>, %y: memref<?x512xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<?x512xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>,
+                                   affine_map<(m, k, n) -> (m, n)>],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x1100xf32>, memref<1100x512xf32>) outs(%y : memref<?x512xf32>) {
   ^bb0(%a: f32, %b: f32, %c: f32):
     %0 = arith.mulf %a, %b : f32
     %1 = arith.addf %c, %0 : f32
