@@ -59,7 +59,8 @@ func.func @bias(%x: tensor<?x3xf32>, %b: tensor<3xf32>) -> (tensor<?x3xf32>, ten
 // -----
 
 // Softmax in three passes over x: the max (from -inf), the sum of
-// exp(x - max) (no tensor of exponentials), and exp(x - max) / sum.
+// exp(x - max) (no tensor of exponentials), and exp(x - max) times the
+// sum's reciprocal, a map over the vectors (no division per element).
 // CHECK-LABEL: func.func @softmax
 // CHECK: arith.constant 0xFF800000 : f32
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%arg0 : tensor<?x3xf32>)
@@ -69,10 +70,13 @@ func.func @bias(%x: tensor<?x3xf32>, %b: tensor<3xf32>) -> (tensor<?x3xf32>, ten
 // CHECK: arith.subf
 // CHECK: math.exp
 // CHECK: arith.addf
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%arg0, %[[MAX]], %[[SUM]] : tensor<?x3xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK: %[[INV:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]} ins(%[[SUM]] : tensor<?xf32>)
+// CHECK: arith.divf %cst{{.*}}, %in : f32
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%arg0, %[[MAX]], %[[INV]] : tensor<?x3xf32>, tensor<?xf32>, tensor<?xf32>)
 // CHECK: arith.subf
 // CHECK: math.exp
-// CHECK: arith.divf
+// CHECK-NOT: arith.divf
+// CHECK: arith.mulf
 // CHECK-NOT: linalg.generic
 func.func @softmax(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %0 = sinter.softmax %x : tensor<?x3xf32>
@@ -95,9 +99,10 @@ func.func @softmax(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%arg0, %[[MAX]] : tensor<?x2x5x5xf32>, tensor<?x2x5xf32>)
 // CHECK: arith.cmpi ugt
 // CHECK: math.exp
-// CHECK: linalg.generic {{.*}} ins(%arg0, %[[MAX]], %[[SUM]] : tensor<?x2x5x5xf32>, tensor<?x2x5xf32>, tensor<?x2x5xf32>)
+// CHECK: %[[INV:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?x2x5xf32>)
+// CHECK: linalg.generic {{.*}} ins(%arg0, %[[MAX]], %[[INV]] : tensor<?x2x5x5xf32>, tensor<?x2x5xf32>, tensor<?x2x5xf32>)
 // CHECK: math.exp
-// CHECK: arith.divf
+// CHECK: arith.mulf
 // CHECK: arith.cmpi ugt
 // CHECK: arith.select
 // CHECK-NOT: linalg.generic
@@ -653,7 +658,7 @@ func.func @causal_attention(%q: tensor<?x8x2x4xf32>, %k: tensor<?x8x2x4xf32>, %v
 
 // Causal attention's softmax and its gradient. The weights past each query
 // are selected zero (sinter-bound-skipped-loops then stores zeros there
-// without the exp and the divide). The gradient dP = dO·Vᵀ is read only by
+// without the exp and the multiply). The gradient dP = dO·Vᵀ is read only by
 // the softmax gradient, which selects zero past the query in its sum
 // (ending there) and in its result: dP's product skips its upper triangle
 // like the scores' (t, s: loops 2, 4 of b, h, t, e, s).
@@ -661,7 +666,7 @@ func.func @causal_attention(%q: tensor<?x8x2x4xf32>, %k: tensor<?x8x2x4xf32>, %v
 // CHECK: %[[P:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
 // CHECK-NOT: attrs
 // CHECK: math.exp
-// CHECK-NEXT: %[[W:.*]] = arith.divf
+// CHECK-NEXT: %[[W:.*]] = arith.mulf
 // CHECK-NEXT: %[[T:.*]] = linalg.index 2
 // CHECK-NEXT: %[[S:.*]] = linalg.index 3
 // CHECK-NEXT: %[[PAST:.*]] = arith.cmpi ugt, %[[S]], %[[T]]
