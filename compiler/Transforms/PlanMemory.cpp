@@ -330,6 +330,9 @@ struct FunctionPlan {
   int64_t planned = 0, heap = 0;
   Linear unshared;        // the planned buffers' sizes summed: no reuse
   int64_t staticArgs = 0; // bytes of statically shaped memref arguments
+  // The largest static stack buffer (a thread's packed panel,
+  // sinter-tile-contractions): outside the plan, reported beside it.
+  int64_t stack = 0;
 };
 
 class Planner {
@@ -348,6 +351,11 @@ public:
       if (auto m = dyn_cast<MemRefType>(t); m && m.hasStaticShape())
         if (std::optional<Linear> n = tracer.bytes(m, {}))
           plan.staticArgs += n->fixed;
+    fn.walk([&](memref::AllocaOp alloca) {
+      if (alloca.getType().hasStaticShape())
+        if (std::optional<Linear> n = tracer.bytes(alloca.getType(), {}))
+          plan.stack = std::max(plan.stack, n->fixed);
+    });
     plan.leaf = tracer.leaf;
     plan.heap = heap;
     // The runtime passes every entry point a workspace, needed or not.
@@ -573,15 +581,6 @@ struct PlanMemoryPass : public sinter::impl::PlanMemoryBase<PlanMemoryPass> {
       plans[fn] = plan;
       if (plan.planned == 0 && plan.heap == 0)
         continue;
-      // Stack buffers (a thread's packed panel, sinter-tile-contractions)
-      // are outside the plan: their largest is reported beside it.
-      int64_t stack = 0;
-      fn.walk([&](memref::AllocaOp alloca) {
-        MemRefType type = alloca.getType();
-        if (type.hasStaticShape())
-          stack = std::max(stack, type.getNumElements() *
-                                      type.getElementTypeBitWidth() / 8);
-      });
       if (isABIEntryPoint(fn))
         entryWorkspace = {
             std::max(entryWorkspace.perLeaf, plan.workspace.perLeaf),
@@ -598,7 +597,7 @@ struct PlanMemoryPass : public sinter::impl::PlanMemoryBase<PlanMemoryPass> {
               b.getNamedAttr("planned", b.getI64IntegerAttr(plan.planned)),
               b.getNamedAttr("heap", b.getI64IntegerAttr(plan.heap)),
               b.getNamedAttr("arguments", b.getI64IntegerAttr(plan.staticArgs)),
-              b.getNamedAttr("stack", b.getI64IntegerAttr(stack)),
+              b.getNamedAttr("stack", b.getI64IntegerAttr(plan.stack)),
           })));
     }
     module->setAttr(kMemoryPlanAttr, b.getDictionaryAttr(report));

@@ -2124,8 +2124,10 @@ struct TileContractionsPass
     AffineExpr d = rewriter.getAffineDimExpr(0);
     OpFoldResult first =
         affine::makeComposedFoldedAffineApply(rewriter, loc, d * width, {t});
-    OpFoldResult start = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, d * (terms * width), {t});
+    // A block's first element in the shared panels (none on the stack).
+    OpFoldResult start = onStack ? OpFoldResult()
+                                 : affine::makeComposedFoldedAffineApply(
+                                       rewriter, loc, d * (terms * width), {t});
     SmallVector<OpFoldResult> ones(2, rewriter.getIndexAttr(1));
     // The block of `count` columns from `first`.
     auto block = [&](int64_t count) -> LogicalResult {
