@@ -221,6 +221,17 @@ int64_t blockPositions(int64_t rowSize, int64_t lanes) {
              : lanes;
 }
 
+/// The lanes each row of a transposed block takes in its shuffle's result
+/// when the rows are stored one by one: rows of `rowSize` floats padded to
+/// a power of two, so that each starts a register or an aligned half or
+/// quarter of one. Rows of 12 at lanes 12, 36 and 60 of one 72-lane result
+/// (a 12 x 6 corner transposed into a weight's packed panel) were each
+/// pieced together across registers, with so many live that LLVM built
+/// one float through the stack. A padding lane repeats the row's first.
+int64_t storedRowLanes(int64_t rowSize, bool contiguous) {
+  return contiguous ? rowSize : int64_t(llvm::PowerOf2Ceil(rowSize));
+}
+
 /// A transposing copy's `op` replaced by loops over its `outer` dimensions
 /// (`iv[d]` set to their indices) around `block(b, start, count)` over its
 /// innermost loop's `span` positions: a loop over the whole blocks of
@@ -342,13 +353,14 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
   OpOperand *in = op.getDpsInputOperand(0), *out = op.getDpsInitOperand(0);
   // The block's rows are one contiguous run of the output.
   bool contiguous = rowsFollow(op, *out, along, rowSize);
+  int64_t stride = storedRowLanes(rowSize, contiguous);
   SmallVector<int64_t> outer = loopsOutside(op, along);
   SmallVector<Value> iv(op.getNumLoops());
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
     return indicesAt(b, loc, op, operand, iv);
   };
   Type element = getElementTypeOrSelf(in->get().getType());
-  // The body on the block's rows (`rows`, count x rowSize lanes, row by
+  // The body on the block's rows (`rows`, count x stride lanes, row by
   // row): the other inputs' rows repeated for each, or their scalar
   // broadcast.
   auto applyBody = [&](OpBuilder &b, Value rows, int64_t count) -> Value {
@@ -368,11 +380,11 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
       Value row = b.create<vector::LoadOp>(loc, VectorType::get({rowSize}, t),
                                            extra->get(), indices(b, *extra));
       SmallVector<int64_t> repeat;
-      for (int64_t k = 0; k < count * rowSize; ++k)
-        repeat.push_back(k % rowSize);
+      for (int64_t k = 0; k < count * stride; ++k)
+        repeat.push_back(k % stride < rowSize ? k % stride : 0);
       values.map(arg, b.create<vector::ShuffleOp>(loc, row, row, repeat));
     }
-    return bodyOnVectors(b, loc, op, values, iv, count * rowSize);
+    return bodyOnVectors(b, loc, op, values, iv, count * stride);
   };
   // `count` positions along `along` from `start`.
   auto block = [&](OpBuilder &b, Value start, int64_t count) {
@@ -387,8 +399,8 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
     // Row k of the block is lane k of every column.
     SmallVector<int64_t> transpose;
     for (int64_t k = 0; k < count; ++k)
-      for (int64_t c = 0; c < rowSize; ++c)
-        transpose.push_back(c * count + k);
+      for (int64_t c = 0; c < stride; ++c)
+        transpose.push_back((c < rowSize ? c : 0) * count + k);
     Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
     iv[inner] = b.create<arith::ConstantIndexOp>(loc, 0);
     rows = applyBody(b, rows, count);
@@ -400,7 +412,7 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
       iv[along] = b.create<arith::AddIOp>(
           loc, start, b.create<arith::ConstantIndexOp>(loc, k));
       Value row = b.create<vector::ExtractStridedSliceOp>(
-          loc, rows, ArrayRef<int64_t>{k * rowSize}, ArrayRef<int64_t>{rowSize},
+          loc, rows, ArrayRef<int64_t>{k * stride}, ArrayRef<int64_t>{rowSize},
           ArrayRef<int64_t>{1});
       b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
     }
@@ -493,19 +505,20 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
       }
     }
     // Output row c is lane c of every position's row.
+    int64_t stride = storedRowLanes(count, /*contiguous=*/false);
     SmallVector<int64_t> transpose;
     for (int64_t c = 0; c < rowSize; ++c)
-      for (int64_t k = 0; k < count; ++k)
-        transpose.push_back(k * rowSize + c);
+      for (int64_t k = 0; k < stride; ++k)
+        transpose.push_back((k < count ? k : 0) * rowSize + c);
     Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
     IRMapping values;
     values.map(op.getMatchingBlockArgument(in), rows);
     iv[dims.inner] = start;
-    rows = bodyOnVectors(b, loc, op, values, iv, count * rowSize);
+    rows = bodyOnVectors(b, loc, op, values, iv, rowSize * stride);
     for (int64_t c = 0; c < rowSize; ++c) {
       iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, c);
       Value row = b.create<vector::ExtractStridedSliceOp>(
-          loc, rows, ArrayRef<int64_t>{c * count}, ArrayRef<int64_t>{count},
+          loc, rows, ArrayRef<int64_t>{c * stride}, ArrayRef<int64_t>{count},
           ArrayRef<int64_t>{1});
       b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
     }

@@ -288,6 +288,25 @@ func.func @transpose_out_of_rows(%x: memref<2x20x6xf32>, %y: memref<2x6x20xf32, 
   return
 }
 
+// 22 positions: a block of 16, then one of 6, whose output rows of 6
+// take 8 lanes each of its shuffle (offsets 0, 8, 16 ...), not 6.
+// CHECK-LABEL: func.func @transpose_out_of_rows_padded
+// CHECK:       vector.load %arg0[%{{.*}}, %c16, %c0] : memref<2x22x6xf32>, vector<36xf32>
+// CHECK-NEXT:  %[[ROWS:.*]] = vector.shuffle %[[REST:.*]], %[[REST]] [0, 6, 12, 18, 24, 30, 0, 0, 1, 7, 13, 19, 25, 31, 1, 1, 2,
+// CHECK-SAME:    : vector<36xf32>, vector<36xf32>
+// CHECK-NEXT:  %[[C0:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [0], sizes = [6], strides = [1]} : vector<48xf32> to vector<6xf32>
+// CHECK-NEXT:  vector.store %[[C0]], %arg1[%{{.*}}, %c0, %c16]
+// CHECK-NEXT:  %[[C1:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [8], sizes = [6], strides = [1]} : vector<48xf32> to vector<6xf32>
+// CHECK-NEXT:  vector.store %[[C1]], %arg1[%{{.*}}, %c1, %c16]
+func.func @transpose_out_of_rows_padded(%x: memref<2x22x6xf32>, %y: memref<2x6x22xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, c, w) -> (n, w, c)>, affine_map<(n, c, w) -> (n, c, w)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<2x22x6xf32>) outs(%y : memref<2x6x22xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
 // Input rows apart (6 channels of rows of 8): one load a position,
 // joined; the body (a ReLU) on the whole transposed block.
 // CHECK-LABEL: func.func @transpose_out_of_spaced_rows
@@ -368,14 +387,19 @@ func.func @transpose_normalize(%x: memref<2x1x3x6x6xf32>, %a: memref<1x3xf32>, %
 }
 
 // Rows of 3 whose block is not contiguous in the output (4 rows of h lie
-// between two channels): one store a row.
+// between two channels): one store a row, each row 4 lanes of the
+// shuffle's result (a power of two, so that a row starts a register or an
+// aligned part of one; the padding repeats the row's first lane).
 // CHECK-LABEL: func.func @transpose_apart
 // CHECK:       scf.for %[[H:.*]] = %c0 to %c4
 // CHECK:         vector.load %arg0[%[[H]], %c2, %c0] : memref<4x3x16xf32>, vector<16xf32>
-// CHECK:         %[[ROWS:.*]] = vector.shuffle {{.*}} : vector<48xf32>, vector<48xf32>
-// CHECK:         %[[R0:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [0], sizes = [3], strides = [1]}
+// CHECK:         %[[ROWS:.*]] = vector.shuffle %[[ALL:.*]], %[[ALL]] [0, 16, 32, 0, 1, 17, 33, 1, 2, 18, 34, 2,
+// CHECK-SAME:      : vector<48xf32>, vector<48xf32>
+// CHECK:         %[[R0:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [0], sizes = [3], strides = [1]} : vector<64xf32> to vector<3xf32>
 // CHECK-NEXT:    vector.store %[[R0]], %arg1[%c0, %[[H]], %c0] : memref<16x4x3xf32>, vector<3xf32>
-// CHECK-COUNT-15: vector.store
+// CHECK:         %[[R1:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [4], sizes = [3], strides = [1]} : vector<64xf32> to vector<3xf32>
+// CHECK-NEXT:    vector.store %[[R1]], %arg1[%c1, %[[H]], %c0] : memref<16x4x3xf32>, vector<3xf32>
+// CHECK-COUNT-14: vector.store
 func.func @transpose_apart(%x: memref<4x3x16xf32>, %y: memref<16x4x3xf32>) {
   linalg.generic {indexing_maps = [affine_map<(c, h, w) -> (h, w, c)>, affine_map<(c, h, w) -> (c, h, w)>], iterator_types = ["parallel", "parallel", "parallel"]}
       ins(%x : memref<4x3x16xf32>) outs(%y : memref<16x4x3xf32>) {
