@@ -233,7 +233,8 @@ std::optional<Epilogue> epilogueFor(linalg::GenericOp op,
           if (!region || !isFinalWrite(inner, input, *region, moving, nest))
             return WalkResult::interrupt();
           epilogue.writes.push_back(inner);
-        } else if (!base.getDefiningOp<memref::AllocOp>() ||
+        } else if (!isa_and_nonnull<memref::AllocOp, memref::AllocaOp>(
+                       base.getDefiningOp()) ||
                    inputBases.contains(base)) {
           return WalkResult::interrupt();
         }

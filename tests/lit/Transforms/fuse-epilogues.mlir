@@ -339,3 +339,58 @@ func.func @fused_control(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8x
   }
   return
 }
+
+// -----
+
+// A product over column panels of 8 on threads, each panel of the weights
+// copied into a stack buffer of the iteration's own (memref.alloca) before
+// the rows' sums: writes into that panel are the nest's own, and the bias
+// still runs on each row's finished vector.
+// CHECK-LABEL: func.func @stack_panel
+// CHECK: scf.parallel (%[[J:.*]]) =
+// CHECK: %[[PANEL:.*]] = memref.alloca() : memref<4x8xf32>
+// CHECK: linalg.copy ins(%{{.*}}) outs(%[[PANEL]] : memref<4x8xf32>)
+// CHECK: scf.for %[[I:.*]] =
+// CHECK: %[[ACC:.*]] = scf.for
+// CHECK-NOT: vector.transfer_write {{.*}} %{{.*}}[%[[I]], %{{.*}}] {{.*}} memref<?x16xf32>
+// CHECK: %[[V:.*]] = vector.shape_cast %[[ACC]] : vector<8xf32> to vector<1x8xf32>
+// CHECK: %[[BV:.*]] = vector.transfer_read
+// CHECK: %[[S:.*]] = arith.addf %[[V]], %[[BV]] : vector<1x8xf32>
+// CHECK: vector.transfer_write %[[S]]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @stack_panel(%x: memref<?x4xf32>, %w: memref<4x16xf32>, %b: memref<16xf32>, %out: memref<?x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %y = memref.alloc(%n) : memref<?x16xf32>
+  scf.parallel (%j) = (%c0) to (%c2) step (%c1) {
+    %col = arith.muli %j, %c8 : index
+    %from = memref.subview %w[0, %col] [4, 8] [1, 1] : memref<4x16xf32> to memref<4x8xf32, strided<[16, 1], offset: ?>>
+    %panel = memref.alloca() : memref<4x8xf32>
+    linalg.copy ins(%from : memref<4x8xf32, strided<[16, 1], offset: ?>>) outs(%panel : memref<4x8xf32>)
+    scf.for %i = %c0 to %n step %c1 {
+      %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+        %wk = vector.transfer_read %panel[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+        %x0 = memref.load %x[%i, %k] : memref<?x4xf32>
+        %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+        %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+        scf.yield %f0 : vector<8xf32>
+      }
+      vector.transfer_write %acc, %y[%i, %col] {in_bounds = [true]} : vector<8xf32>, memref<?x16xf32>
+    }
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%y, %b : memref<?x16xf32>, memref<16xf32>) outs(%out : memref<?x16xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %y : memref<?x16xf32>
+  return
+}
