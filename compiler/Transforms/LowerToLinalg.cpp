@@ -536,6 +536,7 @@ SmallVector<Value> updateGeneric(
           p = ar.sub(p, ar.mul(ar.mul(p, ar.c(weightDecay)), lr));
         nb.create<linalg::YieldOp>(l, body(ar, a[0], p, a.drop_front(2)));
       });
+  op->setAttr(kUpdatesParametersAttr, b.getUnitAttr());
   return SmallVector<Value>(op.getResults());
 }
 

@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace sinter {
@@ -26,6 +27,16 @@ constexpr int64_t kMostShuffleLanes = 160;
 /// ones) and read and written at unit stride (or a copy transposing it),
 /// and which LLVM would leave scalar.
 bool isNarrowOp(mlir::linalg::GenericOp op, int64_t lanes, bool wide = false);
+
+/// `op`'s body applied to vectors of `width` lanes: `values` maps its
+/// block arguments (to vectors, or to scalars that stay the same along the
+/// lanes), `iv` its loops' indices at the row. Ops on scalars only (work on
+/// a tap's index) stay scalar; the others take their scalar operands
+/// broadcast. Returns the yielded values, as vectors.
+llvm::SmallVector<mlir::Value>
+vectorizedBody(mlir::OpBuilder &b, mlir::Location loc,
+               mlir::linalg::GenericOp op, mlir::IRMapping &values,
+               llvm::ArrayRef<mlir::Value> iv, int64_t width);
 
 /// Replaces `op` (isNarrowOp) by loops over its other dimensions (parallel
 /// ones, then sums) whose body computes one innermost row as one vector (a

@@ -186,7 +186,16 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
     innermost dimension becomes the loops sinter-vectorize-narrow-ops
     writes (`lanes` as there). A generic marked `sinter.skip_above` [a,
     b] with loop b a reduction inside loop a ends loop b after a's index
-    (see sinter-bound-skipped-loops). Other linalg ops are left for
+    (see sinter-bound-skipped-loops). An optimizer update (marked
+    `sinter.updates_parameters` by sinter-lower-to-linalg: 1-D, static,
+    contiguous) becomes an `scf.parallel` over rows of `lanes` elements,
+    each a vector load of every operand it reads, the body on vectors and a
+    vector store per output, after a write prefetch of the parameters 256
+    floats ahead: the forward products of both threads read every
+    parameter, so each one written is first taken from the other core's
+    cache, and the prefetch overlaps those transfers (mnist-mlp 6 % faster
+    a step on two threads, Zen 5); the last n % lanes elements stay the op
+    on their windows. Other linalg ops are left for
     convert-linalg-to-loops.
   }];
   let options = [
@@ -196,7 +205,9 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
     Option<"lanes", "lanes", "int64_t", /*default=*/"16",
            "floats in a vector register (see sinter-vectorize-narrow-ops)">,
   ];
-  let dependentDialects = ["::mlir::scf::SCFDialect",
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];
 }
 
@@ -480,7 +491,9 @@ def FuseEpilogues : Pass<"sinter-fuse-epilogues", "::mlir::func::FuncOp"> {
     its block writes there again and every enclosing `scf.for` up to the
     nest moves it with its indices or runs it in its last iteration only
     (so not a sum in blocks: its tiles are written once, finished); the
-    nest writes none of the consumer's inputs and uses none of its outputs;
+    nest writes none of the consumer's inputs and uses none of its outputs
+    (writes into buffers it allocates, packed panels on the heap or the
+    stack, are its own);
     the ops between the nest and the consumer write none of its inputs and
     use none of its outputs. A consumer that reads the buffer through an
     expand_shape (a Dense layer on sequences: [B * T, N] read as [B, T, N])

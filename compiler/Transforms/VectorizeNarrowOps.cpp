@@ -144,39 +144,6 @@ SmallVector<Value> indicesAt(OpBuilder &b, Location loc, linalg::GenericOp op,
   return idx;
 }
 
-/// `op`'s body applied to vectors of `width` lanes: `values` maps its
-/// block arguments (to vectors, or to scalars that stay the same along the
-/// lanes), `iv` its loops' indices at the row. Ops on scalars only (work on
-/// a tap's index) stay scalar; the others take their scalar operands
-/// broadcast. The yielded value, as a vector.
-Value bodyOnVectors(OpBuilder &b, Location loc, linalg::GenericOp op,
-                    IRMapping &values, ArrayRef<Value> iv, int64_t width) {
-  for (Operation &bodyOp : op.getBody()->without_terminator()) {
-    if (auto index = dyn_cast<linalg::IndexOp>(bodyOp)) {
-      values.map(index.getResult(), iv[index.getDim()]);
-      continue;
-    }
-    SmallVector<Value> operands = llvm::map_to_vector(
-        bodyOp.getOperands(), [&](Value v) { return values.lookupOrDefault(v); });
-    bool anyVector = llvm::any_of(
-        operands, [](Value v) { return isa<VectorType>(v.getType()); });
-    if (!anyVector) {
-      values.map(bodyOp.getResults(), b.clone(bodyOp, values)->getResults());
-      continue;
-    }
-    for (Value &v : operands)
-      v = asVector(b, loc, v, width);
-    OperationState state(loc, bodyOp.getName());
-    state.addOperands(operands);
-    state.addAttributes(bodyOp.getAttrs());
-    for (Type t : bodyOp.getResultTypes())
-      state.addTypes(VectorType::get({width}, t));
-    values.map(bodyOp.getResults(), b.create(state)->getResults());
-  }
-  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
-  return asVector(b, loc, values.lookupOrDefault(yield.getOperand(0)), width);
-}
-
 /// Whether `operand`'s rows of `rowSize` elements at consecutive
 /// positions of loop `d` are one contiguous run: d's stride is a row and
 /// the dimensions between it and the row are single.
@@ -261,8 +228,7 @@ replaceByBlocks(RewriterBase &rewriter, linalg::GenericOp op,
           loops.push_back(blocks);
         }
         if (span > whole)
-          block(b, b.create<arith::ConstantIndexOp>(loc, whole),
-                span - whole);
+          block(b, b.create<arith::ConstantIndexOp>(loc, whole), span - whole);
         return {};
       });
   loops.insert(loops.begin(), nest.loops.begin(), nest.loops.end());
@@ -384,7 +350,8 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         repeat.push_back(k % stride < rowSize ? k % stride : 0);
       values.map(arg, b.create<vector::ShuffleOp>(loc, row, row, repeat));
     }
-    return bodyOnVectors(b, loc, op, values, iv, count * stride);
+    return sinter::vectorizedBody(b, loc, op, values, iv, count * stride)
+        .front();
   };
   // `count` positions along `along` from `start`.
   auto block = [&](OpBuilder &b, Value start, int64_t count) {
@@ -514,7 +481,8 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
     IRMapping values;
     values.map(op.getMatchingBlockArgument(in), rows);
     iv[dims.inner] = start;
-    rows = bodyOnVectors(b, loc, op, values, iv, rowSize * stride);
+    rows = sinter::vectorizedBody(b, loc, op, values, iv, rowSize * stride)
+               .front();
     for (int64_t c = 0; c < rowSize; ++c) {
       iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, c);
       Value row = b.create<vector::ExtractStridedSliceOp>(
@@ -555,6 +523,39 @@ int64_t sumChains(linalg::GenericOp op, int64_t innermost) {
 // parallel loop, static and at most two registers wide, maps of dimensions and
 // constants with the innermost dimension last and at unit stride where it is
 // used, a body of elementwise ops, and not already vectorizable by LLVM.
+SmallVector<Value> sinter::vectorizedBody(OpBuilder &b, Location loc,
+                                          linalg::GenericOp op,
+                                          IRMapping &values, ArrayRef<Value> iv,
+                                          int64_t width) {
+  for (Operation &bodyOp : op.getBody()->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(bodyOp)) {
+      values.map(index.getResult(), iv[index.getDim()]);
+      continue;
+    }
+    SmallVector<Value> operands =
+        llvm::map_to_vector(bodyOp.getOperands(),
+                            [&](Value v) { return values.lookupOrDefault(v); });
+    bool anyVector = llvm::any_of(
+        operands, [](Value v) { return isa<VectorType>(v.getType()); });
+    if (!anyVector) {
+      values.map(bodyOp.getResults(), b.clone(bodyOp, values)->getResults());
+      continue;
+    }
+    for (Value &v : operands)
+      v = asVector(b, loc, v, width);
+    OperationState state(loc, bodyOp.getName());
+    state.addOperands(operands);
+    state.addAttributes(bodyOp.getAttrs());
+    for (Type t : bodyOp.getResultTypes())
+      state.addTypes(VectorType::get({width}, t));
+    values.map(bodyOp.getResults(), b.create(state)->getResults());
+  }
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  return llvm::map_to_vector(yield.getOperands(), [&](Value v) {
+    return asVector(b, loc, values.lookupOrDefault(v), width);
+  });
+}
+
 bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes, bool wide) {
   if (!wide && (transposedAlong(op, lanes) || transposedOutOfRows(op, lanes)))
     return true;
@@ -697,7 +698,7 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
     }
     if (!acc.use_empty())
       values.map(acc, accRow ? accRow : read(b, *init));
-    return bodyOnVectors(b, loc, op, values, iv, width);
+    return sinter::vectorizedBody(b, loc, op, values, iv, width).front();
   };
   auto write = [&](OpBuilder &b, Value value) {
     if (mask)

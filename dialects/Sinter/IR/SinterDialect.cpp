@@ -84,6 +84,12 @@ LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
                                    "indices";
     return success();
   }
+  if (name == "sinter.updates_parameters") {
+    if (!isa<UnitAttr>(attr.getValue()))
+      return op->emitError("'sinter.updates_parameters' must be a unit "
+                           "attribute");
+    return success();
+  }
   if (name == "sinter.layers" || name == "sinter.model_name")
     return success();
   return op->emitError("unknown Sinter attribute '") << name << "'";

@@ -485,6 +485,14 @@ func.func @zero_above_not_a_pair(%x: tensor<8x8xf32>) {
 
 // -----
 
+func.func @updates_parameters_not_unit(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'sinter.updates_parameters' must be a unit attribute}}
+  %0 = sinter.relu %x {sinter.updates_parameters = 1 : i64} : tensor<8xf32>
+  return
+}
+
+// -----
+
 func.func @causal_letters_not_two(%x: tensor<8xf32>) {
   // expected-error @+1 {{'sinter.causal_letters' must be a string of two letters of the contraction's terms}}
   %0 = sinter.relu %x {sinter.causal_letters = "t"} : tensor<8xf32>

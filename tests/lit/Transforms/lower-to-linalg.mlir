@@ -176,11 +176,12 @@ func.func @softmax_crossentropy_grad(%y: tensor<?x4x7xf32>, %l: tensor<?x4xi32>,
 
 // -----
 
-// One generic updates the parameter and both slots: they are its outputs.
+// One generic updates the parameter and both slots: they are its outputs,
+// the parameter first (marked for sinter-parallelize-loops).
 // CHECK-LABEL: func.func @adam
 // CHECK: math.powf
 // CHECK: math.powf
-// CHECK: %[[R:.*]]:3 = linalg.generic {{.*}} ins(%arg1 : tensor<4x3xf32>) outs(%arg0, %arg2, %arg3 : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>)
+// CHECK: %[[R:.*]]:3 = linalg.generic {{.*}} ins(%arg1 : tensor<4x3xf32>) outs(%arg0, %arg2, %arg3 : tensor<4x3xf32>, tensor<4x3xf32>, tensor<4x3xf32>) attrs = {sinter.updates_parameters}
 // CHECK: math.sqrt
 // CHECK: linalg.yield
 // CHECK: return %[[R]]#0, %[[R]]#1, %[[R]]#2
@@ -194,7 +195,7 @@ func.func @adam(%p: tensor<4x3xf32>, %g: tensor<4x3xf32>, %m: tensor<4x3xf32>, %
 // -----
 
 // CHECK-LABEL: func.func @sgd
-// CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<3xf32>) outs(%arg0 : tensor<3xf32>)
+// CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<3xf32>) outs(%arg0 : tensor<3xf32>) attrs = {sinter.updates_parameters}
 // CHECK: arith.mulf
 // CHECK: arith.subf
 func.func @sgd(%p: tensor<3xf32>, %g: tensor<3xf32>, %lr: f32) -> tensor<3xf32> {

@@ -204,3 +204,40 @@ func.func @one_block_transpose(%w: memref<5x6xf32>, %wt: memref<6x5xf32>) {
   }
   return
 }
+
+// -----
+
+// An optimizer update (sinter.updates_parameters): rows of 16 on threads,
+// a vector each, the parameters (the first output) prefetched for writing
+// 256 floats ahead (at most the last row's); the last 1030 % 16 = 6
+// elements are the op on their windows.
+// CHECK: #[[AHEAD_MAP:.*]] = affine_map<(d0) -> (1008, d0 + 256)>
+// CHECK-LABEL: func.func @update
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c1024) step (%c16) {
+// CHECK: %[[AHEAD:.*]] = affine.min #[[AHEAD_MAP]](%[[I]])
+// CHECK: memref.prefetch %arg1[%[[AHEAD]]], write, locality<3>, data
+// CHECK-DAG: %[[G:.*]] = vector.load %arg0[%[[I]]] : memref<1030xf32>, vector<16xf32>
+// CHECK-DAG: %[[P:.*]] = vector.load %arg1[%[[I]]] : memref<1030xf32>, vector<16xf32>
+// CHECK-DAG: %[[M:.*]] = vector.load %arg2[%[[I]]] : memref<1030xf32>, vector<16xf32>
+// CHECK: %[[NM:.*]] = arith.addf %[[M]], %[[G]] : vector<16xf32>
+// CHECK: %[[NP:.*]] = arith.subf %[[P]], %[[NM]] : vector<16xf32>
+// CHECK: vector.store %[[NP]], %arg1[%[[I]]]
+// CHECK: vector.store %[[NM]], %arg2[%[[I]]]
+// CHECK: }
+// CHECK-DAG: %[[GT:.*]] = memref.subview %arg0[1024] [6] [1]
+// CHECK-DAG: %[[PT:.*]] = memref.subview %arg1[1024] [6] [1]
+// CHECK-DAG: %[[MT:.*]] = memref.subview %arg2[1024] [6] [1]
+// CHECK: linalg.generic {{.*}} ins(%[[GT]] : {{.*}}) outs(%[[PT]], %[[MT]] : {{.*}}) {
+// CHECK-NOT: sinter.updates_parameters
+func.func @update(%g: memref<1030xf32>, %p: memref<1030xf32>, %m: memref<1030xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%g : memref<1030xf32>) outs(%p, %m : memref<1030xf32>, memref<1030xf32>)
+      attrs = {sinter.updates_parameters} {
+  ^bb0(%gi: f32, %pi: f32, %mi: f32):
+    %nm = arith.addf %mi, %gi : f32
+    %np = arith.subf %pi, %nm : f32
+    linalg.yield %np, %nm : f32, f32
+  }
+  return
+}
