@@ -23,7 +23,7 @@ const char *kUsage =
     "           [--batch-size B] [--lr LR] [--seed S] [--no-shuffle]\n"
     "           [--init W.safetensors] [--save W.safetensors] [--log-csv F]\n"
     "           [--validation-split F [--split-seed S]]\n"
-    "           [--early-stopping PATIENCE] [--quiet] [--time]\n"
+    "           [--early-stopping PATIENCE] [--quiet] [--time] [--profile]\n"
     "           [--checkpoint CKPT [--checkpoint-steps N]] [--resume CKPT]\n"
     "  %s eval --weights W.safetensors (--data F.csv | --x X.npy --y Y.npy)\n"
     "          [--batch-size B]\n"
@@ -56,7 +56,7 @@ const std::map<std::string, std::pair<std::set<std::string>, std::set<std::strin
            "seed", "init", "save", "log-csv", "validation-split",
            "split-seed", "early-stopping", "checkpoint", "checkpoint-steps",
            "resume"},
-          {"no-shuffle", "quiet", "time"}}},
+          {"no-shuffle", "quiet", "time", "profile"}}},
         {"eval",
          {{"weights", "data", "x", "y", "npz", "text", "stride", "batch-size"},
           {}}},
@@ -222,6 +222,7 @@ int run(const sinter_model &model, const Args &a) {
     o.shuffle = !a.switches.count("no-shuffle");
     o.quiet = a.switches.count("quiet");
     o.reportTime = a.switches.count("time");
+    o.profile = a.switches.count("profile");
     o.savePath = flag(a, "save");
     o.logCsvPath = flag(a, "log-csv");
     o.patience = intFlag(a, "early-stopping", 0, 1);

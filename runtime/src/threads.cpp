@@ -151,6 +151,29 @@ private:
   std::vector<uint64_t> cut;
 };
 
+/// The regions timed while profiling (see profileRegions); written by the
+/// thread that forks, which is the only one that reads them.
+struct Profile {
+  bool on = false;
+  std::unordered_map<Microtask, RegionTimes> regions;
+
+  void record(Microtask task, int64_t wallNs,
+              const std::vector<int64_t> &workNs) {
+    RegionTimes &r = regions[task];
+    r.code = reinterpret_cast<const void *>(task);
+    ++r.runs;
+    r.wallNs += wallNs;
+    r.workNs.resize(std::max(r.workNs.size(), workNs.size()));
+    for (size_t t = 0; t < workNs.size(); ++t)
+      r.workNs[t] += workNs[t];
+  }
+};
+
+Profile &profile() {
+  static Profile p;
+  return p;
+}
+
 class Team {
 public:
   ~Team() { resize(1); }
@@ -188,8 +211,11 @@ public:
       published.store(generation, std::memory_order_release);
     }
     wake.notify_all();
+    Clock::time_point start = Clock::now();
     execute(0, size(), task, arg);
     waitUntil([&] { return remaining.load(std::memory_order_acquire) == 0; });
+    if (profile().on)
+      profile().record(task, nanosSince(start), workNs);
     balance.update(workNs);
   }
 
@@ -270,6 +296,23 @@ std::pair<uint64_t, uint64_t> staticBlock(uint64_t trips, uint64_t threads,
 } // namespace
 
 void setThreadCount(int n) { team().resize(n < 1 ? 1 : n); }
+
+void profileRegions(bool on) {
+  profile().on = on;
+  if (on)
+    profile().regions.clear();
+}
+
+std::vector<RegionTimes> regionTimes() {
+  std::vector<RegionTimes> all;
+  for (const auto &entry : profile().regions)
+    all.push_back(entry.second);
+  std::sort(
+      all.begin(), all.end(), [](const RegionTimes &a, const RegionTimes &b) {
+        return a.wallNs != b.wallNs ? a.wallNs > b.wallNs : a.code < b.code;
+      });
+  return all;
+}
 int threadCount() { return team().size(); }
 int hardwareThreads() {
   unsigned n = std::thread::hardware_concurrency();
@@ -304,7 +347,12 @@ void __kmpc_fork_call(ident_t *, int32_t argc, sinter::Microtask task, ...) {
     bool outer = tInRegion;
     int32_t gtid = 0, btid = 0;
     tThread = 0, tTeamSize = 1, tInRegion = true;
+    sinter::Clock::time_point start = sinter::Clock::now();
     task(&gtid, &btid, arg);
+    if (!outer && sinter::profile().on) {
+      int64_t ns = sinter::nanosSince(start);
+      sinter::profile().record(task, ns, {ns});
+    }
     tThread = thread, tTeamSize = size, tInRegion = outer;
     return;
   }

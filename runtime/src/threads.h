@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace sinter {
 
@@ -27,5 +28,22 @@ int hardwareThreads();
 // another core are read from that core's).
 void parallelBlocks(int64_t trips,
                     const std::function<void(int64_t, int64_t)> &block);
+
+// Where a step's time goes: with profiling on, every top-level parallel
+// region (a compiled loop nest's outlined body) is timed.
+struct RegionTimes {
+  const void *code = nullptr; // the region's outlined function
+  int64_t runs = 0;
+  int64_t wallNs = 0; // fork to join, summed over the runs
+  // Per thread of the team (the caller first): time in the region outside
+  // barrier waits, summed over the runs. Two threads balanced but slower
+  // than one thread's half are moving data between their cores.
+  std::vector<int64_t> workNs;
+};
+
+// Starts (clearing what was recorded) or stops timing regions.
+void profileRegions(bool on);
+// The regions timed since profiling started, the longest in all first.
+std::vector<RegionTimes> regionTimes();
 
 } // namespace sinter

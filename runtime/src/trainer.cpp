@@ -3,6 +3,8 @@
 #include "error.h"
 #include "init.h"
 #include "safetensors.h"
+#include "symbols.h"
+#include "threads.h"
 
 #include <algorithm>
 #include <chrono>
@@ -65,6 +67,37 @@ std::vector<int64_t> fileOrder(int64_t rows) {
   std::iota(order.begin(), order.end(), 0);
   return order;
 }
+/// The parallel regions timed during `steps` training steps (evaluations
+/// between epochs included), the longest first: their time a step, runs a
+/// step, and each thread's work a run outside barrier waits.
+void printRegionProfile(std::ostream &log, int64_t steps) {
+  std::vector<RegionTimes> regions = regionTimes();
+  double perStep = 1.0 / double(std::max<int64_t>(steps, 1));
+  int64_t total = 0;
+  for (const RegionTimes &r : regions)
+    total += r.wallNs;
+  char buf[160];
+  std::snprintf(buf, sizeof buf,
+                "profile: %zu parallel regions, %.1f us a step over %lld "
+                "steps\n  us/step  runs/step    us/run  work us/run by thread"
+                "  region\n",
+                regions.size(), 1e-3 * double(total) * perStep,
+                (long long)steps);
+  log << buf;
+  for (const RegionTimes &r : regions) {
+    double runs = double(r.runs);
+    std::snprintf(buf, sizeof buf, "  %7.1f  %9.2f  %8.1f ",
+                  1e-3 * double(r.wallNs) * perStep, runs * perStep,
+                  1e-3 * double(r.wallNs) / runs);
+    std::string line = buf;
+    for (int64_t ns : r.workNs) {
+      std::snprintf(buf, sizeof buf, " %7.1f", 1e-3 * double(ns) / runs);
+      line += buf;
+    }
+    log << line << "  " << functionName(r.code) << "\n";
+  }
+}
+
 } // namespace
 
 Trainer::Trainer(const sinter_model &model, Manifest manifest)
@@ -101,9 +134,9 @@ void Trainer::loadWeights(const std::string &path) {
 void Trainer::saveWeights(const std::string &path) const {
   std::map<std::string, Tensor> tensors;
   for (const ParamInfo &p : m.params)
-    tensors[p.name] = {p.shape,
-                       std::vector<float>(paramBuf.begin() + p.offset,
-                                          paramBuf.begin() + p.offset + p.size)};
+    tensors[p.name] = {
+        p.shape, std::vector<float>(paramBuf.begin() + p.offset,
+                                    paramBuf.begin() + p.offset + p.size)};
   writeSafetensors(path, tensors);
 }
 
@@ -183,6 +216,8 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
   }
   int64_t &step = st.step;
   int64_t width = std::to_string(opts.epochs).size();
+  if (opts.profile)
+    profileRegions(true);
   for (int64_t epoch = st.epoch + 1; epoch <= opts.epochs; ++epoch) {
     if (st.epochRows == 0)
       shuffle();
@@ -263,6 +298,10 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
       log << buf;
     }
     log << "\n";
+  }
+  if (opts.profile) {
+    profileRegions(false);
+    printRegionProfile(log, int64_t(stepSeconds.size()));
   }
   if (csv) {
     bool ok = std::fclose(csv) == 0;

@@ -26,6 +26,7 @@ struct TrainOptions {
   // training loss) and restore the best weights; 0 = off.
   int64_t patience = 0;
   bool reportTime = false; // print the median time of one step at the end
+  bool profile = false;    // print the time of each parallel region at the end
   // Written after every epoch (the full training state), and every
   // `checkpointSteps` optimizer steps when not 0; read to continue a run
   // from where it was written, ending as the uninterrupted run.

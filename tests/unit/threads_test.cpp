@@ -1,6 +1,7 @@
 // The OpenMP entry points compiled parallel loops call (threads.cpp): every
 // iteration runs exactly once, in contiguous blocks, whatever the thread
 // count; barriers hold; nested regions run on one thread.
+#include "symbols.h"
 #include "threads.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <thread>
 #include <vector>
 
 extern "C" {
@@ -195,6 +200,56 @@ TEST(Threads, NestedRegionsRunOnOneThread) {
   __kmpc_fork_call(nullptr, 1, reinterpret_cast<Microtask>(outer), &count);
   EXPECT_EQ(count.load(), 2);
   sinter::setThreadCount(1);
+}
+
+} // namespace
+
+namespace {
+
+// Called through a pointer so that it stays a function of its own; more
+// than one instruction, so that an address inside it is not its start.
+volatile int64_t sink;
+void namedForTheProfile(int64_t a, int64_t b) { sink = a * b + sink; }
+
+TEST(Threads, ProfileTimesEachRegionWhileOn) {
+  for (int threads : {1, 2}) {
+    sinter::setThreadCount(threads);
+    std::function<void(int64_t, int64_t)> block = [](int64_t, int64_t) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    };
+    sinter::profileRegions(true);
+    sinter::parallelBlocks(8, block);
+    sinter::parallelBlocks(8, block);
+    sinter::profileRegions(false);
+    sinter::parallelBlocks(8, block); // not recorded
+    std::vector<sinter::RegionTimes> regions = sinter::regionTimes();
+    ASSERT_EQ(regions.size(), 1u) << threads << " threads";
+    EXPECT_EQ(regions[0].runs, 2);
+    ASSERT_EQ(regions[0].workNs.size(), size_t(threads));
+    for (int64_t ns : regions[0].workNs)
+      EXPECT_GE(ns, 2 * 200000);
+    EXPECT_GE(regions[0].wallNs, regions[0].workNs[0]);
+    // Starting again clears it.
+    sinter::profileRegions(true);
+    EXPECT_TRUE(sinter::regionTimes().empty());
+    sinter::profileRegions(false);
+  }
+  sinter::setThreadCount(1);
+}
+
+TEST(Symbols, NamesInternalFunctionsFromTheSymbolTable) {
+  void (*f)(int64_t, int64_t) = namedForTheProfile;
+  const char *code = reinterpret_cast<const char *>(f);
+  EXPECT_EQ(sinter::functionName(code),
+            "(anonymous namespace)::namedForTheProfile(long, long)");
+  // An address inside it names it too.
+  EXPECT_EQ(sinter::functionName(code + 1),
+            "(anonymous namespace)::namedForTheProfile(long, long)");
+  // A shared library's exported function: named by dladdr (glibc's free is
+  // __libc_free).
+  EXPECT_NE(sinter::functionName(reinterpret_cast<const void *>(&std::free))
+                .find("free"),
+            std::string::npos);
 }
 
 } // namespace
