@@ -4,9 +4,10 @@
 // whose first loop is parallel, its loop nest with the outermost loop an
 // `scf.parallel` and every inner loop a sequential `scf.for`; for one whose
 // first loops are sums, an `scf.parallel` over blocks of its first parallel
-// loop around the op on each block. One dimension only: a collapsed
-// multi-dimensional space would cost a division per element and keep LLVM
-// from vectorizing the inner loops. See Passes.td.
+// loop around the op on each block; for an optimizer update, rows of a
+// vector each with the parameters prefetched for writing. One dimension
+// only: a collapsed multi-dimensional space would cost a division per
+// element and keep LLVM from vectorizing the inner loops. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/NarrowOps.h"
