@@ -60,7 +60,12 @@ constexpr int64_t kPrefetchAheadFloats = 256;
 LogicalResult rowsOfUpdate(linalg::GenericOp op, int64_t lanes,
                            RewriterBase &rewriter) {
   if (op.getNumLoops() != 1 || lanes < 2 ||
-      !op.getBody()->getOps<linalg::IndexOp>().empty())
+      llvm::any_of(op.getBody()->without_terminator(), [](Operation &inner) {
+        // Constants (no operands) stay scalars; the rest maps to vectors.
+        return isa<linalg::IndexOp>(inner) || inner.getNumRegions() != 0 ||
+               (inner.getNumOperands() != 0 &&
+                !OpTrait::hasElementwiseMappableTraits(&inner));
+      }))
     return failure();
   int64_t n = op.getStaticLoopRanges()[0];
   if (ShapedType::isDynamic(n) || n < lanes)

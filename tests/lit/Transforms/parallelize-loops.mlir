@@ -241,3 +241,27 @@ func.func @update(%g: memref<1030xf32>, %p: memref<1030xf32>, %m: memref<1030xf3
   }
   return
 }
+
+// -----
+
+// An update whose body is not elementwise (it loads a scalar from memory)
+// is not computed on vectors: it becomes the loops of any other op.
+// CHECK-LABEL: func.func @update_reads_memory
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c1030) step (%c1) {
+// CHECK-NOT: memref.prefetch
+// CHECK-NOT: vector.load
+// CHECK: memref.load %arg2[]
+// CHECK: memref.store
+func.func @update_reads_memory(%g: memref<1030xf32>, %p: memref<1030xf32>, %lr: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%g : memref<1030xf32>) outs(%p : memref<1030xf32>)
+      attrs = {sinter.updates_parameters} {
+  ^bb0(%gi: f32, %pi: f32):
+    %rate = memref.load %lr[] : memref<f32>
+    %step = arith.mulf %gi, %rate : f32
+    %np = arith.subf %pi, %step : f32
+    linalg.yield %np : f32
+  }
+  return
+}
