@@ -228,7 +228,8 @@ replaceByBlocks(RewriterBase &rewriter, linalg::GenericOp op,
           loops.push_back(blocks);
         }
         if (span > whole)
-          block(b, b.create<arith::ConstantIndexOp>(loc, whole), span - whole);
+          block(b, b.create<arith::ConstantIndexOp>(loc, whole),
+                span - whole);
         return {};
       });
   loops.insert(loops.begin(), nest.loops.begin(), nest.loops.end());
@@ -519,10 +520,6 @@ int64_t sumChains(linalg::GenericOp op, int64_t innermost) {
 
 } // namespace
 
-// The checks, in order: buffers, the output's innermost dimension a
-// parallel loop, static and at most two registers wide, maps of dimensions and
-// constants with the innermost dimension last and at unit stride where it is
-// used, a body of elementwise ops, and not already vectorizable by LLVM.
 SmallVector<Value> sinter::vectorizedBody(OpBuilder &b, Location loc,
                                           linalg::GenericOp op,
                                           IRMapping &values, ArrayRef<Value> iv,
@@ -556,6 +553,10 @@ SmallVector<Value> sinter::vectorizedBody(OpBuilder &b, Location loc,
   });
 }
 
+// The checks, in order: buffers, the output's innermost dimension a
+// parallel loop, static and at most two registers wide, maps of dimensions and
+// constants with the innermost dimension last and at unit stride where it is
+// used, a body of elementwise ops, and not already vectorizable by LLVM.
 bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes, bool wide) {
   if (!wide && (transposedAlong(op, lanes) || transposedOutOfRows(op, lanes)))
     return true;

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <string>
 #include <vector>
 
 namespace sinter {
@@ -24,10 +26,22 @@ bool readAt(std::ifstream &in, uint64_t offset, T *out, size_t count = 1) {
                       std::streamsize(sizeof(T) * count)));
 }
 
-/// The name of the function symbol of `path`, loaded at `base`, covering
-/// `address`, or "".
-std::string symbolAt(const std::string &path, uintptr_t address,
-                     uintptr_t base) {
+/// A function symbol: [start, end) in its file's addresses.
+struct Symbol {
+  uint64_t start, end;
+  std::string name;
+};
+
+/// The function symbols of the ELF file `path` (none when it cannot be
+/// read or has no .symtab), and whether they are relative to its load base
+/// (a position-independent file).
+struct SymbolTable {
+  std::vector<Symbol> functions;
+  bool relative = false;
+};
+
+SymbolTable readSymbols(const std::string &path) {
+  SymbolTable table;
   std::ifstream in(path, std::ios::binary);
   Elf64_Ehdr header;
   if (!in || !readAt(in, 0, &header) ||
@@ -35,35 +49,45 @@ std::string symbolAt(const std::string &path, uintptr_t address,
           ELFMAG ||
       header.e_ident[EI_CLASS] != ELFCLASS64 ||
       header.e_shentsize != sizeof(Elf64_Shdr))
-    return "";
-  // A position-independent file's symbols are relative to its load base.
-  uint64_t offset = header.e_type == ET_DYN ? address - base : address;
+    return table;
+  table.relative = header.e_type == ET_DYN;
   std::vector<Elf64_Shdr> sections(header.e_shnum);
   if (sections.empty() ||
       !readAt(in, header.e_shoff, sections.data(), sections.size()))
-    return "";
-  for (const Elf64_Shdr &table : sections) {
-    if (table.sh_type != SHT_SYMTAB || table.sh_link >= sections.size() ||
-        table.sh_entsize != sizeof(Elf64_Sym))
+    return table;
+  for (const Elf64_Shdr &section : sections) {
+    if (section.sh_type != SHT_SYMTAB || section.sh_link >= sections.size() ||
+        section.sh_entsize != sizeof(Elf64_Sym))
       continue;
-    std::vector<Elf64_Sym> symbols(table.sh_size / sizeof(Elf64_Sym));
-    if (!readAt(in, table.sh_offset, symbols.data(), symbols.size()))
-      return "";
-    for (const Elf64_Sym &sym : symbols) {
-      if (ELF64_ST_TYPE(sym.st_info) != STT_FUNC || offset < sym.st_value ||
-          offset >= sym.st_value + std::max<uint64_t>(sym.st_size, 1))
-        continue;
-      const Elf64_Shdr &names = sections[table.sh_link];
-      std::string name;
-      for (uint64_t at = names.sh_offset + sym.st_name;; ++at) {
-        char c;
-        if (!readAt(in, at, &c) || c == '\0')
-          break;
-        name += c;
-      }
-      return name;
-    }
+    std::vector<Elf64_Sym> symbols(section.sh_size / sizeof(Elf64_Sym));
+    const Elf64_Shdr &strtab = sections[section.sh_link];
+    std::string names(strtab.sh_size, '\0');
+    if (!readAt(in, section.sh_offset, symbols.data(), symbols.size()) ||
+        !readAt(in, strtab.sh_offset, names.data(), names.size()))
+      return table;
+    for (const Elf64_Sym &sym : symbols)
+      if (ELF64_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_name < names.size())
+        table.functions.push_back(
+            {sym.st_value, sym.st_value + std::max<uint64_t>(sym.st_size, 1),
+             names.c_str() + sym.st_name});
   }
+  return table;
+}
+
+/// The name of the function symbol of `path`, loaded at `base`, covering
+/// `address`, or "". Each file is read once (a profile names many
+/// functions of the same executable).
+std::string symbolAt(const std::string &path, uintptr_t address,
+                     uintptr_t base) {
+  static std::map<std::string, SymbolTable> tables;
+  auto it = tables.find(path);
+  if (it == tables.end())
+    it = tables.emplace(path, readSymbols(path)).first;
+  const SymbolTable &table = it->second;
+  uint64_t at = table.relative ? address - base : address;
+  for (const Symbol &sym : table.functions)
+    if (sym.start <= at && at < sym.end)
+      return sym.name;
   return "";
 }
 

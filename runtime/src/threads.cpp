@@ -211,10 +211,11 @@ public:
       published.store(generation, std::memory_order_release);
     }
     wake.notify_all();
-    Clock::time_point start = Clock::now();
+    bool timed = profile().on;
+    Clock::time_point start = timed ? Clock::now() : Clock::time_point();
     execute(0, size(), task, arg);
     waitUntil([&] { return remaining.load(std::memory_order_acquire) == 0; });
-    if (profile().on)
+    if (timed)
       profile().record(task, nanosSince(start), workNs);
     balance.update(workNs);
   }
@@ -347,9 +348,11 @@ void __kmpc_fork_call(ident_t *, int32_t argc, sinter::Microtask task, ...) {
     bool outer = tInRegion;
     int32_t gtid = 0, btid = 0;
     tThread = 0, tTeamSize = 1, tInRegion = true;
-    sinter::Clock::time_point start = sinter::Clock::now();
+    bool timed = !outer && sinter::profile().on;
+    sinter::Clock::time_point start =
+        timed ? sinter::Clock::now() : sinter::Clock::time_point();
     task(&gtid, &btid, arg);
-    if (!outer && sinter::profile().on) {
+    if (timed) {
       int64_t ns = sinter::nanosSince(start);
       sinter::profile().record(task, ns, {ns});
     }

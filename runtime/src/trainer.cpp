@@ -67,6 +67,7 @@ std::vector<int64_t> fileOrder(int64_t rows) {
   std::iota(order.begin(), order.end(), 0);
   return order;
 }
+
 /// The parallel regions timed during `steps` training steps (evaluations
 /// between epochs included), the longest first: their time a step, runs a
 /// step, and each thread's work a run outside barrier waits.
@@ -134,9 +135,9 @@ void Trainer::loadWeights(const std::string &path) {
 void Trainer::saveWeights(const std::string &path) const {
   std::map<std::string, Tensor> tensors;
   for (const ParamInfo &p : m.params)
-    tensors[p.name] = {
-        p.shape, std::vector<float>(paramBuf.begin() + p.offset,
-                                    paramBuf.begin() + p.offset + p.size)};
+    tensors[p.name] = {p.shape,
+                       std::vector<float>(paramBuf.begin() + p.offset,
+                                          paramBuf.begin() + p.offset + p.size)};
   writeSafetensors(path, tensors);
 }
 
