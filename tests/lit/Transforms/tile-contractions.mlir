@@ -937,8 +937,10 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // buffer), once for all its column blocks, and each column block its panel
 // of dY; a tile reads its 8 rows and its 32 columns of each term from
 // consecutive addresses (in X, 4 KiB apart).
-// The result's fill is for an empty batch only: the first block's tiles
-// each write their zeros just before their sum.
+// The result's fill is for an empty batch only: each tile starts its sum
+// from zeros in registers in the first block (an scf.if yielding them),
+// else from its result read back; only its write after the sum touches the
+// result.
 // From 2048 rows (kParts x kPartTerms) the same runs as two parts side by
 // side, an scf.parallel over them: part p takes half of the sum's terms,
 // one loop over their blocks as above, on its own thread (nothing inside on
@@ -961,8 +963,11 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // CHECK: scf.for %[[PKB:.*]] = %[[BEGIN:.*]] to %{{.*}} step %c256 {
 // CHECK: %[[PFIRST:.*]] = arith.cmpi eq, %[[PKB]], %[[BEGIN]]
 // CHECK-NOT: scf.parallel
-// CHECK: scf.if %[[PFIRST]] {
-// CHECK: vector.transfer_write %{{.*}}, %[[PARTIALS]][%[[P]], {{.*}} : vector<8x32xf32>, memref<2x1024x640xf32>
+// CHECK: scf.if %[[PFIRST]] -> (vector<8x32xf32>) {
+// CHECK-NEXT: arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-NEXT: scf.yield
+// CHECK-NEXT: } else {
+// CHECK-NEXT: vector.transfer_read %[[PARTIALS]][%[[P]], {{.*}} : memref<2x1024x640xf32>, vector<8x32xf32>
 // CHECK-NOT: scf.parallel
 // CHECK: vector.transfer_read %[[PARTCOLS]]
 // CHECK-NOT: scf.parallel
@@ -988,11 +993,15 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1) {
 // CHECK: scf.parallel (%[[M:.*]]) = (%c0) to (%c1024) step (%c8) {
 // CHECK: scf.for %[[N:.*]] = %c0 to %c256 step %c32 {
-// CHECK: scf.if %[[FIRST]] {
-// CHECK: vector.transfer_write %{{.*}}, %arg2[%[[M]], %{{.*}}] {{.*}} : vector<8x32xf32>, memref<1024x640xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK: %[[START:.*]] = scf.if %[[FIRST]] -> (vector<8x32xf32>) {
+// CHECK-NEXT: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-NEXT: scf.yield %[[ZEROS]]
+// CHECK-NEXT: } else {
+// CHECK-NEXT: %[[BACK:.*]] = vector.transfer_read %arg2[%[[M]], %{{.*}}], {{.*}} : memref<1024x640xf32>, vector<8x32xf32>
+// CHECK-NEXT: scf.yield %[[BACK]]
 // CHECK-NEXT: }
-// CHECK: vector.transfer_read %arg2
-// CHECK: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(%{{.*}} = %[[START]]) -> (vector<8x32xf32>)
 // CHECK: %[[R:.*]] = affine.apply #{{.*}}(%[[M]], %[[K]])
 // CHECK: %[[C:.*]] = affine.apply #{{.*}}(%[[N]], %[[K]])
 // CHECK: vector.transfer_read %[[COLS]][%[[C]], %c0]{{.*}} : memref<2048x32xf32>, vector<32xf32>
