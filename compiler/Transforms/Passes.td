@@ -481,7 +481,7 @@ def FuseEpilogues : Pass<"sinter-fuse-epilogues", "::mlir::func::FuncOp"> {
     sinter-split-batch-sums, before sinter-parallelize-loops. A top-level
     elementwise `linalg.generic` (all loops parallel, no `linalg.index`,
     outputs in its loop order and not read, a body of at most 8 ops, other
-    inputs broadcast: read by projections that drop a loop, as a bias is)
+    inputs read by projections: a bias, or a second tensor whole)
     that reads, in its loop order, a buffer allocated in the function
     becomes the epilogue of the nearest top-level op before it using that
     buffer (the contraction's nest) when: before the nest the buffer is at

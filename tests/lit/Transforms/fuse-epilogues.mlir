@@ -167,10 +167,22 @@ func.func @sum_in_blocks(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8x
 
 // -----
 
-// Left alone: a consumer reading a second tensor whole (a residual add:
-// its reads between the tiles gained nothing over a pass of its own).
+// A consumer reading a second tensor whole (a residual add, ReLU's
+// gradient) runs on the tiles too, reading that tensor's window of each.
 // CHECK-LABEL: func.func @residual
-// CHECK: linalg.generic
+// CHECK-SAME: %[[H:[^:]*]]: memref<4x8xf32>, %[[OUT:[^:]*]]: memref<4x8xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK: scf.parallel (%[[I:.*]]) =
+// CHECK: %[[ACC:.*]] = scf.for
+// CHECK-NOT: vector.transfer_write
+// CHECK: %[[HROW:.*]] = memref.subview %[[H]][%[[I]], %c0] [1, 8] [1, 1]
+// CHECK: %[[OROW:.*]] = memref.subview %[[OUT]][%[[I]], %c0] [1, 8] [1, 1]
+// CHECK: %[[V:.*]] = vector.shape_cast %[[ACC]] : vector<8xf32> to vector<1x8xf32>
+// CHECK: %[[HV:.*]] = vector.transfer_read %[[HROW]]
+// CHECK: %[[S:.*]] = arith.addf %[[V]], %[[HV]] : vector<1x8xf32>
+// CHECK: vector.transfer_write %[[S]], %[[OROW]]
+// CHECK-NOT: linalg.generic
+// CHECK: return
 func.func @residual(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %h: memref<4x8xf32>, %out: memref<4x8xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
