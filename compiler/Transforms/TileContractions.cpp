@@ -1043,7 +1043,17 @@ struct TileContractionsPass
         for (linalg::GenericOp form : *forms) {
           conditionalTranspose(form, transposes, rewriter);
           bool large = iterationCount(form) >= minParallelIterations;
-          for (linalg::GenericOp sums : blockTheBatchSum(form, rewriter))
+          // A block on threads with its panel on the stack sums all its
+          // terms at once: the panel stays in its thread's caches, and each
+          // tile is written once (mnist-mlp's first product, 784 terms: in
+          // blocks of 256 its tiles were written four times, read back
+          // three; the step 1-2 % faster).
+          bool ownPanel =
+              form->getParentOfType<scf::ParallelOp>() &&
+              form.getDpsInputs()[1].getDefiningOp<memref::AllocaOp>();
+          SmallVector<linalg::GenericOp> whole{form};
+          for (linalg::GenericOp sums :
+               ownPanel ? whole : blockTheBatchSum(form, rewriter))
             for (linalg::GenericOp block : blockTheColumns(sums, rewriter)) {
               if (large)
                 largeBlocks.insert(block);

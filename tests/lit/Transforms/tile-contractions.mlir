@@ -1377,14 +1377,21 @@ func.func @positions(%x: memref<?x16x64xf32>, %w: memref<64x128xf32>, %y: memref
 // lines a row: the same from 512 columns (kWideLineColumns), in 8 tiles
 // of [256, 32]. Under 309 rows (784 x 512 / (784 + 512): X and Y smaller
 // than W) either runs by column tiles on threads, each with a panel of
-// its own (@large).
+// its own (@large), whose tiles sum all 784 terms at once: the panel is
+// in the thread's caches whatever the sum's length, and each tile is
+// written once, finished (in blocks of 256 terms it was written four
+// times and read back three).
 // CHECK-LABEL: func.func @line_panels
 // CHECK: %[[FEW:.*]] = arith.cmpi slt, %{{.*}}, %c309 : index
 // CHECK: %[[PANEL:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 // CHECK: scf.if %[[FEW]] {
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c16) step (%c1) {
-// CHECK: memref.alloca() {alignment = 64 : i64} : memref<784x32xf32>
+// CHECK: %[[OWN:.*]] = memref.alloca() {alignment = 64 : i64} : memref<784x32xf32>
 // CHECK: linalg.copy
+// CHECK-NOT: step %c256
+// CHECK: scf.for %{{.*}} = %c0 to %c784 step %c1 iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_read %[[OWN]]
+// CHECK-NOT: step %c256
 // CHECK: } else {
 // CHECK: %[[MANY:.*]] = arith.cmpi sge, %{{.*}}, %c32 : index
 // CHECK: scf.if %[[MANY]] {
