@@ -940,7 +940,8 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // The result's fill is for an empty batch only: each tile starts its sum
 // from zeros in registers in the first block (an scf.if yielding them),
 // else from its result read back; only its write after the sum touches the
-// result.
+// result. A block of fewer than 256 terms (a batch under 256, or the
+// last block) reads dY's columns where they are, not from copied panels.
 // From 2048 rows (kParts x kPartTerms) the same runs as two parts side by
 // side, an scf.parallel over them: part p takes half of the sum's terms,
 // one loop over their blocks as above, on its own thread (nothing inside on
@@ -956,12 +957,16 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // CHECK: %[[PARTCOLS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x32xf32>
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 // CHECK: %[[COLS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
-// CHECK: scf.if %[[MANY]] {
+// CHECK-NEXT: memref.alloc() {alignment = 64 : i64} : memref<1024x32xf32>
+// CHECK-NEXT: scf.if %[[MANY]] {
 // CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c2) step (%c1) {
 // CHECK: %[[MYROWS:.*]] = affine.apply #{{.*}}(%[[P]])
 // CHECK: memref.subview %[[PARTROWS]][%[[MYROWS]], 0] [32768, 8]
 // CHECK: scf.for %[[PKB:.*]] = %[[BEGIN:.*]] to %{{.*}} step %c256 {
 // CHECK: %[[PFIRST:.*]] = arith.cmpi eq, %[[PKB]], %[[BEGIN]]
+// CHECK: %[[PFULL:.*]] = arith.cmpi sge, %{{.*}}, %c256
+// CHECK-NOT: scf.parallel
+// CHECK: scf.if %[[PFULL]] {
 // CHECK-NOT: scf.parallel
 // CHECK: scf.if %[[PFIRST]] -> (vector<8x32xf32>) {
 // CHECK-NEXT: arith.constant dense<0.000000e+00> : vector<8x32xf32>
@@ -988,6 +993,8 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[KB]], %c0
 // CHECK: scf.parallel (%[[T:.*]]) = (%c0) to (%c128) step (%c1) {
 // CHECK: memref.subview %[[ROWTILES]][%[[T]], 0, 0] [1, %{{.*}}, 8]
+// CHECK: %[[FULL:.*]] = arith.cmpi sge, %{{.*}}, %c256
+// CHECK: scf.if %[[FULL]] {
 // CHECK: scf.for %{{.*}} = %c0 to %c512 step %c256 {
 // CHECK: memref.subview %arg1[%[[KB]], %{{.*}}]
 // CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c8) step (%c1) {
@@ -1006,6 +1013,16 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // CHECK: %[[C:.*]] = affine.apply #{{.*}}(%[[N]], %[[K]])
 // CHECK: vector.transfer_read %[[COLS]][%[[C]], %c0]{{.*}} : memref<2048x32xf32>, vector<32xf32>
 // CHECK: memref.load %[[ROWS]][%[[R]], %c0] : memref<32768x8xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
+// The short block: no panel copies, dY's rows read in place.
+// CHECK: } else {
+// CHECK-NOT: scf.parallel (%{{.*}}) = (%c0) to (%c8)
+// CHECK: scf.for %[[SCB:.*]] = %c0 to %c512 step %c256 {
+// CHECK-NEXT: scf.parallel (%[[SM:.*]]) = (%c0) to (%c1024) step (%c8) {
+// CHECK: scf.for %[[SK:.*]] = %c0 to %{{.*}} step %c1 iter_args(
+// CHECK: %[[SROW:.*]] = affine.apply #{{.*}}()[%[[KB]], %[[SK]]]
+// CHECK: vector.transfer_read %arg1[%[[SROW]], %{{.*}}], {{.*}} : memref<?x640xf32>, vector<32xf32>
+// CHECK: memref.load %[[ROWS]]
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
 // With AVX2's tiles of 6 rows, which do not divide 1024, the row tiles
 // still pack: 170 whole tiles and a last one holding the 4 rows left
