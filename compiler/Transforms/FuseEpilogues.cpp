@@ -4,9 +4,9 @@
 // sinter-split-batch-sums), before sinter-parallelize-loops. Produces: each
 // short top-level elementwise `linalg.generic` that reads a contraction's
 // result (a bias add, with or without an activation; an activation's
-// gradient, a residual add) applied inside the contraction's nest, on each row of each
-// result tile right after the tile's final write, and no longer as a pass
-// of its own over the whole result. A static tile's epilogue is vectorized
+// gradient, a residual add) applied inside the contraction's nest, on each
+// row of each result tile right after the tile's final write, and no
+// longer as a pass of its own over the whole result. A static tile's epilogue is vectorized
 // and takes the accumulator's values from the write (the registers), not
 // from memory; a result nothing reads afterwards is not stored at all.
 // See Passes.td.

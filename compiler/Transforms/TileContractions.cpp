@@ -26,6 +26,7 @@
 #include "compiler/Transforms/NarrowOps.h"
 #include "compiler/Transforms/ParallelLoopUtils.h"
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/TileWrites.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
@@ -1175,17 +1176,10 @@ struct TileContractionsPass
            llvm::equal(a.getIndices(), b.getIndices(), sameIndex);
   }
 
-  /// The buffer a view is of.
-  static Value viewed(Value buffer) {
-    while (auto view = buffer.getDefiningOp<ViewLikeOpInterface>())
-      buffer = view.getViewSource();
-    return buffer;
-  }
-
   /// Whether `root` or an op in it may read or write `buffer`: it uses a
   /// view of it, or has effects it does not declare (a call).
   static bool mayAccess(Operation *root, Value buffer) {
-    Value base = viewed(buffer);
+    Value base = bufferOf(buffer);
     return root
         ->walk([&](Operation *op) {
           if (!isa<MemoryEffectOpInterface>(op) &&
@@ -1193,7 +1187,7 @@ struct TileContractionsPass
             return WalkResult::interrupt();
           for (Value operand : op->getOperands())
             if (isa<BaseMemRefType>(operand.getType()) &&
-                viewed(operand) == base)
+                bufferOf(operand) == base)
               return WalkResult::interrupt();
           return WalkResult::advance();
         })
