@@ -466,17 +466,25 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
     return losses, {k: v.numpy() for k, v in params.items()}
 
 
-def gradients(model_json, loss, params, x, y):
-    leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
-              for k, v in params.items()}
-    yt = torch.tensor(y)
-    if yt.dtype not in (torch.int64, torch.int32):
-        yt = yt.to(torch.float64)
-    xt = {k: torch.tensor(v, dtype=torch.float64) for k, v in x.items()}
-    # Training mode without Dropout, as Sinter's gradients entry point.
-    value = loss_fn(loss, forward(model_json, leaves, xt, training=True), yt) \
-        + penalties(model_json, leaves)
-    grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
+def gradients(model_json, loss, params, x, y, dtype=torch.float64):
+    """(loss, {parameter: gradient}) in `dtype`: float64 is the reference;
+    float32 tells whether a network is too ill-conditioned for it (see
+    test_ops.check)."""
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        leaves = {k: torch.tensor(v, dtype=dtype, requires_grad=True)
+                  for k, v in params.items()}
+        yt = torch.tensor(y)
+        if yt.dtype not in (torch.int64, torch.int32):
+            yt = yt.to(dtype)
+        xt = {k: torch.tensor(v, dtype=dtype) for k, v in x.items()}
+        # Training mode without Dropout, as Sinter's gradients entry point.
+        value = loss_fn(loss, forward(model_json, leaves, xt, training=True), yt) \
+            + penalties(model_json, leaves)
+        grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
+    finally:
+        torch.set_default_dtype(default)
     frozen = frozen_params(model_json)
     return value.item(), {k: (torch.zeros_like(leaves[k]) if k in frozen or g is None else g)
                           .detach().numpy() for k, g in zip(leaves, grads)}

@@ -329,7 +329,7 @@ def check(name, model, what, sharp=1, rows=5, flags=()):
     params = {k: torch.tensor(v, dtype=torch.float64) for k, v in case.params.items()}
     inputs = {k: torch.tensor(v, dtype=torch.float64) for k, v in case.inputs.items()}
     ref = keras_reference.forward(model, params, inputs).detach().numpy()
-    err = np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-3)
+    err = relative_error(got, ref)
     if err > 1e-4:
         return f"{what}: forward relative error {err:.2e}"
     # Every gradient.
@@ -340,11 +340,33 @@ def check(name, model, what, sharp=1, rows=5, flags=()):
                                              case.inputs, case.y)
     if sorted(grads) != sorted(ref_grads):
         return f"{what}: parameters {sorted(grads)} vs {sorted(ref_grads)}"
+    float32_grads = None
     for k, g in ref_grads.items():
-        err = np.abs(grads[k] - g).max() / max(np.abs(g).max(), 1e-3)
-        if err > 1e-4:
-            return f"{what}: gradient of {k} relative error {err:.2e}"
+        err = relative_error(grads[k], g)
+        if err <= 1e-4:
+            continue
+        # Two values of a max pool's window that tie in float32 but not in
+        # float64 (tanh saturated, say) send the gradient to another input
+        # in float32. Then float32 PyTorch is as far from float64 as Sinter
+        # is: the network is ill-conditioned, and Sinter must match float32
+        # PyTorch instead (said on stdout, not passed silently).
+        if float32_grads is None:
+            _, float32_grads = keras_reference.gradients(
+                model, case.loss, case.params, case.inputs, case.y, torch.float32)
+        torch_err = relative_error(float32_grads[k], g)
+        ours = relative_error(grads[k], float32_grads[k])
+        if torch_err <= 1e-4 or ours > 1e-4:
+            return (f"{what}: gradient of {k} relative error {err:.2e} (float32 PyTorch "
+                    f"{torch_err:.2e} from float64, Sinter {ours:.2e} from float32 PyTorch)")
+        print(f"note {name}: gradient of {k} ill-conditioned: float32 PyTorch is "
+              f"{torch_err:.2e} from float64; Sinter {ours:.2e} from float32 PyTorch",
+              flush=True)
     return None
+
+
+def relative_error(got, want):
+    """Largest difference over the reference's largest magnitude."""
+    return np.abs(got - want).max() / max(np.abs(want).max(), 1e-3)
 
 
 def main():
