@@ -37,7 +37,12 @@ int main(int argc, char **argv) {
   bool tl = std::atoi(argv[5]), tr = std::atoi(argv[6]);
   sinter::setThreadCount(std::atoi(argv[7]));
   // As the trainers do: freed blocks stay in the heap for the next call.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  // The one-op function allocates its planned workspace in every call (a
+  // trainer gets its workspace once from the runtime), and a block over
+  // glibc's largest mmap threshold (32 MiB: the parts of a 2048 x 2048
+  // weight gradient) would be mapped and faulted in afresh each time: no
+  // mmap at all.
+  mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
   // out[m, n] = sum_k op(lhs)[m, k] * op(rhs)[k, n]
