@@ -185,6 +185,13 @@ def trials(n):
              conv("c28", 28, (3, 3), "tanh")]
     yield "conv_24_28_image_blocks", sequential((23, 23, 3), convs), \
         "conv 23x23x3 -> 24 filters (same) -> 28 filters (valid), 3x3", 1, 5, []
+    # One input channel into 24 columns (lenet-caffe's first convolution):
+    # a window tile of 16 columns and an edge of 8 read through a static
+    # view of the input (lit: tile-contractions.mlir @window_edge); then
+    # 20 channels at stride 2 (window tiles reading 2 * j + kw).
+    convs = [conv("c20", 20, (5, 5), "tanh"), conv("c7", 7, (5, 5), "tanh", strides=(2, 2))]
+    yield "conv_window_edge", sequential((28, 28, 1), convs), \
+        "conv 28x28x1 -> 20 filters 5x5 (valid) -> 7 filters 5x5 (stride 2)", 1, 5, []
     # 3x3 at stride 1 on 3 to 256 channels: window tiles, those reading
     # over 32 KiB of filter rows (from 40 channels) with their taps outside
     # an image's tiles, each image's result zeroed before its taps.

@@ -671,6 +671,32 @@ func.func @strided_window(%x: memref<?x33x4xf32>, %f: memref<3x4x16xf32>, %y: me
 
 // -----
 
+// One input channel, channels first (lenet-caffe's first convolution): 24
+// columns as a window tile of 16 and a peeled edge of 8. The edge's input
+// view came sized for 16 columns and clamped at the image's end (12 - kw
+// columns, dynamic); it is read through a static view of the 8 + 4 it
+// reaches, so the edge vectorizes too (it stayed a scalar loop nest).
+// CHECK-LABEL: func.func @window_edge
+// CHECK: vector.fma {{.*}} : vector<4x4x16xf32>
+// CHECK: vector.fma {{.*}} : vector<4x4x8xf32>
+// CHECK-NOT: arith.mulf
+// CHECK: return
+#in = affine_map<(n, g, f, i, j, kh, kw, c) -> (n, g, c, i + kh, j + kw)>
+#w = affine_map<(n, g, f, i, j, kh, kw, c) -> (kh, kw, c, g, f)>
+#out = affine_map<(n, g, f, i, j, kh, kw, c) -> (n, g, f, i, j)>
+func.func @window_edge(%x: memref<?x1x1x28x28xf32>, %w: memref<5x5x1x1x20xf32>, %y: memref<?x1x20x24x24xf32>) {
+  linalg.generic {indexing_maps = [#in, #w, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+    ins(%x, %w : memref<?x1x1x28x28xf32>, memref<5x5x1x1x20xf32>) outs(%y : memref<?x1x20x24x24xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // A transposing copy (LowerToLinalg's Wᵀ for an input gradient): 16x16
 // tiles read as rows, transposed by AVX-512 shuffles, written as rows;
 // the 8 rows past the last full tile are one 8x16 tile.
