@@ -826,8 +826,7 @@ void staticWindowInputs(linalg::GenericOp op, RewriterBase &rewriter) {
     if (!type || type.hasStaticShape())
       continue;
     SmallVector<OpFoldResult> offsets, sizes, strides;
-    for (auto [r, e] : llvm::enumerate(
-             op.getMatchingIndexingMap(operand).getResults())) {
+    for (AffineExpr e : op.getMatchingIndexingMap(operand).getResults()) {
       std::optional<int64_t> last = largestIndex(e, ranges);
       if (!last)
         return;
@@ -835,8 +834,8 @@ void staticWindowInputs(linalg::GenericOp op, RewriterBase &rewriter) {
       strides.push_back(rewriter.getIndexAttr(1));
       sizes.push_back(rewriter.getIndexAttr(*last + 1));
     }
-    operand->set(rewriter.create<memref::SubViewOp>(
-        op.getLoc(), operand->get(), offsets, sizes, strides));
+    operand->set(rewriter.create<memref::SubViewOp>(op.getLoc(), operand->get(),
+                                                    offsets, sizes, strides));
   }
 }
 
