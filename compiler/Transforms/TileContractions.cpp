@@ -786,29 +786,6 @@ linalg::GenericOp withoutUnitOperandDims(linalg::GenericOp op,
   return reduced;
 }
 
-/// The largest value of `e` over loops of static `ranges`, when it is a
-/// sum of loops times non-negative constants and a non-negative constant
-/// (a window's row: 2 * oh + kh); else nothing.
-std::optional<int64_t> largestIndex(AffineExpr e, ArrayRef<int64_t> ranges) {
-  if (auto c = dyn_cast<AffineConstantExpr>(e))
-    return c.getValue() >= 0 ? std::optional<int64_t>(c.getValue())
-                             : std::nullopt;
-  if (auto d = dyn_cast<AffineDimExpr>(e))
-    return ranges[d.getPosition()] - 1;
-  auto bin = dyn_cast<AffineBinaryOpExpr>(e);
-  if (!bin)
-    return std::nullopt;
-  std::optional<int64_t> lhs = largestIndex(bin.getLHS(), ranges),
-                         rhs = largestIndex(bin.getRHS(), ranges);
-  if (!lhs || !rhs)
-    return std::nullopt;
-  if (e.getKind() == AffineExprKind::Add)
-    return *lhs + *rhs;
-  if (e.getKind() == AffineExprKind::Mul)
-    return *lhs * *rhs;
-  return std::nullopt;
-}
-
 /// A window tile of static loops whose input is a view of dynamic size
 /// reads it through a view of the static extent its map reaches. A peeled
 /// edge tile of a convolution's columns had its input view sized for the
@@ -820,19 +797,27 @@ void staticWindowInputs(linalg::GenericOp op, RewriterBase &rewriter) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (ShapedType::isDynamicShape(ranges))
     return;
+  SmallVector<std::optional<int64_t>> first(ranges.size(), 0), last;
+  for (int64_t range : ranges)
+    last.push_back(range - 1);
   rewriter.setInsertionPoint(op);
   for (OpOperand *operand : op.getDpsInputOperands()) {
     auto type = dyn_cast<MemRefType>(operand->get().getType());
     if (!type || type.hasStaticShape())
       continue;
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    if (map.getNumSymbols() != 0)
+      return;
     SmallVector<OpFoldResult> offsets, sizes, strides;
-    for (AffineExpr e : op.getMatchingIndexingMap(operand).getResults()) {
-      std::optional<int64_t> last = largestIndex(e, ranges);
-      if (!last)
+    for (AffineExpr e : map.getResults()) {
+      std::optional<int64_t> largest = getBoundForAffineExpr(
+          e, map.getNumDims(), map.getNumSymbols(), first, last,
+          /*isUpper=*/true);
+      if (!largest)
         return;
       offsets.push_back(rewriter.getIndexAttr(0));
       strides.push_back(rewriter.getIndexAttr(1));
-      sizes.push_back(rewriter.getIndexAttr(*last + 1));
+      sizes.push_back(rewriter.getIndexAttr(*largest + 1));
     }
     operand->set(rewriter.create<memref::SubViewOp>(op.getLoc(), operand->get(),
                                                     offsets, sizes, strides));
