@@ -1672,3 +1672,31 @@ func.func @panels_beyond_the_stack(%x: memref<?x1100xf32>, %w: memref<1100x512xf
   }
   return
 }
+
+// -----
+
+// Rows of 8 under an outer loop, 20 columns, in AVX2's tiles of 6 x 16: a
+// tile of 6 x 16, its column edge of 6 x 4, and the row edge of 2 rows in
+// tiles of 2 x 16 and 2 x 4. The columns are peeled before the rows, so
+// the row edge holds the whole and the partial column tile both,
+// vectorized (peeled after, its columns stayed one loop of dynamic tiles:
+// scalar code, most of lenet-caffe's input gradient on AVX2).
+// AVX2-LABEL: func.func @row_and_column_edges
+// AVX2: vector.transfer_read %arg2[%{{.*}}, %c0, %c0]{{.*}} vector<6x16xf32>
+// AVX2: vector.transfer_read %arg2[%{{.*}}, %c0, %c16]{{.*}} vector<6x4xf32>
+// AVX2: vector.transfer_read %arg2[%{{.*}}, %c6, %c0]{{.*}} vector<2x16xf32>
+// AVX2: vector.transfer_read %arg2[%{{.*}}, %c6, %c16]{{.*}} vector<2x4xf32>
+// AVX2-NOT: linalg.generic
+// AVX2: return
+func.func @row_and_column_edges(%x: memref<3x8x50xf32>, %w: memref<50x20xf32>, %y: memref<3x8x20xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (k, n)>,
+                                   affine_map<(b, m, n, k) -> (b, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+    ins(%x, %w : memref<3x8x50xf32>, memref<50x20xf32>) outs(%y : memref<3x8x20xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
