@@ -64,6 +64,18 @@ void sinter::registerAllDialects(DialectRegistry &registry) {
   registerOpenMPDialectTranslation(registry);
 }
 
+namespace {
+/// sinter-linalg-to-llvm's options: the target's vector width, as
+/// sinterc's --target-cpu sets it (replaying an AVX2 or SSE compile).
+struct LinalgToLLVMOptions : public PassPipelineOptions<LinalgToLLVMOptions> {
+  Option<unsigned> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Bits of a vector register: 512 (AVX-512), 256 (AVX2), "
+                     "128 (SSE)"),
+      llvm::cl::init(512)};
+};
+} // namespace
+
 void sinter::registerAllPasses() {
   registerSinterPasses();
   // The upstream passes of the pipeline, so sinter-opt can replay any step.
@@ -95,8 +107,12 @@ void sinter::registerAllPasses() {
         addTrainPasses(pm);
         addLinalgPasses(pm);
       });
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<LinalgToLLVMOptions>(
       "sinter-linalg-to-llvm",
       "linalg -> LLVM dialect: what sinterc --emit=llvm runs after linalg",
-      [](OpPassManager &pm) { addLLVMPasses(pm); });
+      [](OpPassManager &pm, const LinalgToLLVMOptions &options) {
+        LoopOptions loops;
+        loops.fitRegisters(options.vectorBits);
+        addLLVMPasses(pm, loops);
+      });
 }
