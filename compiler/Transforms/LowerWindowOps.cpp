@@ -737,6 +737,97 @@ Value inputGradByPhases(Emitter &e, Conv2DInputGradOp op, const Conv &c,
   return dx;
 }
 
+/// Where a stride-1 convolution's cotangent row o meets input row
+/// o + tap - padBefore: for `tap`, the cotangent rows [from, to) whose input
+/// rows lie inside the input (empty when none does).
+struct TapRange {
+  int64_t from, to;
+
+  TapRange(const WindowDim &d, int64_t tap, int64_t inputSize, int64_t gradSize)
+      : from(std::max<int64_t>(0, d.padBefore - tap)),
+        to(std::min(gradSize, inputSize + d.padBefore - tap)) {}
+  int64_t size() const { return std::max<int64_t>(0, to - from); }
+};
+
+/// Terms the gather over the padded cotangent sums, over those that are
+/// not zeros, along one dimension (stride and dilation 1): each of the
+/// `inputSize` rows sums every tap.
+double padWaste(const WindowDim &d, int64_t inputSize, int64_t gradSize) {
+  int64_t useful = 0;
+  for (int64_t a = 0; a < d.window; ++a)
+    useful += TapRange(d, a, inputSize, gradSize).size();
+  return useful ? double(inputSize * d.window) / useful : 1.0;
+}
+
+/// Padded terms per useful one from which a stride-1 input gradient that
+/// runs channels last sums tap by tap (inputGradByTaps).
+constexpr double kTapsMinWaste = 1.5;
+
+/// A stride-1 convolution's input gradient as one product per tap (a, b)
+/// of the filter: dx[n, o + a - pt, p + b - pl, g, c] += sum_k g[n, o, p,
+/// g, k] * filter[a, b, c, g, k] over the cotangent positions (o, p) whose
+/// input lies inside it, no zeros summed. The gather over the padded
+/// cotangent sums the taps past its edges too: for lenet-caffe's second
+/// convolution (5x5 valid, 8x8 cotangent into 12x12), 2.25 terms for each
+/// that is not zero. Each element sums the taps in increasing order, each
+/// tap's channels in increasing order.
+Value inputGradByTaps(Emitter &e, Conv2DInputGradOp op, const Conv &c,
+                      Value flipped) {
+  auto in = op.getType();
+  auto gType = cast<RankedTensorType>(op.getGrad().getType());
+  const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
+  MLIRContext *ctx = e.b.getContext();
+  auto idx = [&](ArrayRef<int64_t> v) {
+    return getAsIndexOpFoldResult(ctx, v);
+  };
+  auto one = [&](int64_t v) -> OpFoldResult { return e.b.getIndexAttr(v); };
+  OpFoldResult batch = e.sizes(op.getGrad())[0];
+  Value g = splitChannels(e, op.getGrad(), c.groups);
+  Value dx = zeros5(e, batch, in.getDimSize(1), in.getDimSize(2), c.groups,
+                    c.inPerGroup);
+  auto d = [&](unsigned i) { return dimExpr(e.b, i); };
+  // Iteration (n, o, p, g, c, k).
+  auto map6 = [&](ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(6, 0, exprs, ctx);
+  };
+  SmallVector<AffineMap> maps = {map6({d(0), d(1), d(2), d(3), d(5)}),
+                                 map6({d(3), d(5), d(4)})};
+  AffineMap outMap = map6({d(0), d(1), d(2), d(3), d(4)});
+  SmallVector<IteratorType> iterators(5, IteratorType::parallel);
+  iterators.push_back(IteratorType::reduction);
+  auto tapType = RankedTensorType::get({c.groups, c.outPerGroup, c.inPerGroup},
+                                       e.b.getF32Type());
+  for (int64_t a = 0; a < c.kh; ++a)
+    for (int64_t b = 0; b < c.kw; ++b) {
+      TapRange y(h, a, in.getDimSize(1), gType.getDimSize(1)),
+          x(w, b, in.getDimSize(2), gType.getDimSize(2));
+      if (!y.size() || !x.size())
+        continue;
+      SmallVector<OpFoldResult> gSizes = {batch, one(y.size()), one(x.size()),
+                                          one(c.groups)};
+      SmallVector<OpFoldResult> dxSizes(gSizes);
+      gSizes.push_back(one(c.outPerGroup));
+      dxSizes.push_back(one(c.inPerGroup));
+      Value cut = e.b.create<tensor::ExtractSliceOp>(
+          e.loc, g, idx({0, y.from, x.from, 0, 0}), gSizes,
+          idx({1, 1, 1, 1, 1}));
+      // flipped[kh-1-a, kw-1-b, g, k, c] = filter[a, b, c, g, k].
+      Value tap = e.b.create<tensor::ExtractSliceOp>(
+          e.loc, tapType, flipped, idx({c.kh - 1 - a, c.kw - 1 - b, 0, 0, 0}),
+          idx({1, 1, c.groups, c.outPerGroup, c.inPerGroup}),
+          idx({1, 1, 1, 1, 1}));
+      SmallVector<OpFoldResult> at =
+          idx({0, y.from + a - h.padBefore, x.from + b - w.padBefore, 0, 0});
+      Value window = e.b.create<tensor::ExtractSliceOp>(e.loc, dx, at, dxSizes,
+                                                        idx({1, 1, 1, 1, 1}));
+      Value sum =
+          e.generic({cut, tap}, maps, window, outMap, iterators, multiplyAdd);
+      dx = e.b.create<tensor::InsertSliceOp>(e.loc, sum, dx, at, dxSizes,
+                                             idx({1, 1, 1, 1, 1}));
+    }
+  return mergeChannels(e, dx);
+}
+
 // dx[n, i, j, g, c] = sum_{a, b, o} spread(g)[n, i + a*dh, j + b*dw, g, o] *
 // flipped[a, b, g, o, c], where flipped[a, b, g, o, c] = filter[kh-1-a,
 // kw-1-b, c, g, o] is built once so the inner loop (over c) is contiguous.
@@ -768,6 +859,12 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
   // unit steps.
   if (in.getDimSize(2) > c.inPerGroup)
     return {castTo(b, op.getLoc(), inputGradAlongRows(e, op, c, flipped), in)};
+  auto gType = cast<RankedTensorType>(op.getGrad().getType());
+  if (h.stride == 1 && w.stride == 1 && h.dilation == 1 && w.dilation == 1 &&
+      padWaste(h, in.getDimSize(1), gType.getDimSize(1)) *
+              padWaste(w, in.getDimSize(2), gType.getDimSize(2)) >=
+          kTapsMinWaste)
+    return {castTo(b, op.getLoc(), inputGradByTaps(e, op, c, flipped), in)};
   Value g = splitChannels(
       e, spreadForGather(e, op.getGrad(), in, c.sweep, 0.0), c.groups);
   Value init = zeros5(e, e.sizes(op.getGrad())[0], in.getDimSize(1),

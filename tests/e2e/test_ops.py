@@ -192,6 +192,21 @@ def trials(n):
     convs = [conv("c20", 20, (5, 5), "tanh"), conv("c7", 7, (5, 5), "tanh", strides=(2, 2))]
     yield "conv_window_edge", sequential((28, 28, 1), convs), \
         "conv 28x28x1 -> 20 filters 5x5 (valid) -> 7 filters 5x5 (stride 2)", 1, 5, []
+    # Stride-1 input gradients, channels last, whose gather over the padded
+    # cotangent would sum mostly zeros: one product per tap instead
+    # (inputGradByTaps). lenet-caffe's second convolution (5x5 valid, 8x8
+    # into 12x12: 2.25 terms per useful one), 3x3 valid of 16 channels,
+    # and 5x5 "same" on 4x4 in 2 groups of 12 channels.
+    taps = [conv("pre", 20, (1, 1), "tanh"), conv("c50", 50, (5, 5), "tanh")]
+    yield "conv_input_grad_taps", sequential((12, 12, 3), taps), \
+        "conv 12x12x3 -> 20 filters 1x1 -> 50 filters 5x5 (valid)", 1, 5, []
+    taps = [conv("pre", 16, (1, 1), "tanh"), conv("c12", 12, (3, 3), "tanh")]
+    yield "conv_input_grad_taps_3x3", sequential((10, 10, 2), taps), \
+        "conv 10x10x2 -> 16 filters 1x1 -> 12 filters 3x3 (valid)", 1, 5, []
+    taps = [conv("pre", 24, (1, 1), "tanh"),
+            conv("g2", 10, (5, 5), "tanh", padding="same", groups=2)]
+    yield "conv_input_grad_taps_groups", sequential((4, 4, 3), taps), \
+        "conv 4x4x3 -> 24 filters 1x1 -> 10 filters 5x5 (same, 2 groups)", 1, 5, []
     # 3x3 at stride 1 on 3 to 256 channels: window tiles, those reading
     # over 32 KiB of filter rows (from 40 channels) with their taps outside
     # an image's tiles, each image's result zeroed before its taps.

@@ -457,6 +457,39 @@ func.func @conv_input_grad(%g: tensor<?x2x2x4xf32>, %w: tensor<3x3x8x4xf32>) -> 
 
 // -----
 
+// At stride 1, where the gather over the padded cotangent would sum
+// mostly zeros (3x3 valid from 4x4: the 2x2 cotangent padded to 6x6, 4
+// terms per useful one), one product per tap instead, over the cotangent
+// positions whose input lies inside it: tap (a, b) (flipped[2 - a, 2 - b])
+// adds g · filter into dx's 2x2 window at (a, b). Each window starts from
+// the sum so far, its taps in increasing order.
+// CHECK-DAG: #[[TFLIP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (-d0 + 2, -d1 + 2, d4, d2, d3)>
+// CHECK-DAG: #[[TG:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d5)>
+// CHECK-DAG: #[[TF:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, d5, d4)>
+// CHECK-LABEL: func.func @conv_input_grad_taps
+// CHECK: %[[F:.*]] = linalg.generic {indexing_maps = [#[[TFLIP]], {{.*}}]} ins(%{{.*}} : tensor<3x3x8x1x4xf32>) outs(%{{.*}} : tensor<3x3x1x4x8xf32>)
+// CHECK: %[[DX0:.*]] = linalg.fill {{.*}} -> tensor<?x4x4x1x8xf32>
+// CHECK: %[[F22:.*]] = tensor.extract_slice %[[F]][2, 2, 0, 0, 0] [1, 1, 1, 4, 8] [1, 1, 1, 1, 1] : tensor<3x3x1x4x8xf32> to tensor<1x4x8xf32>
+// CHECK: %[[W00:.*]] = tensor.extract_slice %[[DX0]][0, 0, 0, 0, 0] [%{{.*}}, 2, 2, 1, 8]
+// CHECK: %[[S00:.*]] = linalg.generic {indexing_maps = [#[[TG]], #[[TF]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}}, %[[F22]] : tensor<?x2x2x1x4xf32>, tensor<1x4x8xf32>) outs(%[[W00]] : tensor<?x2x2x1x8xf32>)
+// CHECK: %[[DX1:.*]] = tensor.insert_slice %[[S00]] into %[[DX0]][0, 0, 0, 0, 0] [%{{.*}}, 2, 2, 1, 8]
+// CHECK: tensor.extract_slice %[[F]][2, 1, 0, 0, 0]
+// CHECK: tensor.extract_slice %[[DX1]][0, 0, 1, 0, 0] [%{{.*}}, 2, 2, 1, 8]
+// CHECK-COUNT-6: linalg.generic {indexing_maps = [#[[TG]], #[[TF]]
+// CHECK: tensor.extract_slice %[[F]][0, 0, 0, 0, 0] [1, 1, 1, 4, 8]
+// CHECK: %[[W22:.*]] = tensor.extract_slice %{{.*}}[0, 2, 2, 0, 0] [%{{.*}}, 2, 2, 1, 8]
+// CHECK: linalg.generic {indexing_maps = [#[[TG]], #[[TF]], {{.*}}]{{.*}} outs(%[[W22]] : tensor<?x2x2x1x8xf32>)
+// CHECK: %[[DX:.*]] = tensor.insert_slice %{{.*}}[0, 2, 2, 0, 0] [%{{.*}}, 2, 2, 1, 8]
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.collapse_shape %[[DX]] {{.*}} into tensor<?x4x4x8xf32>
+func.func @conv_input_grad_taps(%g: tensor<?x2x2x4xf32>, %w: tensor<3x3x8x4xf32>) -> tensor<?x4x4x8xf32> {
+  %1 = sinter.conv2d_input_grad %g, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 1}
+      : tensor<?x2x2x4xf32>, tensor<3x3x8x4xf32> -> tensor<?x4x4x8xf32>
+  return %1 : tensor<?x4x4x8xf32>
+}
+
+// -----
+
 // With fewer channels per group than columns, the same gather runs with
 // the rows along the vectors: the cotangent transposed to [N, G, O/G, OH,
 // OW] and spread over the rows it covers (0 to 6 at stride 2; columns
