@@ -33,16 +33,33 @@ hostTargetMachine(const std::string &cpu, std::string &error) {
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
-  std::string cpuName = cpu.empty() ? llvm::sys::getHostCPUName().str() : cpu;
+  // "native" is the host, as for clang's -march (LLVM itself takes it for
+  // an unknown CPU without 64-bit code and aborts).
+  bool host = cpu.empty() || cpu == "native";
+  std::string cpuName = host ? llvm::sys::getHostCPUName().str() : cpu;
   std::string features;
-  if (cpu.empty()) {
+  if (host) {
     llvm::SubtargetFeatures f;
     for (auto &kv : llvm::sys::getHostCPUFeatures())
       f.AddFeature(kv.first(), kv.second);
     features = f.getString();
   }
+  // Checked before the target machine, which warns of an unknown CPU on
+  // stderr (twice) and goes on.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      target->createMCSubtargetInfo(triple, "", ""));
+  if (!generic || !generic->isCPUStringValid(cpuName)) {
+    error = "unknown CPU '" + cpuName + "' for " + triple +
+            ": expected a CPU name LLVM knows (such as haswell, "
+            "skylake-avx512, znver4) or native";
+    return nullptr;
+  }
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
       triple, cpuName, features, llvm::TargetOptions(), llvm::Reloc::PIC_));
+}
+
+bool sinter::checkTargetCpu(const std::string &cpu, std::string &error) {
+  return hostTargetMachine(cpu, error) != nullptr;
 }
 
 static unsigned registerBits(const llvm::TargetMachine &tm) {

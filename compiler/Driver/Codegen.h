@@ -19,6 +19,10 @@ translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &ctx,
                   const std::string &cpu, unsigned optLevel,
                   std::string &error, bool optimize = true);
 
+/// Whether `cpu` (empty or "native": the host) names a CPU of the host's
+/// target; else `error` says what was expected.
+bool checkTargetCpu(const std::string &cpu, std::string &error);
+
 /// The width of the vector registers of the host CPU (or `cpu`, when
 /// non-empty), in bits: 512 with AVX-512, 256 with AVX, else 128 (SSE2,
 /// which every x86-64 CPU has). 0 when there is no such target.

@@ -156,6 +156,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "Sinter: compiles a network into "
                               "a native trainer\n");
+  if (std::string error; !checkTargetCpu(targetCpu, error))
+    return fail("--target-cpu: " + error);
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext ctx(registry);
