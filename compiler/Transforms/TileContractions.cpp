@@ -978,15 +978,12 @@ struct ElementLoads : public OpRewritePattern<vector::ExtractOp> {
         isa<VectorType>(extract.getResult().getType()) ||
         extract.hasDynamicPosition())
       return failure();
-    // Each vector dimension reads along one memref dimension, or is a
-    // broadcast (every position there the same element).
+    // Each vector dimension reads along its own memref dimension, or is a
+    // broadcast (a zero result: every position there the same element).
     AffineMap map = read.getPermutationMap();
     if (!map.isMinorIdentity() &&
-        (!broadcastReads || !llvm::all_of(map.getResults(), [](AffineExpr e) {
-          auto constant = dyn_cast<AffineConstantExpr>(e);
-          return isa<AffineDimExpr>(e) ||
-                 (constant && constant.getValue() == 0);
-        })))
+        !(broadcastReads &&
+          map.isProjectedPermutation(/*allowZeroInResults=*/true)))
       return failure();
     if (!llvm::all_of(read->getUsers(), [](Operation *user) {
           auto other = dyn_cast<vector::ExtractOp>(user);
