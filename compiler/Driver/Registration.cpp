@@ -66,13 +66,19 @@ void sinter::registerAllDialects(DialectRegistry &registry) {
 
 namespace {
 /// sinter-linalg-to-llvm's options: the target's vector width, as
-/// sinterc's --target-cpu sets it (replaying an AVX2 or SSE compile).
+/// sinterc's --target-cpu sets it (replaying an AVX2 or SSE compile), and
+/// sinterc's --min-parallel-iterations (replaying a test's compile).
 struct LinalgToLLVMOptions : public PassPipelineOptions<LinalgToLLVMOptions> {
   Option<unsigned> vectorBits{
       *this, "vector-bits",
       llvm::cl::desc("Bits of a vector register: 512 (AVX-512), 256 (AVX2), "
                      "128 (SSE)"),
       llvm::cl::init(512)};
+  Option<int64_t> minParallelIterations{
+      *this, "min-parallel-iterations",
+      llvm::cl::desc("Run the outer loop of ops with at least this many "
+                     "iterations on threads"),
+      llvm::cl::init(sinter::kMinParallelIterations)};
 };
 } // namespace
 
@@ -112,6 +118,7 @@ void sinter::registerAllPasses() {
       "linalg -> LLVM dialect: what sinterc --emit=llvm runs after linalg",
       [](OpPassManager &pm, const LinalgToLLVMOptions &options) {
         LoopOptions loops;
+        loops.minParallelIterations = options.minParallelIterations;
         loops.fitRegisters(options.vectorBits);
         addLLVMPasses(pm, loops);
       });
