@@ -202,8 +202,11 @@ int64_t storedRowLanes(int64_t rowSize, bool contiguous) {
 /// A transposing copy's `op` replaced by loops over its `outer` dimensions
 /// (`iv[d]` set to their indices) around `block(b, start, count)` over its
 /// innermost loop's `span` positions: a loop over the whole blocks of
-/// `positions`, then the rest as one block. Returns the loops, outermost
-/// first.
+/// `positions`, then the rest in blocks of falling powers of two (15 = 8 +
+/// 4 + 2 + 1). A rest of 15 positions as one block read, shuffled and
+/// stored vectors of 15 lanes, pieced together by LLVM from so many
+/// registers that it spilled them (a transformer's [47, 5, 5] keys
+/// transposed). Returns the loops, outermost first.
 SmallVector<scf::ForOp>
 replaceByBlocks(RewriterBase &rewriter, linalg::GenericOp op,
                 ArrayRef<int64_t> outer, MutableArrayRef<Value> iv,
@@ -227,9 +230,11 @@ replaceByBlocks(RewriterBase &rewriter, linalg::GenericOp op,
           block(b, blocks.getInductionVar(), positions);
           loops.push_back(blocks);
         }
-        if (span > whole)
-          block(b, b.create<arith::ConstantIndexOp>(loc, whole),
-                span - whole);
+        for (int64_t start = whole; start < span;) {
+          int64_t count = int64_t(llvm::bit_floor(uint64_t(span - start)));
+          block(b, b.create<arith::ConstantIndexOp>(loc, start), count);
+          start += count;
+        }
         return {};
       });
   loops.insert(loops.begin(), nest.loops.begin(), nest.loops.end());
@@ -472,22 +477,22 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
         all = all ? concatenate(b, loc, all, row) : row;
       }
     }
-    // Output row c is lane c of every position's row.
-    int64_t stride = storedRowLanes(count, /*contiguous=*/false);
+    // Output row c is lane c of every position's row (`count`, a power of
+    // two: each row starts a register or an aligned part of one).
     SmallVector<int64_t> transpose;
     for (int64_t c = 0; c < rowSize; ++c)
-      for (int64_t k = 0; k < stride; ++k)
-        transpose.push_back((k < count ? k : 0) * rowSize + c);
+      for (int64_t k = 0; k < count; ++k)
+        transpose.push_back(k * rowSize + c);
     Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
     IRMapping values;
     values.map(op.getMatchingBlockArgument(in), rows);
     iv[dims.inner] = start;
-    rows = sinter::vectorizedBody(b, loc, op, values, iv, rowSize * stride)
-               .front();
+    rows =
+        sinter::vectorizedBody(b, loc, op, values, iv, rowSize * count).front();
     for (int64_t c = 0; c < rowSize; ++c) {
       iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, c);
       Value row = b.create<vector::ExtractStridedSliceOp>(
-          loc, rows, ArrayRef<int64_t>{c * stride}, ArrayRef<int64_t>{count},
+          loc, rows, ArrayRef<int64_t>{c * count}, ArrayRef<int64_t>{count},
           ArrayRef<int64_t>{1});
       b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
     }

@@ -288,17 +288,22 @@ func.func @transpose_out_of_rows(%x: memref<2x20x6xf32>, %y: memref<2x6x20xf32, 
   return
 }
 
-// 22 positions: a block of 16, then one of 6, whose output rows of 6
-// take 8 lanes each of its shuffle (offsets 0, 8, 16 ...), not 6.
-// CHECK-LABEL: func.func @transpose_out_of_rows_padded
-// CHECK:       vector.load %arg0[%{{.*}}, %c16, %c0] : memref<2x22x6xf32>, vector<36xf32>
-// CHECK-NEXT:  %[[ROWS:.*]] = vector.shuffle %[[REST:.*]], %[[REST]] [0, 6, 12, 18, 24, 30, 0, 0, 1, 7, 13, 19, 25, 31, 1, 1, 2,
-// CHECK-SAME:    : vector<36xf32>, vector<36xf32>
-// CHECK-NEXT:  %[[C0:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [0], sizes = [6], strides = [1]} : vector<48xf32> to vector<6xf32>
+// 22 positions: a block of 16, then blocks of 4 and 2 (the rest in powers
+// of two, so each output row of a block starts a register or an aligned
+// part of one).
+// CHECK-LABEL: func.func @transpose_out_of_rows_rest
+// CHECK:       vector.load %arg0[%{{.*}}, %c16, %c0] : memref<2x22x6xf32>, vector<24xf32>
+// CHECK-NEXT:  %[[ROWS:.*]] = vector.shuffle %[[REST:.*]], %[[REST]] [0, 6, 12, 18, 1, 7, 13, 19, 2,
+// CHECK-SAME:    : vector<24xf32>, vector<24xf32>
+// CHECK-NEXT:  %[[C0:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [0], sizes = [4], strides = [1]} : vector<24xf32> to vector<4xf32>
 // CHECK-NEXT:  vector.store %[[C0]], %arg1[%{{.*}}, %c0, %c16]
-// CHECK-NEXT:  %[[C1:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [8], sizes = [6], strides = [1]} : vector<48xf32> to vector<6xf32>
+// CHECK-NEXT:  %[[C1:.*]] = vector.extract_strided_slice %[[ROWS]] {offsets = [4], sizes = [4], strides = [1]} : vector<24xf32> to vector<4xf32>
 // CHECK-NEXT:  vector.store %[[C1]], %arg1[%{{.*}}, %c1, %c16]
-func.func @transpose_out_of_rows_padded(%x: memref<2x22x6xf32>, %y: memref<2x6x22xf32>) {
+// CHECK:       vector.load %arg0[%{{.*}}, %c20, %c0] : memref<2x22x6xf32>, vector<12xf32>
+// CHECK-NEXT:  %[[LAST:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, 11]
+// CHECK-NEXT:  %[[L0:.*]] = vector.extract_strided_slice %[[LAST]] {offsets = [0], sizes = [2], strides = [1]} : vector<12xf32> to vector<2xf32>
+// CHECK-NEXT:  vector.store %[[L0]], %arg1[%{{.*}}, %c0, %c20]
+func.func @transpose_out_of_rows_rest(%x: memref<2x22x6xf32>, %y: memref<2x6x22xf32>) {
   linalg.generic {indexing_maps = [affine_map<(n, c, w) -> (n, w, c)>, affine_map<(n, c, w) -> (n, c, w)>], iterator_types = ["parallel", "parallel", "parallel"]}
       ins(%x : memref<2x22x6xf32>) outs(%y : memref<2x6x22xf32>) {
   ^bb0(%a: f32, %o: f32):
@@ -358,18 +363,21 @@ func.func @transpose_bias_relu(%x: memref<2x6x20xf32>, %b: memref<6xf32>, %y: me
 
 // Two per-channel inputs (a batch normalization's shift and scale over a
 // grouped [N, G, C/G, H, W] tensor), a compare and a select: each input's
-// row repeated, the compare a mask of the block's lanes.
+// row repeated, the compare a mask of the block's lanes. 6 positions: a
+// block of 4, then one of 2.
 // CHECK-LABEL: func.func @transpose_normalize
-// CHECK:         %[[ROWS:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 6, 12, 1, 7, 13,
+// CHECK:         %[[ROWS:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 4, 8, 1, 5, 9,
 // CHECK:         %[[SHIFT:.*]] = vector.load %arg1[%{{.*}}, %c0] : memref<1x3xf32>, vector<3xf32>
 // CHECK:         %[[SHIFTS:.*]] = vector.shuffle %[[SHIFT]], %[[SHIFT]] [0, 1, 2, 0, 1, 2,
 // CHECK:         %[[SCALE:.*]] = vector.load %arg2[%{{.*}}, %c0] : memref<1x3xf32>, vector<3xf32>
 // CHECK:         %[[SCALES:.*]] = vector.shuffle %[[SCALE]], %[[SCALE]]
-// CHECK:         %[[S:.*]] = arith.addf %[[ROWS]], %[[SHIFTS]] : vector<18xf32>
-// CHECK:         %[[M:.*]] = arith.mulf %[[S]], %[[SCALES]] : vector<18xf32>
-// CHECK:         %[[C:.*]] = arith.cmpf ogt, %[[M]], %{{.*}} : vector<18xf32>
-// CHECK:         %[[R:.*]] = arith.select %[[C]], %[[M]], %{{.*}} : vector<18xi1>, vector<18xf32>
-// CHECK:         vector.store %[[R]], %arg3[{{.*}}] : memref<2x6x6x1x3xf32>, vector<18xf32>
+// CHECK:         %[[S:.*]] = arith.addf %[[ROWS]], %[[SHIFTS]] : vector<12xf32>
+// CHECK:         %[[M:.*]] = arith.mulf %[[S]], %[[SCALES]] : vector<12xf32>
+// CHECK:         %[[C:.*]] = arith.cmpf ogt, %[[M]], %{{.*}} : vector<12xf32>
+// CHECK:         %[[R:.*]] = arith.select %[[C]], %[[M]], %{{.*}} : vector<12xi1>, vector<12xf32>
+// CHECK:         vector.store %[[R]], %arg3[{{.*}}] : memref<2x6x6x1x3xf32>, vector<12xf32>
+// CHECK:         vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 1, 3, 5] : vector<6xf32>, vector<6xf32>
+// CHECK:         vector.store %{{.*}}, %arg3[{{.*}}, %c4, %c0, %c0] : memref<2x6x6x1x3xf32>, vector<6xf32>
 func.func @transpose_normalize(%x: memref<2x1x3x6x6xf32>, %a: memref<1x3xf32>, %b: memref<1x3xf32>, %y: memref<2x6x6x1x3xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.generic {indexing_maps = [affine_map<(n, i, j, g, c) -> (n, g, c, i, j)>, affine_map<(n, i, j, g, c) -> (g, c)>,
