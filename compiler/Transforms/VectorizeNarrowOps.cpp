@@ -9,7 +9,8 @@
 // other dimensions whose body
 // reads each operand's innermost row as one vector (a scalar, broadcast,
 // where the operand does not vary along it), applies the generic's body to
-// whole vectors and writes one vector. A row narrower than a power of two
+// whole vectors and writes one vector (one for each result of a generic
+// with several, written alike: a layer norm's output and normalized input). A row narrower than a power of two
 // is read and written masked (6 floats as one masked 8-lane operation) on
 // AVX-512, in power-of-two pieces (4 + 2) elsewhere.
 // Sums over outer dimensions run inside the parallel loops, rows of
@@ -95,9 +96,19 @@ bool loadsAsVector(Type element) {
 /// if that is a parallel loop (a peeled matmul edge sums innermost; its
 /// rows still run along the output's columns).
 std::optional<int64_t> rowLoop(linalg::GenericOp op) {
-  if (op.getNumDpsInits() != 1)
+  if (op.getNumDpsInits() == 0)
     return std::nullopt;
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  // Several results (a layer norm's output and the normalized input the
+  // backward pass keeps): written row by row alike, so no sums, the same
+  // map for each, none read.
+  if (op.getNumDpsInits() > 1 &&
+      (op.getNumReductionLoops() != 0 ||
+       llvm::any_of(op.getDpsInitsMutable(), [&](OpOperand &init) {
+         return op.getMatchingIndexingMap(&init) != out ||
+                !op.getMatchingBlockArgument(&init).use_empty();
+       })))
+    return std::nullopt;
   if (out.getNumResults() == 0)
     return std::nullopt;
   auto dim = dyn_cast<AffineDimExpr>(out.getResults().back());
@@ -704,9 +715,10 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
     }
     if (!acc.use_empty())
       values.map(acc, accRow ? accRow : read(b, *init));
-    return sinter::vectorizedBody(b, loc, op, values, iv, width).front();
+    return sinter::vectorizedBody(b, loc, op, values, iv, width);
   };
-  auto write = [&](OpBuilder &b, Value value) {
+  // `value`, a row of result `init`, into its output.
+  auto write = [&](OpBuilder &b, OpOperand *init, Value value) {
     if (mask)
       b.create<vector::MaskedStoreOp>(loc, init->get(), indices(b, *init), mask,
                                       value);
@@ -725,7 +737,9 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
       rewriter, loc, ranges, parallelDims, iv, {},
       [&](OpBuilder &b, ValueRange) -> scf::ValueVector {
         if (reductionDims.empty()) {
-          write(b, row(b, nullptr));
+          for (auto [out, value] :
+               llvm::zip_equal(op.getDpsInitsMutable(), row(b, nullptr)))
+            write(b, &out, value);
           return {};
         }
         int64_t chains = sumChains(op, reductionDims.back());
@@ -757,7 +771,7 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
                       if (k > 0)
                         iv[innermost] = b.create<arith::AddIOp>(
                             loc, at, b.create<arith::ConstantIndexOp>(loc, k));
-                      next.push_back(row(b, rows[k]));
+                      next.push_back(row(b, rows[k]).front());
                     }
                     b.create<scf::YieldOp>(loc, next);
                   });
@@ -767,7 +781,7 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
         Value total = sums.results.front();
         for (Value partial : llvm::drop_begin(sums.results))
           total = b.create<arith::AddFOp>(loc, total, partial);
-        write(b, total);
+        write(b, init, total);
         loops.insert(loops.end() - 1, sums.loops.begin(), sums.loops.end());
         return {};
       });

@@ -419,6 +419,59 @@ func.func @transpose_apart(%x: memref<4x3x16xf32>, %y: memref<16x4x3xf32>) {
 
 // -----
 
+// Two results written alike (a layer norm over 7 features in training:
+// the output and the normalized input its backward pass keeps): both
+// rows from one vectorized body, each stored where its output is. LLVM's
+// SLP vectorizer spilled this one to the stack (AVX2). With different
+// maps for the two results, the generic stays.
+// CHECK-LABEL: func.func @two_results
+// CHECK:       %[[M:.*]] = vector.constant_mask [7] : vector<8xi1>
+// CHECK:       scf.for %[[P:.*]] = %c0 to %c29
+// CHECK:         %[[XHAT:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK-NEXT:    %[[G:.*]] = arith.mulf %[[XHAT]], %{{.*}} : vector<8xf32>
+// CHECK-NEXT:    %[[Y:.*]] = arith.addf %[[G]], %{{.*}} : vector<8xf32>
+// CHECK-NEXT:    vector.maskedstore %arg5[%[[P]], %c0], %[[M]], %[[Y]]
+// CHECK-NEXT:    vector.maskedstore %arg6[%[[P]], %c0], %[[M]], %[[XHAT]]
+// CHECK-NOT:   linalg.generic
+// AVX2-LABEL:  func.func @two_results
+// AVX2:          vector.store %{{.*}}, %arg5[%{{.*}}, %c0] : memref<29x7xf32>, vector<4xf32>
+// AVX2:          vector.store %{{.*}}, %arg5[%{{.*}}, %c6] : memref<29x7xf32>, vector<1xf32>
+// AVX2:          vector.store %{{.*}}, %arg6[%{{.*}}, %c0] : memref<29x7xf32>, vector<4xf32>
+// AVX2:          vector.store %{{.*}}, %arg6[%{{.*}}, %c6] : memref<29x7xf32>, vector<1xf32>
+// CHECK-LABEL: func.func @two_results_apart
+// CHECK:       linalg.generic
+func.func @two_results(%x: memref<29x7xf32>, %mean: memref<29xf32>, %rstd: memref<29xf32>,
+                       %gamma: memref<7xf32>, %beta: memref<7xf32>,
+                       %y: memref<29x7xf32>, %xhat: memref<29x7xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (p)>, affine_map<(p, c) -> (p)>,
+                                   affine_map<(p, c) -> (c)>, affine_map<(p, c) -> (c)>,
+                                   affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (p, c)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mean, %rstd, %gamma, %beta : memref<29x7xf32>, memref<29xf32>, memref<29xf32>, memref<7xf32>, memref<7xf32>)
+      outs(%y, %xhat : memref<29x7xf32>, memref<29x7xf32>) {
+  ^bb0(%a: f32, %m: f32, %r: f32, %g: f32, %b: f32, %o: f32, %o2: f32):
+    %d = arith.subf %a, %m : f32
+    %n = arith.mulf %d, %r : f32
+    %s = arith.mulf %n, %g : f32
+    %t = arith.addf %s, %b : f32
+    linalg.yield %t, %n : f32, f32
+  }
+  return
+}
+func.func @two_results_apart(%x: memref<29x7xf32>, %b: memref<7xf32>, %y: memref<29x7xf32>, %yt: memref<7x29xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (c)>,
+                                   affine_map<(p, c) -> (p, c)>, affine_map<(p, c) -> (c, p)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %b : memref<29x7xf32>, memref<7xf32>) outs(%y, %yt : memref<29x7xf32>, memref<7x29xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32, %o2: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s, %s : f32, f32
+  }
+  return
+}
+
+// -----
+
 // Left to LLVM: identity maps on contiguous buffers with rows of part of
 // a register (merged into one long loop there), an innermost dimension
 // wider than two registers, a body using the innermost index, a sum along
