@@ -10,9 +10,10 @@
 // reads each operand's innermost row as one vector (a scalar, broadcast,
 // where the operand does not vary along it), applies the generic's body to
 // whole vectors and writes one vector (one for each result of a generic
-// with several, written alike: a layer norm's output and normalized input). A row narrower than a power of two
-// is read and written masked (6 floats as one masked 8-lane operation) on
-// AVX-512, in power-of-two pieces (4 + 2) elsewhere.
+// with several, written alike: a layer norm's output and normalized
+// input). A row narrower than a power of two is read and written masked
+// (6 floats as one masked 8-lane operation) on AVX-512, in power-of-two
+// pieces (4 + 2) elsewhere.
 // Sums over outer dimensions run inside the parallel loops, rows of
 // partial sums in registers (up to four: see sumChains), in an order fixed
 // at compile time, so results are the same for any thread count. A sum
