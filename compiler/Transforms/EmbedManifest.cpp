@@ -5,7 +5,8 @@
 // module attributes `sinter.loss`, `sinter.optimizer` and optionally
 // `sinter.layers` and `sinter.model_name`.
 // Produces two constant LLVM globals (format: docs/abi.md):
-//   @sinter_manifest      NUL-terminated text, "sinter-manifest 4" first;
+//   @sinter_manifest      NUL-terminated text, "sinter-manifest <version>"
+//   first;
 //   @sinter_default_data  rows x (input + target columns) floats, a
 //                         synthetic task the model can fit, used when the
 //                         trainer is given no data.
@@ -14,6 +15,7 @@
 #include "compiler/Transforms/Passes.h"
 #include "compiler/Transforms/TrainerLayout.h"
 #include "compiler/Transforms/TrainingConfig.h"
+#include "dialects/Sinter/IR/SinterDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringExtras.h"
@@ -33,7 +35,7 @@ using namespace sinter;
 namespace {
 
 /// Must equal SINTER_ABI_VERSION in runtime/include/sinter/abi.h.
-constexpr int kManifestVersion = 5;
+constexpr int kManifestVersion = 6;
 
 std::string joinDims(ArrayRef<int64_t> dims) {
   return llvm::join(llvm::map_range(dims, [](int64_t d) {
@@ -58,6 +60,48 @@ std::string attrValue(Attribute a) {
   return s;
 }
 
+/// The name of the model input that `ids` is, through the calls between
+/// the function holding it and an entry point, or "" when `ids` is
+/// computed.
+StringRef inputNamed(ModuleOp module, Value ids) {
+  for (int depth = 0; depth < 8; ++depth) {
+    auto arg = dyn_cast<BlockArgument>(ids);
+    if (!arg)
+      return "";
+    auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    if (!fn)
+      return "";
+    if (StringRef in = argAttrString(fn, arg.getArgNumber(), attrs::kInput);
+        !in.empty())
+      return in;
+    std::optional<SymbolTable::UseRange> uses = fn.getSymbolUses(module);
+    auto call = uses && !uses->empty()
+                    ? dyn_cast<func::CallOp>(uses->begin()->getUser())
+                    : func::CallOp();
+    if (!call)
+      return "";
+    ids = call.getOperand(arg.getArgNumber());
+  }
+  return "";
+}
+
+/// Each input whose values index embedding tables, with the rows of the
+/// smallest: the runtime rejects data whose ids fall outside, which the
+/// compiled lookup would clamp.
+llvm::StringMap<int64_t> tokenVocabularies(ModuleOp module) {
+  llvm::StringMap<int64_t> vocabularies;
+  module.walk([&](EmbeddingOp op) {
+    StringRef in = inputNamed(module, op.getIds());
+    if (in.empty())
+      return;
+    int64_t rows = op.getTable().getType().getDimSize(0);
+    auto [it, inserted] = vocabularies.try_emplace(in, rows);
+    if (!inserted)
+      it->second = std::min(it->second, rows);
+  });
+  return vocabularies;
+}
+
 /// splitmix64: a tiny, well-mixed generator for the synthetic data.
 struct Rng {
   uint64_t state;
@@ -75,9 +119,11 @@ struct Rng {
 /// |a.x| + 0.5 b.x (piecewise linear, so ReLU networks fit it), binary
 /// targets threshold a.x, classes take the argmax of the projections.
 /// Sequence labels (`labelCount` > 1) bucket the input element at the
-/// token's position into the `out` classes.
+/// token's position into the `out` classes. Columns with a vocabulary
+/// (`columnVocab` non-zero) then become the token id of their bucket.
 std::vector<float> syntheticData(int64_t rows, int64_t in, int64_t out,
-                                 int64_t labelCount, StringRef loss) {
+                                 int64_t labelCount, StringRef loss,
+                                 ArrayRef<int64_t> columnVocab) {
   Rng rng{0x5eed};
   std::vector<float> a(in * out), bvec(in * out);
   for (float &v : a)
@@ -113,6 +159,9 @@ std::vector<float> syntheticData(int64_t rows, int64_t in, int64_t out,
       y[0] = float(best);
     for (int64_t k = 0; labels && labelCount > 1 && k < labelCount; ++k)
       y[k] = std::min<float>(out - 1, std::floor((x[k % in] + 1) / 2 * out));
+    for (int64_t i = 0; i < in; ++i)
+      if (int64_t v = columnVocab[i])
+        x[i] = std::min<float>(v - 1, std::floor((x[i] + 1) / 2 * v));
   }
   return data;
 }
@@ -171,16 +220,21 @@ struct EmbedManifestPass
     }
 
     int64_t inCols = 0, outCols = 0;
+    llvm::StringMap<int64_t> vocabularies = tokenVocabularies(module);
     for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i) {
       auto type = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
       if (StringRef in = argAttrString(fn, i, attrs::kInput); !in.empty()) {
         os << "input " << in << " " << joinDims(type.getShape().drop_front())
            << "\n";
+        if (int64_t v = vocabularies.lookup(in))
+          os << "tokens " << in << " " << v << "\n";
       }
     }
     // Per-example sizes: product of the static non-batch dimensions.
+    // columnVocab: each input column's vocabulary (0: floats).
+    std::vector<int64_t> columnVocab;
     for (unsigned i = 0, e = fn.getNumArguments(); i < e; ++i)
-      if (fn.getArgAttr(i, attrs::kInput)) {
+      if (StringRef in = argAttrString(fn, i, attrs::kInput); !in.empty()) {
         int64_t n = 1;
         for (int64_t d :
              cast<RankedTensorType>(fn.getArgument(i).getType())
@@ -188,6 +242,7 @@ struct EmbedManifestPass
                  .drop_front())
           n *= d;
         inCols += n;
+        columnVocab.resize(inCols, vocabularies.lookup(in));
       }
     auto predType = cast<RankedTensorType>(
         module.lookupSymbol<func::FuncOp>(kPredictFn).getResultTypes()[0]);
@@ -248,6 +303,17 @@ struct EmbedManifestPass
       }
       data.assign(given.getValues<float>().begin(),
                   given.getValues<float>().end());
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t i = 0; i < inCols; ++i) {
+          float id = data[r * cols + i];
+          int64_t v = columnVocab[i];
+          if (v && (id != std::floor(id) || id < 0 || id >= v)) {
+            module.emitError("default data row ")
+                << r + 1 << ", column " << i + 1 << ": token id " << id
+                << " is not in [0, " << v << ")";
+            return signalPassFailure();
+          }
+        }
       if (labels)
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t k = 0; k < yCols; ++k) {
@@ -260,7 +326,8 @@ struct EmbedManifestPass
             }
           }
     } else {
-      data = syntheticData(rows, inCols, classes, yCols, loss.getValue());
+      data = syntheticData(rows, inCols, classes, yCols, loss.getValue(),
+                           columnVocab);
     }
     os << "default_data " << rows << " " << inCols << " " << yCols << "\n";
     os << "end\n";

@@ -19,6 +19,33 @@ void checkLabel(const Manifest &m, double v, const std::string &file,
          "expected an integer class label in [0, " +
              std::to_string(m.classes()) + "), got " + std::to_string(v));
 }
+
+// An input value: a token id in [0, vocabulary) for an input that indexes
+// an embedding table (which the compiled lookup would clamp, silently
+// training another token), else any finite float (one NaN in the data
+// spreads through the weights it meets and stops the training).
+void checkInput(const InputInfo &in, double v, const std::string &file,
+                const std::string &where) {
+  if (in.vocabulary > 0) {
+    if (v != std::floor(v) || v < 0 || v >= double(in.vocabulary))
+      fail(file, where,
+           "expected a token id of input '" + in.name + "' in [0, " +
+               std::to_string(in.vocabulary) + "), got " + std::to_string(v));
+  } else if (!std::isfinite(v)) {
+    fail(file, where,
+         "expected a finite number for input '" + in.name + "', got " +
+             std::to_string(v));
+  }
+}
+
+void checkTarget(double v, const std::string &file, const std::string &where) {
+  if (!std::isfinite(v))
+    fail(file, where, "expected a finite target, got " + std::to_string(v));
+}
+
+std::string rowValue(int64_t row, int64_t value) {
+  return "row " + std::to_string(row) + ", value " + std::to_string(value);
+}
 } // namespace
 
 Dataset loadCsv(const Manifest &m, const std::string &path) {
@@ -35,17 +62,24 @@ Dataset loadCsv(const Manifest &m, const std::string &path) {
   d.rows = t.rows();
   for (int64_t r = 0; r < d.rows; ++r) {
     const double *row = &t.values[r * t.cols];
+    std::string line = "line " + std::to_string(t.lines[r]);
+    for (const InputInfo &in : m.inputs)
+      for (int64_t i = in.offset; i < in.offset + in.size; ++i)
+        checkInput(in, row[i], path,
+                   line + ", column " + std::to_string(i + 1));
     for (int64_t i = 0; i < m.inputSize; ++i)
       d.x.push_back(float(row[i]));
     if (m.labels) {
       for (int64_t k = 0; k < m.labelCount; ++k) {
-        checkLabel(m, row[m.inputSize + k], path,
-                   "line " + std::to_string(t.lines[r]));
+        checkLabel(m, row[m.inputSize + k], path, line);
         d.labels.push_back(int32_t(row[m.inputSize + k]));
       }
     } else {
-      for (int64_t i = 0; i < m.outputSize; ++i)
+      for (int64_t i = 0; i < m.outputSize; ++i) {
+        checkTarget(row[m.inputSize + i], path,
+                    line + ", column " + std::to_string(m.inputSize + i + 1));
         d.y.push_back(float(row[m.inputSize + i]));
+      }
     }
   }
   return d;
@@ -151,8 +185,11 @@ Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
                                   std::to_string(d.rows));
     }
     for (int64_t r = 0; r < d.rows; ++r)
-      for (int64_t i = 0; i < in.size; ++i)
-        d.x[r * m.inputSize + in.offset + i] = float(x.values[r * in.size + i]);
+      for (int64_t i = 0; i < in.size; ++i) {
+        double v = x.values[r * in.size + i];
+        checkInput(in, v, files[k], rowValue(r, i));
+        d.x[r * m.inputSize + in.offset + i] = float(v);
+      }
   }
   const std::string &xPath = firstFile;
   if (!yArray)
@@ -183,6 +220,10 @@ Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
     if (shape.size() != 2 || shape[1] != m.outputSize)
       fail(yPath, "shape", "expected [N, " + std::to_string(m.outputSize) +
                                "] float targets");
+    for (size_t i = 0; i < y.values.size(); ++i)
+      checkTarget(
+          y.values[i], yPath,
+          rowValue(int64_t(i) / m.outputSize, int64_t(i) % m.outputSize));
     d.y.assign(y.values.begin(), y.values.end());
   }
   return d;

@@ -3,6 +3,7 @@
 #include "error.h"
 #include "sinter/abi.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace sinter {
@@ -76,6 +77,18 @@ Manifest parseManifest(const std::string &text) {
         input.offset = m.inputSize;
         m.inputSize += input.size;
         m.inputs.push_back(input);
+      } else if (key == "tokens") {
+        std::string name;
+        int64_t vocabulary = 0;
+        words >> name >> vocabulary;
+        auto it =
+            std::find_if(m.inputs.begin(), m.inputs.end(),
+                         [&](const InputInfo &in) { return in.name == name; });
+        if (it == m.inputs.end() || vocabulary < 1)
+          throw Error("expected 'tokens <input> <vocabulary>' after the "
+                      "input's line, got '" +
+                      line + "'");
+        it->vocabulary = vocabulary;
       } else if (key == "output") {
         std::string dims;
         words >> dims;

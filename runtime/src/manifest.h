@@ -24,6 +24,9 @@ struct InputInfo {
   std::vector<int64_t> shape; // per example
   int64_t size = 1;           // floats per example
   int64_t offset = 0;         // floats before it in an example's row
+  // Token ids in [0, vocabulary) when the input indexes an embedding table
+  // (the manifest's `tokens` line), else 0: any finite float.
+  int64_t vocabulary = 0;
 };
 
 struct LayerInfo {

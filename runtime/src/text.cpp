@@ -4,6 +4,8 @@
 
 #include "error.h"
 
+#include <algorithm>
+
 namespace sinter {
 
 namespace {
@@ -15,9 +17,14 @@ int64_t contextOf(const Manifest &m, const std::string &path) {
     fail(path, "", "--text needs a language model: one [T] token input and "
                    "a label per token (sparse categorical cross-entropy over "
                    "[T, vocabulary])");
-  if (m.classes() < 256)
-    fail(path, "", "byte tokens need a vocabulary of at least 256, the "
-                   "model has " + std::to_string(m.classes()));
+  int64_t vocabulary = m.inputs[0].vocabulary > 0
+                           ? std::min(m.inputs[0].vocabulary, m.classes())
+                           : m.classes();
+  if (vocabulary < 256)
+    fail(path, "",
+         "byte tokens need a vocabulary of at least 256, the "
+         "model has " +
+             std::to_string(vocabulary));
   return m.inputs[0].size;
 }
 } // namespace

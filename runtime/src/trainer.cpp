@@ -555,9 +555,10 @@ void Trainer::summary(std::ostream &out) const {
 std::string Trainer::sample(const std::string &prompt, int64_t length,
                             double temperature, uint64_t seed) {
   if (!m.labels || m.inputs.size() != 1 || m.inputs[0].shape.size() != 1 ||
-      m.labelCount != m.inputs[0].size || m.classes() < 256)
+      m.labelCount != m.inputs[0].size || m.classes() < 256 ||
+      (m.inputs[0].vocabulary > 0 && m.inputs[0].vocabulary < 256))
     throw Error("sample needs a byte-level language model: one [T] token "
-                "input and [T, 256+] next-token probabilities");
+                "input of 256+ ids and [T, 256+] next-token probabilities");
   int64_t context = m.inputs[0].size, vocab = m.classes();
   std::vector<int32_t> tokens;
   for (char c : prompt)

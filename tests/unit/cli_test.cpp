@@ -16,7 +16,7 @@ using sinter::test::writeText;
 namespace {
 
 // pred = x · kernel + bias; kernel [2, 1] at 0, bias [1] at 16.
-const char *kManifest = "sinter-manifest 5\n"
+const char *kManifest = "sinter-manifest 6\n"
                         "model linear\n"
                         "loss mean_squared_error\n"
                         "optimizer sgd learning_rate=0.5 momentum=0 nesterov=0\n"

@@ -6,7 +6,7 @@ using namespace sinter;
 using sinter::test::errorOf;
 
 static const char *kManifest =
-    "sinter-manifest 5\n"
+    "sinter-manifest 6\n"
     "model m\n"
     "loss sparse_categorical_crossentropy\n"
     "optimizer adam amsgrad=0 beta_1=0.9 learning_rate=0.01\n"
@@ -49,11 +49,24 @@ TEST(Manifest, ParsesEveryEntry) {
   EXPECT_EQ(m.defaultRows, 10);
 }
 
+TEST(Manifest, ReadsTheVocabularyOfTokenInputs) {
+  std::string text = kManifest;
+  text.insert(text.find("output 4"), "tokens extra 50\n");
+  Manifest m = parseManifest(text);
+  EXPECT_EQ(m.inputs[0].vocabulary, 0);
+  EXPECT_EQ(m.inputs[1].vocabulary, 50);
+  std::string unknown = kManifest;
+  unknown.insert(unknown.find("output 4"), "tokens words 50\n");
+  EXPECT_EQ(errorOf([&] { parseManifest(unknown); }),
+            "manifest: line 7: expected 'tokens <input> <vocabulary>' after "
+            "the input's line, got 'tokens words 50'");
+}
+
 TEST(Manifest, RefusesOtherVersionsAndDamage) {
   std::string v2 = kManifest;
   v2.replace(0, 17, "sinter-manifest 1");
   EXPECT_EQ(errorOf([&] { parseManifest(v2); }),
-            "manifest: line 1: expected 'sinter-manifest 5', got "
+            "manifest: line 1: expected 'sinter-manifest 6', got "
             "'sinter-manifest 1' (recompile the model with this runtime's "
             "sinterc)");
   std::string bad = kManifest;

@@ -53,7 +53,7 @@
 extern "C" {
 #endif
 
-#define SINTER_ABI_VERSION 5
+#define SINTER_ABI_VERSION 6
 
 typedef struct sinter_buffer {
   void *allocated;
