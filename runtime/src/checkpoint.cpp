@@ -98,6 +98,7 @@ TrainingState Trainer::loadCheckpoint(const std::string &path,
     if (it == tensors.end() || it->second.shape != p.shape)
       fail(path, "tensor '" + name + "'",
            it == tensors.end() ? "missing" : "has the wrong shape");
+    requireFinite(path, name, it->second);
     std::copy(it->second.data.begin(), it->second.data.end(),
               buf.begin() + base + p.offset);
     tensors.erase(it);

@@ -5,6 +5,7 @@
 #include "threads.h"
 #include "trainer.h"
 
+#include <cerrno>
 #include <climits>
 #include <cmath>
 #include <cstdlib>
@@ -119,8 +120,9 @@ int64_t intFlag(const Args &a, const std::string &name, int64_t dflt,
   if (it == a.values.end())
     return dflt;
   char *end = nullptr;
+  errno = 0; // strtoll saturates out-of-range values and says so here
   long long v = std::strtoll(it->second.c_str(), &end, 10);
-  if (it->second.empty() || *end || v < min)
+  if (it->second.empty() || *end || errno == ERANGE || v < min)
     throw Error("--" + name + ": expected an integer >= " +
                 std::to_string(min) + ", got '" + it->second + "'");
   return v;
@@ -132,8 +134,8 @@ double floatFlag(const Args &a, const std::string &name, double dflt) {
     return dflt;
   char *end = nullptr;
   double v = std::strtod(it->second.c_str(), &end);
-  if (it->second.empty() || *end || !(v >= 0))
-    throw Error("--" + name + ": expected a non-negative number, got '" +
+  if (it->second.empty() || *end || !(v >= 0) || std::isinf(v))
+    throw Error("--" + name + ": expected a finite non-negative number, got '" +
                 it->second + "'");
   return v;
 }
@@ -165,6 +167,8 @@ Dataset loadData(const Manifest &m, const sinter_model &model, const Args &a,
     return loadNpz(m, npz, /*withY=*/true);
   if (!text.empty())
     return loadText(m, text, intFlag(a, "stride", 0, 1));
+  if (!flag(a, "stride").empty())
+    throw Error("--stride goes with --text");
   if (!x.empty() || !y.empty()) {
     if (x.empty() || y.empty())
       throw Error("--x and --y go together");

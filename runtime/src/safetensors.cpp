@@ -139,4 +139,12 @@ void writeSafetensors(const std::string &path,
   writeFileAtomically(path, out);
 }
 
+void requireFinite(const std::string &path, const std::string &name,
+                   const Tensor &t) {
+  for (size_t i = 0; i < t.data.size(); ++i)
+    if (!std::isfinite(t.data[i]))
+      fail(path, "tensor '" + name + "', element " + std::to_string(i),
+           "expected a finite value, got " + std::to_string(t.data[i]));
+}
+
 } // namespace sinter

@@ -22,6 +22,11 @@ using Metadata = std::map<std::string, std::string>;
 std::map<std::string, Tensor> readSafetensors(const std::string &path,
                                               Metadata *metadata = nullptr);
 
+// Throws an Error naming the file, the tensor and the element when one of
+// `t`'s values is NaN or infinite: weights that would make every loss NaN.
+void requireFinite(const std::string &path, const std::string &name,
+                   const Tensor &t);
+
 // Writes float32 tensors, sorted by name, atomically; __metadata__ holds
 // "format": "sinter" and `metadata`.
 void writeSafetensors(const std::string &path,

@@ -123,6 +123,7 @@ void Trainer::loadWeights(const std::string &path) {
       fail(path, "tensor '" + p.name + "'",
            "expected shape " + shapeStr(p.shape) + ", got " +
                shapeStr(it->second.shape));
+    requireFinite(path, p.name, it->second);
     std::copy(it->second.data.begin(), it->second.data.end(),
               paramBuf.begin() + p.offset);
     tensors.erase(it);
@@ -187,6 +188,16 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
       fail(opts.logCsvPath, "", "cannot write");
     std::fprintf(csv, "step,epoch,loss\n");
   }
+  auto finishLog = [&] {
+    if (!csv)
+      return;
+    bool ok = std::fclose(csv) == 0;
+    csv = nullptr;
+    if (!ok || std::rename(csvTmp.c_str(), opts.logCsvPath.c_str()) != 0) {
+      std::remove(csvTmp.c_str());
+      fail(opts.logCsvPath, "", "cannot write");
+    }
+  };
   std::vector<float> x, y;
   std::vector<int32_t> labels;
   std::vector<double> stepSeconds;
@@ -241,6 +252,16 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
       if (csv)
         std::fprintf(csv, "%lld,%lld,%.9g\n", (long long)step,
                      (long long)epoch, loss);
+      // The updated weights are not finite either: stop before anything
+      // is saved, keeping the log (it shows the loss leading up to this).
+      if (!std::isfinite(loss)) {
+        finishLog();
+        throw Error("step " + std::to_string(step) + " (epoch " +
+                    std::to_string(epoch) + "): the loss is " +
+                    (std::isnan(loss) ? "nan" : "inf") +
+                    ": training diverged and stops, saving nothing (try a "
+                    "lower --lr, or --resume an earlier checkpoint)");
+      }
       if (opts.checkpointSteps > 0 && step % opts.checkpointSteps == 0 &&
           e < data.rows) { // the epoch's end writes its own
         st.epochRows = e;
@@ -304,13 +325,7 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
     profileRegions(false);
     printRegionProfile(log, int64_t(stepSeconds.size()));
   }
-  if (csv) {
-    bool ok = std::fclose(csv) == 0;
-    if (!ok || std::rename(csvTmp.c_str(), opts.logCsvPath.c_str()) != 0) {
-      std::remove(csvTmp.c_str());
-      fail(opts.logCsvPath, "", "cannot write");
-    }
-  }
+  finishLog();
 }
 
 // Top-k accuracy of one batch, in examples: a prediction vector counts

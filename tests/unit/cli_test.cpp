@@ -3,6 +3,7 @@
 // batching, shuffling and outputs, without the compiler.
 #include "sinter/abi.h"
 #include "npy.h"
+#include "safetensors.h"
 #include "test_util.h"
 
 #include <algorithm>
@@ -203,6 +204,24 @@ TEST(Cli, InitMustMatchEveryParameter) {
       << r.err;
 }
 
+TEST(Cli, RefusesWeightsThatAreNotFinite) {
+  std::string w = scratch("nan.safetensors");
+  sinter::writeSafetensors(w, {{"lin.kernel", {{2, 1}, {0.5f, NAN}}},
+                               {"lin.bias", {{1}, {0}}}});
+  std::string data = scratch("d.csv");
+  writeText(data, "1,2,3\n");
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"train", "--init", w},
+        std::vector<std::string>{"eval", "--weights", w, "--data", data}}) {
+    Result r = run(args);
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("nan.safetensors: tensor 'lin.kernel', element 1: "
+                         "expected a finite value, got nan"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
 TEST(Cli, ReportsBadFlagsAndData) {
   struct Case {
     std::vector<std::string> args;
@@ -215,7 +234,15 @@ TEST(Cli, ReportsBadFlagsAndData) {
       {{"train", "--batch-size", "0"},
        "trainer: error: --batch-size: expected an integer >= 1, got '0'"},
       {{"train", "--lr", "-1"},
-       "trainer: error: --lr: expected a non-negative number, got '-1'"},
+       "trainer: error: --lr: expected a finite non-negative number, got "
+       "'-1'"},
+      {{"train", "--lr", "inf"},
+       "trainer: error: --lr: expected a finite non-negative number, got "
+       "'inf'"},
+      {{"train", "--seed", "99999999999999999999"},
+       "trainer: error: --seed: expected an integer >= 0, got "
+       "'99999999999999999999'"},
+      {{"train", "--stride", "3"}, "trainer: error: --stride goes with --text"},
       {{"train", "--epochs"}, "trainer: error: option '--epochs' needs a value"},
       {{"train", "extra"}, "trainer: error: unexpected argument 'extra'"},
       {{"predict", "--weights", "w"}, "trainer: error: 'predict' needs --out"},
@@ -233,6 +260,29 @@ TEST(Cli, ReportsBadFlagsAndData) {
     EXPECT_NE(r.err.find(c.message), std::string::npos)
         << "got: " << r.err << "want: " << c.message;
   }
+}
+
+TEST(Cli, StopsWhenTheLossIsNoLongerFinite) {
+  // SGD at a rate of 1e20 diverges: the loss overflows within a few steps.
+  std::string w = scratch("w.safetensors"), log = scratch("log.csv");
+  Result r = run({"train", "--lr", "1e20", "--epochs", "20", "--batch-size",
+                  "1", "--no-shuffle", "--save", w, "--log-csv", log});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("trainer: error: step "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(": training diverged and stops, saving nothing"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(sinter::test::exists(w));
+  // The log ends with the step that stopped the run.
+  std::ifstream in(log);
+  std::string line, last;
+  int lines = 0;
+  while (std::getline(in, line))
+    last = line, ++lines;
+  EXPECT_GT(lines, 2);
+  EXPECT_TRUE(last.find("inf") != std::string::npos ||
+              last.find("nan") != std::string::npos)
+      << last;
 }
 
 TEST(Cli, PredictWritesAllRowsAtomically) {
