@@ -9,6 +9,9 @@
 // longer as a pass of its own over the whole result. A static tile's epilogue is vectorized
 // and takes the accumulator's values from the write (the registers), not
 // from memory; a result nothing reads afterwards is not stored at all.
+// A consumer too long for the tiles whose short start is one of its
+// results (x·W + b kept for the GELU's gradient) is split: the start runs
+// on the tiles, the rest in a pass reading what the start wrote.
 // See Passes.td.
 //
 //===----------------------------------------------------------------------===//
@@ -459,6 +462,148 @@ LogicalResult fuse(Epilogue &epilogue, RewriterBase &rewriter) {
   return success();
 }
 
+/// The epilogue `op` can be, as it is or over the product's rows when it
+/// reads them reshaped (the collapsed copy then replaces `op`; a per-image
+/// op that does not fuse stays per image, for the threads).
+std::optional<Epilogue> asEpilogue(linalg::GenericOp op,
+                                   RewriterBase &rewriter,
+                                   DominanceInfo &dominance) {
+  std::optional<Epilogue> epilogue = epilogueFor(op, dominance);
+  if (!epilogue)
+    if (linalg::GenericOp collapsed = collapsedLike(op, rewriter)) {
+      epilogue = epilogueFor(collapsed, dominance);
+      rewriter.eraseOp(epilogue ? op : collapsed);
+    }
+  return epilogue;
+}
+
+/// `values` and the body ops they are computed by, in body order, not
+/// looking past `stop`; the block arguments they read go to `args`.
+SetVector<Operation *> bodySlice(Block &body, ArrayRef<Value> values,
+                                 Value stop, SetVector<unsigned> &args) {
+  SetVector<Operation *> slice;
+  SmallVector<Value> worklist(values.begin(), values.end());
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    if (v == stop)
+      continue;
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() == &body)
+        args.insert(arg.getArgNumber());
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (def->getBlock() != &body || !slice.insert(def))
+      continue;
+    llvm::append_range(worklist, def->getOperands());
+  }
+  SmallVector<Operation *> ordered = slice.takeVector();
+  llvm::sort(ordered, [](Operation *a, Operation *b) {
+    return a != b && a->isBeforeInBlock(b);
+  });
+  return SetVector<Operation *>(ordered.begin(), ordered.end());
+}
+
+/// A generic over `op`'s loops with `op`'s inputs numbered `inputs`, then
+/// `extraInputs` (with `extraMaps`), and `op`'s outputs numbered `outputs`,
+/// before `op`: its body the ops of `slice`, yielding `yields`, with
+/// `replaced` (if any) read from the first extra input.
+linalg::GenericOp partOf(linalg::GenericOp op, ArrayRef<unsigned> inputs,
+                         ValueRange extraInputs, ArrayRef<AffineMap> extraMaps,
+                         ArrayRef<unsigned> outputs,
+                         const SetVector<Operation *> &slice,
+                         ArrayRef<Value> yields, Value replaced,
+                         RewriterBase &rewriter) {
+  SmallVector<Value> ins, outs;
+  SmallVector<AffineMap> maps;
+  for (unsigned i : inputs) {
+    ins.push_back(op->getOperand(i));
+    maps.push_back(op.getIndexingMapsArray()[i]);
+  }
+  llvm::append_range(ins, extraInputs);
+  llvm::append_range(maps, extraMaps);
+  for (unsigned o : outputs) {
+    outs.push_back(op->getOperand(o));
+    maps.push_back(op.getIndexingMapsArray()[o]);
+  }
+  rewriter.setInsertionPoint(op);
+  auto part = rewriter.create<linalg::GenericOp>(
+      op.getLoc(), TypeRange{}, ins, outs, maps,
+      op.getIteratorTypesArray());
+  Block &body = op.getRegion().front();
+  SmallVector<Type> types;
+  SmallVector<Location> locs;
+  for (Value v : llvm::concat<Value>(ins, outs)) {
+    types.push_back(getElementTypeOrSelf(v.getType()));
+    locs.push_back(v.getLoc());
+  }
+  Block *block = rewriter.createBlock(&part.getRegion(), {}, types, locs);
+  IRMapping map;
+  for (auto [k, i] : llvm::enumerate(inputs))
+    map.map(body.getArgument(i), block->getArgument(k));
+  if (replaced)
+    map.map(replaced, block->getArgument(inputs.size()));
+  for (Operation *inner : slice)
+    rewriter.clone(*inner, map);
+  SmallVector<Value> yielded;
+  for (Value v : yields)
+    yielded.push_back(map.lookupOrDefault(v));
+  rewriter.create<linalg::YieldOp>(op.getLoc(), yielded);
+  return part;
+}
+
+/// Splits a generic too long to be an epilogue whose short start is also
+/// one of its results: gpt-mini's MLP keeps x·W + b for the GELU's
+/// gradient and writes the GELU of it. The start then runs on the
+/// product's tiles (it writes x·W + b instead of the product writing x·W
+/// for a pass to read back), the rest in a pass that reads what the start
+/// wrote; `op` is erased. Kept only if the start fuses.
+std::optional<Epilogue> startAsEpilogue(linalg::GenericOp op,
+                                        RewriterBase &rewriter,
+                                        DominanceInfo &dominance) {
+  if (!isPlainElementwise(op) || op.getNumDpsInits() < 2)
+    return std::nullopt;
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  unsigned numInputs = op.getNumDpsInputs();
+  for (auto [k, start] : llvm::enumerate(yield.getValues())) {
+    SetVector<unsigned> startArgs;
+    SetVector<Operation *> startOps = bodySlice(body, start, {}, startArgs);
+    if (startOps.empty() || startOps.size() > kMostEpilogueOps ||
+        llvm::any_of(startArgs, [&](unsigned a) { return a >= numInputs; }) ||
+        !op.getMatchingIndexingMap(op.getDpsInitOperand(k)).isIdentity())
+      continue;
+    SmallVector<Value> rest;
+    SmallVector<unsigned> restOutputs;
+    for (auto [j, v] : llvm::enumerate(yield.getValues()))
+      if (j != k) {
+        rest.push_back(v);
+        restOutputs.push_back(numInputs + j);
+      }
+    SetVector<unsigned> restArgs;
+    SetVector<Operation *> restOps = bodySlice(body, rest, start, restArgs);
+    if (llvm::any_of(restArgs, [&](unsigned a) { return a >= numInputs; }))
+      continue;
+    Value written = op.getDpsInits()[k];
+    linalg::GenericOp first =
+        partOf(op, startArgs.getArrayRef(), {}, {}, {numInputs + unsigned(k)},
+               startOps, {start}, {}, rewriter);
+    linalg::GenericOp second = partOf(
+        op, restArgs.getArrayRef(), written,
+        op.getMatchingIndexingMap(op.getDpsInitOperand(k)), restOutputs,
+        restOps, rest, start, rewriter);
+    std::optional<Epilogue> epilogue = asEpilogue(first, rewriter, dominance);
+    if (!epilogue) {
+      rewriter.eraseOp(second);
+      rewriter.eraseOp(first);
+      return std::nullopt;
+    }
+    rewriter.eraseOp(op);
+    return epilogue;
+  }
+  return std::nullopt;
+}
+
 struct FuseEpiloguesPass
     : public sinter::impl::FuseEpiloguesBase<FuseEpiloguesPass> {
   void runOnOperation() override {
@@ -471,14 +616,13 @@ struct FuseEpiloguesPass
     for (linalg::GenericOp op : candidates) {
       // Each fusion moves ops: dominance is recomputed for the next.
       DominanceInfo dominance(func);
-      std::optional<Epilogue> epilogue = epilogueFor(op, dominance);
-      // Over the product's rows when it reads them reshaped; kept only if
-      // it then fuses (a per-image op stays per image for the threads).
-      if (!epilogue)
-        if (linalg::GenericOp collapsed = collapsedLike(op, rewriter)) {
-          epilogue = epilogueFor(collapsed, dominance);
-          rewriter.eraseOp(epilogue ? op : collapsed);
-        }
+      // Only an op too long as a whole may fuse its start: the whole, if
+      // epilogue-shaped, reads the product where it stops fusing.
+      bool tooLong =
+          op.getBody()->getOperations().size() > kMostEpilogueOps + 1;
+      std::optional<Epilogue> epilogue =
+          tooLong ? startAsEpilogue(op, rewriter, dominance)
+                  : asEpilogue(op, rewriter, dominance);
       if (epilogue && failed(fuse(*epilogue, rewriter)))
         return signalPassFailure();
     }

@@ -516,6 +516,14 @@ def FuseEpilogues : Pass<"sinter-fuse-epilogues", "::mlir::func::FuncOp"> {
     whole, missing the cache between tiles where a pass streams it) gained
     nothing.
 
+    A consumer with a longer body whose start (at most 8 ops reading only
+    its inputs) is also one of its results, as a Dense layer's x·W + b
+    kept for the GELU's gradient, is split in two when the start then
+    fuses: the start on the tiles, writing that result, and the rest a
+    pass reading it. The product no longer writes x·W for a pass to read
+    back (gpt-mini: its MLP's activation pass 1000 -> 690 us on two Zen 5
+    cores with AVX2 code, the step 2-4 % faster).
+
     Example: a Dense layer's bias add and ReLU
 
     ```mlir

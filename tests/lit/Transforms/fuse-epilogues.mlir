@@ -320,6 +320,103 @@ func.func @long_body(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>
 
 // -----
 
+// A long body whose start is also a result (gpt-mini's MLP: x·W + b, kept
+// for the GELU's gradient, and the GELU of it): the start runs on the
+// tiles, writing %pre, and the rest is a pass of its own reading %pre.
+// CHECK-LABEL: func.func @long_body_start
+// CHECK: scf.parallel
+// CHECK: vector.fma
+// CHECK: %[[PRE:.*]] = memref.subview %arg5
+// CHECK: arith.addf %{{.*}} : vector<1x8xf32>
+// CHECK: vector.transfer_write %{{.*}}, %[[PRE]]
+// CHECK: scf.reduce
+// CHECK: linalg.generic {{.*}} ins(%arg5 : memref<4x8xf32>) outs(%arg4 : memref<4x8xf32>)
+// CHECK-NEXT: ^bb0(%[[V:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: arith.mulf %[[V]], %[[V]] : f32
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @long_body_start(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %h: memref<4x8xf32>, %out: memref<4x8xf32>, %pre: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %z = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+      %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+      %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+      %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+      %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+      scf.yield %f0 : vector<8xf32>
+    }
+    vector.transfer_write %acc, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%z, %b : memref<4x8xf32>, memref<8xf32>) outs(%out, %pre : memref<4x8xf32>, memref<4x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32, %p: f32):
+    %s1 = arith.addf %v, %bias : f32
+    %s2 = arith.mulf %s1, %s1 : f32
+    %s3 = arith.mulf %s2, %s1 : f32
+    %s4 = arith.addf %s3, %s1 : f32
+    %s5 = arith.mulf %s4, %s1 : f32
+    %s6 = arith.addf %s5, %s1 : f32
+    %s7 = arith.mulf %s6, %s1 : f32
+    %s8 = arith.addf %s7, %s1 : f32
+    %s9 = arith.mulf %s8, %s1 : f32
+    linalg.yield %s9, %s1 : f32, f32
+  }
+  return
+}
+
+// -----
+
+// The same op after a nest it cannot run in (its rows written twice): it
+// stays whole, not split into two passes.
+// CHECK-LABEL: func.func @long_body_start_unfused
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %arg2 : memref<4x8xf32>, memref<8xf32>) outs(%arg4, %arg5 : memref<4x8xf32>, memref<4x8xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @long_body_start_unfused(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %h: memref<4x8xf32>, %out: memref<4x8xf32>, %pre: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %row0 = arith.constant dense<0.0> : vector<8xf32>
+  %z = memref.alloc() : memref<4x8xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    vector.transfer_write %row0, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %row0) -> (vector<8xf32>) {
+      %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+      %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+      %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+      %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+      scf.yield %f0 : vector<8xf32>
+    }
+    %old = vector.transfer_read %z[%i, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+    %sum = arith.addf %old, %acc : vector<8xf32>
+    vector.transfer_write %sum, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%z, %b : memref<4x8xf32>, memref<8xf32>) outs(%out, %pre : memref<4x8xf32>, memref<4x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32, %p: f32):
+    %s1 = arith.addf %v, %bias : f32
+    %s2 = arith.mulf %s1, %s1 : f32
+    %s3 = arith.mulf %s2, %s1 : f32
+    %s4 = arith.addf %s3, %s1 : f32
+    %s5 = arith.mulf %s4, %s1 : f32
+    %s6 = arith.addf %s5, %s1 : f32
+    %s7 = arith.mulf %s6, %s1 : f32
+    %s8 = arith.addf %s7, %s1 : f32
+    %s9 = arith.mulf %s8, %s1 : f32
+    linalg.yield %s9, %s1 : f32, f32
+  }
+  return
+}
+
+// -----
+
 // The same nest and bias add as above, fused: the cases above are left
 // alone for their reasons, not for the nest.
 // CHECK-LABEL: func.func @fused_control
