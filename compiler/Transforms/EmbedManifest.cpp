@@ -5,8 +5,7 @@
 // module attributes `sinter.loss`, `sinter.optimizer` and optionally
 // `sinter.layers` and `sinter.model_name`.
 // Produces two constant LLVM globals (format: docs/abi.md):
-//   @sinter_manifest      NUL-terminated text, "sinter-manifest <version>"
-//   first;
+//   @sinter_manifest      NUL-terminated text, "sinter-manifest N" first;
 //   @sinter_default_data  rows x (input + target columns) floats, a
 //                         synthetic task the model can fit, used when the
 //                         trainer is given no data.
@@ -64,6 +63,8 @@ std::string attrValue(Attribute a) {
 /// the function holding it and an entry point, or "" when `ids` is
 /// computed.
 StringRef inputNamed(ModuleOp module, Value ids) {
+  // Entry points call the training pass, which calls nothing deeper: a
+  // few steps up suffice, and a (malformed) cycle of calls ends.
   for (int depth = 0; depth < 8; ++depth) {
     auto arg = dyn_cast<BlockArgument>(ids);
     if (!arg)
