@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <new>
 #include <numeric>
 #include <sstream>
 
@@ -103,8 +104,16 @@ void printRegionProfile(std::ostream &log, int64_t steps) {
 
 Trainer::Trainer(const sinter_model &model, Manifest manifest)
     : model(model), m(std::move(manifest)), workspace(model.workspace_size) {
-  paramBuf.assign(m.paramElems, 0.0f);
-  slotBuf.assign(m.slots.size() * m.paramElems, 0.0f);
+  try {
+    paramBuf.assign(m.paramElems, 0.0f);
+    slotBuf.assign(m.slots.size() * m.paramElems, 0.0f);
+  } catch (const std::bad_alloc &) {
+    throw Error("out of memory: model '" + m.model + "' has " +
+                std::to_string(m.paramElems) + " parameter floats (and " +
+                std::to_string(m.slots.size()) +
+                " optimizer slots of as many), more than this machine can "
+                "allocate");
+  }
 }
 
 void Trainer::initialize(uint64_t seed) {

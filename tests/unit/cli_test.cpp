@@ -125,7 +125,8 @@ struct Result {
   int status;
   std::string out, err;
 };
-Result run(std::vector<std::string> args) {
+Result run(std::vector<std::string> args,
+           const sinter_model &model = kModel) {
   args.insert(args.begin(), "trainer");
   std::vector<char *> argv;
   for (auto &a : args)
@@ -133,7 +134,7 @@ Result run(std::vector<std::string> args) {
   calls.clear();
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
-  int status = sinter_trainer_main(&kModel, int(argv.size()), argv.data());
+  int status = sinter_trainer_main(&model, int(argv.size()), argv.data());
   return {status, testing::internal::GetCapturedStdout(),
           testing::internal::GetCapturedStderr()};
 }
@@ -283,6 +284,21 @@ TEST(Cli, StopsWhenTheLossIsNoLongerFinite) {
   EXPECT_TRUE(last.find("inf") != std::string::npos ||
               last.find("nan") != std::string::npos)
       << last;
+}
+
+TEST(Cli, NamesAModelTooLargeToAllocate) {
+  // 2^60 parameter floats (4 EiB): the allocation fails, not the process.
+  std::string manifest = kManifest;
+  manifest.replace(manifest.find("param_elems 32"), 14,
+                   "param_elems 1152921504606846976");
+  sinter_model huge = kModel;
+  huge.manifest = manifest.c_str();
+  Result r = run({"summary"}, huge);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("trainer: error: out of memory: model 'linear' has "
+                       "1152921504606846976 parameter floats"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST(Cli, PredictWritesAllRowsAtomically) {
