@@ -235,6 +235,9 @@ int run(const sinter_model &model, const Args &a) {
     o.checkpointSteps = intFlag(a, "checkpoint-steps", 0, 1);
     if (o.checkpointSteps && o.checkpointPath.empty())
       throw Error("--checkpoint-steps needs --checkpoint CKPT to write to");
+    for (const std::string &path : {o.savePath, o.checkpointPath})
+      if (!path.empty())
+        requireWritable(path);
     double split = floatFlag(a, "validation-split", 0);
     if (split >= 1)
       throw Error("--validation-split: expected a fraction below 1, got '" +
@@ -299,6 +302,7 @@ int run(const sinter_model &model, const Args &a) {
   }
   if (a.command == "predict") {
     std::string out = required(a, "out");
+    requireWritable(out);
     if (flag(a, "npz").empty())
       required(a, "x");
     t.loadWeights(required(a, "weights"));
@@ -313,6 +317,7 @@ int run(const sinter_model &model, const Args &a) {
   }
   if (a.command == "gradients") {
     std::string out = required(a, "out");
+    requireWritable(out);
     t.loadWeights(required(a, "weights"));
     Dataset d = loadData(m, model, a, false);
     float loss = t.saveGradients(d, intFlag(a, "rows", d.rows, 1), out);

@@ -32,6 +32,15 @@ void writeFileAtomically(const std::string &path, const std::string &bytes) {
   }
 }
 
+void requireWritable(const std::string &path) {
+  std::string tmp = path + ".tmp";
+  FILE *f = std::fopen(tmp.c_str(), "wb");
+  if (!f)
+    fail(path, "", std::string("cannot write: ") + std::strerror(errno));
+  std::fclose(f);
+  std::remove(tmp.c_str());
+}
+
 std::string readFile(const std::string &path) {
   // zlib reads gzip files and passes plain ones through.
   gzFile f = gzopen(path.c_str(), "rb");

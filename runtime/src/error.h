@@ -20,6 +20,11 @@ struct Error : std::runtime_error {
 // reader never sees a half-written file.
 void writeFileAtomically(const std::string &path, const std::string &bytes);
 
+// Throws the Error writeFileAtomically would when `path`'s temporary file
+// cannot be created, leaving nothing behind: checked before a long run
+// whose result goes there (training, then failing to save it).
+void requireWritable(const std::string &path);
+
 // The whole file (decompressed if it is gzipped), or an Error naming it.
 std::string readFile(const std::string &path);
 

@@ -286,6 +286,19 @@ TEST(Cli, StopsWhenTheLossIsNoLongerFinite) {
       << last;
 }
 
+TEST(Cli, ChecksOutputsCanBeWrittenBeforeTraining) {
+  std::string dir = scratch("missing") + "/";
+  for (const char *flag : {"--save", "--checkpoint"}) {
+    Result r = run({"train", "--epochs", "3", flag, dir + "w.safetensors"});
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find(dir + "w.safetensors: cannot write: No such file or "
+                               "directory"),
+              std::string::npos)
+        << r.err;
+    EXPECT_TRUE(calls.empty()) << flag << ": trained before failing";
+  }
+}
+
 TEST(Cli, NamesAModelTooLargeToAllocate) {
   // 2^60 parameter floats (4 EiB): the allocation fails, not the process.
   std::string manifest = kManifest;
