@@ -103,6 +103,15 @@ llvm::StringMap<int64_t> tokenVocabularies(ModuleOp module) {
   return vocabularies;
 }
 
+/// Inputs each synthetic target is a projection of, at most: the
+/// teacher costs rows x targets x taps (with every input, a model reading
+/// 82 k floats into 16 k targets took 10 GB and minutes to compile).
+constexpr int64_t kTeacherTaps = 64;
+
+/// Floats of synthetic default data to embed, at most (fewer rows for a
+/// model with very many inputs and targets): 4 MiB in the trainer.
+constexpr int64_t kMostDefaultFloats = int64_t(1) << 20;
+
 /// splitmix64: a tiny, well-mixed generator for the synthetic data.
 struct Rng {
   uint64_t state;
@@ -126,7 +135,15 @@ std::vector<float> syntheticData(int64_t rows, int64_t in, int64_t out,
                                  int64_t labelCount, StringRef loss,
                                  ArrayRef<int64_t> columnVocab) {
   Rng rng{0x5eed};
-  std::vector<float> a(in * out), bvec(in * out);
+  // Each target projects `taps` inputs: all of them, in order, when few;
+  // else a fixed random choice (from a stream of its own).
+  int64_t taps = std::min(in, kTeacherTaps);
+  std::vector<int64_t> tap(out * taps);
+  Rng pick{0x7a95};
+  for (int64_t k = 0; k < out; ++k)
+    for (int64_t t = 0; t < taps; ++t)
+      tap[k * taps + t] = taps == in ? t : int64_t(pick.next() % uint64_t(in));
+  std::vector<float> a(out * taps), bvec(out * taps);
   for (float &v : a)
     v = rng.uniform();
   for (float &v : bvec)
@@ -140,9 +157,10 @@ std::vector<float> syntheticData(int64_t rows, int64_t in, int64_t out,
       x[i] = rng.uniform();
     std::vector<float> proj(out), lin(out);
     for (int64_t k = 0; k < out; ++k)
-      for (int64_t i = 0; i < in; ++i) {
-        proj[k] += a[k * in + i] * x[i];
-        lin[k] += bvec[k * in + i] * x[i];
+      for (int64_t t = 0; t < taps; ++t) {
+        float xi = x[tap[k * taps + t]];
+        proj[k] += a[k * taps + t] * xi;
+        lin[k] += bvec[k * taps + t] * xi;
       }
     int64_t best = 0;
     for (int64_t k = 1; k < out; ++k)
@@ -327,6 +345,8 @@ struct EmbedManifestPass
             }
           }
     } else {
+      rows = std::max<int64_t>(
+          1, std::min(rows, kMostDefaultFloats / (inCols + yCols)));
       data = syntheticData(rows, inCols, classes, yCols, loss.getValue(),
                            columnVocab);
     }

@@ -70,7 +70,8 @@ def EmbedManifest : Pass<"sinter-embed-manifest", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
   let options = [
     Option<"defaultRows", "default-rows", "int64_t", /*default=*/"256",
-           "Rows of synthetic default data to embed">,
+           "Rows of synthetic default data to embed (fewer when they "
+           "would exceed 2^20 floats)">,
   ];
 }
 
