@@ -20,27 +20,28 @@ void checkLabel(const Manifest &m, double v, const std::string &file,
              std::to_string(m.classes()) + "), got " + std::to_string(v));
 }
 
-// An input value: a token id in [0, vocabulary) for an input that indexes
-// an embedding table (which the compiled lookup would clamp, silently
-// training another token), else any finite float (one NaN in the data
-// spreads through the weights it meets and stops the training).
-void checkInput(const InputInfo &in, double v, const std::string &file,
-                const std::string &where) {
+// Why `v` is not a value of input `in`, or "" (checked per value, so the
+// message and its place are built only for a bad one): a token id in
+// [0, vocabulary) for an input that indexes an embedding table (which the
+// compiled lookup would clamp, silently training another token), else any
+// finite float (one NaN in the data spreads through the weights it meets
+// and stops the training).
+std::string inputProblem(const InputInfo &in, double v) {
   if (in.vocabulary > 0) {
     if (v != std::floor(v) || v < 0 || v >= double(in.vocabulary))
-      fail(file, where,
-           "expected a token id of input '" + in.name + "' in [0, " +
-               std::to_string(in.vocabulary) + "), got " + std::to_string(v));
+      return "expected a token id of input '" + in.name + "' in [0, " +
+             std::to_string(in.vocabulary) + "), got " + std::to_string(v);
   } else if (!std::isfinite(v)) {
-    fail(file, where,
-         "expected a finite number for input '" + in.name + "', got " +
-             std::to_string(v));
+    return "expected a finite number for input '" + in.name + "', got " +
+           std::to_string(v);
   }
+  return "";
 }
 
-void checkTarget(double v, const std::string &file, const std::string &where) {
-  if (!std::isfinite(v))
-    fail(file, where, "expected a finite target, got " + std::to_string(v));
+std::string targetProblem(double v) {
+  return std::isfinite(v)
+             ? ""
+             : "expected a finite target, got " + std::to_string(v);
 }
 
 std::string rowValue(int64_t row, int64_t value) {
@@ -63,10 +64,13 @@ Dataset loadCsv(const Manifest &m, const std::string &path) {
   for (int64_t r = 0; r < d.rows; ++r) {
     const double *row = &t.values[r * t.cols];
     std::string line = "line " + std::to_string(t.lines[r]);
+    auto column = [&](int64_t i) {
+      return line + ", column " + std::to_string(i + 1);
+    };
     for (const InputInfo &in : m.inputs)
       for (int64_t i = in.offset; i < in.offset + in.size; ++i)
-        checkInput(in, row[i], path,
-                   line + ", column " + std::to_string(i + 1));
+        if (std::string why = inputProblem(in, row[i]); !why.empty())
+          fail(path, column(i), why);
     for (int64_t i = 0; i < m.inputSize; ++i)
       d.x.push_back(float(row[i]));
     if (m.labels) {
@@ -76,8 +80,9 @@ Dataset loadCsv(const Manifest &m, const std::string &path) {
       }
     } else {
       for (int64_t i = 0; i < m.outputSize; ++i) {
-        checkTarget(row[m.inputSize + i], path,
-                    line + ", column " + std::to_string(m.inputSize + i + 1));
+        if (std::string why = targetProblem(row[m.inputSize + i]);
+            !why.empty())
+          fail(path, column(m.inputSize + i), why);
         d.y.push_back(float(row[m.inputSize + i]));
       }
     }
@@ -187,7 +192,8 @@ Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
     for (int64_t r = 0; r < d.rows; ++r)
       for (int64_t i = 0; i < in.size; ++i) {
         double v = x.values[r * in.size + i];
-        checkInput(in, v, files[k], rowValue(r, i));
+        if (std::string why = inputProblem(in, v); !why.empty())
+          fail(files[k], rowValue(r, i), why);
         d.x[r * m.inputSize + in.offset + i] = float(v);
       }
   }
@@ -221,9 +227,10 @@ Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
       fail(yPath, "shape", "expected [N, " + std::to_string(m.outputSize) +
                                "] float targets");
     for (size_t i = 0; i < y.values.size(); ++i)
-      checkTarget(
-          y.values[i], yPath,
-          rowValue(int64_t(i) / m.outputSize, int64_t(i) % m.outputSize));
+      if (std::string why = targetProblem(y.values[i]); !why.empty())
+        fail(yPath,
+             rowValue(int64_t(i) / m.outputSize, int64_t(i) % m.outputSize),
+             why);
     d.y.assign(y.values.begin(), y.values.end());
   }
   return d;
