@@ -1,5 +1,6 @@
 // The trainer's command line: parses flags, loads data and weights, runs a
 // command. Every user error becomes one "<prog>: error: ..." line, exit 1.
+#include "cpus.h"
 #include "error.h"
 #include "npy.h"
 #include "threads.h"
@@ -40,7 +41,7 @@ const char *kUsage =
     "            [--temperature T] [--seed S]\n"
     "  (--npz F.npz: arrays named after the inputs, or x, and y;\n"
     "   language models: --text FILE [--stride S] instead of --x/--y;\n"
-    "   every command takes --threads N, default: the hardware threads)\n";
+    "   every command takes --threads N, default: the CPUs it may use)\n";
 
 struct Args {
   std::string command;
@@ -210,7 +211,7 @@ void keepFreedMemory() {
 
 int run(const sinter_model &model, const Args &a) {
   // Every command takes --threads; results do not depend on it.
-  setThreadCount(int(intFlag(a, "threads", hardwareThreads(), 1)));
+  setThreadCount(int(intFlag(a, "threads", usableCpus(), 1)));
   Trainer t(model, parseManifest(model.manifest));
   const Manifest &m = t.manifest();
   if (a.command == "summary") {

@@ -16,6 +16,8 @@
 // iteration computes whole results, so the split changes no result.
 #include "threads.h"
 
+#include "cpus.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -60,10 +62,17 @@ inline void cpuRelax() {
 #endif
 }
 
+/// Whether waiting threads spin: only when every thread of the team has a
+/// CPU of its own (usableCpus). On fewer CPUs a spinning thread holds the
+/// CPU the thread it waits for needs (mnist-mlp, two threads on one CPU:
+/// 72 ms a step spinning, against 2.3 on one thread). Set while the team
+/// has no workers.
+bool gSpin = true;
+
 /// Waits until `ready()`: spinning first (about a millisecond), then
-/// yielding the core, for machines with more threads than cores.
+/// yielding the core.
 template <typename Ready> void waitUntil(Ready ready) {
-  for (int i = 0; i < (1 << 15); ++i) {
+  for (int i = 0; gSpin && i < (1 << 15); ++i) {
     if (ready())
       return;
     cpuRelax();
@@ -192,6 +201,7 @@ public:
       t.join();
     workers.clear();
     stopping = false;
+    gSpin = n <= usableCpus();
     for (int i = 1; i < n; ++i)
       workers.emplace_back([this, i, start = generation] { work(i, start); });
   }
@@ -243,7 +253,7 @@ private:
     while (true) {
       // Spin a while: regions follow each other closely, within a step and
       // from one step to the next.
-      for (int i = 0; i < (1 << 20) &&
+      for (int i = 0; gSpin && i < (1 << 20) &&
                       published.load(std::memory_order_acquire) == seen;
            ++i)
         cpuRelax();
@@ -315,10 +325,6 @@ std::vector<RegionTimes> regionTimes() {
   return all;
 }
 int threadCount() { return team().size(); }
-int hardwareThreads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n ? int(n) : 1;
-}
 
 } // namespace sinter
 

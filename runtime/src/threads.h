@@ -17,8 +17,6 @@ namespace sinter {
 // now on; 1 runs everything on the calling thread.
 void setThreadCount(int n);
 int threadCount();
-// The number of hardware threads, at least 1.
-int hardwareThreads();
 
 // Runs `block(begin, end)` on every thread of the team over [0, trips) split
 // as the compiled code splits a parallel loop of `trips` iterations before

@@ -320,9 +320,10 @@ void Trainer::train(const Dataset &data, const Dataset &validation,
   if (opts.reportTime && !stepSeconds.empty()) {
     std::sort(stepSeconds.begin(), stepSeconds.end());
     char buf[128];
-    std::snprintf(buf, sizeof buf, "time: %zu steps, median %.6f ms/step",
-                  stepSeconds.size(),
-                  1000 * stepSeconds[stepSeconds.size() / 2]);
+    std::snprintf(
+        buf, sizeof buf, "time: %zu steps on %d thread%s, median %.6f ms/step",
+        stepSeconds.size(), threadCount(), threadCount() == 1 ? "" : "s",
+        1000 * stepSeconds[stepSeconds.size() / 2]);
     log << buf;
     if (double mib = peakResidentMiB(); mib >= 0) {
       std::snprintf(buf, sizeof buf, ", peak memory %.1f MiB", mib);

@@ -378,7 +378,24 @@ TEST(Cli, SplitSeedShufflesBeforeHoldingOut) {
 
 TEST(Cli, ReportsTheMedianStepTime) {
   Result r = run({"train", "--epochs", "3", "--batch-size", "2", "--time",
-                  "--quiet"});
+                  "--quiet", "--threads", "3"});
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.out.find("time: 9 steps, median "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("time: 9 steps on 3 threads, median "),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(Cli, RunsOnTheCpusOfItsAffinityMaskByDefault) {
+  // Under taskset (or a container's cpuset) a team of all the machine's
+  // hardware threads would spin for threads that are not running.
+  cpu_set_t all;
+  ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
+  cpu_set_t one = sinter::test::firstCpuOf(all);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+  Result r =
+      run({"train", "--epochs", "1", "--batch-size", "2", "--time", "--quiet"});
+  ASSERT_EQ(sched_setaffinity(0, sizeof all, &all), 0);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(" steps on 1 thread, median "), std::string::npos)
+      << r.out;
 }

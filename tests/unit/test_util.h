@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <cstdio>
 #include <fstream>
@@ -26,6 +27,18 @@ inline void writeText(const std::string &path, const std::string &text) {
 
 inline bool exists(const std::string &path) {
   return std::ifstream(path).good();
+}
+
+// The first CPU of the mask `all`, alone: an affinity as `taskset -c` sets.
+inline cpu_set_t firstCpuOf(const cpu_set_t &all) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &all)) {
+      CPU_SET(cpu, &one);
+      break;
+    }
+  return one;
 }
 
 // Runs `fn` and returns the message of the sinter::Error it throws ("" if

@@ -27,10 +27,9 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <thread>
 
 using namespace mlir;
 using namespace sinter;
@@ -261,7 +260,8 @@ int main(int argc, char **argv) {
   std::vector<std::string> objects;
   bool ok =
       emitObjectsInParallel(*llvmModule, targetCpu, optLevel,
-                            std::max(1u, std::thread::hardware_concurrency()),
+                            // The CPUs of sinterc's affinity mask.
+                            llvm::hardware_concurrency().compute_thread_count(),
                             objects, error) &&
       linkTrainer(objects, out,
                   runtimeLib.empty() ? defaultRuntimeLibrary(argv[0])
