@@ -1,10 +1,23 @@
 """The settings the PyTorch side of bench/run and bench/gemm is tried
-under, beside the thread counts (the fairness rules of the workloads
-note): the machine's OPENBLAS_CORETYPE override kept and removed, and
-glibc's malloc as it comes and keeping freed memory. Each configuration
-runs in a process of its own, since OpenBLAS and glibc read their settings
-at load time."""
+under (the fairness rules of the workloads note): thread counts, the
+machine's OPENBLAS_CORETYPE override kept and removed, and glibc's malloc
+as it comes and keeping freed memory. Each configuration runs in a
+process of its own, since OpenBLAS and glibc read their settings at load
+time."""
 import os
+
+
+def usable_cpus():
+    """The CPUs this process may run on (its affinity mask: taskset, a
+    container's cpuset), as a trainer counts them by default."""
+    return len(os.sched_getaffinity(0)) or 1
+
+
+def thread_counts():
+    """The thread counts each side is tried with: 1, half the CPUs (one a
+    core where each core runs two hardware threads) and all of them."""
+    n = usable_cpus()
+    return sorted({1, max(1, n // 2), n})
 
 # PyTorch allocates every activation, gradient and product anew. glibc
 # serves blocks of its mmap threshold (128 KiB to start) with fresh pages
