@@ -20,6 +20,7 @@ std::string firstLine(const std::string &path) {
   return line;
 }
 
+/// The decimal number `text` starts with, 0 for none.
 long long number(const std::string &text) {
   return std::strtoll(text.c_str(), nullptr, 10);
 }
@@ -30,6 +31,9 @@ int wholeCpus(long long quota, long long period) {
     return 0;
   return int(std::min<long long>((quota + period - 1) / period, INT_MAX));
 }
+
+/// The tighter of two quotas in CPUs, 0 meaning none.
+int tighter(int a, int b) { return a && b ? std::min(a, b) : a + b; }
 
 /// The quota cgroup directory `dir` sets itself, 0 for none: v2's cpu.max
 /// ("max 100000" or "200000 100000") or v1's cpu.cfs_quota_us (-1: none).
@@ -50,9 +54,7 @@ int ownQuota(const std::string &dir) {
 int quotaUpFrom(const std::string &mount, std::string path) {
   int least = 0;
   while (true) {
-    int q = ownQuota(mount + (path == "/" ? "" : path));
-    if (q > 0)
-      least = least ? std::min(least, q) : q;
+    least = tighter(least, ownQuota(mount + (path == "/" ? "" : path)));
     if (path.empty() || path == "/")
       return least;
     path.erase(std::max<size_t>(path.rfind('/'), 1));
@@ -89,9 +91,8 @@ int cgroupQuotaCpus(const std::string &root, const std::string &selfCgroup) {
       v1cpu = v1cpu || name == "cpu";
     if (!v2 && !v1cpu)
       continue;
-    int q = quotaUpFrom(v2 ? root : root + "/" + controllers, path);
-    if (q > 0)
-      least = least ? std::min(least, q) : q;
+    least =
+        tighter(least, quotaUpFrom(v2 ? root : root + "/" + controllers, path));
   }
   return least;
 }
