@@ -114,7 +114,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
   pm.addNestedPass<func::FuncOp>(memref::createExpandStridedMetadataPass());
   pm.addNestedPass<func::FuncOp>(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addNestedPass<func::FuncOp>(createConvertSCFToCFPass());
+  pm.addNestedPass<func::FuncOp>(createLowerScfToCf());
   pm.addNestedPass<func::FuncOp>(createCanonicalizerPass());
   // Instructions first (the polynomials' fma must not become libm's fmaf),
   // libm for what has none.
