@@ -34,10 +34,11 @@ vector::TransferWriteOp pairedWrite(vector::TransferReadOp read,
   getForwardSlice(read.getOperation(), &slice);
   vector::TransferWriteOp write;
   for (Operation *op : slice) {
-    write = dyn_cast<vector::TransferWriteOp>(op);
-    if (write && write.getSource() == read.getSource())
+    auto candidate = dyn_cast<vector::TransferWriteOp>(op);
+    if (candidate && candidate.getSource() == read.getSource()) {
+      write = candidate;
       break;
-    write = {};
+    }
   }
   // In the loop's body itself: moved after the loop, it runs once, as it
   // did in the last iteration.

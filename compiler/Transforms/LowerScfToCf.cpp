@@ -33,21 +33,20 @@ struct LowerScfToCfPass
       if (isa<scf::ForOp, scf::IfOp>(op))
         ops.push_back(op);
     });
-    RewritePatternSet patterns(&getContext());
-    populateSCFToControlFlowConversionPatterns(patterns);
+    RewritePatternSet set(&getContext());
+    populateSCFToControlFlowConversionPatterns(set);
+    FrozenRewritePatternSet patterns(std::move(set));
     GreedyRewriteConfig config;
     config.strictMode = GreedyRewriteStrictness::ExistingOps;
     config.enableRegionSimplification = GreedySimplifyRegionLevel::Disabled;
-    if (failed(applyOpPatternsAndFold(ops, std::move(patterns), config)))
+    if (failed(applyOpPatternsAndFold(ops, patterns, config)))
       return signalPassFailure();
     ConversionTarget target(getContext());
     target
         .addIllegalOp<scf::ForallOp, scf::ForOp, scf::IfOp, scf::IndexSwitchOp,
                       scf::ParallelOp, scf::WhileOp, scf::ExecuteRegionOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    RewritePatternSet rest(&getContext());
-    populateSCFToControlFlowConversionPatterns(rest);
-    if (failed(applyPartialConversion(getOperation(), target, std::move(rest))))
+    if (failed(applyPartialConversion(getOperation(), target, patterns)))
       signalPassFailure();
   }
 };

@@ -621,7 +621,7 @@ def OutlineLoopNests : Pass<"sinter-outline-loop-nests", "::mlir::ModuleOp"> {
 }
 
 def LowerScfToCf : Pass<"sinter-lower-scf-to-cf", "::mlir::func::FuncOp"> {
-  let summary = "Lowers structured control flow to branches, in time linear in the ops";
+  let summary = "Lowers scf.for and scf.if to branches without the dialect conversion's bookkeeping";
   let description = [{
     Upstream's SCF-to-ControlFlow patterns applied to each scf.for and
     scf.if by a greedy rewrite instead of the dialect conversion of
