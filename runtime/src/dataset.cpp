@@ -20,28 +20,29 @@ void checkLabel(const Manifest &m, double v, const std::string &file,
              std::to_string(m.classes()) + "), got " + std::to_string(v));
 }
 
-// Why `v` is not a value of input `in`, or "" (checked per value, so the
-// message and its place are built only for a bad one): a token id in
-// [0, vocabulary) for an input that indexes an embedding table (which the
-// compiled lookup would clamp, silently training another token), else any
-// finite float (one NaN in the data spreads through the weights it meets
-// and stops the training).
+// Whether `v` is a value of input `in`: a token id in [0, vocabulary) for
+// an input that indexes an embedding table (which the compiled lookup
+// would clamp, silently training another token), else any finite float
+// (one NaN in the data spreads through the weights it meets and stops the
+// training).
+bool validInput(const InputInfo &in, double v) {
+  return in.vocabulary > 0
+             ? v == std::floor(v) && v >= 0 && v < double(in.vocabulary)
+             : std::isfinite(v);
+}
+
+// What is wrong with `v`, a value validInput refused (the message is built
+// only then: checking every value of a data set must not build strings).
 std::string inputProblem(const InputInfo &in, double v) {
-  if (in.vocabulary > 0) {
-    if (v != std::floor(v) || v < 0 || v >= double(in.vocabulary))
-      return "expected a token id of input '" + in.name + "' in [0, " +
-             std::to_string(in.vocabulary) + "), got " + std::to_string(v);
-  } else if (!std::isfinite(v)) {
-    return "expected a finite number for input '" + in.name + "', got " +
-           std::to_string(v);
-  }
-  return "";
+  return in.vocabulary > 0
+             ? "expected a token id of input '" + in.name + "' in [0, " +
+                   std::to_string(in.vocabulary) + "), got " + std::to_string(v)
+             : "expected a finite number for input '" + in.name + "', got " +
+                   std::to_string(v);
 }
 
 std::string targetProblem(double v) {
-  return std::isfinite(v)
-             ? ""
-             : "expected a finite target, got " + std::to_string(v);
+  return "expected a finite target, got " + std::to_string(v);
 }
 
 std::string rowValue(int64_t row, int64_t value) {
@@ -69,8 +70,8 @@ Dataset loadCsv(const Manifest &m, const std::string &path) {
     };
     for (const InputInfo &in : m.inputs)
       for (int64_t i = in.offset; i < in.offset + in.size; ++i)
-        if (std::string why = inputProblem(in, row[i]); !why.empty())
-          fail(path, column(i), why);
+        if (!validInput(in, row[i]))
+          fail(path, column(i), inputProblem(in, row[i]));
     for (int64_t i = 0; i < m.inputSize; ++i)
       d.x.push_back(float(row[i]));
     if (m.labels) {
@@ -80,9 +81,9 @@ Dataset loadCsv(const Manifest &m, const std::string &path) {
       }
     } else {
       for (int64_t i = 0; i < m.outputSize; ++i) {
-        if (std::string why = targetProblem(row[m.inputSize + i]);
-            !why.empty())
-          fail(path, column(m.inputSize + i), why);
+        if (!std::isfinite(row[m.inputSize + i]))
+          fail(path, column(m.inputSize + i),
+               targetProblem(row[m.inputSize + i]));
         d.y.push_back(float(row[m.inputSize + i]));
       }
     }
@@ -123,9 +124,9 @@ Dataset loadNpy(const Manifest &m, const std::vector<std::string> &xs,
     xArrays.push_back({files[k], readNpy(files[k])});
   }
   if (yPath.empty())
-    return fromArrays(m, xArrays, nullptr);
+    return fromArrays(m, std::move(xArrays), nullptr);
   Named y{yPath, readNpy(yPath)};
-  return fromArrays(m, xArrays, &y);
+  return fromArrays(m, std::move(xArrays), &y);
 }
 
 Dataset loadNpz(const Manifest &m, const std::string &path, bool withY) {
@@ -143,18 +144,18 @@ Dataset loadNpz(const Manifest &m, const std::string &path, bool withY) {
                          (alias.empty() ? "" : " or '" + alias + "'") +
                          " (it has: " + have + ")");
     }
-    return {path + ": " + it->first, it->second};
+    return {path + ": " + it->first, std::move(it->second)};
   };
   std::vector<Named> xArrays;
   for (const InputInfo &in : m.inputs)
     xArrays.push_back(take(in.name, m.inputs.size() == 1 ? "x" : ""));
   if (!withY)
-    return fromArrays(m, xArrays, nullptr);
+    return fromArrays(m, std::move(xArrays), nullptr);
   Named y = take("y", "labels");
-  return fromArrays(m, xArrays, &y);
+  return fromArrays(m, std::move(xArrays), &y);
 }
 
-Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
+Dataset fromArrays(const Manifest &m, std::vector<Named> xs,
                    const Named *yArray) {
   Dataset d;
   d.rows = -1;
@@ -164,9 +165,7 @@ Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
     files.push_back(x.where);
   for (size_t k = 0; k < m.inputs.size(); ++k) {
     const InputInfo &in = m.inputs[k];
-    // Read in place: a copy of the values (doubles) was most of a
-    // trainer's peak memory (mnist-mlp's 40 MB of pixels: 235 MiB).
-    const NpyArray &x = xs[k].array;
+    NpyArray &x = xs[k].array;
     std::vector<int64_t> shape = x.shape;
     // A single feature may come as a vector [N].
     if (shape.size() == 1 && in.size == 1)
@@ -183,19 +182,26 @@ Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
     if (d.rows < 0) {
       d.rows = shape[0];
       firstFile = files[k];
-      d.x.assign(d.rows * m.inputSize, 0.0f);
     } else if (shape[0] != d.rows) {
       fail(files[k], "shape", std::to_string(shape[0]) + " rows, but " +
                                   firstFile + " has " +
                                   std::to_string(d.rows));
     }
     for (int64_t r = 0; r < d.rows; ++r)
-      for (int64_t i = 0; i < in.size; ++i) {
-        double v = x.values[r * in.size + i];
-        if (std::string why = inputProblem(in, v); !why.empty())
-          fail(files[k], rowValue(r, i), why);
-        d.x[r * m.inputSize + in.offset + i] = float(v);
-      }
+      for (int64_t i = 0; i < in.size; ++i)
+        if (double v = x[r * in.size + i]; !validInput(in, v))
+          fail(files[k], rowValue(r, i), inputProblem(in, v));
+    // One input's floats are the data set's inputs as they are: taken, not
+    // copied (a copy would be the largest allocation of the trainer's
+    // start: mnist-mlp's 40 MB of pixels held twice).
+    if (m.inputs.size() == 1 && !x.floats.empty()) {
+      d.x = std::move(x.floats);
+      continue;
+    }
+    d.x.resize(d.rows * m.inputSize);
+    for (int64_t r = 0; r < d.rows; ++r)
+      for (int64_t i = 0; i < in.size; ++i)
+        d.x[r * m.inputSize + in.offset + i] = float(x[r * in.size + i]);
   }
   const std::string &xPath = firstFile;
   if (!yArray)
@@ -217,8 +223,8 @@ Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
                : "expected [N, " + std::to_string(m.labelCount) +
                      "] integer class labels (one per token)");
     for (int64_t i = 0; i < d.rows * per; ++i) {
-      checkLabel(m, y.values[i], yPath, "row " + std::to_string(i / per));
-      d.labels.push_back(int32_t(y.values[i]));
+      checkLabel(m, y[i], yPath, "row " + std::to_string(i / per));
+      d.labels.push_back(int32_t(y[i]));
     }
   } else {
     if (shape.size() == 1 && m.outputSize == 1)
@@ -226,12 +232,14 @@ Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
     if (shape.size() != 2 || shape[1] != m.outputSize)
       fail(yPath, "shape", "expected [N, " + std::to_string(m.outputSize) +
                                "] float targets");
-    for (size_t i = 0; i < y.values.size(); ++i)
-      if (std::string why = targetProblem(y.values[i]); !why.empty())
+    d.y.resize(y.size());
+    for (size_t i = 0; i < y.size(); ++i) {
+      if (!std::isfinite(y[i]))
         fail(yPath,
              rowValue(int64_t(i) / m.outputSize, int64_t(i) % m.outputSize),
-             why);
-    d.y.assign(y.values.begin(), y.values.end());
+             targetProblem(y[i]));
+      d.y[i] = float(y[i]);
+    }
   }
   return d;
 }

@@ -34,7 +34,7 @@ struct Named {
   std::string where;
   NpyArray array;
 };
-Dataset fromArrays(const Manifest &m, const std::vector<Named> &xs,
+Dataset fromArrays(const Manifest &m, std::vector<Named> xs,
                    const Named *y);
 Dataset loadDefault(const Manifest &m, const float *data);
 // A text file (gzipped or not) as byte tokens for a language model with a

@@ -25,6 +25,27 @@ void writeFileAtomically(const std::string &path, const std::string &bytes);
 // whose result goes there (training, then failing to save it).
 void requireWritable(const std::string &path);
 
+// A file read piece by piece, decompressed if it is gzipped; errors name
+// it. Lets a loader read a large array straight into its own buffer.
+class FileReader {
+public:
+  explicit FileReader(const std::string &path);
+  ~FileReader();
+  FileReader(const FileReader &) = delete;
+  FileReader &operator=(const FileReader &) = delete;
+
+  // Reads up to `n` bytes into `out`: how many (fewer only at the end).
+  size_t read(void *out, size_t n);
+  // The file's size on disk: its content's unless it is gzipped.
+  size_t sizeOnDisk() const { return sizeOnDisk_; }
+  const std::string &path() const { return path_; }
+
+private:
+  std::string path_;
+  void *file_;
+  size_t sizeOnDisk_ = 0;
+};
+
 // The whole file (decompressed if it is gzipped), or an Error naming it.
 std::string readFile(const std::string &path);
 

@@ -41,22 +41,25 @@ NpyArray readIdx(const std::string &path, const std::string &b) {
                            " bytes of elements, found " +
                            std::to_string(b.size() - header));
   a.isInteger = type != 0x0D && type != 0x0E;
-  a.values.resize(count);
+  // Bytes (images) and float32 as floats, exactly; the rest as doubles.
+  bool asFloats = type == 0x08 || type == 0x0D;
+  if (asFloats)
+    a.floats.resize(count);
+  else
+    a.values.resize(count);
   const char *p = b.data() + header;
   for (size_t i = 0; i < count; ++i, p += size) {
     uint64_t raw = 0;
     for (size_t k = 0; k < size; ++k) // big-endian
       raw = (raw << 8) | uint8_t(p[k]);
     switch (type) {
-    case 0x08: a.values[i] = uint8_t(raw); break;
+    case 0x08: a.floats[i] = uint8_t(raw); break;
     case 0x09: a.values[i] = int8_t(raw); break;
     case 0x0B: a.values[i] = int16_t(raw); break;
     case 0x0C: a.values[i] = int32_t(raw); break;
     case 0x0D: {
       uint32_t bits = uint32_t(raw);
-      float f;
-      std::memcpy(&f, &bits, 4);
-      a.values[i] = f;
+      std::memcpy(&a.floats[i], &bits, 4);
       break;
     }
     default: {

@@ -11,8 +11,9 @@ namespace sinter {
 // True if `bytes` start like an IDX file (two zero bytes, a type, a rank).
 bool looksLikeIdx(const std::string &bytes);
 
-// Reads an IDX file into the loaders' array form (values converted to
-// double; unsigned-byte data marked as integer).
+// Reads an IDX file into the loaders' array form: unsigned bytes and
+// float32 as floats, the rest as doubles; unsigned-byte data marked as
+// integer.
 NpyArray readIdx(const std::string &path, const std::string &bytes);
 
 } // namespace sinter

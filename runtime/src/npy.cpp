@@ -3,6 +3,7 @@
 #include "error.h"
 #include "idx.h"
 
+#include <algorithm>
 #include <cstring>
 #include <regex>
 
@@ -16,9 +17,10 @@ template <typename T> T load(const char *p) {
 }
 // Column-major (Fortran order, as np.save writes a transposed array) to
 // row-major.
-std::vector<double> toRowMajor(const std::vector<double> &col,
-                               const std::vector<int64_t> &shape) {
-  std::vector<double> row(col.size());
+template <typename T>
+std::vector<T> toRowMajor(const std::vector<T> &col,
+                          const std::vector<int64_t> &shape) {
+  std::vector<T> row(col.size());
   std::vector<int64_t> index(shape.size(), 0);
   for (size_t r = 0; r < row.size(); ++r) {
     // `index` is the multi-index of row-major position r.
@@ -36,26 +38,20 @@ std::vector<double> toRowMajor(const std::vector<double> &col,
   }
   return row;
 }
-} // namespace
 
-NpyArray readNpy(const std::string &path) {
-  std::string bytes = readFile(path);
-  if (looksLikeIdx(bytes)) {
-    // IDX images of unsigned bytes are pixels: scaled to [0, 1].
-    NpyArray a = readIdx(path, bytes);
-    if (uint8_t(bytes[2]) == 0x08 && a.shape.size() > 1) {
-      for (double &v : a.values)
-        v /= 255.0;
-      a.isInteger = false;
+// A .npy array from `bytes` already read (at least its first 12, or all the
+// source has) and `read(out, n)`, which reads up to n more (fewer only at
+// the end): the header, then the data straight into the array's storage.
+template <typename Read>
+NpyArray parseNpyFrom(const std::string &path, std::string bytes, Read &&read) {
+  // Makes `bytes` hold its first n (or all there are).
+  auto need = [&](size_t n) {
+    if (size_t have = bytes.size(); have < n) {
+      bytes.resize(n);
+      bytes.resize(have + read(&bytes[have], n - have));
     }
-    return a;
-  }
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
-    fail(path, "", "not a .npy or IDX file (missing the \\x93NUMPY magic)");
-  return parseNpy(path, bytes);
-}
-
-NpyArray parseNpy(const std::string &path, const std::string &bytes) {
+  };
+  need(12);
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
     fail(path, "", "not a .npy array (missing the \\x93NUMPY magic)");
   uint8_t major = uint8_t(bytes[6]);
@@ -71,6 +67,7 @@ NpyArray parseNpy(const std::string &path, const std::string &bytes) {
   } else {
     fail(path, "header", "unsupported .npy version " + std::to_string(major));
   }
+  need(start + headerLen);
   if (start + headerLen > bytes.size())
     fail(path, "header", "truncated");
   std::string header = bytes.substr(start, headerLen);
@@ -106,17 +103,38 @@ NpyArray parseNpy(const std::string &path, const std::string &bytes) {
          "unsupported dtype '" + std::string(1, kind) + std::to_string(size) +
              "' (expected float32/float64 or an integer type)");
   a.isInteger = kind != 'f';
-  size_t data = start + headerLen;
-  if (bytes.size() - data != size_t(count) * size)
-    fail(path, "data",
-         "expected " + std::to_string(count * size) + " bytes for shape (" +
-             dims + "), found " + std::to_string(bytes.size() - data));
+
+  // The data: the bytes read with the header, then the rest; anything
+  // past them counted for the message.
+  size_t want = size_t(count) * size, data = start + headerLen;
+  auto readData = [&](char *out) {
+    size_t early = std::min(bytes.size() - data, want);
+    std::memcpy(out, bytes.data() + data, early);
+    size_t found = early + read(out + early, want - early);
+    found += bytes.size() - data - early;
+    char rest[4096];
+    while (size_t more = read(rest, sizeof rest))
+      found += more;
+    if (found != want)
+      fail(path, "data",
+           "expected " + std::to_string(want) + " bytes for shape (" + dims +
+               "), found " + std::to_string(found));
+  };
+  if (kind == 'f' && size == 4) { // little-endian, as the floats are
+    a.floats.resize(count);
+    readData(reinterpret_cast<char *>(a.floats.data()));
+    if (fortran && a.shape.size() > 1)
+      a.floats = toRowMajor(a.floats, a.shape);
+    return a;
+  }
+  std::string raw(want, '\0');
+  readData(raw.data());
+  const char *p = raw.data();
   a.values.resize(count);
-  const char *p = bytes.data() + data;
   for (int64_t i = 0; i < count; ++i, p += size) {
     double v = 0;
     if (kind == 'f')
-      v = size == 4 ? load<float>(p) : load<double>(p);
+      v = load<double>(p);
     else if (kind == 'i')
       v = size == 1 ? load<int8_t>(p)
           : size == 2 ? load<int16_t>(p)
@@ -132,6 +150,33 @@ NpyArray parseNpy(const std::string &path, const std::string &bytes) {
   if (fortran && a.shape.size() > 1)
     a.values = toRowMajor(a.values, a.shape);
   return a;
+}
+} // namespace
+
+NpyArray readNpy(const std::string &path) {
+  FileReader f(path);
+  std::string first(12, '\0');
+  first.resize(f.read(first.data(), first.size()));
+  if (looksLikeIdx(first)) {
+    // IDX images of unsigned bytes are pixels: scaled to [0, 1].
+    std::string bytes = readFile(path);
+    NpyArray a = readIdx(path, bytes);
+    if (uint8_t(bytes[2]) == 0x08 && a.shape.size() > 1) {
+      for (float &v : a.floats)
+        v = float(double(v) / 255.0);
+      a.isInteger = false;
+    }
+    return a;
+  }
+  if (first.size() < 10 || first.compare(0, 6, "\x93NUMPY") != 0)
+    fail(path, "", "not a .npy or IDX file (missing the \\x93NUMPY magic)");
+  return parseNpyFrom(path, std::move(first),
+                      [&](void *out, size_t n) { return f.read(out, n); });
+}
+
+NpyArray parseNpy(const std::string &path, std::string bytes) {
+  return parseNpyFrom(path, std::move(bytes),
+                      [](void *, size_t) { return size_t(0); });
 }
 
 void writeNpy(const std::string &path, const std::vector<int64_t> &shape,

@@ -86,7 +86,7 @@ std::map<std::string, NpyArray> readNpz(const std::string &path) {
                           " (numpy writes stored or deflate)");
     if (name.size() > 4 && name.compare(name.size() - 4, 4, ".npy") == 0)
       name.resize(name.size() - 4);
-    arrays[name] = parseNpy(where, bytes);
+    arrays[name] = parseNpy(where, std::move(bytes));
   }
   return arrays;
 }

@@ -1,5 +1,6 @@
-// Loaders and writers: NPY, CSV, safetensors, JSON.
+// Loaders and writers: whole files, NPY, CSV, safetensors, JSON.
 #include "csv.h"
+#include "error.h"
 #include "json.h"
 #include "npy.h"
 #include "safetensors.h"
@@ -31,7 +32,11 @@ TEST(Npy, RoundTripsFloat32) {
   NpyArray a = readNpy(path);
   EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 3}));
   EXPECT_FALSE(a.isInteger);
-  EXPECT_EQ(a.values, (std::vector<double>{1, 2, 3, 4, 5, 6.5}));
+  // As floats, not doubles twice their size.
+  EXPECT_EQ(a.floats, (std::vector<float>{1, 2, 3, 4, 5, 6.5f}));
+  EXPECT_TRUE(a.values.empty());
+  EXPECT_EQ(a.size(), 6u);
+  EXPECT_EQ(a[5], 6.5);
   EXPECT_FALSE(test::exists(path + ".tmp"));
 }
 
@@ -56,6 +61,11 @@ TEST(Npy, ReadsFortranOrderAsRowMajor) {
                           col, sizeof col));
   NpyArray a = readNpy(path);
   EXPECT_EQ(a.values, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  float colF[6] = {1, 4, 2, 5, 3, 6};
+  writeText(path, npyFile("{'descr': '<f4', 'fortran_order': True, "
+                          "'shape': (2, 3), }",
+                          colF, sizeof colF));
+  EXPECT_EQ(readNpy(path).floats, (std::vector<float>{1, 2, 3, 4, 5, 6}));
 }
 
 TEST(Npy, RejectsCorruptFiles) {
@@ -79,6 +89,41 @@ TEST(Npy, RejectsCorruptFiles) {
             std::string::npos);
 }
 
+TEST(Npy, ReadsGzippedArraysAndCountsBytesPastTheData) {
+  float data[3] = {0.5f, -2, 7};
+  std::string npy = npyFile("{'descr': '<f4', 'fortran_order': False, "
+                            "'shape': (3,), }",
+                            data, sizeof data);
+  std::string path = scratch("g.npy.gz");
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, npy.data(), npy.size());
+  gzclose(f);
+  EXPECT_EQ(readNpy(path).floats, (std::vector<float>{0.5f, -2, 7}));
+  // Data read straight into the array: what follows it still counts.
+  path = scratch("long.npy");
+  writeText(path, npy + std::string(5000, 'x'));
+  EXPECT_EQ(errorOf([&] { readNpy(path); }),
+            path + ": data: expected 12 bytes for shape (3,), found 5012");
+}
+
+TEST(ReadFile, ReadsPlainAndGzippedFilesWhole) {
+  // 1 MiB and a bit, gzipped to a few KiB: the buffer sized from the file
+  // grows as it fills.
+  std::string content;
+  for (int i = 0; i < (1 << 20) + 77; ++i)
+    content += char(i % 251 < 3 ? i % 7 : 0);
+  std::string gz = scratch("big.bin.gz");
+  gzFile f = gzopen(gz.c_str(), "wb");
+  gzwrite(f, content.data(), content.size());
+  gzclose(f);
+  EXPECT_EQ(readFile(gz), content);
+  std::string plain = scratch("big.bin");
+  writeText(plain, content);
+  EXPECT_EQ(readFile(plain), content);
+  writeText(plain, "");
+  EXPECT_EQ(readFile(plain), "");
+}
+
 TEST(Idx, ReadsGzippedImagesAsScaledPixels) {
   // 2 images of 2x3 unsigned bytes, MNIST's layout, gzipped.
   std::string idx = std::string("\0\0\x08\x03", 4);
@@ -94,7 +139,7 @@ TEST(Idx, ReadsGzippedImagesAsScaledPixels) {
   NpyArray a = readNpy(path);
   EXPECT_EQ(a.shape, (std::vector<int64_t>{2, 2, 3}));
   EXPECT_FALSE(a.isInteger);
-  EXPECT_DOUBLE_EQ(a.values[11], 220.0 / 255.0);
+  EXPECT_EQ(a.floats[11], float(220.0 / 255.0));
 }
 
 TEST(Idx, ReadsLabelsAndRejectsTruncation) {
@@ -103,7 +148,9 @@ TEST(Idx, ReadsLabelsAndRejectsTruncation) {
   writeText(path, idx);
   NpyArray a = readNpy(path);
   EXPECT_TRUE(a.isInteger);
-  EXPECT_EQ(a.values, (std::vector<double>{7, 2, 9}));
+  EXPECT_EQ(a.size(), 3u);
+  EXPECT_EQ(std::vector<double>({a[0], a[1], a[2]}),
+            (std::vector<double>{7, 2, 9}));
   writeText(path, idx.substr(0, 10));
   EXPECT_EQ(errorOf([&] { readNpy(path); }),
             path + ": data: expected 3 bytes of elements, found 2");
