@@ -281,6 +281,8 @@ void shuffleRows(Dataset &d, uint64_t seed) {
     permute(d.y, yWidth);
   if (!d.labels.empty())
     permute(d.labels, int64_t(d.labels.size()) / d.rows);
+  if (!d.starts.empty())
+    permute(d.starts, 1);
 }
 
 Dataset splitTail(Dataset &d, int64_t rows) {
@@ -299,6 +301,9 @@ Dataset splitTail(Dataset &d, int64_t rows) {
     move(d.y, tail.y, yWidth);
   if (!d.labels.empty())
     move(d.labels, tail.labels, labelWidth);
+  if (!d.starts.empty())
+    move(d.starts, tail.starts, 1);
+  tail.text = d.text;
   d.rows = keep;
   return tail;
 }
@@ -309,12 +314,27 @@ void gatherBatch(const Manifest &m, const Dataset &d,
                  std::vector<int32_t> &labels) {
   y.clear();
   labels.clear();
+  int64_t rows = end - begin;
+  if (d.text) {
+    // x: [rows, T] bytes from each window's start; labels: [rows, T] the
+    // bytes one further on.
+    int64_t t = m.inputSize;
+    x.resize(size_t(rows * t));
+    labels.resize(size_t(rows * t));
+    for (int64_t i = 0; i < rows; ++i) {
+      const char *window = d.text->data() + d.starts[order[begin + i]];
+      for (int64_t k = 0; k < t; ++k) {
+        x[i * t + k] = float(uint8_t(window[k]));
+        labels[i * t + k] = int32_t(uint8_t(window[k + 1]));
+      }
+    }
+    return;
+  }
   // x: [inputs][rows, in.size], every element written below. Each thread
   // copies the rows its share of the step's per-example loops reads; a
   // small batch (the seed network's 32 floats) is copied here, where
   // waking the team would cost more than the copy.
   constexpr int64_t kParallelCopyFloats = 16384;
-  int64_t rows = end - begin;
   x.resize(size_t(rows * m.inputSize));
   float *out = x.data();
   for (const InputInfo &in : m.inputs) {

@@ -6,6 +6,7 @@
 #include "npy.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,12 @@ struct Dataset {
   std::vector<float> x;        // x: [rows, inputSize], inputs side by side
   std::vector<float> y;      // y: [rows, outputs] (dense targets)
   std::vector<int32_t> labels; // labels: [rows] (class indices)
+  // A language model's text (loadText), x and labels left empty: row r's
+  // tokens are the inputSize bytes from starts[r], its labels the bytes one
+  // further on. As windows of floats and labels, a text read at a stride
+  // of 1 would take 8 x inputSize bytes for each of its own.
+  std::shared_ptr<const std::string> text;
+  std::vector<int64_t> starts;
 };
 
 // CSV rows: input features, then the targets (one column per output, or one
@@ -34,8 +41,7 @@ struct Named {
   std::string where;
   NpyArray array;
 };
-Dataset fromArrays(const Manifest &m, std::vector<Named> xs,
-                   const Named *y);
+Dataset fromArrays(const Manifest &m, std::vector<Named> xs, const Named *y);
 Dataset loadDefault(const Manifest &m, const float *data);
 // A text file (gzipped or not) as byte tokens for a language model with a
 // [T] input: row i is bytes [i*stride, i*stride + T), its labels the bytes

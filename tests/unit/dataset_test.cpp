@@ -4,6 +4,7 @@
 #include "dataset.h"
 #include "test_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -107,4 +108,44 @@ TEST(Dataset, NamesTheLineAndColumnOfABadTokenInCsv) {
                    "[0, 5), got 7.000000");
   writeText(path, "1,2,0.5,0\n3,4,-2,1\n");
   EXPECT_EQ(loadCsv(m, path).x, (std::vector<float>{1, 2, 0.5, 3, 4, -2}));
+}
+
+// A byte-level language model of context 4: its text is kept once, each
+// batch gathering the windows' tokens and next-byte labels.
+TEST(Dataset, GathersTextWindowsByStride) {
+  Manifest m = parseManifest("sinter-manifest 6\n"
+                             "model lm\n"
+                             "loss sparse_categorical_crossentropy\n"
+                             "optimizer sgd learning_rate=0.1\n"
+                             "input tokens 4\n"
+                             "tokens tokens 256\n"
+                             "output 4,256\n"
+                             "target labels 4\n"
+                             "param_elems 0\n"
+                             "default_data 1 4 4\n"
+                             "end\n");
+  std::string path = scratch("text.txt");
+  writeText(path, "abcdefghij"); // windows of 4 + 1 from 0, 3 (6 is past)
+  Dataset d = loadText(m, path, 3);
+  ASSERT_EQ(d.rows, 2);
+  EXPECT_TRUE(d.x.empty());
+  std::vector<float> x, y;
+  std::vector<int32_t> labels;
+  gatherBatch(m, d, {1, 0}, 0, 2, x, y, labels);
+  EXPECT_EQ(x, (std::vector<float>{'d', 'e', 'f', 'g', 'a', 'b', 'c', 'd'}));
+  EXPECT_EQ(labels,
+            (std::vector<int32_t>{'e', 'f', 'g', 'h', 'b', 'c', 'd', 'e'}));
+  // Stride 1 (6 windows) split: the tail keeps the text and its windows.
+  d = loadText(m, path, 1);
+  Dataset tail = splitTail(d, 2);
+  ASSERT_EQ(tail.rows, 2);
+  ASSERT_EQ(d.rows, 4);
+  gatherBatch(m, tail, {0, 1}, 1, 2, x, y, labels);
+  EXPECT_EQ(x, (std::vector<float>{'f', 'g', 'h', 'i'}));
+  EXPECT_EQ(labels, (std::vector<int32_t>{'g', 'h', 'i', 'j'}));
+  // Shuffled by the split's seed: rows are whole windows, each once.
+  shuffleRows(d, 7);
+  std::vector<int64_t> starts = d.starts;
+  std::sort(starts.begin(), starts.end());
+  EXPECT_EQ(starts, (std::vector<int64_t>{0, 1, 2, 3}));
 }
