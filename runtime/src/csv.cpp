@@ -2,73 +2,83 @@
 
 #include "error.h"
 
-#include <cerrno>
+#include <algorithm>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
-#include <sstream>
+#include <cstring>
 
 namespace sinter {
 
 namespace {
-bool parseNumber(const std::string &field, double &out) {
-  size_t b = field.find_first_not_of(" \t\r");
-  size_t e = field.find_last_not_of(" \t\r");
-  if (b == std::string::npos)
-    return false;
-  std::string f = field.substr(b, e - b + 1);
-  char *end = nullptr;
-  errno = 0;
-  out = std::strtod(f.c_str(), &end);
-  return end == f.c_str() + f.size() && errno == 0 && std::isfinite(out);
-}
+bool blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
-std::vector<std::string> split(const std::string &line) {
-  std::vector<std::string> fields;
-  std::stringstream ss(line);
-  std::string f;
-  while (std::getline(ss, f, ','))
-    fields.push_back(f);
-  if (!line.empty() && line.back() == ',')
-    fields.push_back("");
-  return fields;
+// The number in [b, e), with blanks around it; false for anything else,
+// and for infinities, NaNs and values out of a double's range.
+bool parseNumber(const char *b, const char *e, double &out) {
+  while (b < e && blank(*b))
+    ++b;
+  while (e > b && blank(e[-1]))
+    --e;
+  if (e - b > 1 && *b == '+' && b[1] != '-') // from_chars takes no '+'
+    ++b;
+  auto [end, ec] = std::from_chars(b, e, out);
+  return b < e && ec == std::errc() && end == e && std::isfinite(out);
 }
 } // namespace
 
+// Walks the text in place, parsing each field where it lies (a stream and
+// strings for every line and field took 1.1 s for mnist-mlp's 6,400 rows,
+// 45 MB).
 CsvTable readCsv(const std::string &path) {
   std::string text = readFile(path);
-  std::istringstream in(text);
   CsvTable t;
-  std::string line;
-  int lineNo = 0;
-  while (std::getline(in, line)) {
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos)
+  const char *p = text.data(), *end = p + text.size();
+  for (int lineNo = 1; p < end; ++lineNo) {
+    auto eol = static_cast<const char *>(std::memchr(p, '\n', end - p));
+    const char *line = p, *lineEnd = eol ? eol : end;
+    p = eol ? eol + 1 : end;
+    if (lineEnd > line && lineEnd[-1] == '\r')
+      --lineEnd;
+    if (std::all_of(line, lineEnd,
+                    [](char c) { return c == ' ' || c == '\t'; }))
       continue;
-    std::vector<std::string> fields = split(line);
-    std::vector<double> row(fields.size());
-    bool numeric = true;
-    size_t bad = 0;
-    for (size_t i = 0; i < fields.size() && numeric; ++i)
-      if (!parseNumber(fields[i], row[i])) {
-        numeric = false;
-        bad = i;
+    // Its fields, appended to the table until one is not a number.
+    size_t rowStart = t.values.size(), fields = 0, bad = 0;
+    const char *badField = nullptr, *badEnd = nullptr;
+    for (const char *f = line;; ++fields) {
+      auto comma = static_cast<const char *>(std::memchr(f, ',', lineEnd - f));
+      const char *fieldEnd = comma ? comma : lineEnd;
+      double v;
+      if (!badField && !parseNumber(f, fieldEnd, v)) {
+        badField = f;
+        badEnd = fieldEnd;
+        bad = fields;
       }
-    if (!numeric) {
+      if (!badField)
+        t.values.push_back(v);
+      if (!comma)
+        break;
+      f = comma + 1;
+    }
+    ++fields;
+    if (badField) {
+      t.values.resize(rowStart);
       if (t.cols == 0 && t.values.empty() && lineNo == 1)
         continue; // a header line
-      fail(path, "line " + std::to_string(lineNo) + ", column " +
-                     std::to_string(bad + 1),
-           "expected a number, got '" + fields[bad] + "'");
+      fail(path,
+           "line " + std::to_string(lineNo) + ", column " +
+               std::to_string(bad + 1),
+           "expected a number, got '" + std::string(badField, badEnd) + "'");
     }
-    if (t.cols == 0)
-      t.cols = fields.size();
-    else if (fields.size() != t.cols)
+    if (t.cols == 0) {
+      t.cols = fields;
+      // Room for as many rows as the first one's length suggests (grown by
+      // doubling, the table copied itself over and over).
+      t.values.reserve((text.size() / size_t(p - line) + 1) * fields);
+    } else if (fields != t.cols)
       fail(path, "line " + std::to_string(lineNo),
            "expected " + std::to_string(t.cols) + " columns, got " +
-               std::to_string(fields.size()));
-    t.values.insert(t.values.end(), row.begin(), row.end());
+               std::to_string(fields));
     t.lines.push_back(lineNo);
   }
   if (t.values.empty())

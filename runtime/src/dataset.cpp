@@ -62,6 +62,11 @@ Dataset loadCsv(const Manifest &m, const std::string &path) {
              std::to_string(t.cols));
   Dataset d;
   d.rows = t.rows();
+  d.x.reserve(d.rows * m.inputSize);
+  if (m.labels)
+    d.labels.reserve(d.rows * m.labelCount);
+  else
+    d.y.reserve(d.rows * m.outputSize);
   for (int64_t r = 0; r < d.rows; ++r) {
     const double *row = &t.values[r * t.cols];
     std::string line = "line " + std::to_string(t.lines[r]);

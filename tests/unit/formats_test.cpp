@@ -158,12 +158,12 @@ TEST(Idx, ReadsLabelsAndRejectsTruncation) {
 
 TEST(Csv, SkipsAHeaderAndReadsRows) {
   std::string path = scratch("d.csv");
-  writeText(path, "a,b,label\n0.5, -1 ,2\r\n\n1e-3,4,0\n");
+  writeText(path, "a,b,label\n0.5, -1 ,2\r\n\n1e-3,+4,0\n \t\n.5,5.,1");
   CsvTable t = readCsv(path);
   EXPECT_EQ(t.cols, 3u);
-  EXPECT_EQ(t.rows(), 2u);
-  EXPECT_EQ(t.values, (std::vector<double>{0.5, -1, 2, 1e-3, 4, 0}));
-  EXPECT_EQ(t.lines, (std::vector<int>{2, 4}));
+  EXPECT_EQ(t.rows(), 3u);
+  EXPECT_EQ(t.values, (std::vector<double>{0.5, -1, 2, 1e-3, 4, 0, 0.5, 5, 1}));
+  EXPECT_EQ(t.lines, (std::vector<int>{2, 4, 6}));
 }
 
 TEST(Csv, NamesTheLineAndColumnOfBadFields) {
@@ -177,6 +177,15 @@ TEST(Csv, NamesTheLineAndColumnOfBadFields) {
   writeText(path, "1,2\n3,nan\n");
   EXPECT_EQ(errorOf([&] { readCsv(path); }),
             path + ": line 2, column 2: expected a number, got 'nan'");
+  writeText(path, "1,2\n3,4 5\n");
+  EXPECT_EQ(errorOf([&] { readCsv(path); }),
+            path + ": line 2, column 2: expected a number, got '4 5'");
+  writeText(path, "1,2\n3,\n");
+  EXPECT_EQ(errorOf([&] { readCsv(path); }),
+            path + ": line 2, column 2: expected a number, got ''");
+  writeText(path, "1,2\n3,+-4\n");
+  EXPECT_EQ(errorOf([&] { readCsv(path); }),
+            path + ": line 2, column 2: expected a number, got '+-4'");
   writeText(path, "only,a,header\n");
   EXPECT_EQ(errorOf([&] { readCsv(path); }), path + ": no data rows");
 }
