@@ -168,26 +168,18 @@ TEST(Csv, SkipsAHeaderAndReadsRows) {
 
 TEST(Csv, NamesTheLineAndColumnOfBadFields) {
   std::string path = scratch("bad.csv");
-  writeText(path, "1,2\n3,oops\n");
-  EXPECT_EQ(errorOf([&] { readCsv(path); }),
-            path + ": line 2, column 2: expected a number, got 'oops'");
-  writeText(path, "1,2\n3,4,5\n");
-  EXPECT_EQ(errorOf([&] { readCsv(path); }),
-            path + ": line 2: expected 2 columns, got 3");
-  writeText(path, "1,2\n3,nan\n");
-  EXPECT_EQ(errorOf([&] { readCsv(path); }),
-            path + ": line 2, column 2: expected a number, got 'nan'");
-  writeText(path, "1,2\n3,4 5\n");
-  EXPECT_EQ(errorOf([&] { readCsv(path); }),
-            path + ": line 2, column 2: expected a number, got '4 5'");
-  writeText(path, "1,2\n3,\n");
-  EXPECT_EQ(errorOf([&] { readCsv(path); }),
-            path + ": line 2, column 2: expected a number, got ''");
-  writeText(path, "1,2\n3,+-4\n");
-  EXPECT_EQ(errorOf([&] { readCsv(path); }),
-            path + ": line 2, column 2: expected a number, got '+-4'");
-  writeText(path, "only,a,header\n");
-  EXPECT_EQ(errorOf([&] { readCsv(path); }), path + ": no data rows");
+  const std::pair<const char *, const char *> cases[] = {
+      {"1,2\n3,oops\n", "line 2, column 2: expected a number, got 'oops'"},
+      {"1,2\n3,4,5\n", "line 2: expected 2 columns, got 3"},
+      {"1,2\n3,nan\n", "line 2, column 2: expected a number, got 'nan'"},
+      {"1,2\n3,4 5\n", "line 2, column 2: expected a number, got '4 5'"},
+      {"1,2\n3,\n", "line 2, column 2: expected a number, got ''"},
+      {"1,2\n3,+-4\n", "line 2, column 2: expected a number, got '+-4'"},
+      {"only,a,header\n", "no data rows"}};
+  for (auto [text, error] : cases) {
+    writeText(path, text);
+    EXPECT_EQ(errorOf([&] { readCsv(path); }), path + ": " + error) << text;
+  }
 }
 
 TEST(Safetensors, RoundTripsAndMatchesTheByteLayout) {
