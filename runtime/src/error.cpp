@@ -50,8 +50,14 @@ FileReader::FileReader(const std::string &path) : path_(path) {
   if (!file_)
     fail(path, "", std::string("cannot open: ") + std::strerror(errno));
   struct stat st;
-  if (stat(path.c_str(), &st) == 0)
+  if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
     sizeOnDisk_ = size_t(st.st_size);
+}
+
+std::optional<size_t> FileReader::bytesLeft() {
+  if (sizeOnDisk_ == 0 || !gzdirect(gzFile(file_)) || done_ > sizeOnDisk_)
+    return std::nullopt;
+  return sizeOnDisk_ - done_;
 }
 
 FileReader::~FileReader() { gzclose(gzFile(file_)); }
@@ -72,6 +78,7 @@ size_t FileReader::read(void *out, size_t n) {
       break;
     done += size_t(got);
   }
+  done_ += done;
   return done;
 }
 

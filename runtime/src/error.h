@@ -3,6 +3,7 @@
 // in the command line driver, which prints it and exits non-zero.
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -36,14 +37,18 @@ public:
 
   // Reads up to `n` bytes into `out`: how many (fewer only at the end).
   size_t read(void *out, size_t n);
-  // The file's size on disk: its content's unless it is gzipped.
+  // The file's size on disk (0 if not a regular file): a first guess of
+  // its content's.
   size_t sizeOnDisk() const { return sizeOnDisk_; }
-  const std::string &path() const { return path_; }
+  // The bytes left to read, when known without reading them: a regular
+  // file that is not gzipped. Lets a loader check a header's sizes before
+  // it allocates what they promise.
+  std::optional<size_t> bytesLeft();
 
 private:
   std::string path_;
   void *file_;
-  size_t sizeOnDisk_ = 0;
+  size_t sizeOnDisk_ = 0, done_ = 0;
 };
 
 // The whole file (decompressed if it is gzipped), or an Error naming it.

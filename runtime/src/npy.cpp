@@ -41,14 +41,19 @@ std::vector<T> toRowMajor(const std::vector<T> &col,
 
 // A .npy array from `bytes` already read (at least its first 12, or all the
 // source has) and `read(out, n)`, which reads up to n more (fewer only at
-// the end): the header, then the data straight into the array's storage.
+// the end) of the `left` bytes the source still holds: the header, then
+// the data straight into the array's storage, once their size is known to
+// be the header's (a damaged shape must not allocate what it promises).
 template <typename Read>
-NpyArray parseNpyFrom(const std::string &path, std::string bytes, Read &&read) {
+NpyArray parseNpyFrom(const std::string &path, std::string bytes, Read &&read,
+                      size_t left) {
   // Makes `bytes` hold its first n (or all there are).
   auto need = [&](size_t n) {
     if (size_t have = bytes.size(); have < n) {
       bytes.resize(n);
-      bytes.resize(have + read(&bytes[have], n - have));
+      size_t got = read(&bytes[have], n - have);
+      bytes.resize(have + got);
+      left -= got;
     }
   };
   need(12);
@@ -104,21 +109,16 @@ NpyArray parseNpyFrom(const std::string &path, std::string bytes, Read &&read) {
              "' (expected float32/float64 or an integer type)");
   a.isInteger = kind != 'f';
 
-  // The data: the bytes read with the header, then the rest; anything
-  // past them counted for the message.
+  // The data: the bytes read with the header, then the rest.
   size_t want = size_t(count) * size, data = start + headerLen;
+  if (size_t found = bytes.size() - data + left; found != want)
+    fail(path, "data",
+         "expected " + std::to_string(want) + " bytes for shape (" + dims +
+             "), found " + std::to_string(found));
   auto readData = [&](char *out) {
-    size_t early = std::min(bytes.size() - data, want);
+    size_t early = bytes.size() - data;
     std::memcpy(out, bytes.data() + data, early);
-    size_t found = early + read(out + early, want - early);
-    found += bytes.size() - data - early;
-    char rest[4096];
-    while (size_t more = read(rest, sizeof rest))
-      found += more;
-    if (found != want)
-      fail(path, "data",
-           "expected " + std::to_string(want) + " bytes for shape (" + dims +
-               "), found " + std::to_string(found));
+    read(out + early, want - early);
   };
   if (kind == 'f' && size == 4) { // little-endian, as the floats are
     a.floats.resize(count);
@@ -170,13 +170,18 @@ NpyArray readNpy(const std::string &path) {
   }
   if (first.size() < 10 || first.compare(0, 6, "\x93NUMPY") != 0)
     fail(path, "", "not a .npy or IDX file (missing the \\x93NUMPY magic)");
-  return parseNpyFrom(path, std::move(first),
-                      [&](void *out, size_t n) { return f.read(out, n); });
+  // A gzipped (or piped) file's size is known only once it is read.
+  std::optional<size_t> left = f.bytesLeft();
+  if (!left)
+    return parseNpy(path, readFile(path));
+  return parseNpyFrom(
+      path, std::move(first),
+      [&](void *out, size_t n) { return f.read(out, n); }, *left);
 }
 
 NpyArray parseNpy(const std::string &path, std::string bytes) {
-  return parseNpyFrom(path, std::move(bytes),
-                      [](void *, size_t) { return size_t(0); });
+  return parseNpyFrom(
+      path, std::move(bytes), [](void *, size_t) { return size_t(0); }, 0);
 }
 
 void writeNpy(const std::string &path, const std::vector<int64_t> &shape,

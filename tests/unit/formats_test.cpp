@@ -85,6 +85,15 @@ TEST(Npy, RejectsCorruptFiles) {
   writeText(path, text.substr(0, text.size() - 8));
   EXPECT_EQ(errorOf([&] { readNpy(path); }),
             path + ": data: expected 64 bytes for shape (4,4), found 56");
+  // A damaged shape promising 285 TiB: refused before anything is
+  // allocated for it.
+  float four[4] = {1, 2, 3, 4};
+  writeText(path, npyFile("{'descr': '<f4', 'fortran_order': False, "
+                          "'shape': (100000000000, 784), }",
+                          four, sizeof four));
+  EXPECT_EQ(errorOf([&] { readNpy(path); }),
+            path + ": data: expected 313600000000000 bytes for shape "
+                   "(100000000000, 784), found 16");
   EXPECT_NE(errorOf([&] { readNpy(scratch("missing.npy")); }).find("cannot open"),
             std::string::npos);
 }
