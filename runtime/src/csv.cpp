@@ -33,6 +33,10 @@ CsvTable readCsv(const std::string &path) {
   std::string text = readFile(path);
   CsvTable t;
   const char *p = text.data(), *end = p + text.size();
+  // A UTF-8 byte order mark (spreadsheets write one) would make a first
+  // row of numbers look like a header, and drop it.
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0)
+    p += 3;
   for (int lineNo = 1; p < end; ++lineNo) {
     auto eol = static_cast<const char *>(std::memchr(p, '\n', end - p));
     const char *line = p, *lineEnd = eol ? eol : end;

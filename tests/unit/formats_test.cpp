@@ -173,6 +173,8 @@ TEST(Csv, SkipsAHeaderAndReadsRows) {
   EXPECT_EQ(t.rows(), 3u);
   EXPECT_EQ(t.values, (std::vector<double>{0.5, -1, 2, 1e-3, 4, 0, 0.5, 5, 1}));
   EXPECT_EQ(t.lines, (std::vector<int>{2, 4, 6}));
+  writeText(path, "\xEF\xBB\xBF" "1,2\n3,4\n"); // a byte order mark
+  EXPECT_EQ(readCsv(path).values, (std::vector<double>{1, 2, 3, 4}));
 }
 
 TEST(Csv, NamesTheLineAndColumnOfBadFields) {
