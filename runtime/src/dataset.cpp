@@ -275,11 +275,24 @@ void shuffleRows(Dataset &d, uint64_t seed) {
     std::swap(order[i], order[rng.below(uint64_t(i + 1))]);
   int64_t xWidth = d.rows ? int64_t(d.x.size()) / d.rows : 0;
   int64_t yWidth = d.rows ? int64_t(d.y.size()) / d.rows : 0;
+  // Row i becomes row order[i], in place, cycle by cycle (a copy of the
+  // data set would double the trainer's memory while it splits).
   auto permute = [&](auto &v, int64_t width) {
-    auto copy = v;
-    for (int64_t i = 0; i < d.rows; ++i)
-      std::copy(copy.begin() + order[i] * width,
-                copy.begin() + (order[i] + 1) * width, v.begin() + i * width);
+    auto row = [&](int64_t r) { return v.begin() + r * width; };
+    std::vector<bool> placed(d.rows);
+    std::vector<typename std::decay_t<decltype(v)>::value_type> first(width);
+    for (int64_t s = 0; s < d.rows; ++s) {
+      if (placed[s])
+        continue;
+      std::copy(row(s), row(s + 1), first.begin());
+      int64_t i = s;
+      for (; order[i] != s; i = order[i]) {
+        std::copy(row(order[i]), row(order[i] + 1), row(i));
+        placed[i] = true;
+      }
+      std::copy(first.begin(), first.end(), row(i));
+      placed[i] = true;
+    }
   };
   permute(d.x, xWidth);
   if (!d.y.empty())

@@ -149,3 +149,33 @@ TEST(Dataset, GathersTextWindowsByStride) {
   std::sort(starts.begin(), starts.end());
   EXPECT_EQ(starts, (std::vector<int64_t>{0, 1, 2, 3}));
 }
+
+// The validation split's shuffle moves whole rows of every array by one
+// permutation, in place.
+TEST(Dataset, ShufflesWholeRowsInPlace) {
+  Dataset d;
+  d.rows = 50;
+  for (int64_t r = 0; r < d.rows; ++r) {
+    d.x.insert(d.x.end(), {float(r), r + 0.5f, r + 0.25f});
+    d.y.insert(d.y.end(), {-float(r), 2.0f * r});
+    d.starts.push_back(7 * r);
+  }
+  Dataset again = d;
+  shuffleRows(d, 3);
+  shuffleRows(again, 3);
+  EXPECT_EQ(d.x, again.x);
+  std::vector<bool> seen(d.rows);
+  int64_t moved = 0;
+  for (int64_t i = 0; i < d.rows; ++i) {
+    int64_t k = int64_t(d.x[3 * i]);
+    ASSERT_TRUE(k >= 0 && k < d.rows && !seen[k]);
+    seen[k] = true;
+    moved += k != i;
+    EXPECT_EQ(d.x[3 * i + 1], k + 0.5f);
+    EXPECT_EQ(d.x[3 * i + 2], k + 0.25f);
+    EXPECT_EQ(d.y[2 * i], -float(k));
+    EXPECT_EQ(d.y[2 * i + 1], 2.0f * k);
+    EXPECT_EQ(d.starts[i], 7 * k);
+  }
+  EXPECT_GT(moved, 40);
+}
