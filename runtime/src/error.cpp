@@ -82,21 +82,25 @@ size_t FileReader::read(void *out, size_t n) {
   return done;
 }
 
-std::string readFile(const std::string &path) {
+std::string FileReader::readRest(std::string start) {
   // Read in place into a buffer the file's size (a plain file's is its
   // content's; a gzipped one's doubles as it fills): appending 64 KiB
   // pieces to a growing string copied mnist-mlp's 40 MB of pixels
   // several times over, a third of the trainer's start.
-  FileReader f(path);
-  std::string out(std::max<size_t>(f.sizeOnDisk() + 1, 1 << 16), '\0');
-  size_t used = 0;
-  while (size_t got = f.read(&out[used], out.size() - used)) {
+  size_t used = start.size();
+  start.resize(
+      std::max<size_t>(sizeOnDisk_ + 1, std::max<size_t>(used, 1 << 16)));
+  while (size_t got = read(&start[used], start.size() - used)) {
     used += got;
-    if (used == out.size())
-      out.resize(2 * out.size());
+    if (used == start.size())
+      start.resize(2 * start.size());
   }
-  out.resize(used);
-  return out;
+  start.resize(used);
+  return start;
+}
+
+std::string readFile(const std::string &path) {
+  return FileReader(path).readRest();
 }
 
 } // namespace sinter

@@ -44,6 +44,8 @@ public:
   // file that is not gzipped. Lets a loader check a header's sizes before
   // it allocates what they promise.
   std::optional<size_t> bytesLeft();
+  // `start` (the bytes read so far) followed by the rest of the file.
+  std::string readRest(std::string start = {});
 
 private:
   std::string path_;

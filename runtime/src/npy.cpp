@@ -159,7 +159,7 @@ NpyArray readNpy(const std::string &path) {
   first.resize(f.read(first.data(), first.size()));
   if (looksLikeIdx(first)) {
     // IDX images of unsigned bytes are pixels: scaled to [0, 1].
-    std::string bytes = readFile(path);
+    std::string bytes = f.readRest(std::move(first));
     NpyArray a = readIdx(path, bytes);
     if (uint8_t(bytes[2]) == 0x08 && a.shape.size() > 1) {
       for (float &v : a.floats)
@@ -173,7 +173,7 @@ NpyArray readNpy(const std::string &path) {
   // A gzipped (or piped) file's size is known only once it is read.
   std::optional<size_t> left = f.bytesLeft();
   if (!left)
-    return parseNpy(path, readFile(path));
+    return parseNpy(path, f.readRest(std::move(first)));
   return parseNpyFrom(
       path, std::move(first),
       [&](void *out, size_t n) { return f.read(out, n); }, *left);
