@@ -382,6 +382,29 @@ func.func @conv_input_grad(%g: memref<?x18x18x16xf32>, %f: memref<5x5x16x6xf32>,
   }
   return
 }
+// -----
+
+// The input gradient of a 3x3 convolution into 100 channels (k1-mix's):
+// three window tiles of two registers and an edge of 4, not six tiles of
+// one register: one register of columns costs a broadcast load per FMA.
+// CHECK-LABEL: func.func @window_wide_columns
+// CHECK: scf.for %{{.*}} = %c0 to %c96 step %c32
+// CHECK: vector.fma {{.*}}x32xf32>
+// CHECK: vector.fma {{.*}}x4xf32>
+// CHECK-NOT: x16xf32>
+#g2 = affine_map<(n, i, j, a, b, o, c) -> (n, i + a, j + b, o)>
+#f2 = affine_map<(n, i, j, a, b, o, c) -> (a, b, o, c)>
+#dx2 = affine_map<(n, i, j, a, b, o, c) -> (n, i, j, c)>
+func.func @window_wide_columns(%g: memref<?x22x22x60xf32>, %f: memref<3x3x60x100xf32>, %dx: memref<?x20x20x100xf32>) {
+  linalg.generic {indexing_maps = [#g2, #f2, #dx2], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%g, %f : memref<?x22x22x60xf32>, memref<3x3x60x100xf32>) outs(%dx : memref<?x20x20x100xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
 
 // -----
 
