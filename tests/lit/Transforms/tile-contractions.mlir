@@ -408,6 +408,58 @@ func.func @window_wide_columns(%g: memref<?x22x22x60xf32>, %f: memref<3x3x60x100
 
 // -----
 
+// A window contraction into 60 columns (k1-mix's forward convolution,
+// taps outside the image's tiles): split by its columns into 32, in tiles
+// of two registers, and 28, in tiles of one (16 and 12), each part shaped
+// on its own and each zeroed just before its taps.
+// CHECK-LABEL: func.func @window_wide_edge(
+// CHECK: memref.subview %arg2[%{{.*}}, 0, 0, 0] [1, 8, 8, 32]
+// CHECK-NEXT: linalg.fill
+// CHECK: vector.fma {{.*}} : vector<8x32xf32>
+// CHECK: memref.subview %arg2[%{{.*}}, 0, 0, 32] [1, 8, 8, 28]
+// CHECK-NEXT: linalg.fill
+// CHECK: vector.fma {{.*}} : vector<2x8x16xf32>
+// CHECK: vector.fma {{.*}} : vector<2x8x12xf32>
+// CHECK-NOT: x32xf32>
+#we_g = affine_map<(n, i, j, a, b, o, c) -> (n, i + a, j + b, o)>
+#we_f = affine_map<(n, i, j, a, b, o, c) -> (a, b, o, c)>
+#we_dx = affine_map<(n, i, j, a, b, o, c) -> (n, i, j, c)>
+func.func @window_wide_edge(%g: memref<?x10x10x256xf32>, %f: memref<3x3x256x60xf32>, %dx: memref<?x8x8x60xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dx : memref<?x8x8x60xf32>)
+  linalg.generic {indexing_maps = [#we_g, #we_f, #we_dx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%g, %f : memref<?x10x10x256xf32>, memref<3x3x256x60xf32>) outs(%dx : memref<?x8x8x60xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// The same over 40 channels: tiles of 16 keep their taps inside (23 KiB of
+// filter rows), tiles of 32 would not (46 KiB), so the columns stay one op
+// in tiles of one register.
+// CHECK-LABEL: func.func @window_wide_edge_taps_inside(
+// CHECK-NOT: x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16
+// CHECK: vector.fma {{.*}} : vector<2x8x16xf32>
+// CHECK: vector.fma {{.*}} : vector<2x8x12xf32>
+func.func @window_wide_edge_taps_inside(%g: memref<?x10x10x40xf32>, %f: memref<3x3x40x60xf32>, %dx: memref<?x8x8x60xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dx : memref<?x8x8x60xf32>)
+  linalg.generic {indexing_maps = [#we_g, #we_f, #we_dx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%g, %f : memref<?x10x10x40xf32>, memref<3x3x40x60xf32>) outs(%dx : memref<?x8x8x60xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // A window contraction over images whose tiles would each read 288 KiB of
 // filter rows (3x3 taps of 256 channels for 32 columns): the taps run
 // outside the image's tiles, each tile summing one tap's 256 channels, the
@@ -645,12 +697,14 @@ func.func @filter_grad_few_tiles(%x: memref<?x18x18x1x3xf32>, %g: memref<?x16x16
 
 // -----
 
-// A 1x1 window over 57 output channels with AVX2's tiles: 7 tiles of 8
-// columns and an edge of one, whose tile, its unit loops dropped, has the
-// 11 positions innermost: no vector width on AVX2 (LLVM built it float by
-// float through the stack), so it stays a scalar linalg op.
+// A 1x1 window over 57 output channels with AVX2's tiles: split into 48
+// columns in tiles of 16 and 9 in a tile of 8 and an edge of one, whose
+// tile, its unit loops dropped, has the 11 positions innermost: no vector
+// width on AVX2 (LLVM built it float by float through the stack), so it
+// stays a scalar linalg op.
 // AVX2-LABEL: func.func @one_column_edge
-// AVX2: scf.for %{{.*}} = %c0 to %c56 step %c8
+// AVX2: scf.for %{{.*}} = %c0 to %c48 step %c16
+// AVX2: vector.fma {{.*}} : vector<6x16xf32>
 // AVX2: vector.fma {{.*}} : vector<11x8xf32>
 // AVX2-NOT: vector<11xf32>
 // AVX2: linalg.generic {{.*}} outs(%{{.*}} : memref<11xf32, strided<[627], offset: ?>>)
