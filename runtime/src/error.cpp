@@ -88,8 +88,7 @@ std::string FileReader::readRest(std::string start) {
   // pieces to a growing string copied mnist-mlp's 40 MB of pixels
   // several times over, a third of the trainer's start.
   size_t used = start.size();
-  start.resize(
-      std::max<size_t>(sizeOnDisk_ + 1, std::max<size_t>(used, 1 << 16)));
+  start.resize(std::max<size_t>({sizeOnDisk_ + 1, used, 1 << 16}));
   while (size_t got = read(&start[used], start.size() - used)) {
     used += got;
     if (used == start.size())
