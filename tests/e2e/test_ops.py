@@ -243,6 +243,18 @@ def trials(n):
                  conv("pw", 24, (1, 1), "tanh"), conv("c3", 12, (3, 3), "tanh")]
     yield "conv_pointwise_40", sequential((7, 7, 2), pointwise), \
         "conv 7x7x2 -> 40 filters 3x3 same -> 24 filters 1x1 -> 12 filters 3x3", 1, 5, []
+    # 60 filters: their windows' column edge split off and tiled on its own
+    # (sinter-tile-contractions, splitWideWindowEdge), in the forward
+    # convolution and the input gradient into 60 channels. On AVX-512 (the
+    # host) 32 + 28 from 64 channels (taps outside the tiles); on AVX2
+    # 48 + 12 from 40 channels (taps inside).
+    wide = [conv("c60", 60, (3, 3), "tanh", padding="same"),
+            conv("c8", 8, (3, 3), "tanh")]
+    yield "conv_64_to_60_filters", sequential((8, 8, 64), wide), \
+        "conv 8x8x64 -> 60 filters 3x3 same -> 8 filters 3x3", 1, 5, []
+    yield "conv_40_to_60_filters_haswell", sequential((8, 8, 40), wide), \
+        "conv 8x8x40 -> 60 filters 3x3 same -> 8 filters 3x3 --target-cpu=haswell", \
+        1, 5, ["--target-cpu=haswell"]
     # The filter gradient of one input channel into 8 filters with SSE's
     # 8-column tiles (the compiler crashed on it once).
     first = [conv("c8", 8, (5, 5), "tanh", padding="same")]
