@@ -1518,6 +1518,22 @@ struct TileContractionsPass
     return clone;
   }
 
+  /// onRange, the clone after a fill of its result like `fill` if given
+  /// (a split contraction's parts each zero their own result). Leaves the
+  /// insertion point after the clone.
+  static linalg::GenericOp onRangeFilled(linalg::GenericOp op, unsigned loop,
+                                         OpFoldResult start, OpFoldResult count,
+                                         ResultFill fill,
+                                         RewriterBase &rewriter) {
+    linalg::GenericOp part = onRange(op, loop, start, count, rewriter);
+    if (fill) {
+      rewriter.setInsertionPoint(part);
+      fill.createFor(part.getDpsInitOperand(0)->get(), rewriter);
+      rewriter.setInsertionPointAfter(part);
+    }
+    return part;
+  }
+
   /// An scf.for from `first` to `end` by `block` at the insertion point,
   /// and in it `op` over that block of its loop `loop` (the last block cut
   /// at `end`: onRange); the insertion point is left after that op.
@@ -1563,14 +1579,11 @@ struct TileContractionsPass
     SmallVector<linalg::GenericOp> blocks;
     Value rowPanel;
     auto block = [&](OpFoldResult start, int64_t count, bool pack) {
-      linalg::GenericOp part = onRange(op, op.getNumLoops() - 2, start,
-                                       rewriter.getIndexAttr(count), rewriter);
+      linalg::GenericOp part =
+          onRangeFilled(op, op.getNumLoops() - 2, start,
+                        rewriter.getIndexAttr(count), fill, rewriter);
       if (pack || rowPanel)
         packedBlocks[part] = {pack, rowPanel};
-      if (fill) {
-        rewriter.setInsertionPoint(part);
-        fill.createFor(part.getDpsInitOperand(0)->get(), rewriter);
-      }
       blocks.push_back(part);
     };
     auto allBlocks = [&](bool pack, Value rows) {
@@ -1839,12 +1852,9 @@ struct TileContractionsPass
     for (auto [start, count] :
          {std::pair(int64_t(0), size - edge), std::pair(size - edge, edge)}) {
       splitter.setInsertionPoint(op);
-      linalg::GenericOp part = onRange(op, col, splitter.getIndexAttr(start),
-                                       splitter.getIndexAttr(count), splitter);
-      if (fill) {
-        splitter.setInsertionPoint(part);
-        fill.createFor(part.getDpsInitOperand(0)->get(), splitter);
-      }
+      linalg::GenericOp part =
+          onRangeFilled(op, col, splitter.getIndexAttr(start),
+                        splitter.getIndexAttr(count), fill, splitter);
       std::optional<TilePlan> partPlan = planFor(part, tileM, tileN, registers);
       planned = planned && partPlan;
       parts.push_back({part, partPlan ? *partPlan : plan});
@@ -2426,16 +2436,12 @@ struct TileContractionsPass
       else if (failed(copyTransposed(from, *panel, rewriter,
                                      /*mayParallelize=*/false)))
         return failure();
-      linalg::GenericOp part = onRange(op, 1, first, size, rewriter);
+      linalg::GenericOp part =
+          onRangeFilled(op, 1, first, size, fill, rewriter);
       OpOperand &rhs = *part.getDpsInputOperand(1);
       Value view = rhs.get();
       rhs.set(*panel);
       rewriter.eraseOp(view.getDefiningOp());
-      if (fill) {
-        rewriter.setInsertionPoint(part);
-        fill.createFor(part.getDpsInits()[0], rewriter);
-        rewriter.setInsertionPointAfter(part);
-      }
       blocks.push_back(part);
       return success();
     };
@@ -2732,11 +2738,8 @@ struct TileContractionsPass
     auto part = [&](AffineExpr start, AffineExpr count) {
       OpFoldResult from = apply(start), to = apply(count);
       rewriter.setInsertionPoint(op);
-      linalg::GenericOp clone = onRange(op, dim, from, to, rewriter);
-      if (fill) {
-        rewriter.setInsertionPoint(clone);
-        fill.createFor(clone.getDpsInitOperand(0)->get(), rewriter);
-      }
+      linalg::GenericOp clone =
+          onRangeFilled(op, dim, from, to, fill, rewriter);
       if (largeBlocks.contains(op))
         largeBlocks.insert(clone);
       rewriter.setInsertionPoint(fill ? fill.op() : op.getOperation());
