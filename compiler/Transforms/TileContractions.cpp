@@ -78,8 +78,13 @@ constexpr int64_t kSumBlock = 256;
 constexpr int64_t kParts = 2;
 constexpr int64_t kPartTerms = 1024;
 constexpr int64_t kFewRowTiles = 32;
-/// Marks the scf.parallel over the parts while their blocks are tiled:
-/// buffers allocated in it are one per part (allocInEntry).
+/// Groups of its result each part runs in (inParts), side by side: two
+/// parts alone would leave all but two cores of a larger machine idle
+/// while the weight gradients run.
+constexpr int64_t kPartGroups = 4;
+/// Marks the scf.parallel over the parts (and their groups) while their
+/// blocks are tiled: buffers allocated in it are one per iteration
+/// (allocInEntry).
 constexpr StringLiteral kPartsMarker = "sinter.parts";
 
 /// Whether a sum of `terms` (dynamic: the batch) runs in blocks.
@@ -1889,13 +1894,34 @@ struct TileContractionsPass
                                     block.getDpsInitOperand(0)->get());
   }
 
+  /// Groups each part of `op`'s sum runs in side by side (inParts): of its
+  /// result's columns when it has fewer rows than columns, else of its rows
+  /// (each group reads all of the other operand's block of terms: the
+  /// smaller one), kPartGroups when they divide into that many of whole
+  /// register tiles, at least two each; {0, 1} for none. Every group sums
+  /// the part's terms in the same order: the results do not depend on the
+  /// groups, only the number of threads a part can run on does.
+  std::pair<unsigned, int64_t> partGroups(linalg::GenericOp op) const {
+    SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+    if (op.getNumLoops() != 3 || ShapedType::isDynamic(sizes[0]) ||
+        ShapedType::isDynamic(sizes[1]))
+      return {0, 1};
+    unsigned dim = sizes[0] < sizes[1] ? 1 : 0;
+    int64_t tile = dim == 0 ? tileM : tileN;
+    for (int64_t groups = kPartGroups; groups > 1; groups /= 2)
+      if (sizes[dim] % (groups * tile) == 0 && sizes[dim] / groups >= 2 * tile)
+        return {dim, groups};
+    return {0, 1};
+  }
+
   /// `op`, a sum of `total` terms (the batch, at least kParts * kPartTerms,
   /// or kParts * kSumBlock for few row tiles) whose result `fill` zeroes,
-  /// as kParts parts side by side: an scf.parallel over the parts (marked
-  /// kPartsMarker), part p summing its share of the terms (contiguous, in
-  /// order, in blocks of kSumBlock) into its own partial result, one loop over
-  /// its blocks as in the one-loop form; then the result is the partials added
-  /// in part order. Returns the part's block of the sum. In one product on two
+  /// as kParts parts side by side: an scf.parallel over the parts (and their
+  /// groups, partGroups; marked kPartsMarker), part p summing its share of
+  /// the terms (contiguous, in order, in blocks of kSumBlock) into its own
+  /// partial result, one loop over its blocks as in the one-loop form; then
+  /// the result is the partials added in part order. Returns the part's (or
+  /// group's) block of the sum. In one product on two
   /// threads, each block of gpt-mini's weight gradients over 2048 rows took ~40
   /// parallel regions, its threads waiting at each; two independent halves ran
   /// 1.4-1.6x as fast (docs/performance.md). The parts do not depend on
@@ -1916,8 +1942,13 @@ struct TileContractionsPass
     };
     Value block = index(kSumBlock), parts = index(kParts);
     Value zero = index(0), one = index(1);
+    auto [groupDim, groups] = partGroups(op);
+    SmallVector<Value> bounds{parts};
+    if (groups > 1)
+      bounds.push_back(index(groups));
     auto byPart = rewriter.create<scf::ParallelOp>(
-        loc, ValueRange{zero}, ValueRange{parts}, ValueRange{one});
+        loc, SmallVector<Value>(bounds.size(), zero), bounds,
+        SmallVector<Value>(bounds.size(), one));
     byPart->setAttr(kPartsMarker, rewriter.getUnitAttr());
     rewriter.setInsertionPointToStart(byPart.getBody());
     Value p = byPart.getInductionVars().front();
@@ -1936,6 +1967,17 @@ struct TileContractionsPass
     Value start = loop.getInductionVar();
     rewriter.modifyOpInPlace(mine,
                              [&] { mine.getDpsInitOperand(0)->set(partial); });
+    if (groups > 1) {
+      // Group g: the part's result [g * size, (g + 1) * size) along groupDim.
+      int64_t size = op.getStaticLoopRanges()[groupDim] / groups;
+      OpFoldResult first = affine::makeComposedFoldedAffineApply(
+          rewriter, loc, rewriter.getAffineDimExpr(0) * size,
+          {OpFoldResult(byPart.getInductionVars()[1])});
+      linalg::GenericOp group =
+          onRange(mine, groupDim, first, rewriter.getIndexAttr(size), rewriter);
+      rewriter.eraseOp(mine);
+      mine = group;
+    }
     fillInFirstBlock(mine, fill, start, begin, rewriter);
     // result = part 0 + part 1 + ..., in that order.
     rewriter.setInsertionPointAfter(byPart);
@@ -1966,11 +2008,32 @@ struct TileContractionsPass
         .getResult();
   }
 
+  /// The iterations of `loop` (the parts of a sum and their groups), all
+  /// bounds constants.
+  static int64_t iterations(scf::ParallelOp loop) {
+    int64_t count = 1;
+    for (Value bound : loop.getUpperBound())
+      count *= *getConstantIntValue(bound);
+    return count;
+  }
+
+  /// An iteration's number in `loop` (the parts of a sum and their groups),
+  /// row-major over its induction variables as dims 0, 1, ...
+  static AffineExpr iterationNumber(scf::ParallelOp loop,
+                                    RewriterBase &rewriter) {
+    AffineExpr number = rewriter.getAffineConstantExpr(0);
+    for (auto [d, bound] : llvm::enumerate(loop.getUpperBound()))
+      number =
+          number * *getConstantIntValue(bound) + rewriter.getAffineDimExpr(d);
+    return number;
+  }
+
   /// A buffer of `type` in the function's entry block before the op holding
   /// the insertion point (sinter-plan-memory places it), freed at the
   /// block's end; the insertion point is kept. Null when the insertion
   /// point is at a block's end. Inside the parts of a sum (inParts), each
-  /// part's own: one buffer of kParts times the rows, the part's rows of it.
+  /// iteration's own (a part's, or a part's group's): one buffer of that
+  /// many times the rows, the iteration's rows of it.
   static Value allocInEntry(MemRefType type, Location loc,
                             RewriterBase &rewriter) {
     OpBuilder::InsertPoint here = rewriter.saveInsertionPoint();
@@ -1992,7 +2055,7 @@ struct TileContractionsPass
         parts = cast<scf::ParallelOp>(parent);
     SmallVector<int64_t> shape(type.getShape());
     if (parts)
-      shape.front() *= kParts;
+      shape.front() *= iterations(parts);
     rewriter.setInsertionPoint(top);
     Value buffer = rewriter.create<memref::AllocOp>(
         loc, MemRefType::get(shape, type.getElementType()),
@@ -2002,12 +2065,13 @@ struct TileContractionsPass
     rewriter.restoreInsertionPoint(here);
     if (!parts)
       return buffer;
-    // The part's rows: [part * rows, (part + 1) * rows).
+    // The iteration's rows: [i * rows, (i + 1) * rows), i its number in
+    // the loop over the parts (and their groups).
     SmallVector<OpFoldResult> offsets(shape.size(), rewriter.getIndexAttr(0)),
         sizes, strides(shape.size(), rewriter.getIndexAttr(1));
     offsets.front() = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, rewriter.getAffineDimExpr(0) * type.getDimSize(0),
-        {OpFoldResult(parts.getInductionVars().front())});
+        rewriter, loc, iterationNumber(parts, rewriter) * type.getDimSize(0),
+        getAsOpFoldResult(parts.getInductionVars()));
     for (int64_t size : type.getShape())
       sizes.push_back(rewriter.getIndexAttr(size));
     return rewriter.create<memref::SubViewOp>(loc, buffer, offsets, sizes,

@@ -1047,24 +1047,27 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // last block) reads dY's columns where they are, not from copied panels.
 // From 2048 rows (kParts x kPartTerms) the same runs as two parts side by
 // side, an scf.parallel over them: part p takes half of the sum's terms,
-// one loop over their blocks as above, on its own thread (nothing inside on
-// threads again), into its own partial result (its tiles zero it in its
-// first block) with its own row tiles and panels (each buffer twice the
-// rows, the part's half of it); then the result is part 0 + part 1.
+// one loop over their blocks as above, on no further threads, into its own
+// partial result (its tiles zero it in its first block); then the result is
+// part 0 + part 1. Each part runs as four groups of 256 result rows side by
+// side (the loop is over parts and groups: a machine of more than two cores
+// runs it on up to eight), each group with its own row tiles and panels
+// (each buffer eight times the rows, the iteration's share of it).
+// Every group sums its part's terms in the same order as one would.
 // CHECK-LABEL: func.func @weight_gradient
 // CHECK: %[[BATCH:.*]] = memref.dim %arg0, %c0
 // CHECK: %[[MANY:.*]] = arith.cmpi sge, %[[BATCH]], %c2048
 // CHECK: %[[PARTIALS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x1024x640xf32>
 // CHECK: %[[PARTROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<65536x8xf32>
 // CHECK: %[[ROWS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<32768x8xf32>
-// CHECK: %[[PARTCOLS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4096x32xf32>
-// CHECK: memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
+// CHECK: %[[PARTCOLS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<16384x32xf32>
+// CHECK: memref.alloc() {alignment = 64 : i64} : memref<8192x32xf32>
 // CHECK: %[[COLS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2048x32xf32>
 // CHECK-NEXT: memref.alloc() {alignment = 64 : i64} : memref<1024x32xf32>
 // CHECK-NEXT: scf.if %[[MANY]] {
-// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c2) step (%c1) {
-// CHECK: %[[MYROWS:.*]] = affine.apply #{{.*}}(%[[P]])
-// CHECK: memref.subview %[[PARTROWS]][%[[MYROWS]], 0] [32768, 8]
+// CHECK: scf.parallel (%[[P:.*]], %[[G:.*]]) = (%c0, %c0) to (%c2, %c4) step (%c1, %c1) {
+// CHECK: %[[MYROWS:.*]] = affine.apply #{{.*}}(%[[P]], %[[G]])
+// CHECK: memref.subview %[[PARTROWS]][%[[MYROWS]], 0] [8192, 8]
 // CHECK: scf.for %[[PKB:.*]] = %[[BEGIN:.*]] to %{{.*}} step %c256 {
 // CHECK: %[[PFIRST:.*]] = arith.cmpi eq, %[[PKB]], %[[BEGIN]]
 // CHECK: %[[PFULL:.*]] = arith.cmpi sge, %{{.*}}, %c256
@@ -1162,16 +1165,19 @@ func.func @weight_gradient(%x: memref<?x1024xf32>, %dy: memref<?x640xf32>, %dw: 
 // parts from 512 rows (kParts x kSumBlock): its row tiles alone would split
 // the work between threads in small pieces, once for each block of the
 // sum and of the columns. Part p sums the terms from p x batch / 2 on, in
-// blocks of 256.
+// blocks of 256. With fewer rows than columns, its groups are of columns:
+// four of 64.
 // CHECK-LABEL: func.func @weight_gradient_few_rows
 // CHECK: %[[BATCH:.*]] = memref.dim %arg0, %c0
 // CHECK: %[[MANY:.*]] = arith.cmpi sge, %[[BATCH]], %c512
 // CHECK: memref.alloc() {alignment = 64 : i64} : memref<2x96x256xf32>
 // CHECK: scf.if %[[MANY]] {
-// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c2) step (%c1) {
+// CHECK: scf.parallel (%[[P:.*]], %[[G:.*]]) = (%c0, %c0) to (%c2, %c4) step (%c1, %c1) {
 // CHECK: %[[FROM:.*]] = arith.muli %[[P]], %[[BATCH]]
 // CHECK: %[[BEGIN:.*]] = arith.divui %[[FROM]], %c2
 // CHECK: scf.for %{{.*}} = %[[BEGIN]] to %{{.*}} step %c256 {
+// CHECK: scf.for %{{.*}} = %c0 to %c96 step %c8 {
+// CHECK-NEXT: scf.for %{{.*}} = %c0 to %c64 step %c32 {
 func.func @weight_gradient_few_rows(%x: memref<?x96xf32>, %dy: memref<?x256xf32>, %dw: memref<96x256xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%dw : memref<96x256xf32>)
