@@ -313,6 +313,19 @@ def trials(n):
             sequential(8, edge), \
             " ".join([f"dense 136 -> {width} on {rows} rows (split column edge)", *flags]), \
             1, rows, flags
+    # Each part runs as groups side by side (up to eight threads): 128 x 512
+    # as four groups of 128 columns (fewer rows than columns), 480 x 64 as
+    # four groups of 120 rows, each group with its own packed panels; the
+    # first layers' 8 x 128 (AVX-512) and 8 x 480 (AVX2) as two groups of
+    # columns.
+    for shape, cpu in (((128, 512), None), ((128, 512), "haswell"),
+                       ((480, 64), None), ((480, 64), "haswell")):
+        groups = [dense("pre", shape[0], "tanh"), dense("groups", shape[1], "tanh")]
+        flags = [f"--target-cpu={cpu}"] if cpu else []
+        yield f"dense_part_groups_{shape[0]}x{shape[1]}{'_' + cpu if cpu else ''}", \
+            sequential(8, groups), \
+            " ".join([f"dense {shape[0]} -> {shape[1]} on 2100 rows (dW's parts in groups)",
+                      *flags]), 1, 2100, flags
     # Weight gradients of few row tiles (96 x 300, 8 x 96) run in parts
     # from 512 rows: over 600 rows each part sums 300 terms (256 and 44).
     few = [dense("pre", 96, "tanh"), dense("few", 300, "tanh")]
