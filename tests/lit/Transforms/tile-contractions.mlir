@@ -1054,6 +1054,8 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // runs it on up to eight), each group with its own row tiles and panels
 // (each buffer eight times the rows, the iteration's share of it).
 // Every group sums its part's terms in the same order as one would.
+// CHECK: #[[GROUPROW:.*]] = affine_map<(d0) -> (d0 * 256)>
+// CHECK: #[[ITERROWS:.*]] = affine_map<(d0, d1) -> (d0 * 32768 + d1 * 8192)>
 // CHECK-LABEL: func.func @weight_gradient
 // CHECK: %[[BATCH:.*]] = memref.dim %arg0, %c0
 // CHECK: %[[MANY:.*]] = arith.cmpi sge, %[[BATCH]], %c2048
@@ -1066,7 +1068,8 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 // CHECK-NEXT: memref.alloc() {alignment = 64 : i64} : memref<1024x32xf32>
 // CHECK-NEXT: scf.if %[[MANY]] {
 // CHECK: scf.parallel (%[[P:.*]], %[[G:.*]]) = (%c0, %c0) to (%c2, %c4) step (%c1, %c1) {
-// CHECK: %[[MYROWS:.*]] = affine.apply #{{.*}}(%[[P]], %[[G]])
+// CHECK: affine.apply #[[GROUPROW]](%[[G]])
+// CHECK: %[[MYROWS:.*]] = affine.apply #[[ITERROWS]](%[[P]], %[[G]])
 // CHECK: memref.subview %[[PARTROWS]][%[[MYROWS]], 0] [8192, 8]
 // CHECK: scf.for %[[PKB:.*]] = %[[BEGIN:.*]] to %{{.*}} step %c256 {
 // CHECK: %[[PFIRST:.*]] = arith.cmpi eq, %[[PKB]], %[[BEGIN]]
