@@ -35,6 +35,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -2008,24 +2009,12 @@ struct TileContractionsPass
         .getResult();
   }
 
-  /// The iterations of `loop` (the parts of a sum and their groups), all
-  /// bounds constants.
-  static int64_t iterations(scf::ParallelOp loop) {
-    int64_t count = 1;
-    for (Value bound : loop.getUpperBound())
-      count *= *getConstantIntValue(bound);
-    return count;
-  }
-
-  /// An iteration's number in `loop` (the parts of a sum and their groups),
-  /// row-major over its induction variables as dims 0, 1, ...
-  static AffineExpr iterationNumber(scf::ParallelOp loop,
-                                    RewriterBase &rewriter) {
-    AffineExpr number = rewriter.getAffineConstantExpr(0);
-    for (auto [d, bound] : llvm::enumerate(loop.getUpperBound()))
-      number =
-          number * *getConstantIntValue(bound) + rewriter.getAffineDimExpr(d);
-    return number;
+  /// The constant trip counts of `loop`, the parts of a sum (and their
+  /// groups).
+  static SmallVector<int64_t> tripCounts(scf::ParallelOp loop) {
+    return llvm::map_to_vector(loop.getUpperBound(), [](Value bound) {
+      return *getConstantIntValue(bound);
+    });
   }
 
   /// A buffer of `type` in the function's entry block before the op holding
@@ -2055,7 +2044,7 @@ struct TileContractionsPass
         parts = cast<scf::ParallelOp>(parent);
     SmallVector<int64_t> shape(type.getShape());
     if (parts)
-      shape.front() *= iterations(parts);
+      shape.front() *= computeProduct(tripCounts(parts));
     rewriter.setInsertionPoint(top);
     Value buffer = rewriter.create<memref::AllocOp>(
         loc, MemRefType::get(shape, type.getElementType()),
@@ -2069,8 +2058,13 @@ struct TileContractionsPass
     // the loop over the parts (and their groups).
     SmallVector<OpFoldResult> offsets(shape.size(), rewriter.getIndexAttr(0)),
         sizes, strides(shape.size(), rewriter.getIndexAttr(1));
+    SmallVector<AffineExpr> ivs = llvm::map_to_vector(
+        llvm::seq<unsigned>(0, parts.getNumLoops()),
+        [&](unsigned d) { return rewriter.getAffineDimExpr(d); });
+    AffineExpr iteration = linearize(rewriter.getContext(), ivs,
+                                     computeSuffixProduct(tripCounts(parts)));
     offsets.front() = affine::makeComposedFoldedAffineApply(
-        rewriter, loc, iterationNumber(parts, rewriter) * type.getDimSize(0),
+        rewriter, loc, iteration * type.getDimSize(0),
         getAsOpFoldResult(parts.getInductionVars()));
     for (int64_t size : type.getShape())
       sizes.push_back(rewriter.getIndexAttr(size));
