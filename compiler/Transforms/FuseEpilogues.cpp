@@ -12,6 +12,8 @@
 // A consumer too long for the tiles whose short start is one of its
 // results (x·W + b kept for the GELU's gradient) is split: the start runs
 // on the tiles, the rest in a pass reading what the start wrote.
+// A nest of schedules (an scf.if) whose branch sums in blocks, its tile
+// writes not final, runs the consumer whole at that branch's end.
 // See Passes.td.
 //
 //===----------------------------------------------------------------------===//
@@ -47,7 +49,18 @@ struct Epilogue {
   // them), in order: they move before it.
   SmallVector<Operation *> moveUp;
   SmallVector<Operation *> writes;
+  // Branches of the nest (an scf.if's regions) where a write into the
+  // result is not final: the epilogue runs there whole, at the end.
+  SmallVector<Region *> wholeIn;
 };
+
+/// The region of `nest` that holds `op`.
+Region *branchOf(Operation *op, Operation *nest) {
+  for (Region &region : nest->getRegions())
+    if (region.isAncestor(op->getParentRegion()))
+      return &region;
+  return nullptr;
+}
 
 /// Whether `op` is elementwise on buffers: every loop parallel, no
 /// `linalg.index` (a copy over a window of its loops computes the same).
@@ -214,8 +227,13 @@ std::optional<Epilogue> epilogueFor(linalg::GenericOp op,
       continue;
     // Inside the nest: views of the buffer, reads of it, final tile writes
     // into it, writes into buffers of its own (packed panels); none of
-    // `op`'s other operands written, its outputs not used.
-    Epilogue epilogue{op, input, nest, moveUp.takeVector(), {}};
+    // `op`'s other operands written, its outputs not used. A branch of an
+    // scf.if nest may also write tiles that are not final (a sum in
+    // blocks adds each block's products to the result): the epilogue runs
+    // whole at that branch's end, which is the nest's end, and on the
+    // tiles of the other branches.
+    Epilogue epilogue{op, input, nest, moveUp.takeVector(), {}, {}};
+    SetVector<Region *> wholeIn;
     OpBuilder b(op->getContext());
     WalkResult walk = nest->walk([&](Operation *inner) {
       for (Value v : inner->getOperands())
@@ -232,8 +250,12 @@ std::optional<Epilogue> epilogueFor(linalg::GenericOp op,
           SmallVector<Value> moving;
           std::optional<TileRegion> region =
               regionOf(inner, input, nest, b, &moving);
-          if (!region || !isFinalWrite(inner, input, *region, moving, nest))
-            return WalkResult::interrupt();
+          if (!region || !isFinalWrite(inner, input, *region, moving, nest)) {
+            if (!isa<scf::IfOp>(nest))
+              return WalkResult::interrupt();
+            wholeIn.insert(branchOf(inner, nest));
+            continue;
+          }
           epilogue.writes.push_back(inner);
         } else if (!isa_and_nonnull<memref::AllocOp, memref::AllocaOp>(
                        base.getDefiningOp()) ||
@@ -243,8 +265,12 @@ std::optional<Epilogue> epilogueFor(linalg::GenericOp op,
       }
       return WalkResult::advance();
     });
+    llvm::erase_if(epilogue.writes, [&](Operation *write) {
+      return wholeIn.contains(branchOf(write, nest));
+    });
     if (walk.wasInterrupted() || epilogue.writes.empty())
       continue;
+    epilogue.wholeIn = wholeIn.takeVector();
     return epilogue;
   }
   return std::nullopt;
@@ -422,11 +448,48 @@ void eraseIfWriteOnly(Value buffer, RewriterBase &rewriter) {
   rewriter.eraseOp(buffer.getDefiningOp());
 }
 
-/// Runs `epilogue` after each of its tile writes and erases it.
+/// Erases the writes into `buffer` in `branch` of `nest` when nothing in
+/// the branch reads it (its epilogue took every tile's values from the
+/// registers) and nothing after the nest does: only the other branches'
+/// whole epilogues (and their sums in blocks) read it. Stores nothing
+/// reads would cost the branch's tiles a second stream of writes.
+void eraseWritesIn(Region &branch, Value buffer, Operation *nest,
+                   RewriterBase &rewriter) {
+  SmallVector<Operation *> writes;
+  SmallVector<Value> worklist{buffer};
+  while (!worklist.empty()) {
+    Value view = worklist.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      if (auto viewLike = dyn_cast<ViewLikeOpInterface>(user);
+          viewLike && viewLike.getViewSource() == view) {
+        llvm::append_range(worklist, user->getResults());
+        continue;
+      }
+      if (branch.isAncestor(user->getParentRegion())) {
+        auto write = dyn_cast<vector::TransferWriteOp>(user);
+        if (!write || write.getSource() != view)
+          return;
+        writes.push_back(user);
+      } else if (!nest->isAncestor(user) &&
+                 !isa<memref::DeallocOp, linalg::FillOp>(user)) {
+        return;
+      }
+    }
+  }
+  for (Operation *write : writes)
+    rewriter.eraseOp(write);
+}
+
+/// Runs `epilogue` after each of its tile writes (and whole at the end of
+/// the branches it names) and erases it.
 LogicalResult fuse(Epilogue &epilogue, RewriterBase &rewriter) {
   linalg::GenericOp op = epilogue.op;
   for (Operation *def : epilogue.moveUp)
     rewriter.moveOpBefore(def, epilogue.nest);
+  for (Region *branch : epilogue.wholeIn) {
+    rewriter.setInsertionPoint(branch->front().getTerminator());
+    rewriter.clone(*op);
+  }
   for (Operation *write : epilogue.writes) {
     rewriter.setInsertionPointAfter(write);
     std::optional<TileRegion> region =
@@ -458,7 +521,13 @@ LogicalResult fuse(Epilogue &epilogue, RewriterBase &rewriter) {
     }
   }
   rewriter.eraseOp(op);
-  eraseIfWriteOnly(epilogue.result, rewriter);
+  if (epilogue.wholeIn.empty()) {
+    eraseIfWriteOnly(epilogue.result, rewriter);
+    return success();
+  }
+  for (Region &branch : epilogue.nest->getRegions())
+    if (!llvm::is_contained(epilogue.wholeIn, &branch))
+      eraseWritesIn(branch, epilogue.result, epilogue.nest, rewriter);
   return success();
 }
 

@@ -355,6 +355,13 @@ def trials(n):
         yield f"dense_blocks_{fan_in}_{rows}{'_' + cpu if cpu else ''}", \
             sequential(8, wide), \
             " ".join([f"dense {fan_in} -> 1056 on {rows} rows", *flags]), 1, rows, flags
+    # mnist-mlp's first layer: bias + ReLU on the product's tiles below 309
+    # rows, a pass at the end of the schedule that sums 784 terms in blocks
+    # from 309 rows (sinter-fuse-epilogues, one nest for both).
+    for rows in (128, 400):
+        first = [dense("pre", 784, "tanh"), dense("first", 512, "relu")]
+        yield f"dense_bias_relu_784_{rows}", sequential(8, first), \
+            f"dense 784 -> 512 relu on {rows} rows", 1, rows, []
 
 
 def check(name, model, what, sharp=1, rows=5, flags=()):

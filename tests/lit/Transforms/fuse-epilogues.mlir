@@ -167,6 +167,82 @@ func.func @sum_in_blocks(%x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8x
 
 // -----
 
+// A nest of two schedules (mnist-mlp's first layer: from 309 rows its sum
+// of 784 terms runs in blocks): the branch that sums in blocks runs the
+// consumer whole at its end, the other on its tiles; none runs after the
+// nest. Only the first branch reads the product: the other no longer
+// stores it.
+// CHECK-LABEL: func.func @sum_in_blocks_in_a_branch
+// CHECK-SAME: (%[[BIG:.*]]: i1, %[[X:.*]]: memref<4x4xf32>, %[[W:.*]]: memref<4x8xf32>, %[[B:.*]]: memref<8xf32>, %[[OUT:.*]]: memref<4x8xf32>)
+// CHECK: %[[Z:.*]] = memref.alloc() : memref<4x8xf32>
+// CHECK: scf.if %[[BIG]] {
+// CHECK:   scf.for
+// CHECK:     vector.transfer_write %{{.*}}, %[[Z]]
+// CHECK:   linalg.generic {{.*}} ins(%[[Z]], %[[B]] : {{.*}}) outs(%[[OUT]] : {{.*}})
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT:   arith.addf
+// CHECK-NEXT:   linalg.yield
+// CHECK-NEXT: }
+// CHECK-NEXT: } else {
+// CHECK:   scf.parallel
+// CHECK:     %[[ACC:.*]] = scf.for
+// CHECK-NOT: vector.transfer_write
+// CHECK:     %[[OUTROW:.*]] = memref.subview %[[OUT]]
+// CHECK:     %[[ROW:.*]] = vector.shape_cast %[[ACC]] : vector<8xf32> to vector<1x8xf32>
+// CHECK:     %[[BI:.*]] = vector.transfer_read %{{.*}} : memref<8xf32, {{.*}}>, vector<1x8xf32>
+// CHECK:     %[[SUM:.*]] = arith.addf %[[ROW]], %[[BI]] : vector<1x8xf32>
+// CHECK:     vector.transfer_write %[[SUM]], %[[OUTROW]]
+// CHECK-NOT: vector.transfer_write
+// CHECK: scf.reduce
+// CHECK: }
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @sum_in_blocks_in_a_branch(%big: i1, %x: memref<4x4xf32>, %w: memref<4x8xf32>, %b: memref<8xf32>, %out: memref<4x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %zeros = arith.constant dense<0.0> : vector<8xf32>
+  %z = memref.alloc() : memref<4x8xf32>
+  scf.if %big {
+    scf.for %blk = %c0 to %c4 step %c2 {
+      scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+        %init = vector.transfer_read %z[%i, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+        %acc = scf.for %k = %blk to %c4 step %c1 iter_args(%a = %init) -> (vector<8xf32>) {
+          %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+          %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+          %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+          %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+          scf.yield %f0 : vector<8xf32>
+        }
+        vector.transfer_write %acc, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+        scf.reduce
+      }
+    }
+  } else {
+    scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+      %acc = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %zeros) -> (vector<8xf32>) {
+        %wk = vector.transfer_read %w[%k, %c0], %zero {in_bounds = [true]} : memref<4x8xf32>, vector<8xf32>
+        %x0 = memref.load %x[%i, %k] : memref<4x4xf32>
+        %b0 = vector.broadcast %x0 : f32 to vector<8xf32>
+        %f0 = vector.fma %b0, %wk, %a : vector<8xf32>
+        scf.yield %f0 : vector<8xf32>
+      }
+      vector.transfer_write %acc, %z[%i, %c0] {in_bounds = [true]} : vector<8xf32>, memref<4x8xf32>
+      scf.reduce
+    }
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%z, %b : memref<4x8xf32>, memref<8xf32>) outs(%out : memref<4x8xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // A consumer reading a second tensor whole (a residual add, ReLU's
 // gradient) runs on the tiles too, reading that tensor's window of each.
 // CHECK-LABEL: func.func @residual
