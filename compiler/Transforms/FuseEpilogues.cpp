@@ -104,28 +104,51 @@ bool isEpilogueShaped(linalg::GenericOp op, Value result) {
   return reads;
 }
 
+/// A use of a buffer through a view of it (or the buffer itself).
+struct ViewUse {
+  Operation *user;
+  Value view;
+};
+
+/// The uses of `buffer` and of the views of it, the views' own aside; the
+/// views go to `views` (if given), each after the view it is of.
+SmallVector<ViewUse>
+usesThroughViews(Value buffer, SmallVectorImpl<Operation *> *views = {}) {
+  SmallVector<ViewUse> uses;
+  SmallVector<Value> worklist{buffer};
+  while (!worklist.empty()) {
+    Value view = worklist.pop_back_val();
+    for (Operation *user : view.getUsers()) {
+      if (auto viewLike = dyn_cast<ViewLikeOpInterface>(user);
+          viewLike && viewLike.getViewSource() == view) {
+        if (views)
+          views->push_back(user);
+        llvm::append_range(worklist, user->getResults());
+      } else {
+        uses.push_back({user, view});
+      }
+    }
+  }
+  return uses;
+}
+
+/// Whether `use` is a vector write into its view.
+bool isWriteInto(ViewUse use) {
+  auto write = dyn_cast<vector::TransferWriteOp>(use.user);
+  return write && write.getSource() == use.view;
+}
+
 /// Whether the top-level ops before `nest` write `result` at most by
 /// filling it whole (through views of it too).
 bool onlyFilledBefore(Value result, Operation *nest) {
-  SmallVector<Value> views{result};
-  while (!views.empty()) {
-    Value view = views.pop_back_val();
-    for (Operation *user : view.getUsers()) {
-      Operation *top = nest->getBlock()->findAncestorOpInBlock(*user);
-      if (!top || !top->isBeforeInBlock(nest))
-        continue;
-      if (auto viewLike = dyn_cast<ViewLikeOpInterface>(user);
-          viewLike && viewLike.getViewSource() == view) {
-        llvm::append_range(views, user->getResults());
-        continue;
-      }
-      auto fill = dyn_cast<linalg::FillOp>(user);
-      if (!isa<memref::DimOp, memref::DeallocOp>(user) &&
-          !(fill && fill.getDpsInits().front() == result))
-        return false;
-    }
-  }
-  return true;
+  return llvm::all_of(usesThroughViews(result), [&](ViewUse use) {
+    Operation *top = nest->getBlock()->findAncestorOpInBlock(*use.user);
+    if (!top || !top->isBeforeInBlock(nest))
+      return true;
+    auto fill = dyn_cast<linalg::FillOp>(use.user);
+    return isa<memref::DimOp, memref::DeallocOp>(use.user) ||
+           (fill && fill.getDpsInits().front() == result);
+  });
 }
 
 /// Whether `op` writes into one of `reads` (buffers, not views), uses one
@@ -422,26 +445,14 @@ linalg::GenericOp collapsedLike(linalg::GenericOp op, RewriterBase &rewriter) {
 /// are vector writes and its deallocation (an epilogue took every tile's
 /// values from the registers, and the result is no other op's operand).
 void eraseIfWriteOnly(Value buffer, RewriterBase &rewriter) {
-  SmallVector<Operation *> writes, views, frees;
-  SmallVector<Value> worklist{buffer};
-  while (!worklist.empty()) {
-    Value view = worklist.pop_back_val();
-    for (Operation *user : view.getUsers()) {
-      if (auto write = dyn_cast<vector::TransferWriteOp>(user);
-          write && write.getSource() == view)
-        writes.push_back(user);
-      else if (isa<memref::DeallocOp>(user))
-        frees.push_back(user);
-      else if (auto viewLike = dyn_cast<ViewLikeOpInterface>(user);
-               viewLike && viewLike.getViewSource() == view) {
-        views.push_back(user);
-        llvm::append_range(worklist, user->getResults());
-      } else
-        return;
-    }
-  }
-  for (Operation *op : llvm::concat<Operation *>(writes, frees))
-    rewriter.eraseOp(op);
+  SmallVector<Operation *> views;
+  SmallVector<ViewUse> uses = usesThroughViews(buffer, &views);
+  if (!llvm::all_of(uses, [](ViewUse use) {
+        return isWriteInto(use) || isa<memref::DeallocOp>(use.user);
+      }))
+    return;
+  for (ViewUse use : uses)
+    rewriter.eraseOp(use.user);
   // Views after the views they are of: erase the last made first.
   for (Operation *op : llvm::reverse(views))
     rewriter.eraseOp(op);
@@ -455,29 +466,20 @@ void eraseIfWriteOnly(Value buffer, RewriterBase &rewriter) {
 /// reads would cost the branch's tiles a second stream of writes.
 void eraseWritesIn(Region &branch, Value buffer, Operation *nest,
                    RewriterBase &rewriter) {
-  SmallVector<Operation *> writes;
-  SmallVector<Value> worklist{buffer};
-  while (!worklist.empty()) {
-    Value view = worklist.pop_back_val();
-    for (Operation *user : view.getUsers()) {
-      if (auto viewLike = dyn_cast<ViewLikeOpInterface>(user);
-          viewLike && viewLike.getViewSource() == view) {
-        llvm::append_range(worklist, user->getResults());
-        continue;
-      }
-      if (branch.isAncestor(user->getParentRegion())) {
-        auto write = dyn_cast<vector::TransferWriteOp>(user);
-        if (!write || write.getSource() != view)
-          return;
-        writes.push_back(user);
-      } else if (!nest->isAncestor(user) &&
-                 !isa<memref::DeallocOp, linalg::FillOp>(user)) {
-        return;
-      }
-    }
-  }
-  for (Operation *write : writes)
-    rewriter.eraseOp(write);
+  SmallVector<ViewUse> uses = usesThroughViews(buffer);
+  auto inBranch = [&](ViewUse use) {
+    return branch.isAncestor(use.user->getParentRegion());
+  };
+  if (!llvm::all_of(uses, [&](ViewUse use) {
+        if (inBranch(use))
+          return isWriteInto(use);
+        return nest->isAncestor(use.user) ||
+               isa<memref::DeallocOp, linalg::FillOp>(use.user);
+      }))
+    return;
+  for (ViewUse use : uses)
+    if (inBranch(use))
+      rewriter.eraseOp(use.user);
 }
 
 /// Runs `epilogue` after each of its tile writes (and whole at the end of
