@@ -193,6 +193,11 @@ public:
     state.propertiesAttr = model.op->getPropertiesAsAttribute();
     state.addAttributes(model.op->getDiscardableAttrDictionary().getValue());
     Operation *fused = b.create(state);
+    fused->setAttr(
+        kParameterStartsAttr,
+        b.getDenseI64ArrayAttr(llvm::map_to_vector(run, [&](const Step &step) {
+          return step.param().offset - first.offset;
+        })));
     for (auto [result, window] : llvm::zip(fused->getResults(), windows))
       b.create<MaterializeInDestinationOp>(loc, TypeRange{}, result, window,
                                            /*restrict=*/true,

@@ -516,12 +516,14 @@ SmallVector<Value> lower(ClipByNormOp op, OpBuilder &b) {
 // so the parameter and slots are the destinations (updated in place).
 
 /// `body` sees the parameter after Keras' decoupled weight decay,
-/// p - p * weight_decay * lr (skipped when the decay is 0).
+/// p - p * weight_decay * lr (skipped when the decay is 0). The generic
+/// keeps `update`'s kParameterStartsAttr (a fused update's parameters).
 SmallVector<Value> updateGeneric(
-    OpBuilder &b, Location loc, Value param, Value grad, ValueRange slots,
+    OpBuilder &b, Operation *update, Value param, Value grad, ValueRange slots,
     float weightDecay, Value lr,
     function_ref<SmallVector<Value>(Ar &, Value g, Value p, ValueRange s)>
         body) {
+  Location loc = update->getLoc();
   int64_t r = Emitter::rankOf(param);
   SmallVector<Value> outs = {param};
   outs.append(slots.begin(), slots.end());
@@ -537,6 +539,8 @@ SmallVector<Value> updateGeneric(
         nb.create<linalg::YieldOp>(l, body(ar, a[0], p, a.drop_front(2)));
       });
   op->setAttr(kUpdatesParametersAttr, b.getUnitAttr());
+  if (Attribute starts = update->getAttr(kParameterStartsAttr))
+    op->setAttr(kParameterStartsAttr, starts);
   return SmallVector<Value>(op.getResults());
 }
 
@@ -545,7 +549,7 @@ SmallVector<Value> lower(SgdUpdateOp op, OpBuilder &b) {
   bool nesterov = op.getNesterov();
   Value lr = op.getLr();
   return updateGeneric(
-      b, op.getLoc(), op.getParam(), op.getGrad(), op.getSlots(),
+      b, op, op.getParam(), op.getGrad(), op.getSlots(),
       op.getWeightDecay().convertToFloat(), lr,
       [&](Ar &ar, Value g, Value p, ValueRange s) -> SmallVector<Value> {
         if (s.empty())
@@ -571,7 +575,7 @@ SmallVector<Value> lower(AdamUpdateOp op, OpBuilder &b) {
   float eps = op.getEpsilon().convertToFloat();
   bool amsgrad = op.getAmsgrad();
   return updateGeneric(
-      b, op.getLoc(), op.getParam(), op.getGrad(), op.getSlots(),
+      b, op, op.getParam(), op.getGrad(), op.getSlots(),
       op.getWeightDecay().convertToFloat(), op.getLr(),
       [&](Ar &r, Value g, Value p, ValueRange s) -> SmallVector<Value> {
         Value m = r.add(s[0], r.mul(r.sub(g, s[0]), r.c(1 - beta1)));
@@ -592,7 +596,7 @@ SmallVector<Value> lower(RmspropUpdateOp op, OpBuilder &b) {
   bool centered = op.getCentered();
   Value lr = op.getLr();
   return updateGeneric(
-      b, op.getLoc(), op.getParam(), op.getGrad(), op.getSlots(),
+      b, op, op.getParam(), op.getGrad(), op.getSlots(),
       op.getWeightDecay().convertToFloat(), lr,
       [&](Ar &r, Value g, Value p, ValueRange s) -> SmallVector<Value> {
         SmallVector<Value> out = {Value()};

@@ -49,12 +49,59 @@ int64_t blockSize(int64_t n) {
 /// slots as well gained nothing more.
 constexpr int64_t kPrefetchAheadFloats = 256;
 
+/// A fused optimizer update (kParameterStartsAttr) runs its rows in this
+/// many parts of every group of parameters (updateGroups), part-major:
+/// the first part of each group, then the second... The threads split
+/// that order evenly (or by their speeds, runtime/src/threads.cpp), so with
+/// 2, 4 or 8 of them each updates about the same fraction of every group,
+/// the rows of the weight gradients its own products wrote (they split a
+/// gradient's rows the same way). In one order over all parameters a
+/// thread read and wrote rows the other core had: on a Zen 5 VM, where a
+/// core reads what another wrote at 30-35 GB/s against 45-90 for its own,
+/// mnist-mlp's update region (~170-190 us on two threads) took 4-14 us
+/// longer (randomized A/B, docs/performance.md).
+constexpr int64_t kUpdateParts = 8;
+
+/// The iterations of that parallel loop: runs of at most this many floats
+/// within one part of one group, so that the threads' split stays fine.
+constexpr int64_t kUpdateChunkFloats = 1024;
+
+/// A parameter of fewer floats than this (a bias) joins the group of the
+/// one before it: its parts alone would be a few lines each.
+constexpr int64_t kMinGroupFloats = 16384;
+
+/// Where the groups of an update's parameters start in its first `head`
+/// elements, from the parameters' starts (kParameterStartsAttr): each large
+/// parameter starts one. Empty (one run over all) for fewer than two
+/// groups, or starts not on rows of `lanes`.
+SmallVector<int64_t> updateGroups(linalg::GenericOp op, int64_t head,
+                                  int64_t lanes) {
+  auto starts = op->getAttrOfType<DenseI64ArrayAttr>(kParameterStartsAttr);
+  if (!starts || starts.empty() || starts[0] != 0)
+    return {};
+  ArrayRef<int64_t> all = starts.asArrayRef();
+  SmallVector<int64_t> groups;
+  for (auto [k, start] : llvm::enumerate(all)) {
+    if (start >= head)
+      break; // in the last group (or the scalar tail)
+    if (start % lanes != 0)
+      return {};
+    int64_t end = k + 1 < all.size() ? std::min(all[k + 1], head) : head;
+    if (groups.empty() || end - start >= kMinGroupFloats)
+      groups.push_back(start);
+  }
+  if (groups.size() < 2)
+    return {};
+  return groups;
+}
+
 /// Replaces `op`, a 1-D update of parameters in place
 /// (kUpdatesParametersAttr) over contiguous buffers, by a parallel loop
-/// over rows of `lanes` elements computed a vector at a time whose body
-/// first prefetches, for writing, the parameters kPrefetchAheadFloats on
-/// (the last row's where that is past the end), and a generic over the
-/// last n % lanes elements. Each element is computed by the same
+/// over rows of `lanes` elements (in parts of its groups of parameters,
+/// see kUpdateParts) computed a vector at a time whose body first
+/// prefetches, for writing, the parameters kPrefetchAheadFloats on (the
+/// last row's where that is past the end), and a generic over the last
+/// n % lanes elements. Each element is computed by the same
 /// operations as before. Fails, changing nothing, when `op` is not such
 /// an update.
 LogicalResult rowsOfUpdate(linalg::GenericOp op, int64_t lanes,
@@ -83,10 +130,12 @@ LogicalResult rowsOfUpdate(linalg::GenericOp op, int64_t lanes,
   auto index = [&](int64_t i) -> Value {
     return rewriter.create<arith::ConstantIndexOp>(loc, i);
   };
-  auto loop =
-      rewriter.create<scf::ForOp>(loc, index(0), index(head), index(lanes));
-  // The last n % lanes elements: the op on their windows (scalar loops).
-  if (head < n) {
+  // The last n % lanes elements, after the loop: the op on their windows
+  // (scalar loops).
+  auto emitTail = [&] {
+    if (head == n)
+      return;
+    rewriter.setInsertionPoint(op);
     auto tail = [&](Value v) -> Value {
       return rewriter.create<memref::SubViewOp>(loc, v, ArrayRef<int64_t>{head},
                                                 ArrayRef<int64_t>{n - head},
@@ -98,33 +147,86 @@ LogicalResult rowsOfUpdate(linalg::GenericOp op, int64_t lanes,
         op.getIteratorTypesArray());
     IRMapping body;
     op.getRegion().cloneInto(&rest.getRegion(), body);
-  }
-  rewriter.setInsertionPointToStart(loop.getBody());
-  Value at = loop.getInductionVar();
-  AffineExpr d = rewriter.getAffineDimExpr(0);
-  Value ahead = affine::makeComposedAffineMin(
-      rewriter, loc,
-      AffineMap::get(1, 0,
-                     {d + kPrefetchAheadFloats,
-                      rewriter.getAffineConstantExpr(head - lanes)},
-                     rewriter.getContext()),
-      {at});
-  Value params = op.getDpsInits().front();
-  rewriter.create<memref::PrefetchOp>(loc, params, ahead, /*isWrite=*/true,
-                                      /*localityHint=*/3,
-                                      /*isDataCache=*/true);
+  };
+  // The row at `at`, at the insertion point.
   auto row = VectorType::get({lanes}, rewriter.getF32Type());
-  IRMapping values;
-  for (OpOperand &operand : op->getOpOperands()) {
-    BlockArgument arg = op.getMatchingBlockArgument(&operand);
-    if (!arg.use_empty())
-      values.map(arg,
-                 rewriter.create<vector::LoadOp>(loc, row, operand.get(), at));
+  Value params = op.getDpsInits().front();
+  AffineExpr d = rewriter.getAffineDimExpr(0);
+  auto emitRow = [&](Value at) {
+    Value ahead = affine::makeComposedAffineMin(
+        rewriter, loc,
+        AffineMap::get(1, 0,
+                       {d + kPrefetchAheadFloats,
+                        rewriter.getAffineConstantExpr(head - lanes)},
+                       rewriter.getContext()),
+        {at});
+    rewriter.create<memref::PrefetchOp>(loc, params, ahead, /*isWrite=*/true,
+                                        /*localityHint=*/3,
+                                        /*isDataCache=*/true);
+    IRMapping values;
+    for (OpOperand &operand : op->getOpOperands()) {
+      BlockArgument arg = op.getMatchingBlockArgument(&operand);
+      if (!arg.use_empty())
+        values.map(
+            arg, rewriter.create<vector::LoadOp>(loc, row, operand.get(), at));
+    }
+    SmallVector<Value> results =
+        vectorizedBody(rewriter, loc, op, values, at, lanes);
+    for (auto [value, init] : llvm::zip(results, op.getDpsInits()))
+      rewriter.create<vector::StoreOp>(loc, value, init, at);
+  };
+  SmallVector<int64_t> groups = updateGroups(op, head, lanes);
+  scf::ForOp loop;
+  if (groups.empty()) {
+    loop =
+        rewriter.create<scf::ForOp>(loc, index(0), index(head), index(lanes));
+    rewriter.setInsertionPointToStart(loop.getBody());
+    emitRow(loop.getInductionVar());
+  } else {
+    // Iteration i: the rows from i * C + delta to min(that + C, end), C =
+    // kUpdateChunkFloats, delta and end those of the run i falls in.
+    struct Run {
+      int64_t firstIteration, delta, end;
+    };
+    SmallVector<Run> runs;
+    int64_t iterations = 0;
+    for (int64_t part = 0; part < kUpdateParts; ++part) {
+      for (auto [k, start] : llvm::enumerate(groups)) {
+        int64_t size = (k + 1 < groups.size() ? groups[k + 1] : head) - start;
+        auto bound = [&](int64_t p) {
+          return start + p * size / (kUpdateParts * lanes) * lanes;
+        };
+        int64_t lo = bound(part), hi = bound(part + 1);
+        if (lo == hi)
+          continue;
+        runs.push_back({iterations, lo - iterations * kUpdateChunkFloats, hi});
+        iterations += llvm::divideCeil(hi - lo, kUpdateChunkFloats);
+      }
+    }
+    loop =
+        rewriter.create<scf::ForOp>(loc, index(0), index(iterations), index(1));
+    rewriter.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value delta = index(runs.front().delta), end = index(runs.front().end);
+    for (const Run &run : ArrayRef(runs).drop_front()) {
+      Value in = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::uge,
+                                                i, index(run.firstIteration));
+      delta =
+          rewriter.create<arith::SelectOp>(loc, in, index(run.delta), delta);
+      end = rewriter.create<arith::SelectOp>(loc, in, index(run.end), end);
+    }
+    Value first = rewriter.create<arith::AddIOp>(
+        loc, rewriter.create<arith::MulIOp>(loc, i, index(kUpdateChunkFloats)),
+        delta);
+    Value last = rewriter.create<arith::MinUIOp>(
+        loc,
+        rewriter.create<arith::AddIOp>(loc, first, index(kUpdateChunkFloats)),
+        end);
+    auto rows = rewriter.create<scf::ForOp>(loc, first, last, index(lanes));
+    rewriter.setInsertionPointToStart(rows.getBody());
+    emitRow(rows.getInductionVar());
   }
-  SmallVector<Value> results =
-      vectorizedBody(rewriter, loc, op, values, at, lanes);
-  for (auto [value, init] : llvm::zip(results, op.getDpsInits()))
-    rewriter.create<vector::StoreOp>(loc, value, init, at);
+  emitTail();
   rewriter.eraseOp(op);
   parallelize(loop, rewriter, /*parallelLoops=*/1);
   return success();

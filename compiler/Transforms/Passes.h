@@ -42,6 +42,12 @@ constexpr llvm::StringLiteral kSkipAboveAttr = "sinter.skip_above";
 constexpr llvm::StringLiteral kUpdatesParametersAttr =
     "sinter.updates_parameters";
 
+/// On a fused optimizer update (sinter-fuse-optimizer-updates), and on the
+/// linalg.generic it lowers to: where each parameter starts in the fused
+/// window (array<i64>, the first 0), so that sinter-parallelize-loops can
+/// give each thread the rows of every parameter it computed the gradient of.
+constexpr llvm::StringLiteral kParameterStartsAttr = "sinter.parameter_starts";
+
 #define GEN_PASS_DECL
 #include "compiler/Transforms/Passes.h.inc"
 

@@ -124,7 +124,9 @@ def FuseOptimizerUpdates : Pass<"sinter-fuse-optimizer-updates", "::mlir::func::
     use. Produces one step for every run of steps that agree in kind,
     attributes and scalar operands and whose parameters lie back to back
     (their slots at the same distance from them): the step over the run's
-    whole window, in one loop for all its parameters. The gradients are
+    whole window, in one loop for all its parameters, marked
+    `sinter.parameter_starts` (where each parameter starts in the window,
+    for sinter-parallelize-loops). The gradients are
     gathered first into a new buffer laid out like the parameter buffer,
     each written into its window (sinter-results-into-destinations then
     lets the function that computes them write them there).
@@ -196,7 +198,13 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
     parameter, so each one written is first taken from the other core's
     cache, and the prefetch overlaps those transfers (mnist-mlp 6 % faster
     a step on two threads, Zen 5); the last n % lanes elements stay the op
-    on their windows. Other linalg ops are left for
+    on their windows. A fused update marked `sinter.parameter_starts`
+    whose parameters form two groups or more (one per parameter of 16384
+    floats or more, smaller ones joining the one before) runs its rows
+    part-major instead: the first of 8 parts of every group, then the
+    second..., in iterations of at most 1024 floats, so that the threads,
+    splitting that order, each update the same rows of every gradient
+    their products wrote. Other linalg ops are left for
     convert-linalg-to-loops.
   }];
   let options = [

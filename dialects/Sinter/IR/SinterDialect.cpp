@@ -90,6 +90,17 @@ LogicalResult SinterDialect::verifyOperationAttribute(Operation *op,
                            "attribute");
     return success();
   }
+  if (name == "sinter.parameter_starts") {
+    auto starts = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!starts || starts.empty() || starts[0] != 0 ||
+        !llvm::all_of(
+            llvm::zip(starts.asArrayRef().drop_back(),
+                      starts.asArrayRef().drop_front()),
+            [](auto pair) { return std::get<0>(pair) < std::get<1>(pair); }))
+      return op->emitError("'sinter.parameter_starts' must be an array of "
+                           "increasing offsets from 0");
+    return success();
+  }
   if (name == "sinter.layers" || name == "sinter.model_name")
     return success();
   return op->emitError("unknown Sinter attribute '") << name << "'";

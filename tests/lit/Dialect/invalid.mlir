@@ -493,6 +493,22 @@ func.func @updates_parameters_not_unit(%x: tensor<8xf32>) {
 
 // -----
 
+func.func @parameter_starts_not_from_zero(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'sinter.parameter_starts' must be an array of increasing offsets from 0}}
+  %0 = sinter.relu %x {sinter.parameter_starts = array<i64: 16, 32>} : tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @parameter_starts_not_increasing(%x: tensor<8xf32>) {
+  // expected-error @+1 {{'sinter.parameter_starts' must be an array of increasing offsets from 0}}
+  %0 = sinter.relu %x {sinter.parameter_starts = array<i64: 0, 32, 32>} : tensor<8xf32>
+  return
+}
+
+// -----
+
 func.func @causal_letters_not_two(%x: tensor<8xf32>) {
   // expected-error @+1 {{'sinter.causal_letters' must be a string of two letters of the contraction's terms}}
   %0 = sinter.relu %x {sinter.causal_letters = "t"} : tensor<8xf32>

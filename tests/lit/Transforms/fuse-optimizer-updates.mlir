@@ -5,7 +5,7 @@
 // e.kernel [32, 36), e.bias [48, 50); Adam's m at +0, v at +64 in the
 // slot buffer. The frozen bias has no step, so d.kernel's step stands
 // alone; e.kernel and e.bias, apart only by padding, become one step over
-// [32, 50).
+// [32, 50), which records where each starts in it (0 and 16).
 module attributes {sinter.loss = "mse", sinter.optimizer = {name = "adam"}} {
   func.func @forward(%x: tensor<?x3xf32> {sinter.input = "x"},
                      %w: tensor<3x2xf32> {sinter.param = "d.kernel"},
@@ -44,7 +44,7 @@ module attributes {sinter.loss = "mse", sinter.optimizer = {name = "adam"}} {
 // CHECK: %[[GT:.*]] = bufferization.to_tensor %[[GALL]] restrict :
 // CHECK: %[[MT:.*]] = bufferization.to_tensor %[[MW]] restrict writable
 // CHECK: %[[VT:.*]] = bufferization.to_tensor %[[VW]] restrict writable
-// CHECK: %[[NP:.*]], %[[NS:.*]]:2 = sinter.adam_update %[[PT]], %[[GT]] slots(%[[MT]], %[[VT]] : tensor<18xf32>, tensor<18xf32>) lr %[[LR]] iteration %[[IT]] {beta_1 = 0.899999976 : f32, beta_2 = 9.990000e-01 : f32, epsilon = 1.000000e-07 : f32} : tensor<18xf32>
+// CHECK: %[[NP:.*]], %[[NS:.*]]:2 = sinter.adam_update %[[PT]], %[[GT]] slots(%[[MT]], %[[VT]] : tensor<18xf32>, tensor<18xf32>) lr %[[LR]] iteration %[[IT]] {beta_1 = 0.899999976 : f32, beta_2 = 9.990000e-01 : f32, epsilon = 1.000000e-07 : f32, sinter.parameter_starts = array<i64: 0, 16>} : tensor<18xf32>
 // CHECK: bufferization.materialize_in_destination %[[NP]] in restrict writable %[[PW]]
 // CHECK: bufferization.materialize_in_destination %[[NS]]#0 in restrict writable %[[MW]]
 // CHECK: bufferization.materialize_in_destination %[[NS]]#1 in restrict writable %[[VW]]

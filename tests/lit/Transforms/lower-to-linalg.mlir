@@ -205,6 +205,17 @@ func.func @sgd(%p: tensor<3xf32>, %g: tensor<3xf32>, %lr: f32) -> tensor<3xf32> 
 
 // -----
 
+// A fused update (sinter-fuse-optimizer-updates) keeps where its parameters
+// start on its generic, for sinter-parallelize-loops.
+// CHECK-LABEL: func.func @fused_sgd
+// CHECK: linalg.generic {{.*}} attrs = {sinter.parameter_starts = array<i64: 0, 16>, sinter.updates_parameters}
+func.func @fused_sgd(%p: tensor<20xf32>, %g: tensor<20xf32>, %lr: f32) -> tensor<20xf32> {
+  %0 = sinter.sgd_update %p, %g lr %lr {momentum = 0.0 : f32, sinter.parameter_starts = array<i64: 0, 16>} : tensor<20xf32>
+  return %0 : tensor<20xf32>
+}
+
+// -----
+
 // Grouped convolution: the input is padded by copying it into a zero
 // tensor, the channels split into [groups, channels per group], and the
 // output channel is the innermost loop, (n, oh, ow, g, kh, kw, c, o).

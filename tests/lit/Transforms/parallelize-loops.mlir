@@ -244,6 +244,70 @@ func.func @update(%g: memref<1030xf32>, %p: memref<1030xf32>, %m: memref<1030xf3
 
 // -----
 
+// A fused update over parameters starting at 0, 32768 (16 floats: it joins
+// the first group) and 32784 (16384 floats: a group of its own). Rows in
+// 8 parts of each group, part-major: part 0 of the first group [0, 4096)
+// (iterations 0-3, runs of 1024 floats), part 0 of the second [32784,
+// 34832) (4-5), part 1 of the first [4096, 8192) (6-9)... the last part of
+// the first group [28672, 32784) (42-46, the last run 16 floats), of the
+// second [47120, 49168) (47-48). Iteration i runs from i * 1024 + delta to
+// the smaller of that + 1024 and the end of its part.
+// CHECK-LABEL: func.func @update_in_parts
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c49) step (%c1) {
+// CHECK-NEXT: %[[IN1:.*]] = arith.cmpi uge, %[[I]], %c4 : index
+// CHECK-NEXT: %[[D1:.*]] = arith.select %[[IN1]], %c28688, %c0 : index
+// CHECK-NEXT: %[[E1:.*]] = arith.select %[[IN1]], %c34832, %c4096 : index
+// CHECK-NEXT: %[[IN2:.*]] = arith.cmpi uge, %[[I]], %c6 : index
+// CHECK-NEXT: arith.select %[[IN2]], %c-2048, %[[D1]] : index
+// CHECK-NEXT: arith.select %[[IN2]], %c8192, %[[E1]] : index
+// CHECK: %[[IN:.*]] = arith.cmpi uge, %[[I]], %c47 : index
+// CHECK-NEXT: %[[DELTA:.*]] = arith.select %[[IN]], %c-1008, %{{.*}} : index
+// CHECK-NEXT: %[[END:.*]] = arith.select %[[IN]], %c49168, %{{.*}} : index
+// CHECK-NEXT: %[[AT:.*]] = arith.muli %[[I]], %c1024 : index
+// CHECK-NEXT: %[[FIRST:.*]] = arith.addi %[[AT]], %[[DELTA]] : index
+// CHECK-NEXT: %[[NEXT:.*]] = arith.addi %[[FIRST]], %c1024 : index
+// CHECK-NEXT: %[[LAST:.*]] = arith.minui %[[NEXT]], %[[END]] : index
+// CHECK-NEXT: scf.for %[[R:.*]] = %[[FIRST]] to %[[LAST]] step %c16 {
+// CHECK: memref.prefetch %arg1[
+// CHECK: vector.load %arg0[%[[R]]] : memref<49174xf32>, vector<16xf32>
+// CHECK: vector.store %{{.*}}, %arg2[%[[R]]]
+// CHECK: linalg.generic
+// CHECK-NOT: sinter.parameter_starts
+func.func @update_in_parts(%g: memref<49174xf32>, %p: memref<49174xf32>, %m: memref<49174xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%g : memref<49174xf32>) outs(%p, %m : memref<49174xf32>, memref<49174xf32>)
+      attrs = {sinter.updates_parameters, sinter.parameter_starts = array<i64: 0, 32768, 32784>} {
+  ^bb0(%gi: f32, %pi: f32, %mi: f32):
+    %nm = arith.addf %mi, %gi : f32
+    %np = arith.subf %pi, %nm : f32
+    linalg.yield %np, %nm : f32, f32
+  }
+  return
+}
+
+// -----
+
+// The same update with its last parameter under 16384 floats: one group,
+// and one run over all the rows, as without the starts.
+// CHECK-LABEL: func.func @update_in_one_group
+// CHECK: scf.parallel (%[[I:.*]]) = (%c0) to (%c49152) step (%c16) {
+// CHECK: vector.load %arg0[%[[I]]] : memref<49158xf32>, vector<16xf32>
+func.func @update_in_one_group(%g: memref<49158xf32>, %p: memref<49158xf32>, %m: memref<49158xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>],
+                  iterator_types = ["parallel"]}
+      ins(%g : memref<49158xf32>) outs(%p, %m : memref<49158xf32>, memref<49158xf32>)
+      attrs = {sinter.updates_parameters, sinter.parameter_starts = array<i64: 0, 32768, 32784>} {
+  ^bb0(%gi: f32, %pi: f32, %mi: f32):
+    %nm = arith.addf %mi, %gi : f32
+    %np = arith.subf %pi, %nm : f32
+    linalg.yield %np, %nm : f32, f32
+  }
+  return
+}
+
+// -----
+
 // An update whose body is not elementwise (it loads a scalar from memory)
 // is not computed on vectors: it becomes the loops of any other op.
 // CHECK-LABEL: func.func @update_reads_memory
