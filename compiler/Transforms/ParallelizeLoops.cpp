@@ -130,58 +130,15 @@ LogicalResult rowsOfUpdate(linalg::GenericOp op, int64_t lanes,
   auto index = [&](int64_t i) -> Value {
     return rewriter.create<arith::ConstantIndexOp>(loc, i);
   };
-  // The last n % lanes elements, after the loop: the op on their windows
-  // (scalar loops).
-  auto emitTail = [&] {
-    if (head == n)
-      return;
-    rewriter.setInsertionPoint(op);
-    auto tail = [&](Value v) -> Value {
-      return rewriter.create<memref::SubViewOp>(loc, v, ArrayRef<int64_t>{head},
-                                                ArrayRef<int64_t>{n - head},
-                                                ArrayRef<int64_t>{1});
-    };
-    auto rest = rewriter.create<linalg::GenericOp>(
-        loc, TypeRange{}, llvm::map_to_vector(op.getDpsInputs(), tail),
-        llvm::map_to_vector(op.getDpsInits(), tail), op.getIndexingMapsArray(),
-        op.getIteratorTypesArray());
-    IRMapping body;
-    op.getRegion().cloneInto(&rest.getRegion(), body);
-  };
-  // The row at `at`, at the insertion point.
-  auto row = VectorType::get({lanes}, rewriter.getF32Type());
-  Value params = op.getDpsInits().front();
-  AffineExpr d = rewriter.getAffineDimExpr(0);
-  auto emitRow = [&](Value at) {
-    Value ahead = affine::makeComposedAffineMin(
-        rewriter, loc,
-        AffineMap::get(1, 0,
-                       {d + kPrefetchAheadFloats,
-                        rewriter.getAffineConstantExpr(head - lanes)},
-                       rewriter.getContext()),
-        {at});
-    rewriter.create<memref::PrefetchOp>(loc, params, ahead, /*isWrite=*/true,
-                                        /*localityHint=*/3,
-                                        /*isDataCache=*/true);
-    IRMapping values;
-    for (OpOperand &operand : op->getOpOperands()) {
-      BlockArgument arg = op.getMatchingBlockArgument(&operand);
-      if (!arg.use_empty())
-        values.map(
-            arg, rewriter.create<vector::LoadOp>(loc, row, operand.get(), at));
-    }
-    SmallVector<Value> results =
-        vectorizedBody(rewriter, loc, op, values, at, lanes);
-    for (auto [value, init] : llvm::zip(results, op.getDpsInits()))
-      rewriter.create<vector::StoreOp>(loc, value, init, at);
-  };
+  // The loop over the rows: one run over all, or parts of each group.
   SmallVector<int64_t> groups = updateGroups(op, head, lanes);
   scf::ForOp loop;
+  Value at;
   if (groups.empty()) {
     loop =
         rewriter.create<scf::ForOp>(loc, index(0), index(head), index(lanes));
     rewriter.setInsertionPointToStart(loop.getBody());
-    emitRow(loop.getInductionVar());
+    at = loop.getInductionVar();
   } else {
     // Iteration i: the rows from i * C + delta to min(that + C, end), C =
     // kUpdateChunkFloats, delta and end those of the run i falls in.
@@ -224,9 +181,49 @@ LogicalResult rowsOfUpdate(linalg::GenericOp op, int64_t lanes,
         end);
     auto rows = rewriter.create<scf::ForOp>(loc, first, last, index(lanes));
     rewriter.setInsertionPointToStart(rows.getBody());
-    emitRow(rows.getInductionVar());
+    at = rows.getInductionVar();
   }
-  emitTail();
+  // The row at `at`.
+  AffineExpr d = rewriter.getAffineDimExpr(0);
+  Value ahead = affine::makeComposedAffineMin(
+      rewriter, loc,
+      AffineMap::get(1, 0,
+                     {d + kPrefetchAheadFloats,
+                      rewriter.getAffineConstantExpr(head - lanes)},
+                     rewriter.getContext()),
+      {at});
+  Value params = op.getDpsInits().front();
+  rewriter.create<memref::PrefetchOp>(loc, params, ahead, /*isWrite=*/true,
+                                      /*localityHint=*/3,
+                                      /*isDataCache=*/true);
+  auto row = VectorType::get({lanes}, rewriter.getF32Type());
+  IRMapping values;
+  for (OpOperand &operand : op->getOpOperands()) {
+    BlockArgument arg = op.getMatchingBlockArgument(&operand);
+    if (!arg.use_empty())
+      values.map(arg,
+                 rewriter.create<vector::LoadOp>(loc, row, operand.get(), at));
+  }
+  SmallVector<Value> results =
+      vectorizedBody(rewriter, loc, op, values, at, lanes);
+  for (auto [value, init] : llvm::zip(results, op.getDpsInits()))
+    rewriter.create<vector::StoreOp>(loc, value, init, at);
+  // The last n % lanes elements, after the loop: the op on their windows
+  // (scalar loops).
+  if (head < n) {
+    rewriter.setInsertionPoint(op);
+    auto tail = [&](Value v) -> Value {
+      return rewriter.create<memref::SubViewOp>(loc, v, ArrayRef<int64_t>{head},
+                                                ArrayRef<int64_t>{n - head},
+                                                ArrayRef<int64_t>{1});
+    };
+    auto rest = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{}, llvm::map_to_vector(op.getDpsInputs(), tail),
+        llvm::map_to_vector(op.getDpsInits(), tail), op.getIndexingMapsArray(),
+        op.getIteratorTypesArray());
+    IRMapping body;
+    op.getRegion().cloneInto(&rest.getRegion(), body);
+  }
   rewriter.eraseOp(op);
   parallelize(loop, rewriter, /*parallelLoops=*/1);
   return success();
