@@ -270,7 +270,8 @@ void populateNormalizeLowerings(RewritePatternSet &patterns);
 void populateSequenceLowerings(RewritePatternSet &patterns);
 /// `lanes`: floats in a vector register of the target (the filter
 /// gradient's layout depends on it).
-void populateWindowLowerings(RewritePatternSet &patterns, int64_t lanes);
+void populateConvolutionLowerings(RewritePatternSet &patterns, int64_t lanes);
+void populatePoolingLowerings(RewritePatternSet &patterns);
 
 } // namespace sinter::lowering
 

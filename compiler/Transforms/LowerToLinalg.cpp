@@ -5,7 +5,7 @@
 // math ops; no Sinter op remains. One rewrite pattern per op, built from the
 // helpers of LinalgEmitter.h; activations are lowered in
 // LowerActivations.cpp, losses in LowerLosses.cpp, convolution and pooling
-// in LowerWindowOps.cpp.
+// in LowerConvolutions.cpp and LowerPooling.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/LinalgEmitter.h"
@@ -645,7 +645,8 @@ struct LowerToLinalgPass
     populateLossLowerings(patterns);
     populateNormalizeLowerings(patterns);
     populateSequenceLowerings(patterns);
-    populateWindowLowerings(patterns, lanes);
+    populateConvolutionLowerings(patterns, lanes);
+    populatePoolingLowerings(patterns);
     GreedyRewriteConfig config;
     config.strictMode = GreedyRewriteStrictness::ExistingOps;
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),

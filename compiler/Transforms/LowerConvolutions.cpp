@@ -1,8 +1,8 @@
-//===- LowerWindowOps.cpp - convolution and pooling to linalg -------------===//
+//===- LowerConvolutions.cpp - convolutions to linalg ---------------------===//
 //
-// Part of sinter-lower-to-linalg. Every op here becomes `linalg.generic`s
-// whose indexing maps read the (padded) input at `out * stride + tap *
-// dilation`, so no op indexes out of bounds:
+// Part of sinter-lower-to-linalg; pooling is LowerPooling.cpp. Every op here
+// becomes `linalg.generic`s whose indexing maps read the (padded) input at `out
+// * stride + tap * dilation`, so no op indexes out of bounds:
 //   * forward ops read a copy of the input with its pads filled in (zeros,
 //     or -inf for max pooling);
 //   * gradients that scatter back to the input (conv input, pooling) are
@@ -21,13 +21,13 @@
 // first, the vectors along the rows of positions.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/Transforms/LinalgEmitter.h"
+#include "compiler/Transforms/WindowLowering.h"
 #include "dialects/Sinter/IR/SinterDialect.h"
-#include "dialects/Sinter/IR/WindowGeometry.h"
-
-#include <limits>
 
 using namespace mlir;
+using namespace sinter;
+using namespace sinter::lowering;
+
 using namespace sinter;
 using namespace sinter::lowering;
 
@@ -46,97 +46,6 @@ using namespace sinter::lowering;
 constexpr int64_t kIm2colMinChannels = 32;
 
 namespace {
-
-/// The two spatial dimensions of a window op.
-struct Sweep {
-  WindowDim dim[2];
-
-  Sweep(ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
-        ArrayRef<int64_t> dilations, ArrayRef<int64_t> padding) {
-    for (int d = 0; d < 2; ++d)
-      dim[d] = {window[d], strides[d], dilations.empty() ? 1 : dilations[d],
-                padding[2 * d], padding[2 * d + 1]};
-  }
-  bool padded() const {
-    return dim[0].padBefore || dim[0].padAfter || dim[1].padBefore ||
-           dim[1].padAfter;
-  }
-};
-
-AffineExpr dimExpr(OpBuilder &b, unsigned i) { return b.getAffineDimExpr(i); }
-
-/// A fresh [N, h, w, C] tensor (N and C those of `src`) filled with `fill`,
-/// with `src` written at rows `top + i * rowStep` and columns
-/// `left + j * colStep`. Placed whole (steps of one), only the border
-/// around `src` is filled: zeroing the whole copy first was 5-8 % of a
-/// training step of CNNs with padded 3x3 convolutions.
-Value placed(Emitter &e, Value src, int64_t h, int64_t w, double fill,
-             int64_t top, int64_t left, int64_t rowStep = 1,
-             int64_t colStep = 1) {
-  SmallVector<OpFoldResult> srcSizes = e.sizes(src);
-  SmallVector<OpFoldResult> sizes = {srcSizes[0], e.b.getIndexAttr(h),
-                                     e.b.getIndexAttr(w), srcSizes[3]};
-  auto idx = [&](ArrayRef<int64_t> v) {
-    return getAsIndexOpFoldResult(e.b.getContext(), v);
-  };
-  auto srcType = cast<RankedTensorType>(src.getType());
-  int64_t sh = srcType.getDimSize(1), sw = srcType.getDimSize(2);
-  if (rowStep == 1 && colStep == 1 && !ShapedType::isDynamic(sh) &&
-      !ShapedType::isDynamic(sw)) {
-    Value dest =
-        e.b.create<tensor::EmptyOp>(e.loc, sizes, srcType.getElementType());
-    // Rows above and below `src`, then the columns beside it.
-    auto fillBox = [&](int64_t row, int64_t rows, int64_t col, int64_t cols) {
-      if (rows <= 0 || cols <= 0)
-        return;
-      SmallVector<OpFoldResult> at = idx({0, row, col, 0}),
-                                size = {sizes[0], e.b.getIndexAttr(rows),
-                                        e.b.getIndexAttr(cols), sizes[3]},
-                                ones = idx({1, 1, 1, 1});
-      Value box =
-          e.b.create<tensor::ExtractSliceOp>(e.loc, dest, at, size, ones);
-      Value filled =
-          e.b.create<linalg::FillOp>(e.loc, e.f32(fill), box).getResult(0);
-      dest = e.b.create<tensor::InsertSliceOp>(e.loc, filled, dest, at, size,
-                                               ones);
-    };
-    fillBox(0, top, 0, w);
-    fillBox(top + sh, h - top - sh, 0, w);
-    fillBox(top, sh, 0, left);
-    fillBox(top, sh, left + sw, w - left - sw);
-    return e.b.create<tensor::InsertSliceOp>(e.loc, src, dest,
-                                             idx({0, top, left, 0}), srcSizes,
-                                             idx({1, 1, 1, 1}));
-  }
-  Value dest = e.filled(sizes, fill);
-  return e.b.create<tensor::InsertSliceOp>(e.loc, src, dest,
-                                           idx({0, top, left, 0}), srcSizes,
-                                           idx({1, rowStep, colStep, 1}));
-}
-
-/// `x` [N, H, W, C] with the sweep's pads around it, filled with `fill`.
-Value padInput(Emitter &e, Value x, const Sweep &s, double fill) {
-  if (!s.padded())
-    return x;
-  auto t = cast<RankedTensorType>(x.getType());
-  return placed(e, x,
-                t.getDimSize(1) + s.dim[0].padBefore + s.dim[0].padAfter,
-                t.getDimSize(2) + s.dim[1].padBefore + s.dim[1].padAfter, fill,
-                s.dim[0].padBefore, s.dim[1].padBefore);
-}
-
-/// The output cotangent `g` [N, OH, OW, C] spread for a gather over the
-/// input [N, H, W, C]: at (Q + oh * stride) with Q = extent - 1 - padBefore,
-/// in a zero tensor of H + extent - 1 rows (likewise columns). Input row i
-/// then reads window tap t (flipped) at row i + t * dilation.
-Value spreadForGather(Emitter &e, Value g, RankedTensorType input,
-                      const Sweep &s, double fill) {
-  const WindowDim &h = s.dim[0], &w = s.dim[1];
-  return placed(e, g, input.getDimSize(1) + h.extent() - 1,
-                input.getDimSize(2) + w.extent() - 1, fill,
-                h.extent() - 1 - h.padBefore, w.extent() - 1 - w.padBefore,
-                h.stride, w.stride);
-}
 
 /// [d0, d1, d2, C] viewed as [d0, d1, d2, groups, C / groups].
 Value splitChannels(Emitter &e, Value t, int64_t groups) {
@@ -174,10 +83,6 @@ AffineMap map8(OpBuilder &b, ArrayRef<AffineExpr> exprs) {
 Value multiplyAdd(OpBuilder &nb, Location l, ValueRange a) {
   Ar ar{nb, l};
   return ar.add(a[2], ar.mul(a[0], a[1]));
-}
-
-Value castTo(OpBuilder &b, Location loc, Value v, Type type) {
-  return v.getType() == type ? v : b.create<tensor::CastOp>(loc, type, v);
 }
 
 //===----------------------------------------------------------------------===//
@@ -229,9 +134,8 @@ Value windowContraction(Emitter &e, Value in, AffineMap inMap, Value f,
   return e.generic(
       {in, f}, {inMap, fMap}, init, map8(e.b, {d(0), d(1), d(2), d(3), d(7)}),
       {IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
-       IteratorType::parallel, IteratorType::reduction,
-       IteratorType::reduction, IteratorType::reduction,
-       IteratorType::parallel},
+       IteratorType::parallel, IteratorType::reduction, IteratorType::reduction,
+       IteratorType::reduction, IteratorType::parallel},
       multiplyAdd);
 }
 
@@ -258,14 +162,14 @@ Value windowRows(Emitter &e, Value x, const Conv &c, int64_t oh, int64_t ow) {
                                 e.b.getIndexAttr(c.kw), e.b.getIndexAttr(ch)},
       e.b.getF32Type());
   auto d = [&](unsigned i) { return dimExpr(e.b, i); };
-  Value windows = e.generic(
-      x,
-      AffineMap::get(6, 0,
-                     {d(0), d(1) * h.stride + d(3) * h.dilation,
-                      d(2) * w.stride + d(4) * w.dilation, d(5)},
-                     e.b.getContext()),
-      init, e.id(6), e.parallel(6),
-      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  Value windows =
+      e.generic(x,
+                AffineMap::get(6, 0,
+                               {d(0), d(1) * h.stride + d(3) * h.dilation,
+                                d(2) * w.stride + d(4) * w.dilation, d(5)},
+                               e.b.getContext()),
+                init, e.id(6), e.parallel(6),
+                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   return e.b.create<tensor::CollapseShapeOp>(
       e.loc, windows, SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
 }
@@ -336,8 +240,8 @@ Value channelsFirst(Emitter &e, Value t, int64_t groups, int64_t rows,
     read.push_back(groups == 1     ? d(2)
                    : perGroup == 1 ? d(1)
                                    : d(1) * perGroup + d(2));
-  Value zeros = e.filled(
-      {n, idx(groups), idx(perGroup), idx(rows), idx(cols)}, 0.0);
+  Value zeros =
+      e.filled({n, idx(groups), idx(perGroup), idx(rows), idx(cols)}, 0.0);
   SmallVector<OpFoldResult> offsets = {idx(0), idx(0), idx(0), idx(top),
                                        idx(left)};
   SmallVector<OpFoldResult> strides = {idx(1), idx(1), idx(1), idx(rowStep),
@@ -369,8 +273,7 @@ Value channelsLast(Emitter &e, Value t, int64_t width) {
                                 sizes[2]},
       b.getF32Type());
   Value last = e.generic(
-      cut,
-      AffineMap::get(5, 0, {d(0), d(3), d(4), d(1), d(2)}, b.getContext()),
+      cut, AffineMap::get(5, 0, {d(0), d(3), d(4), d(1), d(2)}, b.getContext()),
       init, e.id(5), e.parallel(5),
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   return mergeChannels(e, last);
@@ -393,7 +296,8 @@ SmallVector<Band> bandsOf(int64_t rows, int64_t taps, int64_t dilation,
                           int64_t offset, int64_t dataRows) {
   SmallVector<Band> bands;
   for (int64_t i = 0; i < rows; ++i) {
-    int64_t lo = std::max<int64_t>(0, llvm::divideCeilSigned(offset - i, dilation));
+    int64_t lo =
+        std::max<int64_t>(0, llvm::divideCeilSigned(offset - i, dilation));
     int64_t hi = std::min<int64_t>(
         taps, llvm::divideFloorSigned(dataRows - 1 + offset - i, dilation) + 1);
     if (lo >= hi)
@@ -443,8 +347,8 @@ Value channelsFirstWindowSum(Emitter &e, Value data, int64_t rowOffset,
   SmallVector<Band> bands =
       bandsOf(rows, allTaps, dh, rowOffset,
               cast<RankedTensorType>(data.getType()).getDimSize(3));
-  AffineMap dataMap = map8(b, {d(0), d(1), d(7), d(3) + d(5) * dh,
-                               d(4) + d(6) * s.dim[1].dilation});
+  AffineMap dataMap = map8(
+      b, {d(0), d(1), d(7), d(3) + d(5) * dh, d(4) + d(6) * s.dim[1].dilation});
   AffineMap outMap = map8(b, {d(0), d(1), d(2), d(3), d(4)});
   SmallVector<IteratorType> iterators(5, IteratorType::parallel);
   iterators.append(3, IteratorType::reduction);
@@ -459,18 +363,18 @@ Value channelsFirstWindowSum(Emitter &e, Value data, int64_t rowOffset,
                                   iterators, multiplyAdd),
                         cols);
   for (const Band &band : bands) {
-    int64_t height = band.end - band.begin,
-            taps = band.tapEnd - band.tapBegin;
-    auto [dOff, dSize] = slice(data, 3, band.begin + band.tapBegin * dh - rowOffset,
-                               (height - 1) + (taps - 1) * dh + 1);
+    int64_t height = band.end - band.begin, taps = band.tapEnd - band.tapBegin;
+    auto [dOff, dSize] =
+        slice(data, 3, band.begin + band.tapBegin * dh - rowOffset,
+              (height - 1) + (taps - 1) * dh + 1);
     auto [fOff, fSize] = slice(filter, tapDim, band.tapBegin, taps);
     auto [oOff, oSize] = slice(acc, 3, band.begin, height);
     Value sum = e.generic(
         {b.create<tensor::ExtractSliceOp>(e.loc, data, dOff, dSize, ones),
          b.create<tensor::ExtractSliceOp>(e.loc, filter, fOff, fSize, ones)},
         {dataMap, map8(b, filterExprs)},
-        b.create<tensor::ExtractSliceOp>(e.loc, acc, oOff, oSize, ones),
-        outMap, iterators, multiplyAdd);
+        b.create<tensor::ExtractSliceOp>(e.loc, acc, oOff, oSize, ones), outMap,
+        iterators, multiplyAdd);
     acc = b.create<tensor::InsertSliceOp>(e.loc, sum, acc, oOff, oSize, ones);
   }
   return channelsLast(e, acc, cols);
@@ -495,10 +399,9 @@ Value convAlongRows(Emitter &e, Conv2DOp op, const Conv &c) {
   // The pads stay in: "same" padding reads them in a few border rows only
   // (lenet's first convolution: 6 of 140 row taps), and the window sum
   // would cut its tiles into bands for them.
-  Value x = channelsFirst(e, op.getInput(), c.groups,
-                          in.getDimSize(1) + h.padBefore + h.padAfter,
-                          paddedRow(ow) + w.extent() - 1, h.padBefore,
-                          w.padBefore);
+  Value x = channelsFirst(
+      e, op.getInput(), c.groups, in.getDimSize(1) + h.padBefore + h.padAfter,
+      paddedRow(ow) + w.extent() - 1, h.padBefore, w.padBefore);
   // filter[a, b, c, g, o] at iteration (n, g, o, i, j, a, b, c).
   return channelsFirstWindowSum(
       e, x, 0, splitChannels(e, op.getFilter(), c.groups), {5, 6, 7, 1, 2},
@@ -515,11 +418,10 @@ Value inputGradAlongRows(Emitter &e, Conv2DInputGradOp op, const Conv &c,
   int64_t gradRows = op.getGrad().getType().getDimSize(1);
   // Columns placed as spreadForGather places them; the rows only from the
   // first to the last cotangent row (the window sum's bands skip the rest).
-  Value spread = channelsFirst(e, op.getGrad(), c.groups,
-                               (gradRows - 1) * h.stride + 1,
-                               paddedRow(width) + w.extent() - 1, 0,
-                               w.extent() - 1 - w.padBefore, h.stride,
-                               w.stride);
+  Value spread =
+      channelsFirst(e, op.getGrad(), c.groups, (gradRows - 1) * h.stride + 1,
+                    paddedRow(width) + w.extent() - 1, 0,
+                    w.extent() - 1 - w.padBefore, h.stride, w.stride);
   return channelsFirstWindowSum(e, spread, h.extent() - 1 - h.padBefore,
                                 flipped, {5, 6, 1, 7, 2}, c.sweep, c.groups,
                                 c.inPerGroup, height, width);
@@ -604,9 +506,9 @@ SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
   Emitter e(b, op.getLoc());
   Conv c(op, op.getFilter().getType());
   if (asProduct(c)) {
-    Value rows = windowRows(e, padInput(e, op.getInput(), c.sweep, 0.0), c,
-                            op.getType().getDimSize(1),
-                            op.getType().getDimSize(2));
+    Value rows =
+        windowRows(e, padInput(e, op.getInput(), c.sweep, 0.0), c,
+                   op.getType().getDimSize(1), op.getType().getDimSize(2));
     Value y = e.matmul(rows, filterRows(e, op.getFilter()), false);
     return {castTo(b, op.getLoc(),
                    positionsOf(e, y, op.getInput(), op.getType()),
@@ -616,8 +518,8 @@ SmallVector<Value> lower(Conv2DOp op, OpBuilder &b) {
   if (alongRows(c, c.outPerGroup, out.getDimSize(2)))
     return {castTo(b, op.getLoc(), convAlongRows(e, op, c), out)};
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
-  Value x = splitChannels(e, padInput(e, op.getInput(), c.sweep, 0.0),
-                          c.groups);
+  Value x =
+      splitChannels(e, padInput(e, op.getInput(), c.sweep, 0.0), c.groups);
   Value f = splitChannels(e, op.getFilter(), c.groups);
   Value init = zeros5(e, e.sizes(op.getInput())[0], out.getDimSize(1),
                       out.getDimSize(2), c.groups, c.outPerGroup);
@@ -865,15 +767,15 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
               padWaste(w, in.getDimSize(2), gType.getDimSize(2)) >=
           kTapsMinWaste)
     return {castTo(b, op.getLoc(), inputGradByTaps(e, op, c, flipped), in)};
-  Value g = splitChannels(
-      e, spreadForGather(e, op.getGrad(), in, c.sweep, 0.0), c.groups);
+  Value g = splitChannels(e, spreadForGather(e, op.getGrad(), in, c.sweep, 0.0),
+                          c.groups);
   Value init = zeros5(e, e.sizes(op.getGrad())[0], in.getDimSize(1),
                       in.getDimSize(2), c.groups, c.inPerGroup);
-  Value dx = windowContraction(
-      e, g,
-      map8(b, {d(0), d(1) + d(4) * h.dilation, d(2) + d(5) * w.dilation, d(3),
-               d(6)}),
-      flipped, map8(b, {d(4), d(5), d(3), d(6), d(7)}), init);
+  Value dx =
+      windowContraction(e, g,
+                        map8(b, {d(0), d(1) + d(4) * h.dilation,
+                                 d(2) + d(5) * w.dilation, d(3), d(6)}),
+                        flipped, map8(b, {d(4), d(5), d(3), d(6), d(7)}), init);
   return {castTo(b, op.getLoc(), mergeChannels(e, dx), in)};
 }
 
@@ -894,8 +796,7 @@ SmallVector<Value> lower(Conv2DFilterGradOp op, OpBuilder &b, int64_t lanes) {
     Value dw = e.matmul(rows, positionRows(e, op.getGrad()), true);
     auto type = op.getType();
     Value shaped = b.create<tensor::ExpandShapeOp>(
-        op.getLoc(),
-        RankedTensorType::get(type.getShape(), b.getF32Type()), dw,
+        op.getLoc(), RankedTensorType::get(type.getShape(), b.getF32Type()), dw,
         SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
     return {castTo(b, op.getLoc(), shaped, type)};
   }
@@ -904,8 +805,8 @@ SmallVector<Value> lower(Conv2DFilterGradOp op, OpBuilder &b, int64_t lanes) {
     return {
         castTo(b, op.getLoc(), filterGradAlongRows(e, op, c), op.getType())};
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
-  Value x = splitChannels(e, padInput(e, op.getInput(), c.sweep, 0.0),
-                          c.groups);
+  Value x =
+      splitChannels(e, padInput(e, op.getInput(), c.sweep, 0.0), c.groups);
   Value g = splitChannels(e, op.getGrad(), c.groups);
   Value init = zeros5(e, b.getIndexAttr(c.kh), c.kw, c.inPerGroup, c.groups,
                       c.outPerGroup);
@@ -923,383 +824,7 @@ SmallVector<Value> lower(Conv2DFilterGradOp op, OpBuilder &b, int64_t lanes) {
   return {castTo(b, op.getLoc(), mergeChannels(e, dw), op.getType())};
 }
 
-//===----------------------------------------------------------------------===//
-// Pooling. Iteration (n, oh, ow, a, b, c) over windows of `input`.
-//===----------------------------------------------------------------------===//
-
-SmallVector<IteratorType> poolIterators() {
-  return {IteratorType::parallel,  IteratorType::parallel,
-          IteratorType::parallel,  IteratorType::reduction,
-          IteratorType::reduction, IteratorType::parallel};
-}
-
-AffineMap windowMap(OpBuilder &b, const Sweep &s) {
-  auto d = [&](unsigned i) { return dimExpr(b, i); };
-  return AffineMap::get(6, 0,
-                        {d(0), d(1) * s.dim[0].stride + d(3),
-                         d(2) * s.dim[1].stride + d(4), d(5)},
-                        b.getContext());
-}
-
-AffineMap pooledMap(OpBuilder &b) {
-  auto d = [&](unsigned i) { return dimExpr(b, i); };
-  return AffineMap::get(6, 0, {d(0), d(1), d(2), d(5)}, b.getContext());
-}
-
-/// The window taps appear in the input map only inside `o * stride + a`,
-/// from which linalg cannot size the loops over (a, b); an unread [ph, pw]
-/// operand, as linalg's named pooling ops take, gives their sizes. It goes
-/// after the real inputs, so bodies see (inputs..., window, output).
-struct WindowOperand {
-  Value value;
-  AffineMap map;
-
-  WindowOperand(Emitter &e, int64_t ph, int64_t pw)
-      : value(e.b.create<tensor::EmptyOp>(e.loc, ArrayRef<int64_t>{ph, pw},
-                                          e.b.getF32Type())),
-        map(AffineMap::get(6, 0, {dimExpr(e.b, 3), dimExpr(e.b, 4)},
-                           e.b.getContext())) {}
-};
-
-/// One pooling-shaped generic: `ins` indexed by `inMaps` plus the window
-/// operand, reducing over the taps into `init` at (n, oh, ow, c).
-Value poolGeneric(Emitter &e, ValueRange ins, ArrayRef<AffineMap> inMaps,
-                  const Sweep &s, Value init, BodyFn body) {
-  WindowOperand w(e, s.dim[0].window, s.dim[1].window);
-  SmallVector<Value> all(ins);
-  all.push_back(w.value);
-  SmallVector<AffineMap> maps(inMaps);
-  maps.push_back(w.map);
-  return e.generic(all, maps, init, pooledMap(e.b), poolIterators(), body);
-}
-
-/// The gather over an input [N, H, W, C] of `spread` values (see
-/// spreadForGather): out[n, i, j, c] accumulates body(spread[n, i + a,
-/// j + b, c]..., window, acc) over the taps (a, b) of `s`'s window.
-Value gatherWindows(Emitter &e, ValueRange spread, RankedTensorType input,
-                    const Sweep &s, BodyFn body) {
-  SmallVector<OpFoldResult> sizes = e.sizes(spread[0]);
-  sizes[1] = e.b.getIndexAttr(input.getDimSize(1));
-  sizes[2] = e.b.getIndexAttr(input.getDimSize(2));
-  Sweep unitStride({s.dim[0].window, s.dim[1].window}, {1, 1}, {},
-                   {0, 0, 0, 0});
-  SmallVector<AffineMap> maps(spread.size(), windowMap(e.b, unitStride));
-  return poolGeneric(e, spread, maps, s, e.filled(sizes, 0.0), body);
-}
-
-/// max(acc, x) for max pooling: x where greater or NaN (a NaN in the
-/// window is the result, as with maximumf), else acc. A compare and a
-/// select: maximumf's signed-zero order costs a branchy sequence per tap on
-/// x86 (lenet's first pool spent 3x its argmax's time in it).
-Value poolMax(Ar &ar, Value acc, Value x) {
-  Value nan =
-      ar.b.create<arith::CmpFOp>(ar.l, arith::CmpFPredicate::UNO, x, x);
-  Value take = ar.b.create<arith::OrIOp>(ar.l, ar.gt(x, acc), nan);
-  return ar.select(take, x, acc);
-}
-
-Sweep poolSweep(ArrayRef<int64_t> window, ArrayRef<int64_t> strides,
-                ArrayRef<int64_t> padding) {
-  return Sweep(window, strides, {}, padding);
-}
-
-/// [N, OH, OW, C] zeros (or `fill`) for a pooling result like `like`.
-Value pooledInit(Emitter &e, Value input, RankedTensorType like,
-                 double fill) {
-  return e.filled({e.sizes(input)[0], e.b.getIndexAttr(like.getDimSize(1)),
-                   e.b.getIndexAttr(like.getDimSize(2)),
-                   e.b.getIndexAttr(like.getDimSize(3))},
-                  fill);
-}
-
-//===----------------------------------------------------------------------===//
-// Pooling over windows that tile the input (stride = window, no pads, whole
-// windows): the input viewed as [N, OH, ph, OW, pw, C] without a copy, each
-// tap of every window a plain view of it. Pooling is then elementwise over
-// the taps and its gradient elementwise over the input: no spread copies,
-// no gather, no accumulator in memory (lenet's pools and their gradients
-// took a quarter of its step as windows). Same sums and comparisons, in
-// the same tap order, as the window form.
-//===----------------------------------------------------------------------===//
-
-bool windowsTileInput(const Sweep &s, RankedTensorType input) {
-  for (int d = 0; d < 2; ++d) {
-    const WindowDim &w = s.dim[d];
-    int64_t size = input.getDimSize(1 + d);
-    if (w.stride != w.window || w.dilation != 1 || w.padBefore ||
-        w.padAfter || ShapedType::isDynamic(size) || size % w.window)
-      return false;
-  }
-  return true;
-}
-
-/// [N, H, W, C] as [N, H/ph, ph, W/pw, pw, C] (and back).
-SmallVector<ReassociationIndices> blockDims() {
-  return {{0}, {1, 2}, {3, 4}, {5}};
-}
-/// The sizes of `input` [N, H, W, C] as blocks, with `n` rows.
-SmallVector<OpFoldResult> blockSizes(Emitter &e, OpFoldResult n,
-                                     RankedTensorType input, const Sweep &s) {
-  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
-  SmallVector<OpFoldResult> sizes = {n};
-  for (int64_t size : {input.getDimSize(1) / ph, ph, input.getDimSize(2) / pw,
-                       pw, input.getDimSize(3)})
-    sizes.push_back(e.b.getIndexAttr(size));
-  return sizes;
-}
-Value windowBlocks(Emitter &e, Value x, const Sweep &s) {
-  auto type = cast<RankedTensorType>(x.getType());
-  SmallVector<OpFoldResult> sizes = blockSizes(e, e.sizes(x)[0], type, s);
-  SmallVector<int64_t> shape = {type.getDimSize(0)};
-  for (OpFoldResult size : ArrayRef(sizes).drop_front())
-    shape.push_back(*getConstantIntValue(size));
-  return e.b.create<tensor::ExpandShapeOp>(
-      e.loc, RankedTensorType::get(shape, type.getElementType()), x,
-      blockDims(), sizes);
-}
-
-/// The blocks once per window tap, row-major, each read at pooled position
-/// (n, i, j, c) through its tap: (n, i, a, j, b, c).
-struct Taps {
-  SmallVector<Value> views;
-  SmallVector<AffineMap> maps;
-
-  Taps(Emitter &e, Value blocks, const Sweep &s) {
-    auto d = [&](unsigned i) { return dimExpr(e.b, i); };
-    for (int64_t a = 0; a < s.dim[0].window; ++a)
-      for (int64_t b = 0; b < s.dim[1].window; ++b) {
-        views.push_back(blocks);
-        maps.push_back(AffineMap::get(
-            4, 0,
-            {d(0), d(1), e.b.getAffineConstantExpr(a), d(2),
-             e.b.getAffineConstantExpr(b), d(3)},
-            e.b.getContext()));
-      }
-  }
-};
-
-/// `fold(acc, tap)` over the taps of each window of `x`, from `init`: a
-/// tensor shaped like the pooled `like` [N, OH, OW, C].
-Value foldTaps(Emitter &e, Value x, const Sweep &s, RankedTensorType like,
-               double init,
-               function_ref<Value(Ar &, Value acc, Value tap)> fold) {
-  Taps taps(e, windowBlocks(e, x, s), s);
-  Value out = e.b.create<tensor::EmptyOp>(
-      e.loc,
-      SmallVector<OpFoldResult>{e.sizes(x)[0],
-                                e.b.getIndexAttr(like.getDimSize(1)),
-                                e.b.getIndexAttr(like.getDimSize(2)),
-                                e.b.getIndexAttr(like.getDimSize(3))},
-      e.b.getF32Type());
-  return e.generic(taps.views, taps.maps, out, e.id(4), e.parallel(4),
-                   [&](OpBuilder &nb, Location l, ValueRange a) {
-                     Ar ar{nb, l};
-                     Value acc = ar.c(init);
-                     for (Value tap : a.drop_back())
-                       acc = fold(ar, acc, tap);
-                     return acc;
-                   });
-}
-
-/// `body(pooled..., out)` at every input element (n, i, a, j, b, c) of the
-/// blocks, each of `pooled` [N, OH, OW, C] read at its window: the input's
-/// [N, H, W, C] shape.
-Value perInputElement(Emitter &e, ValueRange pooled, RankedTensorType input,
-                      const Sweep &s, BodyFn body) {
-  auto d = [&](unsigned i) { return dimExpr(e.b, i); };
-  Value init = e.b.create<tensor::EmptyOp>(
-      e.loc, blockSizes(e, e.sizes(pooled[0])[0], input, s),
-      e.b.getF32Type());
-  SmallVector<AffineMap> maps(
-      pooled.size(),
-      AffineMap::get(6, 0, {d(0), d(1), d(3), d(5)}, e.b.getContext()));
-  Value blocks =
-      e.generic(pooled, maps, init, e.id(6), e.parallel(6), body);
-  return e.b.create<tensor::CollapseShapeOp>(e.loc, blocks, blockDims());
-}
-
-SmallVector<Value> lower(MaxPool2DOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
-  double ninf = -std::numeric_limits<double>::infinity();
-  if (windowsTileInput(s, op.getInput().getType()))
-    return {castTo(b, op.getLoc(),
-                   foldTaps(e, op.getInput(), s, op.getType(), ninf,
-                            poolMax),
-                   op.getType())};
-  Value x = padInput(e, op.getInput(), s, ninf);
-  Value y = poolGeneric(e, x, windowMap(b, s), s,
-                        pooledInit(e, op.getInput(), op.getType(), ninf),
-                        [](OpBuilder &nb, Location l, ValueRange a) {
-                          Ar ar{nb, l};
-                          return poolMax(ar, a[2], a[0]);
-                        });
-  return {castTo(b, op.getLoc(), y, op.getType())};
-}
-
-/// The window tap (a, b) at iteration dims `dimA` and `dimB` numbered
-/// row-major, a * pw + b, as f32 (exact: windows are far below 2^24 taps).
-/// `flip` numbers from the window's far corner, as the gather sees taps.
-Value tapNumber(OpBuilder &nb, Location l, unsigned dimA, unsigned dimB,
-                int64_t ph, int64_t pw, bool flip) {
-  auto cst = [&](int64_t v) {
-    return nb.create<arith::ConstantIndexOp>(l, v).getResult();
-  };
-  Value a = nb.create<linalg::IndexOp>(l, dimA);
-  Value b = nb.create<linalg::IndexOp>(l, dimB);
-  if (flip) {
-    a = nb.create<arith::SubIOp>(l, cst(ph - 1), a);
-    b = nb.create<arith::SubIOp>(l, cst(pw - 1), b);
-  }
-  Value n = nb.create<arith::AddIOp>(
-      l, nb.create<arith::MulIOp>(l, a, cst(pw)), b);
-  Value i64 = nb.create<arith::IndexCastOp>(l, nb.getI64Type(), n);
-  return nb.create<arith::SIToFPOp>(l, nb.getF32Type(), i64);
-}
-
-/// Max pooling's gradient over tiling windows: the winning tap of each
-/// window (strictly greater: the first maximum), then at every input
-/// element the cotangent where its tap won, else zero.
-Value tiledMaxPoolGrad(Emitter &e, MaxPool2DGradOp op, const Sweep &s) {
-  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
-  Taps taps(e, windowBlocks(e, op.getInput(), s), s);
-  Value winners = e.b.create<tensor::EmptyOp>(e.loc, e.sizes(op.getGrad()),
-                                              e.b.getF32Type());
-  double ninf = -std::numeric_limits<double>::infinity();
-  Value won = e.generic(
-      taps.views, taps.maps, winners, e.id(4), e.parallel(4),
-      [&](OpBuilder &nb, Location l, ValueRange a) {
-        Ar ar{nb, l};
-        Value best = ar.c(ninf), tap = ar.c(0);
-        for (auto [t, x] : llvm::enumerate(a.drop_back())) {
-          Value wins = ar.gt(x, best);
-          best = ar.select(wins, x, best);
-          tap = ar.select(wins, ar.c(double(t)), tap);
-        }
-        return tap;
-      });
-  return perInputElement(
-      e, {op.getGrad(), won}, op.getType(), s,
-      [&](OpBuilder &nb, Location l, ValueRange a) {
-        Ar ar{nb, l};
-        Value mine =
-            nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[1],
-                                     tapNumber(nb, l, 2, 4, ph, pw, false));
-        return ar.select(mine, a[0], ar.c(0));
-      });
-}
-
-// The first (row-major) maximum of each window gets its cotangent: an
-// argmax pass records the winning tap, and the gather compares against it.
-SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Location loc = op.getLoc();
-  Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
-  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
-  double ninf = -std::numeric_limits<double>::infinity();
-  if (windowsTileInput(s, op.getInput().getType()))
-    return {castTo(b, loc, tiledMaxPoolGrad(e, op, s), op.getType())};
-  Value x = padInput(e, op.getInput(), s, ninf);
-  auto gradType = op.getGrad().getType();
-  Value best = pooledInit(e, op.getInput(), gradType, ninf);
-  Value tap = pooledInit(e, op.getInput(), gradType, 0.0);
-  WindowOperand window(e, ph, pw);
-  auto argmax = b.create<linalg::GenericOp>(
-      loc, TypeRange{best.getType(), tap.getType()},
-      ValueRange{x, window.value}, ValueRange{best, tap},
-      ArrayRef<AffineMap>{windowMap(b, s), window.map, pooledMap(b),
-                          pooledMap(b)},
-      poolIterators(), [&](OpBuilder &nb, Location l, ValueRange a) {
-        Ar ar{nb, l};
-        Value wins = ar.gt(a[0], a[2]); // strictly: the first maximum stays
-        Value here = tapNumber(nb, l, 3, 4, ph, pw, /*flip=*/false);
-        nb.create<linalg::YieldOp>(
-            l, ValueRange{ar.select(wins, a[0], a[2]),
-                          ar.select(wins, here, a[3])});
-      });
-  auto in = op.getType();
-  Value g = spreadForGather(e, op.getGrad(), in, s, 0.0);
-  Value taps = spreadForGather(e, argmax.getResult(1), in, s, -1.0);
-  Value dx = gatherWindows(
-      e, {g, taps}, in, s, [&](OpBuilder &nb, Location l, ValueRange a) {
-        Ar ar{nb, l};
-        Value mine = nb.create<arith::CmpFOp>(
-            l, arith::CmpFPredicate::OEQ, a[1],
-            tapNumber(nb, l, 3, 4, ph, pw, /*flip=*/true));
-        return ar.add(a[3], ar.select(mine, a[0], ar.c(0)));
-      });
-  return {castTo(b, loc, dx, in)};
-}
-
-/// `t` [N, OH, OW, C] divided by the number of input elements (pads not
-/// counted) in each window, as Keras' average pooling does.
-Value divideByWindowCount(Emitter &e, Value t, const Sweep &s,
-                          RankedTensorType input) {
-  int64_t sizes[2] = {input.getDimSize(1), input.getDimSize(2)};
-  return e.map(t, t, [&](OpBuilder &nb, Location l, ValueRange a) {
-    Value count;
-    for (int d = 0; d < 2; ++d) {
-      const WindowDim &w = s.dim[d];
-      auto cst = [&](int64_t v) {
-        return nb.create<arith::ConstantIndexOp>(l, v).getResult();
-      };
-      Value o = nb.create<linalg::IndexOp>(l, 1 + d);
-      Value start = nb.create<arith::SubIOp>(
-          l, nb.create<arith::MulIOp>(l, o, cst(w.stride)), cst(w.padBefore));
-      Value end = nb.create<arith::AddIOp>(l, start, cst(w.window));
-      Value lo = nb.create<arith::MaxSIOp>(l, start, cst(0));
-      Value hi = nb.create<arith::MinSIOp>(l, end, cst(sizes[d]));
-      Value n = nb.create<arith::SubIOp>(l, hi, lo);
-      count = count ? nb.create<arith::MulIOp>(l, count, n).getResult() : n;
-    }
-    Value i64 = nb.create<arith::IndexCastOp>(l, nb.getI64Type(), count);
-    Value f = nb.create<arith::SIToFPOp>(l, nb.getF32Type(), i64);
-    return Ar{nb, l}.div(a[0], f);
-  });
-}
-
-SmallVector<Value> lower(AvgPool2DOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
-  Value sum;
-  if (windowsTileInput(s, op.getInput().getType())) {
-    sum = foldTaps(
-        e, op.getInput(), s, op.getType(), 0.0,
-        [](Ar &ar, Value acc, Value tap) { return ar.add(acc, tap); });
-  } else {
-    Value x = padInput(e, op.getInput(), s, 0.0);
-    sum = poolGeneric(e, x, windowMap(b, s), s,
-                      pooledInit(e, op.getInput(), op.getType(), 0.0),
-                      [](OpBuilder &nb, Location l, ValueRange a) {
-                        return Ar{nb, l}.add(a[2], a[0]);
-                      });
-  }
-  Value y = divideByWindowCount(e, sum, s, op.getInput().getType());
-  return {castTo(b, op.getLoc(), y, op.getType())};
-}
-
-SmallVector<Value> lower(AvgPool2DGradOp op, OpBuilder &b) {
-  Emitter e(b, op.getLoc());
-  Sweep s = poolSweep(op.getWindow(), op.getStrides(), op.getPadding());
-  auto in = op.getType();
-  Value share = divideByWindowCount(e, op.getGrad(), s, in);
-  if (windowsTileInput(s, in))
-    return {castTo(b, op.getLoc(),
-                   perInputElement(e, share, in, s,
-                                   [](OpBuilder &, Location, ValueRange a) {
-                                     return a[0];
-                                   }),
-                   in)};
-  Value g = spreadForGather(e, share, in, s, 0.0);
-  Value dx = gatherWindows(e, g, in, s,
-                           [](OpBuilder &nb, Location l, ValueRange a) {
-                             return Ar{nb, l}.add(a[2], a[0]);
-                           });
-  return {castTo(b, op.getLoc(), dx, in)};
-}
-
-template <typename... Ops>
-void addPatterns(RewritePatternSet &patterns) {
+template <typename... Ops> void addPatterns(RewritePatternSet &patterns) {
   (patterns.add<LowerPattern<Ops, &lower>>(patterns.getContext()), ...);
 }
 
@@ -1317,9 +842,8 @@ struct LowerFilterGrad : public OpRewritePattern<Conv2DFilterGradOp> {
 
 } // namespace
 
-void sinter::lowering::populateWindowLowerings(RewritePatternSet &patterns,
-                                               int64_t lanes) {
-  addPatterns<Conv2DOp, Conv2DInputGradOp, MaxPool2DOp, MaxPool2DGradOp,
-              AvgPool2DOp, AvgPool2DGradOp>(patterns);
+void sinter::lowering::populateConvolutionLowerings(RewritePatternSet &patterns,
+                                                    int64_t lanes) {
+  addPatterns<Conv2DOp, Conv2DInputGradOp>(patterns);
   patterns.add<LowerFilterGrad>(patterns.getContext(), lanes);
 }
