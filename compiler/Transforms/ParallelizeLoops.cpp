@@ -71,13 +71,14 @@ constexpr int64_t kUpdateChunkFloats = 1024;
 constexpr int64_t kMinGroupFloats = 16384;
 
 /// Where the groups of an update's parameters start in its first `head`
-/// elements, from the parameters' starts (kParameterStartsAttr): each large
-/// parameter starts one. Empty (one run over all) for fewer than two
-/// groups, or starts not on rows of `lanes`.
+/// elements, from the parameters' starts (kParameterStartsAttr, increasing
+/// from 0 as the dialect verifies): each large parameter starts one. Empty
+/// (one run over all) for fewer than two groups, or starts not on rows of
+/// `lanes`.
 SmallVector<int64_t> updateGroups(linalg::GenericOp op, int64_t head,
                                   int64_t lanes) {
   auto starts = op->getAttrOfType<DenseI64ArrayAttr>(kParameterStartsAttr);
-  if (!starts || starts.empty() || starts[0] != 0)
+  if (!starts)
     return {};
   ArrayRef<int64_t> all = starts.asArrayRef();
   SmallVector<int64_t> groups;
