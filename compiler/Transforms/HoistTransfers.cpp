@@ -84,11 +84,14 @@ scf::ForOp hoistPairsOf(scf::ForOp loop, RewriterBase &rewriter) {
       written.push_back(pair.write.getVector());
     return written;
   };
+  // Markers the loop carried (sinter-tile-contractions') stay on it.
+  DictionaryAttr markers = loop->getDiscardableAttrDictionary();
   auto carried =
       cast<scf::ForOp>(*cast<LoopLikeOpInterface>(loop.getOperation())
                             .replaceWithAdditionalYields(
                                 rewriter, inits,
                                 /*replaceInitOperandUsesInLoop=*/true, yields));
+  carried->setDiscardableAttrs(markers);
   auto results = carried.getResults().take_back(pairs.size());
   for (auto [pair, result] : llvm::zip_equal(pairs, results))
     pair.write.getVectorMutable().assign(result);

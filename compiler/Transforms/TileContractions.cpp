@@ -37,6 +37,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
@@ -124,6 +125,9 @@ constexpr StringLiteral kTileMarker = "sinter.register_tile";
 constexpr StringLiteral kWindowTileMarker = "sinter.window_tile";
 /// A transpose's tile: vectorized if a whole square or a small edge.
 constexpr StringLiteral kTransposeTileMarker = "sinter.transpose_tile";
+/// Marks a window tile's innermost sum loop to unroll once its tile is
+/// lowered (TilePlan::unrollInnerSum).
+constexpr StringLiteral kUnrollMarker = "sinter.unroll";
 /// Marks the two parts of a split column edge while their sum loop is
 /// split in two (splitWideEdges).
 constexpr StringLiteral kEdgePart = "sinter.edge_part";
@@ -427,6 +431,8 @@ struct TileContractionsPass
     }
     if (failed(lowerTiles(func, tileN, registers)))
       return signalPassFailure();
+    if (failed(unrollMarkedSums(func)))
+      return signalPassFailure();
     func.walk([](scf::ParallelOp loop) { loop->removeAttr(kPartsMarker); });
     func.walk([&](scf::ForOp loop) { splitAccumulator(loop, rewriter); });
     SmallVector<scf::IfOp> guards;
@@ -602,6 +608,29 @@ struct TileContractionsPass
       scf::populateSCFForLoopCanonicalizationPatterns(p);
       addCanonicalization(p);
     });
+  }
+
+  /// Unrolls each sum loop marked kUnrollMarker, now that its tile is
+  /// FMAs on carried accumulators: the loads its steps share are then
+  /// one value (TilePlan::unrollInnerSum).
+  static LogicalResult unrollMarkedSums(func::FuncOp func) {
+    SmallVector<scf::ForOp> marked;
+    func.walk([&](scf::ForOp loop) {
+      if (loop->removeAttr(kUnrollMarker))
+        marked.push_back(loop);
+    });
+    for (scf::ForOp loop : marked) {
+      std::optional<int64_t> trips = constantTripCount(
+          loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
+      if (!trips)
+        return loop.emitError("a window tile's taps loop of unknown length");
+      if (*trips > 1 && failed(loopUnrollByFactor(loop, *trips)))
+        return loop.emitError("could not unroll a window tile's taps loop");
+    }
+    // The steps' indices, computed from the loop's constants, fold.
+    if (marked.empty())
+      return success();
+    return applyPatterns(func, addCanonicalization);
   }
 
   /// The vector.fma a tile's sum loop accumulates into its one iteration
@@ -2069,6 +2098,8 @@ struct TileContractionsPass
       return op.emitError("could not read the packed panel in a tile");
     tiled->op->setAttr(plan.window ? kWindowTileMarker : kTileMarker,
                        rewriter.getUnitAttr());
+    if (plan.unrollInnerSum)
+      tiled->loops.back()->setAttr(kUnrollMarker, rewriter.getUnitAttr());
     bool columnsBounded = skipAbove(op, *tiled, plan, rewriter);
     forget(op, rewriter);
     if (fill)

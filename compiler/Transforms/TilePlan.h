@@ -29,6 +29,10 @@ struct TilePlan {
   /// Summed loops run outside the tile loops (tapsOutsideTheImage): the
   /// result is filled before them, not by each tile.
   bool tapsOutside = false;
+  /// The innermost summed loop (a tap along the fan: `j + b`) runs
+  /// unrolled, so that each broadcast value serves every tap that reads
+  /// it (shareBroadcastsAcrossTaps).
+  bool unrollInnerSum = false;
 };
 
 /// The tile size along a dimension of `size` (dynamic or static) for a

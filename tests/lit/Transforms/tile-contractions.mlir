@@ -350,23 +350,32 @@ func.func @columns_first(%dy: memref<?x64xf32>, %x: memref<?x16xf32>, %dw: memre
 // A window contraction (a convolution's input gradient over a spread,
 // padded cotangent): tiles of 7 positions (14 = 2 x 7) by the 6 channels,
 // fanned out over 2 rows of positions (no input with the channels reads
-// them: each filter row loaded feeds 14 accumulators), the taps and output
-// channels summed innermost around a register-held 2x7x6 accumulator.
-// Without its unit loops a tile is an elementwise fused multiply-add of
-// 2x7 strided cotangent values (each broadcast over the channels) and a
-// filter row.
+// them: each filter row loaded feeds 14 accumulators), the sums innermost
+// around a register-held 2x7x6 accumulator: the row taps, the output
+// channels, and innermost, unrolled, the 5 column taps, which read the
+// cotangent at `j + b` with the 7 positions (its 2 x 11 values a step,
+// each loaded once, not 2 x 35). Without its unit loops a tile is an
+// elementwise fused multiply-add of 2x7 strided cotangent values (each
+// broadcast over the channels) and a filter row.
 // CHECK-LABEL: func.func @conv_input_grad
 // CHECK: scf.parallel (%[[N:.*]]) = (%c0) to (%{{.*}}) step (%c1) {
 // CHECK: scf.for %[[I:.*]] = %c0 to %c14 step %c2 {
 // CHECK: scf.for %[[J:.*]] = %c0 to %c14 step %c7 {
 // CHECK: %[[ACC:.*]] = vector.transfer_read %arg2[%[[N]], %[[I]], %[[J]], %c0]{{.*}} vector<2x7x6xf32>
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]]) -> (vector<2x7x6xf32>)
-// CHECK: scf.for
-// CHECK: scf.for
-// CHECK: vector.transfer_read %arg0{{.*}} vector<2x7x6xf32>
-// CHECK: vector.transfer_read %arg1{{.*}} vector<6xf32>
+// CHECK: scf.for %[[A:.*]] = %c0 to %c5 step %c1 iter_args(%{{.*}} = %[[ACC]]) -> (vector<2x7x6xf32>)
+// CHECK: scf.for %[[O:.*]] = %c0 to %c16 step %c1
+// CHECK-NOT: scf.for
+// CHECK: vector.transfer_read %arg0[%[[N]], %{{.*}}, %[[J]], %[[O]]]{{.*}} vector<2x7x6xf32>
+// CHECK: vector.transfer_read %arg1[%[[A]], %c0, %[[O]], %c0]{{.*}} vector<6xf32>
 // CHECK-NOT: arith.mulf
 // CHECK: vector.fma {{.*}} : vector<2x7x6xf32>
+// CHECK-NOT: scf.for
+// CHECK: vector.transfer_read %arg1[%[[A]], %c1, %[[O]], %c0]
+// CHECK: vector.fma
+// CHECK-NOT: scf.for
+// CHECK: vector.transfer_read %arg1[%[[A]], %c4, %[[O]], %c0]
+// CHECK: vector.fma
+// CHECK: scf.yield
 // CHECK: vector.transfer_write {{.*}}, %arg2[%[[N]], %[[I]], %[[J]], %c0]
 // CHECK-NOT: linalg.generic
 #g = affine_map<(n, i, j, a, b, o, c) -> (n, i + a, j + b, o)>
@@ -499,15 +508,16 @@ func.func @taps_outside(%g: memref<?x10x10x256xf32>, %f: memref<3x3x256x64xf32>,
 // The same input gradient in a grouped convolution's layout (a unit group
 // dimension in the result) and zeroed by a fill just before: the
 // accumulator's write drops the unit dimension as its read does, so the
-// 2x7x6 accumulator still stays in registers across the three sums, and
-// it starts from zero there (no memset, no read of dx).
+// 2x7x6 accumulator still stays in registers across the sums (the row
+// taps, the output channels and the unrolled column taps), and it starts
+// from zero there (no memset, no read of dx).
 // CHECK-LABEL: func.func @grouped_input_grad
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<2x7x6xf32>
 // CHECK-NOT: linalg.fill
 // CHECK-NOT: vector.transfer_read %arg2
 // CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<2x7x6xf32>)
 // CHECK: scf.for {{.*}} -> (vector<2x7x6xf32>)
-// CHECK: scf.for {{.*}} -> (vector<2x7x6xf32>)
+// CHECK-NOT: scf.for
 // CHECK-NOT: vector.transfer_write
 // CHECK: vector.fma {{.*}} : vector<2x7x6xf32>
 // CHECK: vector.transfer_write {{.*}}, %arg2
@@ -529,12 +539,64 @@ func.func @grouped_input_grad(%g: memref<?x18x18x1x16xf32>, %f: memref<5x5x1x16x
 
 // -----
 
+// A channels-last forward convolution (lenet's second: 6 -> 16 channels,
+// 5x5 taps): tiles of 2 rows x 5 columns of one register of channels, the
+// column taps innermost and unrolled. Each step over a row tap and an
+// input channel loads the 5 taps' filter rows and each input value once
+// (2 rows x 9 columns) for 50 FMAs; in turn, a step over all three sums
+// loaded 10 values and a filter row for 10 FMAs.
+// CHECK-LABEL: func.func @conv_taps_unrolled
+// CHECK: scf.for %[[A:.*]] = %c0 to %c5 step %c1 iter_args({{.*}}) -> (vector<2x5x16xf32>)
+// CHECK: scf.for %[[C:.*]] = %c0 to %c6 step %c1 iter_args({{.*}}) -> (vector<2x5x16xf32>)
+// CHECK-NOT: scf.for
+// CHECK: vector.transfer_read %arg1[%[[A]], %c0, %[[C]], %c0]
+// CHECK: vector.fma {{.*}} : vector<2x5x16xf32>
+// CHECK: vector.transfer_read %arg1[%[[A]], %c4, %[[C]], %c0]
+// CHECK: vector.fma {{.*}} : vector<2x5x16xf32>
+// CHECK-NEXT: scf.yield
+// The same into 32 channels: a tile two registers wide already shares each
+// broadcast value between two FMAs, and keeps its taps a loop.
+// CHECK-LABEL: func.func @conv_taps_wide
+// CHECK: scf.for {{.*}} -> (vector<{{.*}}x32xf32>)
+// CHECK: scf.for {{.*}} -> (vector<{{.*}}x32xf32>)
+// CHECK: scf.for {{.*}} -> (vector<{{.*}}x32xf32>)
+// CHECK: vector.fma
+// CHECK-NEXT: scf.yield
+#cx = affine_map<(n, i, j, a, b, c, o) -> (n, i + a, j + b, c)>
+#cw = affine_map<(n, i, j, a, b, c, o) -> (a, b, c, o)>
+#cy = affine_map<(n, i, j, a, b, c, o) -> (n, i, j, o)>
+func.func @conv_taps_unrolled(%x: memref<?x14x14x6xf32>, %w: memref<5x5x6x16xf32>, %y: memref<?x10x10x16xf32>) {
+  linalg.generic {indexing_maps = [#cx, #cw, #cy], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x14x14x6xf32>, memref<5x5x6x16xf32>) outs(%y : memref<?x10x10x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+func.func @conv_taps_wide(%x: memref<?x14x14x6xf32>, %w: memref<5x5x6x32xf32>, %y: memref<?x10x10x32xf32>) {
+  linalg.generic {indexing_maps = [#cx, #cw, #cy], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x14x14x6xf32>, memref<5x5x6x32xf32>) outs(%y : memref<?x10x10x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // The input gradient with the positions along the vectors (channels first,
 // rows padded to 16): 7 rows of 16 columns, fanned out over 2 of the 6
 // channels, which only the filter reads. Each 7x16 window of the cotangent
 // is loaded once for both channels; the filter's two values are two
 // splats, each loaded on its own (a broadcast from memory), not one insert
-// per element. AVX2's 16 registers hold 12 accumulators (two ymm a row
+// per element. The row taps, which read the cotangent at `i + a` with the
+// 7 rows, run innermost and unrolled: a step over the column taps and the
+// output channels reads its 11 rows once for 5 taps, where each tap read 7.
+// AVX2's 16 registers hold 12 accumulators (two ymm a row
 // of 16) beside the 2 row vectors a step loads: 1 row x 6 channels (2
 // rows x 3 channels held 4 loaded vectors, and LLVM spilled).
 // CHECK-LABEL: func.func @rows_input_grad
@@ -542,17 +604,21 @@ func.func @grouped_input_grad(%g: memref<?x18x18x1x16xf32>, %f: memref<5x5x1x16x
 // CHECK: %[[C1:.*]] = arith.addi %[[C]], %c1
 // CHECK: scf.for %{{.*}} = %c0 to %c14 step %c7 {
 // CHECK: vector.transfer_read %arg2{{.*}} vector<2x7x16xf32>
-// CHECK: scf.for {{.*}} -> (vector<2x7x16xf32>)
-// CHECK: scf.for {{.*}} -> (vector<2x7x16xf32>)
-// CHECK: scf.for {{.*}} -> (vector<2x7x16xf32>)
+// CHECK: scf.for %[[B:.*]] = %c0 to %c5 step %c1 iter_args({{.*}}) -> (vector<2x7x16xf32>)
+// CHECK: scf.for %[[O:.*]] = %c0 to %c16 step %c1 iter_args({{.*}}) -> (vector<2x7x16xf32>)
+// CHECK-NOT: scf.for
 // CHECK: %[[G:.*]] = vector.transfer_read %arg0{{.*}} vector<7x16xf32>
 // CHECK: %[[GG:.*]] = vector.broadcast %[[G]] : vector<7x16xf32> to vector<2x7x16xf32>
-// CHECK: %[[W0:.*]] = memref.load %arg1[{{.*}}, %[[C]]]
+// CHECK: %[[W0:.*]] = memref.load %arg1[%c0, %[[B]], %[[O]], %[[C]]]
 // CHECK: vector.broadcast %[[W0]] : f32 to vector<7x16xf32>
-// CHECK: %[[W1:.*]] = memref.load %arg1[{{.*}}, %[[C1]]]
+// CHECK: %[[W1:.*]] = memref.load %arg1[%c0, %[[B]], %[[O]], %[[C1]]]
 // CHECK: vector.broadcast %[[W1]] : f32 to vector<7x16xf32>
 // CHECK-NOT: vector.insert {{.*}} : f32 into
 // CHECK: vector.fma %[[GG]], {{.*}} : vector<2x7x16xf32>
+// CHECK-NOT: scf.for
+// CHECK: memref.load %arg1[%c4, %[[B]], %[[O]], %[[C]]]
+// CHECK: vector.fma
+// CHECK-NEXT: scf.yield
 // AVX2-LABEL: func.func @rows_input_grad
 // AVX2: scf.for %{{.*}} = %c0 to %c14 step %c1 {
 // AVX2: vector.transfer_read %arg2{{.*}} vector<6x16xf32>
