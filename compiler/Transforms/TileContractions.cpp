@@ -401,6 +401,9 @@ struct TileContractionsPass
     IRRewriter dropper(&getContext(), &created);
     int64_t lanes = std::max<int64_t>(tileN / 2, 1);
     for (linalg::LinalgOp op : windowTiles) {
+      AffineMap result = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+      bool oneColumn = op.getStaticLoopRanges()[result.getDimPosition(
+                           result.getNumResults() - 1)] == 1;
       dropper.setInsertionPoint(op);
       created.ops.clear();
       if (failed(linalg::dropUnitDims(
@@ -416,6 +419,13 @@ struct TileContractionsPass
       // the stack). Such a tile stays scalar.
       int64_t inner = tile.getStaticLoopRanges().back();
       if (inner > lanes && inner % lanes != 0)
+        continue;
+      // So does one whose rows an input holds apart (a channels-last
+      // input's positions, a row of channels apart): each vector would be
+      // built value by value, one insert each, and in a large nest LLVM
+      // spilled one of the values (a 5x5 convolution into 17 channels on
+      // 4x4 images: its edge of one channel as 4 x 4 positions).
+      if (oneColumn && gathersRows(tile))
         continue;
       tiles.push_back(tile);
     }
@@ -607,6 +617,22 @@ struct TileContractionsPass
     return applyPatterns(func, [](RewritePatternSet &p) {
       scf::populateSCFForLoopCanonicalizationPatterns(p);
       addCanonicalization(p);
+    });
+  }
+
+  /// Whether an input of `tile` reads along its innermost loop where its
+  /// elements are not contiguous (each vector a gather).
+  static bool gathersRows(linalg::GenericOp tile) {
+    unsigned innermost = tile.getNumLoops() - 1;
+    return llvm::any_of(tile.getDpsInputOperands(), [&](OpOperand *in) {
+      AffineMap map = tile.getMatchingIndexingMap(in);
+      if (!map.isFunctionOfDim(innermost))
+        return false;
+      auto type = dyn_cast<MemRefType>(in->get().getType());
+      return !type || !isLastMemrefDimUnitStride(type) ||
+             llvm::any_of(map.getResults().drop_back(), [&](AffineExpr e) {
+               return e.isFunctionOfDim(innermost);
+             });
     });
   }
 

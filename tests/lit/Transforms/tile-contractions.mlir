@@ -814,6 +814,32 @@ func.func @strided_window(%x: memref<?x33x4xf32>, %f: memref<3x4x16xf32>, %y: me
 
 // -----
 
+// A channels-last convolution into 17 channels on 4x4 positions: tiles of
+// 4 x 4 positions by 16 channels, and an edge of one channel, whose
+// positions the input holds 47 floats apart. Vectorized along them, each
+// vector would be built value by value (and in a trainer's large nest LLVM
+// spilled one of those values): the edge stays a scalar tile.
+// CHECK-LABEL: func.func @one_column_edge
+// CHECK: vector.fma {{.*}} : vector<4x4x16xf32>
+// CHECK-NOT: vector<4x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : memref<4x4xf32, strided<[376, 47], offset: ?>>, memref<f32, {{.*}}>)
+// CHECK-NOT: vector<4x4xf32>
+#ex = affine_map<(n, i, j, a, b, c, o) -> (n, i + a, j + b, c)>
+#ew = affine_map<(n, i, j, a, b, c, o) -> (a, b, c, o)>
+#ey = affine_map<(n, i, j, a, b, c, o) -> (n, i, j, o)>
+func.func @one_column_edge(%x: memref<?x8x8x47xf32>, %w: memref<5x5x47x17xf32>, %y: memref<?x4x4x17xf32>) {
+  linalg.generic {indexing_maps = [#ex, #ew, #ey], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%x, %w : memref<?x8x8x47xf32>, memref<5x5x47x17xf32>) outs(%y : memref<?x4x4x17xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // One input channel, channels first (lenet-caffe's first convolution): 24
 // columns as a window tile of 16 and a peeled edge of 8. The edge's input
 // view came sized for 16 columns and clamped at the image's end (12 - kw
