@@ -2125,7 +2125,8 @@ struct TileContractionsPass
     tiled->op->setAttr(plan.window ? kWindowTileMarker : kTileMarker,
                        rewriter.getUnitAttr());
     if (plan.unrollInnerSum)
-      tiled->loops.back()->setAttr(kUnrollMarker, rewriter.getUnitAttr());
+      if (scf::ForOp taps = tileLoopOf(*tiled, plan, plan.order.back()).first)
+        taps->setAttr(kUnrollMarker, rewriter.getUnitAttr());
     bool columnsBounded = skipAbove(op, *tiled, plan, rewriter);
     forget(op, rewriter);
     if (fill)

@@ -29,9 +29,9 @@ struct TilePlan {
   /// Summed loops run outside the tile loops (tapsOutsideTheImage): the
   /// result is filled before them, not by each tile.
   bool tapsOutside = false;
-  /// The innermost summed loop (a tap along the fan: `j + b`) runs
-  /// unrolled, so that each broadcast value serves every tap that reads
-  /// it (shareBroadcastsAcrossTaps).
+  /// The innermost summed loop (taps read with the tile's rows or fan:
+  /// `i + a`, `j + b`) runs unrolled, so that each input value the taps
+  /// share is loaded once (shareBroadcastsAcrossTaps).
   bool unrollInnerSum = false;
 };
 
