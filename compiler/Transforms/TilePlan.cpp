@@ -281,16 +281,23 @@ constexpr int64_t kMostUnrolledTaps = 8;
 /// vectors are held beside the accumulators. Each element sums its terms
 /// in a new order, the same for every run and thread count.
 void shareBroadcastsAcrossTaps(linalg::GenericOp op, TilePlan &plan,
-                               unsigned col, int64_t tileN, int64_t registers) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+                               ArrayRef<utils::IteratorType> iters,
+                               ArrayRef<int64_t> ranges, unsigned col,
+                               int64_t tileN, int64_t registers) {
+  // Only tiles one register wide, which load a broadcast value for every
+  // FMA. Two registers wide, a step's broadcast already served two FMAs
+  // (cifar-small's, wide-early's and vgg-cifar's 8 x 32 tiles unrolled
+  // over 3 taps: within noise, their steps up to 1 % slower).
+  if (plan.sizes[col] > std::max<int64_t>(tileN / 2, 1))
+    return;
   std::optional<unsigned> taps;
   int64_t widest = 1;
-  for (OpOperand *in : op.getDpsInputOperands()) {
-    for (AffineExpr e : op.getMatchingIndexingMap(in).getResults())
+  for (OpOperand *in : op.getDpsInputOperands())
+    for (AffineExpr e : op.getMatchingIndexingMap(in).getResults()) {
+      if (e.isFunctionOfDim(col))
+        continue;
       for (unsigned r = 0; r < ranges.size(); ++r) {
-        if (e.isFunctionOfDim(col) ||
-            iters[r] != utils::IteratorType::reduction ||
+        if (iters[r] != utils::IteratorType::reduction ||
             !e.isFunctionOfDim(r) || ShapedType::isDynamic(ranges[r]) ||
             ranges[r] < 2 || ranges[r] > kMostUnrolledTaps)
           continue;
@@ -301,15 +308,8 @@ void shareBroadcastsAcrossTaps(linalg::GenericOp op, TilePlan &plan,
             widest = plan.sizes[p];
           }
       }
-  }
+    }
   if (!taps)
-    return;
-  // Only tiles one register wide, which load a broadcast value for every
-  // FMA. Two registers wide, a step's broadcast already served two FMAs
-  // (cifar-small's, wide-early's and vgg-cifar's 8 x 32 tiles unrolled
-  // over 3 taps: within noise, their steps up to 1 % slower).
-  int64_t lanes = std::max<int64_t>(tileN / 2, 1);
-  if (plan.sizes[col] > lanes)
     return;
   // Registers: the accumulators, a filter vector per tap, one broadcast.
   int64_t accumulators = 1;
@@ -471,6 +471,7 @@ std::optional<TilePlan> sinter::planFor(linalg::GenericOp op, int64_t tileM,
   if (plan.window)
     tapsOutsideTheImage(op, plan, iters, ranges);
   if (plan.window && !plan.tapsOutside)
-    shareBroadcastsAcrossTaps(op, plan, col.getPosition(), tileN, registers);
+    shareBroadcastsAcrossTaps(op, plan, iters, ranges, col.getPosition(), tileN,
+                              registers);
   return plan;
 }
