@@ -240,8 +240,14 @@ Value channelsFirst(Emitter &e, Value t, int64_t groups, int64_t rows,
     read.push_back(groups == 1     ? d(2)
                    : perGroup == 1 ? d(1)
                                    : d(1) * perGroup + d(2));
+  SmallVector<OpFoldResult> padded = {n, idx(groups), idx(perGroup), idx(rows),
+                                      idx(cols)};
+  // Written whole (steps of one), only the pads around `t` need the zeros.
   Value zeros =
-      e.filled({n, idx(groups), idx(perGroup), idx(rows), idx(cols)}, 0.0);
+      rowStep == 1 && colStep == 1
+          ? filledAround(e, padded, type.getElementType(), 3, 0.0, top,
+                         type.getDimSize(1), left, type.getDimSize(2))
+          : e.filled(padded, 0.0);
   SmallVector<OpFoldResult> offsets = {idx(0), idx(0), idx(0), idx(top),
                                        idx(left)};
   SmallVector<OpFoldResult> strides = {idx(1), idx(1), idx(1), idx(rowStep),

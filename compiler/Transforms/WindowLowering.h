@@ -33,6 +33,13 @@ inline AffineExpr dimExpr(OpBuilder &b, unsigned i) {
   return b.getAffineDimExpr(i);
 }
 
+/// A fresh tensor of `sizes` (rows and columns static at `rowDim` and
+/// `rowDim + 1`) filled with `fill` but in the box of `height` rows from
+/// `top` and `width` columns from `left`, which the caller writes.
+Value filledAround(Emitter &e, ArrayRef<OpFoldResult> sizes, Type type,
+                   unsigned rowDim, double fill, int64_t top, int64_t height,
+                   int64_t left, int64_t width);
+
 /// A fresh [N, h, w, C] tensor filled with `fill` with `src` written at
 /// rows `top + i * rowStep` and columns `left + j * colStep`.
 Value placed(Emitter &e, Value src, int64_t h, int64_t w, double fill,

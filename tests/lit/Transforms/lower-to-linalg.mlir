@@ -354,10 +354,11 @@ func.func @conv_filter_grad_few_channels(%x: tensor<?x8x8x2xf32>, %g: tensor<?x4
 
 // At stride 1 with fewer output channels than output columns the
 // convolution runs channels first, the rows along the vectors: the input
-// transposed to [N, G, C/G, H, W] into zeros with its pads and rows
-// padded to whole vectors of 8 (12 -> 16, + 3 - 1 = 18 columns), the sum
-// into [N, G, O/G, OH, 16], its first 12 columns transposed back. The
-// transpose writes into the zeros' window (one copy), and reads a single
+// transposed to [N, G, C/G, H, W] with its pads and rows padded to whole
+// vectors of 8 (12 -> 16, + 3 - 1 = 18 columns), the sum into [N, G, O/G,
+// OH, 16], its first 12 columns transposed back. Only the pads are zeroed
+// (the rows above and below, the columns left and right); the transpose
+// writes into the window between them (one copy), and reads a single
 // channel as rows of [N, H, W].
 // CHECK-DAG: #[[TOCF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4)>
 // CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d7, d3 + d5, d4 + d6)>
@@ -365,7 +366,16 @@ func.func @conv_filter_grad_few_channels(%x: tensor<?x8x8x2xf32>, %g: tensor<?x4
 // CHECK-DAG: #[[BACK:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1, d2)>
 // CHECK-LABEL: func.func @conv_rows
 // CHECK: %[[X:.*]] = tensor.collapse_shape %arg0 {{\[}}[0], [1], [2, 3]] : tensor<?x12x12x1xf32> into tensor<?x12x12xf32>
-// CHECK: %[[ZEROS:.*]] = linalg.fill
+// CHECK: tensor.empty(%{{.*}}) : tensor<?x1x1x14x18xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x1x1x1x18xf32>
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 0, 0] [%{{.*}}, 1, 1, 1, 18]
+// CHECK: linalg.fill {{.*}} -> tensor<?x1x1x1x18xf32>
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 13, 0] [%{{.*}}, 1, 1, 1, 18]
+// CHECK: linalg.fill {{.*}} -> tensor<?x1x1x12x1xf32>
+// CHECK: tensor.insert_slice {{.*}}[0, 0, 0, 1, 0] [%{{.*}}, 1, 1, 12, 1]
+// CHECK: linalg.fill {{.*}} -> tensor<?x1x1x12x5xf32>
+// CHECK: %[[ZEROS:.*]] = tensor.insert_slice {{.*}}[0, 0, 0, 1, 13] [%{{.*}}, 1, 1, 12, 5]
+// CHECK-NOT: linalg.fill
 // CHECK: %[[WIN:.*]] = tensor.extract_slice %[[ZEROS]][0, 0, 0, 1, 1] [%{{.*}}, 1, 1, 12, 12] [1, 1, 1, 1, 1]
 // CHECK: %[[XT:.*]] = linalg.generic {indexing_maps = [#[[TOCF]], {{.*}}]} ins(%[[X]] : tensor<?x12x12xf32>) outs(%[[WIN]] : tensor<?x1x1x12x12xf32>)
 // CHECK: %[[PAD:.*]] = tensor.insert_slice %[[XT]] into %[[ZEROS]][0, 0, 0, 1, 1] [%{{.*}}, 1, 1, 12, 12] [1, 1, 1, 1, 1] : tensor<?x1x1x12x12xf32> into tensor<?x1x1x14x18xf32>
@@ -387,18 +397,23 @@ func.func @conv_rows(%x: tensor<?x12x12x1xf32>, %w: tensor<3x3x1x4xf32>) -> tens
 // padded to whole vectors of 16 lanes (20 -> 32, read as 2 x 16), lane l
 // of partial[b, g, c, o, a, l] summing the positions 16 * jb + l of the
 // batch and rows, the input read at column 16 * jb + l + b * dilation
-// (32 + 5 - 1 = 36 columns); then the 16 lanes summed into [a, b, c, g,
-// o].
+// (32 + 5 - 1 = 36 columns), only their pads zeroed; then the 16 lanes
+// summed into [a, b, c, g, o].
 // CHECK-DAG: #[[GLANES:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d6, d1, d3, d7, d8, d5)>
 // CHECK-DAG: #[[XLANES:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d6, d1, d2, d7 + d4, d8 * 16 + d5 + d0 * 2)>
 // CHECK-DAG: #[[PARTIAL:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7, d8) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-DAG: #[[LANESUM:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d3, d2, d4, d0, d5)>
 // CHECK-LABEL: func.func @conv_filter_grad_rows
-// CHECK: %[[XZ:.*]] = linalg.fill {{.*}} -> tensor<?x2x1x14x36xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x2x1x1x36xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x2x1x1x36xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x2x1x12x2xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x2x1x12x14xf32>
+// CHECK: %[[XZ:.*]] = tensor.insert_slice {{.*}}[0, 0, 0, 1, 22] [%{{.*}}, 2, 1, 12, 14]
 // CHECK: %[[XW:.*]] = tensor.extract_slice %[[XZ]][0, 0, 0, 1, 2] [%{{.*}}, 2, 1, 12, 20]
 // CHECK: %[[XT:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<?x12x20x2xf32>) outs(%[[XW]] : tensor<?x2x1x12x20xf32>)
 // CHECK: %[[X:.*]] = tensor.insert_slice %[[XT]] into %[[XZ]]
-// CHECK: %[[GZ:.*]] = linalg.fill {{.*}} -> tensor<?x2x2x12x32xf32>
+// CHECK: linalg.fill {{.*}} -> tensor<?x2x2x12x12xf32>
+// CHECK: %[[GZ:.*]] = tensor.insert_slice {{.*}}[0, 0, 0, 0, 20] [%{{.*}}, 2, 2, 12, 12]
 // CHECK: %[[GW:.*]] = tensor.extract_slice %[[GZ]][0, 0, 0, 0, 0] [%{{.*}}, 2, 2, 12, 20]
 // CHECK: %[[GT:.*]] = linalg.generic {{.*}} ins(%arg1 : tensor<?x12x20x4xf32>) outs(%[[GW]] : tensor<?x2x2x12x20xf32>)
 // CHECK: %[[GP:.*]] = tensor.insert_slice %[[GT]] into %[[GZ]]
