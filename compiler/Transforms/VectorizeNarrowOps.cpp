@@ -271,43 +271,62 @@ bool rowsOfDims(linalg::GenericOp op) {
   });
 }
 
-/// The dimension a transposing copy's input is contiguous along, where
-/// the copy's output has a narrow innermost dimension the input strides
-/// through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]); or nothing. The
-/// copy's first input is the transposed one; the body may apply
-/// elementwise ops with further inputs that do not vary along that
-/// dimension (a bias along the channels: FuseElementwise merges the bias
-/// and activation that follow the copy into it).
-std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
+/// A transposing copy whose output has a narrow innermost dimension that
+/// one input strides through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]):
+/// that input, and the dimension it is contiguous along.
+struct TransposedCopy {
+  OpOperand *input;
+  int64_t along;
+};
+
+/// The transposing copy `op` is, if any: the output's rows at most a vector
+/// wide; one input read along another dimension than the row (the
+/// transposed one); the body elementwise ops, whose further inputs either
+/// do not vary along that dimension (a bias along the channels:
+/// FuseElementwise merges the bias and activation that follow the copy
+/// into it) or are read as the output is written (a ReLU's gradient: the
+/// forward output that masks the transposed input gradient).
+std::optional<TransposedCopy> transposedAlong(linalg::GenericOp op,
+                                              int64_t lanes) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() < 1 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
       op.getNumLoops() < 2)
     return std::nullopt;
   int64_t inner = op.getNumLoops() - 1;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  // Rows narrower than a vector: wider ones are square 16x16 tiles
-  // (sinter-tile-contractions) or LLVM's, and a block of them would be one
-  // shuffle of hundreds of lanes.
+  // Rows of up to a vector: a block of wider ones would be one shuffle of
+  // hundreds of lanes (wider plain copies are sinter-tile-contractions'
+  // square tiles).
   if (ShapedType::isDynamic(ranges[inner]) || ranges[inner] < 2 ||
-      ranges[inner] >= lanes)
+      ranges[inner] > lanes)
     return std::nullopt;
   if (!rowsOfDims(op))
     return std::nullopt;
-  AffineMap in = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
-  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-  int64_t along = cast<AffineDimExpr>(in.getResults().back()).getPosition();
-  if (along == inner || ShapedType::isDynamic(ranges[along]) ||
-      !in.isFunctionOfDim(inner) || !out.isFunctionOfDim(along) ||
-      cast<AffineDimExpr>(out.getResults().back()).getPosition() != inner)
+  auto lastDim = [&](AffineMap map) {
+    return cast<AffineDimExpr>(map.getResults().back()).getPosition();
+  };
+  OpOperand *transposed = nullptr;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (lastDim(map) == inner || !map.isFunctionOfDim(inner))
+      continue;
+    if (transposed)
+      return std::nullopt;
+    transposed = input;
+  }
+  if (!transposed)
     return std::nullopt;
-  // The other inputs: constant along `along`, and read along the row only
-  // as their last dimension.
-  SmallVector<OpOperand *> inputs = op.getDpsInputOperands();
-  for (OpOperand *extra : llvm::drop_begin(inputs)) {
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  int64_t along = lastDim(op.getMatchingIndexingMap(transposed));
+  if (ShapedType::isDynamic(ranges[along]) || !out.isFunctionOfDim(along) ||
+      lastDim(out) != inner)
+    return std::nullopt;
+  // The other inputs: rows along the output's (their last dimension the
+  // row's), or constant along `along`.
+  for (OpOperand *extra : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(extra);
-    if (map.isFunctionOfDim(along) ||
-        (map.isFunctionOfDim(inner) &&
-         cast<AffineDimExpr>(map.getResults().back()).getPosition() != inner))
+    if (extra != transposed && map.isFunctionOfDim(along) &&
+        !map.isFunctionOfDim(inner))
       return std::nullopt;
   }
   Block *body = op.getBody();
@@ -317,7 +336,7 @@ std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
     if (bodyOp.getNumRegions() != 0 || bodyOp.getNumResults() != 1 ||
         !OpTrait::hasElementwiseMappableTraits(&bodyOp))
       return std::nullopt;
-  return along;
+  return TransposedCopy{transposed, along};
 }
 
 /// Replaces the transposing copy `op` (transposedAlong: `along`) by loops
@@ -326,15 +345,16 @@ std::optional<int64_t> transposedAlong(linalg::GenericOp op, int64_t lanes) {
 /// block transposed by one shuffle, written as whole rows (one store where
 /// the block's rows are contiguous in the output).
 SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
-                                       linalg::GenericOp op, int64_t along,
-                                       int64_t lanes) {
+                                       linalg::GenericOp op,
+                                       TransposedCopy copy, int64_t lanes) {
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
   Location loc = op.getLoc();
   int64_t inner = op.getNumLoops() - 1;
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  int64_t along = copy.along;
   int64_t rowSize = sizes[inner], span = sizes[along];
-  OpOperand *in = op.getDpsInputOperand(0), *out = op.getDpsInitOperand(0);
+  OpOperand *in = copy.input, *out = op.getDpsInitOperand(0);
   // The block's rows are one contiguous run of the output.
   bool contiguous = rowsFollow(op, *out, along, rowSize);
   int64_t stride = storedRowLanes(rowSize, contiguous);
@@ -344,29 +364,58 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
     return indicesAt(b, loc, op, operand, iv);
   };
   Type element = getElementTypeOrSelf(in->get().getType());
+  // An input's row at the block's current position, padded to `stride` lanes
+  // (a padding lane repeats the row's first).
+  auto rowAt = [&](OpBuilder &b, OpOperand &input) -> Value {
+    Type t = getElementTypeOrSelf(input.get().getType());
+    Value row = b.create<vector::LoadOp>(loc, VectorType::get({rowSize}, t),
+                                         input.get(), indices(b, input));
+    if (stride == rowSize)
+      return row;
+    SmallVector<int64_t> pad;
+    for (int64_t c = 0; c < stride; ++c)
+      pad.push_back(c < rowSize ? c : 0);
+    return b.create<vector::ShuffleOp>(loc, row, row, pad).getResult();
+  };
   // The body on the block's rows (`rows`, count x stride lanes, row by
-  // row): the other inputs' rows repeated for each, or their scalar
+  // row, from position `start`): the other inputs' rows, read at each
+  // position where they vary along `along` (one load where the block's
+  // rows follow each other), else repeated for each; or their scalar
   // broadcast.
-  auto applyBody = [&](OpBuilder &b, Value rows, int64_t count) -> Value {
+  auto applyBody = [&](OpBuilder &b, Value rows, Value start,
+                       int64_t count) -> Value {
     IRMapping values;
     values.map(op.getMatchingBlockArgument(in), rows);
-    SmallVector<OpOperand *> inputs = op.getDpsInputOperands();
-    for (OpOperand *extra : llvm::drop_begin(inputs)) {
+    for (OpOperand *extra : op.getDpsInputOperands()) {
       BlockArgument arg = op.getMatchingBlockArgument(extra);
-      if (arg.use_empty())
+      if (extra == in || arg.use_empty())
         continue;
-      if (!op.getMatchingIndexingMap(extra).isFunctionOfDim(inner)) {
+      AffineMap map = op.getMatchingIndexingMap(extra);
+      Type t = getElementTypeOrSelf(extra->get().getType());
+      if (!map.isFunctionOfDim(inner)) {
         values.map(arg, b.create<memref::LoadOp>(loc, extra->get(),
                                                  indices(b, *extra)));
-        continue;
+      } else if (!map.isFunctionOfDim(along)) {
+        Value row = rowAt(b, *extra);
+        SmallVector<int64_t> repeat;
+        for (int64_t k = 0; k < count * stride; ++k)
+          repeat.push_back(k % stride);
+        values.map(arg, b.create<vector::ShuffleOp>(loc, row, row, repeat));
+      } else if (stride == rowSize && rowsFollow(op, *extra, along, rowSize)) {
+        values.map(arg, b.create<vector::LoadOp>(
+                            loc, VectorType::get({count * rowSize}, t),
+                            extra->get(), indices(b, *extra)));
+      } else {
+        Value all;
+        for (int64_t k = 0; k < count; ++k) {
+          iv[along] = b.create<arith::AddIOp>(
+              loc, start, b.create<arith::ConstantIndexOp>(loc, k));
+          Value row = rowAt(b, *extra);
+          all = all ? concatenate(b, loc, all, row) : row;
+        }
+        iv[along] = start;
+        values.map(arg, all);
       }
-      Type t = getElementTypeOrSelf(extra->get().getType());
-      Value row = b.create<vector::LoadOp>(loc, VectorType::get({rowSize}, t),
-                                           extra->get(), indices(b, *extra));
-      SmallVector<int64_t> repeat;
-      for (int64_t k = 0; k < count * stride; ++k)
-        repeat.push_back(k % stride < rowSize ? k % stride : 0);
-      values.map(arg, b.create<vector::ShuffleOp>(loc, row, row, repeat));
     }
     return sinter::vectorizedBody(b, loc, op, values, iv, count * stride)
         .front();
@@ -388,7 +437,7 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         transpose.push_back((c < rowSize ? c : 0) * count + k);
     Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
     iv[inner] = b.create<arith::ConstantIndexOp>(loc, 0);
-    rows = applyBody(b, rows, count);
+    rows = applyBody(b, rows, start, count);
     if (contiguous) {
       b.create<vector::StoreOp>(loc, rows, out->get(), indices(b, *out));
       return;
@@ -429,7 +478,7 @@ std::optional<RowsOutOf> transposedOutOfRows(linalg::GenericOp op,
   int64_t narrow = cast<AffineDimExpr>(in.getResults().back()).getPosition();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (narrow == inner || ShapedType::isDynamic(ranges[narrow]) ||
-      ranges[narrow] < 2 || ranges[narrow] >= lanes ||
+      ranges[narrow] < 2 || ranges[narrow] > lanes ||
       ShapedType::isDynamic(ranges[inner]) || !in.isFunctionOfDim(inner) ||
       !out.isFunctionOfDim(narrow) ||
       cast<AffineDimExpr>(out.getResults().back()).getPosition() != inner)
@@ -630,8 +679,8 @@ bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes, bool wide) {
 SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
                                                      linalg::GenericOp op,
                                                      int64_t lanes) {
-  if (std::optional<int64_t> along = transposedAlong(op, lanes))
-    return lowerTranspose(rewriter, op, *along, lanes);
+  if (std::optional<TransposedCopy> copy = transposedAlong(op, lanes))
+    return lowerTranspose(rewriter, op, *copy, lanes);
   if (std::optional<RowsOutOf> dims = transposedOutOfRows(op, lanes))
     return lowerTransposeOutOfRows(rewriter, op, *dims, lanes);
   OpBuilder::InsertionGuard guard(rewriter);

@@ -361,6 +361,61 @@ func.func @transpose_bias_relu(%x: memref<2x6x20xf32>, %b: memref<6xf32>, %y: me
   return
 }
 
+// Rows of a whole vector (16 channels, wide-early's convolutions): blocks
+// of 8 positions, a shuffle of 128 lanes (LLVM vectorized the copy with a
+// gather per position).
+// CHECK-LABEL: func.func @transpose_into_vector_rows
+// CHECK:       scf.for %[[N:.*]] = %c0 to %c2
+// CHECK-NEXT:    scf.for %[[W:.*]] = %c0 to %c16 step %c8
+// CHECK-NEXT:      vector.load %arg0[%[[N]], %c0, %[[W]]] : memref<2x16x16xf32>, vector<8xf32>
+// CHECK:           %[[ROWS:.*]] = vector.shuffle {{.*}} [0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120, 1, 9,
+// CHECK-SAME:        : vector<128xf32>, vector<128xf32>
+// CHECK-NEXT:      %[[BIAS:.*]] = vector.load %arg1[%c0] : memref<16xf32>, vector<16xf32>
+// CHECK-NEXT:      %[[BIASES:.*]] = vector.shuffle %[[BIAS]], %[[BIAS]] [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1,
+// CHECK-NEXT:      %[[SUM:.*]] = arith.addf %[[ROWS]], %[[BIASES]] : vector<128xf32>
+// CHECK-NEXT:      %[[RELU:.*]] = arith.maximumf %[[SUM]], %{{.*}} : vector<128xf32>
+// CHECK-NEXT:      vector.store %[[RELU]], %arg2[%[[N]], %[[W]], %c0] : memref<2x16x16xf32>, vector<128xf32>
+// CHECK-NOT:   memref.load
+func.func @transpose_into_vector_rows(%x: memref<2x16x16xf32>, %b: memref<16xf32>, %y: memref<2x16x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(n, w, c) -> (n, c, w)>, affine_map<(n, w, c) -> (c)>,
+                                   affine_map<(n, w, c) -> (n, w, c)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %b : memref<2x16x16xf32>, memref<16xf32>) outs(%y : memref<2x16x16xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// A ReLU's gradient on a transposed input gradient: the forward output
+// that masks it (the first input here) is read as the output is written,
+// a block of rows at a time (one load: they follow each other); the
+// transposed input, the second, in blocks as above.
+// CHECK-LABEL: func.func @transpose_relu_grad
+// CHECK:       scf.for %[[N:.*]] = %c0 to %c2
+// CHECK:         %[[ROWS:.*]] = vector.shuffle {{.*}} [0, 16, 32, 48, 64, 80, 1, 17,
+// CHECK-SAME:      : vector<96xf32>, vector<96xf32>
+// CHECK-NEXT:    %[[X:.*]] = vector.load %arg0[%[[N]], %c0, %c0] : memref<2x20x6xf32>, vector<96xf32>
+// CHECK-NEXT:    %[[POS:.*]] = arith.cmpf ogt, %[[X]], %{{.*}} : vector<96xf32>
+// CHECK-NEXT:    %[[G:.*]] = arith.select %[[POS]], %[[ROWS]], %{{.*}} : vector<96xi1>, vector<96xf32>
+// CHECK-NEXT:    vector.store %[[G]], %arg2[%[[N]], %c0, %c0] : memref<2x20x6xf32>, vector<96xf32>
+// CHECK:         vector.load %arg0[%[[N]], %c16, %c0] : memref<2x20x6xf32>, vector<24xf32>
+// CHECK:         vector.store %{{.*}}, %arg2[%[[N]], %c16, %c0] : memref<2x20x6xf32>, vector<24xf32>
+func.func @transpose_relu_grad(%x: memref<2x20x6xf32>, %g: memref<2x6x20xf32>, %y: memref<2x20x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(n, w, c) -> (n, w, c)>, affine_map<(n, w, c) -> (n, c, w)>,
+                                   affine_map<(n, w, c) -> (n, w, c)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %g : memref<2x20x6xf32>, memref<2x6x20xf32>) outs(%y : memref<2x20x6xf32>) {
+  ^bb0(%a: f32, %d: f32, %o: f32):
+    %p = arith.cmpf ogt, %a, %zero : f32
+    %r = arith.select %p, %d, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // Two per-channel inputs (a batch normalization's shift and scale over a
 // grouped [N, G, C/G, H, W] tensor), a compare and a select: each input's
 // row repeated, the compare a mask of the block's lanes. 6 positions: a
