@@ -254,6 +254,17 @@ replaceByBlocks(RewriterBase &rewriter, linalg::GenericOp op,
   return loops;
 }
 
+/// Whether a transposing copy's rows of `size` floats go in blocks: rows
+/// of up to a vector, or of a few whole vectors a vector at a time. A
+/// block of other wide rows would be one shuffle of hundreds of lanes
+/// (wide plain copies are sinter-tile-contractions' square tiles); as
+/// loops, LLVM vectorized such copies with a gather or scatter per
+/// position (wide-early's 16-channel rows: a fifth of its forward pass).
+bool transposableRows(int64_t size, int64_t lanes) {
+  return !ShapedType::isDynamic(size) && size >= 2 &&
+         (size <= lanes || (size % lanes == 0 && size <= 4 * lanes));
+}
+
 /// Whether every operand of `op` is a buffer of vector-loadable elements
 /// indexed by dimensions and constants, at unit stride along its last
 /// result, a dimension.
@@ -294,11 +305,7 @@ std::optional<TransposedCopy> transposedAlong(linalg::GenericOp op,
     return std::nullopt;
   int64_t inner = op.getNumLoops() - 1;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  // Rows of up to a vector: a block of wider ones would be one shuffle of
-  // hundreds of lanes (wider plain copies are sinter-tile-contractions'
-  // square tiles).
-  if (ShapedType::isDynamic(ranges[inner]) || ranges[inner] < 2 ||
-      ranges[inner] > lanes)
+  if (!transposableRows(ranges[inner], lanes))
     return std::nullopt;
   if (!rowsOfDims(op))
     return std::nullopt;
@@ -355,26 +362,28 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
   int64_t along = copy.along;
   int64_t rowSize = sizes[inner], span = sizes[along];
   OpOperand *in = copy.input, *out = op.getDpsInitOperand(0);
+  // Rows of several vectors go a vector at a time: `chunks` of `width`.
+  int64_t width = std::min(rowSize, lanes), chunks = rowSize / width;
   // The block's rows are one contiguous run of the output.
-  bool contiguous = rowsFollow(op, *out, along, rowSize);
-  int64_t stride = storedRowLanes(rowSize, contiguous);
+  bool contiguous = chunks == 1 && rowsFollow(op, *out, along, rowSize);
+  int64_t stride = storedRowLanes(width, contiguous);
   SmallVector<int64_t> outer = loopsOutside(op, along);
   SmallVector<Value> iv(op.getNumLoops());
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
     return indicesAt(b, loc, op, operand, iv);
   };
   Type element = getElementTypeOrSelf(in->get().getType());
-  // An input's row at the block's current position, padded to `stride` lanes
-  // (a padding lane repeats the row's first).
+  // An input's row (its chunk) at the block's current position, padded to
+  // `stride` lanes (a padding lane repeats the row's first).
   auto rowAt = [&](OpBuilder &b, OpOperand &input) -> Value {
     Type t = getElementTypeOrSelf(input.get().getType());
-    Value row = b.create<vector::LoadOp>(loc, VectorType::get({rowSize}, t),
+    Value row = b.create<vector::LoadOp>(loc, VectorType::get({width}, t),
                                          input.get(), indices(b, input));
-    if (stride == rowSize)
+    if (stride == width)
       return row;
     SmallVector<int64_t> pad;
     for (int64_t c = 0; c < stride; ++c)
-      pad.push_back(c < rowSize ? c : 0);
+      pad.push_back(c < width ? c : 0);
     return b.create<vector::ShuffleOp>(loc, row, row, pad).getResult();
   };
   // The body on the block's rows (`rows`, count x stride lanes, row by
@@ -401,7 +410,8 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         for (int64_t k = 0; k < count * stride; ++k)
           repeat.push_back(k % stride);
         values.map(arg, b.create<vector::ShuffleOp>(loc, row, row, repeat));
-      } else if (stride == rowSize && rowsFollow(op, *extra, along, rowSize)) {
+      } else if (chunks == 1 && stride == rowSize &&
+                 rowsFollow(op, *extra, along, rowSize)) {
         values.map(arg, b.create<vector::LoadOp>(
                             loc, VectorType::get({count * rowSize}, t),
                             extra->get(), indices(b, *extra)));
@@ -420,39 +430,42 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
     return sinter::vectorizedBody(b, loc, op, values, iv, count * stride)
         .front();
   };
-  // `count` positions along `along` from `start`.
+  // `count` positions along `along` from `start`, a chunk of each row at
+  // a time.
   auto block = [&](OpBuilder &b, Value start, int64_t count) {
-    iv[along] = start;
-    Value all;
-    for (int64_t c = 0; c < rowSize; ++c) {
-      iv[inner] = b.create<arith::ConstantIndexOp>(loc, c);
-      Value column = b.create<vector::LoadOp>(
-          loc, VectorType::get({count}, element), in->get(), indices(b, *in));
-      all = all ? concatenate(b, loc, all, column) : column;
-    }
-    // Row k of the block is lane k of every column.
-    SmallVector<int64_t> transpose;
-    for (int64_t k = 0; k < count; ++k)
-      for (int64_t c = 0; c < stride; ++c)
-        transpose.push_back((c < rowSize ? c : 0) * count + k);
-    Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
-    iv[inner] = b.create<arith::ConstantIndexOp>(loc, 0);
-    rows = applyBody(b, rows, start, count);
-    if (contiguous) {
-      b.create<vector::StoreOp>(loc, rows, out->get(), indices(b, *out));
-      return;
-    }
-    for (int64_t k = 0; k < count; ++k) {
-      iv[along] = b.create<arith::AddIOp>(
-          loc, start, b.create<arith::ConstantIndexOp>(loc, k));
-      Value row = b.create<vector::ExtractStridedSliceOp>(
-          loc, rows, ArrayRef<int64_t>{k * stride}, ArrayRef<int64_t>{rowSize},
-          ArrayRef<int64_t>{1});
-      b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
+    for (int64_t q = 0; q < chunks; ++q) {
+      iv[along] = start;
+      Value all;
+      for (int64_t c = 0; c < width; ++c) {
+        iv[inner] = b.create<arith::ConstantIndexOp>(loc, q * width + c);
+        Value column = b.create<vector::LoadOp>(
+            loc, VectorType::get({count}, element), in->get(), indices(b, *in));
+        all = all ? concatenate(b, loc, all, column) : column;
+      }
+      // Row k of the block is lane k of every column.
+      SmallVector<int64_t> transpose;
+      for (int64_t k = 0; k < count; ++k)
+        for (int64_t c = 0; c < stride; ++c)
+          transpose.push_back((c < width ? c : 0) * count + k);
+      Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
+      iv[inner] = b.create<arith::ConstantIndexOp>(loc, q * width);
+      rows = applyBody(b, rows, start, count);
+      if (contiguous) {
+        b.create<vector::StoreOp>(loc, rows, out->get(), indices(b, *out));
+        continue;
+      }
+      for (int64_t k = 0; k < count; ++k) {
+        iv[along] = b.create<arith::AddIOp>(
+            loc, start, b.create<arith::ConstantIndexOp>(loc, k));
+        Value row = b.create<vector::ExtractStridedSliceOp>(
+            loc, rows, ArrayRef<int64_t>{k * stride}, ArrayRef<int64_t>{width},
+            ArrayRef<int64_t>{1});
+        b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
+      }
     }
   };
   return replaceByBlocks(rewriter, op, outer, iv, span,
-                         blockPositions(rowSize, lanes), block);
+                         blockPositions(width, lanes), block);
 }
 
 /// The dimension a transposing copy's output rows run along, where its
@@ -477,8 +490,7 @@ std::optional<RowsOutOf> transposedOutOfRows(linalg::GenericOp op,
   int64_t inner = op.getNumLoops() - 1;
   int64_t narrow = cast<AffineDimExpr>(in.getResults().back()).getPosition();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (narrow == inner || ShapedType::isDynamic(ranges[narrow]) ||
-      ranges[narrow] < 2 || ranges[narrow] > lanes ||
+  if (narrow == inner || !transposableRows(ranges[narrow], lanes) ||
       ShapedType::isDynamic(ranges[inner]) || !in.isFunctionOfDim(inner) ||
       !out.isFunctionOfDim(narrow) ||
       cast<AffineDimExpr>(out.getResults().back()).getPosition() != inner)
@@ -506,8 +518,10 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
   int64_t rowSize = sizes[dims.narrow], span = sizes[dims.inner];
   OpOperand *in = op.getDpsInputOperand(0), *out = op.getDpsInitOperand(0);
+  // Rows of several vectors go a vector at a time: `chunks` of `width`.
+  int64_t width = std::min(rowSize, lanes), chunks = rowSize / width;
   // The input rows of the block's positions are one contiguous run.
-  bool contiguous = rowsFollow(op, *in, dims.inner, rowSize);
+  bool contiguous = chunks == 1 && rowsFollow(op, *in, dims.inner, rowSize);
   SmallVector<int64_t> outer = loopsOutside(op, dims.narrow);
   SmallVector<Value> iv(op.getNumLoops());
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
@@ -520,46 +534,48 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
     return b.create<arith::AddIOp>(loc, start,
                                    b.create<arith::ConstantIndexOp>(loc, k));
   };
-  // `count` positions from `start`.
+  // `count` positions from `start`, a chunk of their rows at a time.
   auto block = [&](OpBuilder &b, Value start, int64_t count) {
-    iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, 0);
-    Value all;
-    if (contiguous) {
-      iv[dims.inner] = start;
-      all = b.create<vector::LoadOp>(
-          loc, VectorType::get({count * rowSize}, element), in->get(),
-          indices(b, *in));
-    } else {
-      for (int64_t k = 0; k < count; ++k) {
-        iv[dims.inner] = at(b, start, k);
-        Value row =
-            b.create<vector::LoadOp>(loc, VectorType::get({rowSize}, element),
-                                     in->get(), indices(b, *in));
-        all = all ? concatenate(b, loc, all, row) : row;
+    for (int64_t q = 0; q < chunks; ++q) {
+      iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, q * width);
+      Value all;
+      if (contiguous) {
+        iv[dims.inner] = start;
+        all = b.create<vector::LoadOp>(
+            loc, VectorType::get({count * rowSize}, element), in->get(),
+            indices(b, *in));
+      } else {
+        for (int64_t k = 0; k < count; ++k) {
+          iv[dims.inner] = at(b, start, k);
+          Value row =
+              b.create<vector::LoadOp>(loc, VectorType::get({width}, element),
+                                       in->get(), indices(b, *in));
+          all = all ? concatenate(b, loc, all, row) : row;
+        }
       }
-    }
-    // Output row c is lane c of every position's row (`count`, a power of
-    // two: each row starts a register or an aligned part of one).
-    SmallVector<int64_t> transpose;
-    for (int64_t c = 0; c < rowSize; ++c)
-      for (int64_t k = 0; k < count; ++k)
-        transpose.push_back(k * rowSize + c);
-    Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
-    IRMapping values;
-    values.map(op.getMatchingBlockArgument(in), rows);
-    iv[dims.inner] = start;
-    rows =
-        sinter::vectorizedBody(b, loc, op, values, iv, rowSize * count).front();
-    for (int64_t c = 0; c < rowSize; ++c) {
-      iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, c);
-      Value row = b.create<vector::ExtractStridedSliceOp>(
-          loc, rows, ArrayRef<int64_t>{c * count}, ArrayRef<int64_t>{count},
-          ArrayRef<int64_t>{1});
-      b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
+      // Output row c is lane c of every position's row (`count`, a power
+      // of two: each row starts a register or an aligned part of one).
+      SmallVector<int64_t> transpose;
+      for (int64_t c = 0; c < width; ++c)
+        for (int64_t k = 0; k < count; ++k)
+          transpose.push_back(k * width + c);
+      Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
+      IRMapping values;
+      values.map(op.getMatchingBlockArgument(in), rows);
+      iv[dims.inner] = start;
+      rows =
+          sinter::vectorizedBody(b, loc, op, values, iv, width * count).front();
+      for (int64_t c = 0; c < width; ++c) {
+        iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, q * width + c);
+        Value row = b.create<vector::ExtractStridedSliceOp>(
+            loc, rows, ArrayRef<int64_t>{c * count}, ArrayRef<int64_t>{count},
+            ArrayRef<int64_t>{1});
+        b.create<vector::StoreOp>(loc, row, out->get(), indices(b, *out));
+      }
     }
   };
   return replaceByBlocks(rewriter, op, outer, iv, span,
-                         blockPositions(rowSize, lanes), block);
+                         blockPositions(width, lanes), block);
 }
 
 /// How many rows of partial sums a narrow op's sum carries: where its body

@@ -207,16 +207,23 @@ def trials(n):
             conv("g2", 10, (5, 5), "tanh", padding="same", groups=2)]
     yield "conv_input_grad_taps_groups", sequential((4, 4, 3), taps), \
         "conv 4x4x3 -> 24 filters 1x1 -> 10 filters 5x5 (same, 2 groups)", 1, 5, []
-    # 16 channels on 20-column rows: both convolutions run channels first,
-    # their outputs (with the bias and ReLU) copied back to channels last
-    # in rows of a whole AVX-512 vector, and the second's input gradient
-    # copied back masked by the first's ReLU (sinter-vectorize-narrow-ops'
-    # transposing copies: @transpose_into_vector_rows, @transpose_relu_grad).
+    # 16 channels on 20-column rows: the first two convolutions run
+    # channels first, their outputs (with the bias and ReLU) copied back to
+    # channels last in rows of a whole AVX-512 vector (two of AVX2's), the
+    # second's input gradient copied back masked by the first's ReLU; the
+    # third's 32-channel cotangent copied into channels first for its
+    # input gradient, 16 channels at a time (sinter-vectorize-narrow-ops'
+    # transposing copies: @transpose_into_vector_rows, @transpose_relu_grad,
+    # @transpose_out_of_two_vector_rows).
     rows16 = [conv("pre", 3, (1, 1), "tanh"),
               conv("c16", 16, (3, 3), "relu", padding="same"),
-              conv("c16b", 16, (3, 3), "relu", padding="same")]
-    yield "conv_16_channel_rows", sequential((12, 20, 3), rows16), \
-        "conv 12x20x3 -> 16 filters -> 16 filters 3x3 (same), ReLU", 1, 5, []
+              conv("c16b", 16, (3, 3), "relu", padding="same"),
+              conv("c32", 32, (3, 3), "tanh", padding="same")]
+    for flags in ([], ["--target-cpu=haswell"]):
+        yield "conv_16_channel_rows" + ("_avx2" if flags else ""), \
+            sequential((12, 20, 3), rows16), \
+            " ".join(["conv 12x20x3 -> 16 -> 16 -> 32 filters 3x3 (same)", *flags]), \
+            1, 5, flags
     # 3x3 at stride 1 on 3 to 256 channels: window tiles, those reading
     # over 32 KiB of filter rows (from 40 channels) with their taps outside
     # an image's tiles, each image's result zeroed before its taps.
