@@ -254,15 +254,28 @@ replaceByBlocks(RewriterBase &rewriter, linalg::GenericOp op,
   return loops;
 }
 
-/// Whether a transposing copy's rows of `size` floats go in blocks: rows
-/// of up to a vector, or of a few whole vectors a vector at a time. A
-/// block of other wide rows would be one shuffle of hundreds of lanes
-/// (wide plain copies are sinter-tile-contractions' square tiles); as
-/// loops, LLVM vectorized such copies with a gather or scatter per
-/// position (wide-early's 16-channel rows: a fifth of its forward pass).
+/// Whether a transposing copy's rows of `size` floats go in blocks: up to
+/// four vectors (wider plain copies are sinter-tile-contractions' square
+/// tiles). As loops, LLVM vectorized such copies with a gather or scatter
+/// per position (wide-early's 16-channel rows: a fifth of its forward
+/// pass).
 bool transposableRows(int64_t size, int64_t lanes) {
-  return !ShapedType::isDynamic(size) && size >= 2 &&
-         (size <= lanes || (size % lanes == 0 && size <= 4 * lanes));
+  return !ShapedType::isDynamic(size) && size >= 2 && size <= 4 * lanes;
+}
+
+/// A part of a transposing copy's rows that one shuffle of a block moves.
+struct RowChunk {
+  int64_t offset, width;
+};
+
+/// A row of `size` floats a vector at a time (the last part what is left:
+/// 20 channels as 16 + 4); a block of whole wide rows would be one shuffle
+/// of hundreds of lanes.
+SmallVector<RowChunk> rowChunks(int64_t size, int64_t lanes) {
+  SmallVector<RowChunk> chunks;
+  for (int64_t offset = 0; offset < size; offset += lanes)
+    chunks.push_back({offset, std::min(lanes, size - offset)});
+  return chunks;
 }
 
 /// Whether every operand of `op` is a buffer of vector-loadable elements
@@ -362,20 +375,24 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
   int64_t along = copy.along;
   int64_t rowSize = sizes[inner], span = sizes[along];
   OpOperand *in = copy.input, *out = op.getDpsInitOperand(0);
-  // Rows of several vectors go a vector at a time: `chunks` of `width`.
-  int64_t width = std::min(rowSize, lanes), chunks = rowSize / width;
+  SmallVector<RowChunk> chunks = rowChunks(rowSize, lanes);
   // The block's rows are one contiguous run of the output.
-  bool contiguous = chunks == 1 && rowsFollow(op, *out, along, rowSize);
-  int64_t stride = storedRowLanes(width, contiguous);
+  bool contiguous = chunks.size() == 1 && rowsFollow(op, *out, along, rowSize);
+  // Lanes a row (a chunk of it) takes in the block's shuffled result.
+  auto strideOf = [&](const RowChunk &chunk) {
+    return storedRowLanes(chunk.width, contiguous);
+  };
   SmallVector<int64_t> outer = loopsOutside(op, along);
   SmallVector<Value> iv(op.getNumLoops());
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
     return indicesAt(b, loc, op, operand, iv);
   };
   Type element = getElementTypeOrSelf(in->get().getType());
-  // An input's row (its chunk) at the block's current position, padded to
-  // `stride` lanes (a padding lane repeats the row's first).
-  auto rowAt = [&](OpBuilder &b, OpOperand &input) -> Value {
+  // An input's chunk of a row at the block's current position, padded to
+  // its stride (a padding lane repeats the row's first).
+  auto rowAt = [&](OpBuilder &b, OpOperand &input,
+                   const RowChunk &chunk) -> Value {
+    int64_t width = chunk.width, stride = strideOf(chunk);
     Type t = getElementTypeOrSelf(input.get().getType());
     Value row = b.create<vector::LoadOp>(loc, VectorType::get({width}, t),
                                          input.get(), indices(b, input));
@@ -387,12 +404,13 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
     return b.create<vector::ShuffleOp>(loc, row, row, pad).getResult();
   };
   // The body on the block's rows (`rows`, count x stride lanes, row by
-  // row, from position `start`): the other inputs' rows, read at each
-  // position where they vary along `along` (one load where the block's
-  // rows follow each other), else repeated for each; or their scalar
-  // broadcast.
-  auto applyBody = [&](OpBuilder &b, Value rows, Value start,
-                       int64_t count) -> Value {
+  // row, from position `start`, a chunk of each): the other inputs' rows,
+  // read at each position where they vary along `along` (one load where
+  // the block's rows follow each other), else repeated for each; or their
+  // scalar broadcast.
+  auto applyBody = [&](OpBuilder &b, Value rows, Value start, int64_t count,
+                       const RowChunk &chunk) -> Value {
+    int64_t stride = strideOf(chunk);
     IRMapping values;
     values.map(op.getMatchingBlockArgument(in), rows);
     for (OpOperand *extra : op.getDpsInputOperands()) {
@@ -405,12 +423,12 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         values.map(arg, b.create<memref::LoadOp>(loc, extra->get(),
                                                  indices(b, *extra)));
       } else if (!map.isFunctionOfDim(along)) {
-        Value row = rowAt(b, *extra);
+        Value row = rowAt(b, *extra, chunk);
         SmallVector<int64_t> repeat;
         for (int64_t k = 0; k < count * stride; ++k)
           repeat.push_back(k % stride);
         values.map(arg, b.create<vector::ShuffleOp>(loc, row, row, repeat));
-      } else if (chunks == 1 && stride == rowSize &&
+      } else if (chunks.size() == 1 && stride == rowSize &&
                  rowsFollow(op, *extra, along, rowSize)) {
         values.map(arg, b.create<vector::LoadOp>(
                             loc, VectorType::get({count * rowSize}, t),
@@ -420,7 +438,7 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         for (int64_t k = 0; k < count; ++k) {
           iv[along] = b.create<arith::AddIOp>(
               loc, start, b.create<arith::ConstantIndexOp>(loc, k));
-          Value row = rowAt(b, *extra);
+          Value row = rowAt(b, *extra, chunk);
           all = all ? concatenate(b, loc, all, row) : row;
         }
         iv[along] = start;
@@ -433,11 +451,12 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
   // `count` positions along `along` from `start`, a chunk of each row at
   // a time.
   auto block = [&](OpBuilder &b, Value start, int64_t count) {
-    for (int64_t q = 0; q < chunks; ++q) {
+    for (const RowChunk &chunk : chunks) {
+      int64_t width = chunk.width, stride = strideOf(chunk);
       iv[along] = start;
       Value all;
       for (int64_t c = 0; c < width; ++c) {
-        iv[inner] = b.create<arith::ConstantIndexOp>(loc, q * width + c);
+        iv[inner] = b.create<arith::ConstantIndexOp>(loc, chunk.offset + c);
         Value column = b.create<vector::LoadOp>(
             loc, VectorType::get({count}, element), in->get(), indices(b, *in));
         all = all ? concatenate(b, loc, all, column) : column;
@@ -448,8 +467,8 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
         for (int64_t c = 0; c < stride; ++c)
           transpose.push_back((c < width ? c : 0) * count + k);
       Value rows = b.create<vector::ShuffleOp>(loc, all, all, transpose);
-      iv[inner] = b.create<arith::ConstantIndexOp>(loc, q * width);
-      rows = applyBody(b, rows, start, count);
+      iv[inner] = b.create<arith::ConstantIndexOp>(loc, chunk.offset);
+      rows = applyBody(b, rows, start, count, chunk);
       if (contiguous) {
         b.create<vector::StoreOp>(loc, rows, out->get(), indices(b, *out));
         continue;
@@ -465,7 +484,7 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
     }
   };
   return replaceByBlocks(rewriter, op, outer, iv, span,
-                         blockPositions(width, lanes), block);
+                         blockPositions(chunks.front().width, lanes), block);
 }
 
 /// The dimension a transposing copy's output rows run along, where its
@@ -518,10 +537,10 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
   SmallVector<int64_t> sizes = op.getStaticLoopRanges();
   int64_t rowSize = sizes[dims.narrow], span = sizes[dims.inner];
   OpOperand *in = op.getDpsInputOperand(0), *out = op.getDpsInitOperand(0);
-  // Rows of several vectors go a vector at a time: `chunks` of `width`.
-  int64_t width = std::min(rowSize, lanes), chunks = rowSize / width;
+  SmallVector<RowChunk> chunks = rowChunks(rowSize, lanes);
   // The input rows of the block's positions are one contiguous run.
-  bool contiguous = chunks == 1 && rowsFollow(op, *in, dims.inner, rowSize);
+  bool contiguous =
+      chunks.size() == 1 && rowsFollow(op, *in, dims.inner, rowSize);
   SmallVector<int64_t> outer = loopsOutside(op, dims.narrow);
   SmallVector<Value> iv(op.getNumLoops());
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
@@ -536,8 +555,9 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
   };
   // `count` positions from `start`, a chunk of their rows at a time.
   auto block = [&](OpBuilder &b, Value start, int64_t count) {
-    for (int64_t q = 0; q < chunks; ++q) {
-      iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, q * width);
+    for (const RowChunk &chunk : chunks) {
+      int64_t width = chunk.width;
+      iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, chunk.offset);
       Value all;
       if (contiguous) {
         iv[dims.inner] = start;
@@ -566,7 +586,8 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
       rows =
           sinter::vectorizedBody(b, loc, op, values, iv, width * count).front();
       for (int64_t c = 0; c < width; ++c) {
-        iv[dims.narrow] = b.create<arith::ConstantIndexOp>(loc, q * width + c);
+        iv[dims.narrow] =
+            b.create<arith::ConstantIndexOp>(loc, chunk.offset + c);
         Value row = b.create<vector::ExtractStridedSliceOp>(
             loc, rows, ArrayRef<int64_t>{c * count}, ArrayRef<int64_t>{count},
             ArrayRef<int64_t>{1});
@@ -575,7 +596,7 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
     }
   };
   return replaceByBlocks(rewriter, op, outer, iv, span,
-                         blockPositions(width, lanes), block);
+                         blockPositions(chunks.front().width, lanes), block);
 }
 
 /// How many rows of partial sums a narrow op's sum carries: where its body
@@ -695,9 +716,17 @@ bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes, bool wide) {
 SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
                                                      linalg::GenericOp op,
                                                      int64_t lanes) {
-  if (std::optional<TransposedCopy> copy = transposedAlong(op, lanes))
+  std::optional<TransposedCopy> copy = transposedAlong(op, lanes);
+  std::optional<RowsOutOf> dims = transposedOutOfRows(op, lanes);
+  // Where both forms apply, the one moving rows of at most a vector:
+  // lenet's 6-channel rows into channels first are read whole, 16
+  // positions at a time, not as 6 positions of a 20-wide output row.
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  if (copy && dims && sizes.back() > lanes && sizes[dims->narrow] <= lanes)
+    copy.reset();
+  if (copy)
     return lowerTranspose(rewriter, op, *copy, lanes);
-  if (std::optional<RowsOutOf> dims = transposedOutOfRows(op, lanes))
+  if (dims)
     return lowerTransposeOutOfRows(rewriter, op, *dims, lanes);
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);

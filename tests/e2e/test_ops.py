@@ -219,11 +219,19 @@ def trials(n):
               conv("c16", 16, (3, 3), "relu", padding="same"),
               conv("c16b", 16, (3, 3), "relu", padding="same"),
               conv("c32", 32, (3, 3), "tanh", padding="same")]
+    # 24 and 20 channels on 28-column rows: rows of a vector and what is
+    # left (16 + 8, 16 + 4; @transpose_into_uneven_rows).
+    uneven = [conv("pre", 3, (1, 1), "tanh"),
+              conv("c24", 24, (3, 3), "relu", padding="same"),
+              conv("c20", 20, (3, 3), "relu", padding="same")]
     for flags in ([], ["--target-cpu=haswell"]):
         yield "conv_16_channel_rows" + ("_avx2" if flags else ""), \
             sequential((12, 20, 3), rows16), \
             " ".join(["conv 12x20x3 -> 16 -> 16 -> 32 filters 3x3 (same)", *flags]), \
             1, 5, flags
+        yield "conv_uneven_channel_rows" + ("_avx2" if flags else ""), \
+            sequential((6, 28, 3), uneven), \
+            " ".join(["conv 6x28x3 -> 24 -> 20 filters 3x3 (same)", *flags]), 1, 5, flags
     # 3x3 at stride 1 on 3 to 256 channels: window tiles, those reading
     # over 32 KiB of filter rows (from 40 channels) with their taps outside
     # an image's tiles, each image's result zeroed before its taps.

@@ -391,20 +391,21 @@ func.func @transpose_into_vector_rows(%x: memref<2x16x16xf32>, %b: memref<16xf32
 
 // Rows of two vectors (32 channels) go a vector of channels at a time:
 // each block of 8 positions is two shuffles of 128 lanes, each row stored
-// in two halves (the output's rows are no longer one run per half).
+// in two halves; the last 4 positions a block of their own.
 // CHECK-LABEL: func.func @transpose_into_two_vector_rows
 // CHECK:       scf.for %[[N:.*]] = %c0 to %c2
-// CHECK:         vector.load %arg0[%[[N]], %c15, %c0] : memref<2x32x8xf32>, vector<8xf32>
-// CHECK:         vector.shuffle {{.*}} : vector<128xf32>, vector<128xf32>
-// CHECK:         vector.store %{{.*}}, %arg1[%[[N]], %c0, %c0] : memref<2x8x32xf32>, vector<16xf32>
-// CHECK:         vector.store %{{.*}}, %arg1[%[[N]], %c7, %c0] : memref<2x8x32xf32>, vector<16xf32>
-// CHECK:         vector.load %arg0[%[[N]], %c16, %c0] : memref<2x32x8xf32>, vector<8xf32>
-// CHECK:         vector.shuffle {{.*}} : vector<128xf32>, vector<128xf32>
-// CHECK:         vector.store %{{.*}}, %arg1[%[[N]], %c0, %c16] : memref<2x8x32xf32>, vector<16xf32>
-// CHECK:         vector.store %{{.*}}, %arg1[%[[N]], %c7, %c16] : memref<2x8x32xf32>, vector<16xf32>
-func.func @transpose_into_two_vector_rows(%x: memref<2x32x8xf32>, %y: memref<2x8x32xf32>) {
+// CHECK-NEXT:    scf.for %[[W:.*]] = %c0 to %c16 step %c8
+// CHECK-NEXT:      vector.load %arg0[%[[N]], %c0, %[[W]]] : memref<2x32x20xf32>, vector<8xf32>
+// CHECK:           vector.shuffle {{.*}} : vector<128xf32>, vector<128xf32>
+// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %[[W]], %c0] : memref<2x20x32xf32>, vector<16xf32>
+// CHECK:           vector.load %arg0[%[[N]], %c16, %[[W]]] : memref<2x32x20xf32>, vector<8xf32>
+// CHECK:           vector.shuffle {{.*}} : vector<128xf32>, vector<128xf32>
+// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %[[W]], %c16] : memref<2x20x32xf32>, vector<16xf32>
+// CHECK:         vector.load %arg0[%[[N]], %c0, %c16] : memref<2x32x20xf32>, vector<4xf32>
+// CHECK:         vector.store %{{.*}}, %arg1[%[[N]], %c19, %c16] : memref<2x20x32xf32>, vector<16xf32>
+func.func @transpose_into_two_vector_rows(%x: memref<2x32x20xf32>, %y: memref<2x20x32xf32>) {
   linalg.generic {indexing_maps = [affine_map<(n, w, c) -> (n, c, w)>, affine_map<(n, w, c) -> (n, w, c)>], iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%x : memref<2x32x8xf32>) outs(%y : memref<2x8x32xf32>) {
+      ins(%x : memref<2x32x20xf32>) outs(%y : memref<2x20x32xf32>) {
   ^bb0(%a: f32, %o: f32):
     linalg.yield %a : f32
   }
@@ -471,22 +472,42 @@ func.func @transpose_normalize(%x: memref<2x1x3x6x6xf32>, %a: memref<1x3xf32>, %
   return
 }
 
-// Its mirror, 32-channel rows into channels first (wide-early's third
-// convolution's cotangent): blocks of 8 positions, 16 channels of each at
-// a time, each channel's 8 positions stored as one vector.
-// CHECK-LABEL: func.func @transpose_out_of_two_vector_rows
+// Rows of 20 channels: a vector of them, then the 4 left (16 + 4), each
+// part of a block its own shuffle.
+// CHECK-LABEL: func.func @transpose_into_uneven_rows
 // CHECK:       scf.for %[[N:.*]] = %c0 to %c2
 // CHECK-NEXT:    scf.for %[[W:.*]] = %c0 to %c16 step %c8
-// CHECK-NEXT:      vector.load %arg0[%[[N]], %[[W]], %c0] : memref<2x20x32xf32>, vector<16xf32>
 // CHECK:           vector.shuffle {{.*}} : vector<128xf32>, vector<128xf32>
-// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %c0, %[[W]]] : memref<2x32x20xf32>, vector<8xf32>
-// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %c15, %[[W]]] : memref<2x32x20xf32>, vector<8xf32>
-// CHECK:           vector.load %arg0[%[[N]], %[[W]], %c16] : memref<2x20x32xf32>, vector<16xf32>
-// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %c16, %[[W]]] : memref<2x32x20xf32>, vector<8xf32>
-// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %c31, %[[W]]] : memref<2x32x20xf32>, vector<8xf32>
-func.func @transpose_out_of_two_vector_rows(%x: memref<2x20x32xf32>, %y: memref<2x32x20xf32>) {
+// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %[[W]], %c0] : memref<2x20x20xf32>, vector<16xf32>
+// CHECK:           vector.load %arg0[%[[N]], %c16, %[[W]]] : memref<2x20x20xf32>, vector<8xf32>
+// CHECK:           vector.shuffle {{.*}} : vector<32xf32>, vector<32xf32>
+// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %[[W]], %c16] : memref<2x20x20xf32>, vector<4xf32>
+func.func @transpose_into_uneven_rows(%x: memref<2x20x20xf32>, %y: memref<2x20x20xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, w, c) -> (n, c, w)>, affine_map<(n, w, c) -> (n, w, c)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<2x20x20xf32>) outs(%y : memref<2x20x20xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// The mirror, 32-channel rows into channels first, when the output's
+// rows are too long for the other form (80 positions): blocks of 8
+// positions, 16 channels of each at a time, each channel's 8 positions
+// stored as one vector.
+// CHECK-LABEL: func.func @transpose_out_of_two_vector_rows
+// CHECK:       scf.for %[[N:.*]] = %c0 to %c2
+// CHECK-NEXT:    scf.for %[[W:.*]] = %c0 to %c80 step %c8
+// CHECK-NEXT:      vector.load %arg0[%[[N]], %[[W]], %c0] : memref<2x80x32xf32>, vector<16xf32>
+// CHECK:           vector.shuffle {{.*}} : vector<128xf32>, vector<128xf32>
+// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %c0, %[[W]]] : memref<2x32x80xf32>, vector<8xf32>
+// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %c15, %[[W]]] : memref<2x32x80xf32>, vector<8xf32>
+// CHECK:           vector.load %arg0[%[[N]], %[[W]], %c16] : memref<2x80x32xf32>, vector<16xf32>
+// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %c16, %[[W]]] : memref<2x32x80xf32>, vector<8xf32>
+// CHECK:           vector.store %{{.*}}, %arg1[%[[N]], %c31, %[[W]]] : memref<2x32x80xf32>, vector<8xf32>
+func.func @transpose_out_of_two_vector_rows(%x: memref<2x80x32xf32>, %y: memref<2x32x80xf32>) {
   linalg.generic {indexing_maps = [affine_map<(n, c, w) -> (n, w, c)>, affine_map<(n, c, w) -> (n, c, w)>], iterator_types = ["parallel", "parallel", "parallel"]}
-      ins(%x : memref<2x20x32xf32>) outs(%y : memref<2x32x20xf32>) {
+      ins(%x : memref<2x80x32xf32>) outs(%y : memref<2x32x80xf32>) {
   ^bb0(%a: f32, %o: f32):
     linalg.yield %a : f32
   }
