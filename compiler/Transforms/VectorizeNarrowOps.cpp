@@ -295,32 +295,43 @@ bool rowsOfDims(linalg::GenericOp op) {
   });
 }
 
-/// A transposing copy whose output has a narrow innermost dimension that
-/// one input strides through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]):
-/// that input, and the dimension it is contiguous along.
+/// Whether `op` could be a transposing copy: on rows of dimensions
+/// (rowsOfDims), one result it does not read, no sums, and a body of
+/// elementwise ops (a bias, an activation or its gradient merged into it).
+bool copiesElementwise(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() != 0 || op.getNumLoops() < 2 ||
+      !rowsOfDims(op) ||
+      !op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty())
+    return false;
+  return llvm::all_of(op.getBody()->without_terminator(), [](Operation &o) {
+    return o.getNumRegions() == 0 && o.getNumResults() == 1 &&
+           OpTrait::hasElementwiseMappableTraits(&o);
+  });
+}
+
+/// A transposing copy whose output's rows (up to four vectors) one input
+/// strides through (lenet's [N, 6, 28, 28] into [N, 28, 28, 6]): that
+/// input, and the dimension it is contiguous along.
 struct TransposedCopy {
   OpOperand *input;
   int64_t along;
 };
 
-/// The transposing copy `op` is, if any: the output's rows at most a vector
-/// wide; one input read along another dimension than the row (the
-/// transposed one); the body elementwise ops, whose further inputs either
-/// do not vary along that dimension (a bias along the channels:
-/// FuseElementwise merges the bias and activation that follow the copy
-/// into it) or are read as the output is written (a ReLU's gradient: the
+/// The transposing copy `op` is, if any: the output's rows up to four
+/// vectors wide (transposableRows); one input read along another dimension
+/// than the row (the transposed one); the body elementwise ops, whose
+/// further inputs either do not vary along that dimension (a bias along the
+/// channels: FuseElementwise merges the bias and activation that follow the
+/// copy into it) or are read as the output is written (a ReLU's gradient: the
 /// forward output that masks the transposed input gradient).
 std::optional<TransposedCopy> transposedAlong(linalg::GenericOp op,
                                               int64_t lanes) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() < 1 ||
-      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
-      op.getNumLoops() < 2)
+  if (!copiesElementwise(op))
     return std::nullopt;
   int64_t inner = op.getNumLoops() - 1;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (!transposableRows(ranges[inner], lanes))
-    return std::nullopt;
-  if (!rowsOfDims(op))
     return std::nullopt;
   auto lastDim = [&](AffineMap map) {
     return cast<AffineDimExpr>(map.getResults().back()).getPosition();
@@ -349,21 +360,15 @@ std::optional<TransposedCopy> transposedAlong(linalg::GenericOp op,
         !map.isFunctionOfDim(inner))
       return std::nullopt;
   }
-  Block *body = op.getBody();
-  if (!op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty())
-    return std::nullopt;
-  for (Operation &bodyOp : body->without_terminator())
-    if (bodyOp.getNumRegions() != 0 || bodyOp.getNumResults() != 1 ||
-        !OpTrait::hasElementwiseMappableTraits(&bodyOp))
-      return std::nullopt;
   return TransposedCopy{transposed, along};
 }
 
-/// Replaces the transposing copy `op` (transposedAlong: `along`) by loops
-/// over its other dimensions around blocks of `lanes` positions along
-/// `along`: one vector read along it per position of the output's row, the
-/// block transposed by one shuffle, written as whole rows (one store where
-/// the block's rows are contiguous in the output).
+/// Replaces the transposing copy `op` (transposedAlong) by loops over its
+/// other dimensions around blocks of positions along `copy.along`: one
+/// vector read along it per position of the output's row, each chunk of
+/// the block's rows (rowChunks) transposed by one shuffle, written as
+/// whole rows (one store where the block's rows are contiguous in the
+/// output).
 SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
                                        linalg::GenericOp op,
                                        TransposedCopy copy, int64_t lanes) {
@@ -488,7 +493,8 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
 }
 
 /// The dimension a transposing copy's output rows run along, where its
-/// input has a narrow innermost dimension (`narrow`, returned with it)
+/// input has an innermost dimension of up to four vectors (`narrow`,
+/// returned with it)
 /// that the output strides through: the mirror of transposedAlong
 /// (lenet's [N, 28, 28, 6] gradient into the [N, 6, 28, 32] rows of a
 /// filter gradient along the positions); or nothing. One input, its body
@@ -498,11 +504,7 @@ struct RowsOutOf {
 };
 std::optional<RowsOutOf> transposedOutOfRows(linalg::GenericOp op,
                                              int64_t lanes) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
-      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 0 ||
-      op.getNumLoops() < 2)
-    return std::nullopt;
-  if (!rowsOfDims(op))
+  if (op.getNumDpsInputs() != 1 || !copiesElementwise(op))
     return std::nullopt;
   AffineMap in = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
@@ -514,20 +516,14 @@ std::optional<RowsOutOf> transposedOutOfRows(linalg::GenericOp op,
       !out.isFunctionOfDim(narrow) ||
       cast<AffineDimExpr>(out.getResults().back()).getPosition() != inner)
     return std::nullopt;
-  if (!op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty())
-    return std::nullopt;
-  for (Operation &bodyOp : op.getBody()->without_terminator())
-    if (bodyOp.getNumRegions() != 0 || bodyOp.getNumResults() != 1 ||
-        !OpTrait::hasElementwiseMappableTraits(&bodyOp))
-      return std::nullopt;
   return RowsOutOf{inner, narrow};
 }
 
 /// Replaces the transposing copy `op` (transposedOutOfRows) by loops over
 /// its other dimensions around blocks of positions along the output's
-/// rows: the block's narrow input rows read (one load where they follow
-/// each other), transposed by one shuffle, and written as one vector per
-/// output row.
+/// rows: the block's input rows read a chunk at a time (rowChunks; one
+/// load where whole rows follow each other), each chunk transposed by one
+/// shuffle and written as one vector per output row.
 SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
                                                 linalg::GenericOp op,
                                                 RowsOutOf dims, int64_t lanes) {
@@ -562,7 +558,7 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
       if (contiguous) {
         iv[dims.inner] = start;
         all = b.create<vector::LoadOp>(
-            loc, VectorType::get({count * rowSize}, element), in->get(),
+            loc, VectorType::get({count * width}, element), in->get(),
             indices(b, *in));
       } else {
         for (int64_t k = 0; k < count; ++k) {
