@@ -595,6 +595,53 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
                          blockPositions(chunks.front().width, lanes), block);
 }
 
+/// A loop whose steps a narrow op's rows follow, run inside its vectors:
+/// lenet's pool gradient writes rows of 6 channels for each of a window's
+/// 2 column taps, 12 floats one after another, which run as one masked
+/// vector of 16 lanes instead of two of 8 with 6 used.
+struct MergedLoop {
+  int64_t loop;  // merged into the row: all its steps in one vector
+  int64_t steps; // its trip count
+};
+
+/// The loop whose steps `op`'s rows (along loop `inner`, of `channels`
+/// floats) follow in its output, when all its steps fit `lanes` with
+/// masks (AVX-512): no sums, and every input either reads those rows the
+/// same way or does not vary along that loop.
+std::optional<MergedLoop> mergedLoop(linalg::GenericOp op, int64_t inner,
+                                     int64_t lanes) {
+  if (lanes < kCheapMaskLanes || op.getNumReductionLoops() != 0 ||
+      op.getNumDpsInits() != 1)
+    return std::nullopt;
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  int64_t channels = sizes[inner];
+  // The output's dimension outside the row, past single ones.
+  OpOperand *init = op.getDpsInitOperand(0);
+  AffineMap out = op.getMatchingIndexingMap(init);
+  auto type = cast<MemRefType>(init->get().getType());
+  std::optional<int64_t> loop;
+  for (int64_t p = int64_t(out.getNumResults()) - 2; p >= 0 && !loop; --p) {
+    auto dim = dyn_cast<AffineDimExpr>(out.getResult(p));
+    if (dim && sizes[dim.getPosition()] != 1)
+      loop = dim.getPosition();
+    else if (type.getDimSize(p) != 1)
+      return std::nullopt;
+  }
+  if (!loop || ShapedType::isDynamic(sizes[*loop]) ||
+      sizes[*loop] * channels > lanes ||
+      op.getIteratorTypesArray()[*loop] != utils::IteratorType::parallel ||
+      !rowsFollow(op, *init, *loop, channels))
+    return std::nullopt;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.isFunctionOfDim(*loop) &&
+        (!map.isFunctionOfDim(inner) ||
+         !rowsFollow(op, *input, *loop, channels)))
+      return std::nullopt;
+  }
+  return MergedLoop{*loop, sizes[*loop]};
+}
+
 /// How many rows of partial sums a narrow op's sum carries: where its body
 /// adds each term into the output (`out + term`, nothing else reading
 /// `out`) and the innermost sum's trip count is static, the largest of 4,
@@ -729,29 +776,53 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
   Location loc = op.getLoc();
   int64_t inner = *rowLoop(op);
   int64_t channels = op.getStaticLoopRanges()[inner];
+  std::optional<MergedLoop> merged = mergedLoop(op, inner, lanes);
+  // The floats a vector takes: a row, or with a merged loop a row for each
+  // of its steps.
+  int64_t rowFloats = merged ? channels * merged->steps : channels;
   // A whole register of lanes, the ones past the row masked off: 6 floats
   // in one masked ymm operation rather than an xmm and a pair, where
   // masks are cheap (AVX-512). AVX2's masked store is microcoded on AMD
   // (a 6-float one took ~12 cycles on Zen 3, two thirds of a weight
   // gradient's packing) and SSE has none: there the row is read and
   // written in power-of-two pieces (6 floats: 4 + 2).
-  int64_t width = llvm::PowerOf2Ceil(channels);
-  bool pieces = width != channels && lanes < kCheapMaskLanes;
+  int64_t width = llvm::PowerOf2Ceil(rowFloats);
+  bool pieces = width != rowFloats && lanes < kCheapMaskLanes;
   SmallVector<Range, 4> ranges =
       cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter, loc);
   // Loops: the parallel dimensions, then the reductions (each result sums
   // its terms in the order it did), the row's vector carried through them.
   SmallVector<int64_t> parallelDims, reductionDims;
   for (auto [d, it] : llvm::enumerate(op.getIteratorTypesArray()))
-    if (int64_t(d) != inner)
+    if (int64_t(d) != inner && (!merged || int64_t(d) != merged->loop))
       (it == utils::IteratorType::parallel ? parallelDims : reductionDims)
           .push_back(d);
   Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
-  Value mask;
-  if (width != channels && !pieces)
-    mask = rewriter.create<vector::CreateMaskOp>(
-        loc, VectorType::get({width}, rewriter.getI1Type()),
-        ValueRange{rewriter.create<arith::ConstantIndexOp>(loc, channels)});
+  auto maskOf = [&](int64_t size, int64_t set) -> Value {
+    if (size == set)
+      return nullptr;
+    return rewriter.create<vector::CreateMaskOp>(
+        loc, VectorType::get({size}, rewriter.getI1Type()),
+        ValueRange{rewriter.create<arith::ConstantIndexOp>(loc, set)});
+  };
+  Value mask = pieces ? nullptr : maskOf(width, rowFloats);
+  // With a merged loop: an input that does not vary along it reads its
+  // row once (masked to the row's floats) and repeats it for each step;
+  // the body's index along it is each lane's step.
+  Value rowMask, laneSteps;
+  SmallVector<int64_t> repeatRow;
+  if (merged) {
+    rowMask = maskOf(llvm::PowerOf2Ceil(channels), channels);
+    SmallVector<APInt> steps;
+    for (int64_t lane = 0; lane < width; ++lane) {
+      bool used = lane < rowFloats;
+      repeatRow.push_back(used ? lane % channels : 0);
+      steps.push_back(APInt(64, used ? lane / channels : 0));
+    }
+    auto type = VectorType::get({width}, rewriter.getIndexType());
+    laneSteps = rewriter.create<arith::ConstantOp>(
+        loc, type, DenseElementsAttr::get(type, steps));
+  }
   SmallVector<Value> iv(op.getNumLoops(), zero); // the innermost stays 0
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
     return indicesAt(b, loc, op, operand, iv);
@@ -772,9 +843,23 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
   // An operand's row as a vector, or its value (a scalar, broadcast when
   // it meets a vector) where it does not vary along the row.
   auto read = [&](OpBuilder &b, OpOperand &operand) -> Value {
-    if (!op.getMatchingIndexingMap(&operand).isFunctionOfDim(inner))
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isFunctionOfDim(inner))
       return b.create<memref::LoadOp>(loc, operand.get(), indices(b, operand));
     Type element = getElementTypeOrSelf(operand.get().getType());
+    if (merged && !map.isFunctionOfDim(merged->loop)) {
+      auto rowType = VectorType::get({llvm::PowerOf2Ceil(channels)}, element);
+      Value rowPad = b.create<arith::ConstantOp>(loc, b.getZeroAttr(rowType));
+      Value rowVector =
+          rowMask ? b.create<vector::MaskedLoadOp>(loc, rowType, operand.get(),
+                                                   indices(b, operand), rowMask,
+                                                   rowPad)
+                        .getResult()
+                  : b.create<vector::LoadOp>(loc, rowType, operand.get(),
+                                             indices(b, operand))
+                        .getResult();
+      return b.create<vector::ShuffleOp>(loc, rowVector, rowVector, repeatRow);
+    }
     auto type = VectorType::get({width}, element);
     Value pad = b.create<arith::ConstantOp>(loc, b.getZeroAttr(type));
     if (mask)
@@ -806,7 +891,10 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
     }
     if (!acc.use_empty())
       values.map(acc, accRow ? accRow : read(b, *init));
-    return sinter::vectorizedBody(b, loc, op, values, iv, width);
+    SmallVector<Value> at(iv);
+    if (merged)
+      at[merged->loop] = laneSteps;
+    return sinter::vectorizedBody(b, loc, op, values, at, width);
   };
   // `value`, a row of result `init`, into its output.
   auto write = [&](OpBuilder &b, OpOperand *init, Value value) {

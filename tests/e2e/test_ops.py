@@ -232,6 +232,25 @@ def trials(n):
         yield "conv_uneven_channel_rows" + ("_avx2" if flags else ""), \
             sequential((6, 28, 3), uneven), \
             " ".join(["conv 6x28x3 -> 24 -> 20 filters 3x3 (same)", *flags]), 1, 5, flags
+    # Max pools of a few channels whose window's column taps write rows
+    # that follow each other: the pool's gradient (with the ReLU's before
+    # it) for all of a window's column taps in one masked vector on
+    # AVX-512 (sinter-vectorize-narrow-ops, @spread_taps): 2 taps x 6
+    # channels (lenet's first pool) in 12 of 16 lanes, 2 x 8 in all 16,
+    # and 3 x 3 in 9; with AVX2 a row at a time.
+    few = [conv("pre", 3, (1, 1), "tanh"),
+           conv("c6", 6, (3, 3), "relu", padding="same"),
+           pool("MaxPooling2D", "p6"),
+           conv("c8", 8, (3, 3), "relu", padding="same"),
+           pool("MaxPooling2D", "p8")]
+    three = [conv("pre", 3, (1, 1), "tanh"), pool("MaxPooling2D", "p3", (3, 3))]
+    for flags in ([], ["--target-cpu=haswell"]):
+        suffix = "_avx2" if flags else ""
+        yield "pool_few_channel_taps" + suffix, sequential((12, 12, 1), few), \
+            " ".join(["conv 12x12x1 -> 6 (relu), max pool 2x2 -> 8 (relu), "
+                      "max pool 2x2", *flags]), 1, 5, flags
+        yield "pool_three_channel_taps" + suffix, sequential((9, 9, 2), three), \
+            " ".join(["conv 9x9x2 -> 3, max pool 3x3", *flags]), 1, 5, flags
     # 3x3 at stride 1 on 3 to 256 channels: window tiles, those reading
     # over 32 KiB of filter rows (from 40 channels) with their taps outside
     # an image's tiles, each image's result zeroed before its taps.

@@ -120,6 +120,72 @@ func.func @spread(%g: memref<2x6xf32>, %arg: memref<2x6xf32>, %dx: memref<2x4x6x
 
 // -----
 
+// A pool gradient's spread over 2 column taps of 6 channels (lenet's): the
+// taps' rows follow each other in the output, so both run in one masked
+// vector of 16 lanes (12 used); g and the argmax, the same for each tap,
+// are read once and repeated; the tap's index is each lane's.
+// CHECK-LABEL: func.func @spread_taps
+// CHECK-DAG:   %[[TAPS:.*]] = arith.constant dense<[0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 1.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]> : vector<16xf32>
+// CHECK-DAG:   %[[M12:.*]] = vector.constant_mask [12] : vector<16xi1>
+// CHECK-DAG:   %[[M6:.*]] = vector.constant_mask [6] : vector<8xi1>
+// CHECK:       scf.for %[[I:.*]] = %c0 to %c2
+// CHECK-NEXT:    %[[G8:.*]] = vector.maskedload %arg0[%[[I]], %c0], %[[M6]]
+// CHECK-NEXT:    %[[G:.*]] = vector.shuffle %[[G8]], %[[G8]] [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 0, 0, 0]
+// CHECK-NEXT:    %[[A8:.*]] = vector.maskedload %arg1[%[[I]], %c0], %[[M6]]
+// CHECK-NEXT:    %[[A:.*]] = vector.shuffle %[[A8]], %[[A8]] [0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 0, 0, 0, 0]
+// CHECK-NEXT:    %[[Y:.*]] = vector.maskedload %arg2[%[[I]], %c0, %c0], %[[M12]], %{{.*}} : memref<2x2x6xf32>, vector<16xi1>, vector<16xf32>
+// CHECK-NEXT:    %[[EQ:.*]] = arith.cmpf oeq, %[[A]], %[[TAPS]] : vector<16xf32>
+// CHECK-NEXT:    %[[R:.*]] = arith.select %[[EQ]], %[[G]], %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK-NEXT:    %[[POS:.*]] = arith.cmpf ogt, %[[Y]], %{{.*}} : vector<16xf32>
+// CHECK-NEXT:    %[[S:.*]] = arith.select %[[POS]], %[[R]], %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK-NEXT:    vector.maskedstore %arg3[%[[I]], %c0, %c0], %[[M12]], %[[S]] : memref<2x2x6xf32>, vector<16xi1>, vector<16xf32>
+// CHECK-NEXT:  }
+// Where masks are not cheap (AVX2), a loop over the taps, rows in pieces.
+// AVX2-LABEL: func.func @spread_taps
+// AVX2:       scf.for %{{.*}} = %c0 to %c2
+// AVX2-NEXT:    scf.for %{{.*}} = %c0 to %c2
+// AVX2:           vector.store %{{.*}} : memref<2x2x6xf32>, vector<4xf32>
+func.func @spread_taps(%g: memref<2x6xf32>, %arg: memref<2x6xf32>, %y: memref<2x2x6xf32>, %dx: memref<2x2x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(i, t, c) -> (i, c)>, affine_map<(i, t, c) -> (i, c)>, affine_map<(i, t, c) -> (i, t, c)>, affine_map<(i, t, c) -> (i, t, c)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%g, %arg, %y : memref<2x6xf32>, memref<2x6xf32>, memref<2x2x6xf32>) outs(%dx : memref<2x2x6xf32>) {
+  ^bb0(%a: f32, %m: f32, %v: f32, %o: f32):
+    %t = linalg.index 1 : index
+    %ti = arith.index_cast %t : index to i64
+    %tf = arith.sitofp %ti : i64 to f32
+    %eq = arith.cmpf oeq, %m, %tf : f32
+    %r = arith.select %eq, %a, %zero : f32
+    %pos = arith.cmpf ogt, %v, %zero : f32
+    %s = arith.select %pos, %r, %zero : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// The same with an input whose tap rows lie apart (8 floats): a row at a
+// time, over a loop of the taps.
+// CHECK-LABEL: func.func @spread_spaced_taps
+// CHECK:       scf.for %{{.*}} = %c0 to %c2
+// CHECK-NEXT:    scf.for %{{.*}} = %c0 to %c2
+// CHECK:           vector.maskedstore %arg2[%{{.*}}, %{{.*}}, %c0], %{{.*}}, %{{.*}} : memref<2x2x6xf32>, vector<8xi1>, vector<8xf32>
+func.func @spread_spaced_taps(%g: memref<2x6xf32>, %y: memref<2x2x6xf32, strided<[16, 8, 1]>>, %dx: memref<2x2x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(i, t, c) -> (i, c)>, affine_map<(i, t, c) -> (i, t, c)>, affine_map<(i, t, c) -> (i, t, c)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%g, %y : memref<2x6xf32>, memref<2x2x6xf32, strided<[16, 8, 1]>>) outs(%dx : memref<2x2x6xf32>) {
+  ^bb0(%a: f32, %v: f32, %o: f32):
+    %pos = arith.cmpf ogt, %v, %zero : f32
+    %s = arith.select %pos, %a, %zero : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // A bias gradient: per image, a sum over the positions. The parallel
 // loop first, the sums inside it in their order: three rows of partial
 // sums (the innermost sum's 3 trips), term w into row w, the first row
