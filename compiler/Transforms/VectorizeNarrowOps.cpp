@@ -13,7 +13,9 @@
 // with several, written alike: a layer norm's output and normalized
 // input). A row narrower than a power of two is read and written masked
 // (6 floats as one masked 8-lane operation) on AVX-512, in power-of-two
-// pieces (4 + 2) elsewhere.
+// pieces (4 + 2) elsewhere. On AVX-512, rows that follow each other along
+// the loop outside them and fit one vector together take that loop into
+// the vector (a pool gradient's 2 column taps of 6 channels: 12 lanes).
 // Sums over outer dimensions run inside the parallel loops, rows of
 // partial sums in registers (up to four: see sumChains), in an order fixed
 // at compile time, so results are the same for any thread count. A sum
