@@ -811,10 +811,11 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
   // With a merged loop: an input that does not vary along it reads its
   // row once (masked to the row's floats) and repeats it for each step;
   // the body's index along it is each lane's step.
+  int64_t rowWidth = llvm::PowerOf2Ceil(channels);
   Value rowMask, laneSteps;
   SmallVector<int64_t> repeatRow;
   if (merged) {
-    rowMask = maskOf(llvm::PowerOf2Ceil(channels), channels);
+    rowMask = maskOf(rowWidth, channels);
     SmallVector<APInt> steps;
     for (int64_t lane = 0; lane < width; ++lane) {
       bool used = lane < rowFloats;
@@ -850,7 +851,7 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
       return b.create<memref::LoadOp>(loc, operand.get(), indices(b, operand));
     Type element = getElementTypeOrSelf(operand.get().getType());
     if (merged && !map.isFunctionOfDim(merged->loop)) {
-      auto rowType = VectorType::get({llvm::PowerOf2Ceil(channels)}, element);
+      auto rowType = VectorType::get({rowWidth}, element);
       Value rowPad = b.create<arith::ConstantOp>(loc, b.getZeroAttr(rowType));
       Value rowVector =
           rowMask ? b.create<vector::MaskedLoadOp>(loc, rowType, operand.get(),
