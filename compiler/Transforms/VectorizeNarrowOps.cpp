@@ -822,9 +822,14 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
       repeatRow.push_back(used ? lane % channels : 0);
       steps.push_back(APInt(64, used ? lane / channels : 0));
     }
-    auto type = VectorType::get({width}, rewriter.getIndexType());
-    laneSteps = rewriter.create<arith::ConstantOp>(
-        loc, type, DenseElementsAttr::get(type, steps));
+    auto stepsOnLoop = [&](linalg::IndexOp index) {
+      return int64_t(index.getDim()) == merged->loop;
+    };
+    if (llvm::any_of(op.getBody()->getOps<linalg::IndexOp>(), stepsOnLoop)) {
+      auto type = VectorType::get({width}, rewriter.getIndexType());
+      laneSteps = rewriter.create<arith::ConstantOp>(
+          loc, type, DenseElementsAttr::get(type, steps));
+    }
   }
   SmallVector<Value> iv(op.getNumLoops(), zero); // the innermost stays 0
   auto indices = [&](OpBuilder &b, OpOperand &operand) {
@@ -843,6 +848,17 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
       offset += size;
     }
   };
+  // `type`'s floats of an operand's row, the lanes off `mask` (if any)
+  // read as zeros.
+  auto load = [&](OpBuilder &b, OpOperand &operand, VectorType type,
+                  Value mask) -> Value {
+    if (!mask)
+      return b.create<vector::LoadOp>(loc, type, operand.get(),
+                                      indices(b, operand));
+    Value pad = b.create<arith::ConstantOp>(loc, b.getZeroAttr(type));
+    return b.create<vector::MaskedLoadOp>(loc, type, operand.get(),
+                                          indices(b, operand), mask, pad);
+  };
   // An operand's row as a vector, or its value (a scalar, broadcast when
   // it meets a vector) where it does not vary along the row.
   auto read = [&](OpBuilder &b, OpOperand &operand) -> Value {
@@ -851,27 +867,14 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
       return b.create<memref::LoadOp>(loc, operand.get(), indices(b, operand));
     Type element = getElementTypeOrSelf(operand.get().getType());
     if (merged && !map.isFunctionOfDim(merged->loop)) {
-      auto rowType = VectorType::get({rowWidth}, element);
-      Value rowPad = b.create<arith::ConstantOp>(loc, b.getZeroAttr(rowType));
       Value rowVector =
-          rowMask ? b.create<vector::MaskedLoadOp>(loc, rowType, operand.get(),
-                                                   indices(b, operand), rowMask,
-                                                   rowPad)
-                        .getResult()
-                  : b.create<vector::LoadOp>(loc, rowType, operand.get(),
-                                             indices(b, operand))
-                        .getResult();
+          load(b, operand, VectorType::get({rowWidth}, element), rowMask);
       return b.create<vector::ShuffleOp>(loc, rowVector, rowVector, repeatRow);
     }
     auto type = VectorType::get({width}, element);
-    Value pad = b.create<arith::ConstantOp>(loc, b.getZeroAttr(type));
-    if (mask)
-      return b.create<vector::MaskedLoadOp>(loc, type, operand.get(),
-                                            indices(b, operand), mask, pad);
     if (!pieces)
-      return b.create<vector::LoadOp>(loc, type, operand.get(),
-                                      indices(b, operand));
-    Value rowVector = pad;
+      return load(b, operand, type, mask);
+    Value rowVector = b.create<arith::ConstantOp>(loc, b.getZeroAttr(type));
     forEachPiece(b, indices(b, operand),
                  [&](ValueRange at, int64_t offset, int64_t size) {
                    Value piece = b.create<vector::LoadOp>(
