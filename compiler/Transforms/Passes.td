@@ -572,10 +572,11 @@ def SplitBatchSums : Pass<"sinter-split-batch-sums", "::mlir::func::FuncOp"> {
   let description = [{
     Expects the register tiles of sinter-tile-contractions, before
     sinter-parallelize-loops. A top-level `scf.parallel` of fewer than 16
-    iterations whose body is one sum over the batch (an `scf.for` from 0 to
-    a bound known at run time, its accumulators starting at zero, only
-    reads inside) and one tile write per iteration covering its static
-    result exactly once becomes an `scf.parallel` over (part, iterations):
+    iterations whose body is sums over the batch (`scf.for`s from 0 to
+    one bound known at run time, their accumulators starting at zero, only
+    reads inside: a tile's, and its column edge's where the columns do not
+    fill registers) and tile writes whose iterations together cover their
+    static result exactly once (counted element by element) becomes an `scf.parallel` over (part, iterations):
     the batch in 16 / iterations (rounded up) contiguous parts of
     ceil(n / parts) rows, each part's sums written into its slice of a
     buffer of partial results, and a `linalg.generic` after it adding the
@@ -586,7 +587,10 @@ def SplitBatchSums : Pass<"sinter-split-batch-sums", "::mlir::func::FuncOp"> {
     Example: lenet's first filter gradient, 5 rows of taps each summing
     over every image (3 rows on one thread, 2 on the other), becomes 20
     iterations of 4 parts by 5 rows: each thread sums the images of its own
-    half of the batch, those its per-image loops wrote.
+    half of the batch, those its per-image loops wrote. lenet-caffe's (20
+    filters: a tile of 16 and an edge of 4 in each of 5 iterations) ran on
+    one thread for 194-201 us and on the other for 292-356; in 4 parts
+    both threads take 184-211 us.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::linalg::LinalgDialect",

@@ -2,9 +2,10 @@
 //
 // Expects: the register-tiled loops of sinter-tile-contractions, before
 // sinter-parallelize-loops. Produces: for each top-level `scf.parallel` of
-// fewer than kSplitBelow iterations whose body sums over the batch (one
-// `scf.for` from 0 to a run-time bound, its accumulators starting at zero)
-// and writes each result tile once, the same loop over (part, iterations):
+// fewer than kSplitBelow iterations whose body sums over the batch
+// (`scf.for`s from 0 to one run-time bound, their accumulators starting at
+// zero: a tile's and its column edge's) and whose tile writes cover their
+// result once, the same loop over (part, iterations):
 // the batch in a fixed number of contiguous parts, each part's sums into a
 // buffer of its own, then the parts added in order into the result. See
 // Passes.td.
@@ -14,6 +15,7 @@
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -33,22 +35,26 @@ namespace {
 /// (sinter-tile-contractions leaves the sums of such loops whole for this.)
 constexpr int64_t kSplitBelow = kMinParallelTrips;
 
-/// The loop's one sum over the batch, or null.
-scf::ForOp batchSum(scf::ParallelOp par) {
-  scf::ForOp sum;
+/// The loop's sums over the batch (a tile's, and its column edge's where
+/// its columns do not divide into registers: lenet-caffe's 20 filters as
+/// 16 + 4), all to the same bound; empty if anything else in its body is a
+/// loop or has effects other than writing the tiles.
+SmallVector<scf::ForOp> batchSums(scf::ParallelOp par) {
+  SmallVector<scf::ForOp> sums;
   for (Operation &op : par.getBody()->without_terminator()) {
     auto loop = dyn_cast<scf::ForOp>(op);
     if (!loop) {
-      // Around the sum: index arithmetic, reshaping the tile, its writes.
+      // Around the sums: index arithmetic, reshaping the tiles, their writes.
       if (!isPure(&op) && !isa<vector::TransferWriteOp>(op))
         return {};
       continue;
     }
     // From 0 by 1 to a bound known at run time only, defined outside.
-    if (sum || !matchPattern(loop.getLowerBound(), m_Zero()) ||
+    if (!matchPattern(loop.getLowerBound(), m_Zero()) ||
         !matchPattern(loop.getStep(), m_One()) ||
         getConstantIntValue(loop.getUpperBound()) ||
-        par.getRegion().isAncestor(loop.getUpperBound().getParentRegion()))
+        par.getRegion().isAncestor(loop.getUpperBound().getParentRegion()) ||
+        (!sums.empty() && loop.getUpperBound() != sums.front().getUpperBound()))
       return {};
     for (Value init : loop.getInitArgs())
       if (!matchPattern(init, m_AnyZeroFloat()))
@@ -63,48 +69,95 @@ scf::ForOp batchSum(scf::ParallelOp par) {
     });
     if (writes.wasInterrupted())
       return {};
-    sum = loop;
+    sums.push_back(loop);
   }
-  return sum;
+  return sums;
 }
 
-/// Whether the loop's writes into `out` (static, identity layout) cover it
-/// exactly once: each write a minor-identity, in-bounds tile at indices
-/// that are either 0 (the tile spans the dimension) or a loop index
-/// stepping by the tile's extent from 0 to the dimension's size.
-bool coversOnce(scf::ParallelOp par, vector::TransferWriteOp write) {
-  auto out = dyn_cast<MemRefType>(write.getSource().getType());
-  if (!out || !out.hasStaticShape() || !out.getLayout().isIdentity() ||
-      !write.getPermutationMap().isMinorIdentity() || write.hasOutOfBoundsDim())
+/// Elements of a result beyond which coversOnce does not count its writes.
+constexpr int64_t kMaxCoveredElements = int64_t(1) << 20;
+
+/// Whether the loop's tile writes cover their result (one buffer, static,
+/// identity layout) exactly once over all its iterations: each write
+/// in-bounds and minor-identity, at indices that are constants or the
+/// loop's indices (static bounds). Counted element by element.
+bool coversOnce(scf::ParallelOp par, ArrayRef<vector::TransferWriteOp> writes) {
+  if (writes.empty())
     return false;
-  ArrayRef<int64_t> vec = write.getVectorType().getShape();
-  int64_t lead = out.getRank() - int64_t(vec.size());
-  SmallVector<bool> used(par.getNumLoops(), false);
-  for (auto [d, index] : llvm::enumerate(write.getIndices())) {
-    int64_t extent = int64_t(d) < lead ? 1 : vec[d - lead];
-    if (matchPattern(index, m_Zero()) && extent == out.getDimSize(d))
-      continue;
-    auto iv = dyn_cast<BlockArgument>(index);
-    if (!iv || iv.getOwner() != par.getBody())
+  Value out = vector::TransferWriteOp(writes.front()).getSource();
+  auto type = dyn_cast<MemRefType>(out.getType());
+  if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+      type.getNumElements() > kMaxCoveredElements)
+    return false;
+  // The loop's iteration points.
+  SmallVector<SmallVector<int64_t>> points = {{}};
+  for (auto [lb, ub, step] :
+       llvm::zip(par.getLowerBound(), par.getUpperBound(), par.getStep())) {
+    std::optional<int64_t> l = getConstantIntValue(lb),
+                           u = getConstantIntValue(ub),
+                           s = getConstantIntValue(step);
+    if (!l || !u || !s || *s <= 0)
       return false;
-    unsigned k = iv.getArgNumber();
-    std::optional<int64_t> lb = getConstantIntValue(par.getLowerBound()[k]),
-                           ub = getConstantIntValue(par.getUpperBound()[k]),
-                           step = getConstantIntValue(par.getStep()[k]);
-    if (used[k] || lb != 0 || step != extent || ub != out.getDimSize(d))
-      return false;
-    used[k] = true;
+    SmallVector<SmallVector<int64_t>> next;
+    for (const SmallVector<int64_t> &point : points)
+      for (int64_t i = *l; i < *u; i += *s) {
+        next.push_back(point);
+        next.back().push_back(i);
+      }
+    points = std::move(next);
   }
-  return llvm::all_of(used, [](bool u) { return u; });
+  SmallVector<int64_t> strides = computeStrides(type.getShape());
+  SmallVector<int8_t> count(type.getNumElements(), 0);
+  for (vector::TransferWriteOp write : writes) {
+    if (write.getSource() != out ||
+        !write.getPermutationMap().isMinorIdentity() ||
+        write.hasOutOfBoundsDim() || write.getMask())
+      return false;
+    ArrayRef<int64_t> vec = write.getVectorType().getShape();
+    SmallVector<int64_t> vecStrides = computeStrides(vec);
+    int64_t lead = type.getRank() - int64_t(vec.size());
+    // Each index: a constant, or which of the loop's indices.
+    SmallVector<std::pair<int64_t, int64_t>> at; // (constant, iv or -1)
+    for (Value index : write.getIndices()) {
+      if (std::optional<int64_t> c = getConstantIntValue(index)) {
+        at.push_back({*c, -1});
+        continue;
+      }
+      auto iv = dyn_cast<BlockArgument>(index);
+      if (!iv || iv.getOwner() != par.getBody())
+        return false;
+      at.push_back({0, iv.getArgNumber()});
+    }
+    for (const SmallVector<int64_t> &point : points) {
+      // The tile's first element (the tile inside the result), then every
+      // element of the vector.
+      int64_t first = 0;
+      for (auto [d, index] : llvm::enumerate(at)) {
+        int64_t i = index.second < 0 ? index.first : point[index.second];
+        int64_t extent = int64_t(d) < lead ? 1 : vec[d - lead];
+        if (i < 0 || i + extent > type.getDimSize(d))
+          return false;
+        first += strides[d] * i;
+      }
+      for (int64_t e = 0, n = computeProduct(vec); e < n; ++e) {
+        SmallVector<int64_t> offsets = delinearize(e, vecStrides);
+        int64_t element = first;
+        for (auto [k, offset] : llvm::enumerate(offsets))
+          element += strides[lead + k] * offset;
+        if (count[element]++ != 0)
+          return false;
+      }
+    }
+  }
+  return llvm::all_of(count, [](int8_t c) { return c == 1; });
 }
 
-/// `par` over (part, its iterations), its batch sum `sum` over the part's
-/// rows and its tile write `write` into the part's slice of a new buffer;
-/// then the parts added in order into the result.
-void split(scf::ParallelOp par, scf::ForOp sum, vector::TransferWriteOp write,
+/// `par` over (part, its iterations), its batch sums `sums` over the
+/// part's rows and its tile writes into `out` into the part's slice of a
+/// new buffer; then the parts added in order into the result.
+void split(scf::ParallelOp par, ArrayRef<scf::ForOp> sums, Value out,
            int64_t parts, OpBuilder &b) {
   Location loc = par.getLoc();
-  Value out = write.getSource();
   auto outType = cast<MemRefType>(out.getType());
   b.setInsertionPoint(par);
   SmallVector<int64_t> partialShape{parts};
@@ -112,7 +165,7 @@ void split(scf::ParallelOp par, scf::ForOp sum, vector::TransferWriteOp write,
   Value partial = b.create<memref::AllocOp>(
       loc, MemRefType::get(partialShape, outType.getElementType()));
   // Part p sums rows [p * chunk, min((p + 1) * chunk, n)).
-  Value n = sum.getUpperBound();
+  Value n = scf::ForOp(sums.front()).getUpperBound();
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
   Value one = b.create<arith::ConstantIndexOp>(loc, 1);
   Value count = b.create<arith::ConstantIndexOp>(loc, parts);
@@ -138,7 +191,7 @@ void split(scf::ParallelOp par, scf::ForOp sum, vector::TransferWriteOp write,
   map.map(out, partOf(b, loc, partial, part));
   for (Operation &op : par.getBody()->without_terminator()) {
     Operation *copy = b.clone(op, map);
-    if (&op == sum.getOperation()) {
+    if (llvm::is_contained(sums, dyn_cast<scf::ForOp>(&op))) {
       auto loop = cast<scf::ForOp>(copy);
       loop.setLowerBound(begin);
       loop.setUpperBound(end);
@@ -167,13 +220,13 @@ struct SplitBatchSumsPass
         total *= constantTripCount(lb, ub, step).value_or(kSplitBelow);
       if (total >= kSplitBelow || total < 1)
         continue;
-      scf::ForOp sum = batchSum(par);
+      SmallVector<scf::ForOp> sums = batchSums(par);
       auto writes =
           llvm::to_vector(par.getBody()->getOps<vector::TransferWriteOp>());
-      if (!sum || writes.size() != 1 ||
-          !coversOnce(par, writes.front()))
+      if (sums.empty() || !coversOnce(par, writes))
         continue;
-      split(par, sum, writes.front(), llvm::divideCeil(kSplitBelow, total), b);
+      split(par, sums, writes.front().getSource(),
+            llvm::divideCeil(kSplitBelow, total), b);
     }
   }
 };

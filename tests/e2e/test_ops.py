@@ -192,6 +192,13 @@ def trials(n):
     convs = [conv("c20", 20, (5, 5), "tanh"), conv("c7", 7, (5, 5), "tanh", strides=(2, 2))]
     yield "conv_window_edge", sequential((28, 28, 1), convs), \
         "conv 28x28x1 -> 20 filters 5x5 (valid) -> 7 filters 5x5 (stride 2)", 1, 5, []
+    # A first layer's filter gradient of few tiles with an edge (8 channels
+    # into 24 filters, deep-narrow's: 3 rows of taps x 2 channel groups,
+    # each a tile of 16 filters and an edge of 8): the batch in 3 parts of
+    # 3, 3 and 1 of the 7 rows, the tile and its edge summing each part.
+    first = [conv("c24", 24, (3, 3), "relu", padding="same")]
+    yield "conv_8_to_24_filter_parts", sequential((6, 6, 8), first), \
+        "conv 6x6x8 -> 24 filters 3x3 same, on 7 rows", 1, 7, []
     # Stride-1 input gradients, channels last, whose gather over the padded
     # cotangent would sum mostly zeros: one product per tap instead
     # (inputGradByTaps). lenet-caffe's second convolution (5x5 valid, 8x8

@@ -112,3 +112,109 @@ func.func @left_alone(%x: memref<?x16xf32>, %big: memref<16x6xf32>, %dw: memref<
   }
   return
 }
+
+// -----
+
+// A tile and its column edge (20 filters as 16 + 4), two sums over the
+// batch to the same bound, whose writes together cover the result once:
+// both sums over the part's rows, both tiles into the part's slice.
+// CHECK-LABEL: func.func @tile_and_edge
+// CHECK: %[[N:.*]] = memref.dim
+// CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<4x5x20xf32>
+// CHECK: scf.parallel (%[[P:.*]], %[[ROW:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%c4{{.*}}, %c5{{.*}})
+// CHECK: %[[BEGIN:.*]] = arith.muli %[[P]]
+// CHECK: %[[END:.*]] = arith.minsi %[[N]]
+// CHECK: %[[SLICE:.*]] = memref.subview %[[PARTIAL]][%[[P]], 0, 0] [1, 5, 20] [1, 1, 1]
+// CHECK: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c1{{.*}} iter_args
+// CHECK: vector.transfer_write %{{.*}}, %[[SLICE]][%[[ROW]], %c0{{.*}}] {{.*}} : vector<16xf32>
+// CHECK: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c1{{.*}} iter_args
+// CHECK: vector.transfer_write %{{.*}}, %[[SLICE]][%[[ROW]], %c16{{.*}}] {{.*}} : vector<4xf32>
+// CHECK: linalg.generic {{.*}} outs(%arg2 : memref<5x20xf32>)
+// CHECK: memref.dealloc %[[PARTIAL]]
+func.func @tile_and_edge(%x: memref<?x8xf32>, %dy: memref<?x20xf32>, %dw: memref<5x20xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  %acc16 = arith.constant dense<0.0> : vector<16xf32>
+  %acc4 = arith.constant dense<0.0> : vector<4xf32>
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  scf.parallel (%a) = (%c0) to (%c5) step (%c1) {
+    %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc16) -> (vector<16xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x8xf32>
+      %g = vector.transfer_read %dy[%i, %c0], %zero {in_bounds = [true]} : memref<?x20xf32>, vector<16xf32>
+      %b = vector.broadcast %v : f32 to vector<16xf32>
+      %f = vector.fma %b, %g, %acc : vector<16xf32>
+      scf.yield %f : vector<16xf32>
+    }
+    vector.transfer_write %s, %dw[%a, %c0] {in_bounds = [true]} : vector<16xf32>, memref<5x20xf32>
+    %e = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc4) -> (vector<4xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x8xf32>
+      %g = vector.transfer_read %dy[%i, %c16], %zero {in_bounds = [true]} : memref<?x20xf32>, vector<4xf32>
+      %b = vector.broadcast %v : f32 to vector<4xf32>
+      %f = vector.fma %b, %g, %acc : vector<4xf32>
+      scf.yield %f : vector<4xf32>
+    }
+    vector.transfer_write %e, %dw[%a, %c16] {in_bounds = [true]} : vector<4xf32>, memref<5x20xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Left alone: a tile and an edge that overlap (columns 12-15 written
+// twice: the parts would add them twice), and a tile and an edge that
+// leave columns 16-17 unwritten.
+// CHECK-LABEL: func.func @edges_left_alone
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.generic
+// CHECK-COUNT-2: scf.parallel (%{{[^,]*}}) =
+// CHECK-NOT: scf.parallel
+func.func @edges_left_alone(%x: memref<?x8xf32>, %dw: memref<5x20xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %c12 = arith.constant 12 : index
+  %c18 = arith.constant 18 : index
+  %acc16 = arith.constant dense<0.0> : vector<16xf32>
+  %acc8 = arith.constant dense<0.0> : vector<8xf32>
+  %acc2 = arith.constant dense<0.0> : vector<2xf32>
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  scf.parallel (%a) = (%c0) to (%c5) step (%c1) {
+    %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc16) -> (vector<16xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x8xf32>
+      %b = vector.broadcast %v : f32 to vector<16xf32>
+      %f = arith.addf %b, %acc : vector<16xf32>
+      scf.yield %f : vector<16xf32>
+    }
+    vector.transfer_write %s, %dw[%a, %c0] {in_bounds = [true]} : vector<16xf32>, memref<5x20xf32>
+    %e = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc8) -> (vector<8xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x8xf32>
+      %b = vector.broadcast %v : f32 to vector<8xf32>
+      %f = arith.addf %b, %acc : vector<8xf32>
+      scf.yield %f : vector<8xf32>
+    }
+    vector.transfer_write %e, %dw[%a, %c12] {in_bounds = [true]} : vector<8xf32>, memref<5x20xf32>
+    scf.reduce
+  }
+  scf.parallel (%a) = (%c0) to (%c5) step (%c1) {
+    %s = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc16) -> (vector<16xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x8xf32>
+      %b = vector.broadcast %v : f32 to vector<16xf32>
+      %f = arith.addf %b, %acc : vector<16xf32>
+      scf.yield %f : vector<16xf32>
+    }
+    vector.transfer_write %s, %dw[%a, %c0] {in_bounds = [true]} : vector<16xf32>, memref<5x20xf32>
+    %e = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %acc2) -> (vector<2xf32>) {
+      %v = memref.load %x[%i, %a] : memref<?x8xf32>
+      %b = vector.broadcast %v : f32 to vector<2xf32>
+      %f = arith.addf %b, %acc : vector<2xf32>
+      scf.yield %f : vector<2xf32>
+    }
+    vector.transfer_write %e, %dw[%a, %c18] {in_bounds = [true]} : vector<2xf32>, memref<5x20xf32>
+    scf.reduce
+  }
+  return
+}
