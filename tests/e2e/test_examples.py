@@ -17,7 +17,10 @@ EXAMPLES = {
     # one epoch of one seeded trajectory, which rounding moves (0.8797 with
     # FMA register tiles, above 0.88 with plain loops).
     "fashion-mlp": (["examples/fashion-mlp/run"], r"^test set: loss .* accuracy ([0-9.]+)", ">= 0.875"),
-    "fashion-lenet": (["examples/fashion-lenet/run"], r"^test set: loss .* accuracy ([0-9.]+)", ">= 0.89"),
+    # lenet ends at 0.894 +- 0.005 over seeds (0.8885-0.8985 for seeds 1-6,
+    # docs/performance.md, forty-eighth session): the same one-trajectory
+    # early stopping, which a change of rounding moves by as much.
+    "fashion-lenet": (["examples/fashion-lenet/run"], r"^test set: loss .* accuracy ([0-9.]+)", ">= 0.885"),
     # One epoch of gpt-mini: the validation loss (nats per byte) well below
     # the text's unigram entropy, 3.09 nats.
     "char-gpt": (["examples/char-gpt/run"], r"^final loss .* val_loss ([0-9.]+)", "<= 2.6"),
