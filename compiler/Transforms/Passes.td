@@ -577,19 +577,20 @@ def SplitBatchSums : Pass<"sinter-split-batch-sums", "::mlir::func::FuncOp"> {
     reads inside: a tile's, and its column edge's where the columns do not
     fill registers) and tile writes whose iterations together cover their
     static result exactly once (counted element by element) becomes an `scf.parallel` over (part, iterations):
-    the batch in 16 / iterations (rounded up) contiguous parts of
-    ceil(n / parts) rows, each part's sums written into its slice of a
+    the batch in 16 contiguous parts of ceil(n / 16) rows, each part's sums written into its slice of a
     buffer of partial results, and a `linalg.generic` after it adding the
     parts in order into the result. The number of parts does not depend on
     the thread count, so neither do the results; they round differently
-    from one sum over the whole batch.
+    from one sum over the whole batch. Sixteen parts whatever the
+    iterations: a thread runs consecutive parts, each over a few images
+    whose rows stay in L2 across the part's tiles.
 
     Example: lenet's first filter gradient, 5 rows of taps each summing
-    over every image (3 rows on one thread, 2 on the other), becomes 20
-    iterations of 4 parts by 5 rows: each thread sums the images of its own
-    half of the batch, those its per-image loops wrote. lenet-caffe's (20
-    filters: a tile of 16 and an edge of 4 in each of 5 iterations) ran on
-    one thread for 194-201 us and on the other for 292-356; in 4 parts
+    over every image (3 rows on one thread, 2 on the other), becomes 80
+    iterations of 16 parts by 5 rows: each thread sums the images of its
+    own half of the batch, those its per-image loops wrote. lenet-caffe's
+    (20 filters: a tile of 16 and an edge of 4 in each of 5 iterations) ran
+    on one thread for 194-201 us and on the other for 292-356; in 4 parts
     both threads take 184-211 us.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",

@@ -35,6 +35,11 @@ namespace {
 /// (sinter-tile-contractions leaves the sums of such loops whole for this.)
 constexpr int64_t kSplitBelow = kMinParallelTrips;
 
+/// The batch's parts, whatever the loop's iterations: a thread then runs
+/// consecutive parts, each part's tiles over the same few images, which stay
+/// in L2 (cifar-small's step 4.5 % faster than with parts = 16 / iterations).
+constexpr int64_t kParts = 16;
+
 /// The loop's sums over the batch (a tile's, and its column edge's where
 /// its columns do not divide into registers: lenet-caffe's 20 filters as
 /// 16 + 4), all to the same bound; empty if anything else in its body is a
@@ -114,8 +119,16 @@ bool coversOnce(scf::ParallelOp par, ArrayRef<vector::TransferWriteOp> writes) {
         write.hasOutOfBoundsDim() || write.getMask())
       return false;
     ArrayRef<int64_t> vec = write.getVectorType().getShape();
-    SmallVector<int64_t> vecStrides = computeStrides(vec);
     int64_t lead = type.getRank() - int64_t(vec.size());
+    // The vector's elements as offsets in the result from its first one.
+    SmallVector<int64_t> elements = {0};
+    for (auto [k, size] : llvm::enumerate(vec)) {
+      SmallVector<int64_t> next;
+      for (int64_t element : elements)
+        for (int64_t i = 0; i < size; ++i)
+          next.push_back(element + strides[lead + k] * i);
+      elements = std::move(next);
+    }
     // Each index: a constant, or which of the loop's indices.
     SmallVector<std::pair<int64_t, int64_t>> at; // (constant, iv or -1)
     for (Value index : write.getIndices()) {
@@ -129,8 +142,7 @@ bool coversOnce(scf::ParallelOp par, ArrayRef<vector::TransferWriteOp> writes) {
       at.push_back({0, iv.getArgNumber()});
     }
     for (const SmallVector<int64_t> &point : points) {
-      // The tile's first element (the tile inside the result), then every
-      // element of the vector.
+      // The tile's first element (the tile inside the result).
       int64_t first = 0;
       for (auto [d, index] : llvm::enumerate(at)) {
         int64_t i = index.second < 0 ? index.first : point[index.second];
@@ -139,40 +151,35 @@ bool coversOnce(scf::ParallelOp par, ArrayRef<vector::TransferWriteOp> writes) {
           return false;
         first += strides[d] * i;
       }
-      for (int64_t e = 0, n = computeProduct(vec); e < n; ++e) {
-        SmallVector<int64_t> offsets = delinearize(e, vecStrides);
-        int64_t element = first;
-        for (auto [k, offset] : llvm::enumerate(offsets))
-          element += strides[lead + k] * offset;
-        if (count[element]++ != 0)
+      for (int64_t element : elements)
+        if (count[first + element]++ != 0)
           return false;
-      }
     }
   }
   return llvm::all_of(count, [](int8_t c) { return c == 1; });
 }
 
-/// `par` over (part, its iterations), its batch sums `sums` over the
-/// part's rows and its tile writes into `out` into the part's slice of a
-/// new buffer; then the parts added in order into the result.
-void split(scf::ParallelOp par, ArrayRef<scf::ForOp> sums, Value out,
-           int64_t parts, OpBuilder &b) {
+/// `par` over (part, its iterations), its batch sums `sums` (over rows
+/// [0, n)) over the part's rows and its tile writes into `out` into the
+/// part's slice of a new buffer; then the parts added in order into the
+/// result.
+void split(scf::ParallelOp par, const SmallPtrSetImpl<Operation *> &sums,
+           Value n, Value out, OpBuilder &b) {
   Location loc = par.getLoc();
   auto outType = cast<MemRefType>(out.getType());
   b.setInsertionPoint(par);
-  SmallVector<int64_t> partialShape{parts};
+  SmallVector<int64_t> partialShape{kParts};
   llvm::append_range(partialShape, outType.getShape());
   Value partial = b.create<memref::AllocOp>(
       loc, MemRefType::get(partialShape, outType.getElementType()));
   // Part p sums rows [p * chunk, min((p + 1) * chunk, n)).
-  Value n = scf::ForOp(sums.front()).getUpperBound();
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
   Value one = b.create<arith::ConstantIndexOp>(loc, 1);
-  Value count = b.create<arith::ConstantIndexOp>(loc, parts);
+  Value count = b.create<arith::ConstantIndexOp>(loc, kParts);
   Value chunk = b.create<arith::DivUIOp>(
       loc,
-      b.create<arith::AddIOp>(loc, n,
-                              b.create<arith::ConstantIndexOp>(loc, parts - 1)),
+      b.create<arith::AddIOp>(
+          loc, n, b.create<arith::ConstantIndexOp>(loc, kParts - 1)),
       count);
   SmallVector<Value> lbs{zero}, ubs{count}, steps{one};
   llvm::append_range(lbs, par.getLowerBound());
@@ -191,7 +198,7 @@ void split(scf::ParallelOp par, ArrayRef<scf::ForOp> sums, Value out,
   map.map(out, partOf(b, loc, partial, part));
   for (Operation &op : par.getBody()->without_terminator()) {
     Operation *copy = b.clone(op, map);
-    if (llvm::is_contained(sums, dyn_cast<scf::ForOp>(&op))) {
+    if (sums.contains(&op)) {
       auto loop = cast<scf::ForOp>(copy);
       loop.setLowerBound(begin);
       loop.setUpperBound(end);
@@ -225,8 +232,11 @@ struct SplitBatchSumsPass
           llvm::to_vector(par.getBody()->getOps<vector::TransferWriteOp>());
       if (sums.empty() || !coversOnce(par, writes))
         continue;
-      split(par, sums, writes.front().getSource(),
-            llvm::divideCeil(kSplitBelow, total), b);
+      SmallPtrSet<Operation *, 2> sumOps;
+      for (scf::ForOp sum : sums)
+        sumOps.insert(sum);
+      split(par, sumOps, sums.front().getUpperBound(),
+            writes.front().getSource(), b);
     }
   }
 };
