@@ -194,11 +194,18 @@ def trials(n):
         "conv 28x28x1 -> 20 filters 5x5 (valid) -> 7 filters 5x5 (stride 2)", 1, 5, []
     # A first layer's filter gradient of few tiles with an edge (8 channels
     # into 24 filters, deep-narrow's: 3 rows of taps x 2 channel groups,
-    # each a tile of 16 filters and an edge of 8): the batch in 3 parts of
-    # 3, 3 and 1 of the 7 rows, the tile and its edge summing each part.
+    # each a tile of 16 filters and an edge of 8): the batch in 16 parts,
+    # 7 of one row and 9 empty, the tile and its edge summing each part.
     first = [conv("c24", 24, (3, 3), "relu", padding="same")]
     yield "conv_8_to_24_filter_parts", sequential((6, 6, 8), first), \
         "conv 6x6x8 -> 24 filters 3x3 same, on 7 rows", 1, 7, []
+    # A filter gradient of many tiles whose 16 partial results fit 1 MiB
+    # (24 channels into 48 filters): the batch in 16 parts of 6 or 7 of the
+    # 100 rows, each in blocks of 5 images (46 KiB an image), the last cut
+    # (5 + 1 or 5 + 2).
+    first = [conv("c48", 48, (3, 3), "tanh", padding="same")]
+    yield "conv_24_to_48_parts_in_blocks", sequential((12, 12, 24), first), \
+        "conv 12x12x24 -> 48 filters 3x3 same, on 100 rows", 1, 100, []
     # Stride-1 input gradients, channels last, whose gather over the padded
     # cotangent would sum mostly zeros: one product per tap instead
     # (inputGradByTaps). lenet-caffe's second convolution (5x5 valid, 8x8

@@ -720,7 +720,8 @@ func.func @filter_grad_lanes(%g: memref<?x1x4x10x2x16xf32>, %x: memref<?x1x1x12x
 // A channels-last filter gradient sums over the batch outermost: its sum
 // runs in blocks of images (3 here: 80 KiB an image of both inputs, 256
 // KiB a block), each block's tiles reading the result and adding to it, so
-// that a block's images stay in L2 for all 54 tiles.
+// that a block's images stay in L2 for all 54 tiles. (Its result is not
+// zeroed just before: no parts, see @filter_grad_parts.)
 // CHECK-LABEL: func.func @filter_grad_blocks
 // CHECK: %[[N:.*]] = memref.dim %arg0, %c0
 // CHECK: scf.for %[[S:.*]] = %c0 to %[[N]] step %c3 {
@@ -753,6 +754,69 @@ func.func @filter_grad_blocks(%x: memref<?x18x18x1x24xf32>, %g: memref<?x16x16x1
 func.func @filter_grad_few_tiles(%x: memref<?x18x18x1x3xf32>, %g: memref<?x16x16x1x16xf32>, %dw: memref<3x3x3x1x16xf32>) {
   linalg.generic {indexing_maps = [#wx, #wg, #wp], iterator_types = ["reduction", "reduction", "reduction", "parallel", "parallel", "parallel", "parallel", "parallel"]}
     ins(%x, %g : memref<?x18x18x1x3xf32>, memref<?x16x16x1x16xf32>) outs(%dw : memref<3x3x3x1x16xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %0 = arith.mulf %u, %v : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// A zeroed filter gradient whose 16 partial results fit in 1 MiB (41 KiB
+// each) sums the batch in 16 parts side by side, one parallel region in
+// all: part p sums images [p * n / 16, (p + 1) * n / 16) in blocks of 3
+// into its partial result (its first block's tiles zero it; an empty part,
+// fewer images than parts, zeroes it whole), then the parts are added in
+// order. One of 590 KiB stays in blocks of images.
+// CHECK-LABEL: func.func @filter_grad_parts
+// CHECK: %[[N:.*]] = memref.dim %arg0, %c0
+// CHECK: %[[PARTIAL:.*]] = memref.alloc() {{.*}} : memref<16x3x3x24x1x48xf32>
+// CHECK: scf.parallel (%[[P:.*]]) = (%c0) to (%c16) step (%c1) {
+// CHECK: %[[FROM:.*]] = arith.muli %[[P]], %[[N]]
+// CHECK: %[[BEGIN:.*]] = arith.divui %[[FROM]], %c16
+// CHECK: %[[NEXT:.*]] = arith.addi %[[P]], %c1
+// CHECK: %[[TO:.*]] = arith.muli %[[NEXT]], %[[N]]
+// CHECK: %[[END:.*]] = arith.divui %[[TO]], %c16
+// CHECK: %[[MINE:.*]] = memref.subview %[[PARTIAL]][%[[P]], 0, 0, 0, 0, 0]
+// CHECK: %[[EMPTY:.*]] = arith.cmpi eq, %[[BEGIN]], %[[END]]
+// CHECK: scf.if %[[EMPTY]] {
+// CHECK-NEXT: linalg.fill {{.*}} outs(%[[MINE]]
+// CHECK: scf.for %[[S:.*]] = %[[BEGIN]] to %[[END]] step %c3 {
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[S]], %[[BEGIN]]
+// CHECK: scf.if %[[FIRST]] {
+// CHECK-NEXT: vector.transfer_write %{{.*}}, %[[PARTIAL]][%[[P]],
+// CHECK: vector.transfer_read %[[PARTIAL]][%[[P]],
+// CHECK: affine.apply #{{.*}}()[%[[S]],
+// CHECK: vector.transfer_write {{.*}}, %[[PARTIAL]][%[[P]],
+// CHECK: scf.reduce
+// CHECK: linalg.generic {{.*}} outs(%arg2 : memref<3x3x24x1x48xf32>)
+// CHECK-LABEL: func.func @filter_grad_large
+// CHECK-NOT: memref<16x
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c3 {
+// CHECK-NOT: memref<16x
+// CHECK: return
+#wx = affine_map<(n, i, j, a, b, g, c, o) -> (n, i + a, j + b, g, c)>
+#wg = affine_map<(n, i, j, a, b, g, c, o) -> (n, i, j, g, o)>
+#wp = affine_map<(n, i, j, a, b, g, c, o) -> (a, b, c, g, o)>
+func.func @filter_grad_parts(%x: memref<?x18x18x1x24xf32>, %g: memref<?x16x16x1x48xf32>, %dw: memref<3x3x24x1x48xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dw : memref<3x3x24x1x48xf32>)
+  linalg.generic {indexing_maps = [#wx, #wg, #wp], iterator_types = ["reduction", "reduction", "reduction", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+    ins(%x, %g : memref<?x18x18x1x24xf32>, memref<?x16x16x1x48xf32>) outs(%dw : memref<3x3x24x1x48xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %0 = arith.mulf %u, %v : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+func.func @filter_grad_large(%x: memref<?x10x10x1x128xf32>, %g: memref<?x8x8x1x128xf32>, %dw: memref<3x3x128x1x128xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dw : memref<3x3x128x1x128xf32>)
+  linalg.generic {indexing_maps = [#wx, #wg, #wp], iterator_types = ["reduction", "reduction", "reduction", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+    ins(%x, %g : memref<?x10x10x1x128xf32>, memref<?x8x8x1x128xf32>) outs(%dw : memref<3x3x128x1x128xf32>) {
   ^bb0(%u: f32, %v: f32, %acc: f32):
     %0 = arith.mulf %u, %v : f32
     %1 = arith.addf %acc, %0 : f32
