@@ -61,6 +61,12 @@ static std::optional<int64_t> tripCount(scf::ForOp loop) {
                            loop.getStep());
 }
 
+Value sinter::firstOfPart(OpBuilder &b, Location loc, Value part, Value total,
+                          Value parts) {
+  return b.create<arith::DivUIOp>(
+      loc, b.create<arith::MulIOp>(loc, part, total), parts);
+}
+
 Value sinter::partOf(OpBuilder &b, Location loc, Value partials,
                      OpFoldResult part) {
   auto type = cast<MemRefType>(partials.getType());

@@ -23,6 +23,20 @@ namespace sinter {
 /// 13 / 12.
 constexpr int64_t kMinParallelTrips = 16;
 
+/// The parts of the batch a sum over it runs in side by side
+/// (sinter-split-batch-sums, and the window filter gradients of
+/// sinter-tile-contractions): fixed, so that results do not depend on the
+/// thread count; a thread then runs consecutive parts, each over a few
+/// images that stay in L2 (cifar-small's step 4.5 % faster than with
+/// parts = 16 / iterations).
+constexpr int64_t kBatchParts = 16;
+
+/// The first of `total` terms that part `part` of `parts` sums,
+/// part * total / parts: parts differ by at most one term (600 as 300 and
+/// 300, not 256 and 344).
+mlir::Value firstOfPart(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value part, mlir::Value total, mlir::Value parts);
+
 /// Part `part` of `partials` [parts, ...], shaped as one part (a rank-
 /// reduced subview): the partial result of one part of a sum split into
 /// parts run side by side (sinter-split-batch-sums, and the weight

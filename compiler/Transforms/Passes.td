@@ -577,7 +577,7 @@ def SplitBatchSums : Pass<"sinter-split-batch-sums", "::mlir::func::FuncOp"> {
     reads inside: a tile's, and its column edge's where the columns do not
     fill registers) and tile writes whose iterations together cover their
     static result exactly once (counted element by element) becomes an `scf.parallel` over (part, iterations):
-    the batch in 16 contiguous parts of ceil(n / 16) rows, each part's sums written into its slice of a
+    the batch in 16 contiguous parts (part p rows [p * n / 16, (p + 1) * n / 16)), each part's sums written into its slice of a
     buffer of partial results, and a `linalg.generic` after it adding the
     parts in order into the result. The number of parts does not depend on
     the thread count, so neither do the results; they round differently

@@ -51,11 +51,10 @@ bool sumInBlocks(int64_t terms) {
 /// 1 MiB ran alike on the Xeon's 2 MiB).
 constexpr int64_t kWindowBlockBytes = 256 * 1024;
 
-/// Parts of the batch a window contraction's sum runs in side by side
-/// (windowSumInParts), when that many partial results take at most
-/// kWindowPartialBytes: each thread then reads only its parts' images, and
-/// the parts run in one parallel region, not one per block of images.
-constexpr int64_t kWindowParts = 16;
+/// A window contraction's sum runs in kBatchParts parts of the batch side
+/// by side (windowSumInParts) when that many partial results take at most
+/// this: each thread then reads only its parts' images, and the parts run
+/// in one parallel region, not one per block of images.
 constexpr int64_t kWindowPartialBytes = 1024 * 1024;
 
 /// Result columns a block of a product beyond L2 takes (blockTheColumns).
@@ -103,16 +102,8 @@ Value partialsOf(Value result, int64_t parts, Location loc,
                       rewriter);
 }
 
-/// The first of `total` terms that part `part` of `parts` sums: parts
-/// differ by at most one term (600 as 300 and 300, not 256 and 344).
-Value firstOfPart(Value part, Value total, Value parts, Location loc,
-                  RewriterBase &rewriter) {
-  return rewriter.create<arith::DivUIOp>(
-      loc, rewriter.create<arith::MulIOp>(loc, part, total), parts);
-}
-
 /// `op`, a window contraction summing over the batch (its loop 0, `total`
-/// images) into a static result that `fill` zeroes, as kWindowParts parts
+/// images) into a static result that `fill` zeroes, as kBatchParts parts
 /// side by side: an scf.parallel over the parts, part p summing images
 /// [p * total / parts, (p + 1) * total / parts) in blocks of `block`
 /// images into its own partial result (zeroed by its first block's tiles,
@@ -123,18 +114,18 @@ linalg::GenericOp windowSumInParts(linalg::GenericOp op, ResultFill fill,
                                    RewriterBase &rewriter) {
   Location loc = op.getLoc();
   Value result = op.getDpsInitOperand(0)->get();
-  Value partials = partialsOf(result, kWindowParts, loc, rewriter);
+  Value partials = partialsOf(result, kBatchParts, loc, rewriter);
   auto index = [&](int64_t v) {
     return rewriter.create<arith::ConstantIndexOp>(loc, v);
   };
-  Value parts = index(kWindowParts), zero = index(0), one = index(1);
+  Value parts = index(kBatchParts), zero = index(0), one = index(1);
   auto byPart = rewriter.create<scf::ParallelOp>(
       loc, ValueRange{zero}, ValueRange{parts}, ValueRange{one});
   rewriter.setInsertionPointToStart(byPart.getBody());
   Value p = byPart.getInductionVars().front();
-  Value begin = firstOfPart(p, total, parts, loc, rewriter);
-  Value end = firstOfPart(rewriter.create<arith::AddIOp>(loc, p, one), total,
-                          parts, loc, rewriter);
+  Value begin = firstOfPart(rewriter, loc, p, total, parts);
+  Value end = firstOfPart(
+      rewriter, loc, rewriter.create<arith::AddIOp>(loc, p, one), total, parts);
   Value partial = partOf(rewriter, loc, partials, p);
   auto empty = rewriter.create<scf::IfOp>(
       loc, rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, begin,
@@ -381,7 +372,7 @@ ContractionTiler::blockTheBatchSum(linalg::GenericOp op,
 /// 10 MiB for a 3x3 filter gradient of 24 -> 48 channels at 16x16 over
 /// 128 images, at 97 GFLOP/s on two threads. Every result element sums
 /// its terms in the same order. A result zeroed just before, small enough
-/// for kWindowParts partial results, runs as parts of the batch instead
+/// for kBatchParts partial results, runs as parts of the batch instead
 /// (windowSumInParts): in blocks, one parallel region for all of them
 /// (deep-narrow's 24 -> 48 filter gradient ran 43 regions a step, both
 /// threads reading every block) and each thread reading only its parts'
@@ -435,7 +426,7 @@ ContractionTiler::blockTheWindowSum(linalg::GenericOp op, const TilePlan &plan,
   Value block = rewriter.create<arith::ConstantIndexOp>(loc, images);
   auto resultType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
   if (fill && !fill.guard && resultType.hasStaticShape() &&
-      kWindowParts * resultType.getNumElements() *
+      kBatchParts * resultType.getNumElements() *
               (resultType.getElementTypeBitWidth() / 8) <=
           kWindowPartialBytes) {
     linalg::GenericOp mine = windowSumInParts(op, fill, total, block, rewriter);
@@ -566,11 +557,11 @@ linalg::GenericOp ContractionTiler::inParts(linalg::GenericOp op,
   Value p = byPart.getInductionVars().front();
   // Part p: terms [p * total / kParts, (p + 1) * total / kParts), in
   // blocks of kSumBlock from its first.
-  Value begin = firstOfPart(p, total, parts, loc, rewriter);
+  Value begin = firstOfPart(rewriter, loc, p, total, parts);
   Value end = rewriter.create<arith::MinSIOp>(
       loc, total,
-      firstOfPart(rewriter.create<arith::AddIOp>(loc, p, one), total, parts,
-                  loc, rewriter));
+      firstOfPart(rewriter, loc, rewriter.create<arith::AddIOp>(loc, p, one),
+                  total, parts));
   Value partial = partOf(rewriter, loc, partials, p);
   auto [loop, mine] = onEachBlock(op, sum, begin, end, block, rewriter);
   Value start = loop.getInductionVar();

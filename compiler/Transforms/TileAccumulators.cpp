@@ -39,13 +39,32 @@ bool sameIndex(Value a, Value b) {
          llvm::equal(x.getMapOperands(), y.getMapOperands(), sameIndex);
 }
 
-/// Whether two transfers move the same elements: one buffer, vector
-/// shape and order, equal indices, all in bounds and unmasked.
+/// The extent of a transfer along each dimension of its buffer (1 where
+/// its permutation map skips one), when the map keeps the buffer's order
+/// and does not broadcast: its vector then holds a box of the buffer in
+/// row-major order, whatever unit dimensions its shape drops.
+std::optional<SmallVector<int64_t>> boxOf(VectorTransferOpInterface t) {
+  SmallVector<int64_t> box(t.getShapedType().getRank(), 1);
+  int64_t last = -1;
+  for (auto [i, result] : llvm::enumerate(t.getPermutationMap().getResults())) {
+    auto dim = dyn_cast<AffineDimExpr>(result);
+    if (!dim || int64_t(dim.getPosition()) <= last)
+      return std::nullopt;
+    last = dim.getPosition();
+    box[last] = t.getVectorType().getDimSize(i);
+  }
+  return box;
+}
+
+/// Whether two transfers move the same elements in the same order: one
+/// buffer, equal indices and boxes, all in bounds and unmasked (a tile's
+/// guarded zeros are written as its result, 3x4x1x16, and read back as
+/// its accumulator, 3x4x16).
 bool samePlace(VectorTransferOpInterface a, VectorTransferOpInterface b) {
-  return a.getSource() == b.getSource() &&
-         a.getVectorType() == b.getVectorType() &&
-         a.getPermutationMap() == b.getPermutationMap() && !a.getMask() &&
-         !b.getMask() && !a.hasOutOfBoundsDim() && !b.hasOutOfBoundsDim() &&
+  std::optional<SmallVector<int64_t>> box = boxOf(a);
+  return a.getSource() == b.getSource() && box && box == boxOf(b) &&
+         !a.getMask() && !b.getMask() && !a.hasOutOfBoundsDim() &&
+         !b.hasOutOfBoundsDim() &&
          llvm::equal(a.getIndices(), b.getIndices(), sameIndex);
 }
 
@@ -87,7 +106,9 @@ void startFromGuardedFill(scf::IfOp guard) {
     if (write)
       zeros = write;
   }
-  if (!zeros || !zeros.getVector().getDefiningOp<arith::ConstantOp>())
+  DenseElementsAttr value;
+  if (!zeros || !matchPattern(zeros.getVector(), m_Constant(&value)) ||
+      !value.isSplat())
     return;
   // After the guard: the tile's read of its result, its sum, its write.
   vector::TransferReadOp read;
@@ -111,8 +132,10 @@ void startFromGuardedFill(scf::IfOp guard) {
   auto start = builder.create<scf::IfOp>(
       loc, guard.getCondition(),
       [&](OpBuilder &b, Location at) {
-        b.create<scf::YieldOp>(
-            at, b.clone(*zeros.getVector().getDefiningOp())->getResults());
+        b.create<scf::YieldOp>(at,
+                               b.create<arith::ConstantOp>(
+                                    at, value.resizeSplat(read.getVectorType()))
+                                   .getResult());
       },
       [&](OpBuilder &b, Location at) {
         b.create<scf::YieldOp>(at, read.getResult());

@@ -1,18 +1,19 @@
 // RUN: sinter-opt %s --split-input-file --sinter-split-batch-sums | FileCheck %s
 
 // A filter gradient's tiles: 5 rows of taps, each summing over the batch
-// from zero and written once. 16 parts of ceil(n / 16) images, the loop
+// from zero and written once. 16 parts, part p images [p * n / 16,
+// (p + 1) * n / 16) (sizes differing by at most one), the loop
 // over (part, row), each part into its slice of the partial sums; then the
 // parts added in order into the result.
 // CHECK-LABEL: func.func @filter_gradient
 // CHECK: %[[N:.*]] = memref.dim
 // CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<16x5x6xf32>
-// CHECK: %[[SUM:.*]] = arith.addi %[[N]], %c15
-// CHECK: %[[CHUNK:.*]] = arith.divui %[[SUM]], %c16
-// CHECK: scf.parallel (%[[P:.*]], %[[ROW:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%c16{{.*}}, %c5{{.*}}) step (%c1{{.*}}, %c1{{.*}})
-// CHECK: %[[BEGIN:.*]] = arith.muli %[[P]], %[[CHUNK]]
-// CHECK: %[[NEXT:.*]] = arith.addi %[[BEGIN]], %[[CHUNK]]
-// CHECK: %[[END:.*]] = arith.minsi %[[N]], %[[NEXT]]
+// CHECK: scf.parallel (%[[P:.*]], %[[ROW:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%[[C16:c16[_0-9]*]], %c5{{.*}}) step (%c1{{.*}}, %c1{{.*}})
+// CHECK: %[[FROM:.*]] = arith.muli %[[P]], %[[N]]
+// CHECK: %[[BEGIN:.*]] = arith.divui %[[FROM]], %[[C16]]
+// CHECK: %[[NEXT:.*]] = arith.addi %[[P]], %c1
+// CHECK: %[[TO:.*]] = arith.muli %[[NEXT]], %[[N]]
+// CHECK: %[[END:.*]] = arith.divui %[[TO]], %[[C16]]
 // CHECK: %[[SLICE:.*]] = memref.subview %[[PARTIAL]][%[[P]], 0, 0] [1, 5, 6] [1, 1, 1]
 // CHECK: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c1{{.*}} iter_args
 // CHECK: vector.transfer_write %{{.*}}, %[[SLICE]][%[[ROW]], %c0{{.*}}]
@@ -123,8 +124,8 @@ func.func @left_alone(%x: memref<?x16xf32>, %big: memref<16x6xf32>, %dw: memref<
 // CHECK: %[[N:.*]] = memref.dim
 // CHECK: %[[PARTIAL:.*]] = memref.alloc() : memref<16x5x20xf32>
 // CHECK: scf.parallel (%[[P:.*]], %[[ROW:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%c16{{.*}}, %c5{{.*}})
-// CHECK: %[[BEGIN:.*]] = arith.muli %[[P]]
-// CHECK: %[[END:.*]] = arith.minsi %[[N]]
+// CHECK: %[[BEGIN:.*]] = arith.divui
+// CHECK: %[[END:.*]] = arith.divui
 // CHECK: %[[SLICE:.*]] = memref.subview %[[PARTIAL]][%[[P]], 0, 0] [1, 5, 20] [1, 1, 1]
 // CHECK: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c1{{.*}} iter_args
 // CHECK: vector.transfer_write %{{.*}}, %[[SLICE]][%[[ROW]], %c0{{.*}}] {{.*}} : vector<16xf32>

@@ -767,9 +767,9 @@ func.func @filter_grad_few_tiles(%x: memref<?x18x18x1x3xf32>, %g: memref<?x16x16
 // A zeroed filter gradient whose 16 partial results fit in 1 MiB (41 KiB
 // each) sums the batch in 16 parts side by side, one parallel region in
 // all: part p sums images [p * n / 16, (p + 1) * n / 16) in blocks of 3
-// into its partial result (its first block's tiles zero it; an empty part,
-// fewer images than parts, zeroes it whole), then the parts are added in
-// order. One of 590 KiB stays in blocks of images.
+// into its partial result (its first block's tiles start from zeros in
+// registers; an empty part, fewer images than parts, zeroes it whole),
+// then the parts are added in order. One of 590 KiB stays in blocks of images.
 // CHECK-LABEL: func.func @filter_grad_parts
 // CHECK: %[[N:.*]] = memref.dim %arg0, %c0
 // CHECK: %[[PARTIAL:.*]] = memref.alloc() {{.*}} : memref<16x3x3x24x1x48xf32>
@@ -785,9 +785,12 @@ func.func @filter_grad_few_tiles(%x: memref<?x18x18x1x3xf32>, %g: memref<?x16x16
 // CHECK-NEXT: linalg.fill {{.*}} outs(%[[MINE]]
 // CHECK: scf.for %[[S:.*]] = %[[BEGIN]] to %[[END]] step %c3 {
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[S]], %[[BEGIN]]
-// CHECK: scf.if %[[FIRST]] {
-// CHECK-NEXT: vector.transfer_write %{{.*}}, %[[PARTIAL]][%[[P]],
-// CHECK: vector.transfer_read %[[PARTIAL]][%[[P]],
+// CHECK: %[[ACC:.*]] = scf.if %[[FIRST]] -> (vector<3x4x16xf32>) {
+// CHECK-NEXT: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<3x4x16xf32>
+// CHECK-NEXT: scf.yield %[[ZEROS]]
+// CHECK-NEXT: } else {
+// CHECK-NEXT: vector.transfer_read %[[PARTIAL]][%[[P]],
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ACC]])
 // CHECK: affine.apply #{{.*}}()[%[[S]],
 // CHECK: vector.transfer_write {{.*}}, %[[PARTIAL]][%[[P]],
 // CHECK: scf.reduce
