@@ -2,7 +2,8 @@
 //
 // Shared by sinter-vectorize-narrow-ops (small ops) and
 // sinter-parallelize-loops (large ones, whose outer loop it runs on
-// threads). See VectorizeNarrowOps.cpp.
+// threads). See VectorizeNarrowOps.cpp (rows) and TransposedCopies.cpp
+// (copies transposing rows, in blocks), which share the pieces below.
 //
 //===----------------------------------------------------------------------===//
 #ifndef SINTER_TRANSFORMS_NARROWOPS_H
@@ -45,6 +46,44 @@ vectorizedBody(mlir::OpBuilder &b, mlir::Location loc,
 llvm::SmallVector<mlir::scf::ForOp>
 lowerNarrowOpToLoops(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
                      int64_t lanes);
+
+/// Whether `op` is a copy transposing rows of up to four vectors (with
+/// elementwise ops merged into it) that runs in shuffled blocks.
+bool isTransposingCopy(mlir::linalg::GenericOp op, int64_t lanes);
+
+/// Replaces the transposing copy `op` by loops around its shuffled blocks
+/// and returns them, outermost first; nothing if it is not one.
+std::optional<llvm::SmallVector<mlir::scf::ForOp>>
+lowerTransposingCopy(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
+                     int64_t lanes);
+
+/// Whether rows of `element` load as vectors: whole bytes a lane (not i1,
+/// not index).
+bool loadsAsVector(mlir::Type element);
+
+/// Loops over dimensions `dims` of `ranges`, outermost first, `iterArgs`
+/// carried through them; `body` builds inside, `iv[d]` set to each loop's
+/// index.
+mlir::scf::LoopNest
+loopsOver(mlir::OpBuilder &b, mlir::Location loc,
+          llvm::ArrayRef<mlir::Range> ranges, llvm::ArrayRef<int64_t> dims,
+          llvm::MutableArrayRef<mlir::Value> iv, mlir::ValueRange iterArgs,
+          llvm::function_ref<mlir::scf::ValueVector(mlir::OpBuilder &,
+                                                    mlir::ValueRange)>
+              body);
+
+/// The indices `operand` of `op` is read or written at when its loops are
+/// at `iv`.
+llvm::SmallVector<mlir::Value> indicesAt(mlir::OpBuilder &b, mlir::Location loc,
+                                         mlir::linalg::GenericOp op,
+                                         mlir::OpOperand &operand,
+                                         llvm::ArrayRef<mlir::Value> iv);
+
+/// Whether `operand`'s rows of `rowSize` elements at consecutive
+/// positions of loop `d` are one contiguous run: d's stride is a row and
+/// the dimensions between it and the row are single.
+bool rowsFollow(mlir::linalg::GenericOp op, mlir::OpOperand &operand, int64_t d,
+                int64_t rowSize);
 
 } // namespace sinter
 
