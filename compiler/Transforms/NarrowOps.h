@@ -49,13 +49,13 @@ lowerNarrowOpToLoops(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
 
 /// Whether `op` is a copy transposing rows of up to four vectors (with
 /// elementwise ops merged into it) that runs in shuffled blocks.
-bool isTransposingCopy(mlir::linalg::GenericOp op, int64_t lanes);
+bool transposesNarrowRows(mlir::linalg::GenericOp op, int64_t lanes);
 
 /// Replaces the transposing copy `op` by loops around its shuffled blocks
 /// and returns them, outermost first; nothing if it is not one.
 std::optional<llvm::SmallVector<mlir::scf::ForOp>>
-lowerTransposingCopy(mlir::RewriterBase &rewriter, mlir::linalg::GenericOp op,
-                     int64_t lanes);
+lowerNarrowRowsTranspose(mlir::RewriterBase &rewriter,
+                         mlir::linalg::GenericOp op, int64_t lanes);
 
 /// Whether rows of `element` load as vectors: whole bytes a lane (not i1,
 /// not index).

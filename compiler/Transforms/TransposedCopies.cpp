@@ -444,13 +444,13 @@ SmallVector<scf::ForOp> lowerTransposeOutOfRows(RewriterBase &rewriter,
 
 } // namespace
 
-bool sinter::isTransposingCopy(linalg::GenericOp op, int64_t lanes) {
+bool sinter::transposesNarrowRows(linalg::GenericOp op, int64_t lanes) {
   return transposedAlong(op, lanes) || transposedOutOfRows(op, lanes);
 }
 
 std::optional<SmallVector<scf::ForOp>>
-sinter::lowerTransposingCopy(RewriterBase &rewriter, linalg::GenericOp op,
-                             int64_t lanes) {
+sinter::lowerNarrowRowsTranspose(RewriterBase &rewriter, linalg::GenericOp op,
+                                 int64_t lanes) {
   std::optional<TransposedCopy> copy = transposedAlong(op, lanes);
   std::optional<RowsOutOf> dims = transposedOutOfRows(op, lanes);
   // Where both forms apply, the one moving rows of at most a vector:

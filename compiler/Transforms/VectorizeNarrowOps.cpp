@@ -270,7 +270,7 @@ SmallVector<Value> sinter::vectorizedBody(OpBuilder &b, Location loc,
 // constants with the innermost dimension last and at unit stride where it is
 // used, a body of elementwise ops, and not already vectorizable by LLVM.
 bool sinter::isNarrowOp(linalg::GenericOp op, int64_t lanes, bool wide) {
-  if (!wide && isTransposingCopy(op, lanes))
+  if (!wide && transposesNarrowRows(op, lanes))
     return true;
   std::optional<int64_t> row = rowLoop(op);
   if (!op.hasPureBufferSemantics() || op.getNumLoops() < 2 || !row)
@@ -326,7 +326,7 @@ SmallVector<scf::ForOp> sinter::lowerNarrowOpToLoops(RewriterBase &rewriter,
                                                      linalg::GenericOp op,
                                                      int64_t lanes) {
   if (std::optional<SmallVector<scf::ForOp>> loops =
-          lowerTransposingCopy(rewriter, op, lanes))
+          lowerNarrowRowsTranspose(rewriter, op, lanes))
     return *loops;
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(op);
