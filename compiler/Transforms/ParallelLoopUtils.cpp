@@ -61,10 +61,17 @@ static std::optional<int64_t> tripCount(scf::ForOp loop) {
                            loop.getStep());
 }
 
-Value sinter::firstOfPart(OpBuilder &b, Location loc, Value part, Value total,
-                          Value parts) {
-  return b.create<arith::DivUIOp>(
-      loc, b.create<arith::MulIOp>(loc, part, total), parts);
+std::pair<Value, Value> sinter::partBounds(OpBuilder &b, Location loc,
+                                           Value part, Value total,
+                                           Value parts) {
+  auto firstOf = [&](Value p) -> Value {
+    return b.create<arith::DivUIOp>(loc, b.create<arith::MulIOp>(loc, p, total),
+                                    parts);
+  };
+  Value begin = firstOf(part);
+  Value next = b.create<arith::AddIOp>(
+      loc, part, b.create<arith::ConstantIndexOp>(loc, 1));
+  return {begin, firstOf(next)};
 }
 
 Value sinter::partOf(OpBuilder &b, Location loc, Value partials,

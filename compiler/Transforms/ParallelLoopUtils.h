@@ -31,11 +31,13 @@ constexpr int64_t kMinParallelTrips = 16;
 /// parts = 16 / iterations).
 constexpr int64_t kBatchParts = 16;
 
-/// The first of `total` terms that part `part` of `parts` sums,
-/// part * total / parts: parts differ by at most one term (600 as 300 and
-/// 300, not 256 and 344).
-mlir::Value firstOfPart(mlir::OpBuilder &b, mlir::Location loc,
-                        mlir::Value part, mlir::Value total, mlir::Value parts);
+/// The terms [begin, end) of `total` that part `part` of `parts` sums,
+/// from part * total / parts to (part + 1) * total / parts: parts differ
+/// by at most one term (600 as 300 and 300, not 256 and 344), and the last
+/// ends at `total`.
+std::pair<mlir::Value, mlir::Value>
+partBounds(mlir::OpBuilder &b, mlir::Location loc, mlir::Value part,
+           mlir::Value total, mlir::Value parts);
 
 /// Part `part` of `partials` [parts, ...], shaped as one part (a rank-
 /// reduced subview): the partial result of one part of a sum split into

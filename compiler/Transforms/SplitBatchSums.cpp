@@ -182,9 +182,7 @@ void split(scf::ParallelOp par, const SmallPtrSetImpl<Operation *> &sums,
   b.setInsertionPointToStart(byPart.getBody());
   Value part = byPart.getInductionVars().front();
   // Part p sums rows [p * n / parts, (p + 1) * n / parts).
-  Value begin = firstOfPart(b, loc, part, n, count);
-  Value end =
-      firstOfPart(b, loc, b.create<arith::AddIOp>(loc, part, one), n, count);
+  auto [begin, end] = partBounds(b, loc, part, n, count);
   map.map(out, partOf(b, loc, partial, part));
   for (Operation &op : par.getBody()->without_terminator()) {
     Operation *copy = b.clone(op, map);

@@ -123,9 +123,7 @@ linalg::GenericOp windowSumInParts(linalg::GenericOp op, ResultFill fill,
       loc, ValueRange{zero}, ValueRange{parts}, ValueRange{one});
   rewriter.setInsertionPointToStart(byPart.getBody());
   Value p = byPart.getInductionVars().front();
-  Value begin = firstOfPart(rewriter, loc, p, total, parts);
-  Value end = firstOfPart(
-      rewriter, loc, rewriter.create<arith::AddIOp>(loc, p, one), total, parts);
+  auto [begin, end] = partBounds(rewriter, loc, p, total, parts);
   Value partial = partOf(rewriter, loc, partials, p);
   auto empty = rewriter.create<scf::IfOp>(
       loc, rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, begin,
@@ -557,11 +555,7 @@ linalg::GenericOp ContractionTiler::inParts(linalg::GenericOp op,
   Value p = byPart.getInductionVars().front();
   // Part p: terms [p * total / kParts, (p + 1) * total / kParts), in
   // blocks of kSumBlock from its first.
-  Value begin = firstOfPart(rewriter, loc, p, total, parts);
-  Value end = rewriter.create<arith::MinSIOp>(
-      loc, total,
-      firstOfPart(rewriter, loc, rewriter.create<arith::AddIOp>(loc, p, one),
-                  total, parts));
+  auto [begin, end] = partBounds(rewriter, loc, p, total, parts);
   Value partial = partOf(rewriter, loc, partials, p);
   auto [loop, mine] = onEachBlock(op, sum, begin, end, block, rewriter);
   Value start = loop.getInductionVar();
