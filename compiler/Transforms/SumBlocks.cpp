@@ -66,6 +66,12 @@ constexpr int64_t kColumnBlock = 256;
 /// block's 256 terms (see kLinePackElements).
 constexpr int64_t kLineBlockColumns = 64;
 
+/// Terms up to which a product is not blocked: a tile's rows of its right
+/// operand are then at most 32 lines (two a row), which the L1 cache holds
+/// even when they all fall in the same 16 of its sets, and the whole
+/// operand, under kPanelBytes, stays in L2 for every row tile.
+constexpr int64_t kFewTerms = 16;
+
 /// Collects the ops a rewrite creates in `block` (not those inside them).
 struct NewOpsIn : public RewriterBase::Listener {
   explicit NewOpsIn(Block *block) : block(block) {}
@@ -145,12 +151,16 @@ linalg::GenericOp windowSumInParts(linalg::GenericOp op, ResultFill fill,
 
 /// Whether a product of `columns` summing `terms` runs in blocks of columns
 /// (and may pack): its right operand's rows for a block of the sum exceed
-/// 512 KiB, or, with `linePanels`, it has kLineBlockColumns or more.
+/// 512 KiB, or, with `linePanels`, it has kLineBlockColumns or more, unless
+/// it sums at most kFewTerms terms from an operand within 512 KiB.
 bool sinter::blocksColumns(int64_t columns, int64_t terms, bool linePanels) {
   constexpr int64_t kPanelBytes = 512 * 1024;
   if (sumInBlocks(terms))
     terms = kSumBlock;
   if (ShapedType::isDynamic(columns))
+    return false;
+  if (!ShapedType::isDynamic(terms) && terms <= kFewTerms &&
+      terms * columns * 4 <= kPanelBytes)
     return false;
   if (linePanels)
     return columns >= kLineBlockColumns;

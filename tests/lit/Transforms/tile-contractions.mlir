@@ -1190,6 +1190,38 @@ func.func @large(%x: memref<?x1024xf32>, %w: memref<1024x640xf32>, %y: memref<?x
 
 // -----
 
+// Few terms (a classifier head's input gradient, dX = dY W^T through 10
+// classes): however wide, the product is not blocked nor packed. A tile
+// reads 10 rows of W^T, 20 lines, which the L1 cache holds wherever they
+// fall, and all of W^T (320 KiB here) stays in L2 for every row tile: one
+// parallel loop over the row tiles, not one per block of 256 columns with
+// another packing each block's panel (wide-early's head: 64 regions a
+// step, 134 -> 56 us).
+// CHECK-LABEL: func.func @few_terms
+// CHECK-NOT: memref.alloc
+// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%{{.*}}) step (%c8) {
+// CHECK: scf.for %[[N:.*]] = %c0 to %c8192 step %c32 {
+// CHECK: scf.for %[[K:.*]] = %c0 to %c10 step %c1 iter_args
+// CHECK: vector.transfer_read %arg1[%[[K]], %[[N]]]
+// CHECK-NOT: memref.alloc
+// CHECK: return
+func.func @few_terms(%dy: memref<?x10xf32>, %wt: memref<10x8192xf32>, %dx: memref<?x8192xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dx : memref<?x8192xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, k, n) -> (m, k)>, affine_map<(m, k, n) -> (k, n)>,
+                                   affine_map<(m, k, n) -> (m, n)>],
+                  iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%dy, %wt : memref<?x10xf32>, memref<10x8192xf32>) outs(%dx : memref<?x8192xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %0 = arith.mulf %a, %b : f32
+    %1 = arith.addf %c, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
 // A weight gradient beyond the L2 cache (1024 x 640, summed over the
 // batch): its 1024 rows make a result of 640 Ki elements, so it packs
 // without a test. The result is zeroed first, then one loop runs the
