@@ -69,7 +69,7 @@ constexpr int64_t kLineBlockColumns = 64;
 /// Terms up to which a product is not blocked: a tile's rows of its right
 /// operand are then at most 32 lines (two a row), which the L1 cache holds
 /// even when they all fall in the same 16 of its sets, and the whole
-/// operand, under kPanelBytes, stays in L2 for every row tile.
+/// operand, within 512 KiB, stays in L2 for every row tile.
 constexpr int64_t kFewTerms = 16;
 
 /// Collects the ops a rewrite creates in `block` (not those inside them).
@@ -159,8 +159,7 @@ bool sinter::blocksColumns(int64_t columns, int64_t terms, bool linePanels) {
     terms = kSumBlock;
   if (ShapedType::isDynamic(columns))
     return false;
-  if (!ShapedType::isDynamic(terms) && terms <= kFewTerms &&
-      terms * columns * 4 <= kPanelBytes)
+  if (terms <= kFewTerms && terms * columns * 4 <= kPanelBytes)
     return false;
   if (linePanels)
     return columns >= kLineBlockColumns;
