@@ -77,11 +77,66 @@ def dropout_seed(name, cfg):
     return h
 
 
-def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=None):
+class PoolRouting:
+    """Where max pools send their gradient, for windows whose two largest
+    values lie closer than float32 resolves (test_ops.check): `flips` maps a
+    MaxPooling2D layer's name to windows (n, c, oh, ow) whose output is
+    their runner-up, so that the gradient goes there; `inputs` collects
+    each max pool's padded NCHW input, window and strides as the forward
+    sees them."""
+
+    def __init__(self, flips=None):
+        self.flips = flips or {}
+        self.inputs = {}
+
+    def pool(self, name, x, window, strides):
+        self.inputs[name] = (x.detach(), window, strides)
+        out, at = F.max_pool2d(x, window, strides, return_indices=True)
+        for n, c, oh, ow in self.flips.get(name, ()):
+            at[n, c, oh, ow] = runner_up(x[n, c].detach(), window, strides, oh, ow)
+        if name not in self.flips:
+            return out
+        return x.flatten(2).gather(2, at.flatten(2)).view_as(out)
+
+
+def pool_windows(x, window, strides):
+    """x: [n, c, h, w] -> its max pool's windows [n, c, oh, ow, ph * pw]."""
+    (ph, pw), (sh, sw) = window, strides
+    return x.unfold(2, ph, sh).unfold(3, pw, sw).flatten(4)
+
+
+def near_ties(routing, bound=4e-6, most=4):
+    """The max-pool windows (layer, (n, c, oh, ow)) of a forward through
+    `routing` whose two largest values differ by less than `bound` relative
+    to the largest (at least 1): closer than the float32 rounding of the
+    sums before them, so float32 may pick either. The closest `most`."""
+    found = []
+    for name, (x, window, strides) in routing.inputs.items():
+        if window[0] * window[1] < 2:
+            continue
+        top = pool_windows(x, window, strides).topk(2, dim=-1).values
+        gap = (top[..., 0] - top[..., 1]) / top[..., 0].abs().clamp(min=1)
+        for at in (gap < bound).nonzero().tolist():
+            found.append((float(gap[tuple(at)]), name, tuple(at)))
+    return [(name, at) for _, name, at in sorted(found)[:most]]
+
+
+def runner_up(plane, window, strides, oh, ow):
+    """The flat index in `plane` ([h, w]) of window (oh, ow)'s second
+    largest value."""
+    (ph, pw), (sh, sw) = window, strides
+    values = plane[oh * sh:oh * sh + ph, ow * sw:ow * sw + pw].flatten()
+    a = int(torch.argsort(values, descending=True, stable=True)[1])
+    return (oh * sh + a // pw) * plane.shape[1] + ow * sw + a % pw
+
+
+def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=None,
+           routing=None):
     """One call of a Keras layer on a list of input tensors; `step` is the
     training step (None: Dropout is the identity); `training` selects
     BatchNormalization's batch statistics, whose moving averages go to
-    `updates`; `kwargs` the call's keyword arguments."""
+    `updates`; `kwargs` the call's keyword arguments; `routing` a
+    PoolRouting for max pools."""
     cls, cfg = layer["class_name"], layer["config"]
     name = layer.get("name") or cfg["name"]
     kwargs = kwargs or {}
@@ -131,6 +186,8 @@ def _apply(layer, params, args, step=None, kwargs=None, training=False, updates=
         pool_cfg = dict(cfg, strides=strides)
         if cls == "MaxPooling2D":
             x = _pad_same(args[0], pool_cfg, pool, [1, 1], float("-inf"))
+            if routing is not None:
+                return _nhwc(routing.pool(name, x, pool, strides))
             return _nhwc(F.max_pool2d(x, pool, strides))
         # Keras averages over the real elements only (pads not counted).
         x = _pad_same(args[0], pool_cfg, pool, [1, 1], 0.0)
@@ -264,13 +321,14 @@ def _triples(v):
     return [v] if isinstance(v[0], str) else v
 
 
-def forward(model_json, params, inputs, step=None, training=False, updates=None):
+def forward(model_json, params, inputs, step=None, training=False, updates=None,
+            routing=None):
     """`inputs`: {input layer name: tensor} (Sequential: {"input": x});
     `step`: the training step (Dropout's masks), or None; `training`: batch
     statistics in BatchNormalization, whose new moving statistics go to
-    `updates`."""
+    `updates`; `routing`: a PoolRouting for the max pools."""
     layers = model_json["config"]["layers"]
-    mode = {"training": training, "updates": updates}
+    mode = {"training": training, "updates": updates, "routing": routing}
     if model_json["class_name"] == "Sequential":
         h = inputs["input"]
         for layer in layers:
@@ -466,10 +524,10 @@ def train(model_json, loss, opt_cfg, params, x, y, epochs, batch):
     return losses, {k: v.numpy() for k, v in params.items()}
 
 
-def gradients(model_json, loss, params, x, y, dtype=torch.float64):
+def gradients(model_json, loss, params, x, y, dtype=torch.float64, routing=None):
     """(loss, {parameter: gradient}) in `dtype`: float64 is the reference;
     float32 tells whether a network is too ill-conditioned for it (see
-    test_ops.check)."""
+    test_ops.check); `routing`: a PoolRouting for the max pools."""
     default = torch.get_default_dtype()
     torch.set_default_dtype(dtype)
     try:
@@ -480,7 +538,8 @@ def gradients(model_json, loss, params, x, y, dtype=torch.float64):
             yt = yt.to(dtype)
         xt = {k: torch.tensor(v, dtype=dtype) for k, v in x.items()}
         # Training mode without Dropout, as Sinter's gradients entry point.
-        value = loss_fn(loss, forward(model_json, leaves, xt, training=True), yt) \
+        value = loss_fn(loss, forward(model_json, leaves, xt, training=True,
+                                      routing=routing), yt) \
             + penalties(model_json, leaves)
         grads = torch.autograd.grad(value, list(leaves.values()), allow_unused=True)
     finally:

@@ -8,6 +8,7 @@ number, so a failure reproduces), compiles it with sinterc, and compares.
 usage: test_ops.py --sinterc PATH --workdir DIR [--trials N]
 """
 import argparse
+import itertools
 import os
 import random
 import subprocess
@@ -452,6 +453,13 @@ def check(name, model, what, sharp=1, rows=5, flags=()):
                                              case.inputs, case.y)
     if sorted(grads) != sorted(ref_grads):
         return f"{what}: parameters {sorted(grads)} vs {sorted(ref_grads)}"
+    if any(relative_error(grads[k], g) > 1e-4 for k, g in ref_grads.items()):
+        flips = pool_ties_taken(case, model, grads)
+        if flips:
+            print(f"note {name}: max-pool windows {flips} tie within float32's "
+                  "rounding; Sinter's gradients are float64's with those windows' "
+                  "gradient sent to their runner-up", flush=True)
+            return None
     float32_grads = None
     for k, g in ref_grads.items():
         err = relative_error(grads[k], g)
@@ -473,6 +481,30 @@ def check(name, model, what, sharp=1, rows=5, flags=()):
         print(f"note {name}: gradient of {k} ill-conditioned: float32 PyTorch is "
               f"{torch_err:.2e} from float64; Sinter {ours:.2e} from float32 PyTorch",
               flush=True)
+    return None
+
+
+def pool_ties_taken(case, model, grads):
+    """The max-pool windows whose two largest values float32 cannot tell
+    apart (keras_reference.near_ties) such that float64's gradients with
+    those windows' gradient sent to their runner-up are within 1e-4 of
+    Sinter's `grads`: Sinter's float32 forward took the other value as the
+    max, which no summation order can be held to. None when no choice of
+    them explains the gradients."""
+    seen = keras_reference.PoolRouting()
+    keras_reference.gradients(model, case.loss, case.params, case.inputs, case.y,
+                              routing=seen)
+    ties = keras_reference.near_ties(seen)
+    for count in range(1, len(ties) + 1):
+        for chosen in itertools.combinations(ties, count):
+            flips = {}
+            for layer, at in chosen:
+                flips.setdefault(layer, []).append(at)
+            _, ref = keras_reference.gradients(
+                model, case.loss, case.params, case.inputs, case.y,
+                routing=keras_reference.PoolRouting(flips))
+            if all(relative_error(grads[k], g) <= 1e-4 for k, g in ref.items()):
+                return list(chosen)
     return None
 
 
