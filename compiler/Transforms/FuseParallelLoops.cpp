@@ -9,14 +9,20 @@
 // own image: one parallel region and one barrier instead of one per op,
 // and the image still in the cache for the next op (lenet's step: 52
 // regions before, 24 after). Small serial ops between two such loops move
-// before or after the pair where no buffer orders them. Results do not
-// change: every element is computed by the same ops in the same order.
-// See Passes.td.
+// before or after the pair where no buffer orders them. A small op over
+// the batch (below sinter-parallelize-loops' size for a region of its own)
+// that reads and writes each image's rows alone joins such a loop next to
+// it as that op on the loop's image: lenet's second max pool, serial on the
+// main thread after the per-image forward chain, reading rows half of
+// which the other core had just written. Results do not change: every
+// element is computed by the same ops in the same order. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace sinter {
@@ -240,8 +246,79 @@ bool sameRange(scf::ParallelOp a, scf::ParallelOp b) {
          same(a.getStep()[0], b.getStep()[0]);
 }
 
+/// Whether `op` works image by image: a linalg op on buffers whose first
+/// loop is parallel over the batch (of dynamic size), each operand either
+/// indexed by it in its first dimension alone or not at all (a bias), the
+/// results' always, and nothing else telling images apart (the batch
+/// index in its body, skipped iterations relative to it).
+bool worksByImage(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
+      op.getIteratorTypesArray()[0] != utils::IteratorType::parallel ||
+      !ShapedType::isDynamic(op.getStaticLoopRanges()[0]) ||
+      op->hasAttr(kSkipAboveAttr))
+    return false;
+  bool readsImageIndex = false;
+  op->walk(
+      [&](linalg::IndexOp index) { readsImageIndex |= index.getDim() == 0; });
+  if (readsImageIndex)
+    return false;
+  AffineExpr batch = getAffineDimExpr(0, op.getContext());
+  return llvm::all_of(op->getOpOperands(), [&](OpOperand &operand) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isFunctionOfDim(0))
+      return !op.isDpsInit(&operand);
+    return map.getResult(0) == batch &&
+           llvm::none_of(map.getResults().drop_front(),
+                         [](AffineExpr e) { return e.isFunctionOfDim(0); });
+  });
+}
+
+/// `op` (worksByImage) as an scf.parallel over the batch, each iteration
+/// the op on one image: views of one row of the operands the batch
+/// indexes, their rank kept. Its bound is the first such operand's (an
+/// input's, when one is: what the loop before wrote), which sameRange
+/// traces to the batch.
+scf::ParallelOp byImage(linalg::LinalgOp op, OpBuilder &b) {
+  Location loc = op.getLoc();
+  b.setInsertionPoint(op);
+  OpOperand *first = llvm::find_if(op->getOpOperands(), [&](OpOperand &o) {
+    return op.getMatchingIndexingMap(&o).isFunctionOfDim(0);
+  });
+  Value images = b.create<memref::DimOp>(loc, first->get(), 0);
+  auto loop = b.create<scf::ParallelOp>(
+      loc, ValueRange{b.create<arith::ConstantIndexOp>(loc, 0)},
+      ValueRange{images}, ValueRange{b.create<arith::ConstantIndexOp>(loc, 1)});
+  b.setInsertionPointToStart(loop.getBody());
+  Value image = loop.getInductionVars()[0];
+  SmallVector<Value> operands;
+  for (OpOperand &operand : op->getOpOperands()) {
+    Value v = operand.get();
+    if (op.getMatchingIndexingMap(&operand).isFunctionOfDim(0)) {
+      auto type = cast<MemRefType>(v.getType());
+      SmallVector<OpFoldResult> offsets(type.getRank(), b.getIndexAttr(0)),
+          sizes = {b.getIndexAttr(1)},
+          strides(type.getRank(), b.getIndexAttr(1));
+      offsets[0] = image;
+      for (int64_t d = 1; d < type.getRank(); ++d)
+        sizes.push_back(
+            type.isDynamicDim(d)
+                ? OpFoldResult(b.createOrFold<memref::DimOp>(loc, v, d))
+                : b.getIndexAttr(type.getDimSize(d)));
+      v = b.create<memref::SubViewOp>(loc, v, offsets, sizes, strides);
+    }
+    operands.push_back(v);
+  }
+  b.clone(*op)->setOperands(operands);
+  return loop;
+}
+
 struct FuseParallelLoopsPass
     : public sinter::impl::FuseParallelLoopsBase<FuseParallelLoopsPass> {
+  /// Small ops over the batch taken out of their block while their loop
+  /// by image (byImage) tries to merge, by loop: they go back in its place
+  /// unless it merges with a loop of the batch that is not one of them.
+  DenseMap<Operation *, SmallVector<Operation *>> taken;
+
   void runOnOperation() override {
     SmallVector<Block *> blocks;
     getOperation().walk([&](Block *block) { blocks.push_back(block); });
@@ -250,26 +327,76 @@ struct FuseParallelLoopsPass
   }
 
   /// Merges each scf.parallel of `block` into the one before it where it
-  /// can (see Moves for the ops between them).
+  /// can (see Moves for the ops between them). Small ops over the batch
+  /// outside loops (worksByImage) take part as loops by image; one that
+  /// would merge only with others of its kind stays as it was.
   void fuseIn(Block &block) {
+    Operation *parent = block.getParentOp();
+    if (!isa<LoopLikeOpInterface>(parent) &&
+        !parent->getParentOfType<LoopLikeOpInterface>()) {
+      OpBuilder b(parent->getContext());
+      for (Operation &op : llvm::make_early_inc_range(block)) {
+        auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
+        if (!linalgOp || !worksByImage(linalgOp))
+          continue;
+        scf::ParallelOp loop = byImage(linalgOp, b);
+        op.remove();
+        taken[loop].push_back(&op);
+      }
+    }
     scf::ParallelOp current;
     for (Operation &op : llvm::make_early_inc_range(block)) {
       auto loop = dyn_cast<scf::ParallelOp>(&op);
       if (!loop)
         continue;
-      if (current && sameRange(current, loop)) {
-        auto first = usesOf(current), second = usesOf(loop);
-        std::optional<Moves> moves;
-        if (first && second && compatible(*first, *second))
-          moves = Moves::plan(current, loop, *first, *second);
-        if (moves) {
-          moves->apply(current, loop);
-          merge(current, loop);
-          continue;
-        }
+      if (current && tryMerge(current, loop))
+        continue;
+      // Not into a loop of the batch before it: an op between loops again,
+      // which the loops around it may move past to merge.
+      if (current && !taken.contains(current) && taken.contains(loop)) {
+        putBack(loop);
+        continue;
       }
       current = loop;
     }
+    for (Operation &op : llvm::make_early_inc_range(block))
+      if (taken.contains(&op))
+        putBack(cast<scf::ParallelOp>(&op));
+  }
+
+  /// Merges `loop` into `current` when they run over the same images and
+  /// the ops between them can move out of the way.
+  bool tryMerge(scf::ParallelOp current, scf::ParallelOp loop) {
+    if (!sameRange(current, loop))
+      return false;
+    auto first = usesOf(current), second = usesOf(loop);
+    std::optional<Moves> moves;
+    if (first && second && compatible(*first, *second))
+      moves = Moves::plan(current, loop, *first, *second);
+    if (!moves)
+      return false;
+    moves->apply(current, loop);
+    bool firstTaken = taken.contains(current),
+         secondTaken = taken.contains(loop);
+    if (firstTaken && secondTaken) {
+      taken[current].append(taken[loop]);
+    } else if (firstTaken || secondTaken) {
+      for (Operation *op : taken[firstTaken ? current : loop])
+        op->destroy();
+      taken.erase(current);
+    }
+    taken.erase(loop);
+    merge(current, loop);
+    return true;
+  }
+
+  /// The ops `loop` holds by image back in its place, and `loop` gone with
+  /// the bounds byImage made for it.
+  void putBack(scf::ParallelOp loop) {
+    for (Operation *op : taken[loop])
+      loop->getBlock()->getOperations().insert(loop->getIterator(), op);
+    taken.erase(loop);
+    eraseWithBounds(loop);
   }
 
   /// Where the ops between two loops go so that the loops become adjacent:
@@ -336,7 +463,22 @@ struct FuseParallelLoopsPass
     into->getOperations().splice(into->getTerminator()->getIterator(),
                                  from->getOperations(), from->begin(),
                                  from->getTerminator()->getIterator());
-    second.erase();
+    eraseWithBounds(second);
+  }
+
+  /// Erases `loop`, and the ops that computed its bounds when nothing else
+  /// uses them (byImage's).
+  static void eraseWithBounds(scf::ParallelOp loop) {
+    SmallVector<Value> unused = {loop.getLowerBound()[0],
+                                 loop.getUpperBound()[0], loop.getStep()[0]};
+    loop.erase();
+    while (!unused.empty()) {
+      Operation *def = unused.pop_back_val().getDefiningOp();
+      if (!def || !def->use_empty() || !isPure(def))
+        continue;
+      llvm::append_range(unused, def->getOperands());
+      def->erase();
+    }
   }
 };
 

@@ -90,11 +90,18 @@ def FuseParallelLoops : Pass<"sinter-fuse-parallel-loops", "::mlir::func::FuncOp
     the first loop if they share no written buffer with it, else after the
     second if they share none with that one; otherwise the loops stay
     apart. Each iteration then runs both bodies in order: one parallel
-    region, one barrier. Results are unchanged.
+    region, one barrier. A linalg op outside loops that works image by
+    image (its first loop parallel over the batch, every operand indexed
+    by it in its first dimension alone or not at all: one too small for a
+    region of its own, such as a max pool or a pad's zeros) takes part as
+    a loop over the batch running the op on one image's rows (views of
+    them, rank kept); if it merges only with other such ops, or with no
+    loop, it stays as it was. Results are unchanged.
 
     Example: a convolution's output written at `y[%n, ...]` by one loop and
     read at `y[%n, ...]` by the bias-and-relu loop after it: one loop over
-    `%n` doing both.
+    `%n` doing both; a max pool of `y` after them (a linalg.generic over the
+    batch) joins that loop as the pool of `y[%n]`.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }

@@ -247,3 +247,138 @@ func.func @vector_rows(%x: memref<?x6xf32>, %z: memref<?x8xf32>, %flat: memref<?
   memref.dealloc %y : memref<?x6xf32>
   return
 }
+
+// -----
+
+// A small op over the batch (a 2x2 max pool of each image's rows, below a
+// region of its own) after a loop over the images that writes them: it
+// joins the loop as the op on the loop's image, a view of one row of each
+// operand; the bias it reads whole stays as it is.
+// CHECK-LABEL: func.func @small_op_joins
+// CHECK: scf.parallel (%[[N:.*]]) =
+// CHECK: memref.store {{.*}}, %[[Y:.*]][%[[N]], %{{.*}}]
+// CHECK: %[[ROW:.*]] = memref.subview %{{.*}}[%[[N]], 0, 0] [1, 2, 4] [1, 1, 1] : memref<?x2x4xf32> to memref<1x2x4xf32, strided<[8, 4, 1], offset: ?>>
+// CHECK: %[[OUT:.*]] = memref.subview %{{.*}}[%[[N]], 0] [1, 4] [1, 1]
+// CHECK: linalg.generic {{.*}} ins(%[[ROW]], %{{.*}} : memref<1x2x4xf32, {{.*}}>, memref<4xf32>) outs(%[[OUT]] : memref<1x4xf32, {{.*}}>)
+// CHECK: scf.reduce
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#rows = affine_map<(n, j, k) -> (n, k, j)>
+#bias = affine_map<(n, j, k) -> (j)>
+#out = affine_map<(n, j, k) -> (n, j)>
+func.func @small_op_joins(%x: memref<?x8xf32>, %b: memref<4xf32>, %z: memref<?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  %y = memref.alloc(%n) : memref<?x8xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<?x8xf32>
+      memref.store %v, %y[%i, %j] : memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  %yv = memref.expand_shape %y [[0], [1, 2]] output_shape [%n, 2, 4] : memref<?x8xf32> into memref<?x2x4xf32>
+  linalg.generic {indexing_maps = [#rows, #bias, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%yv, %b : memref<?x2x4xf32>, memref<4xf32>) outs(%z : memref<?x4xf32>) {
+  ^bb0(%v: f32, %bias: f32, %acc: f32):
+    %s = arith.addf %v, %bias : f32
+    %m = arith.maximumf %s, %acc : f32
+    linalg.yield %m : f32
+  }
+  memref.dealloc %y : memref<?x8xf32>
+  return
+}
+
+// -----
+
+// Small ops over the batch with no loop over the images to join (alone,
+// next to each other, or next to a loop over blocks of 8 rows) stay as
+// they are; so does one whose first loop sums over the batch.
+// CHECK-LABEL: func.func @small_ops_stay
+// CHECK-NOT: scf.parallel
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg0 : memref<?x4xf32>) outs(%[[Y:.*]] : memref<?x4xf32>)
+// CHECK-NOT: scf.parallel
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[Y]] : memref<?x4xf32>) outs(%arg1 : memref<?x4xf32>)
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%c8)
+// CHECK: scf.reduce
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["reduction", "parallel"]
+// CHECK-NOT: scf.parallel
+#id = affine_map<(n, j) -> (n, j)>
+#col = affine_map<(n, j) -> (j)>
+func.func @small_ops_stay(%x: memref<?x4xf32>, %z: memref<?x4xf32>, %w: memref<?x4xf32>, %sum: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %n = memref.dim %x, %c0 : memref<?x4xf32>
+  %y = memref.alloc(%n) : memref<?x4xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x4xf32>) outs(%y : memref<?x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %s = arith.mulf %v, %v : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y : memref<?x4xf32>) outs(%z : memref<?x4xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %s = arith.addf %v, %v : f32
+    linalg.yield %s : f32
+  }
+  scf.parallel (%i) = (%c0) to (%n) step (%c8) {
+    scf.for %j = %c0 to %c4 step %c4 {
+      %v = memref.load %z[%i, %j] : memref<?x4xf32>
+      memref.store %v, %w[%i, %j] : memref<?x4xf32>
+    }
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [#id, #col], iterator_types = ["reduction", "parallel"]}
+      ins(%w : memref<?x4xf32>) outs(%sum : memref<4xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %v, %acc : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %y : memref<?x4xf32>
+  return
+}
+
+// -----
+
+// An op over the batch whose body reads the batch index (a dropout mask
+// drawn from each element's place) stays out of the loop: on one image's
+// view the index would be 0.
+// CHECK-LABEL: func.func @small_op_reads_image_index
+// CHECK: scf.parallel
+// CHECK: scf.reduce
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%{{.*}} : memref<?x8xf32>)
+// CHECK: linalg.index 0
+#id2 = affine_map<(n, j) -> (n, j)>
+func.func @small_op_reads_image_index(%x: memref<?x8xf32>, %z: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %n = memref.dim %x, %c0 : memref<?x8xf32>
+  %y = memref.alloc(%n) : memref<?x8xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c8 step %c1 {
+      %v = memref.load %x[%i, %j] : memref<?x8xf32>
+      memref.store %v, %y[%i, %j] : memref<?x8xf32>
+    }
+    scf.reduce
+  }
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%y : memref<?x8xf32>) outs(%z : memref<?x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %i = linalg.index 0 : index
+    %k = arith.index_cast %i : index to i32
+    %f = arith.sitofp %k : i32 to f32
+    %s = arith.mulf %v, %f : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %y : memref<?x8xf32>
+  return
+}
