@@ -248,9 +248,9 @@ bool sameRange(scf::ParallelOp a, scf::ParallelOp b) {
 
 /// Whether `op` works image by image: a linalg op on buffers whose first
 /// loop is parallel over the batch (of dynamic size), each operand either
-/// indexed by it in its first dimension alone or not at all (a bias), the
-/// results' always, and nothing else telling images apart (the batch
-/// index in its body, skipped iterations relative to it).
+/// indexed by it in its first dimension alone or not at all (a bias; its
+/// outputs always), and nothing else telling images apart (the batch
+/// index in its body, iterations skipped relative to it).
 bool worksByImage(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
       op.getIteratorTypesArray()[0] != utils::IteratorType::parallel ||
