@@ -91,11 +91,11 @@ class PoolRouting:
 
     def pool(self, name, x, window, strides):
         self.inputs[name] = (x.detach(), window, strides)
-        out, at = F.max_pool2d(x, window, strides, return_indices=True)
-        for n, c, oh, ow in self.flips.get(name, ()):
-            at[n, c, oh, ow] = runner_up(x[n, c].detach(), window, strides, oh, ow)
         if name not in self.flips:
-            return out
+            return F.max_pool2d(x, window, strides)
+        out, at = F.max_pool2d(x, window, strides, return_indices=True)
+        for n, c, oh, ow in self.flips[name]:
+            at[n, c, oh, ow] = runner_up(x[n, c].detach(), window, strides, oh, ow)
         return x.flatten(2).gather(2, at.flatten(2)).view_as(out)
 
 

@@ -449,12 +449,13 @@ def check(name, model, what, sharp=1, rows=5, flags=()):
     case.run("gradients", "--weights", case.path("w0.safetensors"), *case.data(),
              "--out", case.path("g.safetensors"))
     grads = safetensors_io.read(case.path("g.safetensors"))
+    seen = keras_reference.PoolRouting()
     _, ref_grads = keras_reference.gradients(model, case.loss, case.params,
-                                             case.inputs, case.y)
+                                             case.inputs, case.y, routing=seen)
     if sorted(grads) != sorted(ref_grads):
         return f"{what}: parameters {sorted(grads)} vs {sorted(ref_grads)}"
     if any(relative_error(grads[k], g) > 1e-4 for k, g in ref_grads.items()):
-        flips = pool_ties_taken(case, model, grads)
+        flips = pool_ties_taken(case, model, grads, seen)
         if flips:
             print(f"note {name}: max-pool windows {flips} tie within float32's "
                   "rounding; Sinter's gradients are float64's with those windows' "
@@ -484,16 +485,14 @@ def check(name, model, what, sharp=1, rows=5, flags=()):
     return None
 
 
-def pool_ties_taken(case, model, grads):
+def pool_ties_taken(case, model, grads, seen):
     """The max-pool windows whose two largest values float32 cannot tell
-    apart (keras_reference.near_ties) such that float64's gradients with
-    those windows' gradient sent to their runner-up are within 1e-4 of
-    Sinter's `grads`: Sinter's float32 forward took the other value as the
-    max, which no summation order can be held to. None when no choice of
-    them explains the gradients."""
-    seen = keras_reference.PoolRouting()
-    keras_reference.gradients(model, case.loss, case.params, case.inputs, case.y,
-                              routing=seen)
+    apart (keras_reference.near_ties of `seen`, the PoolRouting the float64
+    reference ran through) such that float64's gradients with those
+    windows' gradient sent to their runner-up are within 1e-4 of Sinter's
+    `grads`: Sinter's float32 forward took the other value as the max,
+    which no summation order can be held to. None when no choice of them
+    explains the gradients."""
     ties = keras_reference.near_ties(seen)
     for count in range(1, len(ties) + 1):
         for chosen in itertools.combinations(ties, count):

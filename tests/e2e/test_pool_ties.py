@@ -61,12 +61,12 @@ def main():
     ok &= check(f"the flip moves the kernel's gradient by g * (0.2, -0.2): {moved}",
                 abs(moved[0]) > 1e-3 and np.isclose(moved[0], -moved[1]))
     ok &= check("the plain gradients need no flip",
-                test_ops.pool_ties_taken(case, model, plain) is None)
+                test_ops.pool_ties_taken(case, model, plain, seen) is None)
     ok &= check("the flipped gradients are explained by the tie",
-                test_ops.pool_ties_taken(case, model, flipped) == tie)
+                test_ops.pool_ties_taken(case, model, flipped, seen) == tie)
     disturbed = dict(flipped, **{"head.bias": flipped["head.bias"] * 1.01})
     ok &= check("a gradient off elsewhere is not",
-                test_ops.pool_ties_taken(case, model, disturbed) is None)
+                test_ops.pool_ties_taken(case, model, disturbed, seen) is None)
     sys.exit(0 if ok else 1)
 
 
