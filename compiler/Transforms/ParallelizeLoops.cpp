@@ -236,6 +236,23 @@ struct ParallelizeLoopsPass
 
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
+    // A copy into or out of a window of a wider buffer (a pad's interior;
+    // contiguous ones are memcpy calls) takes the narrow path as a generic,
+    // here or in sinter-vectorize-narrow-ops. As linalg.copy it became a
+    // loop per row that LLVM left scalar (wide-early's 16 channels into
+    // their pad: a move per float), or gathered and scattered where both
+    // sides are windows. (Copies in loops are a tile's packed panels.)
+    SmallVector<linalg::CopyOp> copies;
+    getOperation().walk([&](linalg::CopyOp op) {
+      if (op.hasPureBufferSemantics() &&
+          !op->getParentOfType<LoopLikeOpInterface>())
+        copies.push_back(op);
+    });
+    for (linalg::CopyOp op : copies) {
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::generalizeNamedOp(rewriter, op)))
+        return signalPassFailure();
+    }
     SmallVector<linalg::LinalgOp> large;
     getOperation().walk([&](linalg::LinalgOp op) {
       // Ops inside loops are tiles of an op sinter-tile-contractions

@@ -144,6 +144,21 @@ func.func @narrow(%x: memref<?x784x6xf32>, %b: memref<6xf32>, %y: memref<?x784x6
 
 // -----
 
+// A copy into a pad's interior (rows of 16 channels, 18 to a padded row)
+// takes the narrow path as a generic: a vector a position, not a loop of
+// 16 floats that LLVM left scalar or gathered.
+// CHECK-LABEL: func.func @copy_into_pad
+// CHECK: scf.parallel (%[[N:.*]]) = (%c0) to (%{{.*}}) step (%c1) {
+// CHECK: %[[V:.*]] = vector.load %arg0[%[[N]], %{{.*}}, %{{.*}}, %c0] : memref<?x16x16x16xf32>, vector<16xf32>
+// CHECK: vector.store %[[V]], %arg1[%[[N]], %{{.*}}, %{{.*}}, %c0] : memref<?x16x16x16xf32, strided<[5184, 288, 16, 1], offset: 304>>, vector<16xf32>
+// CHECK-NOT: linalg.copy
+func.func @copy_into_pad(%x: memref<?x16x16x16xf32>, %pad: memref<?x16x16x16xf32, strided<[5184, 288, 16, 1], offset: 304>>) {
+  linalg.copy ins(%x : memref<?x16x16x16xf32>) outs(%pad : memref<?x16x16x16xf32, strided<[5184, 288, 16, 1], offset: 304>>)
+  return
+}
+
+// -----
+
 // Sums of 3 rows of 8192: the rows on threads, each row's sum in one
 // iteration. Three trips are too few for the threads alone, but the band
 // takes no sum's loop: its trips would write one result from two threads
