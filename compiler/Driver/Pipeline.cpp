@@ -83,6 +83,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
     pm.addNestedPass<func::FuncOp>(createSplitBatchSums());
     pm.addNestedPass<func::FuncOp>(createFuseEpilogues());
   }
+  pm.addNestedPass<func::FuncOp>(createWriteIntoPads());
   pm.addNestedPass<func::FuncOp>(
       createParallelizeLoops({options.minParallelIterations, lanes}));
   // One value per loop bound, so that loops over the batch compare equal.

@@ -194,7 +194,8 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
     across threads, so each result is computed by one iteration in one
     order, and the thread count cannot change it. A generic with a narrow
     innermost dimension becomes the loops sinter-vectorize-narrow-ops
-    writes (`lanes` as there). A generic marked `sinter.skip_above` [a,
+    writes (`lanes` as there); a `linalg.copy` outside loops (into or out
+    of a pad's interior) is a generic first, for that pass too. A generic marked `sinter.skip_above` [a,
     b] with loop b a reduction inside loop a ends loop b after a's index
     (see sinter-bound-skipped-loops). An optimizer update (marked
     `sinter.updates_parameters` by sinter-lower-to-linalg: 1-D, static,
@@ -572,6 +573,38 @@ def FuseEpilogues : Pass<"sinter-fuse-epilogues", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::vector::VectorDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def WriteIntoPads : Pass<"sinter-write-into-pads", "::mlir::func::FuncOp"> {
+  let summary = "Lets the op that computes a padded value write it into its pad";
+  let description = [{
+    Expects bufferized functions after sinter-fuse-epilogues, before
+    sinter-parallelize-loops. A `linalg.copy` (outside loops) of a buffer
+    allocated in the function into a window of the same shape of another
+    such buffer (a convolution's padded input, its interior) goes when:
+    one linalg op, before the copy, writes the buffer (its only output,
+    not read in its body) and reads nothing of the pad; every other user
+    of the buffer is a linalg op reading it after the copy, or its
+    deallocation; between the writer and the copy the pad is only filled
+    in windows apart from the copied one (its border); after the copy the
+    pad is only read. The writer then writes the window (the pad is
+    allocated before it), the readers read the window, and the buffer
+    goes. A buffer that a contraction's tiles write (its consumer an
+    epilogue of sinter-fuse-epilogues) has no such writer and stays.
+
+    Example: a ReLU padded for the next convolution
+
+    ```mlir
+    %r = memref.alloc(%n) : memref<?x32x32x32xf32>
+    linalg.generic ... outs(%r : memref<?x32x32x32xf32>)
+    %pad = memref.alloc(%n) : memref<?x33x33x32xf32>
+    ... linalg.fill of the last row and column of %pad ...
+    %in = memref.subview %pad[0, 0, 0, 0] [%n, 32, 32, 32] [1, 1, 1, 1]
+    linalg.copy ins(%r : ...) outs(%in : ...)
+    ```
+
+    becomes `%pad` and `%in` before the ReLU, which writes `%in`; no copy.
+  }];
 }
 
 def SplitBatchSums : Pass<"sinter-split-batch-sums", "::mlir::func::FuncOp"> {
