@@ -195,9 +195,9 @@ def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> 
     order, and the thread count cannot change it. A generic with a narrow
     innermost dimension becomes the loops sinter-vectorize-narrow-ops
     writes (`lanes` as there); a `linalg.copy` outside loops (into or out
-    of a pad's interior) is a generic first, for that pass too. A generic marked `sinter.skip_above` [a,
-    b] with loop b a reduction inside loop a ends loop b after a's index
-    (see sinter-bound-skipped-loops). An optimizer update (marked
+    of a pad's interior) is a generic first, for that pass too. A generic
+    marked `sinter.skip_above` [a, b] with loop b a reduction inside loop
+    a ends loop b after a's index (see sinter-bound-skipped-loops). An optimizer update (marked
     `sinter.updates_parameters` by sinter-lower-to-linalg: 1-D, static,
     contiguous) becomes an `scf.parallel` over rows of `lanes` elements,
     each a vector load of every operand it reads, the body on vectors and a

@@ -109,14 +109,14 @@ bool writeIntoPad(linalg::CopyOp copy, DominanceInfo &dominance) {
       return false;
     }
   }
-  // The writer reads nothing of the pad; after the copy the pad is only
-  // read (the convolution's windows).
+  // The writer reads nothing of the pad.
   if (!writer || llvm::any_of(writer->getOperands(), [&](Value v) {
         return baseOf(v) == pad.getResult();
       }))
     return false;
-  // Between the writer and the copy, the pad is only filled outside the
-  // window (its border).
+  // Between the writer and the copy the pad is only filled outside the
+  // window (its border); after the copy it is only read (the
+  // convolution's windows).
   for (Operation *user : pad->getUsers()) {
     Operation *at = block->findAncestorOpInBlock(*user);
     if (user == window || !at || at->isBeforeInBlock(writer) || at == writer)
