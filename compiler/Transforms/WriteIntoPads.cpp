@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"
+#include "compiler/Transforms/TileWrites.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -44,13 +45,6 @@ bool apart(memref::SubViewOp a, memref::SubViewOp b) {
       return true;
   }
   return false;
-}
-
-/// The buffer a view of `v` (a chain of view-like ops) is taken from.
-Value baseOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
 }
 
 /// Whether `user` of a view of the pad (or the pad) only reads it: a
@@ -111,7 +105,7 @@ bool writeIntoPad(linalg::CopyOp copy, DominanceInfo &dominance) {
   }
   // The writer reads nothing of the pad.
   if (!writer || llvm::any_of(writer->getOperands(), [&](Value v) {
-        return baseOf(v) == pad.getResult();
+        return sinter::bufferOf(v) == pad.getResult();
       }))
     return false;
   // Between the writer and the copy the pad is only filled outside the
