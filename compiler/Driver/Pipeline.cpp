@@ -29,6 +29,7 @@ void sinter::addLinalgPasses(OpPassManager &pm, int64_t lanes) {
   pm.addNestedPass<func::FuncOp>(createFuseOptimizerUpdates());
   pm.addPass(createResultsIntoDestinations());
   pm.addPass(createLowerToLinalg({lanes}));
+  pm.addNestedPass<func::FuncOp>(createShareCopies());
   // No CSE here: it would merge the zero-filled accumulators of different
   // matmuls, and each merged use then costs a copy in bufferization.
   pm.addPass(createCanonicalizerPass());

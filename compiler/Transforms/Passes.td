@@ -179,6 +179,36 @@ def LowerToLinalg : Pass<"sinter-lower-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ShareCopies : Pass<"sinter-share-copies", "::mlir::func::FuncOp"> {
+  let summary = "Lets a copy made again read the one made before";
+  let description = [{
+    Expects linalg on tensors (after sinter-lower-to-linalg, before
+    bufferization). A copy is a padded tensor (the last
+    `tensor.insert_slice` of a chain, its result no other's destination)
+    or a gather (a `linalg.generic` on tensors whose loops are all parallel
+    and whose body only yields inputs: a strided convolution's columns).
+    Where a copy computes what an earlier copy in the same block computed,
+    and neither result is written into (no op's destination), the later
+    one's readers read the earlier one; the canonicalizer then erases the
+    later copy and what only it read. Computes the same: the same ops,
+    attributes and result types over operands that are the same values or
+    computed the same, recursively, by ops without memory effects
+    (`tensor.empty`, `linalg.fill`, `tensor.dim` of one argument...).
+    A convolution's gradient rule pads (and for a strided one gathers) its
+    input again for the filter gradient: the forward pass made that copy.
+
+    Example: the backward pass's pad of `%x`
+
+    ```mlir
+    %e2 = tensor.empty(%n) : tensor<?x34x34x3xf32>
+    ... border fills of %e2 ...
+    %p2 = tensor.insert_slice %x into %f2[0, 1, 1, 0] [%n, 32, 32, 3] [1, 1, 1, 1]
+    ```
+
+    made like the forward pass's `%p1` is replaced by `%p1`.
+  }];
+}
+
 def ParallelizeLoops : Pass<"sinter-parallelize-loops", "::mlir::func::FuncOp"> {
   let summary = "Runs the outer parallel loops of large linalg ops on threads";
   let description = [{
