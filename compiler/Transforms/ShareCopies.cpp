@@ -101,8 +101,7 @@ private:
   DenseMap<Value, Value> marked;
 };
 
-struct ShareCopiesPass
-    : public sinter::impl::ShareCopiesBase<ShareCopiesPass> {
+struct ShareCopiesPass : public sinter::impl::ShareCopiesBase<ShareCopiesPass> {
   void runOnOperation() override {
     Equality equality;
     getOperation().walk([&](Block *block) {
