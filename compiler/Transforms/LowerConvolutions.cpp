@@ -24,6 +24,8 @@
 #include "compiler/Transforms/WindowLowering.h"
 #include "dialects/Sinter/IR/SinterDialect.h"
 
+#include <limits>
+
 using namespace mlir;
 using namespace sinter;
 using namespace sinter::lowering;
@@ -606,28 +608,53 @@ Value inputGradByPhases(Emitter &e, Conv2DInputGradOp op, const Conv &c,
   Value dx = int64_t(live.size()) == h.stride * w.stride
                  ? e.b.create<tensor::EmptyOp>(e.loc, dxSizes, e.b.getF32Type())
                  : e.filled(dxSizes, 0.0);
+  if (live.empty())
+    return dx;
   MLIRContext *ctx = e.b.getContext();
   auto idx = [&](ArrayRef<int64_t> v) {
     return getAsIndexOpFoldResult(ctx, v);
   };
   auto d = [&](unsigned i) { return dimExpr(e.b, i); };
+  // One zero-padded cotangent for all phases, each phase a window of it:
+  // the phases of a 3x3 at stride 2 read it shifted by a row and a column
+  // or not, and padded with copies of their own they copied the cotangent
+  // three times an image (a tenth of the input gradient's region).
+  auto spanOf = [&](Phase Live::*dim) {
+    int64_t lo = std::numeric_limits<int64_t>::max();
+    int64_t hi = std::numeric_limits<int64_t>::min();
+    for (const Live &l : live) {
+      lo = std::min(lo, (l.*dim).shift);
+      hi = std::max(hi, (l.*dim).shift + (l.*dim).gathered());
+    }
+    return std::pair(lo, hi);
+  };
+  auto [rowLo, rowHi] = spanOf(&Live::y);
+  auto [colLo, colHi] = spanOf(&Live::x);
+  int64_t rowFrom = std::max<int64_t>(0, rowLo),
+          rowTo = std::min(gType.getDimSize(1), rowHi);
+  int64_t colFrom = std::max<int64_t>(0, colLo),
+          colTo = std::min(gType.getDimSize(2), colHi);
+  Value cut = e.b.create<tensor::ExtractSliceOp>(
+      e.loc, g, idx({0, rowFrom, colFrom, 0}),
+      SmallVector<OpFoldResult>{batch, e.b.getIndexAttr(rowTo - rowFrom),
+                                e.b.getIndexAttr(colTo - colFrom),
+                                e.b.getIndexAttr(gType.getDimSize(3))},
+      idx({1, 1, 1, 1}));
+  // Cut to exactly the span: no zeros around it, no copy.
+  bool exact =
+      rowFrom == rowLo && rowTo == rowHi && colFrom == colLo && colTo == colHi;
+  Value padded = exact ? cut
+                       : placed(e, cut, rowHi - rowLo, colHi - colLo, 0.0,
+                                rowFrom - rowLo, colFrom - colLo);
   auto fType = cast<RankedTensorType>(flipped.getType());
   for (const auto &[ph, pw, y, x] : live) {
-    Value cut = e.b.create<tensor::ExtractSliceOp>(
-        e.loc, g, idx({0, y.from, x.from, 0}),
-        SmallVector<OpFoldResult>{batch, e.b.getIndexAttr(y.to - y.from),
-                                  e.b.getIndexAttr(x.to - x.from),
+    Value window = e.b.create<tensor::ExtractSliceOp>(
+        e.loc, padded, idx({0, y.shift - rowLo, x.shift - colLo, 0}),
+        SmallVector<OpFoldResult>{batch, e.b.getIndexAttr(y.gathered()),
+                                  e.b.getIndexAttr(x.gathered()),
                                   e.b.getIndexAttr(gType.getDimSize(3))},
         idx({1, 1, 1, 1}));
-    // Cut to exactly the phase's window: no zeros around it, no copy.
-    bool exact = y.from == y.shift && x.from == x.shift &&
-                 y.to - y.from == y.gathered() && x.to - x.from == x.gathered();
-    Value gathered =
-        splitChannels(e,
-                      exact ? cut
-                            : placed(e, cut, y.gathered(), x.gathered(), 0.0,
-                                     y.from - y.shift, x.from - x.shift),
-                      c.groups);
+    Value gathered = splitChannels(e, window, c.groups);
     Value taps = e.b.create<tensor::ExtractSliceOp>(
         e.loc, flipped, idx({y.first, x.first, 0, 0, 0}),
         idx({y.taps, x.taps, fType.getDimSize(2), fType.getDimSize(3),

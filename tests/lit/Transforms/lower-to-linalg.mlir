@@ -453,25 +453,29 @@ func.func @conv_filter_grad_six_channels(%x: tensor<?x12x20x1xf32>, %g: tensor<?
 // after extent - 1 - pad zeros, read through the flipped filter. With at
 // least as many channels as the input has columns it stays channels last
 // (the channels along the vectors), and at stride 2 runs as one window sum
-// per phase of the input's rows and columns over the cotangent itself:
-// even rows take taps 0 and 2 of the flipped filter over the cotangent
-// after a row of zeros, odd rows tap 1 over the cotangent as it is; the
-// phases are written at stride steps into a result none leaves unwritten.
+// per phase of the input's rows and columns over the cotangent itself,
+// copied once after a row and a column of zeros: even rows take taps 0 and
+// 2 of the flipped filter from its first row, odd rows tap 1 from its
+// second (the cotangent as it is), columns likewise; the phases are
+// written at stride steps into a result none leaves unwritten.
 // CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (-d0 + 2, -d1 + 2, d4, d2, d3)>
 // CHECK-DAG: #[[G:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 + d4, d2 + d5, d3, d6)>
 // CHECK-LABEL: func.func @conv_input_grad
 // CHECK: %[[F:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]} ins(%{{.*}} : tensor<3x3x8x1x4xf32>) outs(%{{.*}} : tensor<3x3x1x4x8xf32>)
 // CHECK: %[[DX:.*]] = tensor.empty(%{{.*}}) : tensor<?x4x4x8xf32>
-// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 1, 1, 0] [%{{.*}}, 2, 2, 4] [1, 1, 1, 1] : tensor<?x2x2x4xf32> into tensor<?x3x3x4xf32>
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 1, 1, 0] [%{{.*}}, 2, 2, 4] [1, 1, 1, 1] : tensor<?x2x2x4xf32> into tensor<?x3x3x4xf32>
+// CHECK-NOT: tensor.insert_slice {{.*}} into tensor<?x3x
+// CHECK: tensor.extract_slice %[[PAD]][0, 0, 0, 0] [%{{.*}}, 3, 3, 4] [1, 1, 1, 1]
 // CHECK: tensor.extract_slice %[[F]][0, 0, 0, 0, 0] [2, 2, 1, 4, 8] [2, 2, 1, 1, 1]
 // CHECK: linalg.generic {indexing_maps = [#[[G]], {{.*}}]} ins(%{{.*}}, %{{.*}} : tensor<?x3x3x1x4xf32>, tensor<2x2x1x4x8xf32>)
 // CHECK: %[[P00:.*]] = tensor.insert_slice %{{.*}} into %[[DX]][0, 0, 0, 0] [%{{.*}}, 2, 2, 8] [1, 2, 2, 1]
-// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 1, 0, 0] [%{{.*}}, 2, 2, 4] [1, 1, 1, 1] : tensor<?x2x2x4xf32> into tensor<?x3x2x4xf32>
+// CHECK: tensor.extract_slice %[[PAD]][0, 0, 1, 0] [%{{.*}}, 3, 2, 4] [1, 1, 1, 1]
 // CHECK: tensor.extract_slice %[[F]][0, 1, 0, 0, 0] [2, 1, 1, 4, 8] [2, 2, 1, 1, 1]
 // CHECK: %[[P01:.*]] = tensor.insert_slice %{{.*}} into %[[P00]][0, 0, 1, 0] [%{{.*}}, 2, 2, 8] [1, 2, 2, 1]
+// CHECK: tensor.extract_slice %[[PAD]][0, 1, 0, 0] [%{{.*}}, 2, 3, 4] [1, 1, 1, 1]
 // CHECK: tensor.extract_slice %[[F]][1, 0, 0, 0, 0] [1, 2, 1, 4, 8] [2, 2, 1, 1, 1]
 // CHECK: %[[P10:.*]] = tensor.insert_slice %{{.*}} into %[[P01]][0, 1, 0, 0] [%{{.*}}, 2, 2, 8] [1, 2, 2, 1]
-// CHECK-NOT: tensor.insert_slice {{.*}} into tensor<?x2x2x4xf32>
+// CHECK: tensor.extract_slice %[[PAD]][0, 1, 1, 0] [%{{.*}}, 2, 2, 4] [1, 1, 1, 1]
 // CHECK: tensor.extract_slice %[[F]][1, 1, 0, 0, 0] [1, 1, 1, 4, 8] [2, 2, 1, 1, 1]
 // CHECK: linalg.generic {indexing_maps = [#[[G]], {{.*}}]} ins(%{{.*}}, %{{.*}} : tensor<?x2x2x1x4xf32>, tensor<1x1x1x4x8xf32>)
 // CHECK: tensor.insert_slice %{{.*}} into %[[P10]][0, 1, 1, 0] [%{{.*}}, 2, 2, 8] [1, 2, 2, 1]
