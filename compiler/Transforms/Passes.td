@@ -545,7 +545,13 @@ def FuseEpilogues : Pass<"sinter-fuse-epilogues", "::mlir::func::FuncOp"> {
     use none of its outputs. A consumer that reads the buffer through an
     expand_shape (a Dense layer on sequences: [B * T, N] read as [B, T, N])
     is first rewritten over the buffer's dimensions (collapse_shape of its
-    other operands), and kept so only if it then fuses.
+    other operands), and kept so only if it then fuses; so is one that
+    reads it through a collapse_shape (a window product's [N, H, W, 1, C]
+    tiles read as [N, H, W, C]) over the tiles' dimensions (expand_shape of
+    its other operands, static groups only), when it reads no second
+    tensor whole: a bias and activation, not a ReLU gradient's mask
+    (vgg-cifar's input gradients ran 1-2 % slower with their masks on the
+    tiles).
 
     A copy of the consumer over each tile row's window of every operand
     then runs right after the tile's write (the consumer's output
@@ -618,9 +624,14 @@ def WriteIntoPads : Pass<"sinter-write-into-pads", "::mlir::func::FuncOp"> {
     deallocation; between the writer and the copy the pad is only filled
     in windows apart from the copied one (its border); after the copy the
     pad is only read. The writer then writes the window (the pad is
-    allocated before it), the readers read the window, and the buffer
-    goes. A buffer that a contraction's tiles write (its consumer an
-    epilogue of sinter-fuse-epilogues) has no such writer and stays.
+    allocated where the buffer was), the readers read the window, and the
+    buffer goes. The writer may also be a product's nest whose epilogue
+    (of sinter-fuse-epilogues) writes the buffer tile by tile through an
+    expand_shape or subviews of it, used only by vector transfers inside
+    the nest: those views are made again on the window (a window
+    product's tiles stay inside an image row). A buffer whose tiles are
+    written through a collapse_shape (a product's rows of positions,
+    which run on past an image row) stays.
 
     Example: a ReLU padded for the next convolution
 
