@@ -671,7 +671,20 @@ std::optional<Epilogue> asEpilogue(linalg::GenericOp op,
       break;
     if (linalg::GenericOp like = reshaped(op, rewriter)) {
       epilogue = epilogueFor(like, dominance);
-      rewriter.eraseOp(epilogue ? op : like);
+      if (epilogue) {
+        rewriter.eraseOp(op);
+        break;
+      }
+      // With the reshapes made for it: a view of an output left over
+      // would keep sinter-write-into-pads from its buffer.
+      SmallVector<Value> operands(like->getOperands());
+      rewriter.eraseOp(like);
+      for (Value v : operands)
+        if (Operation *def = v.getDefiningOp();
+            isa_and_nonnull<memref::ExpandShapeOp, memref::CollapseShapeOp>(
+                def) &&
+            def->use_empty())
+          rewriter.eraseOp(def);
     }
   }
   return epilogue;

@@ -68,17 +68,17 @@ bool onlyReads(Operation *user, Value view) {
   return false;
 }
 
-/// Whether `view` (a view of the buffer) can be made again on a window of
-/// the pad, and every use of it and of its views is a vector transfer
-/// inside `nest`, an op of `block` (a product's epilogue writing its
-/// tiles). A collapse_shape
-/// cannot: a product's tile rows run on past an image row, which a pad's
-/// interior does not hold in one piece.
+/// Whether `view` (a view of the buffer: an expand_shape or a subview,
+/// and subviews of it) can be made again on a window of the pad, and
+/// every use of it and of its views is a vector transfer inside `nest`,
+/// an op of `block` (a product's epilogue writing its tiles). A
+/// collapse_shape cannot: a product's tile rows run on past an image row,
+/// which a pad's interior does not hold in one piece.
 bool onlyTransfersIn(Operation *view, Block *block, Operation *&nest) {
   if (!isa<memref::ExpandShapeOp, memref::SubViewOp>(view))
     return false;
   for (Operation *user : view->getResult(0).getUsers()) {
-    if (isa<memref::ExpandShapeOp, memref::SubViewOp>(user)) {
+    if (isa<memref::SubViewOp>(user)) {
       if (!onlyTransfersIn(user, block, nest))
         return false;
       continue;
@@ -126,7 +126,8 @@ void remake(Operation *view, Value source, RewriterBase &rewriter) {
 }
 
 /// Whether the views in `views` can all be made again on `window` (an
-/// expand_shape of a strided window may not be).
+/// expand_shape of a strided window may not be; the subviews under them
+/// always can).
 bool remakeable(ArrayRef<Operation *> views, Value window) {
   return llvm::all_of(views, [&](Operation *view) {
     auto expand = dyn_cast<memref::ExpandShapeOp>(view);
