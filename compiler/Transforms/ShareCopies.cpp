@@ -70,8 +70,6 @@ public:
   bool equal(Value a, Value b) {
     if (a == b)
       return true;
-    // Known before marked: comparing two ops marks their results
-    // corresponding before their regions are compared.
     if (auto it = known.find({a, b}); it != known.end())
       return it->second;
     if (marked.lookup(a) == b)
@@ -84,12 +82,21 @@ public:
     if (!inserted)
       return it->second;
     Operation *x = ra.getOwner(), *y = rb.getOwner();
+    // The marks of a comparison that fails go with it: it marks results
+    // (of a multi-result op too) before it compares regions.
+    SmallVector<Value> marks;
     bool same =
         isMemoryEffectFree(x) && isMemoryEffectFree(y) &&
         OperationEquivalence::isEquivalentTo(
             x, y, [&](Value l, Value r) { return success(equal(l, r)); },
-            [&](Value l, Value r) { marked[l] = r; },
+            [&](Value l, Value r) {
+              marked[l] = r;
+              marks.push_back(l);
+            },
             OperationEquivalence::IgnoreLocations);
+    if (!same)
+      for (Value l : marks)
+        marked.erase(l);
     known[{a, b}] = same;
     return same;
   }

@@ -104,3 +104,37 @@ func.func @pad_again(%x: tensor<4x4xf32>) -> (tensor<5x5xf32>, tensor<5x5xf32>) 
   %p2 = tensor.insert_slice %x into %f2[1, 1] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<5x5xf32>
   return %p1, %p2 : tensor<5x5xf32>, tensor<5x5xf32>
 }
+
+// -----
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+
+// Two two-result generics over the same operands with different bodies:
+// none of their results' pads is shared, whichever result is compared
+// first.
+// CHECK-LABEL: func.func @results_of_unequal_ops(
+// CHECK: return %inserted_slice, %inserted_slice_1, %inserted_slice_2, %inserted_slice_3 :
+func.func @results_of_unequal_ops(%x: tensor<4x4xf32>) -> (tensor<5x5xf32>, tensor<5x5xf32>, tensor<5x5xf32>, tensor<5x5xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %o = tensor.empty() : tensor<4x4xf32>
+  %a:2 = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x4xf32>) outs(%o, %o : tensor<4x4xf32>, tensor<4x4xf32>) {
+  ^bb0(%in: f32, %p: f32, %q: f32):
+    %s = arith.addf %in, %one : f32
+    linalg.yield %in, %s : f32, f32
+  } -> (tensor<4x4xf32>, tensor<4x4xf32>)
+  %b:2 = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x4xf32>) outs(%o, %o : tensor<4x4xf32>, tensor<4x4xf32>) {
+  ^bb0(%in: f32, %p: f32, %q: f32):
+    %s = arith.mulf %in, %one : f32
+    linalg.yield %s, %s : f32, f32
+  } -> (tensor<4x4xf32>, tensor<4x4xf32>)
+  %e = tensor.empty() : tensor<5x5xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<5x5xf32>) -> tensor<5x5xf32>
+  %pa1 = tensor.insert_slice %a#1 into %f[1, 1] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<5x5xf32>
+  %pb1 = tensor.insert_slice %b#1 into %f[1, 1] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<5x5xf32>
+  %pa0 = tensor.insert_slice %a#0 into %f[1, 1] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<5x5xf32>
+  %pb0 = tensor.insert_slice %b#0 into %f[1, 1] [4, 4] [1, 1] : tensor<4x4xf32> into tensor<5x5xf32>
+  return %pa1, %pb1, %pa0, %pb0 : tensor<5x5xf32>, tensor<5x5xf32>, tensor<5x5xf32>, tensor<5x5xf32>
+}
