@@ -201,7 +201,7 @@ def ShareCopies : Pass<"sinter-share-copies", "::mlir::func::FuncOp"> {
 
     ```mlir
     %e2 = tensor.empty(%n) : tensor<?x34x34x3xf32>
-    ... border fills of %e2 ...
+    ... %f2: %e2 with its border filled (insert_slice of linalg.fill) ...
     %p2 = tensor.insert_slice %x into %f2[0, 1, 1, 0] [%n, 32, 32, 3] [1, 1, 1, 1]
     ```
 
