@@ -24,8 +24,6 @@
 #include "compiler/Transforms/WindowLowering.h"
 #include "dialects/Sinter/IR/SinterDialect.h"
 
-#include <limits>
-
 using namespace mlir;
 using namespace sinter;
 using namespace sinter::lowering;
@@ -619,21 +617,25 @@ Value inputGradByPhases(Emitter &e, Conv2DInputGradOp op, const Conv &c,
   // the phases of a 3x3 at stride 2 read it shifted by a row and a column
   // or not, and padded with copies of their own they copied the cotangent
   // three times an image (a tenth of the input gradient's region).
-  auto spanOf = [&](Phase Live::*dim) {
-    int64_t lo = std::numeric_limits<int64_t>::max();
-    int64_t hi = std::numeric_limits<int64_t>::min();
-    for (const Live &l : live) {
-      lo = std::min(lo, (l.*dim).shift);
-      hi = std::max(hi, (l.*dim).shift + (l.*dim).gathered());
-    }
-    return std::pair(lo, hi);
+  // The span's rows [lo, hi) at o - lo, of which the cotangent's rows
+  // [from, to) (the phases' own, together) are not zeros.
+  struct Span {
+    int64_t lo, hi, from, to;
   };
-  auto [rowLo, rowHi] = spanOf(&Live::y);
-  auto [colLo, colHi] = spanOf(&Live::x);
-  int64_t rowFrom = std::max<int64_t>(0, rowLo),
-          rowTo = std::min(gType.getDimSize(1), rowHi);
-  int64_t colFrom = std::max<int64_t>(0, colLo),
-          colTo = std::min(gType.getDimSize(2), colHi);
+  auto spanOf = [&](Phase Live::*dim) {
+    const Phase &first = live.front().*dim;
+    Span span{first.shift, first.shift + first.gathered(), first.from,
+              first.to};
+    for (const Live &l : live) {
+      const Phase &p = l.*dim;
+      span = {std::min(span.lo, p.shift),
+              std::max(span.hi, p.shift + p.gathered()),
+              std::min(span.from, p.from), std::max(span.to, p.to)};
+    }
+    return span;
+  };
+  auto [rowLo, rowHi, rowFrom, rowTo] = spanOf(&Live::y);
+  auto [colLo, colHi, colFrom, colTo] = spanOf(&Live::x);
   Value cut = e.b.create<tensor::ExtractSliceOp>(
       e.loc, g, idx({0, rowFrom, colFrom, 0}),
       SmallVector<OpFoldResult>{batch, e.b.getIndexAttr(rowTo - rowFrom),
