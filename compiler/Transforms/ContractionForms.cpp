@@ -126,12 +126,32 @@ linalg::GenericOp sinter::inputsRowsFirst(linalg::GenericOp op,
   return swapped;
 }
 
+/// The loop and the step of a map result `d * k` (k > 1) that reads a
+/// dimension of `size` within it over the loop's static range: a window
+/// tile's rows read at a convolution's stride (`j * 2 + b` once its tap
+/// loop is dropped).
+static std::optional<std::pair<unsigned, int64_t>>
+stepOf(AffineExpr e, ArrayRef<int64_t> ranges, int64_t size) {
+  auto mul = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!mul || mul.getKind() != AffineExprKind::Mul)
+    return std::nullopt;
+  auto dim = dyn_cast<AffineDimExpr>(mul.getLHS());
+  auto k = dyn_cast<AffineConstantExpr>(mul.getRHS());
+  if (!dim || !k || k.getValue() < 2 ||
+      ShapedType::isDynamic(ranges[dim.getPosition()]) ||
+      (ranges[dim.getPosition()] - 1) * k.getValue() >= size)
+    return std::nullopt;
+  return std::make_pair(dim.getPosition(), k.getValue());
+}
+
 /// `op` reading each operand through a rank-reducing subview without the
 /// dimensions its maps index at constant 0 (what linalg::dropUnitDims
-/// leaves of a buffer's unit dimensions): maps of plain loops, which the
-/// vectorizer takes. `op` itself when an operand is not static or a
-/// dimension indexed at a constant is not of size 1 (an SSE filter
-/// gradient's tile once crashed the compiler here).
+/// leaves of a buffer's unit dimensions), and with a dimension read at a
+/// step (`d * 2`) as a strided one (`d`): maps of plain loops, which the
+/// vectorizer takes. A strided convolution's channels-last tile then
+/// broadcasts its rows' values from every other position. `op` itself when an
+/// operand is not static or a dimension indexed at a constant is not of size 1
+/// (an SSE filter gradient's tile once crashed the compiler here).
 linalg::GenericOp sinter::withoutUnitOperandDims(linalg::GenericOp op,
                                                  RewriterBase &rewriter) {
   for (OpOperand &operand : op->getOpOperands()) {
@@ -143,6 +163,7 @@ linalg::GenericOp sinter::withoutUnitOperandDims(linalg::GenericOp op,
       if (isa<AffineConstantExpr>(e) && type.getDimSize(r) != 1)
         return op;
   }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<Value> operands;
   SmallVector<AffineMap> maps;
   rewriter.setInsertionPoint(op);
@@ -154,6 +175,13 @@ linalg::GenericOp sinter::withoutUnitOperandDims(linalg::GenericOp op,
     SmallVector<OpFoldResult> offsets, sizes, strides;
     for (auto [r, e] : llvm::enumerate(map.getResults())) {
       offsets.push_back(rewriter.getIndexAttr(0));
+      if (auto step = stepOf(e, ranges, type.getDimSize(r))) {
+        strides.push_back(rewriter.getIndexAttr(step->second));
+        sizes.push_back(rewriter.getIndexAttr(ranges[step->first]));
+        kept.push_back(getAffineDimExpr(step->first, op.getContext()));
+        shape.push_back(ranges[step->first]);
+        continue;
+      }
       strides.push_back(rewriter.getIndexAttr(1));
       sizes.push_back(rewriter.getIndexAttr(type.getDimSize(r)));
       if (isa<AffineConstantExpr>(e))

@@ -34,7 +34,8 @@ mlir::linalg::GenericOp inputsRowsFirst(mlir::linalg::GenericOp op,
                                         mlir::RewriterBase &rewriter);
 
 /// `op` reading each operand through a rank-reducing subview without the
-/// dimensions its maps index at constant 0, or `op` itself.
+/// dimensions its maps index at constant 0 (and a dimension read at a
+/// step through a strided one), or `op` itself.
 mlir::linalg::GenericOp withoutUnitOperandDims(mlir::linalg::GenericOp op,
                                                mlir::RewriterBase &rewriter);
 

@@ -10,17 +10,19 @@
 //     stride steps and padded by the window, and each input element sums
 //     the flipped window over it. No atomics, and each sum has one fixed
 //     order.
-// Ungrouped strided convolutions, and pointwise ones with at least
-// kIm2colMinChannels input channels (asProduct), and their filter
-// gradients, copy the windows into the rows of a matrix (im2col; a
-// pointwise one's rows are its input) and become one matmul each, which
-// sinter-tile-contractions register-tiles. The others keep the window maps:
+// Ungrouped pointwise convolutions with at least kIm2colMinChannels input
+// channels, and strided ones with filters too large for their gradient's
+// partial sums (asProduct), and their filter gradients, copy the windows
+// into the rows of a matrix (im2col; a pointwise one's rows are its input)
+// and become one matmul each, which sinter-tile-contractions
+// register-tiles. The others keep the window maps:
 // groups become an explicit dimension, channels [.., C] viewed as [.., G, C/G]
 // with tensor.expand_shape. With fewer channels than positions in a row, the
 // convolution, its input gradient and its filter gradient run channels
 // first, the vectors along the rows of positions.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Transforms/ParallelLoopUtils.h"
 #include "compiler/Transforms/WindowLowering.h"
 #include "dialects/Sinter/IR/SinterDialect.h"
 
@@ -33,7 +35,7 @@ using namespace sinter::lowering;
 
 /// Input channels from which a convolution copied its windows into rows
 /// (im2col) and ran as a matmul, and from which a pointwise one still does
-/// (a strided one at any channels: asProduct). With fewer, the copy
+/// (asProduct). With fewer, the copy
 /// (KH*KW*C floats per output position, written for the whole batch and
 /// read back by the product and the filter gradient) costs more than the
 /// matmul's better tiles save: lenet (1 and 6 input channels) ran 20-25 %
@@ -103,26 +105,37 @@ struct Conv {
         outPerGroup(filter.getDimSize(3) / op.getGroups()) {}
 };
 
-/// Whether `c` runs as im2col rows · filter: ungrouped, and strided (a
-/// window tile reads its rows as one vector only at stride 1: strided
-/// windows are plain loops; as im2col, 3x3 at stride 2 of 3 channels at
-/// 32x32 into 32 ran 2.9 -> 2.5 ms a step, of 16 channels 2.4 -> 1.8, of 8
-/// and 24 channels 5.8 -> 3.4) or pointwise of kIm2colMinChannels or more
-/// (a 1x1 window without pads: the rows are the input's positions, no
-/// copy). Other windows take window tiles at any channels,
-/// faster than the copy and the product since sinter-tile-contractions
-/// sums their filter gradients over blocks of images and runs their taps
-/// outside an image's tiles. 3x3 at two threads, im2col -> window tiles:
-/// 64 -> 64 channels at 32x32 49 -> 28 ms a step, 128 at 16x16 31 -> 24,
-/// 5x5 of 48 -> 64 at 24x24 37 -> 22, 40 at 20x20 17 -> 12, 96 at 14x14
-/// 31 -> 21, 192 at 12x12 40 -> 30, 256 at 16x16 76 -> 48, 256 at 8x8
-/// 36 -> 25; bench/run --convs k1-mix (60 of 100 channels) 62 -> 39.
+/// Whether `c` runs as im2col rows · filter: ungrouped, and pointwise of
+/// kIm2colMinChannels or more (a 1x1 window without pads: the rows are the
+/// input's positions, no copy), or strided with a filter whose gradient
+/// would not sum the batch in parts (kWindowPartialBytes): window tiles
+/// then sum it a parallel region per block of images, and a 3x3 at stride
+/// 2 of 128 -> 256 channels at 16x16 ran 4 % slower a step than im2col on
+/// two threads. Other windows take window tiles at any channels and
+/// stride, faster than the copy and the product since
+/// sinter-tile-contractions sums their filter gradients over blocks of
+/// images and runs their taps outside an image's tiles. 3x3 at two
+/// threads, im2col -> window tiles: 64 -> 64 channels at 32x32 49 -> 28 ms
+/// a step, 128 at 16x16 31 -> 24, 5x5 of 48 -> 64 at 24x24 37 -> 22, 40 at
+/// 20x20 17 -> 12, 96 at 14x14 31 -> 21, 192 at 12x12 40 -> 30, 256 at
+/// 16x16 76 -> 48, 256 at 8x8 36 -> 25; bench/run --convs k1-mix (60 of
+/// 100 channels) 62 -> 39. Strided (a channels-last tile broadcasts its
+/// rows' values at any step; the im2col copy of every window was written
+/// for the whole batch and read back twice), a step's ratio: 3x3 at stride
+/// 2, 3 -> 32 channels at 32x32 0.92, 16 -> 16 0.75, 8 -> 24 -> 24 0.68,
+/// 64 -> 128 0.94, 128 -> 128 at 16x16 0.98; 7x7 of 3 -> 64 at 64x64 0.71;
+/// 1x1 of 64 -> 128 0.96; bench/run --convs strided 0.92.
 bool asProduct(const Conv &c) {
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   bool strided = h.stride > 1 || w.stride > 1;
   bool pointwise = c.kh == 1 && c.kw == 1 && !c.sweep.padded();
-  return c.groups == 1 &&
-         (strided || (pointwise && c.inPerGroup >= kIm2colMinChannels));
+  int64_t filterBytes =
+      c.kh * c.kw * c.inPerGroup * c.groups * c.outPerGroup * sizeof(float);
+  if (c.groups != 1)
+    return false;
+  if (strided)
+    return kBatchParts * filterBytes > kWindowPartialBytes;
+  return pointwise && c.inPerGroup >= kIm2colMinChannels;
 }
 
 /// The nest conv2d and its input gradient share: iteration (n, i, j, g, a,

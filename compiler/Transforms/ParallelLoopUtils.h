@@ -31,6 +31,15 @@ constexpr int64_t kMinParallelTrips = 16;
 /// parts = 16 / iterations).
 constexpr int64_t kBatchParts = 16;
 
+/// A window contraction's sum over the batch (a convolution's filter
+/// gradient) runs in kBatchParts parts side by side when that many partial
+/// results take at most this: each thread then reads only its parts'
+/// images, and the parts run in one parallel region, not one per block of
+/// images (a region each ran 64 times a step for cifar-small's 32 -> 64
+/// gradient of 72 KiB, under the 1 MiB this was: its step 3-4 % slower on
+/// two threads; a 3x3 of 128 -> 128 at stride 2, 590 KiB, 8 % slower).
+constexpr int64_t kWindowPartialBytes = 16 * 1024 * 1024;
+
 /// The terms [begin, end) of `total` that part `part` of `parts` sums,
 /// from part * total / parts to (part + 1) * total / parts: parts differ
 /// by at most one term (600 as 300 and 300, not 256 and 344), and the last

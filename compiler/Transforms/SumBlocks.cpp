@@ -51,12 +51,6 @@ bool sumInBlocks(int64_t terms) {
 /// 1 MiB ran alike on the Xeon's 2 MiB).
 constexpr int64_t kWindowBlockBytes = 256 * 1024;
 
-/// A window contraction's sum runs in kBatchParts parts of the batch side
-/// by side (windowSumInParts) when that many partial results take at most
-/// this: each thread then reads only its parts' images, and the parts run
-/// in one parallel region, not one per block of images.
-constexpr int64_t kWindowPartialBytes = 1024 * 1024;
-
 /// Result columns a block of a product beyond L2 takes (blockTheColumns).
 constexpr int64_t kColumnBlock = 256;
 

@@ -441,10 +441,12 @@ std::optional<TilePlan> sinter::planFor(linalg::GenericOp op, int64_t tileM,
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
   TilePlan plan;
   plan.window = !linalg::isaContractionOpInterface(op);
-  // A window tile reads its rows as one strided vector: a row step of one
-  // in every input (a strided convolution's forward windows are not, and
-  // stay plain loops).
-  if (plan.window && row && !unitStepIn(op, *row))
+  // A window tile that loads its rows as vectors (channels first) needs a
+  // row step of one in every input; channels last, each row is a
+  // broadcast value, at any step (a strided convolution's forward
+  // windows: withoutUnitOperandDims).
+  if (plan.window && row && !unitStepIn(op, *row) &&
+      readWithColumns(op, *row, col.getPosition()))
     return std::nullopt;
   plan.sizes.assign(ranges.size(), 1);
   // Outer loops over the other result dimensions, then rows, columns, and

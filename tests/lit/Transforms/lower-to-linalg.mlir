@@ -237,33 +237,34 @@ func.func @conv(%x: tensor<?x8x8x2xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x4x
 
 // -----
 
-// Ungrouped strided convolution with 32 input channels or more: the windows
-// become the rows of a matrix (im2col, [N*OH*OW, KH*KW*C]) and the convolution
-// one matmul with the filter viewed as [KH*KW*C, O]; the filter gradient
-// is windowsᵀ · grad.
+// Ungrouped and strided with a filter whose gradient would not sum the
+// batch in parts (16 partial results of 1152 x 256 floats, over 16 MiB):
+// the windows become the rows of a matrix (im2col, [N*OH*OW, KH*KW*C]) and
+// the convolution one matmul with the filter viewed as [KH*KW*C, O]; the
+// filter gradient is windowsᵀ · grad.
 // CHECK-DAG: #[[WIN:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
 // CHECK-DAG: #[[ID6:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-LABEL: func.func @conv_as_matmul
-// CHECK: %[[P:.*]] = tensor.insert_slice %arg0 into {{.*}} : tensor<?x8x8x32xf32> into tensor<?x9x9x32xf32>
-// CHECK: %[[W:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #[[ID6]]], {{.*}}} ins(%[[P]] : tensor<?x9x9x32xf32>) outs(%{{.*}} : tensor<?x4x4x3x3x32xf32>)
-// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<?x4x4x3x3x32xf32> into tensor<?x288xf32>
-// CHECK: %[[F:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<3x3x32x4xf32> into tensor<288x4xf32>
-// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[ROWS]], %[[F]] : tensor<?x288xf32>, tensor<288x4xf32>)
-// CHECK: tensor.expand_shape %[[Y]] {{\[\[}}0, 1, 2], [3]] {{.*}} : tensor<?x4xf32> into tensor<?x4x4x4xf32>
+// CHECK: %[[P:.*]] = tensor.insert_slice %arg0 into {{.*}} : tensor<?x8x8x128xf32> into tensor<?x9x9x128xf32>
+// CHECK: %[[W:.*]] = linalg.generic {indexing_maps = [#[[WIN]], #[[ID6]]], {{.*}}} ins(%[[P]] : tensor<?x9x9x128xf32>) outs(%{{.*}} : tensor<?x4x4x3x3x128xf32>)
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %[[W]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<?x4x4x3x3x128xf32> into tensor<?x1152xf32>
+// CHECK: %[[F:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<3x3x128x256xf32> into tensor<1152x256xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[ROWS]], %[[F]] : tensor<?x1152xf32>, tensor<1152x256xf32>)
+// CHECK: tensor.expand_shape %[[Y]] {{\[\[}}0, 1, 2], [3]] {{.*}} : tensor<?x256xf32> into tensor<?x4x4x256xf32>
 // CHECK-LABEL: func.func @conv_filter_grad_as_matmul
-// CHECK: %[[ROWS2:.*]] = tensor.collapse_shape {{.*}} into tensor<?x288xf32>
-// CHECK: %[[G:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<?x4x4x4xf32> into tensor<?x4xf32>
-// CHECK: %[[DW:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[ROWS2]], %[[G]] : tensor<?x288xf32>, tensor<?x4xf32>)
-// CHECK: tensor.expand_shape %[[DW]] {{\[\[}}0, 1, 2], [3]] {{.*}} : tensor<288x4xf32> into tensor<3x3x32x4xf32>
-func.func @conv_as_matmul(%x: tensor<?x8x8x32xf32>, %w: tensor<3x3x32x4xf32>) -> tensor<?x4x4x4xf32> {
+// CHECK: %[[ROWS2:.*]] = tensor.collapse_shape {{.*}} into tensor<?x1152xf32>
+// CHECK: %[[G:.*]] = tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<?x4x4x256xf32> into tensor<?x256xf32>
+// CHECK: %[[DW:.*]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[ROWS2]], %[[G]] : tensor<?x1152xf32>, tensor<?x256xf32>)
+// CHECK: tensor.expand_shape %[[DW]] {{\[\[}}0, 1, 2], [3]] {{.*}} : tensor<1152x256xf32> into tensor<3x3x128x256xf32>
+func.func @conv_as_matmul(%x: tensor<?x8x8x128xf32>, %w: tensor<3x3x128x256xf32>) -> tensor<?x4x4x256xf32> {
   %0 = sinter.conv2d %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 1}
-      : tensor<?x8x8x32xf32>, tensor<3x3x32x4xf32> -> tensor<?x4x4x4xf32>
-  return %0 : tensor<?x4x4x4xf32>
+      : tensor<?x8x8x128xf32>, tensor<3x3x128x256xf32> -> tensor<?x4x4x256xf32>
+  return %0 : tensor<?x4x4x256xf32>
 }
-func.func @conv_filter_grad_as_matmul(%x: tensor<?x8x8x32xf32>, %g: tensor<?x4x4x4xf32>) -> tensor<3x3x32x4xf32> {
+func.func @conv_filter_grad_as_matmul(%x: tensor<?x8x8x128xf32>, %g: tensor<?x4x4x256xf32>) -> tensor<3x3x128x256xf32> {
   %0 = sinter.conv2d_filter_grad %x, %g {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 1}
-      : tensor<?x8x8x32xf32>, tensor<?x4x4x4xf32> -> tensor<3x3x32x4xf32>
-  return %0 : tensor<3x3x32x4xf32>
+      : tensor<?x8x8x128xf32>, tensor<?x4x4x256xf32> -> tensor<3x3x128x256xf32>
+  return %0 : tensor<3x3x128x256xf32>
 }
 
 // -----
@@ -330,15 +331,17 @@ func.func @pointwise_filter_grad(%x: tensor<?x6x6x32xf32>, %g: tensor<?x6x6x8xf3
 
 // -----
 
-// Strided, even a convolution of 2 input channels copies its windows
-// into rows (window tiles cannot read strided rows as vectors): im2col
-// [N*OH*OW, KH*KW*C] for the convolution and its filter gradient.
+// Strided with a smaller filter: window maps at the stride, channels last
+// (a tile broadcasts its rows' values from every other position), the
+// filter gradient likewise; no im2col copy.
+// CHECK-DAG: #[[XS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 * 2 + d4, d2 * 2 + d5, d3, d6)>
+// CHECK-DAG: #[[XG:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5, d6)>
 // CHECK-LABEL: func.func @conv_few_channels
-// CHECK: %[[ROWS:.*]] = tensor.collapse_shape {{.*}} into tensor<?x18xf32>
-// CHECK: linalg.generic {{.*}} ins(%[[ROWS]], %{{.*}} : tensor<?x18xf32>, tensor<18x4xf32>)
+// CHECK-NOT: tensor.collapse_shape {{.*}}x18xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[XS]], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x9x9x1x2xf32>, tensor<3x3x2x1x4xf32>) outs(%{{.*}} : tensor<?x4x4x1x4xf32>)
 // CHECK-LABEL: func.func @conv_filter_grad_few_channels
-// CHECK: %[[ROWS2:.*]] = tensor.collapse_shape {{.*}} into tensor<?x18xf32>
-// CHECK: linalg.generic {{.*}} ins(%[[ROWS2]], %{{.*}} : tensor<?x18xf32>, tensor<?x4xf32>)
+// CHECK-NOT: tensor.collapse_shape {{.*}}x18xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[XG]], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x9x9x1x2xf32>, tensor<?x4x4x1x4xf32>) outs(%{{.*}} : tensor<3x3x2x1x4xf32>)
 func.func @conv_few_channels(%x: tensor<?x8x8x2xf32>, %w: tensor<3x3x2x4xf32>) -> tensor<?x4x4x4xf32> {
   %0 = sinter.conv2d %x, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 1}
       : tensor<?x8x8x2xf32>, tensor<3x3x2x4xf32> -> tensor<?x4x4x4xf32>

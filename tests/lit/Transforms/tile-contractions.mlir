@@ -764,12 +764,13 @@ func.func @filter_grad_few_tiles(%x: memref<?x18x18x1x3xf32>, %g: memref<?x16x16
 
 // -----
 
-// A zeroed filter gradient whose 16 partial results fit in 1 MiB (41 KiB
+// A zeroed filter gradient whose 16 partial results fit in 16 MiB (41 KiB
 // each) sums the batch in 16 parts side by side, one parallel region in
 // all: part p sums images [p * n / 16, (p + 1) * n / 16) in blocks of 3
 // into its partial result (its first block's tiles start from zeros in
 // registers; an empty part, fewer images than parts, zeroes it whole),
-// then the parts are added in order. One of 590 KiB stays in blocks of images.
+// then the parts are added in order. One of 2.25 MiB stays in blocks of
+// images.
 // CHECK-LABEL: func.func @filter_grad_parts
 // CHECK: %[[N:.*]] = memref.dim %arg0, %c0
 // CHECK: %[[PARTIAL:.*]] = memref.alloc() {{.*}} : memref<16x3x3x24x1x48xf32>
@@ -797,7 +798,7 @@ func.func @filter_grad_few_tiles(%x: memref<?x18x18x1x3xf32>, %g: memref<?x16x16
 // CHECK: linalg.generic {{.*}} outs(%arg2 : memref<3x3x24x1x48xf32>)
 // CHECK-LABEL: func.func @filter_grad_large
 // CHECK-NOT: memref<16x
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c3 {
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1 {
 // CHECK-NOT: memref<16x
 // CHECK: return
 #wx = affine_map<(n, i, j, a, b, g, c, o) -> (n, i + a, j + b, g, c)>
@@ -815,11 +816,11 @@ func.func @filter_grad_parts(%x: memref<?x18x18x1x24xf32>, %g: memref<?x16x16x1x
   }
   return
 }
-func.func @filter_grad_large(%x: memref<?x10x10x1x128xf32>, %g: memref<?x8x8x1x128xf32>, %dw: memref<3x3x128x1x128xf32>) {
+func.func @filter_grad_large(%x: memref<?x10x10x1x256xf32>, %g: memref<?x8x8x1x256xf32>, %dw: memref<3x3x256x1x256xf32>) {
   %zero = arith.constant 0.0 : f32
-  linalg.fill ins(%zero : f32) outs(%dw : memref<3x3x128x1x128xf32>)
+  linalg.fill ins(%zero : f32) outs(%dw : memref<3x3x256x1x256xf32>)
   linalg.generic {indexing_maps = [#wx, #wg, #wp], iterator_types = ["reduction", "reduction", "reduction", "parallel", "parallel", "parallel", "parallel", "parallel"]}
-    ins(%x, %g : memref<?x10x10x1x128xf32>, memref<?x8x8x1x128xf32>) outs(%dw : memref<3x3x128x1x128xf32>) {
+    ins(%x, %g : memref<?x10x10x1x256xf32>, memref<?x8x8x1x256xf32>) outs(%dw : memref<3x3x256x1x256xf32>) {
   ^bb0(%u: f32, %v: f32, %acc: f32):
     %0 = arith.mulf %u, %v : f32
     %1 = arith.addf %acc, %0 : f32
@@ -859,12 +860,18 @@ func.func @one_column_edge(%x: memref<?x11x11x26xf32>, %f: memref<1x1x26x57xf32>
 
 // -----
 
-// A window read at stride 2 along the rows (a strided convolution) cannot
-// load a tile's rows as one vector: the op is left to plain loops.
+// A window read at stride 2 along its rows (a strided convolution,
+// channels last): each row is a broadcast value, at any step. The tile
+// reads its rows' values at every other position (its taps unrolled: the
+// third reads the first's positions a row on), as one FMA of 8 x 16.
+// CHECK-DAG: #[[STEP:.*]] = affine_map<(d0) -> (d0 * 2 + 2)>
 // CHECK-LABEL: func.func @strided_window
-// CHECK-NOT: scf.for
-// CHECK-NOT: vector.
-// CHECK: linalg.generic
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args
+// CHECK: %[[ROW:.*]] = affine.apply #[[STEP]](%{{.*}})
+// CHECK: memref.load %arg0[%{{.*}}, %[[ROW]], %{{.*}}] : memref<?x33x4xf32>
+// CHECK: vector.fma {{.*}} : vector<8x16xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
 #x = affine_map<(n, j, b, o, c) -> (n, j * 2 + b, o)>
 #f = affine_map<(n, j, b, o, c) -> (b, o, c)>
 #y = affine_map<(n, j, b, o, c) -> (n, j, c)>
@@ -2003,6 +2010,28 @@ func.func @filter_grad_broadcast_reads(%x: memref<?x6x6x1x8xf32>, %g: memref<?x4
     ins(%x, %g : memref<?x6x6x1x8xf32>, memref<?x4x4x1x16xf32>) outs(%dw : memref<3x3x8x1x16xf32>) {
   ^bb0(%p: f32, %q: f32, %acc: f32):
     %0 = arith.mulf %p, %q : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+// Rows that an input loads with the columns (as vectors) at stride 2 are
+// left to plain loops.
+// CHECK-LABEL: func.func @strided_rows_with_columns
+// CHECK-NOT: scf.for
+// CHECK-NOT: vector.
+// CHECK: linalg.generic
+#x = affine_map<(n, j, b, c) -> (n, j * 2 + b, c)>
+#f = affine_map<(n, j, b, c) -> (b, c)>
+#y = affine_map<(n, j, b, c) -> (n, j, c)>
+func.func @strided_rows_with_columns(%x: memref<?x33x16xf32>, %f: memref<3x16xf32>, %y: memref<?x16x16xf32>) {
+  linalg.generic {indexing_maps = [#x, #f, #y], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+    ins(%x, %f : memref<?x33x16xf32>, memref<3x16xf32>) outs(%y : memref<?x16x16xf32>) {
+  ^bb0(%a: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %a, %w : f32
     %1 = arith.addf %acc, %0 : f32
     linalg.yield %1 : f32
   }
