@@ -121,10 +121,11 @@ struct Conv {
 /// 16x16 76 -> 48, 256 at 8x8 36 -> 25; bench/run --convs k1-mix (60 of
 /// 100 channels) 62 -> 39. Strided (a channels-last tile broadcasts its
 /// rows' values at any step; the im2col copy of every window was written
-/// for the whole batch and read back twice), a step's ratio: 3x3 at stride
-/// 2, 3 -> 32 channels at 32x32 0.92, 16 -> 16 0.75, 8 -> 24 -> 24 0.68,
-/// 64 -> 128 0.94, 128 -> 128 at 16x16 0.98; 7x7 of 3 -> 64 at 64x64 0.71;
-/// 1x1 of 64 -> 128 0.96; bench/run --convs strided 0.92.
+/// for the whole batch and read back twice), a step's time over im2col's
+/// on two threads: 3x3 at stride 2, 3 -> 32 channels at 32x32 0.94, 16 ->
+/// 16 0.81, 8 -> 24 -> 24 0.72, 64 -> 128 0.89, 128 -> 128 at 16x16
+/// 0.98-1.00; 7x7 of 3 -> 64 at 64x64 0.73; 5x5 of 32 -> 48 at 28x28 0.95;
+/// 1x1 of 64 -> 128 0.96; bench/run --convs strided 0.92-0.94.
 bool asProduct(const Conv &c) {
   const WindowDim &h = c.sweep.dim[0], &w = c.sweep.dim[1];
   bool strided = h.stride > 1 || w.stride > 1;

@@ -36,8 +36,8 @@ constexpr int64_t kBatchParts = 16;
 /// results take at most this: each thread then reads only its parts'
 /// images, and the parts run in one parallel region, not one per block of
 /// images (a region each ran 64 times a step for cifar-small's 32 -> 64
-/// gradient of 72 KiB, under the 1 MiB this was: its step 3-4 % slower on
-/// two threads; a 3x3 of 128 -> 128 at stride 2, 590 KiB, 8 % slower).
+/// gradient of 72 KiB under the 1 MiB this was: its step 0.93-1.00 of that
+/// on two threads; a strided 3x3 of 128 -> 128, 590 KiB, 0.93).
 constexpr int64_t kWindowPartialBytes = 16 * 1024 * 1024;
 
 /// The terms [begin, end) of `total` that part `part` of `parts` sums,
