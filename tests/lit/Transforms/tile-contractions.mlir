@@ -417,11 +417,17 @@ func.func @window_wide_columns(%g: memref<?x22x22x60xf32>, %f: memref<3x3x60x100
 
 // -----
 
-// A window contraction into 60 columns (k1-mix's forward convolution,
-// taps outside the image's tiles): split by its columns into 32, in tiles
-// of two registers, and 28, in tiles of one (16 and 12), each part shaped
-// on its own and each zeroed just before its taps.
+// A window contraction into 60 columns (k1-mix's forward convolution):
+// split by its columns into 32, in tiles of two registers, and 28, in
+// tiles of one (16 and 12), each part shaped on its own. Over 40 channels
+// its taps stay inside the tiles; over 1200 (a filter part over 1 MiB)
+// they run outside the image's tiles, each part zeroed just before them.
 // CHECK-LABEL: func.func @window_wide_edge(
+// CHECK-NOT: linalg.fill
+// CHECK: vector.fma {{.*}} : vector<8x32xf32>
+// CHECK: vector.fma {{.*}} : vector<2x8x16xf32>
+// CHECK: vector.fma {{.*}} : vector<2x8x12xf32>
+// CHECK-LABEL: func.func @window_wide_edge_taps_outside(
 // CHECK: memref.subview %arg2[%{{.*}}, 0, 0, 0] [1, 8, 8, 32]
 // CHECK-NEXT: linalg.fill
 // CHECK: vector.fma {{.*}} : vector<8x32xf32>
@@ -433,28 +439,7 @@ func.func @window_wide_columns(%g: memref<?x22x22x60xf32>, %f: memref<3x3x60x100
 #we_g = affine_map<(n, i, j, a, b, o, c) -> (n, i + a, j + b, o)>
 #we_f = affine_map<(n, i, j, a, b, o, c) -> (a, b, o, c)>
 #we_dx = affine_map<(n, i, j, a, b, o, c) -> (n, i, j, c)>
-func.func @window_wide_edge(%g: memref<?x10x10x256xf32>, %f: memref<3x3x256x60xf32>, %dx: memref<?x8x8x60xf32>) {
-  %zero = arith.constant 0.0 : f32
-  linalg.fill ins(%zero : f32) outs(%dx : memref<?x8x8x60xf32>)
-  linalg.generic {indexing_maps = [#we_g, #we_f, #we_dx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
-    ins(%g, %f : memref<?x10x10x256xf32>, memref<3x3x256x60xf32>) outs(%dx : memref<?x8x8x60xf32>) {
-  ^bb0(%x: f32, %w: f32, %acc: f32):
-    %0 = arith.mulf %x, %w : f32
-    %1 = arith.addf %acc, %0 : f32
-    linalg.yield %1 : f32
-  }
-  return
-}
-
-// The same over 40 channels: tiles of 16 keep their taps inside (23 KiB of
-// filter rows), tiles of 32 would not (46 KiB), so the columns stay one op
-// in tiles of one register.
-// CHECK-LABEL: func.func @window_wide_edge_taps_inside(
-// CHECK-NOT: x32xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16
-// CHECK: vector.fma {{.*}} : vector<2x8x16xf32>
-// CHECK: vector.fma {{.*}} : vector<2x8x12xf32>
-func.func @window_wide_edge_taps_inside(%g: memref<?x10x10x40xf32>, %f: memref<3x3x40x60xf32>, %dx: memref<?x8x8x60xf32>) {
+func.func @window_wide_edge(%g: memref<?x10x10x40xf32>, %f: memref<3x3x40x60xf32>, %dx: memref<?x8x8x60xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%dx : memref<?x8x8x60xf32>)
   linalg.generic {indexing_maps = [#we_g, #we_f, #we_dx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
@@ -466,14 +451,26 @@ func.func @window_wide_edge_taps_inside(%g: memref<?x10x10x40xf32>, %f: memref<3
   }
   return
 }
+func.func @window_wide_edge_taps_outside(%g: memref<?x10x10x1200xf32>, %f: memref<3x3x1200x60xf32>, %dx: memref<?x8x8x60xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dx : memref<?x8x8x60xf32>)
+  linalg.generic {indexing_maps = [#we_g, #we_f, #we_dx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
+    ins(%g, %f : memref<?x10x10x1200xf32>, memref<3x3x1200x60xf32>) outs(%dx : memref<?x8x8x60xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %0 = arith.mulf %x, %w : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
 
 // -----
 
-// A window contraction over images whose tiles would each read 288 KiB of
-// filter rows (3x3 taps of 256 channels for 32 columns): the taps run
-// outside the image's tiles, each tile summing one tap's 256 channels, the
-// filter rows of a tap (32 KiB) staying in L1 across the tiles; each
-// image's result is zeroed just before its taps.
+// A window contraction over images whose filter does not stay in L2 (3x3
+// taps of 512 channels into 64: 1.1 MiB): the taps run outside the
+// image's tiles, each tile summing one tap's 512 channels, the filter rows
+// of a tap for a column tile (64 KiB) staying in cache across the tiles;
+// each image's result is zeroed just before its taps.
 // CHECK-LABEL: func.func @taps_outside
 // CHECK-NOT: linalg.fill
 // CHECK: scf.parallel (%[[N:.*]]) =
@@ -484,17 +481,17 @@ func.func @window_wide_edge_taps_inside(%g: memref<?x10x10x40xf32>, %f: memref<3
 // CHECK: scf.for %[[I:.*]] = %c0 to %c8 step %c1 {
 // CHECK: scf.for %[[J:.*]] = %c0 to %c64 step %c32 {
 // CHECK: %[[ACC:.*]] = vector.transfer_read %arg2[%[[N]], %[[I]], %c0, %[[J]]]{{.*}} vector<8x32xf32>
-// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args(%{{.*}} = %[[ACC]])
+// CHECK: scf.for %{{.*}} = %c0 to %c512 step %c1 iter_args(%{{.*}} = %[[ACC]])
 // CHECK: vector.fma {{.*}} : vector<8x32xf32>
 // CHECK: vector.transfer_write {{.*}}, %arg2[%[[N]], %[[I]], %c0, %[[J]]]
 #tg = affine_map<(n, i, j, a, b, o, c) -> (n, i + a, j + b, o)>
 #tf = affine_map<(n, i, j, a, b, o, c) -> (a, b, o, c)>
 #tdx = affine_map<(n, i, j, a, b, o, c) -> (n, i, j, c)>
-func.func @taps_outside(%g: memref<?x10x10x256xf32>, %f: memref<3x3x256x64xf32>, %dx: memref<?x8x8x64xf32>) {
+func.func @taps_outside(%g: memref<?x10x10x512xf32>, %f: memref<3x3x512x64xf32>, %dx: memref<?x8x8x64xf32>) {
   %zero = arith.constant 0.0 : f32
   linalg.fill ins(%zero : f32) outs(%dx : memref<?x8x8x64xf32>)
   linalg.generic {indexing_maps = [#tg, #tf, #tdx], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]}
-    ins(%g, %f : memref<?x10x10x256xf32>, memref<3x3x256x64xf32>) outs(%dx : memref<?x8x8x64xf32>) {
+    ins(%g, %f : memref<?x10x10x512xf32>, memref<3x3x512x64xf32>) outs(%dx : memref<?x8x8x64xf32>) {
   ^bb0(%x: f32, %w: f32, %acc: f32):
     %0 = arith.mulf %x, %w : f32
     %1 = arith.addf %acc, %0 : f32
