@@ -114,7 +114,7 @@ struct Conv {
 /// two threads. Other windows take window tiles at any channels and
 /// stride, faster than the copy and the product since
 /// sinter-tile-contractions sums their filter gradients over blocks of
-/// images and runs their taps outside an image's tiles. 3x3 at two
+/// images and runs a large filter's taps outside an image's tiles. 3x3 at two
 /// threads, im2col -> window tiles: 64 -> 64 channels at 32x32 49 -> 28 ms
 /// a step, 128 at 16x16 31 -> 24, 5x5 of 48 -> 64 at 24x24 37 -> 22, 40 at
 /// 20x20 17 -> 12, 96 at 14x14 31 -> 21, 192 at 12x12 40 -> 30, 256 at

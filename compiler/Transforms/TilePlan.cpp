@@ -219,8 +219,8 @@ constexpr int64_t kInsideFilterBytes = 1024 * 1024;
 /// the channels stay inside the tiles) just inside its first loop when
 /// that is over the batch (parallel, of dynamic size) and the operand the
 /// batch does not index (the filter) is over kInsideFilterBytes: for each
-/// tap, every tile of an image adds that tap's
-/// terms. The filter's rows of one tap for a column tile (256 channels x
+/// tap, every tile of an image adds that tap's terms. The filter's rows of
+/// one tap for a column tile (256 channels x
 /// 32 columns: 32 KiB) then stay in L1 across the image's tiles, where
 /// each tile read all taps' rows from L2 (3x3 of 256 channels: 288 KiB).
 /// Each element sums its terms in the same order. A 3x3 convolution of
