@@ -108,7 +108,7 @@ struct Conv {
 /// Whether `c` runs as im2col rows · filter: ungrouped, and pointwise of
 /// kIm2colMinChannels or more (a 1x1 window without pads: the rows are the
 /// input's positions, no copy), or strided with a filter whose gradient
-/// would not sum the batch in parts (kWindowPartialBytes): window tiles
+/// would not sum the batch in parts (batchSumFitsParts): window tiles
 /// then sum it a parallel region per block of images, and a 3x3 at stride
 /// 2 of 128 -> 256 channels at 16x16 ran 4 % slower a step than im2col on
 /// two threads. Other windows take window tiles at any channels and
@@ -135,7 +135,7 @@ bool asProduct(const Conv &c) {
   if (c.groups != 1)
     return false;
   if (strided)
-    return kBatchParts * filterBytes > kWindowPartialBytes;
+    return !batchSumFitsParts(filterBytes);
   return pointwise && c.inPerGroup >= kIm2colMinChannels;
 }
 

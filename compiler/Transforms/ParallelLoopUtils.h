@@ -40,6 +40,14 @@ constexpr int64_t kBatchParts = 16;
 /// on two threads; a strided 3x3 of 128 -> 128, 590 KiB, 0.93).
 constexpr int64_t kWindowPartialBytes = 16 * 1024 * 1024;
 
+/// Whether a window sum over the batch whose result takes `resultBytes`
+/// runs in kBatchParts parts (kWindowPartialBytes): sinter-tile-contractions
+/// sums it so, and sinter-lower-to-linalg keeps a strided convolution as
+/// im2col where its filter gradient would not.
+inline bool batchSumFitsParts(int64_t resultBytes) {
+  return kBatchParts * resultBytes <= kWindowPartialBytes;
+}
+
 /// The terms [begin, end) of `total` that part `part` of `parts` sums,
 /// from part * total / parts to (part + 1) * total / parts: parts differ
 /// by at most one term (600 as 300 and 300, not 256 and 344), and the last

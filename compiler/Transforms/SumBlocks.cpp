@@ -427,9 +427,8 @@ ContractionTiler::blockTheWindowSum(linalg::GenericOp op, const TilePlan &plan,
   Value block = rewriter.create<arith::ConstantIndexOp>(loc, images);
   auto resultType = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType());
   if (fill && !fill.guard && resultType.hasStaticShape() &&
-      kBatchParts * resultType.getNumElements() *
-              (resultType.getElementTypeBitWidth() / 8) <=
-          kWindowPartialBytes) {
+      batchSumFitsParts(resultType.getNumElements() *
+                        (resultType.getElementTypeBitWidth() / 8))) {
     linalg::GenericOp mine = windowSumInParts(op, fill, total, block, rewriter);
     rewriter.eraseOp(fill.op());
     rewriter.eraseOp(op);
