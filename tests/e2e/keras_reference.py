@@ -83,20 +83,26 @@ class PoolRouting:
     MaxPooling2D layer's name to windows (n, c, oh, ow) whose output is
     their runner-up, so that the gradient goes there; `inputs` collects
     each max pool's padded NCHW input, window and strides as the forward
-    sees them."""
+    sees them, `grads` the gradient that reaches each pool's output (NCHW)
+    when the forward's loss is differentiated."""
 
     def __init__(self, flips=None):
         self.flips = flips or {}
         self.inputs = {}
+        self.grads = {}
 
     def pool(self, name, x, window, strides):
         self.inputs[name] = (x.detach(), window, strides)
         if name not in self.flips:
-            return F.max_pool2d(x, window, strides)
-        out, at = F.max_pool2d(x, window, strides, return_indices=True)
-        for n, c, oh, ow in self.flips[name]:
-            at[n, c, oh, ow] = runner_up(x[n, c].detach(), window, strides, oh, ow)
-        return x.flatten(2).gather(2, at.flatten(2)).view_as(out)
+            out = F.max_pool2d(x, window, strides)
+        else:
+            out, at = F.max_pool2d(x, window, strides, return_indices=True)
+            for n, c, oh, ow in self.flips[name]:
+                at[n, c, oh, ow] = runner_up(x[n, c].detach(), window, strides, oh, ow)
+            out = x.flatten(2).gather(2, at.flatten(2)).view_as(out)
+        if out.requires_grad:
+            out.register_hook(lambda g: self.grads.__setitem__(name, g.detach()))
+        return out
 
 
 def pool_windows(x, window, strides):
@@ -105,19 +111,53 @@ def pool_windows(x, window, strides):
     return x.unfold(2, ph, sh).unfold(3, pw, sw).flatten(4)
 
 
-def near_ties(routing, bound=4e-6, most=4):
-    """The max-pool windows (layer, (n, c, oh, ow)) of a forward through
-    `routing` whose two largest values differ by less than `bound` relative
-    to the largest (at least 1): closer than the float32 rounding of the
-    sums before them, so float32 may pick either. The closest `most`."""
+def pool_motion(model_json, params, inputs, directions=4, step=1e-6):
+    """How each max pool's input moves with the parameters: {pool: [directions,
+    n, c, h, w]}, its derivative along `directions` random directions of all
+    parameters (a fixed seed), by central differences of the float64
+    forward in training mode (as `gradients`)."""
+    gen = torch.Generator().manual_seed(0)
+    xs = {k: torch.tensor(v, dtype=torch.float64) for k, v in inputs.items()}
+    base = {k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()}
+    motion = {}
+    for _ in range(directions):
+        towards = {k: torch.randn(p.shape, generator=gen, dtype=torch.float64)
+                   for k, p in base.items()}
+        ends = []
+        for sign in (step, -step):
+            seen = PoolRouting()
+            forward(model_json, {k: p + sign * towards[k] for k, p in base.items()}, xs,
+                    training=True, routing=seen)
+            ends.append(seen.inputs)
+        for name, (x, _, _) in ends[0].items():
+            motion.setdefault(name, []).append((x - ends[1][name][0]) / (2 * step))
+    return {name: torch.stack(m) for name, m in motion.items()}
+
+
+def near_ties(routing, motion, bound=4e-6, most=4):
+    """The max-pool windows (layer, (n, c, oh, ow)) of `routing` (a
+    PoolRouting that `gradients` ran through) whose two largest values
+    differ by less than `bound` relative to the largest (at least 1):
+    closer than the float32 rounding of the sums before them, so float32
+    may pick either. The `most` whose choice moves the parameters'
+    gradients the most: the window's gradient times how differently its two
+    values move with the parameters (`motion`, of pool_motion). Ties of a
+    saturated tanh (1 - 1e-9 against 1 - 1e-10) are many and move nothing;
+    a tie of 0.78 against 0.78 + 2e-6 moves a filter's gradient by 1 %.
+    Ties that move nothing at all are left out: they explain nothing."""
     found = []
     for name, (x, window, strides) in routing.inputs.items():
         if window[0] * window[1] < 2:
             continue
-        top = pool_windows(x, window, strides).topk(2, dim=-1).values
-        gap = (top[..., 0] - top[..., 1]) / top[..., 0].abs().clamp(min=1)
-        for at in (gap < bound).nonzero().tolist():
-            found.append((float(gap[tuple(at)]), name, tuple(at)))
+        top = pool_windows(x, window, strides).topk(2, dim=-1)
+        gap = (top.values[..., 0] - top.values[..., 1]) / top.values[..., 0].abs().clamp(min=1)
+        moves = pool_windows(motion[name].flatten(0, 1), window, strides)
+        moves = moves.unflatten(0, motion[name].shape[:2])
+        moves = moves.gather(-1, top.indices.expand(moves.shape[:-1] + (2,)))
+        apart = (moves[..., 0] - moves[..., 1]).pow(2).mean(0).sqrt()
+        effect = routing.grads[name].abs() * apart
+        for at in ((gap < bound) & (effect > 0)).nonzero().tolist():
+            found.append((-float(effect[tuple(at)]), name, tuple(at)))
     return [(name, at) for _, name, at in sorted(found)[:most]]
 
 

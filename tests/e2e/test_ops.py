@@ -493,7 +493,8 @@ def pool_ties_taken(case, model, grads, seen):
     `grads`: Sinter's float32 forward took the other value as the max,
     which no summation order can be held to. None when no choice of them
     explains the gradients."""
-    ties = keras_reference.near_ties(seen)
+    ties = keras_reference.near_ties(
+        seen, keras_reference.pool_motion(model, case.params, case.inputs))
     for count in range(1, len(ties) + 1):
         for chosen in itertools.combinations(ties, count):
             flips = {}

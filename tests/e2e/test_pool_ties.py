@@ -1,15 +1,20 @@
 """The reference's max-pool near ties (keras_reference.near_ties,
-PoolRouting, test_ops.pool_ties_taken), which let test_ops.check accept a
-gradient that went to the other of two window values float32 cannot tell
-apart, and nothing else. No compiler is involved: the "Sinter" gradients
-here are the reference's own, with the tie taken either way or disturbed.
+pool_motion, PoolRouting, test_ops.pool_ties_taken), which let
+test_ops.check accept a gradient that went to the other of two window
+values float32 cannot tell apart, and nothing else. No compiler is
+involved: the "Sinter" gradients here are the reference's own, with the
+tie taken either way or disturbed.
 
 A 1x1 convolution of two channels (kernel [1, 1], so its output is
 x0 + x1) into a 2x2 max pool and test_ops' Dense head: window (0, 0) of
 the pool holds 0.5 (0.3 + 0.2) and 0.5 + 1e-9 (0.1 + 0.4 + 1e-9), so
 float64 sends the gradient to the second, float32 may send it to either,
 and the convolution's kernel gradient tells which: taking the first adds
-g * ((0.3, 0.2) - (0.1, 0.4)) to it, g the window's gradient.
+g * ((0.3, 0.2) - (0.1, 0.4)) to it, g the window's gradient. Window
+(0, 2) ties exactly (0.75 from the same inputs twice), closer than (0, 0),
+but its two values move alike with the kernel: near_ties leaves it out
+(taking either moves nothing), while it ranked first when ties were
+ranked by their gap alone.
 
 usage: test_pool_ties.py   (Debian's python3)
 """
@@ -35,17 +40,19 @@ def check(what, ok):
 
 
 def main():
-    model = test_ops.sequential((2, 4, 2), [conv("c", 1, (1, 1)), pool("MaxPooling2D", "p")])
+    model = test_ops.sequential((2, 6, 2), [conv("c", 1, (1, 1)), pool("MaxPooling2D", "p")])
     case = Case()
     case.loss = test_training.loss_name(model, [])
     case.params = {"c.kernel": np.ones((1, 1, 2, 1), np.float32),
                    "c.bias": np.zeros(1, np.float32),
-                   "head.kernel": np.array([[1.0, 0.5], [-2.0, 0.3]], np.float32),
+                   "head.kernel": np.array([[1.0, 0.5], [-2.0, 0.3], [0.7, -0.4]],
+                                           np.float32),
                    "head.bias": np.zeros(2, np.float32)}
-    x = np.zeros((1, 2, 4, 2))
+    x = np.zeros((1, 2, 6, 2))
     x[0, 0, 0] = [0.3, 0.2]
     x[0, 0, 1] = [0.1, 0.4 + 1e-9]
-    x[0, 1, 2:] = [[0.9, 0.0], [0.1, 0.1]]  # window (0, 1): 0.9 against 0.2, no tie
+    x[0, 1, 2:4] = [[0.9, 0.0], [0.1, 0.1]]  # window (0, 1): 0.9 against 0.2, no tie
+    x[0, 0, 4:] = [[0.5, 0.25], [0.5, 0.25]]  # window (0, 2): an exact tie that moves alike
     case.inputs = {"input": x}
     case.y = np.array([[1.0, 0.0]])
 
@@ -53,7 +60,10 @@ def main():
     _, plain = keras_reference.gradients(model, case.loss, case.params, case.inputs, case.y,
                                          routing=seen)
     tie = [("p", (0, 0, 0, 0))]
-    ok = check("near_ties finds the one close window", keras_reference.near_ties(seen) == tie)
+    motion = keras_reference.pool_motion(model, case.params, case.inputs)
+    ties = keras_reference.near_ties(seen, motion)
+    ok = check(f"near_ties finds the one tie whose choice moves the gradients: {ties}",
+               ties == tie)
     _, flipped = keras_reference.gradients(model, case.loss, case.params, case.inputs,
                                            case.y, routing=keras_reference.PoolRouting(
                                                {"p": [(0, 0, 0, 0)]}))
