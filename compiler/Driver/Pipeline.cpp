@@ -65,6 +65,7 @@ void sinter::addLLVMPasses(OpPassManager &pm, const LoopOptions &options) {
     return success();
   };
   pm.addNestedPass<func::FuncOp>(createApproximateMath());
+  pm.addNestedPass<func::FuncOp>(createElementwiseInPlace());
   // Results written into a caller's buffer are computed there (see
   // sinter-results-into-destinations).
   pm.addPass(bufferization::createEmptyTensorEliminationPass());

@@ -287,6 +287,32 @@ def FuseElementwise : Pass<"sinter-fuse-elementwise", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def ElementwiseInPlace
+    : Pass<"sinter-elementwise-in-place", "::mlir::func::FuncOp"> {
+  let summary = "Elementwise ops write into an input nothing reads later";
+  let description = [{
+    Expects linalg on tensors, right before One-Shot Bufferize. An
+    elementwise `linalg.generic` whose init is a `tensor.empty` it does not
+    read, and which is the only user of an input of the result's type read
+    at each element's own index (the identity map), takes that input as
+    its init instead, and its body reads the input's element as the
+    output's. One-Shot Bufferize then computes the result in the input's
+    buffer: the result's lines are not fetched into the cache before the
+    write (a new buffer's are), and the step holds one buffer less.
+    Inputs a contraction, window op or reduction computed (directly or
+    through reshapes) are left to sinter-fuse-epilogues, and results that
+    empty-tensor elimination writes into a destination
+    (`materialize_in_destination`, `tensor.insert_slice`) keep their
+    `tensor.empty`.
+
+    Example: a ReLU's gradient mask
+    `generic ins(%y, %g) outs(tensor.empty) {select(%y > 0, %g, 0)}`,
+    %g's only user, becomes
+    `generic ins(%y) outs(%g) {^bb0(%y_i, %g_i): select(%y_i > 0, %g_i, 0)}`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def PlanMemory : Pass<"sinter-plan-memory", "::mlir::ModuleOp"> {
   let summary = "Places each function's buffers in one planned workspace";
   let description = [{
