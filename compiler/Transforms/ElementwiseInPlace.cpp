@@ -2,11 +2,11 @@
 //
 // Expects: linalg on tensors, right before One-Shot Bufferize. Produces:
 // an elementwise `linalg.generic` that writes a new tensor (its init a
-// `tensor.empty` its body does not read) and is the only reader of an
-// input of the result's type, read at each element's own index, writes
-// into that input instead: the input moves from `ins` to `outs` and the
-// body reads it as the output's element. One-Shot Bufferize then computes
-// the result in the input's buffer.
+// `tensor.empty` its body does not read) of whole vectors along its rows
+// and is the last reader of an input of the result's type, read at each
+// element's own index, writes into that input instead: the input moves from
+// `ins` to `outs` and the body reads it as the output's element. One-Shot
+// Bufferize then computes the result in the input's buffer.
 //
 // Why: into a new buffer, each line of the result is first read from
 // memory (the write allocates it in the cache) and later written back
@@ -15,9 +15,9 @@
 // gradient (strided: 8 MiB a step in each of three buffers) moves a
 // quarter less data, and the step needs one buffer less at that point.
 //
-// Left alone: an input a contraction, window op or reduction computed
-// (directly or reshaped): sinter-fuse-epilogues runs an elementwise reader
-// of such a result on the contraction's tiles and stores it once; a result
+// Left alone: an op reading what a contraction, window op or reduction
+// computed (directly or reshaped): sinter-fuse-epilogues runs it on the
+// contraction's tiles and stores its result once; a result
 // written into a destination (`materialize_in_destination`, or inserted
 // into a larger tensor such as a convolution's pad): empty-tensor
 // elimination computes it there, which writing into the input would undo.
@@ -37,30 +37,57 @@ using namespace mlir;
 
 namespace {
 
-/// Whether nothing but its one user reads `v`, nor the tensors it is a
-/// reshape of, and what they start from is a new tensor: an insert_slice's
-/// or an elementwise linalg op's (not a contraction's, window op's or
-/// reduction's, nor a slice of a tensor that may live on). A reshape
-/// of a tensor read elsewhere is not taken even where those reads come
-/// first: lenet's max-pool gradient written into the forward activation
-/// it spreads over (reshaped as the pool's windows) made its region 3x
-/// slower, with no copy added (see docs/performance.md).
-bool deadAfterUser(Value v) {
-  while (v.hasOneUse()) {
+/// Whether every reader of `v` but `except` is a linalg op before `op` in
+/// its block, or a reshape whose result only such ops read: then nothing
+/// reads `v` after `op` (a linalg op's results never alias its inputs).
+bool readOnlyBefore(Value v, Operation *op, Operation *except) {
+  return llvm::all_of(v.getUsers(), [&](Operation *user) {
+    if (user == except)
+      return true;
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(user))
+      return readOnlyBefore(user->getResult(0), op, nullptr);
+    return isa<linalg::LinalgOp>(user) && user->getBlock() == op->getBlock() &&
+           user->isBeforeInBlock(op);
+  });
+}
+
+/// Whether `op` is the last reader of its input `v`, and of the tensors `v`
+/// is a reshape of (readOnlyBefore), and what they start from is a new
+/// tensor: an insert_slice's or an elementwise linalg op's (not a slice of
+/// a tensor that may live on). A max pool's gradient, over the forward
+/// activation reshaped as the pool's windows, writes into that activation.
+bool lastReader(Value v, linalg::GenericOp op) {
+  Operation *reader = op;
+  while (readOnlyBefore(v, op, reader)) {
     Operation *def = v.getDefiningOp();
-    if (auto expand = dyn_cast_or_null<tensor::ExpandShapeOp>(def)) {
-      v = expand.getSrc();
+    if (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
+      reader = def;
+      v = def->getOperand(0);
       continue;
     }
-    if (auto collapse = dyn_cast_or_null<tensor::CollapseShapeOp>(def)) {
-      v = collapse.getSrc();
-      continue;
-    }
-    if (auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(def))
-      return linalgOp.getNumReductionLoops() == 0;
-    return isa_and_nonnull<tensor::InsertSliceOp>(def);
+    return isa_and_nonnull<linalg::LinalgOp, tensor::InsertSliceOp>(def);
   }
   return false;
+}
+
+/// Whether `v` is, through reshapes, what a linalg op that sums computed.
+bool summed(Value v) {
+  Operation *def = v.getDefiningOp();
+  while (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+    def = def->getOperand(0).getDefiningOp();
+  auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(def);
+  return linalgOp && linalgOp.getNumReductionLoops() > 0;
+}
+
+/// Whether a result of `type` is whole vectors along its rows: 16 floats,
+/// an AVX-512 register and two of AVX2. An op over rows of 6 (lenet's
+/// first convolution) reads and writes them with masked vectors, and a
+/// masked read of the bytes the last row's masked write just ended beside
+/// waits for that write to leave the core: lenet's first max-pool
+/// gradient, written into its input, ran 65 -> 185 us a step.
+bool wholeVectorRows(RankedTensorType type) {
+  int64_t row = type.getShape().back();
+  return !ShapedType::isDynamic(row) && row % 16 == 0;
 }
 
 /// Whether `result` is written into a destination by empty-tensor
@@ -85,10 +112,14 @@ OpOperand *deadInput(linalg::GenericOp op) {
       !op.getMatchingIndexingMap(init).isIdentity() ||
       writtenIntoDestination(op->getResult(0)))
     return nullptr;
+  auto type = cast<RankedTensorType>(init->get().getType());
+  if (type.getRank() == 0 || !wholeVectorRows(type) ||
+      llvm::any_of(op.getDpsInputs(), summed))
+    return nullptr;
   for (OpOperand *input : op.getDpsInputOperands()) {
     Value v = input->get();
-    if (v.getType() == init->get().getType() &&
-        op.getMatchingIndexingMap(input).isIdentity() && deadAfterUser(v))
+    if (v.getType() == type && op.getMatchingIndexingMap(input).isIdentity() &&
+        llvm::count(op->getOperands(), v) == 1 && lastReader(v, op))
       return input;
   }
   return nullptr;

@@ -293,21 +293,25 @@ def ElementwiseInPlace
   let description = [{
     Expects linalg on tensors, right before One-Shot Bufferize. An
     elementwise `linalg.generic` whose init is a `tensor.empty` it does not
-    read, and which is the only user of an input of the result's type read
-    at each element's own index (the identity map), takes that input as
-    its init instead, and its body reads the input's element as the
-    output's. One-Shot Bufferize then computes the result in the input's
-    buffer: the result's lines are not fetched into the cache before the
-    write (a new buffer's are), and the step holds one buffer less.
-    Inputs a contraction, window op or reduction computed (directly or
-    through reshapes) are left to sinter-fuse-epilogues, and results that
+    read takes as its init an input of the result's type read at each
+    element's own index (the identity map) when it is that input's last
+    reader: every other reader of the input, or of the tensors it is a
+    reshape of, is a linalg op before it in its block, and the input
+    starts from an insert_slice's or a linalg op's result. Its body then
+    reads the input's element as the output's, and One-Shot Bufferize
+    computes the result in the input's buffer: the result's lines are not
+    fetched into the cache before the write (a new buffer's are), and the
+    step holds one buffer less. Left alone: an op that reads a
+    contraction's, window op's or reduction's result (directly or through
+    reshapes; sinter-fuse-epilogues runs it on the tiles), a result that
     empty-tensor elimination writes into a destination
-    (`materialize_in_destination`, `tensor.insert_slice`) keep their
-    `tensor.empty`.
+    (`materialize_in_destination`, `tensor.insert_slice`), and a result
+    whose rows are not whole vectors of 16 floats: masked reads beside the
+    last masked write wait for it.
 
     Example: a ReLU's gradient mask
     `generic ins(%y, %g) outs(tensor.empty) {select(%y > 0, %g, 0)}`,
-    %g's only user, becomes
+    %g's last reader, becomes
     `generic ins(%y) outs(%g) {^bb0(%y_i, %g_i): select(%y_i > 0, %g_i, 0)}`.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
