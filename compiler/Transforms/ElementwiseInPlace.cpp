@@ -37,25 +37,28 @@ using namespace mlir;
 
 namespace {
 
-/// Whether every reader of `v` but `except` is a linalg op before `op` in
-/// its block, or a reshape whose result only such ops read: then nothing
-/// reads `v` after `op` (a linalg op's results never alias its inputs).
+/// Whether every use of `v` but by `except` is an input of a linalg op
+/// before `op` in its block, or a reshape whose result only such ops read:
+/// then nothing reads `v` after `op` (a linalg op's results never alias
+/// its inputs).
 bool readOnlyBefore(Value v, Operation *op, Operation *except) {
-  return llvm::all_of(v.getUsers(), [&](Operation *user) {
+  return llvm::all_of(v.getUses(), [&](OpOperand &use) {
+    Operation *user = use.getOwner();
     if (user == except)
       return true;
     if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(user))
       return readOnlyBefore(user->getResult(0), op, nullptr);
-    return isa<linalg::LinalgOp>(user) && user->getBlock() == op->getBlock() &&
-           user->isBeforeInBlock(op);
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
+    return linalgOp && linalgOp.isDpsInput(&use) &&
+           user->getBlock() == op->getBlock() && user->isBeforeInBlock(op);
   });
 }
 
 /// Whether `op` is the last reader of its input `v`, and of the tensors `v`
 /// is a reshape of (readOnlyBefore), and what they start from is a new
-/// tensor: an insert_slice's or an elementwise linalg op's (not a slice of
-/// a tensor that may live on). A max pool's gradient, over the forward
-/// activation reshaped as the pool's windows, writes into that activation.
+/// tensor: an insert_slice's or a linalg op's (not a slice of a tensor
+/// that may live on). A forward activation that the backward pass reads
+/// last, through a reshape of its own, is taken.
 bool lastReader(Value v, linalg::GenericOp op) {
   Operation *reader = op;
   while (readOnlyBefore(v, op, reader)) {
