@@ -311,9 +311,8 @@ ContractionTiler::blockTheBatchSum(linalg::GenericOp op,
           columns &&
       terms * columns * 4 <= kPanelBytes)
     return {op};
-  bool oneLoop =
-      ShapedType::isDynamic(terms) &&
-      blocksColumns(sizes[sum - 1], terms, linePanels(sizes[sum - 1]));
+  bool oneLoop = ShapedType::isDynamic(terms) &&
+                 blocksColumns(columns, terms, linePanels(columns));
   Location loc = op.getLoc();
   ResultFill fill = fillOfResult(op);
   rewriter.setInsertionPoint(op);
