@@ -16,8 +16,9 @@
 // quarter less data, and the step needs one buffer less at that point.
 //
 // Left alone: an op reading what a contraction, window op or reduction
-// computed (directly or reshaped): sinter-fuse-epilogues runs it on the
-// contraction's tiles and stores its result once; a result
+// computed, element for element (directly or reshaped):
+// sinter-fuse-epilogues runs it on the contraction's tiles and stores its
+// result once; a result
 // written into a destination (`materialize_in_destination`, or inserted
 // into a larger tensor such as a convolution's pad): empty-tensor
 // elimination computes it there, which writing into the input would undo.
@@ -73,9 +74,14 @@ bool lastReader(Value v, linalg::GenericOp op) {
   return false;
 }
 
-/// Whether `v` is, through reshapes, what a linalg op that sums computed.
-bool summed(Value v) {
-  Operation *def = v.getDefiningOp();
+/// Whether `input` reads, element for element and through reshapes, what
+/// a linalg op that sums computed: sinter-fuse-epilogues can then run the
+/// op on that op's tiles. Read broadcast (a max pool's gradient reading its
+/// output gradient once for each of a window's taps), it cannot.
+bool readsSumElementwise(linalg::GenericOp op, OpOperand *input) {
+  if (!op.getMatchingIndexingMap(input).isIdentity())
+    return false;
+  Operation *def = input->get().getDefiningOp();
   while (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
     def = def->getOperand(0).getDefiningOp();
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(def);
@@ -117,7 +123,9 @@ OpOperand *deadInput(linalg::GenericOp op) {
     return nullptr;
   auto type = cast<RankedTensorType>(init->get().getType());
   if (type.getRank() == 0 || !wholeVectorRows(type) ||
-      llvm::any_of(op.getDpsInputs(), summed))
+      llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+        return readsSumElementwise(op, input);
+      }))
     return nullptr;
   for (OpOperand *input : op.getDpsInputOperands()) {
     Value v = input->get();

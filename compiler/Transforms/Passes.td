@@ -302,8 +302,10 @@ def ElementwiseInPlace
     computes the result in the input's buffer: the result's lines are not
     fetched into the cache before the write (a new buffer's are), and the
     step holds one buffer less. Left alone: an op that reads a
-    contraction's, window op's or reduction's result (directly or through
-    reshapes; sinter-fuse-epilogues runs it on the tiles), a result that
+    contraction's, window op's or reduction's result element for element
+    (directly or through reshapes; sinter-fuse-epilogues runs it on the
+    tiles; read broadcast, as a max pool's gradient reads its output
+    gradient, it cannot be an epilogue and is taken), a result that
     empty-tensor elimination writes into a destination
     (`materialize_in_destination`, `tensor.insert_slice`), and a result
     whose rows are not whole vectors of 16 floats: masked reads beside the

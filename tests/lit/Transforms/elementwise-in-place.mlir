@@ -169,3 +169,49 @@ func.func @left_alone(%a: tensor<4x3xf32>, %b: tensor<3x16xf32>, %x: tensor<4x16
   } -> tensor<4x16xf32>
   return %relu, %twice, %padded, %sq6, %mask : tensor<4x16xf32>, tensor<4x16xf32>, tensor<6x18xf32>, tensor<4x6xf32>, tensor<4x16xf32>
 }
+
+// -----
+
+// An op that reads a contraction's result broadcast (a 2 x 1 max pool's
+// gradient: the output gradient, a dense layer's input gradient, once for
+// each of a window's two taps) cannot run on the product's tiles: it
+// writes into the forward activation it reads last.
+// CHECK-LABEL: func.func @broadcast_product
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} "reduction"
+// CHECK: %[[A:.*]] = linalg.generic
+// CHECK-NOT: tensor.empty
+// CHECK: linalg.generic {{.*}} ins(%[[P]] : tensor<2x16xf32>) outs(%[[A]] : tensor<2x2x16xf32>)
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id3 = affine_map<(i, t, j) -> (i, t, j)>
+#row = affine_map<(i, t, j) -> (i, j)>
+func.func @broadcast_product(%g: tensor<2x3xf32>, %w: tensor<3x16xf32>, %x: tensor<2x2x16xf32>)
+    -> tensor<2x2x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<2x16xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e0 : tensor<2x16xf32>) -> tensor<2x16xf32>
+  %p = linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
+    ins(%g, %w : tensor<2x3xf32>, tensor<3x16xf32>) outs(%z : tensor<2x16xf32>) {
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %m = arith.mulf %u, %v : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x16xf32>
+  %e1 = tensor.empty() : tensor<2x2x16xf32>
+  %a = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+    ins(%x : tensor<2x2x16xf32>) outs(%e1 : tensor<2x2x16xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %r = arith.maximumf %u, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x16xf32>
+  %e2 = tensor.empty() : tensor<2x2x16xf32>
+  %dx = linalg.generic {indexing_maps = [#id3, #row, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+    ins(%a, %p : tensor<2x2x16xf32>, tensor<2x16xf32>) outs(%e2 : tensor<2x2x16xf32>) {
+  ^bb0(%u: f32, %d: f32, %o: f32):
+    %pos = arith.cmpf ogt, %u, %zero : f32
+    %r = arith.select %pos, %d, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<2x2x16xf32>
+  return %dx : tensor<2x2x16xf32>
+}
