@@ -18,10 +18,10 @@
 // Left alone: an op reading what a contraction, window op or reduction
 // computed, element for element (directly or reshaped):
 // sinter-fuse-epilogues runs it on the contraction's tiles and stores its
-// result once; a result
-// written into a destination (`materialize_in_destination`, or inserted
-// into a larger tensor such as a convolution's pad): empty-tensor
-// elimination computes it there, which writing into the input would undo.
+// result once; a result written into a destination
+// (`materialize_in_destination`, or inserted into a larger tensor such as
+// a convolution's pad): empty-tensor elimination computes it there, which
+// writing into the input would undo.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"
