@@ -95,6 +95,8 @@ bool readsSumElementwise(linalg::GenericOp op, OpOperand *input) {
 /// waits for that write to leave the core: lenet's first max-pool
 /// gradient, written into its input, ran 65 -> 185 us a step.
 bool wholeVectorRows(RankedTensorType type) {
+  if (type.getRank() == 0)
+    return false;
   int64_t row = type.getShape().back();
   return !ShapedType::isDynamic(row) && row % 16 == 0;
 }
@@ -122,7 +124,7 @@ OpOperand *deadInput(linalg::GenericOp op) {
       writtenIntoDestination(op->getResult(0)))
     return nullptr;
   auto type = cast<RankedTensorType>(init->get().getType());
-  if (type.getRank() == 0 || !wholeVectorRows(type) ||
+  if (!wholeVectorRows(type) ||
       llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
         return readsSumElementwise(op, input);
       }))
