@@ -286,6 +286,22 @@ Value channelsLast(Emitter &e, Value t, int64_t width) {
   Value cut = b.create<tensor::ExtractSliceOp>(
       e.loc, t, SmallVector<OpFoldResult>(5, idx(0)), sizes,
       SmallVector<OpFoldResult>(5, idx(1)));
+  // One channel per group (a depthwise convolution): result (n, i, j, g)
+  // reads t[n, g, i, j]. With the unit dimension innermost, the copy's
+  // rows were one float each, and it ran as a scalar gather (dw-sep's
+  // forward depthwise convolutions, most of their time).
+  if (getConstantIntValue(sizes[2]) == 1) {
+    Value groups = b.create<tensor::CollapseShapeOp>(
+        e.loc, cut, SmallVector<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+    Value init = b.create<tensor::EmptyOp>(
+        e.loc,
+        SmallVector<OpFoldResult>{sizes[0], sizes[3], sizes[4], sizes[1]},
+        b.getF32Type());
+    return e.generic(
+        groups, AffineMap::get(4, 0, {d(0), d(3), d(1), d(2)}, b.getContext()),
+        init, e.id(4), e.parallel(4),
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  }
   // Result (n, i, j, g, c) reads t[n, g, c, i, j].
   Value init = b.create<tensor::EmptyOp>(
       e.loc,
@@ -801,6 +817,18 @@ SmallVector<Value> lower(Conv2DInputGradOp op, OpBuilder &b) {
                      ctx),
       flippedInit, e.id(5), e.parallel(5),
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  // A pointwise convolution run as a product: the cotangent's positions as
+  // rows times the filter transposed, [N*H*W, O] · [O, C]. Its window form
+  // broadcast each cotangent value into a tile's vector a lane at a time
+  // (dw-sep's 1x1 input gradients).
+  if (asProduct(c) && c.kh == 1 && c.kw == 1 && h.stride == 1 &&
+      w.stride == 1) {
+    Value filterT = b.create<tensor::CollapseShapeOp>(
+        op.getLoc(), flipped,
+        SmallVector<ReassociationIndices>{{0, 1, 2, 3}, {4}});
+    Value dx = e.matmul(positionRows(e, op.getGrad()), filterT, false);
+    return {castTo(b, op.getLoc(), positionsOf(e, dx, op.getGrad(), in), in)};
+  }
   // Strided, by phases (channels last) from kPhaseMinChannels: along the
   // rows the spread's zero columns are summed too.
   if ((h.stride > 1 || w.stride > 1) && h.dilation == 1 && w.dilation == 1 &&

@@ -172,12 +172,38 @@ struct Taps {
   }
 };
 
+/// Windows of more taps than this are folded by loops over (a, b), not by
+/// a body reading each tap: a global pool over 32 x 32 positions had a body
+/// of 1024 reads and adds, unrolled into straight-line scalar code that
+/// ran on one thread (dw-sep's global average pool, 9 % of its step).
+constexpr int64_t kMostUnrolledTaps = 16;
+
+bool unrolledTaps(const Sweep &s) {
+  return s.dim[0].window * s.dim[1].window <= kMostUnrolledTaps;
+}
+
+/// The blocks of `x` (windowBlocks) read at pooling iteration (n, i, j, a,
+/// b, c): the taps as loops, in the unrolled body's row-major order.
+AffineMap blocksMap(OpBuilder &b) {
+  auto d = [&](unsigned i) { return dimExpr(b, i); };
+  return AffineMap::get(6, 0, {d(0), d(1), d(3), d(2), d(4), d(5)},
+                        b.getContext());
+}
+
 /// `fold(acc, tap)` over the taps of each window of `x`, from `init`: a
 /// tensor shaped like the pooled `like` [N, OH, OW, C].
 Value foldTaps(Emitter &e, Value x, const Sweep &s, RankedTensorType like,
                double init,
                function_ref<Value(Ar &, Value acc, Value tap)> fold) {
-  Taps taps(e, windowBlocks(e, x, s), s);
+  Value blocks = windowBlocks(e, x, s);
+  if (!unrolledTaps(s))
+    return e.generic(blocks, blocksMap(e.b), pooledInit(e, x, like, init),
+                     pooledMap(e.b), poolIterators(),
+                     [&](OpBuilder &nb, Location l, ValueRange a) {
+                       Ar ar{nb, l};
+                       return fold(ar, a[1], a[0]);
+                     });
+  Taps taps(e, blocks, s);
   Value out = e.b.create<tensor::EmptyOp>(
       e.loc,
       SmallVector<OpFoldResult>{e.sizes(x)[0],
@@ -248,26 +274,60 @@ Value tapNumber(OpBuilder &nb, Location l, unsigned dimA, unsigned dimB,
   return nb.create<arith::SIToFPOp>(l, nb.getF32Type(), i64);
 }
 
+/// The winning tap of each window of a max pool's input, numbered as
+/// tapNumber does: the first strict maximum of `ins[0]`, read at pooling
+/// iteration (n, i, j, a, b, c) through `maps[0]` (further inputs only
+/// size the loops), into a tensor shaped like `pooled` [N, OH, OW, C].
+Value windowArgmax(Emitter &e, ValueRange ins, ArrayRef<AffineMap> maps,
+                   Value input, RankedTensorType pooled, const Sweep &s) {
+  int64_t ph = s.dim[0].window, pw = s.dim[1].window;
+  double ninf = -std::numeric_limits<double>::infinity();
+  Value best = pooledInit(e, input, pooled, ninf);
+  Value tap = pooledInit(e, input, pooled, 0.0);
+  SmallVector<AffineMap> all(maps);
+  all.append({pooledMap(e.b), pooledMap(e.b)});
+  unsigned n = ins.size();
+  auto argmax = e.b.create<linalg::GenericOp>(
+      e.loc, TypeRange{best.getType(), tap.getType()}, ins,
+      ValueRange{best, tap}, all, poolIterators(),
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Ar ar{nb, l};
+        Value wins = ar.gt(a[0], a[n]); // strictly: the first maximum stays
+        Value here = tapNumber(nb, l, 3, 4, ph, pw, /*flip=*/false);
+        nb.create<linalg::YieldOp>(l,
+                                   ValueRange{ar.select(wins, a[0], a[n]),
+                                              ar.select(wins, here, a[n + 1])});
+      });
+  return argmax.getResult(1);
+}
+
 /// Max pooling's gradient over tiling windows: the winning tap of each
 /// window (strictly greater: the first maximum), then at every input
 /// element the cotangent where its tap won, else zero.
 Value tiledMaxPoolGrad(Emitter &e, MaxPool2DGradOp op, const Sweep &s) {
   int64_t ph = s.dim[0].window, pw = s.dim[1].window;
-  Taps taps(e, windowBlocks(e, op.getInput(), s), s);
-  Value winners = e.b.create<tensor::EmptyOp>(e.loc, e.sizes(op.getGrad()),
-                                              e.b.getF32Type());
-  double ninf = -std::numeric_limits<double>::infinity();
-  Value won = e.generic(taps.views, taps.maps, winners, e.id(4), e.parallel(4),
-                        [&](OpBuilder &nb, Location l, ValueRange a) {
-                          Ar ar{nb, l};
-                          Value best = ar.c(ninf), tap = ar.c(0);
-                          for (auto [t, x] : llvm::enumerate(a.drop_back())) {
-                            Value wins = ar.gt(x, best);
-                            best = ar.select(wins, x, best);
-                            tap = ar.select(wins, ar.c(double(t)), tap);
-                          }
-                          return tap;
-                        });
+  Value blocks = windowBlocks(e, op.getInput(), s);
+  Value won;
+  if (unrolledTaps(s)) {
+    Taps taps(e, blocks, s);
+    Value winners = e.b.create<tensor::EmptyOp>(e.loc, e.sizes(op.getGrad()),
+                                                e.b.getF32Type());
+    double ninf = -std::numeric_limits<double>::infinity();
+    won = e.generic(taps.views, taps.maps, winners, e.id(4), e.parallel(4),
+                    [&](OpBuilder &nb, Location l, ValueRange a) {
+                      Ar ar{nb, l};
+                      Value best = ar.c(ninf), tap = ar.c(0);
+                      for (auto [t, x] : llvm::enumerate(a.drop_back())) {
+                        Value wins = ar.gt(x, best);
+                        best = ar.select(wins, x, best);
+                        tap = ar.select(wins, ar.c(double(t)), tap);
+                      }
+                      return tap;
+                    });
+  } else {
+    won = windowArgmax(e, blocks, blocksMap(e.b), op.getInput(),
+                       op.getGrad().getType(), s);
+  }
   return perInputElement(e, {op.getGrad(), won}, op.getType(), s,
                          [&](OpBuilder &nb, Location l, ValueRange a) {
                            Ar ar{nb, l};
@@ -289,25 +349,13 @@ SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
   if (windowsTileInput(s, op.getInput().getType()))
     return {castTo(b, loc, tiledMaxPoolGrad(e, op, s), op.getType())};
   Value x = padInput(e, op.getInput(), s, ninf);
-  auto gradType = op.getGrad().getType();
-  Value best = pooledInit(e, op.getInput(), gradType, ninf);
-  Value tap = pooledInit(e, op.getInput(), gradType, 0.0);
   WindowOperand window(e, ph, pw);
-  auto argmax = b.create<linalg::GenericOp>(
-      loc, TypeRange{best.getType(), tap.getType()},
-      ValueRange{x, window.value}, ValueRange{best, tap},
-      ArrayRef<AffineMap>{windowMap(b, s), window.map, pooledMap(b),
-                          pooledMap(b)},
-      poolIterators(), [&](OpBuilder &nb, Location l, ValueRange a) {
-        Ar ar{nb, l};
-        Value wins = ar.gt(a[0], a[2]); // strictly: the first maximum stays
-        Value here = tapNumber(nb, l, 3, 4, ph, pw, /*flip=*/false);
-        nb.create<linalg::YieldOp>(l, ValueRange{ar.select(wins, a[0], a[2]),
-                                                 ar.select(wins, here, a[3])});
-      });
+  Value argmax =
+      windowArgmax(e, {x, window.value}, {windowMap(b, s), window.map},
+                   op.getInput(), op.getGrad().getType(), s);
   auto in = op.getType();
   Value g = spreadForGather(e, op.getGrad(), in, s, 0.0);
-  Value taps = spreadForGather(e, argmax.getResult(1), in, s, -1.0);
+  Value taps = spreadForGather(e, argmax, in, s, -1.0);
   Value dx = gatherWindows(
       e, {g, taps}, in, s, [&](OpBuilder &nb, Location l, ValueRange a) {
         Ar ar{nb, l};

@@ -532,7 +532,7 @@ func.func @conv_input_grad_taps(%g: tensor<?x2x2x4xf32>, %w: tensor<3x3x8x4xf32>
 // row 7 taps 0-1; then transposed back to channels last.
 // CHECK-DAG: #[[GT:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1 * 2 + d2)>
 // CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d7, d3 + d5, d4 + d6)>
-// CHECK-DAG: #[[BACK:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3, d4, d1, d2)>
+// CHECK-DAG: #[[BACK:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>
 // CHECK-LABEL: func.func @conv_input_grad_rows
 // CHECK: %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<?x2x2x7x10xf32>
 // CHECK: %[[WIN:.*]] = tensor.extract_slice %[[ZEROS]][0, 0, 0, 0, 2] [%{{.*}}, 2, 2, 4, 4] [1, 1, 1, 2, 2]
@@ -551,8 +551,8 @@ func.func @conv_input_grad_taps(%g: tensor<?x2x2x4xf32>, %w: tensor<3x3x8x4xf32>
 // CHECK: tensor.extract_slice %{{.*}}[0, 0, 0, 0, 0] [2, 3, 2, 2, 1]
 // CHECK: %[[DXT:.*]] = tensor.insert_slice {{.*}}[0, 0, 0, 7, 0] [%{{.*}}, 2, 1, 1, 8] [1, 1, 1, 1, 1] : tensor<?x2x1x1x8xf32> into tensor<?x2x1x8x8xf32>
 // CHECK-NOT: linalg.generic {indexing_maps = [#[[ROWS]]
-// CHECK: linalg.generic {indexing_maps = [#[[BACK]], {{.*}}]} ins(%{{.*}} : tensor<?x2x1x8x8xf32>) outs(%{{.*}} : tensor<?x8x8x2x1xf32>)
-// CHECK: tensor.collapse_shape {{.*}} into tensor<?x8x8x2xf32>
+// CHECK: %[[G:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<?x2x1x8x8xf32> into tensor<?x2x8x8xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[BACK]], {{.*}}]} ins(%[[G]] : tensor<?x2x8x8xf32>) outs(%{{.*}} : tensor<?x8x8x2xf32>)
 func.func @conv_input_grad_rows(%g: tensor<?x4x4x4xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x8x8x2xf32> {
   %1 = sinter.conv2d_input_grad %g, %w {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 1, 0, 1>, groups = 2}
       : tensor<?x4x4x4xf32>, tensor<3x3x1x4xf32> -> tensor<?x8x8x2xf32>
@@ -624,6 +624,70 @@ func.func @max_pool_grad_tiling(%x: tensor<?x8x8x2xf32>, %p: tensor<?x4x4x2xf32>
 func.func @avg_pool_grad_tiling(%p: tensor<?x4x4x2xf32>) -> tensor<?x8x8x2xf32> {
   %0 = sinter.avg_pool2d_grad %p {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x4x4x2xf32> -> tensor<?x8x8x2xf32>
   return %0 : tensor<?x8x8x2xf32>
+}
+
+// -----
+
+// Tiling windows of more than 16 taps (a global pool over 6 x 6) fold
+// their taps in loops over the blocks, (n, i, j, a, b, c) in the same
+// row-major order, not in a body reading 36 views; the max pool's argmax
+// likewise (two results, the tap number from the loops' indices).
+// CHECK-DAG: #[[BLOCKS:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d3, d2, d4, d5)>
+// CHECK-DAG: #[[POOLED:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d5)>
+// CHECK-LABEL: func.func @global_avg_pool_loops
+// CHECK: %[[B:.*]] = tensor.expand_shape %arg0 {{.*}} into tensor<?x1x6x1x6x3xf32>
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<?x1x1x3xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[BLOCKS]], #[[POOLED]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%[[B]] : tensor<?x1x6x1x6x3xf32>) outs(%[[Z]] : tensor<?x1x1x3xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: arith.addf %[[ACC]], %[[IN]]
+// CHECK: arith.divf
+func.func @global_avg_pool_loops(%x: tensor<?x6x6x3xf32>) -> tensor<?x1x1x3xf32> {
+  %0 = sinter.avg_pool2d %x {window = array<i64: 6, 6>, strides = array<i64: 6, 6>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x6x6x3xf32> -> tensor<?x1x1x3xf32>
+  return %0 : tensor<?x1x1x3xf32>
+}
+// CHECK-LABEL: func.func @global_max_pool_grad_loops
+// CHECK: %[[B:.*]] = tensor.expand_shape %arg0 {{.*}} into tensor<?x1x6x1x6x3xf32>
+// CHECK: %[[ARG:.*]]:2 = linalg.generic {indexing_maps = [#[[BLOCKS]], #[[POOLED]], #[[POOLED]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%[[B]] : tensor<?x1x6x1x6x3xf32>)
+// CHECK: arith.cmpf ogt
+// CHECK: linalg.generic {{.*}} ins(%arg1, %[[ARG]]#1 :
+// CHECK: arith.cmpf oeq
+func.func @global_max_pool_grad_loops(%x: tensor<?x6x6x3xf32>, %p: tensor<?x1x1x3xf32>) -> tensor<?x6x6x3xf32> {
+  %0 = sinter.max_pool2d_grad %x, %p {window = array<i64: 6, 6>, strides = array<i64: 6, 6>, padding = array<i64: 0, 0, 0, 0>} : tensor<?x6x6x3xf32>, tensor<?x1x1x3xf32>
+  return %0 : tensor<?x6x6x3xf32>
+}
+
+// -----
+
+// A depthwise convolution (one channel per group) runs channels first and
+// comes back to channels last as [N, G, H, W] -> [N, H, W, G]: no unit
+// dimension innermost, whose rows of one float were copied a float at a
+// time.
+// CHECK-DAG: #[[DWBACK:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>
+// CHECK-LABEL: func.func @depthwise_back_to_channels_last
+// CHECK: %[[G:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<?x4x1x8x8xf32> into tensor<?x4x8x8xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[DWBACK]], {{.*}}]{{.*}} ins(%[[G]] : tensor<?x4x8x8xf32>) outs(%{{.*}} : tensor<?x8x8x4xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @depthwise_back_to_channels_last(%x: tensor<?x8x8x4xf32>, %w: tensor<3x3x1x4xf32>) -> tensor<?x8x8x4xf32> {
+  %0 = sinter.conv2d %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, groups = 4}
+      : tensor<?x8x8x4xf32>, tensor<3x3x1x4xf32> -> tensor<?x8x8x4xf32>
+  return %0 : tensor<?x8x8x4xf32>
+}
+
+// -----
+
+// A pointwise convolution of 32 channels or more runs as a product, and
+// so does its input gradient: the cotangent's positions as rows times the
+// filter transposed ([N*H*W, 40] x [40, 32]).
+// CHECK-LABEL: func.func @pointwise_input_grad_product
+// CHECK: %[[FT:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2, 3], [4]] : tensor<1x1x1x40x32xf32> into tensor<40x32xf32>
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<?x4x4x40xf32> into tensor<?x40xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[ROWS]], %[[FT]] : tensor<?x40xf32>, tensor<40x32xf32>)
+// CHECK: tensor.expand_shape {{.*}} into tensor<?x4x4x32xf32>
+func.func @pointwise_input_grad_product(%g: tensor<?x4x4x40xf32>, %w: tensor<1x1x32x40xf32>) -> tensor<?x4x4x32xf32> {
+  %0 = sinter.conv2d_input_grad %g, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>, groups = 1}
+      : tensor<?x4x4x40xf32>, tensor<1x1x32x40xf32> -> tensor<?x4x4x32xf32>
+  return %0 : tensor<?x4x4x32xf32>
 }
 
 // -----
