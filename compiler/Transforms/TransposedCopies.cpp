@@ -145,13 +145,15 @@ bool rowsOfDims(linalg::GenericOp op) {
 }
 
 /// Whether `op` could be a transposing copy: on rows of dimensions
-/// (rowsOfDims), one result it does not read, no sums, and a body of
-/// elementwise ops (a bias, an activation or its gradient merged into it).
-bool copiesElementwise(linalg::GenericOp op) {
+/// (rowsOfDims), one result it does not read (unless `resultRead`), no
+/// sums, and a body of elementwise ops (a bias, an activation or its
+/// gradient merged into it).
+bool copiesElementwise(linalg::GenericOp op, bool resultRead = false) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
       op.getNumReductionLoops() != 0 || op.getNumLoops() < 2 ||
       !rowsOfDims(op) ||
-      !op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty())
+      (!resultRead &&
+       !op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty()))
     return false;
   return llvm::all_of(op.getBody()->without_terminator(), [](Operation &o) {
     return o.getNumRegions() == 0 && o.getNumResults() == 1 &&
@@ -173,10 +175,11 @@ struct TransposedCopy {
 /// further inputs either do not vary along that dimension (a bias along the
 /// channels: FuseElementwise merges the bias and activation that follow the
 /// copy into it) or are read as the output is written (a ReLU's gradient: the
-/// forward output that masks the transposed input gradient).
+/// forward output that masks the transposed input gradient, also when the
+/// copy writes into it: sinter-elementwise-in-place).
 std::optional<TransposedCopy> transposedAlong(linalg::GenericOp op,
                                               int64_t lanes) {
-  if (!copiesElementwise(op))
+  if (!copiesElementwise(op, /*resultRead=*/true))
     return std::nullopt;
   int64_t inner = op.getNumLoops() - 1;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -258,16 +261,18 @@ SmallVector<scf::ForOp> lowerTranspose(RewriterBase &rewriter,
     return b.create<vector::ShuffleOp>(loc, row, row, pad).getResult();
   };
   // The body on the block's rows (`rows`, count x stride lanes, row by
-  // row, from position `start`, a chunk of each): the other inputs' rows,
-  // read at each position where they vary along `along` (one load where
-  // the block's rows follow each other), else repeated for each; or their
-  // scalar broadcast.
+  // row, from position `start`, a chunk of each): the other operands' rows
+  // (the result's too where the body reads it), read at each position
+  // where they vary along `along` (one load where the block's rows follow
+  // each other), else repeated for each; or their scalar broadcast. The
+  // block reads the result's rows before it writes them.
   auto applyBody = [&](OpBuilder &b, Value rows, Value start, int64_t count,
                        const RowChunk &chunk) -> Value {
     int64_t stride = strideOf(chunk);
     IRMapping values;
     values.map(op.getMatchingBlockArgument(in), rows);
-    for (OpOperand *extra : op.getDpsInputOperands()) {
+    for (OpOperand &operand : op->getOpOperands()) {
+      OpOperand *extra = &operand;
       BlockArgument arg = op.getMatchingBlockArgument(extra);
       if (extra == in || arg.use_empty())
         continue;

@@ -247,6 +247,24 @@ def trials(n):
         yield "conv_uneven_channel_rows" + ("_avx2" if flags else ""), \
             sequential((6, 28, 3), uneven), \
             " ".join(["conv 6x28x3 -> 24 -> 20 filters 3x3 (same)", *flags]), 1, 5, flags
+    # A depthwise-separable block (dw-sep's shapes, small): a depthwise 3x3
+    # (one channel per group) runs channels first and its output comes
+    # back to channels last as a plain [N, G, H, W] transpose; its input
+    # gradient comes back masked by the first convolution's ReLU, written
+    # into that ReLU's output (an in-place transposing copy); the pointwise
+    # 1x1 of 32 channels takes its input gradient as one product; global
+    # pools over 6 x 20 = 120 taps fold them in loops (lit:
+    # lower-to-linalg.mlir @global_avg_pool_loops).
+    for gpool in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+        separable = [conv("pre", 32, (1, 1), "relu"),
+                     conv("dw", 32, (3, 3), "relu", padding="same", groups=32),
+                     conv("pw", 40, (1, 1), "tanh"),
+                     simple(gpool, "gpool", data_format="channels_last", keepdims=False)]
+        yield f"depthwise_separable_{gpool}", \
+            keras3((6, 20, 3), separable + [dense("head", 2, None)], "mse",
+                   optimizer("SGD")), \
+            f"conv 6x20x3 -> 32 (1x1 relu) -> depthwise 3x3 (relu) -> 40 (1x1) -> {gpool}", \
+            1, 5, []
     # Max pools of a few channels whose window's column taps write rows
     # that follow each other: the pool's gradient (with the ReLU's before
     # it) for all of a window's column taps in one masked vector on

@@ -505,6 +505,29 @@ func.func @transpose_relu_grad(%x: memref<2x20x6xf32>, %g: memref<2x6x20xf32>, %
   return
 }
 
+// The same written into the forward output it reads (sinter-elementwise-
+// in-place: the mask is the op's result buffer): the block reads the
+// result's rows before it stores them.
+// CHECK-LABEL: func.func @transpose_relu_grad_in_place
+// CHECK:       scf.for %[[N:.*]] = %c0 to %c2
+// CHECK:         %[[ROWS:.*]] = vector.shuffle {{.*}} [0, 16, 32, 48, 64, 80, 1, 17,
+// CHECK-NEXT:    %[[X:.*]] = vector.load %arg1[%[[N]], %c0, %c0] : memref<2x20x6xf32>, vector<96xf32>
+// CHECK-NEXT:    %[[POS:.*]] = arith.cmpf ogt, %[[X]], %{{.*}} : vector<96xf32>
+// CHECK-NEXT:    %[[G:.*]] = arith.select %[[POS]], %[[ROWS]], %{{.*}} : vector<96xi1>, vector<96xf32>
+// CHECK-NEXT:    vector.store %[[G]], %arg1[%[[N]], %c0, %c0] : memref<2x20x6xf32>, vector<96xf32>
+func.func @transpose_relu_grad_in_place(%g: memref<2x6x20xf32>, %y: memref<2x20x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(n, w, c) -> (n, c, w)>, affine_map<(n, w, c) -> (n, w, c)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%g : memref<2x6x20xf32>) outs(%y : memref<2x20x6xf32>) {
+  ^bb0(%d: f32, %o: f32):
+    %p = arith.cmpf ogt, %o, %zero : f32
+    %r = arith.select %p, %d, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // Two per-channel inputs (a batch normalization's shift and scale over a
 // grouped [N, G, C/G, H, W] tensor), a compare and a select: each input's
 // row repeated, the compare a mask of the block's lanes. 6 positions: a
