@@ -39,8 +39,9 @@ mlir::linalg::GenericOp inputsRowsFirst(mlir::linalg::GenericOp op,
 mlir::linalg::GenericOp withoutUnitOperandDims(mlir::linalg::GenericOp op,
                                                mlir::RewriterBase &rewriter);
 
-/// Makes a window tile of static loops read its dynamic input views
-/// through views of the static extent its maps reach.
+/// Makes a window tile of static loops read its dynamic input views, and
+/// static ones larger than its maps reach, through views of the static
+/// extent its maps reach.
 void staticWindowInputs(mlir::linalg::GenericOp op,
                         mlir::RewriterBase &rewriter);
 

@@ -265,6 +265,16 @@ def trials(n):
                    optimizer("SGD")), \
             f"conv 6x20x3 -> 32 (1x1 relu) -> depthwise 3x3 (relu) -> 40 (1x1) -> {gpool}", \
             1, 5, []
+    # AVX2 window tiles of 6 columns over 14: the edge of 2 read a view of
+    # the input sized for 6, and its one-channel edge (41 = 5 x 8 + 1
+    # filters) became an identity map on views of 2 x 6 and 2 x 2, which
+    # the verifier rejects and whose loops ran over 6 columns (sweep
+    # network 1053; the cases compile with --verify-each).
+    edge = [conv("pre", 4, (1, 1), "tanh"),
+            conv("c41", 41, (5, 5), "tanh", padding="same")]
+    yield "conv_41_filters_column_edge_avx2", sequential((14, 14, 4), edge), \
+        "conv 14x14x4 -> 41 filters 5x5 (same) --target-cpu=haswell", 1, 5, \
+        ["--target-cpu=haswell"]
     # Max pools of a few channels whose window's column taps write rows
     # that follow each other: the pool's gradient (with the ReLU's before
     # it) for all of a window's column taps in one masked vector on
