@@ -158,6 +158,36 @@ struct Taps {
   SmallVector<Value> views;
   SmallVector<AffineMap> maps;
 
+  /// The taps of windows that overlap or skip: for each, the view of `x`
+  /// [N, H, W, C] (padded) it reads at every pooled position (n, i, j, c),
+  /// x[n, i * sh + a * dh, j * sw + b * dw, c], of `pooled`'s [OH, OW]
+  /// positions. Read through offset maps instead, the first tap's map
+  /// would be the identity on x, and linalg takes the loops' sizes from
+  /// the first operand that has a dimension plainly: x's H, past the
+  /// result's OH rows.
+  static Taps strided(Emitter &e, Value x, const Sweep &s,
+                      RankedTensorType pooled) {
+    const WindowDim &h = s.dim[0], &w = s.dim[1];
+    auto idx = [&](int64_t v) -> OpFoldResult { return e.b.getIndexAttr(v); };
+    auto type = cast<RankedTensorType>(x.getType());
+    SmallVector<OpFoldResult> sizes = {e.sizes(x)[0], idx(pooled.getDimSize(1)),
+                                       idx(pooled.getDimSize(2)),
+                                       idx(type.getDimSize(3))};
+    SmallVector<OpFoldResult> strides = {idx(1), idx(h.stride), idx(w.stride),
+                                         idx(1)};
+    Taps taps;
+    for (int64_t a = 0; a < h.window; ++a)
+      for (int64_t b = 0; b < w.window; ++b) {
+        SmallVector<OpFoldResult> offsets = {idx(0), idx(a * h.dilation),
+                                             idx(b * w.dilation), idx(0)};
+        taps.views.push_back(e.b.create<tensor::ExtractSliceOp>(
+            e.loc, x, offsets, sizes, strides));
+        taps.maps.push_back(e.id(4));
+      }
+    return taps;
+  }
+
+  Taps() = default;
   Taps(Emitter &e, Value blocks, const Sweep &s) {
     auto d = [&](unsigned i) { return dimExpr(e.b, i); };
     for (int64_t a = 0; a < s.dim[0].window; ++a)
@@ -190,6 +220,30 @@ AffineMap blocksMap(OpBuilder &b) {
                         b.getContext());
 }
 
+/// `fold(acc, tap)` over `taps` (read at (n, i, j, c)) from `init`, in
+/// their order: a tensor of `n` rows shaped like `like` [N, OH, OW, C].
+/// Each element's taps are values in registers, its sum one vector per
+/// position (the window form kept it in memory, loaded and stored at
+/// every tap).
+Value foldViews(Emitter &e, const Taps &taps, OpFoldResult n,
+                RankedTensorType like, double init,
+                function_ref<Value(Ar &, Value acc, Value tap)> fold) {
+  Value out = e.b.create<tensor::EmptyOp>(
+      e.loc,
+      SmallVector<OpFoldResult>{n, e.b.getIndexAttr(like.getDimSize(1)),
+                                e.b.getIndexAttr(like.getDimSize(2)),
+                                e.b.getIndexAttr(like.getDimSize(3))},
+      e.b.getF32Type());
+  return e.generic(taps.views, taps.maps, out, e.id(4), e.parallel(4),
+                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     Value acc = ar.c(init);
+                     for (Value tap : a.drop_back())
+                       acc = fold(ar, acc, tap);
+                     return acc;
+                   });
+}
+
 /// `fold(acc, tap)` over the taps of each window of `x`, from `init`: a
 /// tensor shaped like the pooled `like` [N, OH, OW, C].
 Value foldTaps(Emitter &e, Value x, const Sweep &s, RankedTensorType like,
@@ -203,22 +257,7 @@ Value foldTaps(Emitter &e, Value x, const Sweep &s, RankedTensorType like,
                        Ar ar{nb, l};
                        return fold(ar, a[1], a[0]);
                      });
-  Taps taps(e, blocks, s);
-  Value out = e.b.create<tensor::EmptyOp>(
-      e.loc,
-      SmallVector<OpFoldResult>{e.sizes(x)[0],
-                                e.b.getIndexAttr(like.getDimSize(1)),
-                                e.b.getIndexAttr(like.getDimSize(2)),
-                                e.b.getIndexAttr(like.getDimSize(3))},
-      e.b.getF32Type());
-  return e.generic(taps.views, taps.maps, out, e.id(4), e.parallel(4),
-                   [&](OpBuilder &nb, Location l, ValueRange a) {
-                     Ar ar{nb, l};
-                     Value acc = ar.c(init);
-                     for (Value tap : a.drop_back())
-                       acc = fold(ar, acc, tap);
-                     return acc;
-                   });
+  return foldViews(e, Taps(e, blocks, s), e.sizes(x)[0], like, init, fold);
 }
 
 /// `body(pooled..., out)` at every input element (n, i, a, j, b, c) of the
@@ -245,6 +284,11 @@ SmallVector<Value> lower(MaxPool2DOp op, OpBuilder &b) {
                    foldTaps(e, op.getInput(), s, op.getType(), ninf, poolMax),
                    op.getType())};
   Value x = padInput(e, op.getInput(), s, ninf);
+  if (unrolledTaps(s))
+    return {castTo(b, op.getLoc(),
+                   foldViews(e, Taps::strided(e, x, s, op.getType()),
+                             e.sizes(x)[0], op.getType(), ninf, poolMax),
+                   op.getType())};
   Value y = poolGeneric(e, x, windowMap(b, s), s,
                         pooledInit(e, op.getInput(), op.getType(), ninf),
                         [](OpBuilder &nb, Location l, ValueRange a) {
@@ -402,6 +446,11 @@ SmallVector<Value> lower(AvgPool2DOp op, OpBuilder &b) {
     sum =
         foldTaps(e, op.getInput(), s, op.getType(), 0.0,
                  [](Ar &ar, Value acc, Value tap) { return ar.add(acc, tap); });
+  } else if (unrolledTaps(s)) {
+    Value x = padInput(e, op.getInput(), s, 0.0);
+    sum = foldViews(
+        e, Taps::strided(e, x, s, op.getType()), e.sizes(x)[0], op.getType(),
+        0.0, [](Ar &ar, Value acc, Value tap) { return ar.add(acc, tap); });
   } else {
     Value x = padInput(e, op.getInput(), s, 0.0);
     sum = poolGeneric(e, x, windowMap(b, s), s,
@@ -427,10 +476,19 @@ SmallVector<Value> lower(AvgPool2DGradOp op, OpBuilder &b) {
                                    }),
                    in)};
   Value g = spreadForGather(e, share, in, s, 0.0);
-  Value dx =
-      gatherWindows(e, g, in, s, [](OpBuilder &nb, Location l, ValueRange a) {
-        return Ar{nb, l}.add(a[2], a[0]);
-      });
+  Value dx;
+  if (unrolledTaps(s)) {
+    Sweep unitStride({s.dim[0].window, s.dim[1].window}, {1, 1}, {},
+                     {0, 0, 0, 0});
+    dx = foldViews(
+        e, Taps::strided(e, g, unitStride, in), e.sizes(g)[0], in, 0.0,
+        [](Ar &ar, Value acc, Value tap) { return ar.add(acc, tap); });
+  } else {
+    dx =
+        gatherWindows(e, g, in, s, [](OpBuilder &nb, Location l, ValueRange a) {
+          return Ar{nb, l}.add(a[2], a[0]);
+        });
+  }
   return {castTo(b, op.getLoc(), dx, in)};
 }
 

@@ -658,6 +658,38 @@ func.func @global_max_pool_grad_loops(%x: tensor<?x6x6x3xf32>, %p: tensor<?x1x1x
 
 // -----
 
+// Overlapping windows of up to 16 taps (3x3 at stride 2 with pads) read
+// each tap as a strided view of the padded input, of the result's shape:
+// one elementwise generic whose body folds the taps in row-major order in
+// registers (the window form kept each sum in memory). The average pool's
+// gradient gathers over the spread cotangent the same way, at stride 1.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @avg_pool_overlapping
+// CHECK: %[[X:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 0, 0] [%{{.*}}, 8, 8, 2] [1, 1, 1, 1] : tensor<?x8x8x2xf32> into tensor<?x9x9x2xf32>
+// CHECK: %[[T00:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [%{{.*}}, 4, 4, 2] [1, 2, 2, 1]
+// CHECK: %[[T01:.*]] = tensor.extract_slice %[[X]][0, 0, 1, 0] [%{{.*}}, 4, 4, 2] [1, 2, 2, 1]
+// CHECK-COUNT-6: tensor.extract_slice %[[X]]
+// CHECK: %[[T22:.*]] = tensor.extract_slice %[[X]][0, 2, 2, 0] [%{{.*}}, 4, 4, 2] [1, 2, 2, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[T00]], %[[T01]], {{.*}}, %[[T22]] : {{.*}}) outs(%{{.*}} : tensor<?x4x4x2xf32>)
+// CHECK-COUNT-9: arith.addf
+// CHECK: arith.divf
+func.func @avg_pool_overlapping(%x: tensor<?x8x8x2xf32>) -> tensor<?x4x4x2xf32> {
+  %0 = sinter.avg_pool2d %x {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>} : tensor<?x8x8x2xf32> -> tensor<?x4x4x2xf32>
+  return %0 : tensor<?x4x4x2xf32>
+}
+// CHECK-LABEL: func.func @avg_pool_grad_overlapping
+// CHECK: arith.divf
+// CHECK-COUNT-9: tensor.extract_slice %{{.*}}[0, {{[0-2]}}, {{[0-2]}}, 0] [%{{.*}}, 8, 8, 2] [1, 1, 1, 1]
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-COUNT-9: arith.addf
+// CHECK: return
+func.func @avg_pool_grad_overlapping(%p: tensor<?x4x4x2xf32>) -> tensor<?x8x8x2xf32> {
+  %0 = sinter.avg_pool2d_grad %p {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>} : tensor<?x4x4x2xf32> -> tensor<?x8x8x2xf32>
+  return %0 : tensor<?x8x8x2xf32>
+}
+
+// -----
+
 // A depthwise convolution (one channel per group) runs channels first and
 // comes back to channels last as [N, G, H, W] -> [N, H, W, G]: no unit
 // dimension innermost, whose rows of one float were copied a float at a
