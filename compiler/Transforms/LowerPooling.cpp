@@ -5,7 +5,9 @@
 // gradients are gathers: the output cotangent spread into a zero tensor
 // at stride steps and padded by the window, each input element summing
 // the windows over it, in one fixed order. Windows that tile the input
-// (stride = window, no pads) take blocks of it instead.
+// (stride = window, no pads) take blocks of it instead. Windows of up to
+// 16 taps fold them in one elementwise body, each tap a view of the
+// (padded or spread) input; larger ones fold them in loops.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/WindowLowering.h"
