@@ -347,6 +347,26 @@ Value windowArgmax(Emitter &e, ValueRange ins, ArrayRef<AffineMap> maps,
   return argmax.getResult(1);
 }
 
+/// The winning tap of each window (numbered row-major, as tapNumber
+/// does): the first strict maximum over `taps` (read at (n, i, j, c)),
+/// into a tensor shaped like `pooled` [N, OH, OW, C].
+Value argmaxOfTaps(Emitter &e, const Taps &taps, Value pooled) {
+  Value winners =
+      e.b.create<tensor::EmptyOp>(e.loc, e.sizes(pooled), e.b.getF32Type());
+  double ninf = -std::numeric_limits<double>::infinity();
+  return e.generic(taps.views, taps.maps, winners, e.id(4), e.parallel(4),
+                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     Value best = ar.c(ninf), tap = ar.c(0);
+                     for (auto [t, x] : llvm::enumerate(a.drop_back())) {
+                       Value wins = ar.gt(x, best);
+                       best = ar.select(wins, x, best);
+                       tap = ar.select(wins, ar.c(double(t)), tap);
+                     }
+                     return tap;
+                   });
+}
+
 /// Max pooling's gradient over tiling windows: the winning tap of each
 /// window (strictly greater: the first maximum), then at every input
 /// element the cotangent where its tap won, else zero.
@@ -355,21 +375,7 @@ Value tiledMaxPoolGrad(Emitter &e, MaxPool2DGradOp op, const Sweep &s) {
   Value blocks = windowBlocks(e, op.getInput(), s);
   Value won;
   if (unrolledTaps(s)) {
-    Taps taps(e, blocks, s);
-    Value winners = e.b.create<tensor::EmptyOp>(e.loc, e.sizes(op.getGrad()),
-                                                e.b.getF32Type());
-    double ninf = -std::numeric_limits<double>::infinity();
-    won = e.generic(taps.views, taps.maps, winners, e.id(4), e.parallel(4),
-                    [&](OpBuilder &nb, Location l, ValueRange a) {
-                      Ar ar{nb, l};
-                      Value best = ar.c(ninf), tap = ar.c(0);
-                      for (auto [t, x] : llvm::enumerate(a.drop_back())) {
-                        Value wins = ar.gt(x, best);
-                        best = ar.select(wins, x, best);
-                        tap = ar.select(wins, ar.c(double(t)), tap);
-                      }
-                      return tap;
-                    });
+    won = argmaxOfTaps(e, Taps(e, blocks, s), op.getGrad());
   } else {
     won = windowArgmax(e, blocks, blocksMap(e.b), op.getInput(),
                        op.getGrad().getType(), s);
@@ -395,11 +401,50 @@ SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
   if (windowsTileInput(s, op.getInput().getType()))
     return {castTo(b, loc, tiledMaxPoolGrad(e, op, s), op.getType())};
   Value x = padInput(e, op.getInput(), s, ninf);
+  auto in = op.getType();
+  if (unrolledTaps(s)) {
+    // Each tap a view of the padded input, then of the spread cotangent
+    // and winners (at unit stride): the gather's sum in registers, its
+    // taps in the window form's order.
+    Value argmax = argmaxOfTaps(
+        e, Taps::strided(e, x, s, op.getGrad().getType()), op.getGrad());
+    Value g = spreadForGather(e, op.getGrad(), in, s, 0.0);
+    Value taps = spreadForGather(e, argmax, in, s, -1.0);
+    Sweep unitStride({ph, pw}, {1, 1}, {}, {0, 0, 0, 0});
+    Taps gs = Taps::strided(e, g, unitStride, in);
+    Taps ts = Taps::strided(e, taps, unitStride, in);
+    SmallVector<Value> views(gs.views);
+    views.append(ts.views);
+    SmallVector<AffineMap> maps(gs.maps);
+    maps.append(ts.maps);
+    Value init = b.create<tensor::EmptyOp>(
+        loc,
+        SmallVector<OpFoldResult>{
+            e.sizes(g)[0], b.getIndexAttr(in.getDimSize(1)),
+            b.getIndexAttr(in.getDimSize(2)), b.getIndexAttr(in.getDimSize(3))},
+        b.getF32Type());
+    int64_t count = ph * pw;
+    Value dx = e.generic(views, maps, init, e.id(4), e.parallel(4),
+                         [&](OpBuilder &nb, Location l, ValueRange a) {
+                           Ar ar{nb, l};
+                           Value acc = ar.c(0);
+                           for (int64_t t = 0; t < count; ++t) {
+                             // The gather's flipped tap (a, b) reads the winner
+                             // numbered (ph - 1 - a) * pw + (pw - 1 - b): count
+                             // - 1 - t.
+                             Value mine = nb.create<arith::CmpFOp>(
+                                 l, arith::CmpFPredicate::OEQ, a[count + t],
+                                 ar.c(double(count - 1 - t)));
+                             acc = ar.add(acc, ar.select(mine, a[t], ar.c(0)));
+                           }
+                           return acc;
+                         });
+    return {castTo(b, loc, dx, in)};
+  }
   WindowOperand window(e, ph, pw);
   Value argmax =
       windowArgmax(e, {x, window.value}, {windowMap(b, s), window.map},
                    op.getInput(), op.getGrad().getType(), s);
-  auto in = op.getType();
   Value g = spreadForGather(e, op.getGrad(), in, s, 0.0);
   Value taps = spreadForGather(e, argmax, in, s, -1.0);
   Value dx = gatherWindows(

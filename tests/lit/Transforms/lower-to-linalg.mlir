@@ -563,17 +563,38 @@ func.func @conv_input_grad_rows(%g: tensor<?x4x4x4xf32>, %w: tensor<3x3x1x4xf32>
 
 // Max pooling's gradient: an argmax pass (strictly greater: the first
 // maximum wins) records each window's tap; the gather sends the cotangent
-// to the input element whose flipped tap number matches. An unread [3, 3]
-// operand sizes the window loops. (Windows overlap here: 3x3 at stride 2.)
+// to the input element whose flipped tap number matches. Windows of more
+// than 16 taps (5x5 here, overlapping at stride 2) keep the window form:
+// an unread [5, 5] operand sizes the window loops.
 // CHECK-LABEL: func.func @max_pool_grad
-// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3x3xf32>
-// CHECK: %[[ARG:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}}, %[[WIN]] : tensor<?x9x9x2xf32>, tensor<3x3xf32>)
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<5x5xf32>
+// CHECK: %[[ARG:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}}, %[[WIN]] : tensor<?x11x11x2xf32>, tensor<5x5xf32>)
 // CHECK: arith.cmpf ogt
-// CHECK: tensor.insert_slice %arg1 into {{.*}}[0, 2, 2, 0] [%{{.*}}, 4, 4, 2] [1, 2, 2, 1]
+// CHECK: tensor.insert_slice %arg1 into {{.*}}[0, 3, 3, 0] [%{{.*}}, 4, 4, 2] [1, 2, 2, 1]
 // CHECK: tensor.insert_slice %[[ARG]]#1 into
 // CHECK: linalg.generic
 // CHECK: arith.cmpf oeq
 func.func @max_pool_grad(%x: tensor<?x8x8x2xf32>, %p: tensor<?x4x4x2xf32>) -> tensor<?x8x8x2xf32> {
+  %4 = sinter.max_pool2d_grad %x, %p {window = array<i64: 5, 5>, strides = array<i64: 2, 2>, padding = array<i64: 1, 2, 1, 2>} : tensor<?x8x8x2xf32>, tensor<?x4x4x2xf32>
+  return %4 : tensor<?x8x8x2xf32>
+}
+
+// Up to 16 taps (3x3 at stride 2): the argmax over the nine taps, each a
+// strided view of the padded input of the result's shape, in one
+// elementwise body; the cotangent and the winners spread as above, and
+// each input element sums over unit-stride views of both, tap by tap,
+// the cotangent whose winner is the tap's flipped number (8 - t).
+// CHECK-LABEL: func.func @max_pool_grad_overlapping
+// CHECK-COUNT-9: tensor.extract_slice %{{.*}} [%{{.*}}, 4, 4, 2] [1, 2, 2, 1] : tensor<?x9x9x2xf32> to tensor<?x4x4x2xf32>
+// CHECK: %[[WON:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-COUNT-9: arith.cmpf ogt
+// CHECK: tensor.insert_slice %arg1 into {{.*}}[0, 2, 2, 0] [%{{.*}}, 4, 4, 2] [1, 2, 2, 1]
+// CHECK: tensor.insert_slice %[[WON]] into
+// CHECK-COUNT-18: tensor.extract_slice %{{.*}} [%{{.*}}, 8, 8, 2] [1, 1, 1, 1] : tensor<?x10x10x2xf32> to tensor<?x8x8x2xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK-COUNT-9: arith.cmpf oeq
+// CHECK: return
+func.func @max_pool_grad_overlapping(%x: tensor<?x8x8x2xf32>, %p: tensor<?x4x4x2xf32>) -> tensor<?x8x8x2xf32> {
   %4 = sinter.max_pool2d_grad %x, %p {window = array<i64: 3, 3>, strides = array<i64: 2, 2>, padding = array<i64: 0, 1, 0, 1>} : tensor<?x8x8x2xf32>, tensor<?x4x4x2xf32>
   return %4 : tensor<?x8x8x2xf32>
 }
