@@ -71,6 +71,12 @@ Value poolGeneric(Emitter &e, ValueRange ins, ArrayRef<AffineMap> inMaps,
   return e.generic(all, maps, init, pooledMap(e.b), poolIterators(), body);
 }
 
+/// The windows a gradient's gather sums over spread values (see
+/// spreadForGather): `s`'s window at unit stride, no pads.
+Sweep gatherSweep(const Sweep &s) {
+  return Sweep({s.dim[0].window, s.dim[1].window}, {1, 1}, {}, {0, 0, 0, 0});
+}
+
 /// The gather over an input [N, H, W, C] of `spread` values (see
 /// spreadForGather): out[n, i, j, c] accumulates body(spread[n, i + a,
 /// j + b, c]..., window, acc) over the taps (a, b) of `s`'s window.
@@ -79,9 +85,7 @@ Value gatherWindows(Emitter &e, ValueRange spread, RankedTensorType input,
   SmallVector<OpFoldResult> sizes = e.sizes(spread[0]);
   sizes[1] = e.b.getIndexAttr(input.getDimSize(1));
   sizes[2] = e.b.getIndexAttr(input.getDimSize(2));
-  Sweep unitStride({s.dim[0].window, s.dim[1].window}, {1, 1}, {},
-                   {0, 0, 0, 0});
-  SmallVector<AffineMap> maps(spread.size(), windowMap(e.b, unitStride));
+  SmallVector<AffineMap> maps(spread.size(), windowMap(e.b, gatherSweep(s)));
   return poolGeneric(e, spread, maps, s, e.filled(sizes, 0.0), body);
 }
 
@@ -390,6 +394,49 @@ Value tiledMaxPoolGrad(Emitter &e, MaxPool2DGradOp op, const Sweep &s) {
                          });
 }
 
+/// Max pooling's gradient over windows of up to 16 taps that overlap or
+/// skip, `x` the padded input: the argmax over strided views of `x`; the
+/// cotangent and the winners spread as for the gather, and each input
+/// element sums, tap by tap over unit-stride views of both, the cotangent
+/// whose winner is the tap's flipped number. The window form's sums in
+/// registers, in its order.
+Value unrolledMaxPoolGrad(Emitter &e, MaxPool2DGradOp op, const Sweep &s,
+                          Value x) {
+  auto in = op.getType();
+  Value argmax = argmaxOfTaps(e, Taps::strided(e, x, s, op.getGrad().getType()),
+                              op.getGrad());
+  Value g = spreadForGather(e, op.getGrad(), in, s, 0.0);
+  Value winners = spreadForGather(e, argmax, in, s, -1.0);
+  Taps taps = Taps::strided(e, g, gatherSweep(s), in);
+  Taps won = Taps::strided(e, winners, gatherSweep(s), in);
+  taps.views.append(won.views);
+  taps.maps.append(won.maps);
+  Value init = e.b.create<tensor::EmptyOp>(
+      e.loc,
+      SmallVector<OpFoldResult>{e.sizes(g)[0],
+                                e.b.getIndexAttr(in.getDimSize(1)),
+                                e.b.getIndexAttr(in.getDimSize(2)),
+                                e.b.getIndexAttr(in.getDimSize(3))},
+      e.b.getF32Type());
+  int64_t count = s.dim[0].window * s.dim[1].window;
+  return e.generic(taps.views, taps.maps, init, e.id(4), e.parallel(4),
+                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                     Ar ar{nb, l};
+                     Value acc = ar.c(0);
+                     // Gather tap t = a * pw + b reads the winner numbered (ph
+                     // - 1 - a)
+                     // * pw + (pw - 1 - b), that is count - 1 - t (tapNumber,
+                     // flipped).
+                     for (int64_t t = 0; t < count; ++t) {
+                       Value mine = nb.create<arith::CmpFOp>(
+                           l, arith::CmpFPredicate::OEQ, a[count + t],
+                           ar.c(double(count - 1 - t)));
+                       acc = ar.add(acc, ar.select(mine, a[t], ar.c(0)));
+                     }
+                     return acc;
+                   });
+}
+
 // The first (row-major) maximum of each window gets its cotangent: an
 // argmax pass records the winning tap, and the gather compares against it.
 SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
@@ -402,45 +449,8 @@ SmallVector<Value> lower(MaxPool2DGradOp op, OpBuilder &b) {
     return {castTo(b, loc, tiledMaxPoolGrad(e, op, s), op.getType())};
   Value x = padInput(e, op.getInput(), s, ninf);
   auto in = op.getType();
-  if (unrolledTaps(s)) {
-    // Each tap a view of the padded input, then of the spread cotangent
-    // and winners (at unit stride): the gather's sum in registers, its
-    // taps in the window form's order.
-    Value argmax = argmaxOfTaps(
-        e, Taps::strided(e, x, s, op.getGrad().getType()), op.getGrad());
-    Value g = spreadForGather(e, op.getGrad(), in, s, 0.0);
-    Value taps = spreadForGather(e, argmax, in, s, -1.0);
-    Sweep unitStride({ph, pw}, {1, 1}, {}, {0, 0, 0, 0});
-    Taps gs = Taps::strided(e, g, unitStride, in);
-    Taps ts = Taps::strided(e, taps, unitStride, in);
-    SmallVector<Value> views(gs.views);
-    views.append(ts.views);
-    SmallVector<AffineMap> maps(gs.maps);
-    maps.append(ts.maps);
-    Value init = b.create<tensor::EmptyOp>(
-        loc,
-        SmallVector<OpFoldResult>{
-            e.sizes(g)[0], b.getIndexAttr(in.getDimSize(1)),
-            b.getIndexAttr(in.getDimSize(2)), b.getIndexAttr(in.getDimSize(3))},
-        b.getF32Type());
-    int64_t count = ph * pw;
-    Value dx = e.generic(views, maps, init, e.id(4), e.parallel(4),
-                         [&](OpBuilder &nb, Location l, ValueRange a) {
-                           Ar ar{nb, l};
-                           Value acc = ar.c(0);
-                           for (int64_t t = 0; t < count; ++t) {
-                             // The gather's flipped tap (a, b) reads the winner
-                             // numbered (ph - 1 - a) * pw + (pw - 1 - b): count
-                             // - 1 - t.
-                             Value mine = nb.create<arith::CmpFOp>(
-                                 l, arith::CmpFPredicate::OEQ, a[count + t],
-                                 ar.c(double(count - 1 - t)));
-                             acc = ar.add(acc, ar.select(mine, a[t], ar.c(0)));
-                           }
-                           return acc;
-                         });
-    return {castTo(b, loc, dx, in)};
-  }
+  if (unrolledTaps(s))
+    return {castTo(b, loc, unrolledMaxPoolGrad(e, op, s, x), in)};
   WindowOperand window(e, ph, pw);
   Value argmax =
       windowArgmax(e, {x, window.value}, {windowMap(b, s), window.map},
@@ -525,10 +535,8 @@ SmallVector<Value> lower(AvgPool2DGradOp op, OpBuilder &b) {
   Value g = spreadForGather(e, share, in, s, 0.0);
   Value dx;
   if (unrolledTaps(s)) {
-    Sweep unitStride({s.dim[0].window, s.dim[1].window}, {1, 1}, {},
-                     {0, 0, 0, 0});
     dx = foldViews(
-        e, Taps::strided(e, g, unitStride, in), e.sizes(g)[0], in, 0.0,
+        e, Taps::strided(e, g, gatherSweep(s), in), e.sizes(g)[0], in, 0.0,
         [](Ar &ar, Value acc, Value tap) { return ar.add(acc, tap); });
   } else {
     dx =
